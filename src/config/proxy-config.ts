@@ -1,0 +1,117 @@
+/**
+ * The proxy's resolved configuration: what the loader (src/config/load-proxy-config.ts)
+ * produces after merging defaults < YAML file < environment < flags and validating.
+ * Every other part of the proxy reads this shape and nothing else.
+ */
+
+export type PropagationFormat = 'tracecontext' | 'b3' | 'b3multi' | 'jaeger'
+
+export interface ListenAddress {
+  host: string
+  port: number
+}
+
+export interface ProxyConfig {
+  /** `service.name` of the spans (OTEL_SERVICE_NAME, --service). */
+  serviceName: string
+  /** The service behind the sidecar, e.g. http://127.0.0.1:8080 (TRACECAR_UPSTREAM, --upstream). */
+  upstream: string
+  /** Inbound listener: clients call this instead of the service. Default 0.0.0.0:15006. */
+  listen: ListenAddress
+  /** /healthz /ready /metrics. Default 127.0.0.1:15000; port 0 = any free port. */
+  admin: ListenAddress & { enabled: boolean }
+  /** Keep the client's Host header when calling the upstream (default true). */
+  preserveHost: boolean
+
+  timeouts: {
+    /** Connecting to the upstream; past it: 504 (error.type `connect_timeout`). */
+    connectMs: number
+    /** From request sent to response headers received; past it: 504. */
+    headersMs: number
+    /** No bytes either way on an open request/response body for this long: 504 / abort. */
+    idleMs: number
+    /** SIGTERM: how long in-flight requests may take to finish. */
+    drainMs: number
+  }
+
+  limits: {
+    /** Request line + headers; over it: 431. */
+    maxHeaderBytes: number
+    /** Upstream keep-alive connections kept per origin. */
+    maxUpstreamConnections: number
+  }
+
+  propagation: {
+    /** Formats read from requests, in order of preference (tracecontext always wins when valid). */
+    extract: PropagationFormat[]
+    /**
+     * Formats written to the upstream. 'incoming' additionally re-injects whichever
+     * non-W3C format the request arrived with.
+     */
+    inject: PropagationFormat[]
+    injectIncoming: boolean
+  }
+
+  sampling: {
+    /** OTEL_TRACES_SAMPLER names: always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio. */
+    sampler: string
+    /** 0..1, for the traceidratio samplers (OTEL_TRACES_SAMPLER_ARG). */
+    ratio: number
+  }
+
+  headers: {
+    /** Header carrying the trace id to the service (for its access log); '' disables. */
+    traceId: string
+    /** Header carrying the proxy's span id to the service; '' disables. */
+    spanId: string
+    /** Request id header added when none came in; '' disables. */
+    requestId: string
+    /** Also return the trace id to the caller under `headers.traceId`. */
+    responseTraceId: boolean
+    /** Return the W3C `traceresponse` header to the caller. */
+    traceresponse: boolean
+  }
+
+  /** Route templates such as `/users/:id` or `/static/*`, matched in order for span names. */
+  routes: string[]
+
+  accessLog: {
+    enabled: boolean
+    /** 'stdout', 'stderr' or a file path. */
+    destination: string
+  }
+
+  /** Extra resource attributes (merged over OTEL_RESOURCE_ATTRIBUTES). */
+  resourceAttributes: Record<string, string>
+
+  exporter: ExporterConfig
+}
+
+export interface ExporterConfig {
+  /** 'otlp' ships to `endpoint`; 'none' discards (spans still counted); 'console' writes JSON lines to stderr. */
+  type: 'otlp' | 'none' | 'console'
+  /** Full URL of the traces endpoint, e.g. http://127.0.0.1:4318/v1/traces. */
+  endpoint: string
+  /** Full URL of the logs endpoint (access logs as OTLP logs). */
+  logsEndpoint: string
+  protocol: 'http/protobuf' | 'http/json'
+  compression: 'gzip' | 'none'
+  headers: Record<string, string>
+  /** One export request's deadline (OTEL_EXPORTER_OTLP_TIMEOUT / OTEL_BSP_EXPORT_TIMEOUT). */
+  timeoutMs: number
+  /** OTEL_BSP_MAX_QUEUE_SIZE: spans held before new ones are dropped. */
+  maxQueueSize: number
+  /** OTEL_BSP_MAX_EXPORT_BATCH_SIZE. */
+  maxExportBatchSize: number
+  /** OTEL_BSP_SCHEDULE_DELAY. */
+  scheduledDelayMs: number
+  /** Worker threads encoding and sending batches. */
+  workers: number
+  /** Attempts per batch including the first. */
+  maxAttempts: number
+  /** Backoff: first delay, doubled each attempt with full jitter, capped. */
+  initialBackoffMs: number
+  maxBackoffMs: number
+  /** Batches being sent or retried at once; more wait in the queue. */
+  maxConcurrentExports: number
+}
