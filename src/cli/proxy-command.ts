@@ -1,0 +1,64 @@
+import { ConfigError } from '../config/config-error.js'
+import { isHelpRequested, loadProxyConfig, proxyHelpText } from '../config/index.js'
+import { createSpanExporter } from '../export/index.js'
+import { startSidecar } from '../proxy/sidecar.js'
+import { createMetricsRegistry } from '../proxy/proxy-metrics.js'
+import { detectResource } from '../resource/resource.js'
+
+/**
+ * `tracecar proxy`: load and validate the configuration (one clear line and
+ * exit 2 on a bad value), start the sidecar, and on SIGTERM/SIGINT drain,
+ * flush spans and exit 0.
+ */
+export async function runProxyCommand(argv: string[]): Promise<void> {
+  if (isHelpRequested(argv)) {
+    process.stdout.write(proxyHelpText())
+    return
+  }
+  let config
+  try {
+    config = loadProxyConfig({ argv, env: process.env })
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`)
+      process.exitCode = 2
+      return
+    }
+    throw err
+  }
+
+  const log = (line: string): void => {
+    process.stderr.write(`tracecar proxy: ${line}\n`)
+  }
+  const registry = createMetricsRegistry()
+  const resource = detectResource(config, process.env)
+  const exporter = createSpanExporter(config.exporter, { resource, registry, log })
+  const sidecar = await startSidecar(config, { exporter, registry })
+  log(
+    `listening on ${sidecar.inbound.address}:${sidecar.inbound.port} -> ${config.upstream}` +
+      (sidecar.admin ? `; admin on ${sidecar.admin.address}:${sidecar.admin.port}` : '') +
+      `; service ${config.serviceName}; exporting ${config.exporter.type === 'otlp' ? `to ${config.exporter.endpoint}` : config.exporter.type}`,
+  )
+
+  let signalled = false
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled) return
+    signalled = true
+    log(`${signal}: draining in-flight requests (up to ${config.timeouts.drainMs} ms)`)
+    sidecar
+      .shutdown()
+      .then((report) => {
+        log(
+          `stopped: ${report.requestsCut} request(s) cut at the drain deadline; ` +
+            `${report.spans.exported} span(s) exported, ${report.spans.dropped} dropped`,
+        )
+        process.exit(0)
+      })
+      .catch((err: Error) => {
+        log(`shutdown failed: ${err.message}`)
+        process.exit(1)
+      })
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+}

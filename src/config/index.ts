@@ -1,0 +1,6 @@
+export { ConfigError } from './config-error.js'
+export { loadProxyConfig, resolveProxyConfig, type LoadProxyConfigOptions } from './load-proxy-config.js'
+export { isHelpRequested } from './flag-source.js'
+export { proxyHelpText } from './help-text.js'
+export { CONFIG_KEYS, tracecarEnvName, type ConfigKey } from './config-schema.js'
+export type { ProxyConfig, ExporterConfig, ListenAddress, PropagationFormat } from './proxy-config.js'

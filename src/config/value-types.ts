@@ -1,0 +1,316 @@
+/**
+ * The kinds of value a config key can hold. Each kind knows how to read its value from
+ * any source (a YAML value, an environment string, a flag string or repeated flag
+ * strings), how to say what is allowed (for errors and --help), and how to show a value.
+ *
+ * Why hand-rolled rather than ajv: every value arrives with its origin (flag, env, file
+ * line) and, from env and flags, as a string that must be coerced according to its key.
+ * ajv reports `instancePath` + a generic keyword message against one merged object, which
+ * loses both the origin and the raw text the user typed; the one-line errors we promise
+ * ("key = value (from env X): expected ...") need both. The `expected` text below is the
+ * same sentence --help prints, so the two can never disagree.
+ */
+import { KeyValueListError, parseKeyValueList } from './key-value-list.js'
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; problem: string }
+
+export interface ValueType<T> {
+  /** Shown after the flag in --help, e.g. `<ms>`. Empty for booleans. */
+  readonly placeholder: string
+  /** What is allowed; reads after "expected ". */
+  readonly expected: string
+  /** For enumerations: the allowed names, listed in --help. */
+  readonly choices?: readonly string[]
+  /** Booleans are `--x` / `--no-x`; lists may be repeated; maps are repeated `--x k=v`. */
+  readonly flagShape: 'boolean' | 'single' | 'repeatable' | 'pairs'
+  parse(input: unknown): ParseResult<T>
+  /** The value as a user would write it (for --help, the README and the example file). */
+  show(value: T): string
+}
+
+const ok = <T>(value: T): ParseResult<T> => ({ ok: true, value })
+const fail = (problem: string): ParseResult<never> => ({ ok: false, problem })
+
+/** RFC 9110 `token`: what an HTTP header name may be. */
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+export function integer(options: { min: number; max?: number; noun: string; placeholder: string }): ValueType<number> {
+  const range = options.max === undefined ? `>= ${options.min}` : `from ${options.min} to ${options.max}`
+  const expected = `an integer ${options.noun} ${range}`
+  return {
+    placeholder: options.placeholder,
+    expected,
+    flagShape: 'single',
+    parse(input) {
+      let n: number
+      if (typeof input === 'number') n = input
+      else if (typeof input === 'string' && /^\s*[+-]?\d+\s*$/.test(input)) n = Number(input)
+      else return fail(`expected ${expected}`)
+      if (!Number.isSafeInteger(n) || n < options.min || (options.max !== undefined && n > options.max)) {
+        return fail(`expected ${expected}`)
+      }
+      return ok(n)
+    },
+    show: String,
+  }
+}
+
+export const milliseconds = (min = 1): ValueType<number> =>
+  integer({ min, noun: 'number of milliseconds', placeholder: '<ms>' })
+
+export const port = (): ValueType<number> =>
+  integer({ min: 0, max: 65535, noun: 'port number (0 = any free port)', placeholder: '<port>' })
+
+export function ratio(): ValueType<number> {
+  const expected = 'a number from 0 to 1'
+  return {
+    placeholder: '<0..1>',
+    expected,
+    flagShape: 'single',
+    parse(input) {
+      let n = Number.NaN
+      if (typeof input === 'number') n = input
+      else if (typeof input === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(input)) n = Number(input)
+      if (!Number.isFinite(n) || n < 0 || n > 1) return fail(`expected ${expected}`)
+      return ok(n)
+    },
+    show: String,
+  }
+}
+
+export function boolean(): ValueType<boolean> {
+  const expected = 'true or false'
+  return {
+    placeholder: '',
+    expected,
+    flagShape: 'boolean',
+    parse(input) {
+      if (typeof input === 'boolean') return ok(input)
+      if (typeof input === 'string') {
+        const text = input.trim().toLowerCase()
+        if (text === 'true') return ok(true)
+        if (text === 'false') return ok(false)
+      }
+      return fail(`expected ${expected}`)
+    },
+    show: String,
+  }
+}
+
+function parseHttpUrl(input: unknown): URL | undefined {
+  if (typeof input !== 'string') return undefined
+  let url: URL
+  try {
+    url = new URL(input.trim())
+  } catch {
+    return undefined
+  }
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined
+}
+
+/** A full URL kept as written (the OTLP endpoints: their path matters). */
+export function httpUrl(example: string): ValueType<string> {
+  const expected = `an http: or https: URL (e.g. ${example})`
+  return {
+    placeholder: '<url>',
+    expected,
+    flagShape: 'single',
+    parse(input) {
+      return parseHttpUrl(input) && typeof input === 'string' ? ok(input.trim()) : fail(`expected ${expected}`)
+    },
+    show: String,
+  }
+}
+
+/**
+ * Scheme, host and port only: the proxy forwards each request's own path, so a path,
+ * query or credentials on the upstream would be silently dropped. Resolved to the origin.
+ */
+export function httpOrigin(example: string): ValueType<string> {
+  const expected = `an http: or https: URL with no path, query or credentials (e.g. ${example})`
+  return {
+    placeholder: '<url>',
+    expected,
+    flagShape: 'single',
+    parse(input) {
+      const url = parseHttpUrl(input)
+      if (!url || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
+        return fail(`expected ${expected}`)
+      }
+      return ok(url.origin)
+    },
+    show: String,
+  }
+}
+
+export function oneOf<const V extends string>(values: readonly V[], refusals: Partial<Record<string, string>> = {}): ValueType<V> {
+  const expected = `one of ${values.join(', ')}`
+  return {
+    placeholder: values.join('|').length <= 24 ? `<${values.join('|')}>` : '<name>',
+    choices: values,
+    expected,
+    flagShape: 'single',
+    parse(input) {
+      if (typeof input === 'string') {
+        const text = input.trim().toLowerCase()
+        if ((values as readonly string[]).includes(text)) return ok(text as V)
+        const refusal = refusals[text]
+        if (refusal) return fail(`${refusal}; expected ${expected}`)
+      }
+      return fail(`expected ${expected}`)
+    },
+    show: String,
+  }
+}
+
+/**
+ * A set of propagation formats: a YAML list, or a comma-separated string (the
+ * OTEL_PROPAGATORS form). `none` alone means the empty list; names in `ignored` are
+ * accepted and dropped (OTEL_PROPAGATORS may name `baggage`, which the proxy does not need
+ * to understand: it forwards the `baggage` header untouched).
+ */
+export function formatList<const V extends string>(values: readonly V[], ignored: readonly string[] = []): ValueType<V[]> {
+  const expected = `a comma-separated list of ${values.join(', ')} (or none)`
+  return {
+    placeholder: '<list>',
+    expected,
+    flagShape: 'repeatable',
+    parse(input) {
+      const items = listItems(input)
+      if (!items) return fail(`expected ${expected}`)
+      const names = items.map((item) => item.toLowerCase())
+      if (names.includes('none')) {
+        return names.every((name) => name === 'none') ? ok([]) : fail(`none cannot be combined with other formats; expected ${expected}`)
+      }
+      const result: V[] = []
+      for (const name of names) {
+        if (ignored.includes(name)) continue
+        if (!(values as readonly string[]).includes(name)) return fail(`unknown propagator ${JSON.stringify(name)}; expected ${expected}`)
+        if (!result.includes(name as V)) result.push(name as V)
+      }
+      return ok(result)
+    },
+    show: (value) => (value.length === 0 ? 'none' : value.join(',')),
+  }
+}
+
+/** A YAML list of strings, a comma-separated string, or repeated flags (each possibly comma-separated). */
+function listItems(input: unknown): string[] | undefined {
+  const parts = typeof input === 'string' ? [input] : Array.isArray(input) ? input : undefined
+  if (!parts || !parts.every((part) => typeof part === 'string')) return undefined
+  return (parts as string[])
+    .flatMap((part) => part.split(','))
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+}
+
+export function routeTemplates(): ValueType<string[]> {
+  const expected = 'route templates that start with / (e.g. /users/:id or /static/*)'
+  return {
+    placeholder: '<template>',
+    expected,
+    flagShape: 'repeatable',
+    parse(input) {
+      const items = listItems(input)
+      if (!items) return fail(`expected ${expected}`)
+      for (const item of items) {
+        if (!item.startsWith('/') || /\s/.test(item)) return fail(`route ${JSON.stringify(item)} is not allowed; expected ${expected}`)
+      }
+      return ok(items)
+    },
+    show: (value) => (value.length === 0 ? '(none)' : value.join(',')),
+  }
+}
+
+export function host(): ValueType<string> {
+  const expected = 'a host name or IP address (e.g. 0.0.0.0, 127.0.0.1, ::)'
+  return {
+    placeholder: '<host>',
+    expected,
+    flagShape: 'single',
+    parse(input) {
+      if (typeof input !== 'string') return fail(`expected ${expected}`)
+      const text = input.trim().replace(/^\[(.*)\]$/, '$1')
+      return /^[A-Za-z0-9.\-:_%]+$/.test(text) ? ok(text) : fail(`expected ${expected}`)
+    },
+    show: String,
+  }
+}
+
+/** A header name the proxy writes into requests/responses: a valid token, lower-cased; `""` disables. */
+export function headerName(): ValueType<string> {
+  const expected = 'an HTTP header name (letters, digits and !#$%&\'*+-.^_`|~, no spaces), or "" to disable'
+  return {
+    placeholder: '<name>',
+    expected,
+    flagShape: 'single',
+    parse(input) {
+      if (typeof input !== 'string') return fail(`expected ${expected}`)
+      if (input === '') return ok('')
+      return HTTP_TOKEN.test(input) ? ok(input.toLowerCase()) : fail(`expected ${expected}`)
+    },
+    show: (value) => (value === '' ? '""' : value),
+  }
+}
+
+export function nonEmptyString(expected: string, placeholder: string): ValueType<string> {
+  return {
+    placeholder,
+    expected,
+    flagShape: 'single',
+    parse(input) {
+      if (typeof input === 'number') input = String(input)
+      if (typeof input !== 'string' || input.trim() === '' || /[\r\n\0]/.test(input)) return fail(`expected ${expected}`)
+      return ok(input.trim())
+    },
+    show: String,
+  }
+}
+
+/**
+ * A string-to-string map: a YAML mapping, or the OTel `k=v,k2=v2` form (percent-decoded).
+ * `kind: 'http-headers'` also checks names are tokens and values carry no CR/LF/NUL,
+ * because they are written verbatim into export requests.
+ */
+export function stringMap(kind: 'http-headers' | 'attributes'): ValueType<Record<string, string>> {
+  const what = kind === 'http-headers' ? 'header' : 'attribute'
+  const expected =
+    kind === 'http-headers'
+      ? 'name=value pairs (comma-separated, percent-encoded in env) with HTTP token names and no CR/LF in values'
+      : 'key=value pairs (comma-separated, percent-encoded in env)'
+  return {
+    placeholder: '<k=v>',
+    expected,
+    flagShape: 'pairs',
+    parse(input) {
+      let map: Record<string, unknown>
+      if (typeof input === 'string') {
+        try {
+          map = parseKeyValueList(input)
+        } catch (error) {
+          if (error instanceof KeyValueListError) return fail(`${error.message}; expected ${expected}`)
+          throw error
+        }
+      } else if (input !== null && typeof input === 'object' && !Array.isArray(input)) {
+        map = input as Record<string, unknown>
+      } else {
+        return fail(`expected ${expected}`)
+      }
+      const result: Record<string, string> = {}
+      for (const [name, raw] of Object.entries(map)) {
+        if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
+          return fail(`${what} ${JSON.stringify(name)} must have a plain text value; expected ${expected}`)
+        }
+        const value = String(raw)
+        if (name.trim() === '') return fail(`empty ${what} name; expected ${expected}`)
+        if (kind === 'http-headers') {
+          if (!HTTP_TOKEN.test(name)) return fail(`header name ${JSON.stringify(name)} is not a valid HTTP token; expected ${expected}`)
+          if (/[\r\n\0]/.test(value)) return fail(`header ${JSON.stringify(name)} has CR, LF or NUL in its value; expected ${expected}`)
+        }
+        result[name] = value
+      }
+      return ok(result)
+    },
+    show: (value) => (Object.keys(value).length === 0 ? '(none)' : Object.entries(value).map(([k, v]) => `${k}=${v}`).join(',')),
+  }
+}

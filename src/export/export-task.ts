@@ -1,0 +1,58 @@
+/**
+ * What crosses the thread boundary between the batch queue (main thread) and
+ * the export workers: one task per batch, one outcome per task. Plain data
+ * only, so structured clone carries it.
+ *
+ * A signal is one OTLP export service. Adding OTLP logs means: a 'logs' member
+ * here, an encoder in the worker's table, and a queue for the records.
+ */
+import type { ResourceAttributes, SpanRecord } from '../span/span-record.js'
+import type { BackoffPolicy } from './retry-policy.js'
+
+export type ExportSignal = 'traces'
+
+export interface TraceExportTask {
+  signal: 'traces'
+  items: SpanRecord[]
+}
+
+export type ExportTask = TraceExportTask
+
+/** How one batch ended. Counts add up to the batch length. */
+export interface BatchOutcome {
+  /** Accepted by the collector. */
+  delivered: number
+  /** Refused by the collector: a non-retryable status, or partial success. */
+  rejected: number
+  /** Never accepted: retries exhausted, or stopped by shutdown (see `stoppedByShutdown`). */
+  failed: number
+  /** True when `failed` is due to the shutdown deadline rather than the collector. */
+  stoppedByShutdown: boolean
+  /** HTTP requests made for this batch. */
+  attempts: number
+  /** Last problem seen, in words a user can act on ('' when none). */
+  error: string
+}
+
+/** Everything a worker needs, given once per pool as `workerData`. */
+export interface WorkerSettings {
+  endpoints: Record<ExportSignal, string>
+  protocol: 'http/protobuf' | 'http/json'
+  compression: 'gzip' | 'none'
+  headers: Record<string, string>
+  /** Deadline of one HTTP request. */
+  timeoutMs: number
+  backoff: BackoffPolicy
+  resource: ResourceAttributes
+  scope: { name: string; version: string }
+  /**
+   * Shutdown signal shared with the main thread: Int32 slot 0 becomes 1 at
+   * shutdown (and is notified), Float64 slot 1 holds the deadline as epoch ms.
+   * Workers read it before every attempt and wait so retries end in time.
+   */
+  shutdownState: SharedArrayBuffer
+}
+
+export const SHUTDOWN_FLAG_INDEX = 0
+export const SHUTDOWN_DEADLINE_INDEX = 1
+export const SHUTDOWN_STATE_BYTES = 16

@@ -1,0 +1,139 @@
+/**
+ * One OTLP/HTTP export with retries: POST an encoded body, retry what the
+ * OTLP spec calls retryable with backoff (or the collector's Retry-After),
+ * read partial success. Runs in export workers; never throws, it returns a
+ * BatchOutcome.
+ */
+import { gzip } from 'node:zlib'
+import { promisify } from 'node:util'
+import { Agent, request } from 'undici'
+import type { BatchOutcome } from './export-task.js'
+import { backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from './retry-policy.js'
+import type { BackoffPolicy } from './retry-policy.js'
+import type { ShutdownWatch } from './shutdown-watch.js'
+
+const gzipAsync = promisify(gzip)
+
+/** The longest collector error body we quote in an error message. */
+const ERROR_BODY_QUOTE_CHARS = 200
+
+export interface OtlpHttpTarget {
+  url: string
+  contentType: string
+  compression: 'gzip' | 'none'
+  headers: Record<string, string>
+  timeoutMs: number
+  backoff: BackoffPolicy
+}
+
+export type PartialSuccessReader = (body: Uint8Array, contentType: string) => { rejected: number; message: string }
+
+type AttemptResult =
+  | { kind: 'ok'; rejected: number; message: string }
+  | { kind: 'retry'; retryAfterMs: number | undefined; error: string }
+  | { kind: 'refused'; error: string }
+
+export class OtlpHttpSender {
+  // One keep-alive pool per worker thread; the collector sees few connections.
+  private readonly agent = new Agent({ keepAliveTimeout: 10_000, connections: 8 })
+
+  constructor(
+    private readonly target: OtlpHttpTarget,
+    private readonly readPartialSuccess: PartialSuccessReader,
+    private readonly shutdown: ShutdownWatch,
+  ) {}
+
+  async send(body: Uint8Array, itemCount: number): Promise<BatchOutcome> {
+    const outcome: BatchOutcome = { delivered: 0, rejected: 0, failed: itemCount, stoppedByShutdown: false, attempts: 0, error: '' }
+    let payload: Uint8Array
+    try {
+      payload = this.target.compression === 'gzip' ? await gzipAsync(body) : body
+    } catch (err) {
+      outcome.error = `could not gzip the export body: ${describeError(err)}`
+      return outcome
+    }
+    const { maxAttempts } = this.target.backoff
+    for (let attempt = 1; ; attempt++) {
+      const timeoutMs = this.attemptTimeoutMs()
+      if (timeoutMs <= 0) {
+        outcome.stoppedByShutdown = true
+        return outcome
+      }
+      outcome.attempts = attempt
+      const result = await this.attempt(payload, timeoutMs)
+      if (result.kind === 'ok') {
+        const rejected = Math.min(result.rejected, itemCount)
+        outcome.delivered = itemCount - rejected
+        outcome.rejected = rejected
+        outcome.failed = 0
+        if (rejected > 0) outcome.error = `collector accepted the batch partially, rejecting ${rejected} of ${itemCount}: ${result.message || '(no message)'}`
+        return outcome
+      }
+      outcome.error = result.error
+      if (result.kind === 'refused') {
+        outcome.rejected = itemCount
+        outcome.failed = 0
+        return outcome
+      }
+      if (attempt >= maxAttempts) return outcome
+      const waitMs = result.retryAfterMs ?? backoffDelayMs(this.target.backoff, attempt)
+      const waited = await this.shutdown.sleepUnlessPastDeadline(waitMs)
+      if (!waited) {
+        outcome.stoppedByShutdown = true
+        return outcome
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close()
+  }
+
+  /** The per-request timeout, shortened to the shutdown deadline once shutdown began. */
+  private attemptTimeoutMs(): number {
+    const leftMs = this.shutdown.msUntilDeadline()
+    return Math.min(this.target.timeoutMs, leftMs)
+  }
+
+  private async attempt(payload: Uint8Array, timeoutMs: number): Promise<AttemptResult> {
+    const headers: Record<string, string> = {
+      ...this.target.headers,
+      'content-type': this.target.contentType,
+      'user-agent': 'tracecar-exporter',
+    }
+    if (this.target.compression === 'gzip') headers['content-encoding'] = 'gzip'
+    try {
+      const response = await request(this.target.url, {
+        method: 'POST',
+        headers,
+        body: payload,
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(timeoutMs),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      })
+      const responseBody = new Uint8Array(await response.body.arrayBuffer())
+      const status = response.statusCode
+      if (status >= 200 && status < 300) {
+        const contentType = String(response.headers['content-type'] ?? this.target.contentType)
+        return { kind: 'ok', ...this.readPartialSuccess(responseBody, contentType) }
+      }
+      const quoted = Buffer.from(responseBody.subarray(0, ERROR_BODY_QUOTE_CHARS)).toString('utf8').replace(/\s+/g, ' ').trim()
+      const error = `collector at ${this.target.url} answered HTTP ${status}${quoted ? `: ${quoted}` : ''}`
+      if (isRetryableStatus(status)) return { kind: 'retry', retryAfterMs: parseRetryAfterMs(response.headers['retry-after']), error }
+      return { kind: 'refused', error }
+    } catch (err) {
+      return { kind: 'retry', retryAfterMs: undefined, error: `POST ${this.target.url} failed: ${describeError(err)}` }
+    }
+  }
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    if (err.name === 'TimeoutError' || err.name === 'AbortError') return `no answer in time (${err.message})`
+    const code = (err as { code?: unknown }).code
+    const cause = err.cause instanceof Error ? ` (${err.cause.message})` : ''
+    return `${typeof code === 'string' ? `${code}: ` : ''}${err.message}${cause}`
+  }
+  return String(err)
+}

@@ -1,0 +1,144 @@
+/**
+ * The production SpanExporter: spans are queued on the main thread as they
+ * are (no encoding, no copying) and shipped in batches as OTLP/HTTP by piscina
+ * worker threads. See README.md in this folder.
+ */
+import { createRequire } from 'node:module'
+import type { Worker } from 'node:worker_threads'
+import type { Registry, RegistryContentType } from 'prom-client'
+import type { ExporterConfig } from '../config/proxy-config.js'
+import type { ExportReport, SpanExporter } from '../span/span-exporter.js'
+import type { ResourceAttributes, SpanRecord } from '../span/span-record.js'
+import { BatchQueue } from './batch-queue.js'
+import type { WorkerSettings } from './export-task.js'
+import { createExportWorkerPool } from './export-worker-pool.js'
+import type { ExportWorkerPool } from './export-worker-pool.js'
+import { DROP_REASONS, newExportStats, registerExporterMetrics, totalDropped } from './exporter-metrics.js'
+import type { BatchCounters, ExportStats } from './exporter-metrics.js'
+import { createShutdownState, ShutdownSignal } from './shutdown-watch.js'
+
+/** Where the one shutdown summary line goes (the proxy passes its logger). */
+export type ExporterLog = (line: string) => void
+
+export interface OtlpSpanExporterOptions {
+  config: ExporterConfig
+  resource: ResourceAttributes
+  registry: Registry<RegistryContentType>
+  log: ExporterLog
+}
+
+/** The instrumentation scope version: tracecar's own, from package.json beside src/ or dist/. */
+function tracecarVersion(): string {
+  try {
+    // src/export/ and dist/export/ both sit two levels below package.json.
+    const pkg = createRequire(import.meta.url)('../../package.json') as { name?: string; version?: string }
+    return pkg.name === 'tracecar' && typeof pkg.version === 'string' ? pkg.version : ''
+  } catch {
+    // Bundled or relocated builds: the scope then carries no version (it is optional in OTLP).
+    return ''
+  }
+}
+const packageVersion = tracecarVersion()
+
+export class OtlpSpanExporter implements SpanExporter {
+  private readonly stats: ExportStats = newExportStats()
+  private readonly counters: BatchCounters
+  private readonly queue: BatchQueue<SpanRecord>
+  private readonly pool: ExportWorkerPool
+  private readonly shutdownSignal = new ShutdownSignal(createShutdownState())
+  private readonly log: ExporterLog
+  private shutdownReport: Promise<ExportReport> | undefined
+
+  constructor(options: OtlpSpanExporterOptions) {
+    const { config } = options
+    const endpoint = checkEndpoint(config.endpoint)
+    this.log = options.log
+    const settings: WorkerSettings = {
+      endpoints: { traces: endpoint },
+      protocol: config.protocol,
+      compression: config.compression,
+      headers: { ...config.headers },
+      timeoutMs: config.timeoutMs,
+      backoff: { maxAttempts: Math.max(1, config.maxAttempts), initialBackoffMs: config.initialBackoffMs, maxBackoffMs: config.maxBackoffMs },
+      resource: { ...options.resource },
+      scope: { name: 'tracecar', version: packageVersion },
+      shutdownState: this.shutdownSignal.state,
+    }
+    this.counters = registerExporterMetrics(options.registry, 'traces', this.stats, () => this.queue.queued)
+    this.pool = createExportWorkerPool({
+      workers: config.workers,
+      maxConcurrentExports: config.maxConcurrentExports,
+      settings,
+      onWorkerError: () => this.counters.workerFailures.inc({ signal: 'traces' }),
+    })
+    this.queue = new BatchQueue<SpanRecord>(
+      {
+        signal: 'traces',
+        maxQueueSize: config.maxQueueSize,
+        maxExportBatchSize: config.maxExportBatchSize,
+        scheduledDelayMs: config.scheduledDelayMs,
+        maxConcurrentExports: Math.max(1, config.maxConcurrentExports),
+      },
+      (items) => this.pool.run({ signal: 'traces', items }),
+      this.stats,
+      this.counters,
+    )
+  }
+
+  export(span: SpanRecord): void {
+    this.queue.push(span)
+  }
+
+  /**
+   * Flushes what is queued for at most `deadlineMs` milliseconds from now,
+   * then stops the workers. Spans not delivered by then are counted as
+   * dropped. Logs one summary line. Calling it again returns the same report.
+   */
+  shutdown(deadlineMs: number): Promise<ExportReport> {
+    this.shutdownReport ??= this.stop(deadlineMs)
+    return this.shutdownReport
+  }
+
+  /** Running totals, as also exposed on the metrics. */
+  snapshot(): Readonly<ExportStats> & { queued: number } {
+    return { ...this.stats, dropped: { ...this.stats.dropped }, queued: this.queue.queued }
+  }
+
+  /** The pool's worker threads, for diagnostics and crash tests. */
+  get workerThreads(): readonly Worker[] {
+    return this.pool.threads
+  }
+
+  private async stop(deadlineMs: number): Promise<ExportReport> {
+    const deadlineUnixMs = Date.now() + Math.max(0, deadlineMs)
+    this.shutdownSignal.begin(deadlineUnixMs)
+    await this.queue.close(deadlineUnixMs)
+    await this.pool.destroy()
+    const report: ExportReport = { exported: this.stats.exported, dropped: totalDropped(this.stats) }
+    this.log(this.summaryLine(report))
+    return report
+  }
+
+  private summaryLine(report: ExportReport): string {
+    const byReason = DROP_REASONS.map((reason) => `${reason} ${this.stats.dropped[reason]}`).join(', ')
+    const lastError = report.dropped > 0 && this.queue.lastError !== '' ? `; last error: ${this.queue.lastError}` : ''
+    return `span exporter stopped: ${report.exported} spans exported, ${report.dropped} dropped (${byReason})${lastError}`
+  }
+}
+
+function checkEndpoint(endpoint: string): string {
+  let url: URL
+  try {
+    url = new URL(endpoint)
+  } catch {
+    throw new Error(`exporter.endpoint: '${endpoint}' is not a URL; give the full traces URL, e.g. http://127.0.0.1:4318/v1/traces`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`exporter.endpoint: '${endpoint}' uses ${url.protocol}; OTLP/HTTP needs http: or https:`)
+  }
+  return url.href
+}
+
+export function createOtlpSpanExporter(options: OtlpSpanExporterOptions): OtlpSpanExporter {
+  return new OtlpSpanExporter(options)
+}

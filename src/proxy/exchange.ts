@@ -1,0 +1,81 @@
+import type { SpanKindValue } from '../span/span-record.js'
+import { SpanKind } from '../span/span-record.js'
+
+/**
+ * One request through the proxy, from the first byte we see to the last we send.
+ *
+ * Every part of the proxy (tracing, access log, metrics, header injection)
+ * reads and stamps this one object, so it has a fixed shape: all fields are set
+ * in the constructor, times are epoch milliseconds with a sub-millisecond
+ * fraction, and 0 / '' mean "did not happen". It is handed to the exchange
+ * observers exactly once, when `finish` is called.
+ */
+export class Exchange {
+  kind: SpanKindValue = SpanKind.SERVER
+
+  // Trace identity. parentSpanId is '' for a new trace.
+  traceId = ''
+  spanId = ''
+  parentSpanId = ''
+  traceFlags = 0
+  traceState = ''
+  sampled = false
+  /** Propagation format the parent came in with ('' for a new trace). */
+  incomingFormat = ''
+  /** Width in bits of an incoming B3/Jaeger trace id, so it is written back the same way. */
+  incomingTraceIdBits = 128
+  /** Header rejected as malformed ('' when none was). */
+  invalidContextHeader = ''
+
+  // The request as the client sent it.
+  method = ''
+  /** The request target (path and query) exactly as received. */
+  target = ''
+  path = ''
+  route = ''
+  scheme = 'http'
+  host = ''
+  serverPort = 0
+  clientAddress = ''
+  peerAddress = ''
+  peerPort = 0
+  userAgent = ''
+  requestId = ''
+  httpVersion = '1.1'
+  /** Upstream origin for CLIENT spans (outbound proxy); '' for inbound. */
+  upstreamOrigin = ''
+
+  // Timings.
+  readonly startUnixMs: number
+  upstreamConnectedUnixMs = 0
+  requestSentUnixMs = 0
+  firstByteUnixMs = 0
+  responseHeadersUnixMs = 0
+  endUnixMs = 0
+
+  // Outcome.
+  statusCode = 0
+  /** OpenTelemetry `error.type`: '' on success. */
+  errorType = ''
+  errorMessage = ''
+  requestBodyBytes = 0
+  responseBodyBytes = 0
+  upgraded = false
+  finished = false
+
+  constructor(startUnixMs: number) {
+    this.startUnixMs = startUnixMs
+  }
+
+  /** Marks the exchange as failed; the first failure wins, later ones are consequences. */
+  fail(errorType: string, message: string): void {
+    if (this.errorType !== '') return
+    this.errorType = errorType
+    this.errorMessage = message
+  }
+}
+
+/** Told about every exchange once it has ended (span export, access log, metrics). */
+export interface ExchangeObserver {
+  onExchangeEnd(exchange: Exchange): void
+}

@@ -1,0 +1,301 @@
+import { randomUUID } from 'node:crypto'
+import http from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { Pool } from 'undici'
+import type { Dispatcher } from 'undici'
+import type { ProxyConfig } from '../config/proxy-config.js'
+import { nowUnixMs } from '../span/clock.js'
+import { Exchange } from './exchange.js'
+import type { ExchangeObserver } from './exchange.js'
+import { copyRequestHeaders } from './request-headers.js'
+import { compileRoutes } from './route-matcher.js'
+import type { RouteMatcher } from './route-matcher.js'
+import type { TracePropagation } from './trace-propagation.js'
+import { UpstreamRelay, writeErrorResponse } from './upstream-relay.js'
+import type { RelaySettings } from './upstream-relay.js'
+import { UpgradeTunnel } from './upgrade-tunnel.js'
+import { describeClientError } from './client-errors.js'
+
+export interface InboundProxyDeps {
+  config: ProxyConfig
+  propagation: TracePropagation
+  /** Told about every exchange once, when it ends: spans, access log, metrics. */
+  observers: ExchangeObserver[]
+}
+
+/**
+ * The sidecar's inbound side: an HTTP/1.1 reverse proxy in front of one service.
+ *
+ * Per request it (1) records what the client sent on an Exchange, (2) reads or
+ * starts the trace context, (3) forwards the request through undici's pool
+ * with the context, the trace id and forwarding headers added, and (4) relays
+ * the response as it streams. Every path — success, upstream failure, bad
+ * request, client gone, upgrade — ends in exactly one call to `finish`.
+ *
+ * Never awaits on the request path: the only I/O is the two sockets.
+ */
+export class InboundProxy implements RelaySettings {
+  readonly server: http.Server
+  private readonly pool: Pool
+  private readonly upgrades: UpgradeTunnel
+  private readonly routes: RouteMatcher
+  private readonly upstreamUrl: URL
+  /** Correlation headers the proxy writes to the upstream itself (never the client's copy). */
+  private readonly replacedRequestHeaders: ReadonlySet<string>
+  readonly replacedResponseHeaders: ReadonlySet<string>
+  private readonly inFlight = new Set<ServerResponse>()
+  private draining = false
+  private drainDeadlinePassed = false
+
+  constructor(private readonly deps: InboundProxyDeps) {
+    const { config } = deps
+    this.upstreamUrl = new URL(config.upstream)
+    this.routes = compileRoutes(config.routes)
+    const { headers } = config
+    this.replacedRequestHeaders = new Set([headers.traceId, headers.spanId].filter((h) => h !== ''))
+    this.replacedResponseHeaders = new Set(
+      [headers.traceresponse ? 'traceresponse' : '', headers.responseTraceId ? headers.traceId : ''].filter(
+        (h) => h !== '',
+      ),
+    )
+    this.pool = new Pool(this.upstreamUrl.origin, {
+      connections: config.limits.maxUpstreamConnections,
+      pipelining: 1,
+      connect: { timeout: config.timeouts.connectMs },
+      headersTimeout: config.timeouts.headersMs,
+      bodyTimeout: config.timeouts.idleMs,
+      keepAliveTimeout: 4_000,
+    })
+    this.server = http.createServer({
+      maxHeaderSize: config.limits.maxHeaderBytes,
+      // A 1 GiB upload may take longer than Node's 5-minute default; the idle
+      // timeout below is what guards against a stalled client instead.
+      requestTimeout: 0,
+      headersTimeout: Math.min(60_000, config.timeouts.idleMs),
+      keepAliveTimeout: 65_000,
+      // Answered by the proxy itself with a span (see onRequest).
+      requireHostHeader: false,
+    })
+    this.server.timeout = config.timeouts.idleMs
+    this.server.on('request', this.onRequest)
+    this.server.on('clientError', this.onClientError)
+    this.upgrades = new UpgradeTunnel(this.upstreamUrl, config, this, (exchange) => this.finish(exchange))
+    this.server.on('upgrade', this.onUpgrade)
+  }
+
+  listen(): Promise<AddressInfo> {
+    const { host, port } = this.deps.config.listen
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject)
+        resolve(this.server.address() as AddressInfo)
+      })
+    })
+  }
+
+  isDraining(): boolean {
+    return this.draining
+  }
+
+  /** Requests (and upgraded sessions) not yet finished. */
+  get inFlightCount(): number {
+    return this.inFlight.size + this.upgrades.openCount
+  }
+
+  /**
+   * Stops accepting connections and waits for in-flight requests to finish, up
+   * to `deadlineMs`; what is still open then is closed and its span ends with
+   * `error.type` `shutdown`. Resolves with the number of requests cut short.
+   */
+  async drain(deadlineMs: number): Promise<number> {
+    this.draining = true
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
+    this.server.closeIdleConnections()
+    const start = Date.now()
+    while (this.inFlightCount > 0 && Date.now() - start < deadlineMs) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      this.server.closeIdleConnections()
+    }
+    const cut = this.inFlightCount
+    if (cut > 0) {
+      this.drainDeadlinePassed = true
+      this.upgrades.closeAll()
+      this.server.closeAllConnections()
+    }
+    await closed
+    await this.pool.close().catch(() => this.pool.destroy())
+    return cut
+  }
+
+  addResponseHeaders(exchange: Exchange, out: string[]): void {
+    const { headers } = this.deps.config
+    if (exchange.traceId === '') return
+    if (headers.traceresponse) {
+      out.push('traceresponse', `00-${exchange.traceId}-${exchange.spanId}-${exchange.sampled ? '01' : '00'}`)
+    }
+    if (headers.responseTraceId && headers.traceId !== '') out.push(headers.traceId, exchange.traceId)
+  }
+
+  /** Fills in what the client sent and the trace context; shared by requests and upgrades. */
+  beginExchange(req: IncomingMessage): Exchange {
+    const exchange = new Exchange(nowUnixMs())
+    const socket = req.socket
+    exchange.method = req.method ?? ''
+    const target = req.url ?? ''
+    exchange.target = target
+    const q = target.indexOf('?')
+    exchange.path = q === -1 ? target : target.slice(0, q)
+    exchange.httpVersion = req.httpVersion
+    exchange.peerAddress = unmapIPv4(socket.remoteAddress ?? '')
+    exchange.peerPort = socket.remotePort ?? 0
+    const h = req.headers
+    const xff = h['x-forwarded-for']
+    exchange.clientAddress = xff === undefined ? exchange.peerAddress : firstListItem(Array.isArray(xff) ? xff[0]! : xff)
+    exchange.userAgent = h['user-agent'] ?? ''
+    const host = h.host ?? ''
+    splitHost(host, exchange, this.deps.config.listen.port)
+    exchange.route = this.routes(exchange.path) ?? ''
+    const requestIdHeader = this.deps.config.headers.requestId
+    if (requestIdHeader !== '') {
+      const incoming = h[requestIdHeader]
+      exchange.requestId = typeof incoming === 'string' && incoming !== '' ? incoming : randomUUID()
+    }
+    this.deps.propagation.begin(exchange, h)
+    return exchange
+  }
+
+  /** Headers for the upstream request: the client's, minus hop-by-hop, plus ours. */
+  upstreamRequestHeaders(req: IncomingMessage, exchange: Exchange): { headers: string[]; ownFrom: number } {
+    const { config } = this.deps
+    const out: string[] = []
+    const ownFrom = copyRequestHeaders(req.rawHeaders, this.replacedRequestHeaders, config.preserveHost, {
+      peerAddress: exchange.peerAddress,
+      scheme: exchange.scheme,
+      host: req.headers.host ?? '',
+    }, out)
+    this.deps.propagation.inject(exchange, out)
+    const { headers } = config
+    if (headers.traceId !== '') out.push(headers.traceId, exchange.traceId)
+    if (headers.spanId !== '') out.push(headers.spanId, exchange.spanId)
+    if (headers.requestId !== '' && req.headers[headers.requestId] === undefined) {
+      out.push(headers.requestId, exchange.requestId)
+    }
+    return { headers: out, ownFrom }
+  }
+
+  private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const exchange = this.beginExchange(req)
+    this.inFlight.add(res)
+    const relay = new UpstreamRelay(exchange, res, this)
+    res.on('close', () => {
+      this.inFlight.delete(res)
+      if (!res.writableFinished) {
+        if (this.drainDeadlinePassed) exchange.fail('shutdown', 'drain deadline passed before the response finished')
+        else exchange.fail('client_disconnected', 'the client closed the connection before the response finished')
+        relay.cancel()
+      }
+      this.finish(exchange)
+    })
+
+    if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined) {
+      exchange.fail('missing_host', 'HTTP/1.1 request without a Host header')
+      writeErrorResponse(res, exchange, this, 400)
+      return
+    }
+
+    const hasBody = req.headers['content-length'] !== undefined
+      ? req.headers['content-length'] !== '0'
+      : req.headers['transfer-encoding'] !== undefined
+    const options: Dispatcher.DispatchOptions = {
+      path: exchange.target,
+      method: exchange.method as Dispatcher.HttpMethod,
+      headers: this.upstreamRequestHeaders(req, exchange).headers,
+      body: hasBody ? req : null,
+      // A proxied request is never silently retried: it may not be idempotent.
+      idempotent: false,
+      upgrade: null,
+    }
+    this.pool.dispatch(options, relay as unknown as Dispatcher.DispatchHandler)
+  }
+
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const exchange = this.beginExchange(req)
+    const { headers, ownFrom } = this.upstreamRequestHeaders(req, exchange)
+    this.upgrades.open(req, socket as Socket, head, exchange, headers.slice(ownFrom))
+  }
+
+  /**
+   * A request Node's parser rejected before it became a request: answer it
+   * (431 for oversized headers, 400 for anything malformed) and record it as a
+   * span of a new trace, since no trace context could be read from it.
+   */
+  private readonly onClientError = (err: Error & { code?: string }, socket: Duplex): void => {
+    const exchange = new Exchange(nowUnixMs())
+    const s = socket as Socket
+    exchange.peerAddress = unmapIPv4(s.remoteAddress ?? '')
+    exchange.peerPort = s.remotePort ?? 0
+    exchange.clientAddress = exchange.peerAddress
+    const failure = describeClientError(err)
+    if (failure === undefined) {
+      // A connection reset or timeout between requests: there was no request.
+      socket.destroy()
+      return
+    }
+    this.deps.propagation.begin(exchange, {})
+    exchange.fail(failure.errorType, failure.message)
+    exchange.statusCode = failure.status
+    if (socket.writable && !(s as Socket & { _httpMessage?: unknown })._httpMessage) {
+      const body = `tracecar: ${failure.errorType}: ${failure.message}\n`
+      socket.end(
+        `HTTP/1.1 ${failure.status} ${http.STATUS_CODES[failure.status]}\r\n` +
+          'content-type: text/plain; charset=utf-8\r\n' +
+          `content-length: ${Buffer.byteLength(body)}\r\n` +
+          'connection: close\r\n\r\n' +
+          body,
+      )
+    } else {
+      socket.destroy()
+    }
+    this.finish(exchange)
+  }
+
+  private finish(exchange: Exchange): void {
+    if (exchange.finished) return
+    exchange.finished = true
+    exchange.endUnixMs = nowUnixMs()
+    for (const observer of this.deps.observers) {
+      try {
+        observer.onExchangeEnd(exchange)
+      } catch {
+        // An observer's bug must never fail the traffic; observers count their own failures.
+      }
+    }
+  }
+}
+
+function unmapIPv4(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address
+}
+
+function firstListItem(value: string): string {
+  const comma = value.indexOf(',')
+  return (comma === -1 ? value : value.slice(0, comma)).trim()
+}
+
+/** Host header → server.address / server.port (default: the port the client called). */
+function splitHost(host: string, exchange: Exchange, listenPort: number): void {
+  if (host === '') return
+  let colon = host.lastIndexOf(':')
+  if (host.startsWith('[')) {
+    const close = host.indexOf(']')
+    if (colon < close) colon = -1
+    exchange.host = host.slice(1, close === -1 ? undefined : close)
+  } else {
+    exchange.host = colon === -1 ? host : host.slice(0, colon)
+  }
+  const port = colon === -1 ? NaN : Number(host.slice(colon + 1))
+  exchange.serverPort = Number.isInteger(port) ? port : listenPort
+}

@@ -1,0 +1,77 @@
+import type { AddressInfo } from 'node:net'
+import type client from 'prom-client'
+import type { ProxyConfig } from '../config/proxy-config.js'
+import type { ExportReport, SpanExporter } from '../span/span-exporter.js'
+import { AccessLog } from './access-log.js'
+import { AdminServer } from './admin-server.js'
+import type { ExchangeObserver } from './exchange.js'
+import { InboundProxy } from './inbound-proxy.js'
+import { createMetricsRegistry, ProxyMetrics } from './proxy-metrics.js'
+import { SpanObserver } from './span-builder.js'
+import { createTracePropagation } from './trace-propagation.js'
+
+export interface SidecarDeps {
+  /** Where spans go; the CLI builds the OTLP exporter, tests pass a MemorySpanExporter. */
+  exporter: SpanExporter
+  /** Shared with the exporter so its drop counters appear on the same /metrics. */
+  registry?: client.Registry<client.OpenMetricsContentType>
+}
+
+export interface ShutdownReport {
+  /** Requests still open at the drain deadline and cut short. */
+  requestsCut: number
+  spans: ExportReport
+}
+
+/** A running sidecar: the inbound proxy, its admin listener, and their observers. */
+export interface Sidecar {
+  inbound: AddressInfo
+  admin: AddressInfo | undefined
+  registry: client.Registry<client.OpenMetricsContentType>
+  /** SIGTERM: stop accepting, drain in-flight requests, flush spans and the access log. */
+  shutdown(): Promise<ShutdownReport>
+}
+
+export async function startSidecar(config: ProxyConfig, deps: SidecarDeps): Promise<Sidecar> {
+  const registry = deps.registry ?? createMetricsRegistry()
+  const accessLog = config.accessLog.enabled ? new AccessLog(config.accessLog.destination, config.serviceName) : undefined
+  const observers: ExchangeObserver[] = [new SpanObserver(deps.exporter), new ProxyMetrics(registry)]
+  if (accessLog !== undefined) observers.push(accessLog)
+
+  const inbound = new InboundProxy({ config, propagation: createTracePropagation(config), observers })
+  const admin = config.admin.enabled
+    ? new AdminServer({
+        host: config.admin.host,
+        port: config.admin.port,
+        registry,
+        upstream: new URL(config.upstream),
+        isDraining: () => inbound.isDraining(),
+      })
+    : undefined
+
+  const inboundAddress = await inbound.listen()
+  let adminAddress: AddressInfo | undefined
+  try {
+    adminAddress = await admin?.listen()
+  } catch (err) {
+    inbound.server.close()
+    throw err
+  }
+
+  let shuttingDown: Promise<ShutdownReport> | undefined
+  return {
+    inbound: inboundAddress,
+    admin: adminAddress,
+    registry,
+    shutdown() {
+      shuttingDown ??= (async () => {
+        const requestsCut = await inbound.drain(config.timeouts.drainMs)
+        const spans = await deps.exporter.shutdown(Math.max(1000, config.exporter.timeoutMs))
+        await accessLog?.close()
+        await admin?.close()
+        return { requestsCut, spans }
+      })()
+      return shuttingDown
+    },
+  }
+}

@@ -1,0 +1,139 @@
+import {
+  ATTR_CLIENT_ADDRESS,
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_NETWORK_PEER_ADDRESS,
+  ATTR_NETWORK_PEER_PORT,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+  ATTR_URL_PATH,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+} from '@opentelemetry/semantic-conventions'
+import {
+  ATTR_HTTP_REQUEST_BODY_SIZE,
+  ATTR_HTTP_RESPONSE_BODY_SIZE,
+} from '@opentelemetry/semantic-conventions/incubating'
+import type { Attributes, SpanEvent, SpanRecord } from '../span/span-record.js'
+import { SpanKind, StatusCode } from '../span/span-record.js'
+import type { Exchange, ExchangeObserver } from './exchange.js'
+import type { SpanExporter } from '../span/span-exporter.js'
+
+/** Span event names for the sidecar's timing breakdown (documented in docs/spans.md). */
+export const SpanEventName = {
+  upstreamConnectionReady: 'upstream.connection_ready',
+  upstreamRequestSent: 'upstream.request_sent',
+  upstreamFirstByte: 'upstream.first_byte',
+  responseFinished: 'response.finished',
+} as const
+
+/** Attributes of our own, for what semantic conventions have no name for. */
+export const TracecarAttr = {
+  requestId: 'tracecar.request_id',
+  invalidContextHeader: 'tracecar.invalid_context_header',
+  propagationFormat: 'tracecar.propagation.format',
+  upgradeBytesIn: 'tracecar.upgrade.bytes_from_client',
+  upgradeBytesOut: 'tracecar.upgrade.bytes_to_client',
+} as const
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY'])
+
+/** The method as OpenTelemetry names it: one of the known methods, else `_OTHER` (bounded cardinality). */
+export function normalizedMethod(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : '_OTHER'
+}
+
+/** Span name per OpenTelemetry HTTP conventions: `{method} {route}`, or the method alone. */
+export function spanName(exchange: Exchange): string {
+  const method = KNOWN_METHODS.has(exchange.method) ? exchange.method : 'HTTP'
+  return exchange.route === '' ? method : `${method} ${exchange.route}`
+}
+
+/** Builds the finished span. Runs once per sampled request on the main thread, so it stays flat. */
+export function buildSpanRecord(exchange: Exchange): SpanRecord {
+  const attributes: Attributes = {}
+  const known = KNOWN_METHODS.has(exchange.method)
+  attributes[ATTR_HTTP_REQUEST_METHOD] = known ? exchange.method : '_OTHER'
+  if (!known) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = exchange.method
+  if (exchange.kind === SpanKind.CLIENT) {
+    attributes[ATTR_URL_FULL] = exchange.upstreamOrigin + exchange.path
+  } else {
+    attributes[ATTR_URL_PATH] = exchange.path
+    attributes[ATTR_URL_SCHEME] = exchange.scheme
+  }
+  if (exchange.route !== '') attributes[ATTR_HTTP_ROUTE] = exchange.route
+  if (exchange.host !== '') attributes[ATTR_SERVER_ADDRESS] = exchange.host
+  if (exchange.serverPort !== 0) attributes[ATTR_SERVER_PORT] = exchange.serverPort
+  if (exchange.clientAddress !== '') attributes[ATTR_CLIENT_ADDRESS] = exchange.clientAddress
+  if (exchange.peerAddress !== '') {
+    attributes[ATTR_NETWORK_PEER_ADDRESS] = exchange.peerAddress
+    attributes[ATTR_NETWORK_PEER_PORT] = exchange.peerPort
+  }
+  attributes[ATTR_NETWORK_PROTOCOL_VERSION] = exchange.httpVersion
+  if (exchange.userAgent !== '') attributes[ATTR_USER_AGENT_ORIGINAL] = exchange.userAgent
+  if (exchange.upgraded) {
+    attributes[TracecarAttr.upgradeBytesIn] = exchange.requestBodyBytes
+    attributes[TracecarAttr.upgradeBytesOut] = exchange.responseBodyBytes
+  } else {
+    attributes[ATTR_HTTP_REQUEST_BODY_SIZE] = exchange.requestBodyBytes
+    attributes[ATTR_HTTP_RESPONSE_BODY_SIZE] = exchange.responseBodyBytes
+  }
+  if (exchange.statusCode !== 0) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = exchange.statusCode
+  if (exchange.requestId !== '') attributes[TracecarAttr.requestId] = exchange.requestId
+  if (exchange.incomingFormat !== '') attributes[TracecarAttr.propagationFormat] = exchange.incomingFormat
+  if (exchange.invalidContextHeader !== '') attributes[TracecarAttr.invalidContextHeader] = exchange.invalidContextHeader
+
+  // Server spans: 5xx is an error of ours, 4xx is the caller's (OTel HTTP conventions).
+  // Client spans: any 4xx/5xx is an error of the call.
+  const errorStatusFloor = exchange.kind === SpanKind.CLIENT ? 400 : 500
+  let errorType = exchange.errorType
+  if (errorType === '' && exchange.statusCode >= errorStatusFloor) errorType = String(exchange.statusCode)
+  if (errorType !== '') attributes[ATTR_ERROR_TYPE] = errorType
+
+  return {
+    traceId: exchange.traceId,
+    spanId: exchange.spanId,
+    parentSpanId: exchange.parentSpanId,
+    traceFlags: exchange.traceFlags,
+    traceState: exchange.traceState,
+    name: spanName(exchange),
+    kind: exchange.kind,
+    startUnixMs: exchange.startUnixMs,
+    endUnixMs: exchange.endUnixMs,
+    statusCode: errorType === '' ? StatusCode.UNSET : StatusCode.ERROR,
+    statusMessage: exchange.errorMessage,
+    attributes,
+    events: timingEvents(exchange),
+    links: [],
+  }
+}
+
+function timingEvents(exchange: Exchange): SpanEvent[] {
+  const events: SpanEvent[] = []
+  if (exchange.upstreamConnectedUnixMs !== 0) {
+    events.push({ name: SpanEventName.upstreamConnectionReady, timeUnixMs: exchange.upstreamConnectedUnixMs })
+  }
+  if (exchange.requestSentUnixMs !== 0) {
+    events.push({ name: SpanEventName.upstreamRequestSent, timeUnixMs: exchange.requestSentUnixMs })
+  }
+  if (exchange.firstByteUnixMs !== 0) {
+    events.push({ name: SpanEventName.upstreamFirstByte, timeUnixMs: exchange.firstByteUnixMs })
+  }
+  events.push({ name: SpanEventName.responseFinished, timeUnixMs: exchange.endUnixMs })
+  return events
+}
+
+/** Observer that turns sampled exchanges into spans for the exporter. */
+export class SpanObserver implements ExchangeObserver {
+  constructor(private readonly exporter: SpanExporter) {}
+
+  onExchangeEnd(exchange: Exchange): void {
+    if (!exchange.sampled) return
+    this.exporter.export(buildSpanRecord(exchange))
+  }
+}

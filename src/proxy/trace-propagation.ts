@@ -1,0 +1,64 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import type { PropagationFormat, ProxyConfig } from '../config/proxy-config.js'
+import { createSampler, extractContext, injectContext, newSpanId, newTraceId } from '../trace-context/index.js'
+import type { Exchange } from './exchange.js'
+
+/**
+ * The proxy's use of the trace-context module: read the caller's context (or
+ * start a trace), decide sampling, and write the context for the upstream.
+ */
+export interface TracePropagation {
+  /** Sets trace id, span id, parent, flags, tracestate and the sampling decision on the exchange. */
+  begin(exchange: Exchange, headers: IncomingHttpHeaders): void
+  /** Appends the context headers for the upstream request as [name, value] pairs to `out`. */
+  inject(exchange: Exchange, out: string[]): void
+}
+
+export function createTracePropagation(config: ProxyConfig): TracePropagation {
+  const { extract, inject, injectIncoming } = config.propagation
+  const sample = createSampler(config.sampling.sampler, config.sampling.ratio)
+  const injectFormats = new Set<PropagationFormat>(inject)
+
+  return {
+    begin(exchange, headers) {
+      const result = extractContext((name) => headers[name], extract)
+      const parent = result.context
+      if (result.invalid !== undefined) exchange.invalidContextHeader = result.invalid
+      exchange.spanId = newSpanId()
+      if (parent !== undefined) {
+        exchange.traceId = parent.traceId
+        exchange.parentSpanId = parent.spanId
+        exchange.traceState = parent.traceState
+        exchange.incomingFormat = parent.format
+        exchange.incomingTraceIdBits = parent.traceIdBits ?? 128
+      } else {
+        exchange.traceId = newTraceId()
+      }
+      exchange.sampled = sample(exchange.traceId, parent)
+      // Flags other than "sampled" are carried as they came; the sampled bit is our decision.
+      exchange.traceFlags = ((parent?.traceFlags ?? 0) & ~1) | (exchange.sampled ? 1 : 0)
+    },
+
+    inject(exchange, out) {
+      let formats: Iterable<PropagationFormat> = injectFormats
+      const incoming = exchange.incomingFormat as PropagationFormat | ''
+      if (injectIncoming && incoming !== '' && !injectFormats.has(incoming)) {
+        formats = [...injectFormats, incoming]
+      }
+      injectContext(
+        {
+          traceId: exchange.traceId,
+          spanId: exchange.spanId,
+          parentSpanId: exchange.parentSpanId,
+          traceFlags: exchange.traceFlags,
+          traceState: exchange.traceState,
+          traceIdBits: exchange.incomingTraceIdBits,
+        },
+        formats,
+        (name, value) => {
+          out.push(name, value)
+        },
+      )
+    },
+  }
+}

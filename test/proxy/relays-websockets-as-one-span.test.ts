@@ -1,0 +1,64 @@
+import t from 'tap'
+import { WebSocket, WebSocketServer } from 'ws'
+import type { IncomingHttpHeaders } from 'node:http'
+import { freePort, startHttpServer } from '../helpers/servers.js'
+import { startTestSidecar } from '../helpers/sidecar.js'
+
+let handshake: IncomingHttpHeaders | undefined
+const upstream = await startHttpServer((_req, res) => res.end('not a websocket'))
+const wss = new WebSocketServer({ server: upstream.server })
+wss.on('connection', (ws, req) => {
+  handshake = req.headers
+  ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }))
+})
+const proxy = await startTestSidecar(upstream.url)
+t.teardown(async () => {
+  wss.close()
+  await proxy.close()
+  await upstream.close()
+})
+
+t.test('a WebSocket echo through the proxy is one span with its duration and byte counts', async (t) => {
+  const ws = new WebSocket(proxy.url.replace('http', 'ws') + '/socket', {
+    headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+  })
+  const replies: string[] = []
+  await new Promise<void>((resolve, reject) => {
+    ws.on('open', () => {
+      for (let i = 0; i < 10; i++) ws.send(`message ${i} ${'x'.repeat(100)}`)
+    })
+    ws.on('message', (data) => {
+      replies.push(data.toString())
+      if (replies.length === 10) ws.close()
+    })
+    ws.on('close', () => resolve())
+    ws.on('error', reject)
+  })
+  t.equal(replies.length, 10)
+  t.match(replies[9], /^message 9 x+$/)
+  await proxy.spans.waitFor(1)
+  const span = proxy.spans.spans[0]!
+  t.equal(span.traceId, '4bf92f3577b34da6a3ce929d0e0e4736')
+  t.equal(span.parentSpanId, '00f067aa0ba902b7')
+  t.equal(span.attributes['http.response.status_code'], 101)
+  t.equal(span.statusCode, 0)
+  t.ok((span.attributes['tracecar.upgrade.bytes_from_client'] as number) > 10 * 100, 'bytes from the client counted')
+  t.ok((span.attributes['tracecar.upgrade.bytes_to_client'] as number) > 10 * 100, 'bytes to the client counted')
+  t.ok(span.endUnixMs > span.startUnixMs)
+  t.equal(handshake!.traceparent, `00-4bf92f3577b34da6a3ce929d0e0e4736-${span.spanId}-01`, 'context injected into the handshake')
+  t.equal(handshake!['x-trace-id'], span.traceId)
+})
+
+t.test('a WebSocket to an unreachable upstream: 502 and an ERROR span', async (t) => {
+  const dead = await startTestSidecar(`http://127.0.0.1:${await freePort()}`)
+  t.teardown(() => dead.close())
+  const status = await new Promise<number>((resolve) => {
+    const ws = new WebSocket(dead.url.replace('http', 'ws') + '/socket')
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+    ws.on('error', () => resolve(-1))
+  })
+  t.equal(status, 502)
+  await dead.spans.waitFor(1)
+  t.equal(dead.spans.spans[0]!.statusCode, 2)
+  t.equal(dead.spans.spans[0]!.attributes['error.type'], 'connection_refused')
+})

@@ -1,0 +1,30 @@
+import t from 'tap'
+import { freePort, request, startHttpServer } from '../helpers/servers.js'
+import { startTestSidecar } from '../helpers/sidecar.js'
+
+t.test('/healthz, /ready and /metrics with trace-id exemplars', async (t) => {
+  const upstream = await startHttpServer((_req, res) => res.end('ok'))
+  const proxy = await startTestSidecar(upstream.url, ['--route', '/users/:id'])
+  t.teardown(async () => {
+    await proxy.close()
+    await upstream.close()
+  })
+  t.equal((await request(proxy.adminUrl + '/healthz')).status, 200)
+  t.equal((await request(proxy.adminUrl + '/ready')).status, 200)
+  await request(proxy.url + '/users/42')
+  await proxy.spans.waitFor(1)
+  const span = proxy.spans.spans[0]!
+  const metrics = await request(proxy.adminUrl + '/metrics')
+  t.match(metrics.headers['content-type'], /application\/openmetrics-text/)
+  t.match(metrics.body, /tracecar_http_request_duration_seconds_count\{direction="inbound",method="GET",route="\/users\/:id",status_class="2xx"\} 1/)
+  t.match(metrics.body, new RegExp(`tracecar_http_request_duration_seconds_bucket\\{[^}]*\\} 1 # \\{trace_id="${span.traceId}",span_id="${span.spanId}"\\}`))
+  t.match(metrics.body, /tracecar_process_cpu_seconds_total/)
+})
+
+t.test('/ready is 503 when the upstream is unreachable', async (t) => {
+  const proxy = await startTestSidecar(`http://127.0.0.1:${await freePort()}`)
+  t.teardown(() => proxy.close())
+  const ready = await request(proxy.adminUrl + '/ready')
+  t.equal(ready.status, 503)
+  t.match(ready.body, /not reachable: ECONNREFUSED/)
+})
