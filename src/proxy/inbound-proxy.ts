@@ -17,12 +17,15 @@ import { UpstreamRelay, writeErrorResponse } from './upstream-relay.js'
 import type { RelaySettings } from './upstream-relay.js'
 import { UpgradeTunnel } from './upgrade-tunnel.js'
 import { describeClientError } from './client-errors.js'
+import { formatTraceresponse } from '../trace-context/index.js'
 
 export interface InboundProxyDeps {
   config: ProxyConfig
   propagation: TracePropagation
   /** Told about every exchange once, when it ends: spans, access log, metrics. */
   observers: ExchangeObserver[]
+  /** An observer threw: a bug of ours, reported without touching the traffic. */
+  onObserverError?: (err: unknown) => void
 }
 
 /**
@@ -45,7 +48,8 @@ export class InboundProxy implements RelaySettings {
   /** Correlation headers the proxy writes to the upstream itself (never the client's copy). */
   private readonly replacedRequestHeaders: ReadonlySet<string>
   readonly replacedResponseHeaders: ReadonlySet<string>
-  private readonly inFlight = new Set<ServerResponse>()
+  /** Responses not yet finished, with their exchanges (drain, and the idle-timeout decision). */
+  private readonly inFlight = new Map<ServerResponse, Exchange>()
   private draining = false
   private drainDeadlinePassed = false
 
@@ -79,6 +83,7 @@ export class InboundProxy implements RelaySettings {
       requireHostHeader: false,
     })
     this.server.timeout = config.timeouts.idleMs
+    this.server.on('timeout', this.onClientSocketIdle)
     this.server.on('request', this.onRequest)
     this.server.on('clientError', this.onClientError)
     this.upgrades = new UpgradeTunnel(this.upstreamUrl, config, this, (exchange) => this.finish(exchange))
@@ -134,7 +139,7 @@ export class InboundProxy implements RelaySettings {
     const { headers } = this.deps.config
     if (exchange.traceId === '') return
     if (headers.traceresponse) {
-      out.push('traceresponse', `00-${exchange.traceId}-${exchange.spanId}-${exchange.sampled ? '01' : '00'}`)
+      out.push('traceresponse', formatTraceresponse(exchange.traceId, exchange.spanId, exchange.traceFlags))
     }
     if (headers.responseTraceId && headers.traceId !== '') out.push(headers.traceId, exchange.traceId)
   }
@@ -188,7 +193,7 @@ export class InboundProxy implements RelaySettings {
 
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const exchange = this.beginExchange(req)
-    this.inFlight.add(res)
+    this.inFlight.set(res, exchange)
     const relay = new UpstreamRelay(exchange, res, this)
     res.on('close', () => {
       this.inFlight.delete(res)
@@ -221,6 +226,21 @@ export class InboundProxy implements RelaySettings {
     this.pool.dispatch(options, relay as unknown as Dispatcher.DispatchHandler)
   }
 
+  /**
+   * No bytes on a client socket for `timeouts.idleMs`. Between requests, or
+   * while the client is still to send its request body, the client is the one
+   * stalling: close it. While the request is complete and the response is
+   * awaited, the upstream is the one stalling, and undici's own timeouts
+   * (headers, body idle) end the exchange with the right error instead.
+   */
+  private readonly onClientSocketIdle = (socket: Socket): void => {
+    const res = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage
+    const exchange = res === undefined ? undefined : this.inFlight.get(res)
+    if (exchange !== undefined && res!.req.complete) return
+    exchange?.fail('client_idle_timeout', `no bytes from the client for ${this.deps.config.timeouts.idleMs} ms`)
+    socket.destroy()
+  }
+
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const exchange = this.beginExchange(req)
     const { headers, ownFrom } = this.upstreamRequestHeaders(req, exchange)
@@ -239,15 +259,17 @@ export class InboundProxy implements RelaySettings {
     exchange.peerPort = s.remotePort ?? 0
     exchange.clientAddress = exchange.peerAddress
     const failure = describeClientError(err)
-    if (failure === undefined) {
-      // A connection reset or timeout between requests: there was no request.
+    const active = (s as Socket & { _httpMessage?: unknown })._httpMessage
+    if (failure === undefined || active !== undefined && active !== null) {
+      // A reset between requests (there was no request), or trouble in the body
+      // of a request already under way, whose exchange records how it ended.
       socket.destroy()
       return
     }
     this.deps.propagation.begin(exchange, {})
     exchange.fail(failure.errorType, failure.message)
     exchange.statusCode = failure.status
-    if (socket.writable && !(s as Socket & { _httpMessage?: unknown })._httpMessage) {
+    if (socket.writable) {
       const body = `tracecar: ${failure.errorType}: ${failure.message}\n`
       socket.end(
         `HTTP/1.1 ${failure.status} ${http.STATUS_CODES[failure.status]}\r\n` +
@@ -269,8 +291,9 @@ export class InboundProxy implements RelaySettings {
     for (const observer of this.deps.observers) {
       try {
         observer.onExchangeEnd(exchange)
-      } catch {
-        // An observer's bug must never fail the traffic; observers count their own failures.
+      } catch (err) {
+        // An observer's bug must never fail the traffic; it is reported, not rethrown.
+        this.deps.onObserverError?.(err)
       }
     }
   }

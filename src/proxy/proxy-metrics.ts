@@ -59,7 +59,8 @@ export class ProxyMetrics implements ExchangeObserver {
       const exemplarLabels = { trace_id: ex.traceId, span_id: ex.spanId } as unknown as typeof labels
       this.duration.observe({ labels, value, exemplarLabels })
     } else {
-      this.duration.observe(labels, value)
+      // With exemplars enabled prom-client only takes the object form.
+      this.duration.observe({ labels, value })
       this.unsampled.inc()
     }
     if (ex.invalidContextHeader !== '') this.invalidContext.inc({ header: ex.invalidContextHeader })

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net'
-import type client from 'prom-client'
+import client from 'prom-client'
 import type { ProxyConfig } from '../config/proxy-config.js'
 import type { ExportReport, SpanExporter } from '../span/span-exporter.js'
 import { AccessLog } from './access-log.js'
@@ -38,7 +38,19 @@ export async function startSidecar(config: ProxyConfig, deps: SidecarDeps): Prom
   const observers: ExchangeObserver[] = [new SpanObserver(deps.exporter), new ProxyMetrics(registry)]
   if (accessLog !== undefined) observers.push(accessLog)
 
-  const inbound = new InboundProxy({ config, propagation: createTracePropagation(config), observers })
+  const observerErrors = new client.Counter({
+    name: 'tracecar_observer_errors_total',
+    help: 'Exchanges whose span, metrics or access-log observer threw (a tracecar bug; the request itself was not affected).',
+    registers: [registry],
+  })
+  let reported = false
+  const onObserverError = (err: unknown): void => {
+    observerErrors.inc()
+    if (reported) return
+    reported = true
+    process.emitWarning(`tracecar: an exchange observer failed (reported once): ${err instanceof Error ? err.stack : String(err)}`)
+  }
+  const inbound = new InboundProxy({ config, propagation: createTracePropagation(config), observers, onObserverError })
   const admin = config.admin.enabled
     ? new AdminServer({
         host: config.admin.host,

@@ -1,6 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { PropagationFormat, ProxyConfig } from '../config/proxy-config.js'
-import { createSampler, extractContext, injectContext, newSpanId, newTraceId } from '../trace-context/index.js'
+import {
+  createSampler,
+  extractContext,
+  injectContext,
+  newSpanId,
+  newTraceId,
+  TRACE_FLAG_RANDOM,
+  TRACE_FLAG_SAMPLED,
+} from '../trace-context/index.js'
 import type { Exchange } from './exchange.js'
 
 /**
@@ -10,7 +18,7 @@ import type { Exchange } from './exchange.js'
 export interface TracePropagation {
   /** Sets trace id, span id, parent, flags, tracestate and the sampling decision on the exchange. */
   begin(exchange: Exchange, headers: IncomingHttpHeaders): void
-  /** Appends the context headers for the upstream request as [name, value] pairs to `out`. */
+  /** Appends the context headers for the upstream request as name, value pairs to `out`. */
   inject(exchange: Exchange, out: string[]): void
 }
 
@@ -21,22 +29,29 @@ export function createTracePropagation(config: ProxyConfig): TracePropagation {
 
   return {
     begin(exchange, headers) {
+      // Node joins a repeated header with ", ", which the single-valued formats
+      // reject as malformed and tracestate combines as the spec says.
       const result = extractContext((name) => headers[name], extract)
-      const parent = result.context
       if (result.invalid !== undefined) exchange.invalidContextHeader = result.invalid
+      const parent = result.context
       exchange.spanId = newSpanId()
+      let flags: number
       if (parent !== undefined) {
         exchange.traceId = parent.traceId
         exchange.parentSpanId = parent.spanId
         exchange.traceState = parent.traceState
         exchange.incomingFormat = parent.format
-        exchange.incomingTraceIdBits = parent.traceIdBits ?? 128
+        exchange.incomingTraceIdBits = parent.traceIdBits
+        flags = parent.traceFlags
       } else {
         exchange.traceId = newTraceId()
+        // Our trace ids come from crypto: W3C level 2's "random" flag is true of them.
+        flags = TRACE_FLAG_RANDOM
       }
-      exchange.sampled = sample(exchange.traceId, parent)
+      // The result carries a decision even without ids (`b3: 0`), for the parent-based samplers.
+      exchange.sampled = sample(exchange.traceId, result)
       // Flags other than "sampled" are carried as they came; the sampled bit is our decision.
-      exchange.traceFlags = ((parent?.traceFlags ?? 0) & ~1) | (exchange.sampled ? 1 : 0)
+      exchange.traceFlags = exchange.sampled ? flags | TRACE_FLAG_SAMPLED : flags & ~TRACE_FLAG_SAMPLED
     },
 
     inject(exchange, out) {

@@ -29,7 +29,7 @@ t.test('the service gets the trace id, span id and a request id in plain headers
   t.match(last!.headers['x-request-id'], /^[0-9a-f-]{36}$/)
   t.equal(span.attributes['tracecar.request_id'], last!.headers['x-request-id'])
   t.equal(res.headers['x-trace-id'], span.traceId, 'the caller gets the trace id back')
-  t.equal(res.headers.traceresponse, `00-${span.traceId}-${span.spanId}-01`, "the proxy's traceresponse replaces the upstream's")
+  t.equal(res.headers.traceresponse, `00-${span.traceId}-${span.spanId}-03`, "the proxy's traceresponse replaces the upstream's")
 })
 
 t.test('a caller cannot spoof the trace id the service logs; an incoming request id is kept', async (t) => {

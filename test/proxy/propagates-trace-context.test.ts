@@ -40,8 +40,9 @@ t.test('a valid traceparent: same trace, new span id, parent and flags carried',
 t.test('no context: a new trace, propagated to the upstream', async (t) => {
   const { upstreamSaw, span } = await call({})
   t.match(span.traceId, /^[0-9a-f]{32}$/)
+  // A trace we start is sampled (01) and its id is random (W3C level 2 flag 02).
   t.equal(span.parentSpanId, '')
-  t.equal(upstreamSaw.traceparent, `00-${span.traceId}-${span.spanId}-01`)
+  t.equal(upstreamSaw.traceparent, `00-${span.traceId}-${span.spanId}-03`)
 })
 
 const invalid: Array<[string, string | string[]]> = [
@@ -59,7 +60,7 @@ for (const [what, value] of invalid) {
     const { upstreamSaw, span } = await call({ traceparent: value, tracestate: 'a=b' })
     t.not(span.traceId, TRACE)
     t.equal(span.parentSpanId, '')
-    t.equal(upstreamSaw.traceparent, `00-${span.traceId}-${span.spanId}-01`)
+    t.equal(upstreamSaw.traceparent, `00-${span.traceId}-${span.spanId}-03`)
     t.equal(upstreamSaw.tracestate, undefined, 'tracestate is dropped with an invalid traceparent')
     t.equal(span.attributes['tracecar.invalid_context_header'], 'traceparent')
   })

@@ -58,8 +58,13 @@ t.test('sampling off: requests still proxied, carry context, and are counted', a
   })
   const res = await request(proxy.url + '/')
   t.equal(res.status, 200)
-  t.match(res.body, /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/)
-  const metrics = await request(proxy.adminUrl + '/metrics')
-  t.match(metrics.body, /tracecar_requests_unsampled_total 1/)
+  t.match(res.body, /^00-[0-9a-f]{32}-[0-9a-f]{16}-02$/, 'not sampled (bit 0 clear), random trace id (bit 1)')
+  // The exchange is counted when the server side closes, just after the client has its reply.
+  let metrics = ''
+  for (let i = 0; i < 50 && !/tracecar_requests_unsampled_total 1/.test(metrics); i++) {
+    metrics = (await request(proxy.adminUrl + '/metrics')).body
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  t.match(metrics, /tracecar_requests_unsampled_total 1/)
   t.equal(proxy.spans.spans.length, 0)
 })
