@@ -24,6 +24,8 @@ export class Exchange {
   incomingFormat = ''
   /** Width in bits of an incoming B3/Jaeger trace id, so it is written back the same way. */
   incomingTraceIdBits = 128
+  /** B3 `d` / Jaeger debug flag from the caller: forwarded to the upstream in those formats. */
+  incomingDebug = false
   /** Header rejected as malformed ('' when none was). */
   invalidContextHeader = ''
 

@@ -42,6 +42,7 @@ export function createTracePropagation(config: ProxyConfig): TracePropagation {
         exchange.traceState = parent.traceState
         exchange.incomingFormat = parent.format
         exchange.incomingTraceIdBits = parent.traceIdBits
+        exchange.incomingDebug = parent.debug
         flags = parent.traceFlags
       } else {
         exchange.traceId = newTraceId()
@@ -68,6 +69,7 @@ export function createTracePropagation(config: ProxyConfig): TracePropagation {
           traceFlags: exchange.traceFlags,
           traceState: exchange.traceState,
           traceIdBits: exchange.incomingTraceIdBits,
+          debug: exchange.incomingDebug,
         },
         formats,
         (name, value) => {

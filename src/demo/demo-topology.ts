@@ -1,0 +1,77 @@
+import type { AddressInfo } from 'node:net'
+import { loadProxyConfig } from '../config/index.js'
+import { startSidecar } from '../proxy/sidecar.js'
+import type { Sidecar } from '../proxy/sidecar.js'
+import type { SpanExporter } from '../span/span-exporter.js'
+import { startSampleService } from './sample-services.js'
+import type { SampleService } from './sample-services.js'
+
+/**
+ * frontend → checkout → payments, inventory: four sample services, each behind
+ * its own sidecar. payments is slow now and then (1 in 10 requests waits
+ * 300–600 ms); inventory fails sometimes (1 in 15 answers 500).
+ */
+export interface DemoTopology {
+  /** The frontend's sidecar: where traffic goes. */
+  entryUrl: string
+  services: Array<{ name: string; sidecarUrl: string; servicePort: number }>
+  close(): Promise<void>
+}
+
+export interface DemoOptions {
+  /** One exporter per service (each sidecar is its own process in real life). */
+  exporterFor(serviceName: string): SpanExporter
+  log(line: string): void
+}
+
+export async function startDemoTopology(options: DemoOptions): Promise<DemoTopology> {
+  const sidecars: Sidecar[] = []
+  const services: SampleService[] = []
+  const urls = new Map<string, string>()
+
+  async function add(name: string, calls: () => string[], delayMs: () => number, fails: () => boolean, routes: string[]): Promise<void> {
+    const service = await startSampleService({
+      name,
+      calls,
+      delayMs,
+      fails,
+      log: (line) => options.log(`[${name} access] ${line}`),
+    })
+    services.push(service)
+    const config = loadProxyConfig({
+      argv: [
+        '--upstream', `http://127.0.0.1:${service.port}`,
+        '--service', name,
+        '--listen-host', '127.0.0.1', '--listen-port', '0',
+        '--admin-port', '0',
+        '--access-log=false',
+        ...routes.flatMap((r) => ['--route', r]),
+      ],
+      env: {},
+    })
+    const sidecar = await startSidecar(config, { exporter: options.exporterFor(name) })
+    sidecars.push(sidecar)
+    urls.set(name, `http://127.0.0.1:${(sidecar.inbound as AddressInfo).port}`)
+  }
+
+  const chance = (p: number) => () => Math.random() < p
+  await add('payments', () => [], () => (Math.random() < 0.1 ? 300 + Math.random() * 300 : 5 + Math.random() * 10), () => false, ['/charge'])
+  await add('inventory', () => [], () => 2 + Math.random() * 5, chance(1 / 15), ['/reserve/:sku'])
+  await add(
+    'checkout',
+    () => [`${urls.get('inventory')}/reserve/sku-${Math.floor(Math.random() * 100)}`, `${urls.get('payments')}/charge`],
+    () => 3,
+    () => false,
+    ['/cart', '/checkout'],
+  )
+  await add('frontend', () => [`${urls.get('checkout')}/checkout`], () => 1, () => false, ['/', '/buy'])
+
+  return {
+    entryUrl: urls.get('frontend')!,
+    services: services.map((s) => ({ name: s.name, sidecarUrl: urls.get(s.name)!, servicePort: s.port })),
+    close: async () => {
+      for (const sidecar of sidecars.reverse()) await sidecar.shutdown()
+      for (const service of services) await service.close()
+    },
+  }
+}
