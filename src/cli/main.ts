@@ -7,22 +7,6 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: str
     summary: 'the sidecar: trace every request to one HTTP service',
     load: async () => (await import('./proxy-command.js')).runProxyCommand,
   },
-  collector: {
-    summary: 'receive OTLP traces and logs, store them, serve the query API and UI',
-    load: async () => (await import('./collector-command.js')).runCollectorCommand,
-  },
-  inject: {
-    summary: 'add the sidecar to Kubernetes manifests (stdin or -f)',
-    load: async () => (await import('./inject-command.js')).runInjectCommand,
-  },
-  uninject: {
-    summary: 'remove the sidecar from Kubernetes manifests',
-    load: async () => (await import('./inject-command.js')).runUninjectCommand,
-  },
-  webhook: {
-    summary: 'the mutating admission webhook that injects the sidecar into new pods',
-    load: async () => (await import('./webhook-command.js')).runWebhookCommand,
-  },
   demo: {
     summary: 'start a collector, sample services behind sidecars and traffic (npm start)',
     load: async () => (await import('./demo-command.js')).runDemoCommand,
