@@ -46,6 +46,10 @@ export class Exchange {
   httpVersion = '1.1'
   /** Upstream origin for CLIENT spans (outbound proxy); '' for inbound. */
   upstreamOrigin = ''
+  /** Outbound: how the CLIENT span found its parent (outbound-join.ts); '' for inbound. */
+  joinRule = ''
+  /** Outbound through a named route: the route's name (`peer.service`); '' otherwise. */
+  peerService = ''
 
   // Timings.
   readonly startUnixMs: number

@@ -39,6 +39,12 @@ export const TracecarAttr = {
   propagationFormat: 'tracecar.propagation.format',
   upgradeBytesIn: 'tracecar.upgrade.bytes_from_client',
   upgradeBytesOut: 'tracecar.upgrade.bytes_to_client',
+  /** Outbound: which rule joined the CLIENT span to its inbound request (context, correlation, sole_inbound, none). */
+  joinRule: 'tracecar.join.rule',
+  /** Outbound: true when the parent was inferred (the only inbound request in flight), not named by the service. */
+  joinInferred: 'tracecar.join.inferred',
+  /** OpenTelemetry's `peer.service`: the named route the call went through. */
+  peerService: 'peer.service',
 } as const
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY'])
@@ -61,7 +67,13 @@ export function buildSpanRecord(exchange: Exchange): SpanRecord {
   attributes[ATTR_HTTP_REQUEST_METHOD] = known ? exchange.method : '_OTHER'
   if (!known) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = exchange.method
   if (exchange.kind === SpanKind.CLIENT) {
-    attributes[ATTR_URL_FULL] = exchange.upstreamOrigin + exchange.path
+    // A CONNECT tunnel has no URL: its host and port are server.address / server.port.
+    if (exchange.upstreamOrigin !== '') attributes[ATTR_URL_FULL] = exchange.upstreamOrigin + exchange.path
+    if (exchange.joinRule !== '') {
+      attributes[TracecarAttr.joinRule] = exchange.joinRule
+      if (exchange.joinRule === 'sole_inbound') attributes[TracecarAttr.joinInferred] = true
+    }
+    if (exchange.peerService !== '') attributes[TracecarAttr.peerService] = exchange.peerService
   } else {
     attributes[ATTR_URL_PATH] = exchange.path
     attributes[ATTR_URL_SCHEME] = exchange.scheme
