@@ -1,0 +1,84 @@
+// The shell: top navigation, the trace-id box, and the page for the current URL.
+import { useState } from 'preact/hooks'
+import { Link } from './components/link'
+import { AlertsPage } from './pages/alerts-page'
+import { MapPage } from './pages/map-page'
+import { SearchPage } from './pages/search-page'
+import { ServicesPage } from './pages/services-page'
+import { TracePage } from './pages/trace-page'
+import { navigate, useLocation } from './lib/router'
+import { normaliseTraceId } from './lib/safe-url'
+
+const NAV = [
+  { path: '/search', label: 'Search' },
+  { path: '/services', label: 'Services' },
+  { path: '/map', label: 'Service map' },
+  { path: '/alerts', label: 'Alerts' },
+]
+
+function TraceIdBox() {
+  const [text, setText] = useState('')
+  const [bad, setBad] = useState(false)
+  return (
+    <form
+      class="traceid-box"
+      onSubmit={(e) => {
+        e.preventDefault()
+        const id = normaliseTraceId(text)
+        if (!id) return setBad(true)
+        setBad(false)
+        setText('')
+        navigate(`/trace/${id}`)
+      }}
+    >
+      <input
+        aria-label="Trace ID"
+        name="traceId"
+        placeholder="Paste a trace ID…"
+        value={text}
+        class={bad ? 'invalid' : ''}
+        title={bad ? 'A trace ID is 32 hexadecimal digits (16 also accepted)' : 'Open a trace by its ID'}
+        onInput={(e) => { setText(e.currentTarget.value); setBad(false) }}
+      />
+      {bad && <span class="traceid-error" role="alert">needs 32 hex digits</span>}
+    </form>
+  )
+}
+
+export function App() {
+  const loc = useLocation()
+  const path = loc.path
+  let page
+  const traceMatch = /^\/trace\/([^/]+)\/?$/.exec(path)
+  if (traceMatch) page = <TracePage traceId={decodeURIComponent(traceMatch[1]!)} query={loc.query} />
+  else if (path === '/' || path === '/search') page = <SearchPage query={loc.query} />
+  else if (path === '/services') page = <ServicesPage query={loc.query} />
+  else if (path === '/map') page = <MapPage query={loc.query} />
+  else if (path === '/alerts') page = <AlertsPage />
+  else page = (
+    <div class="page-message">
+      <h2>Nothing here</h2>
+      <p>There is no page at <code>{path}</code>. Try <Link href="/search">Search</Link>.</p>
+    </div>
+  )
+  return (
+    <div class="shell">
+      <header class="topbar">
+        <Link href="/search" class="brand">tracecar</Link>
+        <nav>
+          {NAV.map((n) => (
+            <Link
+              key={n.path}
+              href={n.path}
+              class={path === n.path || (n.path === '/search' && (path === '/' || path.startsWith('/trace/'))) ? 'active' : ''}
+            >
+              {n.label}
+            </Link>
+          ))}
+        </nav>
+        <TraceIdBox />
+      </header>
+      <main class="content">{page}</main>
+    </div>
+  )
+}

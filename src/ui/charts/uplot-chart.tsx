@@ -1,0 +1,57 @@
+// A uPlot chart that follows its container's width. The chart is rebuilt when `options` or
+// `data` change identity, so callers memoise them.
+import { useEffect, useRef } from 'preact/hooks'
+import uPlot from 'uplot'
+
+export function UPlotChart(props: {
+  options: Omit<uPlot.Options, 'width'>
+  data: uPlot.AlignedData
+  class?: string
+  onCreate?: (u: uPlot) => void
+}) {
+  const ref = useRef<HTMLDivElement>(null)
+  useEffect(() => {
+    const el = ref.current
+    if (!el) return
+    const width = Math.max(200, el.clientWidth)
+    const u = new uPlot({ ...props.options, width } as uPlot.Options, props.data, el)
+    props.onCreate?.(u)
+    const ro = new ResizeObserver(() => {
+      const w = Math.max(200, el.clientWidth)
+      if (Math.abs(w - u.width) > 1) u.setSize({ width: w, height: props.options.height })
+    })
+    ro.observe(el)
+    return () => {
+      ro.disconnect()
+      u.destroy()
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [props.options, props.data])
+  return <div ref={ref} class={`uplot-host ${props.class ?? ''}`} />
+}
+
+/** Draws a vertical marker at x (in the x scale's units) with a label: "this trace". */
+export function markerPlugin(x: number, label: string, color = '#d62728'): uPlot.Plugin {
+  return {
+    hooks: {
+      draw: (u: uPlot) => {
+        const px = u.valToPos(x, 'x', true)
+        if (px < u.bbox.left || px > u.bbox.left + u.bbox.width) return
+        const ctx = u.ctx
+        ctx.save()
+        ctx.strokeStyle = color
+        ctx.lineWidth = 2 * devicePixelRatio
+        ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio])
+        ctx.beginPath()
+        ctx.moveTo(px, u.bbox.top)
+        ctx.lineTo(px, u.bbox.top + u.bbox.height)
+        ctx.stroke()
+        ctx.setLineDash([])
+        ctx.fillStyle = color
+        ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`
+        ctx.fillText(label, px + 4 * devicePixelRatio, u.bbox.top + 12 * devicePixelRatio)
+        ctx.restore()
+      },
+    },
+  }
+}

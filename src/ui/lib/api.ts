@@ -1,0 +1,64 @@
+// Fetches from the collector's query API. Every failure becomes an ApiError carrying the HTTP
+// status and the server's own message, so a page can tell "not found" from "collector down".
+import type {
+  AlertRule, DependencyEdge, LogRecord, MetricsSeries, Operation, ServiceMetricsRow, TraceResponse, TraceSummary,
+} from './api-types'
+
+export class ApiError extends Error {
+  constructor(message: string, readonly status: number) {
+    super(message)
+  }
+}
+
+type Query = Record<string, string | number | boolean | undefined | null | string[]>
+
+export function queryString(query: Query): string {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === '') continue
+    if (Array.isArray(value)) for (const v of value) params.append(key, v)
+    else params.append(key, String(value))
+  }
+  const s = params.toString()
+  return s ? `?${s}` : ''
+}
+
+export async function getJson<T>(path: string, query: Query = {}, signal?: AbortSignal): Promise<T> {
+  let res: Response
+  try {
+    res = await fetch(`/api${path}${queryString(query)}`, { signal, headers: { accept: 'application/json' } })
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err
+    throw new ApiError('Cannot reach the collector. Is `tracecar collector` running?', 0)
+  }
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`
+    try {
+      const body = (await res.json()) as { error?: unknown }
+      if (typeof body.error === 'string') message = body.error
+    } catch {
+      // Not JSON: keep the status line.
+    }
+    throw new ApiError(message, res.status)
+  }
+  return (await res.json()) as T
+}
+
+const seg = encodeURIComponent
+
+export const api = {
+  services: (signal?: AbortSignal) => getJson<{ services: string[] }>('/services', {}, signal),
+  operations: (service: string, signal?: AbortSignal) =>
+    getJson<{ operations: Operation[] }>(`/services/${seg(service)}/operations`, {}, signal),
+  traces: (query: Query, signal?: AbortSignal) => getJson<{ traces: TraceSummary[] }>('/traces', query, signal),
+  trace: (traceId: string, signal?: AbortSignal) => getJson<TraceResponse>(`/traces/${seg(traceId)}`, {}, signal),
+  traceLogs: (traceId: string, query: { spanId?: string; order: 'asc' | 'desc' }, signal?: AbortSignal) =>
+    getJson<{ logs: LogRecord[] }>(`/traces/${seg(traceId)}/logs`, query, signal),
+  dependencies: (query: { start: number; end: number }, signal?: AbortSignal) =>
+    getJson<{ edges: DependencyEdge[] }>('/dependencies', query, signal),
+  serviceMetrics: (query: { start: number; end: number }, signal?: AbortSignal) =>
+    getJson<{ rows: ServiceMetricsRow[] }>('/metrics/services', query, signal),
+  metricsSeries: (query: { service: string; operation?: string; start: number; end: number }, signal?: AbortSignal) =>
+    getJson<MetricsSeries>('/metrics/series', query, signal),
+  alerts: (signal?: AbortSignal) => getJson<{ rules: AlertRule[] }>('/alerts', {}, signal),
+}

@@ -1,0 +1,56 @@
+// A small History API router: the URL is the page's state, so every view is a deep link and the
+// back button walks through searches and selected spans.
+import { useEffect, useState } from 'preact/hooks'
+
+export interface Location {
+  path: string
+  query: URLSearchParams
+}
+
+const listeners = new Set<() => void>()
+
+function current(): Location {
+  return { path: window.location.pathname, query: new URLSearchParams(window.location.search) }
+}
+
+window.addEventListener('popstate', () => {
+  for (const l of listeners) l()
+})
+
+/** Goes to an app-internal URL (a path starting with "/"); `replace` keeps the history entry. */
+export function navigate(url: string, options: { replace?: boolean } = {}): void {
+  if (!url.startsWith('/') || url.startsWith('//')) throw new Error(`not an app path: ${url}`)
+  if (url === window.location.pathname + window.location.search) return
+  if (options.replace) window.history.replaceState(null, '', url)
+  else window.history.pushState(null, '', url)
+  for (const l of listeners) l()
+}
+
+export function useLocation(): Location {
+  const [loc, setLoc] = useState(current)
+  useEffect(() => {
+    const update = () => setLoc(current())
+    listeners.add(update)
+    return () => void listeners.delete(update)
+  }, [])
+  return loc
+}
+
+/** Builds "/path?k=v" from a query object, dropping empty values. */
+export function href(path: string, query: Record<string, string | number | undefined | null | string[]> = {}): string {
+  const params = new URLSearchParams()
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null || v === '') continue
+    if (Array.isArray(v)) for (const x of v) params.append(k, x)
+    else params.append(k, String(v))
+  }
+  const s = params.toString()
+  return s ? `${path}?${s}` : path
+}
+
+/** Left clicks without modifier keys stay in the app; others (new tab, etc.) go to the browser. */
+export function onLinkClick(e: MouseEvent, url: string): void {
+  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return
+  e.preventDefault()
+  navigate(url)
+}

@@ -1,0 +1,71 @@
+// Time ranges in URLs: a lookback ("1h") relative to now, or explicit start/end in Unix ms.
+
+export const LOOKBACKS: { value: string; label: string; ms: number }[] = [
+  { value: '5m', label: 'Last 5 minutes', ms: 5 * 60_000 },
+  { value: '15m', label: 'Last 15 minutes', ms: 15 * 60_000 },
+  { value: '1h', label: 'Last hour', ms: 3600_000 },
+  { value: '6h', label: 'Last 6 hours', ms: 6 * 3600_000 },
+  { value: '24h', label: 'Last 24 hours', ms: 24 * 3600_000 },
+  { value: '2d', label: 'Last 2 days', ms: 2 * 86_400_000 },
+  { value: '7d', label: 'Last 7 days', ms: 7 * 86_400_000 },
+]
+
+export function lookbackMs(value: string | null, fallback = 3600_000): number {
+  return LOOKBACKS.find((l) => l.value === value)?.ms ?? fallback
+}
+
+export function resolveRange(query: URLSearchParams, defaultLookback = '1h'): { start: number; end: number } {
+  const start = Number(query.get('start'))
+  const end = Number(query.get('end'))
+  if (query.get('lookback') === 'custom' && start > 0 && end > start) return { start, end }
+  const now = Date.now()
+  return { start: now - lookbackMs(query.get('lookback') ?? defaultLookback), end: now }
+}
+
+/** "250ms", "1.5s", "2m", "800us", "42" (ms) → milliseconds; null if not a duration. */
+export function parseDurationMs(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(us|µs|ms|s|m|h)?\s*$/i.exec(text)
+  if (!m) return null
+  const n = Number(m[1])
+  switch ((m[2] ?? 'ms').toLowerCase()) {
+    case 'us': case 'µs': return n / 1000
+    case 's': return n * 1000
+    case 'm': return n * 60_000
+    case 'h': return n * 3600_000
+    default: return n
+  }
+}
+
+/** For <input type="datetime-local">: local time without zone. */
+export function toLocalInput(unixMs: number): string {
+  const d = new Date(unixMs - new Date(unixMs).getTimezoneOffset() * 60_000)
+  return d.toISOString().slice(0, 16)
+}
+
+export function fromLocalInput(text: string): number | null {
+  const t = new Date(text).getTime()
+  return Number.isFinite(t) ? t : null
+}
+
+/** logfmt-ish "k=v k2=\"a b\"" → ["k=v", "k2=a b"]; returns an error text for a term without "=". */
+export function parseAttributeFilter(text: string): { terms: string[] } | { error: string } {
+  const terms: string[] = []
+  const re = /\s*([^\s=]+)=(?:"((?:[^"\\]|\\.)*)"|(\S*))/y
+  let rest = text.trim()
+  while (rest.length) {
+    re.lastIndex = 0
+    const m = re.exec(rest)
+    if (!m) return { error: `"${rest.split(/\s+/)[0]}" is not key=value (quote values with spaces: key="a b")` }
+    terms.push(`${m[1]}=${m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]}`)
+    rest = rest.slice(re.lastIndex).trim()
+  }
+  return { terms }
+}
+
+export function formatAttributeFilter(terms: string[]): string {
+  return terms.map((t) => {
+    const i = t.indexOf('=')
+    const v = t.slice(i + 1)
+    return /[\s"]/.test(v) || v === '' ? `${t.slice(0, i)}="${v.replace(/(["\\])/g, '\\$1')}"` : t
+  }).join(' ')
+}

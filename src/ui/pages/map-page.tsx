@@ -1,0 +1,98 @@
+// Service map: who calls whom, from parent/child spans in different services, with the call rate
+// and error share on each edge.
+import { Link } from '../components/link'
+import { EmptyState, ErrorState, Loading } from '../components/states'
+import { api } from '../lib/api'
+import type { DependencyEdge } from '../lib/api-types'
+import { formatPercent, formatRate } from '../lib/format'
+import { layeredLayout, NODE_H, NODE_W } from '../lib/layered-layout'
+import { href, onLinkClick } from '../lib/router'
+import { serviceColor } from '../lib/service-colors'
+import { lookbackMs } from '../lib/time-range'
+import { useApi } from '../lib/use-api'
+import { LookbackSelect } from './services-page'
+
+export function MapPage(props: { query: URLSearchParams }) {
+  const lookback = props.query.get('lookback') ?? '1h'
+  const windowMs = lookbackMs(lookback)
+  const deps = useApi((signal) => {
+    const end = Date.now()
+    return Promise.all([api.dependencies({ start: end - windowMs, end }, signal), api.services(signal)])
+  }, [windowMs])
+
+  let body
+  if (deps.loading && !deps.data) body = <Loading what="dependencies" />
+  else if (deps.error) body = <ErrorState title="Could not load the service map" error={deps.error} hint="Check that the collector is running and reload." />
+  else {
+    const [{ edges }, { services }] = deps.data!
+    if (!edges.length && !services.length) body = <EmptyState title="No services yet">Send spans to the collector and the calls between services appear here.</EmptyState>
+    else body = <>
+      {!edges.length && <p class="notice">No calls between different services in this window: each service below only talked to itself, or to nothing traced.</p>}
+      <ServiceGraph edges={edges} services={services} windowMs={windowMs} lookback={lookback} />
+    </>
+  }
+  return (
+    <div class="page">
+      <div class="page-head">
+        <h2>Service map</h2>
+        <LookbackSelect value={lookback} path="/map" />
+      </div>
+      {body}
+    </div>
+  )
+}
+
+function ServiceGraph(props: { edges: DependencyEdge[]; services: string[]; windowMs: number; lookback: string }) {
+  const { nodes, width, height } = layeredLayout(props.services, props.edges)
+  const maxCalls = Math.max(1, ...props.edges.map((e) => e.callCount))
+  return (
+    <div class="map-wrap">
+      <svg class="service-map" width={width} height={height + 20} viewBox={`0 0 ${width} ${height + 20}`} data-testid="service-map" role="img" aria-label="Service dependency graph">
+        <defs>
+          <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+            <path d="M 0 0 L 10 5 L 0 10 z" fill="#888" />
+          </marker>
+          <marker id="arrow-err" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+            <path d="M 0 0 L 10 5 L 0 10 z" fill="#d62728" />
+          </marker>
+        </defs>
+        {props.edges.map((e) => {
+          const a = nodes.get(e.parent)!
+          const b = nodes.get(e.child)!
+          const errRatio = e.callCount ? e.errorCount / e.callCount : 0
+          const bad = e.errorCount > 0
+          const forward = b.x > a.x
+          const x1 = forward ? a.x + NODE_W : a.x + NODE_W / 2
+          const y1 = forward ? a.y + NODE_H / 2 : a.y + NODE_H
+          const x2 = forward ? b.x : b.x + NODE_W / 2
+          const y2 = forward ? b.y + NODE_H / 2 : b.y + NODE_H
+          // Back edges and self-calls loop below the boxes instead of crossing them.
+          const d = forward
+            ? `M ${x1} ${y1} C ${x1 + 50} ${y1}, ${x2 - 50} ${y2}, ${x2} ${y2}`
+            : `M ${x1} ${y1} C ${x1} ${y1 + 60}, ${x2} ${y2 + 60}, ${x2} ${y2 + 2}`
+          const mx = forward ? (x1 + x2) / 2 : (x1 + x2) / 2
+          const my = forward ? (y1 + y2) / 2 - 6 : Math.max(y1, y2) + 42
+          return (
+            <g key={`${e.parent}\u0000${e.child}`} class="map-edge">
+              <path d={d} fill="none" stroke={bad ? '#d62728' : '#999'} stroke-width={1 + 3 * Math.sqrt(e.callCount / maxCalls)} marker-end={bad ? 'url(#arrow-err)' : 'url(#arrow)'} opacity="0.8" />
+              <text x={mx} y={my} text-anchor="middle" class={`edge-label ${bad ? 'bad' : ''}`}>
+                {formatRate(e.callCount / (props.windowMs / 1000))}{bad ? ` · ${formatPercent(errRatio)} err` : ''}
+              </text>
+              <title>{`${e.parent} → ${e.child}: ${e.callCount} calls, ${e.errorCount} errors`}</title>
+            </g>
+          )
+        })}
+        {[...nodes.values()].map((n) => (
+          <a key={n.name} href={href('/search', { service: n.name, lookback: props.lookback })} class="map-node"
+            onClick={(e) => onLinkClick(e, href('/search', { service: n.name, lookback: props.lookback }))}>
+            <rect x={n.x} y={n.y} width={NODE_W} height={NODE_H} rx="6" fill="#fff" stroke={serviceColor(n.name)} stroke-width="2" />
+            <rect x={n.x} y={n.y} width="6" height={NODE_H} rx="3" fill={serviceColor(n.name)} />
+            <text x={n.x + NODE_W / 2 + 3} y={n.y + NODE_H / 2 + 4} text-anchor="middle" class="node-label">{n.name.length > 22 ? `${n.name.slice(0, 21)}…` : n.name}</text>
+            <title>{n.name}</title>
+          </a>
+        ))}
+      </svg>
+      <p class="muted small">Edges: calls per second over the window, with the share that failed. Click a service to search its traces. <Link href="/services">Service table →</Link></p>
+    </div>
+  )
+}

@@ -1,0 +1,202 @@
+// One trace: header, minimap, waterfall, and a side panel with the selected span's details, the
+// trace's logs and its service's metrics. The selected span and tab live in the URL
+// (/trace/:id?span=..&tab=logs) so they can be linked to.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
+import { Link } from '../components/link'
+import { EmptyState, ErrorState, Loading } from '../components/states'
+import { api } from '../lib/api'
+import { formatDateTime, formatDuration } from '../lib/format'
+import { href, navigate } from '../lib/router'
+import { serviceColor } from '../lib/service-colors'
+import { useApi } from '../lib/use-api'
+import { LogsPanel } from '../trace/logs-panel'
+import { MetricsPanel } from '../trace/metrics-panel'
+import { Minimap } from '../trace/minimap'
+import { SpanDetails } from '../trace/span-details'
+import { buildTraceModel, type TraceModel, visibleRows } from '../trace/trace-model'
+import { type TimeWindow, Waterfall } from '../trace/waterfall'
+
+type Tab = 'details' | 'logs' | 'metrics'
+
+export function TracePage(props: { traceId: string; query: URLSearchParams }) {
+  const trace = useApi((signal) => {
+    const t0 = performance.now()
+    return api.trace(props.traceId, signal).then((data) => {
+      const model = buildTraceModel(data.spans)
+      ;(window as unknown as { __traceLoad?: unknown }).__traceLoad = { fetchAndModelMs: performance.now() - t0, spans: data.spans.length }
+      return { data, model }
+    })
+  }, [props.traceId])
+
+  if (trace.loading && !trace.data) return <Loading what={`trace ${props.traceId}`} />
+  if (trace.error) {
+    if (trace.error.status === 404) {
+      return (
+        <div class="page-message">
+          <EmptyState title={`Trace ${props.traceId} was not found`}>
+            It may not have arrived yet (sidecars export in batches every few seconds: reload in a moment), it may have
+            been sampled out, or it is older than the collector's retention. <Link href="/search">Search for traces</Link>.
+          </EmptyState>
+        </div>
+      )
+    }
+    return <div class="page-message"><ErrorState title="Could not load the trace" error={trace.error} hint="Check that the collector is running and reload." /></div>
+  }
+  if (!trace.data || trace.data.model.nodes.length === 0) {
+    return <div class="page-message"><EmptyState title="This trace has no spans" /></div>
+  }
+  return <TraceView key={props.traceId} traceId={props.traceId} model={trace.data.model} warnings={trace.data.data.warnings ?? []} query={props.query} />
+}
+
+function TraceView(props: { traceId: string; model: TraceModel; warnings: string[]; query: URLSearchParams }) {
+  const { model } = props
+  const q = props.query
+  const selectedId = q.get('span')
+  const tab: Tab = (['details', 'logs', 'metrics'] as const).find((t) => t === q.get('tab')) ?? 'details'
+  const selected = selectedId ? model.byId.get(selectedId) ?? null : null
+  const root = model.roots[0]!
+
+  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set())
+  const [view, setView] = useState<TimeWindow>({ start: model.startMs, end: model.endMs || model.startMs + 1 })
+  const [viewport, setViewport] = useState({ first: 0, count: 20 })
+  const [scrollTo, setScrollTo] = useState<{ index: number; seq: number } | null>(null)
+  const rows = useMemo(() => visibleRows(model, collapsed), [model, collapsed])
+
+  // Update the URL without a history entry per click: the back button leaves the trace.
+  const setQuery = useCallback((change: Record<string, string | null>) => {
+    const next = new URLSearchParams(window.location.search)
+    for (const [k, v] of Object.entries(change)) {
+      if (v === null) next.delete(k)
+      else next.set(k, v)
+    }
+    const s = next.toString()
+    navigate(`${window.location.pathname}${s ? `?${s}` : ''}`, { replace: true })
+  }, [])
+  const onSelect = useCallback((spanId: string) => setQuery({ span: spanId }), [setQuery])
+  const onToggle = useCallback((spanId: string) => {
+    setCollapsed((c) => {
+      const next = new Set(c)
+      if (next.has(spanId)) next.delete(spanId)
+      else next.add(spanId)
+      return next
+    })
+  }, [])
+
+  // A deep-linked or newly selected span: expand its ancestors and scroll it into view.
+  const seq = useRef(0)
+  useEffect(() => {
+    if (!selected) return
+    let hiddenBy = false
+    const next = new Set(collapsed)
+    for (let p = selected.parent; p; p = p.parent) if (next.delete(p.span.spanId)) hiddenBy = true
+    if (hiddenBy) setCollapsed(next)
+  }, [selectedId])
+  useEffect(() => {
+    if (!selected) return
+    const index = rows.indexOf(selected)
+    if (index >= 0) setScrollTo({ index, seq: ++seq.current })
+  }, [selectedId, rows])
+
+  const keyNav = (e: KeyboardEvent) => {
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return
+    const target = e.target as HTMLElement
+    if (target.tagName === 'INPUT' || target.tagName === 'SELECT') return
+    e.preventDefault()
+    const i = selected ? rows.indexOf(selected) : -1
+    const next = rows[Math.min(rows.length - 1, Math.max(0, i + (e.key === 'ArrowDown' ? 1 : -1)))]
+    if (next) onSelect(next.span.spanId)
+  }
+
+  const setTab = (t: Tab) => setQuery({ tab: t === 'details' ? null : t })
+  const panelSpan = selected?.span ?? root.span
+
+  return (
+    <div class="trace-page" onKeyDown={keyNav} tabIndex={-1}>
+      <div class="trace-header">
+        <div class="trace-heading">
+          <span class="svc-dot" style={{ background: serviceColor(root.span.service) }} />
+          <h2><b>{root.span.service}</b>: {root.span.name}</h2>
+          <span class="mono muted trace-id-full">{props.traceId}</span>
+        </div>
+        <div class="trace-facts">
+          <span>Started <b>{formatDateTime(model.startMs)}</b></span>
+          <span>Duration <b>{formatDuration(model.durationMs)}</b></span>
+          <span>Spans <b>{model.nodes.length}</b></span>
+          <span>Depth <b>{model.maxDepth + 1}</b></span>
+          {model.errorCount > 0 && <span class="badge badge-error">{model.errorCount} error{model.errorCount === 1 ? '' : 's'}</span>}
+          <span class="svc-chips">
+            {model.services.map((s) => (
+              <Link key={s} href={href('/search', { service: s })} class="svc-chip" title={`Search ${s}`}>
+                <i style={{ background: serviceColor(s) }} />{s}
+              </Link>
+            ))}
+          </span>
+          <span class="legend"><i class="legend-critical" /> critical path</span>
+          <span class="trace-actions">
+            <button type="button" class="small-button" onClick={() => setCollapsed(new Set())}>Expand all</button>
+            <button type="button" class="small-button" onClick={() => setCollapsed(new Set(model.roots.flatMap((r) => r.children).filter((n) => n.children.length).map((n) => n.span.spanId)))}>Collapse to depth 2</button>
+          </span>
+        </div>
+        {props.warnings.length > 0 && (
+          <details class="trace-warnings">
+            <summary>{props.warnings.length} warning{props.warnings.length === 1 ? '' : 's'} about this trace's structure</summary>
+            <ul>{props.warnings.slice(0, 50).map((w, i) => <li key={i}>{w}</li>)}</ul>
+          </details>
+        )}
+      </div>
+      <Minimap
+        model={model}
+        rows={rows}
+        view={view}
+        viewport={viewport}
+        onJump={(index) => setScrollTo({ index, seq: ++seq.current })}
+        onZoom={(w) => setView(w ?? { start: model.startMs, end: model.endMs || model.startMs + 1 })}
+      />
+      <div class="trace-body">
+        <Waterfall
+          model={model}
+          rows={rows}
+          view={view}
+          selectedId={selectedId}
+          collapsed={collapsed}
+          onSelect={onSelect}
+          onToggle={onToggle}
+          onViewport={(first, count) => setViewport({ first, count })}
+          scrollTo={scrollTo}
+        />
+        <aside class="side-panel" aria-label="Span details, logs and metrics">
+          <div class="tabs" role="tablist">
+            {(['details', 'logs', 'metrics'] as const).map((t) => (
+              <button key={t} type="button" role="tab" aria-selected={tab === t} class={tab === t ? 'on' : ''} onClick={() => setTab(t)}>
+                {t === 'details' ? 'Span' : t === 'logs' ? 'Logs' : 'Metrics'}
+              </button>
+            ))}
+          </div>
+          <div class="tab-body">
+            {tab === 'details' && (selected
+              ? <SpanDetails span={selected.span} model={model} onSelect={onSelect} />
+              : (
+                <EmptyState title="Select a span">
+                  Click a row in the waterfall (or use ↑/↓) to see its attributes, timing events, resource and status.
+                  {selectedId && <p>Span <code>{selectedId}</code> from the link is not in this trace.</p>}
+                </EmptyState>
+              ))}
+            {tab === 'logs' && (
+              <LogsPanel
+                traceId={props.traceId}
+                traceStartMs={model.startMs}
+                selectedSpanId={selected ? selected.span.spanId : null}
+                selectedSpanName={selected ? selected.span.name : null}
+                scope={q.get('logs') === 'trace' ? 'trace' : 'span'}
+                order={q.get('order') === 'desc' ? 'desc' : 'asc'}
+                onChange={(c) => setQuery({ ...(c.scope ? { logs: c.scope === 'trace' ? 'trace' : null } : {}), ...(c.order ? { order: c.order === 'desc' ? 'desc' : null } : {}) })}
+                onSelectSpan={onSelect}
+              />
+            )}
+            {tab === 'metrics' && <MetricsPanel service={panelSpan.service} traceStartMs={model.startMs} />}
+          </div>
+        </aside>
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,112 @@
+// The logs of a trace, or of the selected span, in time order or newest first, filterable by level.
+import { useMemo, useState } from 'preact/hooks'
+import { EmptyState, ErrorState, Loading } from '../components/states'
+import { ValueText } from '../components/link'
+import { api } from '../lib/api'
+import type { LogRecord } from '../lib/api-types'
+import { attributeText, formatDuration, formatTime } from '../lib/format'
+import { serviceColor } from '../lib/service-colors'
+import { useApi } from '../lib/use-api'
+
+const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const
+type Level = (typeof LEVELS)[number]
+
+/** OTLP severity numbers come in bands of four (1-4 TRACE … 21-24 FATAL); text is the fallback. */
+export function levelOf(log: LogRecord): Level {
+  const n = log.severityNumber
+  if (n >= 1 && n <= 24) return LEVELS[Math.floor((n - 1) / 4)]!
+  const t = (log.severityText || '').toUpperCase()
+  if (t.startsWith('WARN')) return 'WARN'
+  if (t.startsWith('ERR')) return 'ERROR'
+  if (t.startsWith('FATAL') || t.startsWith('CRIT')) return 'FATAL'
+  if (t.startsWith('DEBUG')) return 'DEBUG'
+  if (t.startsWith('TRACE')) return 'TRACE'
+  return 'INFO'
+}
+
+export function LogsPanel(props: {
+  traceId: string
+  traceStartMs: number
+  selectedSpanId: string | null
+  selectedSpanName: string | null
+  scope: 'span' | 'trace'
+  order: 'asc' | 'desc'
+  onChange: (change: { scope?: 'span' | 'trace'; order?: 'asc' | 'desc' }) => void
+  onSelectSpan: (spanId: string) => void
+}) {
+  const spanOnly = props.scope === 'span' && props.selectedSpanId !== null
+  const logs = useApi(
+    (signal) => api.traceLogs(props.traceId, { spanId: spanOnly ? props.selectedSpanId! : undefined, order: props.order }, signal),
+    [props.traceId, spanOnly ? props.selectedSpanId : null, props.order],
+  )
+  const [hidden, setHidden] = useState<ReadonlySet<Level>>(new Set())
+  const counts = useMemo(() => {
+    const c = new Map<Level, number>()
+    for (const l of logs.data?.logs ?? []) c.set(levelOf(l), (c.get(levelOf(l)) ?? 0) + 1)
+    return c
+  }, [logs.data])
+  const shown = (logs.data?.logs ?? []).filter((l) => !hidden.has(levelOf(l)))
+
+  return (
+    <div class="logs-panel" data-testid="logs-panel">
+      <div class="panel-toolbar">
+        <div class="segmented" role="group" aria-label="Which logs">
+          <button type="button" class={!spanOnly ? 'on' : ''} onClick={() => props.onChange({ scope: 'trace' })}>Whole trace</button>
+          <button type="button" class={spanOnly ? 'on' : ''} disabled={!props.selectedSpanId} onClick={() => props.onChange({ scope: 'span' })}
+            title={props.selectedSpanId ? '' : 'Select a span in the waterfall first'}>Selected span</button>
+        </div>
+        <div class="segmented" role="group" aria-label="Order">
+          <button type="button" class={props.order === 'asc' ? 'on' : ''} onClick={() => props.onChange({ order: 'asc' })}>Oldest first</button>
+          <button type="button" class={props.order === 'desc' ? 'on' : ''} onClick={() => props.onChange({ order: 'desc' })}>Newest first</button>
+        </div>
+      </div>
+      <div class="level-filter" role="group" aria-label="Levels">
+        {LEVELS.map((lv) => (
+          <label key={lv} class={`level-chip level-${lv.toLowerCase()} ${hidden.has(lv) ? 'off' : ''}`}>
+            <input type="checkbox" checked={!hidden.has(lv)} onChange={() => {
+              const next = new Set(hidden)
+              if (next.has(lv)) next.delete(lv)
+              else next.add(lv)
+              setHidden(next)
+            }} />
+            {lv} <span class="count">{counts.get(lv) ?? 0}</span>
+          </label>
+        ))}
+      </div>
+      {logs.loading && !logs.data ? <Loading what="logs" />
+        : logs.error ? <ErrorState title="Could not load the logs" error={logs.error} hint="Check that the collector is running and try again." />
+        : !shown.length ? (
+          <EmptyState title={spanOnly ? `No logs for span "${props.selectedSpanName ?? props.selectedSpanId}"` : 'No logs for this trace'}>
+            {(logs.data?.logs.length ?? 0) > 0 ? 'All of them are hidden by the level filter above.'
+              : spanOnly ? 'Try "Whole trace". ' : ''}
+            {(logs.data?.logs.length ?? 0) === 0 && 'Logs appear here when a service sends them over OTLP (/v1/logs) or its access log reaches the collector with this trace id.'}
+          </EmptyState>
+        ) : (
+          <ol class="log-list" data-testid="log-list">
+            {shown.map((l, i) => {
+              const level = levelOf(l)
+              const attrs = Object.keys(l.attributes ?? {})
+              return (
+                <li key={i} class={`log-row level-${level.toLowerCase()} ${l.spanId && l.spanId === props.selectedSpanId ? 'of-selected' : ''}`}>
+                  <div class="log-head">
+                    <span class="log-time" title={new Date(l.timeUnixMs).toISOString()}>{formatTime(l.timeUnixMs)}</span>
+                    <span class="log-offset">+{formatDuration(l.timeUnixMs - props.traceStartMs)}</span>
+                    <span class={`level-badge level-${level.toLowerCase()}`}>{l.severityText || level}</span>
+                    {l.service && <span class="log-svc" style={{ color: serviceColor(l.service) }}>{l.service}</span>}
+                    {l.spanId && <button type="button" class="link-button mono small" onClick={() => props.onSelectSpan(l.spanId!)}>{l.spanId.slice(0, 8)}</button>}
+                  </div>
+                  <div class="log-body">{l.body}</div>
+                  {attrs.length > 0 && (
+                    <details class="log-attrs">
+                      <summary>{attrs.length} attribute{attrs.length === 1 ? '' : 's'}</summary>
+                      {attrs.sort().map((k) => <div key={k}><b>{k}</b>=<ValueText value={attributeText(l.attributes[k])} /></div>)}
+                    </details>
+                  )}
+                </li>
+              )
+            })}
+          </ol>
+        )}
+    </div>
+  )
+}

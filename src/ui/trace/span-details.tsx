@@ -1,0 +1,116 @@
+// What one span says about itself: identity and status, the sidecar's timing events as a
+// breakdown of where the time went, attributes, resource, links and scope. Every value is text.
+import type { ComponentChildren } from 'preact'
+import { Link, ValueText } from '../components/link'
+import type { Attributes, Span } from '../lib/api-types'
+import { attributeText, formatDateTime, formatDuration } from '../lib/format'
+import { serviceColor } from '../lib/service-colors'
+import type { TraceModel } from './trace-model'
+
+function Section(props: { title: string; count?: number; children: ComponentChildren; open?: boolean }) {
+  return (
+    <details class="detail-section" open={props.open ?? true}>
+      <summary>{props.title}{props.count !== undefined && <span class="count">{props.count}</span>}</summary>
+      {props.children}
+    </details>
+  )
+}
+
+export function AttributeTable(props: { attributes: Attributes; testId?: string }) {
+  const keys = Object.keys(props.attributes).sort()
+  if (!keys.length) return <p class="muted small">none</p>
+  return (
+    <table class="kv-table" data-testid={props.testId}>
+      <tbody>
+        {keys.map((k) => (
+          <tr key={k}>
+            <th>{k}</th>
+            <td><ValueText value={attributeText(props.attributes[k])} /></td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+/** Events turned into phases: start → first event → … → end, each with its share of the span. */
+function TimingBreakdown(props: { span: Span }) {
+  const s = props.span
+  const events = [...s.events].sort((a, b) => a.timeUnixMs - b.timeUnixMs)
+  if (!events.length) return <p class="muted small">This span recorded no events.</p>
+  const total = Math.max(s.durationMs, 1e-9)
+  const marks = [...events.map((e) => ({ name: e.name, t: e.timeUnixMs, attributes: e.attributes })), { name: 'end', t: s.endTimeUnixMs, attributes: {} }]
+  let prev = s.startTimeUnixMs
+  const phases = marks.map((m) => {
+    const phase = { name: m.name, from: prev, to: m.t, attributes: m.attributes }
+    prev = Math.max(prev, m.t)
+    return phase
+  })
+  const hues = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#9c755f']
+  return (
+    <div class="timing" data-testid="timing-breakdown">
+      <div class="timing-bar">
+        {phases.map((p, i) => {
+          const w = (Math.max(p.to - p.from, 0) / total) * 100
+          return w > 0 ? <span key={i} style={{ width: `${w}%`, background: hues[i % hues.length] }} title={`until ${p.name}: ${formatDuration(p.to - p.from)}`} /> : null
+        })}
+      </div>
+      <table class="timing-table">
+        <thead><tr><th>until</th><th>at</th><th>took</th></tr></thead>
+        <tbody>
+          {phases.map((p, i) => (
+            <tr key={i}>
+              <td><i class="swatch" style={{ background: hues[i % hues.length] }} />{p.name}
+                {Object.keys(p.attributes).length > 0 && (
+                  <div class="event-attrs">{Object.entries(p.attributes).map(([k, v]) => <span key={k}>{k}=<ValueText value={attributeText(v)} /> </span>)}</div>
+                )}
+              </td>
+              <td>+{formatDuration(p.to - s.startTimeUnixMs)}</td>
+              <td>{formatDuration(Math.max(p.to - p.from, 0))}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}
+
+export function SpanDetails(props: { span: Span; model: TraceModel; onSelect: (spanId: string) => void }) {
+  const s = props.span
+  const parent = s.parentSpanId ? props.model.byId.get(s.parentSpanId) : undefined
+  const status = s.status?.code ?? 'UNSET'
+  return (
+    <div class="span-details" data-testid="span-details">
+      <div class="span-title">
+        <span class="svc-dot" style={{ background: serviceColor(s.service) }} />
+        <h3>{s.name}</h3>
+      </div>
+      <dl class="facts">
+        <div><dt>Service</dt><dd>{s.service}</dd></div>
+        <div><dt>Duration</dt><dd>{formatDuration(s.durationMs)}</dd></div>
+        <div><dt>Start</dt><dd title={formatDateTime(s.startTimeUnixMs)}>+{formatDuration(s.startTimeUnixMs - props.model.startMs)}</dd></div>
+        <div><dt>Kind</dt><dd>{s.kind}</dd></div>
+        <div><dt>Status</dt><dd class={`status status-${status.toLowerCase()}`}>{status}{s.status?.message ? `: ${s.status.message}` : ''}</dd></div>
+        <div><dt>Span ID</dt><dd class="mono">{s.spanId}</dd></div>
+        <div><dt>Parent</dt><dd class="mono">
+          {parent ? <button type="button" class="link-button" onClick={() => props.onSelect(parent.span.spanId)}>{parent.span.name}</button>
+            : s.parentSpanId ? <span title="not in this trace">{s.parentSpanId} (missing)</span> : 'none (root)'}
+        </dd></div>
+        {s.traceState && <div><dt>Tracestate</dt><dd class="mono">{s.traceState}</dd></div>}
+      </dl>
+      <Section title="Timing" count={s.events.length}><TimingBreakdown span={s} /></Section>
+      <Section title="Attributes" count={Object.keys(s.attributes).length}><AttributeTable attributes={s.attributes} testId="span-attributes" /></Section>
+      <Section title="Resource" count={Object.keys(s.resource).length} open={false}><AttributeTable attributes={s.resource} testId="span-resource" /></Section>
+      {s.links.length > 0 && (
+        <Section title="Links" count={s.links.length}>
+          <ul class="link-list">
+            {s.links.map((l, i) => (
+              <li key={i}><Link href={`/trace/${encodeURIComponent(l.traceId)}?span=${encodeURIComponent(l.spanId)}`}>{l.traceId.slice(0, 16)}… / {l.spanId}</Link></li>
+            ))}
+          </ul>
+        </Section>
+      )}
+      {s.scope?.name && <p class="muted small">Instrumentation scope: {s.scope.name}{s.scope.version ? ` ${s.scope.version}` : ''}</p>}
+    </div>
+  )
+}

@@ -1,0 +1,149 @@
+// Turns the flat span list of a trace into what the waterfall draws: a tree (children by start
+// time), depths, the critical path and the rows visible under the current collapsed set.
+// Iterative throughout: a trace can be a 10,000-deep chain and recursion would overflow.
+import type { Span } from '../lib/api-types'
+
+export interface SpanNode {
+  span: Span
+  index: number
+  depth: number
+  parent: SpanNode | null
+  children: SpanNode[]
+  /** spans below this one, at any depth */
+  descendantCount: number
+  critical: boolean
+  /** has an error itself */
+  error: boolean
+  /** a descendant has an error: collapsed rows still show it */
+  childError: boolean
+}
+
+export interface TraceModel {
+  nodes: SpanNode[]
+  roots: SpanNode[]
+  byId: Map<string, SpanNode>
+  startMs: number
+  endMs: number
+  durationMs: number
+  services: string[]
+  errorCount: number
+  maxDepth: number
+}
+
+export function buildTraceModel(spans: Span[]): TraceModel {
+  const nodes: SpanNode[] = spans.map((span, index) => ({
+    span, index, depth: 0, parent: null, children: [], descendantCount: 0, critical: false,
+    error: span.status?.code === 'ERROR', childError: false,
+  }))
+  const byId = new Map<string, SpanNode>()
+  for (const n of nodes) if (!byId.has(n.span.spanId)) byId.set(n.span.spanId, n)
+
+  const roots: SpanNode[] = []
+  for (const n of nodes) {
+    const parent = n.span.parentSpanId ? byId.get(n.span.parentSpanId) : undefined
+    // A span whose parent is missing (or is itself) is shown as a root, not dropped.
+    if (parent && parent !== n) {
+      n.parent = parent
+      parent.children.push(n)
+    } else {
+      roots.push(n)
+    }
+  }
+  const byStart = (a: SpanNode, b: SpanNode) => a.span.startTimeUnixMs - b.span.startTimeUnixMs || a.index - b.index
+  roots.sort(byStart)
+
+  // Depth-first order; guards against parent cycles (a cycle has no root and would be lost).
+  const order: SpanNode[] = []
+  const seen = new Set<SpanNode>()
+  const visit = (start: SpanNode) => {
+    const stack: SpanNode[] = [start]
+    while (stack.length) {
+      const n = stack.pop()!
+      if (seen.has(n)) continue
+      seen.add(n)
+      n.depth = n.parent && seen.has(n.parent) ? n.parent.depth + 1 : 0
+      order.push(n)
+      n.children.sort(byStart)
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!)
+    }
+  }
+  for (const r of roots) visit(r)
+  for (const n of nodes) {
+    if (!seen.has(n)) {
+      // Part of a parent cycle: break it here and show the node as a root.
+      if (n.parent) n.parent.children = n.parent.children.filter((c) => c !== n)
+      n.parent = null
+      roots.push(n)
+      visit(n)
+    }
+  }
+
+  // Bottom-up counts: reverse depth-first order visits children before parents.
+  for (let i = order.length - 1; i >= 0; i--) {
+    const n = order[i]!
+    if (n.parent) {
+      n.parent.descendantCount += n.descendantCount + 1
+      if (n.error || n.childError) n.parent.childError = true
+    }
+  }
+
+  let startMs = Infinity
+  let endMs = -Infinity
+  let maxDepth = 0
+  let errorCount = 0
+  const services = new Set<string>()
+  for (const n of nodes) {
+    startMs = Math.min(startMs, n.span.startTimeUnixMs)
+    endMs = Math.max(endMs, n.span.endTimeUnixMs)
+    maxDepth = Math.max(maxDepth, n.depth)
+    if (n.error) errorCount++
+    services.add(n.span.service)
+  }
+  if (!nodes.length) startMs = endMs = 0
+
+  markCriticalPath(roots)
+  return {
+    nodes: order, roots, byId, startMs, endMs, durationMs: Math.max(0, endMs - startMs),
+    services: [...services].sort(), errorCount, maxDepth,
+  }
+}
+
+/**
+ * The critical path: the chain of work that decided when the trace finished. From the root, walk
+ * back from its end: the child that finished last before that point is on the path, then look
+ * for the next one before that child started (the approach Jaeger and Tempo use). Only the
+ * longest root's path is marked.
+ */
+function markCriticalPath(roots: SpanNode[]): void {
+  let root: SpanNode | undefined
+  for (const r of roots) if (!root || r.span.durationMs > root.span.durationMs) root = r
+  if (!root) return
+  const stack: SpanNode[] = [root]
+  while (stack.length) {
+    const n = stack.pop()!
+    n.critical = true
+    let cursor = n.span.endTimeUnixMs
+    const byEnd = [...n.children].sort((a, b) => b.span.endTimeUnixMs - a.span.endTimeUnixMs)
+    for (const c of byEnd) {
+      if (cursor <= n.span.startTimeUnixMs) break
+      if (c.span.endTimeUnixMs > cursor && c.span.startTimeUnixMs >= cursor) continue
+      // A child that overlaps the cursor counts: it was still running when the parent waited.
+      stack.push(c)
+      cursor = Math.min(cursor, c.span.startTimeUnixMs)
+    }
+  }
+}
+
+/** The rows shown when the spans in `collapsed` hide their descendants. */
+export function visibleRows(model: TraceModel, collapsed: ReadonlySet<string>): SpanNode[] {
+  if (collapsed.size === 0) return model.nodes
+  const rows: SpanNode[] = []
+  const order = model.nodes
+  for (let i = 0; i < order.length; i++) {
+    const n = order[i]!
+    rows.push(n)
+    // Depth-first order keeps a subtree contiguous: skip it in one step.
+    if (collapsed.has(n.span.spanId)) i += n.descendantCount
+  }
+  return rows
+}

@@ -1,0 +1,199 @@
+// The waterfall: one row per visible span, nested by parent, bars placed on the trace's time
+// axis (or the zoomed window picked in the minimap). Virtualised: only the rows in the viewport
+// (plus a few either side) exist in the DOM, so 10,000 spans scroll like 10.
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
+import { formatDuration } from '../lib/format'
+import { serviceColor } from '../lib/service-colors'
+import type { SpanNode, TraceModel } from './trace-model'
+
+export const ROW_HEIGHT = 24
+const OVERSCAN = 12
+const INDENT_PX = 14
+/** Deeper nesting than this stops indenting further: the depth is printed instead. */
+const MAX_INDENT_DEPTH = 24
+
+export interface TimeWindow {
+  start: number
+  end: number
+}
+
+export interface WaterfallProps {
+  model: TraceModel
+  rows: SpanNode[]
+  view: TimeWindow
+  selectedId: string | null
+  collapsed: ReadonlySet<string>
+  onSelect: (spanId: string) => void
+  onToggle: (spanId: string) => void
+  onViewport: (first: number, count: number) => void
+  /** scroll so this row is visible; `seq` changes on every request */
+  scrollTo: { index: number; seq: number } | null
+}
+
+function Ticks(props: { view: TimeWindow; traceStart: number }) {
+  const n = 5
+  const span = props.view.end - props.view.start
+  return (
+    <div class="wf-ticks">
+      {Array.from({ length: n }, (_, i) => {
+        const pct = (i / (n - 1)) * 100
+        const label = formatDuration(props.view.start - props.traceStart + (span * i) / (n - 1))
+        return (
+          <span key={i} class="wf-tick" style={{ left: `${pct}%` }}>
+            <span class={i === n - 1 ? 'wf-tick-label last' : 'wf-tick-label'}>{label}</span>
+          </span>
+        )
+      })}
+    </div>
+  )
+}
+
+function Row(props: {
+  node: SpanNode; index: number; view: TimeWindow; traceStart: number; selected: boolean; collapsed: boolean
+  onSelect: (id: string) => void; onToggle: (id: string) => void
+}) {
+  const { node, view } = props
+  const s = node.span
+  const width = view.end - view.start || 1
+  const leftPct = ((s.startTimeUnixMs - view.start) / width) * 100
+  const widthPct = Math.max(((s.endTimeUnixMs - s.startTimeUnixMs) / width) * 100, 0)
+  const endPct = leftPct + widthPct
+  const color = serviceColor(s.service)
+  const depth = Math.min(node.depth, MAX_INDENT_DEPTH)
+  const hasChildren = node.children.length > 0
+  const labelOnRight = endPct < 78
+  const cls = ['wf-row']
+  if (props.selected) cls.push('selected')
+  if (node.error) cls.push('error')
+  if (props.index % 2) cls.push('odd')
+  return (
+    <div
+      class={cls.join(' ')}
+      style={{ top: `${props.index * ROW_HEIGHT}px` }}
+      data-span-id={s.spanId}
+      data-depth={node.depth}
+      role="row"
+      aria-selected={props.selected}
+      onClick={() => props.onSelect(s.spanId)}
+    >
+      <div class="wf-name" title={`${s.service}: ${s.name}`}>
+        <span class="wf-indent" style={{ width: `${depth * INDENT_PX}px` }} />
+        {hasChildren ? (
+          <button
+            type="button"
+            class="wf-toggle"
+            aria-expanded={!props.collapsed}
+            aria-label={props.collapsed ? `Expand ${node.descendantCount} spans` : 'Collapse'}
+            onClick={(e) => { e.stopPropagation(); props.onToggle(s.spanId) }}
+          >
+            {props.collapsed ? '▸' : '▾'}
+          </button>
+        ) : <span class="wf-toggle-space" />}
+        <span class="wf-svc-mark" style={{ background: color }} />
+        {node.depth > MAX_INDENT_DEPTH && <span class="wf-depth">↳{node.depth}</span>}
+        <span class="wf-svc">{s.service}</span>
+        <span class="wf-op">{s.name}</span>
+        {node.error && <span class="wf-err-icon" title={s.status.message || 'error'}>!</span>}
+        {props.collapsed && (
+          <span class={`wf-hidden ${node.childError ? 'with-error' : ''}`}>+{node.descendantCount}</span>
+        )}
+      </div>
+      <div class="wf-lane">
+        <div
+          class={`wf-bar ${node.critical ? 'critical' : ''} ${node.error ? 'error' : ''}`}
+          style={{ left: `${leftPct}%`, width: `${widthPct}%`, background: node.error ? '#d62728' : color }}
+          data-testid="span-bar"
+        >
+          {s.events.map((ev, i) => {
+            const p = ((ev.timeUnixMs - s.startTimeUnixMs) / Math.max(s.durationMs, 1e-9)) * 100
+            return p >= 0 && p <= 100 ? <i key={i} class="wf-event" style={{ left: `${p}%` }} /> : null
+          })}
+        </div>
+        <span
+          class="wf-dur"
+          style={labelOnRight ? { left: `calc(${Math.max(endPct, 0)}% + 4px)` } : { right: `calc(${Math.max(100 - leftPct, 0)}% + 4px)` }}
+        >
+          {formatDuration(s.durationMs)}
+        </span>
+      </div>
+    </div>
+  )
+}
+
+export function Waterfall(props: WaterfallProps) {
+  const bodyRef = useRef<HTMLDivElement>(null)
+  const [scrollTop, setScrollTop] = useState(0)
+  const [viewportHeight, setViewportHeight] = useState(600)
+  const frame = useRef(0)
+
+  useLayoutEffect(() => {
+    const el = bodyRef.current
+    if (!el) return
+    setViewportHeight(el.clientHeight)
+    const ro = new ResizeObserver(() => setViewportHeight(el.clientHeight))
+    ro.observe(el)
+    return () => ro.disconnect()
+  }, [])
+
+  useEffect(() => {
+    const el = bodyRef.current
+    if (!el || !props.scrollTo) return
+    const top = props.scrollTo.index * ROW_HEIGHT
+    if (top < el.scrollTop || top + ROW_HEIGHT > el.scrollTop + el.clientHeight) {
+      el.scrollTop = Math.max(0, top - el.clientHeight / 3)
+      setScrollTop(el.scrollTop)
+    }
+  }, [props.scrollTo?.seq])
+
+  const onScroll = () => {
+    // One state update per frame, however many scroll events arrive.
+    if (frame.current) return
+    frame.current = requestAnimationFrame(() => {
+      frame.current = 0
+      if (bodyRef.current) setScrollTop(bodyRef.current.scrollTop)
+    })
+  }
+
+  const total = props.rows.length
+  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN)
+  const last = Math.min(total, Math.ceil((scrollTop + viewportHeight) / ROW_HEIGHT) + OVERSCAN)
+  const firstVisible = Math.floor(scrollTop / ROW_HEIGHT)
+  const visibleCount = Math.ceil(viewportHeight / ROW_HEIGHT)
+
+  useEffect(() => props.onViewport(firstVisible, visibleCount), [firstVisible, visibleCount, total])
+
+  const rows = []
+  for (let i = first; i < last; i++) {
+    const node = props.rows[i]!
+    rows.push(
+      <Row
+        key={node.span.spanId + ':' + node.index}
+        node={node}
+        index={i}
+        view={props.view}
+        traceStart={props.model.startMs}
+        selected={node.span.spanId === props.selectedId}
+        collapsed={props.collapsed.has(node.span.spanId)}
+        onSelect={props.onSelect}
+        onToggle={props.onToggle}
+      />,
+    )
+  }
+
+  return (
+    <div class="waterfall" role="table" aria-label="Spans of the trace">
+      <div class="wf-header">
+        <div class="wf-name wf-name-head">Service &amp; operation <span class="wf-count">{total} of {props.model.nodes.length} spans</span></div>
+        <div class="wf-lane wf-lane-head"><Ticks view={props.view} traceStart={props.model.startMs} /></div>
+      </div>
+      <div class="wf-body" ref={bodyRef} onScroll={onScroll} data-testid="waterfall-body">
+        <div class="wf-canvas" style={{ height: `${total * ROW_HEIGHT}px` }}>
+          <div class="wf-gridlines">
+            {[25, 50, 75].map((p) => <i key={p} style={{ left: `${p}%` }} />)}
+          </div>
+          {rows}
+        </div>
+      </div>
+    </div>
+  )
+}
