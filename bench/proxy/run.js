@@ -27,6 +27,8 @@ const { values: opts } = parseArgs({
     'rate-seconds': { type: 'string', default: '10' },
     'outage-seconds': { type: 'string', default: '20' },
     only: { type: 'string' },
+    // A/B: also run tracecar (100%) from another build's dist/ directory, side by side.
+    'baseline-dist': { type: 'string' },
   },
 })
 const DURATION_S = Number(opts.duration)
@@ -56,8 +58,8 @@ function startPrintingPort(cmd, args, options = {}) {
   })
 }
 
-function startTracecar(upstreamUrl, sinkPort, extra) {
-  const child = spawn(process.execPath, ['bin/tracecar.js', 'proxy', '--upstream', upstreamUrl, '--listen-host', '127.0.0.1',
+function startTracecar(upstreamUrl, sinkPort, extra, entry = 'bin/tracecar.js') {
+  const child = spawn(process.execPath, [entry, 'proxy', '--upstream', upstreamUrl, '--listen-host', '127.0.0.1',
     '--listen-port', '0', '--admin-port', '0', '--access-log-destination', '/dev/null',
     '--otlp-endpoint', `http://127.0.0.1:${sinkPort}/v1/traces`, ...extra], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] })
   children.push(child)
@@ -195,6 +197,16 @@ async function main() {
   if (want('tracecar')) {
     const tc = await startTracecar(upstreamUrl, sink.port, [])
     const r = await measure('tracecar (100% sampled, exporting)', `http://127.0.0.1:${tc.port}/`, tc.pids)
+    const m = await scrape(tc.adminPort)
+    r.spansDropped = metricSum(m, 'tracecar_exporter_spans_dropped_total')
+    r.spansExported = metricSum(m, 'tracecar_exporter_spans_exported_total')
+    results.push(r)
+    tc.child.kill('SIGTERM')
+  }
+  if (opts['baseline-dist'] !== undefined) {
+    const entry = join(opts['baseline-dist'], 'cli/tracecar.js')
+    const tc = await startTracecar(upstreamUrl, sink.port, [], entry)
+    const r = await measure(`tracecar (100%, baseline build ${opts['baseline-dist']})`, `http://127.0.0.1:${tc.port}/`, tc.pids)
     const m = await scrape(tc.adminPort)
     r.spansDropped = metricSum(m, 'tracecar_exporter_spans_dropped_total')
     r.spansExported = metricSum(m, 'tracecar_exporter_spans_exported_total')

@@ -11,14 +11,20 @@
 import { workerData } from 'piscina'
 import type { BatchOutcome, ExportSignal, ExportTask, WorkerSettings } from './export-task.js'
 import { OtlpHttpSender } from './otlp-http-send.js'
+import { TraceProtoEncoder } from './otlp-proto-encode.js'
 import { CONTENT_TYPE, encodeTraceRequest, readTracePartialSuccess } from './otlp-trace-encode.js'
 import { ShutdownWatch } from './shutdown-watch.js'
 
 const settings = workerData as WorkerSettings
 const shutdown = new ShutdownWatch(settings.shutdownState)
 
+// Protobuf through tracecar's own encoder (about 4x cheaper per span than the
+// transformer, see otlp-proto-encode.ts); JSON through OpenTelemetry's.
+const traceProto = new TraceProtoEncoder({ resource: settings.resource, scope: settings.scope })
 const encoders: Record<ExportSignal, (task: ExportTask) => Uint8Array> = {
-  traces: (task) => encodeTraceRequest(task.items, settings.protocol, settings.resource, settings.scope),
+  traces: settings.protocol === 'http/protobuf'
+    ? (task) => traceProto.encode(task.items)
+    : (task) => encodeTraceRequest(task.items, settings.protocol, settings.resource, settings.scope),
 }
 
 const senders: Record<ExportSignal, OtlpHttpSender> = {

@@ -14,6 +14,13 @@ import type { ShutdownWatch } from './shutdown-watch.js'
 
 const gzipAsync = promisify(gzip)
 
+/**
+ * zlib level 1: for OTLP span batches it costs less than half of the default
+ * level 6 per span and the body is only ~5% larger (bench/otlp-encode.bench.js:
+ * 2.4 vs 5.7 µs/span, 108 vs 103 B/span); level 3 was no smaller than 1.
+ */
+const GZIP_OPTIONS = { level: 1 }
+
 /** The longest collector error body we quote in an error message. */
 const ERROR_BODY_QUOTE_CHARS = 200
 
@@ -47,7 +54,7 @@ export class OtlpHttpSender {
     const outcome: BatchOutcome = { delivered: 0, rejected: 0, failed: itemCount, stoppedByShutdown: false, attempts: 0, error: '' }
     let payload: Uint8Array
     try {
-      payload = this.target.compression === 'gzip' ? await gzipAsync(body) : body
+      payload = this.target.compression === 'gzip' ? await gzipAsync(body, GZIP_OPTIONS) : body
     } catch (err) {
       outcome.error = `could not gzip the export body: ${describeError(err)}`
       return outcome
