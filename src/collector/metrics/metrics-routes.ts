@@ -1,0 +1,80 @@
+/**
+ * HTTP routes of the RED metrics: `/api/metrics/services`,
+ * `/api/metrics/series` (JSON for the UI) and `/metrics` (OpenMetrics for
+ * Prometheus). Times are Unix milliseconds; a bad parameter is a 400 naming it.
+ */
+import type { CollectorRoute } from '../http/route.js'
+import { sendJson } from '../http/route.js'
+import { series, servicesTable } from './red-queries.js'
+import type { RedRollupStore } from './red-rollup-store.js'
+import type { SpanMetricsExporter } from './span-metrics-exporter.js'
+
+export const DEFAULT_RANGE_MS = 3600_000
+const MAX_RANGE_MS = 31 * 24 * 3600_000
+
+export class QueryParamError extends Error {}
+
+/** [start, end) from `start`/`end` (Unix ms; end defaults to now, start to end − 1 h). */
+export function timeRange(url: URL, nowMs = Date.now()): { startMs: number; endMs: number } {
+  const read = (name: string): number | undefined => {
+    const v = url.searchParams.get(name)
+    if (v === null || v === '') return undefined
+    const n = Number(v)
+    if (!Number.isFinite(n) || n < 0) throw new QueryParamError(`${name}=${JSON.stringify(v)} must be a time in Unix milliseconds`)
+    return n
+  }
+  const endMs = read('end') ?? nowMs
+  const startMs = read('start') ?? endMs - DEFAULT_RANGE_MS
+  if (startMs >= endMs) throw new QueryParamError(`start (${startMs}) must be before end (${endMs})`)
+  if (endMs - startMs > MAX_RANGE_MS) throw new QueryParamError(`the range from start to end is longer than 31 days; ask for less`)
+  return { startMs, endMs }
+}
+
+function optional(url: URL, name: string): string | undefined {
+  const v = url.searchParams.get(name)
+  return v === null || v === '' ? undefined : v
+}
+
+export function metricsRoutes(store: RedRollupStore, exporter: SpanMetricsExporter): CollectorRoute[] {
+  const guarded = (fn: (url: URL) => unknown): CollectorRoute['handle'] => (_req, res, _params, url) => {
+    let body: unknown
+    try {
+      body = fn(url)
+    } catch (err) {
+      if (err instanceof QueryParamError) return sendJson(res, 400, { error: err.message })
+      throw err
+    }
+    sendJson(res, 200, body)
+  }
+  return [
+    {
+      method: 'GET',
+      path: '/api/metrics/services',
+      handle: guarded((url) => {
+        const { startMs, endMs } = timeRange(url)
+        let rows = servicesTable(store, startMs, endMs)
+        const service = optional(url, 'service')
+        if (service !== undefined) rows = rows.filter((r) => r.service === service)
+        return { rows }
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/api/metrics/series',
+      handle: guarded((url) => {
+        const service = optional(url, 'service')
+        if (service === undefined) throw new QueryParamError('service is required, e.g. /api/metrics/series?service=checkout')
+        const { startMs, endMs } = timeRange(url)
+        return series(store, { service, operation: optional(url, 'operation'), spanKind: optional(url, 'spanKind') }, startMs, endMs)
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/metrics',
+      async handle(_req, res) {
+        const body = await exporter.metrics()
+        res.writeHead(200, { 'content-type': exporter.contentType }).end(body)
+      },
+    },
+  ]
+}

@@ -1,0 +1,174 @@
+/**
+ * Reads the RED rollups for the API and the alert evaluator: a table of
+ * services and operations with sparklines, a time series for one service or
+ * operation, and a summary of a window (with example traces). Quantiles are
+ * interpolated from the merged histograms (duration-histogram.ts).
+ */
+import { DurationHistogram } from './duration-histogram.js'
+import type { RedCell } from './red-rollup.js'
+import { RESOLUTIONS_MS } from './red-rollup.js'
+import type { RedRollupStore, RollupFilter } from './red-rollup-store.js'
+
+/** The 10 s rollups answer ranges up to this long; longer ranges read the 1 min rollups. */
+const FINE_RANGE_LIMIT_MS = 3 * 3600_000
+
+export function chooseResolution(store: RedRollupStore, startMs: number, endMs: number): number {
+  const fine = RESOLUTIONS_MS[0]!
+  const coarse = RESOLUTIONS_MS[RESOLUTIONS_MS.length - 1]!
+  if (endMs - startMs > FINE_RANGE_LIMIT_MS) return coarse
+  // Older than what the 10 s rollups still keep: only the coarse ones cover it.
+  const oldestFine = store.oldestBucketMs(fine)
+  if (oldestFine !== undefined && startMs < oldestFine - fine && store.oldestBucketMs(coarse) !== undefined && store.oldestBucketMs(coarse)! < oldestFine) return coarse
+  return fine
+}
+
+function roundMs(n: number): number {
+  return Number.isFinite(n) ? Math.round(n * 1000) / 1000 : 0
+}
+
+function quantileOrNull(h: DurationHistogram, q: number): number | null {
+  return h.count === 0 ? null : roundMs(h.quantile(q))
+}
+
+export interface ServiceRow {
+  service: string
+  operation: string
+  spanKind: string
+  requests: number
+  ratePerSec: number
+  errorRate: number
+  p50Ms: number | null
+  p95Ms: number | null
+  p99Ms: number | null
+  spark: number[]
+}
+
+/** One row per service/operation/span kind seen in [startMs, endMs), busiest first. */
+export function servicesTable(store: RedRollupStore, startMs: number, endMs: number, sparkPoints = 30): ServiceRow[] {
+  const resolutionMs = chooseResolution(store, startMs, endMs)
+  const from = Math.floor(startMs / resolutionMs) * resolutionMs
+  const sparkStepMs = Math.max(resolutionMs, Math.ceil((endMs - from) / sparkPoints / resolutionMs) * resolutionMs)
+  const slots = Math.max(1, Math.ceil((endMs - from) / sparkStepMs))
+  const groups = new Map<string, { row: ServiceRow; requests: number; errors: number; h: DurationHistogram }>()
+  for (const cell of store.cells(resolutionMs, from, endMs)) {
+    const id = `${cell.service}\u0000${cell.operation}\u0000${cell.spanKind}`
+    let g = groups.get(id)
+    if (g === undefined) {
+      g = {
+        row: { service: cell.service, operation: cell.operation, spanKind: cell.spanKind, requests: 0, ratePerSec: 0, errorRate: 0, p50Ms: null, p95Ms: null, p99Ms: null, spark: new Array<number>(slots).fill(0) },
+        requests: 0,
+        errors: 0,
+        h: new DurationHistogram(),
+      }
+      groups.set(id, g)
+    }
+    g.requests += cell.requests
+    g.errors += cell.errors
+    g.h.merge(cell.histogram)
+    const slot = Math.min(slots - 1, Math.floor((cell.bucketStartMs - from) / sparkStepMs))
+    g.row.spark[slot]! += cell.requests
+  }
+  const seconds = Math.max(1, (endMs - startMs) / 1000)
+  const rows: ServiceRow[] = []
+  for (const { row, requests, errors, h } of groups.values()) {
+    row.requests = requests
+    row.ratePerSec = roundMs(requests / seconds)
+    row.errorRate = requests === 0 ? 0 : errors / requests
+    row.p50Ms = quantileOrNull(h, 0.5)
+    row.p95Ms = quantileOrNull(h, 0.95)
+    row.p99Ms = quantileOrNull(h, 0.99)
+    rows.push(row)
+  }
+  rows.sort((a, b) => b.requests - a.requests || a.service.localeCompare(b.service) || a.operation.localeCompare(b.operation))
+  return rows
+}
+
+export interface SeriesPoint {
+  t: number
+  requests: number
+  errors: number
+  ratePerSec: number
+  errorRate: number
+  p50Ms: number | null
+  p95Ms: number | null
+  p99Ms: number | null
+}
+
+/** Entry points of a service: with no operation named, a service's own traffic is its SERVER/CONSUMER spans. */
+const ENTRY_KINDS = new Set(['SERVER', 'CONSUMER'])
+
+export function cellsFor(store: RedRollupStore, resolutionMs: number, filter: RollupFilter, startMs: number, endMs: number): RedCell[] {
+  const cells = store.cells(resolutionMs, startMs, endMs, filter)
+  if (filter.operation !== undefined || filter.spanKind !== undefined) return cells
+  const entry = cells.filter((c) => ENTRY_KINDS.has(c.spanKind))
+  return entry.length > 0 ? entry : cells
+}
+
+export function series(store: RedRollupStore, filter: RollupFilter, startMs: number, endMs: number, maxPoints = 120): { stepMs: number; points: SeriesPoint[] } {
+  const resolutionMs = chooseResolution(store, startMs, endMs)
+  const from = Math.floor(startMs / resolutionMs) * resolutionMs
+  const stepMs = Math.max(resolutionMs, Math.ceil((endMs - from) / maxPoints / resolutionMs) * resolutionMs)
+  const slots = Math.max(1, Math.ceil((endMs - from) / stepMs))
+  const acc = Array.from({ length: slots }, () => ({ requests: 0, errors: 0, h: new DurationHistogram() }))
+  for (const cell of cellsFor(store, resolutionMs, filter, from, endMs)) {
+    const slot = acc[Math.min(slots - 1, Math.floor((cell.bucketStartMs - from) / stepMs))]!
+    slot.requests += cell.requests
+    slot.errors += cell.errors
+    slot.h.merge(cell.histogram)
+  }
+  const points = acc.map((a, i) => ({
+    t: from + i * stepMs,
+    requests: a.requests,
+    errors: a.errors,
+    ratePerSec: roundMs(a.requests / (stepMs / 1000)),
+    errorRate: a.requests === 0 ? 0 : a.errors / a.requests,
+    p50Ms: quantileOrNull(a.h, 0.5),
+    p95Ms: quantileOrNull(a.h, 0.95),
+    p99Ms: quantileOrNull(a.h, 0.99),
+  }))
+  return { stepMs, points }
+}
+
+export interface ExampleTrace {
+  traceId: string
+  durationMs: number
+  error: boolean
+}
+
+export interface WindowSummary {
+  requests: number
+  errors: number
+  histogram: DurationHistogram
+  /** The slowest traces first, then failing ones not already listed; at most `examples` of each. */
+  exampleTraces: ExampleTrace[]
+}
+
+/** Totals over the buckets overlapping [startMs, endMs) at the finest resolution (alerting). */
+export function windowSummary(store: RedRollupStore, filter: RollupFilter, startMs: number, endMs: number, examples = 3): WindowSummary {
+  const resolutionMs = RESOLUTIONS_MS[0]!
+  const from = Math.floor(startMs / resolutionMs) * resolutionMs
+  const cells = cellsFor(store, resolutionMs, filter, from, endMs)
+  const h = new DurationHistogram()
+  let requests = 0
+  let errors = 0
+  for (const c of cells) {
+    requests += c.requests
+    errors += c.errors
+    h.merge(c.histogram)
+  }
+  const seen = new Set<string>()
+  const exampleTraces: ExampleTrace[] = []
+  const pick = (list: ExampleTrace[]): void => {
+    let n = 0
+    for (const ex of list) {
+      if (n >= examples) break
+      if (ex.traceId === '' || seen.has(ex.traceId)) continue
+      seen.add(ex.traceId)
+      exampleTraces.push(ex)
+      n++
+    }
+  }
+  pick(cells.map((c) => ({ traceId: c.slowestTraceId, durationMs: roundMs(c.slowestMs), error: c.slowestTraceId === c.errorTraceId && c.errorTraceId !== '' })).sort((a, b) => b.durationMs - a.durationMs))
+  pick(cells.filter((c) => c.errorTraceId !== '').map((c) => ({ traceId: c.errorTraceId, durationMs: roundMs(c.errorMs), error: true })).sort((a, b) => b.durationMs - a.durationMs))
+  return { requests, errors, histogram: h, exampleTraces }
+}

@@ -1,0 +1,155 @@
+/**
+ * The RED rollups' own tables in the collector's SQLite database (module
+ * `red-rollups` in schema_migrations), kept apart from spans so they can
+ * outlive them: rollups are small and answer range queries without reading
+ * a single span. Each ingested batch merges its cells in one transaction.
+ */
+import type Database from 'better-sqlite3'
+import { applyMigrations } from '../store/sqlite/migrations.js'
+import type { Migration } from '../store/sqlite/migrations.js'
+import { DurationHistogram } from './duration-histogram.js'
+import type { RedCell, RedKey } from './red-rollup.js'
+import { mergeCell, newCell } from './red-rollup.js'
+
+export const RED_ROLLUPS_MODULE = 'red-rollups'
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'RED rollups per resolution, time bucket, service, operation, span kind and status class',
+    up(db) {
+      db.exec(`CREATE TABLE red_rollups (
+        resolution_ms INTEGER NOT NULL,
+        bucket_start_ms INTEGER NOT NULL,
+        service TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        span_kind TEXT NOT NULL,
+        status_class TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        duration_sum_ms REAL NOT NULL,
+        duration_min_ms REAL NOT NULL,
+        duration_max_ms REAL NOT NULL,
+        histogram BLOB NOT NULL,
+        slowest_trace_id TEXT NOT NULL,
+        slowest_ms REAL NOT NULL,
+        error_trace_id TEXT NOT NULL,
+        error_ms REAL NOT NULL,
+        PRIMARY KEY (resolution_ms, bucket_start_ms, service, operation, span_kind, status_class)
+      ) WITHOUT ROWID`)
+      db.exec('CREATE INDEX red_rollups_by_service ON red_rollups (resolution_ms, service, bucket_start_ms)')
+    },
+  },
+]
+
+interface Row {
+  resolution_ms: number
+  bucket_start_ms: number
+  service: string
+  operation: string
+  span_kind: string
+  status_class: string
+  requests: number
+  errors: number
+  duration_sum_ms: number
+  duration_min_ms: number
+  duration_max_ms: number
+  histogram: Buffer
+  slowest_trace_id: string
+  slowest_ms: number
+  error_trace_id: string
+  error_ms: number
+}
+
+export interface RollupFilter {
+  service?: string
+  operation?: string
+  spanKind?: string
+}
+
+function cellFromRow(row: Row): RedCell {
+  const key: RedKey = { service: row.service, operation: row.operation, spanKind: row.span_kind, statusClass: row.status_class }
+  const cell = newCell(key, row.resolution_ms, row.bucket_start_ms)
+  cell.requests = row.requests
+  cell.errors = row.errors
+  const h = cell.histogram
+  h.addEncodedCounts(row.histogram)
+  h.count = row.requests
+  h.sumMs = row.duration_sum_ms
+  h.minMs = row.requests > 0 ? row.duration_min_ms : Infinity
+  h.maxMs = row.requests > 0 ? row.duration_max_ms : -Infinity
+  cell.slowestTraceId = row.slowest_trace_id
+  cell.slowestMs = row.slowest_ms
+  cell.errorTraceId = row.error_trace_id
+  cell.errorMs = row.error_ms
+  return cell
+}
+
+function rowValues(cell: RedCell): unknown[] {
+  const h: DurationHistogram = cell.histogram
+  return [
+    cell.resolutionMs, cell.bucketStartMs, cell.service, cell.operation, cell.spanKind, cell.statusClass,
+    cell.requests, cell.errors, h.sumMs, Number.isFinite(h.minMs) ? h.minMs : 0, Number.isFinite(h.maxMs) ? h.maxMs : 0, h.encodeCounts(),
+    cell.slowestTraceId, cell.slowestMs, cell.errorTraceId, cell.errorMs,
+  ]
+}
+
+export class RedRollupStore {
+  private readonly selectOne: Database.Statement
+  private readonly upsert: Database.Statement
+  private readonly mergeAll: (cells: readonly RedCell[]) => void
+
+  constructor(private readonly db: Database.Database) {
+    applyMigrations(db, RED_ROLLUPS_MODULE, MIGRATIONS)
+    this.selectOne = db.prepare(
+      'SELECT * FROM red_rollups WHERE resolution_ms = ? AND bucket_start_ms = ? AND service = ? AND operation = ? AND span_kind = ? AND status_class = ?',
+    )
+    this.upsert = db.prepare(`INSERT OR REPLACE INTO red_rollups VALUES (${new Array(16).fill('?').join(', ')})`)
+    this.mergeAll = db.transaction((cells: readonly RedCell[]) => {
+      for (const cell of cells) {
+        const existing = this.selectOne.get(cell.resolutionMs, cell.bucketStartMs, cell.service, cell.operation, cell.spanKind, cell.statusClass) as Row | undefined
+        let merged = cell
+        if (existing !== undefined) {
+          merged = cellFromRow(existing)
+          mergeCell(merged, cell)
+        }
+        this.upsert.run(...rowValues(merged))
+      }
+    })
+  }
+
+  /** Adds a batch's cells to the stored rollups, in one transaction. */
+  merge(cells: readonly RedCell[]): void {
+    if (cells.length > 0) this.mergeAll(cells)
+  }
+
+  /** Cells of one resolution whose bucket starts in [startMs, endMs). */
+  cells(resolutionMs: number, startMs: number, endMs: number, filter: RollupFilter = {}): RedCell[] {
+    let sql = 'SELECT * FROM red_rollups WHERE resolution_ms = ? AND bucket_start_ms >= ? AND bucket_start_ms < ?'
+    const args: unknown[] = [resolutionMs, startMs, endMs]
+    if (filter.service !== undefined) {
+      sql += ' AND service = ?'
+      args.push(filter.service)
+    }
+    if (filter.operation !== undefined) {
+      sql += ' AND operation = ?'
+      args.push(filter.operation)
+    }
+    if (filter.spanKind !== undefined) {
+      sql += ' AND span_kind = ?'
+      args.push(filter.spanKind)
+    }
+    return (this.db.prepare(sql).all(...args) as Row[]).map(cellFromRow)
+  }
+
+  /** The oldest bucket start kept at a resolution, or undefined when none. */
+  oldestBucketMs(resolutionMs: number): number | undefined {
+    const row = this.db.prepare('SELECT MIN(bucket_start_ms) AS t FROM red_rollups WHERE resolution_ms = ?').get(resolutionMs) as { t: number | null }
+    return row.t ?? undefined
+  }
+
+  /** Deletes rows of a resolution older than the cutoff; returns how many. */
+  deleteOlderThan(resolutionMs: number, cutoffMs: number): number {
+    return this.db.prepare('DELETE FROM red_rollups WHERE resolution_ms = ? AND bucket_start_ms < ?').run(resolutionMs, cutoffMs).changes
+  }
+}
