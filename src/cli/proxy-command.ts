@@ -37,6 +37,10 @@ export async function runProxyCommand(argv: string[]): Promise<void> {
   log(
     `listening on ${sidecar.inbound.address}:${sidecar.inbound.port} -> ${config.upstream}` +
       (sidecar.admin ? `; admin on ${sidecar.admin.address}:${sidecar.admin.port}` : '') +
+      (sidecar.outbound
+        ? `; outbound proxy on ${sidecar.outbound.forward.address}:${sidecar.outbound.forward.port}` +
+          sidecar.outbound.routes.map((r) => `; route ${r.name} on ${r.address.address}:${r.address.port} -> ${r.upstream}`).join('')
+        : '') +
       `; service ${config.serviceName}; exporting ${config.exporter.type === 'otlp' ? `to ${config.exporter.endpoint}` : config.exporter.type}`,
   )
 

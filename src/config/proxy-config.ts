@@ -3,8 +3,14 @@
  * produces after merging defaults < YAML file < environment < flags and validating.
  * Every other part of the proxy reads this shape and nothing else.
  */
+import type { NamedRoute } from './value-types.js'
 
 export type PropagationFormat = 'tracecontext' | 'b3' | 'b3multi' | 'jaeger'
+
+/** How an outbound call is joined to the inbound request it belongs to (docs/outbound-and-joining.md). */
+export type OutboundJoinRule = 'context' | 'correlation' | 'sole-inbound'
+
+export type { NamedRoute } from './value-types.js'
 
 export interface ListenAddress {
   host: string
@@ -74,6 +80,24 @@ export interface ProxyConfig {
 
   /** Route templates such as `/users/:id` or `/static/*`, matched in order for span names. */
   routes: string[]
+
+  /** The forward proxy for the service's own calls (HTTP_PROXY) and named upstream routes. */
+  outbound: {
+    enabled: boolean
+    /** Default 127.0.0.1:15001: loopback, it is not an open proxy. */
+    host: string
+    port: number
+    /** Client addresses / CIDR ranges allowed to use the outbound listeners. */
+    allowClients: string[]
+    /** NO_PROXY-style destinations relayed untouched: no span, no context injected. */
+    exclude: string[]
+    /** Named upstreams, each on a local port, for clients that cannot use a proxy. */
+    routes: NamedRoute[]
+    /** Join rules tried in order; a call no rule joins starts a new trace (and is counted). */
+    join: OutboundJoinRule[]
+    /** Headers the service may copy from its inbound request, looked up to find it. */
+    correlationHeaders: string[]
+  }
 
   accessLog: {
     enabled: boolean

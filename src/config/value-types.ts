@@ -10,6 +10,7 @@
  * ("key = value (from env X): expected ...") need both. The `expected` text below is the
  * same sentence --help prints, so the two can never disagree.
  */
+import { isIP } from 'node:net'
 import { KeyValueListError, parseKeyValueList } from './key-value-list.js'
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; problem: string }
@@ -312,5 +313,184 @@ export function stringMap(kind: 'http-headers' | 'attributes'): ValueType<Record
       return ok(result)
     },
     show: (value) => (Object.keys(value).length === 0 ? '(none)' : Object.entries(value).map(([k, v]) => `${k}=${v}`).join(',')),
+  }
+}
+
+/**
+ * An ordered list of names from a fixed set (e.g. the outbound join rules): a YAML list, a
+ * comma-separated string or repeated flags; `none` alone is the empty list.
+ */
+export function orderedChoices<const V extends string>(values: readonly V[], noun: string): ValueType<V[]> {
+  const expected = `a comma-separated list of ${values.join(', ')} in order of preference (or none)`
+  return {
+    placeholder: '<list>',
+    choices: values,
+    expected,
+    flagShape: 'repeatable',
+    parse(input) {
+      const items = listItems(input)
+      if (!items) return fail(`expected ${expected}`)
+      const names = items.map((item) => item.toLowerCase())
+      if (names.includes('none')) {
+        return names.every((name) => name === 'none') ? ok([]) : fail(`none cannot be combined with other ${noun}s; expected ${expected}`)
+      }
+      const result: V[] = []
+      for (const name of names) {
+        if (!(values as readonly string[]).includes(name)) return fail(`unknown ${noun} ${JSON.stringify(name)}; expected ${expected}`)
+        if (!result.includes(name as V)) result.push(name as V)
+      }
+      return ok(result)
+    },
+    show: (value) => (value.length === 0 ? 'none' : value.join(',')),
+  }
+}
+
+/** A list of HTTP header names (lower-cased), e.g. the correlation headers the outbound proxy looks up. */
+export function headerNames(): ValueType<string[]> {
+  const expected = 'a comma-separated list of HTTP header names (letters, digits and !#$%&\'*+-.^_`|~), or none'
+  return {
+    placeholder: '<name>',
+    expected,
+    flagShape: 'repeatable',
+    parse(input) {
+      const items = listItems(input)
+      if (!items) return fail(`expected ${expected}`)
+      if (items.length === 1 && items[0]!.toLowerCase() === 'none') return ok([])
+      const result: string[] = []
+      for (const item of items) {
+        if (!HTTP_TOKEN.test(item)) return fail(`header name ${JSON.stringify(item)} is not an HTTP token; expected ${expected}`)
+        if (!result.includes(item.toLowerCase())) result.push(item.toLowerCase())
+      }
+      return ok(result)
+    },
+    show: (value) => (value.length === 0 ? 'none' : value.join(',')),
+  }
+}
+
+/** IPv4/IPv6 addresses and CIDR ranges (`127.0.0.0/8`, `::1`): who may use a listener. */
+export function addressRanges(): ValueType<string[]> {
+  const expected = 'a comma-separated list of IP addresses or CIDR ranges (e.g. 127.0.0.0/8,::1,10.0.0.0/8)'
+  return {
+    placeholder: '<cidr>',
+    expected,
+    flagShape: 'repeatable',
+    parse(input) {
+      const items = listItems(input)
+      if (!items) return fail(`expected ${expected}`)
+      for (const item of items) {
+        if (!isAddressRange(item)) return fail(`${JSON.stringify(item)} is not an IP address or CIDR range; expected ${expected}`)
+      }
+      return ok(items)
+    },
+    show: (value) => (value.length === 0 ? '(none)' : value.join(',')),
+  }
+}
+
+function isAddressRange(text: string): boolean {
+  const slash = text.indexOf('/')
+  const address = slash === -1 ? text : text.slice(0, slash)
+  const family = isIP(address)
+  if (family === 0) return false
+  if (slash === -1) return true
+  const bits = text.slice(slash + 1)
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)
+}
+
+/**
+ * NO_PROXY-style destination patterns: `*`, a host name (matches it and its subdomains;
+ * a leading `.` or `*.` means the same), an IP address or CIDR range, each optionally
+ * with `:port`.
+ */
+export function hostPatterns(): ValueType<string[]> {
+  const expected = 'a comma-separated list of NO_PROXY-style patterns: *, example.com, .example.com, *.example.com, 10.0.0.0/8, host:port'
+  return {
+    placeholder: '<pattern>',
+    expected,
+    flagShape: 'repeatable',
+    parse(input) {
+      const items = listItems(input)
+      if (!items) return fail(`expected ${expected}`)
+      for (const item of items) {
+        if (!isHostPattern(item)) return fail(`${JSON.stringify(item)} is not a host pattern; expected ${expected}`)
+      }
+      return ok(items.map((item) => item.toLowerCase()))
+    },
+    show: (value) => (value.length === 0 ? '(none)' : value.join(',')),
+  }
+}
+
+function isHostPattern(text: string): boolean {
+  if (text === '*') return true
+  let host = text
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text)
+  if (bracketed) return isIP(bracketed[1]!) === 6 && (bracketed[2] === undefined || Number(bracketed[2]) <= 65535)
+  if (isIP(text) === 6 || isAddressRange(text)) return true
+  const colon = text.lastIndexOf(':')
+  if (colon !== -1) {
+    const portText = text.slice(colon + 1)
+    if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) return false
+    host = text.slice(0, colon)
+  }
+  if (isAddressRange(host)) return true
+  return /^(\*\.|\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(host)
+}
+
+/** A named upstream reachable on a local port (`payments=http://payments:8080@15101`). */
+export interface NamedRoute {
+  name: string
+  /** Origin only: scheme, host and port. */
+  upstream: string
+  /** The local port clients call instead (0 = any free port). */
+  port: number
+}
+
+/**
+ * Named upstream routes: `name=http://host:port@localPort` strings (a YAML list of them,
+ * or of `{ name, upstream, port }` mappings). Names are unique and span-safe.
+ */
+export function namedRoutes(): ValueType<NamedRoute[]> {
+  const expected = 'name=http://host:port@localPort entries (e.g. payments=http://payments:8080@15101), names unique'
+  return {
+    placeholder: '<name=url@port>',
+    expected,
+    flagShape: 'repeatable',
+    parse(input) {
+      const entries = typeof input === 'string' ? [input] : Array.isArray(input) ? input : undefined
+      if (!entries) return fail(`expected ${expected}`)
+      const result: NamedRoute[] = []
+      for (const entry of entries) {
+        const parts: Array<{ name: unknown; upstream: unknown; port: unknown }> = []
+        if (typeof entry === 'string') {
+          for (const text of entry.split(',').map((item) => item.trim()).filter((item) => item !== '')) {
+            const equals = text.indexOf('=')
+            const at = text.lastIndexOf('@')
+            if (equals <= 0 || at < equals) return fail(`route ${JSON.stringify(text)} is not name=url@port; expected ${expected}`)
+            parts.push({ name: text.slice(0, equals), upstream: text.slice(equals + 1, at), port: text.slice(at + 1) })
+          }
+        } else if (entry !== null && typeof entry === 'object') {
+          const { name, upstream, port: localPort } = entry as Record<string, unknown>
+          parts.push({ name, upstream, port: localPort })
+        } else {
+          return fail(`expected ${expected}`)
+        }
+        for (const part of parts) {
+          const shown = `${String(part.name)}=${String(part.upstream)}@${String(part.port)}`
+          if (typeof part.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(part.name)) {
+            return fail(`route ${JSON.stringify(shown)}: the name must be letters, digits, . _ -; expected ${expected}`)
+          }
+          const origin = httpOrigin('http://payments:8080').parse(part.upstream)
+          if (!origin.ok) return fail(`route ${JSON.stringify(shown)}: ${origin.problem}`)
+          const localPort = port().parse(part.port)
+          if (!localPort.ok) return fail(`route ${JSON.stringify(shown)}: the local port: ${localPort.problem}`)
+          if (result.some((route) => route.name === part.name)) return fail(`route name ${JSON.stringify(part.name)} is given twice; expected ${expected}`)
+          if (localPort.value !== 0 && result.some((route) => route.port === localPort.value)) {
+            return fail(`route ${JSON.stringify(shown)}: local port ${localPort.value} is used by another route; expected ${expected}`)
+          }
+          result.push({ name: part.name, upstream: origin.value, port: localPort.value })
+        }
+      }
+      return ok(result)
+    },
+    show: (value) => (value.length === 0 ? '(none)' : value.map((route) => `${route.name}=${route.upstream}@${route.port}`).join(',')),
   }
 }

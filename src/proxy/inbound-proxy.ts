@@ -9,6 +9,7 @@ import type { ProxyConfig } from '../config/proxy-config.js'
 import { nowUnixMs } from '../span/clock.js'
 import { Exchange } from './exchange.js'
 import type { ExchangeObserver } from './exchange.js'
+import type { InflightExchanges } from './inflight-exchanges.js'
 import { copyRequestHeaders } from './request-headers.js'
 import { compileRoutes } from './route-matcher.js'
 import type { RouteMatcher } from './route-matcher.js'
@@ -26,6 +27,8 @@ export interface InboundProxyDeps {
   observers: ExchangeObserver[]
   /** An observer threw: a bug of ours, reported without touching the traffic. */
   onObserverError?: (err: unknown) => void
+  /** Requests in flight, for joining the service's outbound calls to them (outbound-join.ts). */
+  inflight?: InflightExchanges
 }
 
 /**
@@ -194,9 +197,12 @@ export class InboundProxy implements RelaySettings {
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const exchange = this.beginExchange(req)
     this.inFlight.set(res, exchange)
+    // Before the request reaches the service, so its outbound calls can find it.
+    this.deps.inflight?.add(exchange, req.headers)
     const relay = new UpstreamRelay(exchange, res, this)
     res.on('close', () => {
       this.inFlight.delete(res)
+      this.deps.inflight?.delete(exchange, req.headers)
       if (!res.writableFinished) {
         if (this.drainDeadlinePassed) exchange.fail('shutdown', 'drain deadline passed before the response finished')
         else exchange.fail('client_disconnected', 'the client closed the connection before the response finished')

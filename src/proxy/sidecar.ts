@@ -6,6 +6,10 @@ import { AccessLog } from './access-log.js'
 import { AdminServer } from './admin-server.js'
 import type { ExchangeObserver } from './exchange.js'
 import { InboundProxy } from './inbound-proxy.js'
+import { InflightExchanges } from './inflight-exchanges.js'
+import { OutboundMetrics } from './outbound-metrics.js'
+import { OutboundProxy } from './outbound-proxy.js'
+import type { OutboundAddresses } from './outbound-proxy.js'
 import { createMetricsRegistry, ProxyMetrics } from './proxy-metrics.js'
 import { SpanObserver } from './span-builder.js'
 import { createTracePropagation } from './trace-propagation.js'
@@ -27,6 +31,8 @@ export interface ShutdownReport {
 export interface Sidecar {
   inbound: AddressInfo
   admin: AddressInfo | undefined
+  /** The forward proxy and named routes; undefined with outbound.enabled false. */
+  outbound: OutboundAddresses | undefined
   registry: client.Registry<client.OpenMetricsContentType>
   /** SIGTERM: stop accepting, drain in-flight requests, flush spans and the access log. */
   shutdown(): Promise<ShutdownReport>
@@ -50,7 +56,17 @@ export async function startSidecar(config: ProxyConfig, deps: SidecarDeps): Prom
     reported = true
     process.emitWarning(`tracecar: an exchange observer failed (reported once): ${err instanceof Error ? err.stack : String(err)}`)
   }
-  const inbound = new InboundProxy({ config, propagation: createTracePropagation(config), observers, onObserverError })
+  const propagation = createTracePropagation(config)
+  const { outbound: outboundConfig } = config
+  // Indexing in-flight requests costs a little per request: only when a rule reads it.
+  const inflight =
+    outboundConfig.enabled && (outboundConfig.join.includes('correlation') || outboundConfig.join.includes('sole-inbound'))
+      ? new InflightExchanges(outboundConfig.join.includes('correlation') ? outboundConfig.correlationHeaders : [], config.headers)
+      : undefined
+  const inbound = new InboundProxy({ config, propagation, observers, onObserverError, inflight })
+  const outbound = outboundConfig.enabled
+    ? new OutboundProxy({ config, propagation, inflight, observers, metrics: new OutboundMetrics(registry), onObserverError })
+    : undefined
   const admin = config.admin.enabled
     ? new AdminServer({
         host: config.admin.host,
@@ -63,10 +79,13 @@ export async function startSidecar(config: ProxyConfig, deps: SidecarDeps): Prom
 
   const inboundAddress = await inbound.listen()
   let adminAddress: AddressInfo | undefined
+  let outboundAddresses: OutboundAddresses | undefined
   try {
     adminAddress = await admin?.listen()
+    outboundAddresses = await outbound?.listen()
   } catch (err) {
     inbound.server.close()
+    await admin?.close()
     throw err
   }
 
@@ -74,10 +93,15 @@ export async function startSidecar(config: ProxyConfig, deps: SidecarDeps): Prom
   return {
     inbound: inboundAddress,
     admin: adminAddress,
+    outbound: outboundAddresses,
     registry,
     shutdown() {
       shuttingDown ??= (async () => {
-        const requestsCut = await inbound.drain(config.timeouts.drainMs)
+        const [inboundCut, outboundCut] = await Promise.all([
+          inbound.drain(config.timeouts.drainMs),
+          outbound?.drain(config.timeouts.drainMs) ?? 0,
+        ])
+        const requestsCut = inboundCut + outboundCut
         const spans = await deps.exporter.shutdown(Math.max(1000, config.exporter.timeoutMs))
         await accessLog?.close()
         await admin?.close()

@@ -19,6 +19,16 @@ t.test('with only the upstream given, every key has its documented default', asy
     sampling: { sampler: 'parentbased_always_on', ratio: 1 },
     headers: { traceId: 'x-trace-id', spanId: 'x-span-id', requestId: 'x-request-id', responseTraceId: true, traceresponse: true },
     routes: [],
+    outbound: {
+      enabled: true,
+      host: '127.0.0.1',
+      port: 15001,
+      allowClients: ['127.0.0.0/8', '::1'],
+      exclude: [],
+      routes: [],
+      join: ['context', 'correlation'],
+      correlationHeaders: ['x-span-id', 'x-request-id', 'x-trace-id'],
+    },
     accessLog: { enabled: true, destination: 'stdout' },
     resourceAttributes: {},
     exporter: {

@@ -27,7 +27,7 @@ export interface ProxyProcess {
 
 /** Starts `tracecar proxy` on free loopback ports and waits until it listens. */
 export async function startProxyProcess(flags: string[], env: NodeJS.ProcessEnv = {}): Promise<ProxyProcess> {
-  const child = spawnTracecar(['proxy', '--listen-host', '127.0.0.1', '--listen-port', '0', '--admin-port', '0', ...flags], env)
+  const child = spawnTracecar(['proxy', '--listen-host', '127.0.0.1', '--listen-port', '0', '--admin-port', '0', '--outbound-port', '0', ...flags], env)
   let out = ''
   let err = ''
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))

@@ -21,7 +21,7 @@ export interface TestSidecar {
  */
 export async function startTestSidecar(upstream: string, flags: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<TestSidecar> {
   const config = loadProxyConfig({
-    argv: ['--upstream', upstream, '--listen-host', '127.0.0.1', '--listen-port', '0', '--admin-port', '0', '--access-log=false', ...flags],
+    argv: ['--upstream', upstream, '--listen-host', '127.0.0.1', '--listen-port', '0', '--admin-port', '0', '--outbound-port', '0', '--access-log=false', ...flags],
     env,
   })
   const spans = new MemorySpanExporter()
