@@ -1,0 +1,140 @@
+/**
+ * Jaeger query HTTP API, mounted at /api/jaeger so that Grafana's Jaeger data
+ * source (URL http://host:16686/api/jaeger) and other Jaeger clients read
+ * tracecar. Supported: GET /api/services, /api/services/:service/operations,
+ * /api/operations?service=&spanKind=, /api/traces (service, operation, tags
+ * (JSON object) or tag=k:v, start/end in µs, lookback, minDuration and
+ * maxDuration as Go durations, limit), /api/traces/:traceID,
+ * /api/dependencies (endTs, lookback in ms). See docs/api.md.
+ */
+import type { ServerResponse } from 'node:http'
+import type { CollectorRoute } from '../http/route.js'
+import { sendJson } from '../http/route.js'
+import type { TraceStore } from '../store/trace-store.js'
+import { envelope, errorEnvelope, parseGoDurationMs, toJaegerTrace } from './jaeger-format.js'
+import { limitParam, normalizeTraceId, optionalNumber, optionalString, QueryParamError } from './query-params.js'
+import { orderTraceForDisplay } from './trace-order.js'
+
+const PREFIX = '/api/jaeger'
+
+function jaegerBadRequest(res: ServerResponse, message: string): void {
+  sendJson(res, 400, errorEnvelope(400, message))
+}
+
+const LOOKBACK_UNITS_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
+
+function lookbackMs(text: string): number | undefined {
+  const m = /^(\d+)([mhdw])$/.exec(text)
+  if (m !== null) return Number(m[1]) * LOOKBACK_UNITS_MS[m[2]!]!
+  return parseGoDurationMs(text)
+}
+
+function tagsFromUrl(url: URL): Array<{ key: string; value: string }> {
+  const out: Array<{ key: string; value: string }> = []
+  const json = optionalString(url, 'tags')
+  if (json !== undefined) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(json)
+    } catch {
+      throw new QueryParamError(`tags=${JSON.stringify(json)} must be a JSON object like {"http.status_code":"500"}`)
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new QueryParamError('tags must be a JSON object of key: value')
+    for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) out.push({ key, value: String(value) })
+  }
+  for (const raw of url.searchParams.getAll('tag')) {
+    const colon = raw.indexOf(':')
+    if (colon <= 0) throw new QueryParamError(`tag=${JSON.stringify(raw)} must be key:value`)
+    out.push({ key: raw.slice(0, colon), value: raw.slice(colon + 1) })
+  }
+  return out
+}
+
+export function jaegerRoutes(store: TraceStore): CollectorRoute[] {
+  const wrap = (route: CollectorRoute): CollectorRoute => ({
+    ...route,
+    path: PREFIX + route.path,
+    handle: (req, res, params, url) => {
+      try {
+        return route.handle(req, res, params, url)
+      } catch (err) {
+        if (err instanceof QueryParamError) {
+          jaegerBadRequest(res, err.message)
+          return
+        }
+        throw err
+      }
+    },
+  })
+  const routes: CollectorRoute[] = [
+    { method: 'GET', path: '/api/services', handle: (_q, res) => {
+      const services = store.services()
+      sendJson(res, 200, envelope(services, services.length))
+    } },
+    { method: 'GET', path: '/api/services/:service/operations', handle: (_q, res, params) => {
+      const names = [...new Set(store.operations(params.service!).map((op) => op.name))]
+      sendJson(res, 200, envelope(names, names.length))
+    } },
+    { method: 'GET', path: '/api/operations', handle: (_q, res, _p, url) => {
+      const service = optionalString(url, 'service')
+      if (service === undefined) throw new QueryParamError('service is required')
+      const spanKind = optionalString(url, 'spanKind')
+      const ops = store
+        .operations(service)
+        .map((op) => ({ name: op.name, spanKind: op.spanKind === 'UNSPECIFIED' ? '' : op.spanKind.toLowerCase() }))
+        .filter((op) => spanKind === undefined || op.spanKind === spanKind)
+      sendJson(res, 200, envelope(ops, ops.length))
+    } },
+    { method: 'GET', path: '/api/traces', handle: (_q, res, _p, url) => {
+      const endUs = optionalNumber(url, 'end', 'a Unix time in microseconds')
+      let startUs = optionalNumber(url, 'start', 'a Unix time in microseconds')
+      const lookback = optionalString(url, 'lookback')
+      if (startUs === undefined && lookback !== undefined && lookback !== 'custom') {
+        const ms = lookbackMs(lookback)
+        if (ms === undefined) throw new QueryParamError(`lookback=${JSON.stringify(lookback)} must be like 1h, 2d or 30m`)
+        startUs = ((endUs ?? Date.now() * 1000) / 1000 - ms) * 1000
+      }
+      const duration = (name: string): number | undefined => {
+        const raw = optionalString(url, name)
+        if (raw === undefined) return undefined
+        const ms = parseGoDurationMs(raw)
+        if (ms === undefined) throw new QueryParamError(`${name}=${JSON.stringify(raw)} must be a duration like 100ms, 1.5s or 2m`)
+        return ms
+      }
+      const operation = optionalString(url, 'operation')
+      const traces = store.findTraces({
+        service: optionalString(url, 'service'),
+        operation: operation === 'all' ? undefined : operation,
+        startUnixMs: startUs === undefined ? undefined : startUs / 1000,
+        endUnixMs: endUs === undefined ? undefined : endUs / 1000,
+        minDurationMs: duration('minDuration'),
+        maxDurationMs: duration('maxDuration'),
+        attributes: tagsFromUrl(url),
+        limit: limitParam(url, 'limit', 20, 1500),
+      })
+      const data = traces.map((summary) => {
+        const ordered = orderTraceForDisplay(store.getTrace(summary.traceId))
+        return toJaegerTrace(summary.traceId, ordered.spans, ordered.warnings)
+      })
+      sendJson(res, 200, envelope(data, data.length))
+    } },
+    { method: 'GET', path: '/api/traces/:traceId', handle: (_q, res, params) => {
+      const traceId = normalizeTraceId(params.traceId!)
+      if (traceId === undefined) throw new QueryParamError(`${JSON.stringify(params.traceId)} is not a trace id (hex, up to 32 digits)`)
+      const spans = store.getTrace(traceId)
+      if (spans.length === 0) {
+        sendJson(res, 404, errorEnvelope(404, 'trace not found'))
+        return
+      }
+      const ordered = orderTraceForDisplay(spans)
+      sendJson(res, 200, envelope([toJaegerTrace(traceId, ordered.spans, ordered.warnings)], 1))
+    } },
+    { method: 'GET', path: '/api/dependencies', handle: (_q, res, _p, url) => {
+      const endTs = optionalNumber(url, 'endTs', 'a Unix time in milliseconds') ?? Date.now()
+      const lookback = optionalNumber(url, 'lookback', 'milliseconds') ?? 86_400_000
+      const edges = store.dependencies(endTs - lookback, endTs).map((e) => ({ parent: e.parent, child: e.child, callCount: e.callCount }))
+      sendJson(res, 200, envelope(edges, edges.length))
+    } },
+  ]
+  return routes.map(wrap)
+}

@@ -1,0 +1,72 @@
+/**
+ * Reading query-string parameters with errors a user can act on: each
+ * failure names the parameter, what was given and what is allowed.
+ */
+export class QueryParamError extends Error {}
+
+export function optionalString(url: URL, name: string): string | undefined {
+  const value = url.searchParams.get(name)
+  return value === null || value === '' ? undefined : value
+}
+
+export function optionalNumber(url: URL, name: string, what = 'a number'): number | undefined {
+  const raw = optionalString(url, name)
+  if (raw === undefined) return undefined
+  const value = Number(raw)
+  if (!Number.isFinite(value)) throw new QueryParamError(`${name}=${JSON.stringify(raw)} is not ${what}`)
+  return value
+}
+
+export function optionalNonNegative(url: URL, name: string, what: string): number | undefined {
+  const value = optionalNumber(url, name, what)
+  if (value !== undefined && value < 0) throw new QueryParamError(`${name}=${value} must not be negative (${what})`)
+  return value
+}
+
+export function limitParam(url: URL, name: string, defaultValue: number, max: number): number {
+  const raw = optionalString(url, name)
+  if (raw === undefined) return defaultValue
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new QueryParamError(`${name}=${JSON.stringify(raw)} must be a whole number from 1 to ${max}`)
+  return value
+}
+
+export function booleanParam(url: URL, name: string): boolean | undefined {
+  const raw = optionalString(url, name)
+  if (raw === undefined) return undefined
+  if (raw === 'true' || raw === '1') return true
+  if (raw === 'false' || raw === '0') return false
+  throw new QueryParamError(`${name}=${JSON.stringify(raw)} must be true or false`)
+}
+
+/** Repeated `name=key=value` parameters (the first '=' of the value splits key from value). */
+export function keyValueParams(url: URL, name: string): Array<{ key: string; value: string }> {
+  const out: Array<{ key: string; value: string }> = []
+  for (const raw of url.searchParams.getAll(name)) {
+    if (raw === '') continue
+    const eq = raw.indexOf('=')
+    if (eq <= 0) throw new QueryParamError(`${name}=${JSON.stringify(raw)} must be key=value`)
+    out.push({ key: raw.slice(0, eq), value: raw.slice(eq + 1) })
+  }
+  return out
+}
+
+/** A trace id: 32 hex digits; shorter ids (64-bit Jaeger/B3 ids) are left-padded with zeros. */
+export function normalizeTraceId(raw: string): string | undefined {
+  if (!/^[0-9a-fA-F]{1,32}$/.test(raw)) return undefined
+  const id = raw.toLowerCase().padStart(32, '0')
+  return /^0+$/.test(id) ? undefined : id
+}
+
+export function requireTraceId(raw: string, name = 'traceId'): string {
+  const id = normalizeTraceId(raw)
+  if (id === undefined) throw new QueryParamError(`${name} ${JSON.stringify(raw)} is not a trace id: use 32 hex digits (16 are padded), not all zero`)
+  return id
+}
+
+export function optionalSpanId(url: URL, name: string): string | undefined {
+  const raw = optionalString(url, name)
+  if (raw === undefined) return undefined
+  if (!/^[0-9a-fA-F]{16}$/.test(raw)) throw new QueryParamError(`${name}=${JSON.stringify(raw)} is not a span id: use 16 hex digits`)
+  return raw.toLowerCase()
+}

@@ -1,0 +1,109 @@
+/**
+ * The query API (docs/api.md): JSON over GET under /api. Handlers parse
+ * and validate parameters, ask the store, and shape the answer; the SQL
+ * lives in the store.
+ */
+import type { CollectorRoute } from '../http/route.js'
+import { sendJson } from '../http/route.js'
+import type { TraceStore } from '../store/trace-store.js'
+import { booleanParam, keyValueParams, limitParam, optionalNonNegative, optionalNumber, optionalSpanId, optionalString, QueryParamError, requireTraceId } from './query-params.js'
+import { orderTraceForDisplay } from './trace-order.js'
+
+export const MAX_TRACE_LIMIT = 1000
+export const MAX_LOG_LIMIT = 5000
+const DEFAULT_DEPENDENCY_WINDOW_MS = 3_600_000
+
+export function queryRoutes(store: TraceStore): CollectorRoute[] {
+  return [
+    {
+      method: 'GET',
+      path: '/api/services',
+      handle: (_req, res) => sendJson(res, 200, { services: store.services() }),
+    },
+    {
+      method: 'GET',
+      path: '/api/services/:service/operations',
+      handle: (_req, res, params) => sendJson(res, 200, { operations: store.operations(params.service!) }),
+    },
+    {
+      method: 'GET',
+      path: '/api/traces',
+      handle: (_req, res, _params, url) => {
+        const start = optionalNumber(url, 'start', 'a Unix time in milliseconds')
+        const end = optionalNumber(url, 'end', 'a Unix time in milliseconds')
+        if (start !== undefined && end !== undefined && end < start) throw new QueryParamError(`end=${end} is before start=${start}`)
+        const minDurationMs = optionalNonNegative(url, 'minDurationMs', 'milliseconds')
+        const maxDurationMs = optionalNonNegative(url, 'maxDurationMs', 'milliseconds')
+        if (minDurationMs !== undefined && maxDurationMs !== undefined && maxDurationMs < minDurationMs) {
+          throw new QueryParamError(`maxDurationMs=${maxDurationMs} is below minDurationMs=${minDurationMs}`)
+        }
+        const traces = store.findTraces({
+          service: optionalString(url, 'service'),
+          operation: optionalString(url, 'operation'),
+          startUnixMs: start,
+          endUnixMs: end,
+          minDurationMs,
+          maxDurationMs,
+          errorOnly: booleanParam(url, 'error') ?? false,
+          attributes: keyValueParams(url, 'attr'),
+          traceState: keyValueParams(url, 'tracestate'),
+          limit: limitParam(url, 'limit', 20, MAX_TRACE_LIMIT),
+        })
+        sendJson(res, 200, { traces })
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/traces/:traceId',
+      handle: (_req, res, params) => {
+        const traceId = requireTraceId(params.traceId!)
+        const spans = store.getTrace(traceId)
+        if (spans.length === 0) {
+          sendJson(res, 404, { error: `trace ${traceId} is not stored (never received, or removed by retention)` })
+          return
+        }
+        const ordered = orderTraceForDisplay(spans)
+        sendJson(res, 200, { traceId, spans: ordered.spans, warnings: ordered.warnings })
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/traces/:traceId/logs',
+      handle: (_req, res, params, url) => {
+        const traceId = requireTraceId(params.traceId!)
+        const order = optionalString(url, 'order') ?? 'asc'
+        if (order !== 'asc' && order !== 'desc') throw new QueryParamError(`order=${JSON.stringify(order)} must be asc or desc`)
+        const logs = store.findLogs({ traceId, spanId: optionalSpanId(url, 'spanId'), order, limit: limitParam(url, 'limit', 1000, MAX_LOG_LIMIT) })
+        sendJson(res, 200, { logs })
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/logs',
+      handle: (_req, res, _params, url) => {
+        const rawTraceId = optionalString(url, 'traceId')
+        const logs = store.findLogs({
+          service: optionalString(url, 'service'),
+          traceId: rawTraceId === undefined ? undefined : requireTraceId(rawTraceId),
+          spanId: optionalSpanId(url, 'spanId'),
+          text: optionalString(url, 'q'),
+          startUnixMs: optionalNumber(url, 'start', 'a Unix time in milliseconds'),
+          endUnixMs: optionalNumber(url, 'end', 'a Unix time in milliseconds'),
+          order: 'desc',
+          limit: limitParam(url, 'limit', 100, MAX_LOG_LIMIT),
+        })
+        sendJson(res, 200, { logs })
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/dependencies',
+      handle: (_req, res, _params, url) => {
+        const end = optionalNumber(url, 'end', 'a Unix time in milliseconds') ?? Date.now()
+        const start = optionalNumber(url, 'start', 'a Unix time in milliseconds') ?? end - DEFAULT_DEPENDENCY_WINDOW_MS
+        if (end < start) throw new QueryParamError(`end=${end} is before start=${start}`)
+        sendJson(res, 200, { edges: store.dependencies(start, end) })
+      },
+    },
+  ]
+}

@@ -1,0 +1,59 @@
+/**
+ * Puts a trace's spans in display order: each parent before its children,
+ * siblings by start time. A span whose parent never arrived (a broken
+ * trace) is shown as a root with a warning; a child that starts before its
+ * parent (clock skew between hosts) keeps its place under that parent.
+ * Pure: no I/O.
+ */
+import type { StoredSpan } from '../model/stored-span.js'
+
+export function orderTraceForDisplay(spans: readonly StoredSpan[]): { spans: StoredSpan[]; warnings: string[] } {
+  const byId = new Map<string, StoredSpan>()
+  for (const span of spans) byId.set(span.spanId, span)
+  const children = new Map<string, StoredSpan[]>()
+  const roots: StoredSpan[] = []
+  const warnings: string[] = []
+  for (const span of spans) {
+    const parent = span.parentSpanId
+    if (parent === null) {
+      roots.push(span)
+    } else if (!byId.has(parent) || parent === span.spanId) {
+      roots.push(span)
+      warnings.push(`span ${span.spanId} has parent ${parent} which is not in the trace`)
+    } else {
+      let list = children.get(parent)
+      if (list === undefined) children.set(parent, (list = []))
+      list.push(span)
+    }
+  }
+  const byStart = (a: StoredSpan, b: StoredSpan): number => a.startTimeUnixMs - b.startTimeUnixMs
+  roots.sort(byStart)
+  for (const list of children.values()) list.sort(byStart)
+
+  const ordered: StoredSpan[] = []
+  const visited = new Set<string>()
+  // Iterative depth-first walk: a deep trace must not overflow the stack.
+  const stack: StoredSpan[] = [...roots].reverse()
+  while (stack.length > 0) {
+    const span = stack.pop()!
+    if (visited.has(span.spanId)) continue
+    visited.add(span.spanId)
+    ordered.push(span)
+    const kids = children.get(span.spanId)
+    if (kids !== undefined) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!)
+  }
+  // Spans only reachable through a parent cycle: shown at the end rather than lost.
+  for (const span of [...spans].sort(byStart)) {
+    if (visited.has(span.spanId)) continue
+    visited.add(span.spanId)
+    ordered.push(span)
+    warnings.push(`span ${span.spanId} is part of a parent cycle`)
+  }
+  for (const span of ordered) {
+    const parent = span.parentSpanId === null ? undefined : byId.get(span.parentSpanId)
+    if (parent !== undefined && span.startTimeUnixMs < parent.startTimeUnixMs) {
+      warnings.push(`span ${span.spanId} starts ${(parent.startTimeUnixMs - span.startTimeUnixMs).toFixed(3)} ms before its parent ${parent.spanId} (clock skew?)`)
+    }
+  }
+  return { spans: ordered, warnings }
+}

@@ -1,0 +1,170 @@
+/**
+ * ExportTraceServiceRequest (decoded protobuf or parsed OTLP/JSON) -> spans
+ * ready to store. Spans with an invalid trace or span id are rejected one by
+ * one (OTLP partial success); everything else is kept as sent.
+ */
+import { SPAN_KIND_NAMES, STATUS_CODE_NAMES, UNKNOWN_SERVICE } from '../model/stored-span.js'
+import type { AttributeMap, StoredSpan, StoredSpanEvent, StoredSpanLink } from '../model/stored-span.js'
+import { isAllZeroHex, nanosToMs, OtlpValueError, readAttributes, readEnum, readIdHex, readNanos, readUint } from './otlp-values.js'
+
+/** A span plus the exact values the store indexes. */
+export interface IngestSpan {
+  span: StoredSpan
+  startNs: bigint
+  endNs: bigint
+  kind: number
+  statusCode: number
+  flags: number
+  /** JSON of span.resource, the key under which the store dedupes resources. */
+  resourceJson: string
+}
+
+export interface DecodedBatch<T> {
+  items: T[]
+  rejected: number
+  /** The first few reasons, for the partial-success error_message. */
+  rejectReasons: string[]
+}
+
+const KIND_NAMES: Record<string, number> = {
+  SPAN_KIND_UNSPECIFIED: 0,
+  SPAN_KIND_INTERNAL: 1,
+  SPAN_KIND_SERVER: 2,
+  SPAN_KIND_CLIENT: 3,
+  SPAN_KIND_PRODUCER: 4,
+  SPAN_KIND_CONSUMER: 5,
+}
+const STATUS_NAMES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 }
+
+const MAX_REASONS = 5
+
+export function serviceOf(resource: AttributeMap): string {
+  const name = resource['service.name']
+  return typeof name === 'string' && name !== '' ? name : UNKNOWN_SERVICE
+}
+
+function list(value: unknown, what: string): unknown[] {
+  if (value == null) return []
+  if (!Array.isArray(value)) throw new OtlpValueError(`${what} must be an array`)
+  return value
+}
+
+function asObject(value: unknown, what: string): Record<string, unknown> {
+  if (value == null || typeof value !== 'object' || Array.isArray(value)) throw new OtlpValueError(`${what} must be an object`)
+  return value as Record<string, unknown>
+}
+
+/** Throws OtlpValueError when the request's structure is wrong (the whole request is then a 400). */
+export function decodeTraceRequest(request: unknown): DecodedBatch<IngestSpan> {
+  const root = asObject(request, 'the request body')
+  const out: DecodedBatch<IngestSpan> = { items: [], rejected: 0, rejectReasons: [] }
+  const resourceSpansList = list(root.resourceSpans ?? root.resource_spans, 'resourceSpans')
+  for (let r = 0; r < resourceSpansList.length; r++) {
+    const resourceSpans = asObject(resourceSpansList[r], `resourceSpans[${r}]`)
+    const resourceObject = resourceSpans.resource as { attributes?: unknown } | null | undefined
+    const resource = readAttributes(resourceObject?.attributes)
+    const resourceJson = JSON.stringify(resource)
+    const service = serviceOf(resource)
+    const scopeSpansList = list(resourceSpans.scopeSpans ?? resourceSpans.scope_spans, `resourceSpans[${r}].scopeSpans`)
+    for (let s = 0; s < scopeSpansList.length; s++) {
+      const scopeSpans = asObject(scopeSpansList[s], `resourceSpans[${r}].scopeSpans[${s}]`)
+      const scopeObject = scopeSpans.scope as { name?: unknown; version?: unknown } | null | undefined
+      const scope = { name: typeof scopeObject?.name === 'string' ? scopeObject.name : '', version: typeof scopeObject?.version === 'string' ? scopeObject.version : '' }
+      const spans = list(scopeSpans.spans, `resourceSpans[${r}].scopeSpans[${s}].spans`)
+      for (let i = 0; i < spans.length; i++) {
+        const where = `resourceSpans[${r}].scopeSpans[${s}].spans[${i}]`
+        const raw = asObject(spans[i], where)
+        const reason = decodeSpan(raw, where, resource, resourceJson, service, scope, out.items)
+        if (reason !== undefined) {
+          out.rejected++
+          if (out.rejectReasons.length < MAX_REASONS) out.rejectReasons.push(reason)
+        }
+      }
+    }
+  }
+  return out
+}
+
+/** Pushes the span, or returns why it was rejected. */
+function decodeSpan(
+  raw: Record<string, unknown>,
+  where: string,
+  resource: AttributeMap,
+  resourceJson: string,
+  service: string,
+  scope: { name: string; version: string },
+  into: IngestSpan[],
+): string | undefined {
+  const traceId = readIdHex(raw.traceId ?? raw.trace_id, 16)
+  if (traceId === undefined || traceId === '' || isAllZeroHex(traceId)) return `${where}: traceId must be 16 bytes (32 hex characters), not all zero`
+  const spanId = readIdHex(raw.spanId ?? raw.span_id, 8)
+  if (spanId === undefined || spanId === '' || isAllZeroHex(spanId)) return `${where}: spanId must be 8 bytes (16 hex characters), not all zero`
+  const parent = readIdHex(raw.parentSpanId ?? raw.parent_span_id, 8)
+  if (parent === undefined) return `${where}: parentSpanId must be 8 bytes (16 hex characters) or empty`
+  let startNs: bigint
+  let endNs: bigint
+  try {
+    startNs = readNanos(raw.startTimeUnixNano ?? raw.start_time_unix_nano, `${where}.startTimeUnixNano`)
+    endNs = readNanos(raw.endTimeUnixNano ?? raw.end_time_unix_nano, `${where}.endTimeUnixNano`)
+  } catch (err) {
+    return (err as Error).message
+  }
+  if (endNs < startNs) endNs = startNs
+  const kind = Math.min(Math.max(readEnum(raw.kind, KIND_NAMES), 0), 5)
+  const statusObject = raw.status as { code?: unknown; message?: unknown } | null | undefined
+  const statusCode = Math.min(Math.max(readEnum(statusObject?.code, STATUS_NAMES), 0), 2)
+  const startMs = nanosToMs(startNs)
+  const endMs = nanosToMs(endNs)
+  const span: StoredSpan = {
+    traceId,
+    spanId,
+    parentSpanId: parent === '' || isAllZeroHex(parent) ? null : parent,
+    name: typeof raw.name === 'string' ? raw.name : '',
+    kind: SPAN_KIND_NAMES[kind]!,
+    service,
+    startTimeUnixMs: startMs,
+    endTimeUnixMs: endMs,
+    durationMs: nanosToMs(endNs - startNs),
+    startTimeUnixNano: startNs.toString(),
+    endTimeUnixNano: endNs.toString(),
+    traceState: typeof (raw.traceState ?? raw.trace_state) === 'string' ? ((raw.traceState ?? raw.trace_state) as string) : '',
+    status: { code: STATUS_CODE_NAMES[statusCode]!, message: typeof statusObject?.message === 'string' ? statusObject.message : '' },
+    attributes: readAttributes(raw.attributes),
+    resource,
+    scope,
+    events: readEvents(raw.events),
+    links: readLinks(raw.links),
+  }
+  into.push({ span, startNs, endNs, kind, statusCode, flags: readUint(raw.flags), resourceJson })
+  return undefined
+}
+
+function readEvents(value: unknown): StoredSpanEvent[] {
+  if (!Array.isArray(value) || value.length === 0) return []
+  const events: StoredSpanEvent[] = []
+  for (const raw of value as Array<Record<string, unknown> | null>) {
+    if (raw == null) continue
+    let timeNs = 0n
+    try {
+      timeNs = readNanos(raw.timeUnixNano ?? raw.time_unix_nano, 'event.timeUnixNano')
+    } catch {
+      // An unreadable event time does not cost the span: the event keeps time 0.
+    }
+    events.push({ name: typeof raw.name === 'string' ? raw.name : '', timeUnixMs: nanosToMs(timeNs), attributes: readAttributes(raw.attributes) })
+  }
+  return events
+}
+
+function readLinks(value: unknown): StoredSpanLink[] {
+  if (!Array.isArray(value) || value.length === 0) return []
+  const links: StoredSpanLink[] = []
+  for (const raw of value as Array<Record<string, unknown> | null>) {
+    if (raw == null) continue
+    const traceId = readIdHex(raw.traceId ?? raw.trace_id, 16)
+    const spanId = readIdHex(raw.spanId ?? raw.span_id, 8)
+    if (traceId === undefined || spanId === undefined || traceId === '' || spanId === '') continue
+    const traceState = raw.traceState ?? raw.trace_state
+    links.push({ traceId, spanId, traceState: typeof traceState === 'string' ? traceState : '', attributes: readAttributes(raw.attributes) })
+  }
+  return links
+}

@@ -1,0 +1,138 @@
+/**
+ * OTLP field values -> plain JSON values, for messages that came either from
+ * the protobuf decoder (ids as bytes, 64-bit ints as Long) or from OTLP/JSON
+ * (ids as hex strings, 64-bit ints as decimal strings or numbers). One set of
+ * readers for both keeps the two encodings from drifting apart.
+ */
+import type { AttributeJson, AttributeMap } from '../model/stored-span.js'
+import type { LongLike } from './otlp-proto-root.js'
+
+const TWO_32 = 4294967296n
+
+/** A fixed64/int64 nanosecond value; 0n when absent. Throws OtlpValueError when unreadable. */
+export function readNanos(value: unknown, field: string): bigint {
+  if (value == null) return 0n
+  if (typeof value === 'object') {
+    const long = value as LongLike
+    if (typeof long.low === 'number' && typeof long.high === 'number') {
+      return BigInt(long.high >>> 0) * TWO_32 + BigInt(long.low >>> 0)
+    }
+  }
+  if (typeof value === 'string' && /^\d{1,20}$/.test(value)) return BigInt(value)
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value)
+  throw new OtlpValueError(`${field} must be an unsigned 64-bit integer (a decimal string in OTLP/JSON), got ${JSON.stringify(value)}`)
+}
+
+export class OtlpValueError extends Error {}
+
+const HEX = /^[0-9a-fA-F]*$/
+
+/**
+ * An id field: bytes (protobuf) or hex (OTLP/JSON; base64 accepted too, as
+ * protobuf's generic JSON mapping would produce it). Returns the lowercase
+ * hex, '' when absent or empty, or undefined when present but malformed.
+ */
+export function readIdHex(value: unknown, byteLength: number): string | undefined {
+  if (value == null) return ''
+  if (value instanceof Uint8Array) {
+    if (value.length === 0) return ''
+    if (value.length !== byteLength) return undefined
+    return Buffer.from(value.buffer, value.byteOffset, value.length).toString('hex')
+  }
+  if (typeof value !== 'string') return undefined
+  if (value === '') return ''
+  if (value.length === byteLength * 2 && HEX.test(value)) return value.toLowerCase()
+  const decoded = Buffer.from(value, 'base64')
+  if (decoded.length === byteLength && decoded.toString('base64').replace(/=+$/, '') === value.replace(/=+$/, '')) return decoded.toString('hex')
+  return undefined
+}
+
+export function isAllZeroHex(hex: string): boolean {
+  for (let i = 0; i < hex.length; i++) if (hex.charCodeAt(i) !== 48) return false
+  return true
+}
+
+/** An unsigned 32-bit field (flags, counts, enums as numbers or JSON names). */
+export function readUint(value: unknown): number {
+  if (typeof value === 'number') return value
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value)
+  return 0
+}
+
+/** An enum: its number, or its name as protobuf's JSON mapping also allows. */
+export function readEnum(value: unknown, names: Record<string, number>): number {
+  if (typeof value === 'number') return value
+  if (typeof value === 'string') {
+    if (/^\d+$/.test(value)) return Number(value)
+    return names[value] ?? 0
+  }
+  return 0
+}
+
+function readInt64(value: unknown): number | string {
+  if (typeof value === 'number') return value
+  if (typeof value === 'string') {
+    const n = Number(value)
+    return Number.isSafeInteger(n) ? n : value
+  }
+  if (value != null && typeof value === 'object') {
+    const long = value as LongLike
+    const n = long.high * 4294967296 + (long.low >>> 0)
+    if (Number.isSafeInteger(n)) return n
+    // Beyond 2^53 a JSON number would round: keep the exact digits as a string.
+    return (BigInt.asIntN(64, BigInt(long.high >>> 0) * TWO_32 + BigInt(long.low >>> 0))).toString()
+  }
+  return 0
+}
+
+/** OTLP AnyValue -> JSON. int64 beyond 2^53 becomes a decimal string; bytes become base64. */
+export function readAnyValue(value: unknown): AttributeJson {
+  if (value == null || typeof value !== 'object') return null
+  const v = value as Record<string, unknown>
+  if (v.stringValue != null) return String(v.stringValue)
+  if (v.intValue != null) return readInt64(v.intValue)
+  if (v.doubleValue != null) {
+    const d = v.doubleValue
+    // JSON mapping writes NaN/Infinity as strings; JSON cannot hold them as numbers.
+    return typeof d === 'number' ? (Number.isFinite(d) ? d : String(d)) : Number.isFinite(Number(d)) ? Number(d) : String(d)
+  }
+  if (v.boolValue != null) return v.boolValue === true || v.boolValue === 'true'
+  if (v.arrayValue != null) {
+    const values = (v.arrayValue as { values?: unknown[] }).values
+    return Array.isArray(values) ? values.map(readAnyValue) : []
+  }
+  if (v.kvlistValue != null) {
+    const values = (v.kvlistValue as { values?: unknown[] }).values
+    return Array.isArray(values) ? readAttributes(values) : {}
+  }
+  if (v.bytesValue != null) {
+    const b = v.bytesValue
+    return b instanceof Uint8Array ? Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64') : String(b)
+  }
+  return null
+}
+
+/** A repeated KeyValue -> {key: value}. Later duplicates win, as in the SDKs. */
+export function readAttributes(list: unknown): AttributeMap {
+  const out: AttributeMap = {}
+  if (!Array.isArray(list)) return out
+  for (let i = 0; i < list.length; i++) {
+    const kv = list[i] as { key?: unknown; value?: unknown } | null
+    if (kv == null || typeof kv.key !== 'string') continue
+    out[kv.key] = readAnyValue(kv.value)
+  }
+  return out
+}
+
+/** A log body: strings as they are, anything else as its JSON text. */
+export function readBody(value: unknown): string {
+  const json = readAnyValue(value)
+  if (json === null) return ''
+  return typeof json === 'string' ? json : JSON.stringify(json)
+}
+
+/** Nanoseconds -> Unix milliseconds as a number (sub-ms fraction kept to the double's precision). */
+export function nanosToMs(nanos: bigint): number {
+  const wholeMs = nanos / 1_000_000n
+  return Number(wholeMs) + Number(nanos - wholeMs * 1_000_000n) / 1e6
+}

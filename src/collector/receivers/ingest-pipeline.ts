@@ -1,0 +1,114 @@
+/**
+ * What every receiver does with a decoded request: store it (one
+ * transaction), then tell the listeners and the forwarder. Receivers differ
+ * only in how bytes arrive and how answers are written.
+ */
+import type { StoredLog, StoredSpan } from '../model/stored-span.js'
+import { decodeLogsRequest } from '../otlp/decode-logs.js'
+import type { IngestLog } from '../otlp/decode-logs.js'
+import { decodeTraceRequest } from '../otlp/decode-traces.js'
+import type { DecodedBatch, IngestSpan } from '../otlp/decode-traces.js'
+import type { TraceIdPattern } from '../logs/trace-id-in-text.js'
+import type { TraceStore } from '../store/trace-store.js'
+
+/** Called after a batch is durably stored; must not throw (errors are logged and ignored). */
+export interface IngestListener {
+  onSpans?(spans: StoredSpan[]): void
+  onLogs?(logs: StoredLog[]): void
+}
+
+/** A request body as it arrived (decompressed), for forwarding it unchanged. */
+export interface RawRequest {
+  body: Uint8Array
+  encoding: 'protobuf' | 'json'
+}
+
+/** Receives every stored request, for forwarding; must return at once. */
+export interface IngestTee {
+  forward(signal: 'traces' | 'logs', raw: RawRequest, records: number): void
+}
+
+export interface IngestOutcome {
+  /** Records refused one by one (partial success). */
+  rejected: number
+  errorMessage: string
+}
+
+/** The store could not take the batch now (busy, full, I/O error): the sender should retry later. */
+export class StoreUnavailableError extends Error {}
+
+export interface IngestPipelineOptions {
+  store: TraceStore
+  listeners?: readonly IngestListener[]
+  tee?: IngestTee
+  traceIdPatterns?: readonly TraceIdPattern[]
+  log: (line: string) => void
+}
+
+export class IngestPipeline {
+  /** Unix ms until which the store is considered unavailable after a failed write. */
+  private unavailableUntilMs = 0
+  private listenerErrorLogged = false
+  spansStored = 0
+  logsStored = 0
+
+  constructor(private readonly options: IngestPipelineOptions) {}
+
+  /** True shortly after a failed write: receivers answer 503 without trying. */
+  isStoreUnavailable(): boolean {
+    return Date.now() < this.unavailableUntilMs
+  }
+
+  /** Throws OtlpValueError (malformed request) or StoreUnavailableError. */
+  ingestTraces(request: unknown, raw?: RawRequest): IngestOutcome {
+    const batch = decodeTraceRequest(request)
+    this.store(() => this.options.store.writeSpans(batch.items).stored, (n) => (this.spansStored += n))
+    if (raw !== undefined && batch.items.length > 0) this.options.tee?.forward('traces', raw, batch.items.length)
+    const listeners = this.options.listeners ?? []
+    if (listeners.length > 0 && batch.items.length > 0) {
+      const spans = batch.items.map((item: IngestSpan) => item.span)
+      for (const listener of listeners) this.notify(() => listener.onSpans?.(spans))
+    }
+    return outcomeOf(batch, 'spans')
+  }
+
+  ingestLogs(request: unknown, raw?: RawRequest): IngestOutcome {
+    const batch = decodeLogsRequest(request, { receivedNs: BigInt(Date.now()) * 1_000_000n, traceIdPatterns: this.options.traceIdPatterns })
+    this.store(() => this.options.store.writeLogs(batch.items).stored, (n) => (this.logsStored += n))
+    if (raw !== undefined && batch.items.length > 0) this.options.tee?.forward('logs', raw, batch.items.length)
+    const listeners = this.options.listeners ?? []
+    if (listeners.length > 0 && batch.items.length > 0) {
+      const logs = batch.items.map((item: IngestLog) => item.log)
+      for (const listener of listeners) this.notify(() => listener.onLogs?.(logs))
+    }
+    return outcomeOf(batch, 'log records')
+  }
+
+  private store(write: () => number, count: (n: number) => void): void {
+    try {
+      count(write())
+    } catch (err) {
+      // Back off for a moment so a failing disk is not hammered by every sender.
+      this.unavailableUntilMs = Date.now() + 1000
+      const message = err instanceof Error ? err.message : String(err)
+      this.options.log(`store write failed, answering 503 for a second: ${message}`)
+      throw new StoreUnavailableError(`the store could not write the batch: ${message}`)
+    }
+  }
+
+  private notify(call: () => void): void {
+    try {
+      call()
+    } catch (err) {
+      if (!this.listenerErrorLogged) {
+        this.listenerErrorLogged = true
+        this.options.log(`an ingest listener failed (logged once): ${err instanceof Error ? err.stack ?? err.message : String(err)}`)
+      }
+    }
+  }
+}
+
+function outcomeOf<T>(batch: DecodedBatch<T>, noun: string): IngestOutcome {
+  if (batch.rejected === 0) return { rejected: 0, errorMessage: '' }
+  return { rejected: batch.rejected, errorMessage: `${batch.rejected} ${noun} rejected: ${batch.rejectReasons.join('; ')}` }
+}

@@ -1,0 +1,102 @@
+/**
+ * OTLP/gRPC receiver (:4317): the TraceService and LogsService Export
+ * methods, with @grpc/grpc-js. Messages are (de)serialized with the same
+ * generated protobuf classes as the HTTP receiver, so no .proto files are
+ * loaded at run time. Requests are decoded inside the handler (not in the
+ * deserializer) so that a malformed message gets INVALID_ARGUMENT with a
+ * reason instead of a generic INTERNAL.
+ */
+import * as grpc from '@grpc/grpc-js'
+import { ExportLogsServiceRequest, ExportLogsServiceResponse, ExportTraceServiceRequest, ExportTraceServiceResponse } from '../otlp/otlp-proto-root.js'
+import type { ProtoMessageType } from '../otlp/otlp-proto-root.js'
+import { OtlpValueError } from '../otlp/otlp-values.js'
+import { StoreUnavailableError } from './ingest-pipeline.js'
+import type { IngestOutcome, IngestPipeline } from './ingest-pipeline.js'
+
+export interface OtlpGrpcReceiverOptions {
+  host: string
+  port: number
+  pipeline: IngestPipeline
+  maxMessageBytes: number
+  log: (line: string) => void
+}
+
+export interface OtlpGrpcReceiver {
+  port: number
+  close(): Promise<void>
+}
+
+function serviceDefinition(path: string, request: ProtoMessageType, response: ProtoMessageType): grpc.ServiceDefinition {
+  return {
+    Export: {
+      path,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (message: unknown) => Buffer.from(request.encode(message).finish()),
+      requestDeserialize: (bytes: Buffer) => bytes,
+      responseSerialize: (message: unknown) => Buffer.from(response.encode(message).finish()),
+      responseDeserialize: (bytes: Buffer) => response.decode(bytes),
+    },
+  }
+}
+
+function exportHandler(
+  options: OtlpGrpcReceiverOptions,
+  request: ProtoMessageType,
+  typeName: string,
+  rejectedField: string,
+  ingest: (decoded: unknown, bytes: Uint8Array) => IngestOutcome,
+): grpc.handleUnaryCall<Buffer, unknown> {
+  return (call, callback) => {
+    if (options.pipeline.isStoreUnavailable()) {
+      callback({ code: grpc.status.UNAVAILABLE, details: 'the store is not accepting writes right now; retry later' })
+      return
+    }
+    let decoded: unknown
+    try {
+      decoded = request.decode(call.request)
+    } catch (err) {
+      callback({ code: grpc.status.INVALID_ARGUMENT, details: `not a valid ${typeName}: ${(err as Error).message}` })
+      return
+    }
+    try {
+      const outcome = ingest(decoded, call.request)
+      callback(null, outcome.rejected > 0 ? { partialSuccess: { [rejectedField]: outcome.rejected, errorMessage: outcome.errorMessage } } : {})
+    } catch (err) {
+      if (err instanceof OtlpValueError) callback({ code: grpc.status.INVALID_ARGUMENT, details: err.message })
+      else if (err instanceof StoreUnavailableError) callback({ code: grpc.status.UNAVAILABLE, details: err.message })
+      else {
+        options.log(`unexpected error in gRPC ${typeName}: ${(err as Error).stack ?? String(err)}`)
+        callback({ code: grpc.status.INTERNAL, details: (err as Error).message })
+      }
+    }
+  }
+}
+
+export async function startOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): Promise<OtlpGrpcReceiver> {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': options.maxMessageBytes,
+  })
+  server.addService(serviceDefinition('/opentelemetry.proto.collector.trace.v1.TraceService/Export', ExportTraceServiceRequest, ExportTraceServiceResponse), {
+    Export: exportHandler(options, ExportTraceServiceRequest, 'ExportTraceServiceRequest', 'rejectedSpans', (m, b) => options.pipeline.ingestTraces(m, { body: b, encoding: 'protobuf' })),
+  })
+  server.addService(serviceDefinition('/opentelemetry.proto.collector.logs.v1.LogsService/Export', ExportLogsServiceRequest, ExportLogsServiceResponse), {
+    Export: exportHandler(options, ExportLogsServiceRequest, 'ExportLogsServiceRequest', 'rejectedLogRecords', (m, b) => options.pipeline.ingestLogs(m, { body: b, encoding: 'protobuf' })),
+  })
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)))
+  })
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Finish calls in flight (their writes complete), then stop; force after a grace period.
+        const force = setTimeout(() => server.forceShutdown(), 5000)
+        server.tryShutdown(() => {
+          clearTimeout(force)
+          resolve()
+        })
+      }),
+  }
+}

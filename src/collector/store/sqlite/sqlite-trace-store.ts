@@ -1,0 +1,491 @@
+/**
+ * The embedded trace store: one SQLite file through better-sqlite3.
+ *
+ * Durability: WAL journal with synchronous=FULL, so a commit returns only
+ * after the WAL is fsynced. A batch is acknowledged to its sender only after
+ * its transaction commits, so neither `kill -9` nor a power cut loses an
+ * acknowledged span (NORMAL would survive kill -9 but may lose the last
+ * commits on power loss). Each received batch is one transaction: it is
+ * stored whole or not at all.
+ *
+ * Queries are synchronous and run on the caller's thread; they are built to
+ * touch few rows (index range scans that stop at the limit).
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from '../../model/stored-span.js'
+import type { AttributeMap, StoredLog, StoredSpan, SpanKindName } from '../../model/stored-span.js'
+import type { IngestLog } from '../../otlp/decode-logs.js'
+import type { IngestSpan } from '../../otlp/decode-traces.js'
+import { nanosToMs } from '../../otlp/otlp-values.js'
+import type { DependencyEdge, LogQuery, OperationInfo, RetentionStep, TraceQuery, TraceStore, TraceSummary, WriteResult } from '../trace-store.js'
+import { applyMigrations } from './migrations.js'
+import { TRACE_STORE_MIGRATIONS, TRACE_STORE_MODULE } from './trace-store-schema.js'
+
+export interface SqliteTraceStoreOptions {
+  /** Path of the database file; its folder is created when missing. */
+  path: string
+  /** Page cache per connection, in MiB. */
+  cacheMiB?: number
+}
+
+interface SpanRow {
+  trace_id: Buffer
+  span_id: Buffer
+  parent_span_id: Buffer | null
+  service: string
+  name: string
+  kind: bigint
+  start_ns: bigint
+  end_ns: bigint
+  status_code: bigint
+  status_message: string
+  trace_state: string
+  resource_id: bigint
+  scope_name: string
+  scope_version: string
+  attributes: string
+  events: string | null
+  links: string | null
+}
+
+interface LogRow {
+  time_ns: bigint
+  observed_ns: bigint
+  severity_number: bigint
+  severity_text: string
+  body: string
+  trace_id: Buffer | null
+  span_id: Buffer | null
+  service: string
+  resource_id: bigint
+  attributes: string
+}
+
+interface SummaryRow {
+  service: string
+  name: string
+  parent_span_id: Buffer | null
+  start_ns: bigint
+  end_ns: bigint
+  status_code: bigint
+}
+
+
+function msToNs(ms: number): bigint {
+  return BigInt(Math.round(ms * 1e6))
+}
+
+/** '$."key"': keys with dots (http.method) must be quoted in a JSON path. */
+function jsonPath(key: string): string {
+  return `$."${key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+}
+
+/** The values a `key=value` filter matches: the text, and the number or boolean it spells. */
+function filterValues(value: string): [string, string | number] {
+  if (value === 'true') return [value, 1]
+  if (value === 'false') return [value, 0]
+  const n = Number(value)
+  return [value, value.trim() !== '' && Number.isFinite(n) ? n : value]
+}
+
+export class SqliteTraceStore implements TraceStore {
+  /** The better-sqlite3 handle, for collector parts with their own tables (their own migrations). */
+  readonly db: Database.Database
+  private readonly resourceIds = new Map<string, number>()
+  private readonly resourceJsonById = new Map<number, AttributeMap>()
+  private readonly knownOperations = new Set<string>()
+
+  private readonly insertSpan: Database.Statement
+  private readonly insertLog: Database.Statement
+  private readonly insertResource: Database.Statement
+  private readonly selectResourceId: Database.Statement
+  private readonly selectResource: Database.Statement
+  private readonly insertOperation: Database.Statement
+  private readonly selectTrace: Database.Statement
+  private readonly selectSummary: Database.Statement
+  private readonly writeSpansTx: (spans: readonly IngestSpan[], pendingResources: Map<string, number>, pendingOps: string[]) => number
+  private readonly writeLogsTx: (logs: readonly IngestLog[], pendingResources: Map<string, number>) => number
+
+  constructor(options: SqliteTraceStoreOptions) {
+    mkdirSync(dirname(options.path), { recursive: true })
+    const db = new Database(options.path)
+    this.db = db
+    try {
+      const fresh = (db.pragma('page_count', { simple: true }) as number) === 0
+      // Only settable before the first table exists; lets retention give space back.
+      if (fresh) db.pragma('auto_vacuum = INCREMENTAL')
+      db.pragma('journal_mode = WAL')
+      db.pragma('synchronous = FULL')
+      // Another process holding the write lock briefly (a backup, sqlite3 CLI): wait a little, then 503.
+      db.pragma('busy_timeout = 200')
+      db.pragma(`cache_size = -${(options.cacheMiB ?? 64) * 1024}`)
+      db.pragma('temp_store = MEMORY')
+      applyMigrations(db, TRACE_STORE_MODULE, TRACE_STORE_MIGRATIONS)
+    } catch (err) {
+      db.close()
+      throw err
+    }
+
+    this.insertSpan = db.prepare(`INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns,
+      status_code, status_message, trace_state, flags, resource_id, scope_name, scope_version, attributes, events, links)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    this.insertLog = db.prepare(`INSERT INTO logs (time_ns, observed_ns, severity_number, severity_text, body, trace_id, span_id, service,
+      resource_id, scope_name, scope_version, attributes, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    this.insertResource = db.prepare('INSERT OR IGNORE INTO resources (service, attributes) VALUES (?, ?)')
+    this.selectResourceId = db.prepare('SELECT id FROM resources WHERE attributes = ?').pluck()
+    this.selectResource = db.prepare('SELECT attributes FROM resources WHERE id = ?').pluck()
+    this.insertOperation = db.prepare('INSERT OR IGNORE INTO operations (service, name, kind) VALUES (?, ?, ?)')
+    this.selectTrace = db
+      .prepare(`SELECT trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, status_code, status_message, trace_state,
+        resource_id, scope_name, scope_version, attributes, events, links FROM spans WHERE trace_id = ? ORDER BY start_ns`)
+      .safeIntegers(true)
+    this.selectSummary = db
+      .prepare('SELECT service, name, parent_span_id, start_ns, end_ns, status_code FROM spans WHERE trace_id = ?')
+      .safeIntegers(true)
+
+    for (const { service, name, kind } of db.prepare('SELECT service, name, kind FROM operations').all() as Array<{ service: string; name: string; kind: number }>) {
+      this.knownOperations.add(`${service}\u0000${name}\u0000${kind}`)
+    }
+
+    this.writeSpansTx = db.transaction((spans: readonly IngestSpan[], pendingResources: Map<string, number>, pendingOps: string[]) => {
+      let stored = 0
+      const seenOps = new Set<string>()
+      for (let i = 0; i < spans.length; i++) {
+        const item = spans[i]!
+        const span = item.span
+        const resourceId = this.resourceIdFor(item.resourceJson, span.service, pendingResources)
+        const result = this.insertSpan.run(
+          Buffer.from(span.traceId, 'hex'),
+          Buffer.from(span.spanId, 'hex'),
+          span.parentSpanId === null ? null : Buffer.from(span.parentSpanId, 'hex'),
+          span.service,
+          span.name,
+          item.kind,
+          item.startNs,
+          item.endNs,
+          item.statusCode,
+          span.status.message,
+          span.traceState,
+          item.flags,
+          resourceId,
+          span.scope.name,
+          span.scope.version,
+          JSON.stringify(span.attributes),
+          span.events.length === 0 ? null : JSON.stringify(span.events),
+          span.links.length === 0 ? null : JSON.stringify(span.links),
+        )
+        stored += result.changes
+        const opKey = `${span.service}\u0000${span.name}\u0000${item.kind}`
+        if (!this.knownOperations.has(opKey) && !seenOps.has(opKey)) {
+          seenOps.add(opKey)
+          this.insertOperation.run(span.service, span.name, item.kind)
+          pendingOps.push(opKey)
+        }
+      }
+      return stored
+    })
+
+    this.writeLogsTx = db.transaction((logs: readonly IngestLog[], pendingResources: Map<string, number>) => {
+      for (let i = 0; i < logs.length; i++) {
+        const item = logs[i]!
+        const log = item.log
+        const resourceId = this.resourceIdFor(item.resourceJson, log.service, pendingResources)
+        this.insertLog.run(
+          item.timeNs,
+          item.observedNs,
+          log.severityNumber,
+          log.severityText,
+          log.body,
+          log.traceId === '' ? null : Buffer.from(log.traceId, 'hex'),
+          log.spanId === '' ? null : Buffer.from(log.spanId, 'hex'),
+          log.service,
+          resourceId,
+          item.scope.name,
+          item.scope.version,
+          JSON.stringify(log.attributes),
+          item.flags,
+        )
+      }
+      return logs.length
+    })
+  }
+
+  /** Within a write transaction: ids it creates are remembered only once it commits. */
+  private resourceIdFor(json: string, service: string, pending: Map<string, number>): number {
+    const known = this.resourceIds.get(json) ?? pending.get(json)
+    if (known !== undefined) return known
+    this.insertResource.run(service, json)
+    const id = this.selectResourceId.get(json) as number
+    pending.set(json, id)
+    return id
+  }
+
+  writeSpans(spans: readonly IngestSpan[]): WriteResult {
+    if (spans.length === 0) return { stored: 0 }
+    const pendingResources = new Map<string, number>()
+    const pendingOps: string[] = []
+    const stored = this.writeSpansTx(spans, pendingResources, pendingOps)
+    for (const [json, id] of pendingResources) this.resourceIds.set(json, id)
+    for (const op of pendingOps) this.knownOperations.add(op)
+    return { stored }
+  }
+
+  writeLogs(logs: readonly IngestLog[]): WriteResult {
+    if (logs.length === 0) return { stored: 0 }
+    const pendingResources = new Map<string, number>()
+    const stored = this.writeLogsTx(logs, pendingResources)
+    for (const [json, id] of pendingResources) this.resourceIds.set(json, id)
+    return { stored }
+  }
+
+  services(): string[] {
+    return (this.db.prepare('SELECT DISTINCT service FROM operations ORDER BY service').pluck().all() as string[])
+  }
+
+  operations(service: string): OperationInfo[] {
+    const rows = this.db.prepare('SELECT name, kind FROM operations WHERE service = ? ORDER BY name, kind').all(service) as Array<{ name: string; kind: number }>
+    return rows.map((r) => ({ name: r.name, spanKind: (SPAN_KIND_NAMES[r.kind] ?? 'UNSPECIFIED') as SpanKindName }))
+  }
+
+  private resourceAttributes(id: number): AttributeMap {
+    let attrs = this.resourceJsonById.get(id)
+    if (attrs === undefined) {
+      const json = this.selectResource.get(id) as string | undefined
+      attrs = json === undefined ? {} : (JSON.parse(json) as AttributeMap)
+      this.resourceJsonById.set(id, attrs)
+    }
+    return attrs
+  }
+
+  getTrace(traceId: string): StoredSpan[] {
+    if (!/^[0-9a-f]{32}$/.test(traceId)) return []
+    const rows = this.selectTrace.all(Buffer.from(traceId, 'hex')) as SpanRow[]
+    return rows.map((row) => this.spanFromRow(row))
+  }
+
+  private spanFromRow(row: SpanRow): StoredSpan {
+    const startNs = row.start_ns
+    const endNs = row.end_ns
+    return {
+      traceId: row.trace_id.toString('hex'),
+      spanId: row.span_id.toString('hex'),
+      parentSpanId: row.parent_span_id === null ? null : row.parent_span_id.toString('hex'),
+      name: row.name,
+      kind: SPAN_KIND_NAMES[Number(row.kind)] ?? 'UNSPECIFIED',
+      service: row.service,
+      startTimeUnixMs: nanosToMs(startNs),
+      endTimeUnixMs: nanosToMs(endNs),
+      durationMs: nanosToMs(endNs - startNs),
+      startTimeUnixNano: startNs.toString(),
+      endTimeUnixNano: endNs.toString(),
+      traceState: row.trace_state,
+      status: { code: STATUS_CODE_NAMES[Number(row.status_code)] ?? 'UNSET', message: row.status_message },
+      attributes: JSON.parse(row.attributes) as AttributeMap,
+      resource: this.resourceAttributes(Number(row.resource_id)),
+      scope: { name: row.scope_name, version: row.scope_version },
+      events: row.events === null ? [] : (JSON.parse(row.events) as StoredSpan['events']),
+      links: row.links === null ? [] : (JSON.parse(row.links) as StoredSpan['links']),
+    }
+  }
+
+  summarize(traceIds: readonly string[]): TraceSummary[] {
+    const out: TraceSummary[] = []
+    for (const traceId of traceIds) {
+      const rows = this.selectSummary.all(Buffer.from(traceId, 'hex')) as SummaryRow[]
+      if (rows.length === 0) continue
+      let root: SummaryRow | undefined
+      let earliest = rows[0]!
+      let minStart = rows[0]!.start_ns
+      let maxEnd = rows[0]!.end_ns
+      let errorCount = 0
+      const services = new Set<string>()
+      for (const row of rows) {
+        if (row.start_ns < minStart) minStart = row.start_ns
+        if (row.end_ns > maxEnd) maxEnd = row.end_ns
+        if (row.start_ns < earliest.start_ns) earliest = row
+        if (row.parent_span_id === null && (root === undefined || row.start_ns < root.start_ns)) root = row
+        if (row.status_code === 2n) errorCount++
+        services.add(row.service)
+      }
+      const head = root ?? earliest
+      out.push({
+        traceId,
+        rootService: head.service,
+        rootOperation: head.name,
+        startTimeUnixMs: nanosToMs(minStart),
+        durationMs: nanosToMs(maxEnd - minStart),
+        spanCount: rows.length,
+        errorCount,
+        services: [...services].sort(),
+      })
+    }
+    return out
+  }
+
+  findTraces(query: TraceQuery): TraceSummary[] {
+    const where: string[] = []
+    const params: unknown[] = []
+    if (query.service !== undefined) {
+      where.push('service = ?')
+      params.push(query.service)
+    }
+    if (query.operation !== undefined) {
+      where.push('name = ?')
+      params.push(query.operation)
+    }
+    if (query.startUnixMs !== undefined) {
+      where.push('start_ns >= ?')
+      params.push(msToNs(query.startUnixMs))
+    }
+    if (query.endUnixMs !== undefined) {
+      where.push('start_ns <= ?')
+      params.push(msToNs(query.endUnixMs))
+    }
+    if (query.minDurationMs !== undefined) {
+      where.push('end_ns - start_ns >= ?')
+      params.push(msToNs(query.minDurationMs))
+    }
+    if (query.maxDurationMs !== undefined) {
+      where.push('end_ns - start_ns <= ?')
+      params.push(msToNs(query.maxDurationMs))
+    }
+    if (query.errorOnly === true) where.push('status_code = 2')
+    const index = query.service !== undefined ? 'spans_by_service_start' : 'spans_by_start'
+    const sql = `SELECT trace_id FROM spans INDEXED BY ${index} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${
+      query.service !== undefined ? 'service DESC, ' : ''
+    }start_ns DESC`
+    const candidates = this.db.prepare(sql).pluck().safeIntegers(true)
+    const checks = this.traceChecks(query)
+    const found: string[] = []
+    const seen = new Set<string>()
+    for (const traceIdBytes of candidates.iterate(...params) as IterableIterator<Buffer>) {
+      const traceId = traceIdBytes.toString('hex')
+      if (seen.has(traceId)) continue
+      seen.add(traceId)
+      if (!checks.every((check) => check(traceIdBytes))) continue
+      found.push(traceId)
+      if (found.length >= query.limit) break
+    }
+    return this.summarize(found).sort((a, b) => b.startTimeUnixMs - a.startTimeUnixMs)
+  }
+
+  /** One check per attr/tracestate condition; each must hold on some span of the trace. */
+  private traceChecks(query: TraceQuery): Array<(traceId: Buffer) => boolean> {
+    const checks: Array<(traceId: Buffer) => boolean> = []
+    for (const { key, value } of query.attributes ?? []) {
+      const path = jsonPath(key)
+      const [text, typed] = filterValues(value)
+      const resourceIds = this.db
+        .prepare('SELECT id FROM resources WHERE json_extract(attributes, ?) IN (?, ?)')
+        .pluck()
+        .all(path, text, typed) as number[]
+      const inResources = resourceIds.length > 0 ? ` OR resource_id IN (${resourceIds.map(Number).join(',')})` : ''
+      const stmt = this.db.prepare(`SELECT 1 FROM spans WHERE trace_id = ? AND (json_extract(attributes, ?) IN (?, ?)${inResources}) LIMIT 1`).pluck()
+      checks.push((traceId) => stmt.get(traceId, path, text, typed) !== undefined)
+    }
+    for (const { key, value } of query.traceState ?? []) {
+      // List members are comma-separated with optional blanks around them (W3C trace-context §3.3).
+      const stmt = this.db
+        .prepare(`SELECT 1 FROM spans WHERE trace_id = ? AND (',' || replace(replace(trace_state, ' ', ''), char(9), '') || ',') LIKE ? ESCAPE '\\' LIMIT 1`)
+        .pluck()
+      const member = `%,${`${key}=${value}`.replace(/[\\%_]/g, (c) => `\\${c}`)},%`
+      checks.push((traceId) => stmt.get(traceId, member) !== undefined)
+    }
+    return checks
+  }
+
+  findLogs(query: LogQuery): StoredLog[] {
+    const where: string[] = []
+    const params: unknown[] = []
+    if (query.traceId !== undefined) {
+      where.push('trace_id = ?')
+      params.push(Buffer.from(query.traceId, 'hex'))
+    }
+    if (query.spanId !== undefined) {
+      where.push('span_id = ?')
+      params.push(Buffer.from(query.spanId, 'hex'))
+    }
+    if (query.service !== undefined) {
+      where.push('service = ?')
+      params.push(query.service)
+    }
+    if (query.startUnixMs !== undefined) {
+      where.push('time_ns >= ?')
+      params.push(msToNs(query.startUnixMs))
+    }
+    if (query.endUnixMs !== undefined) {
+      where.push('time_ns <= ?')
+      params.push(msToNs(query.endUnixMs))
+    }
+    if (query.text !== undefined && query.text !== '') {
+      where.push(`body LIKE ? ESCAPE '\\'`)
+      params.push(`%${query.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+    }
+    const sql = `SELECT time_ns, observed_ns, severity_number, severity_text, body, trace_id, span_id, service, resource_id, attributes
+      FROM logs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY time_ns ${query.order === 'asc' ? 'ASC' : 'DESC'}, id ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`
+    const rows = this.db.prepare(sql).safeIntegers(true).all(...params, query.limit) as LogRow[]
+    return rows.map((row) => ({
+      timeUnixMs: nanosToMs(row.time_ns),
+      observedTimeUnixMs: nanosToMs(row.observed_ns),
+      severityText: row.severity_text,
+      severityNumber: Number(row.severity_number),
+      body: row.body,
+      traceId: row.trace_id === null ? '' : row.trace_id.toString('hex'),
+      spanId: row.span_id === null ? '' : row.span_id.toString('hex'),
+      service: row.service,
+      attributes: JSON.parse(row.attributes) as AttributeMap,
+      resource: this.resourceAttributes(Number(row.resource_id)),
+    }))
+  }
+
+  dependencies(startUnixMs: number, endUnixMs: number): DependencyEdge[] {
+    const rows = this.db
+      .prepare(`SELECT p.service AS parent, c.service AS child, COUNT(*) AS callCount, SUM(c.status_code = 2) AS errorCount
+        FROM spans c INDEXED BY spans_by_start
+        JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
+        WHERE c.start_ns >= ? AND c.start_ns <= ? AND c.parent_span_id IS NOT NULL AND p.service <> c.service
+        GROUP BY p.service, c.service ORDER BY p.service, c.service`)
+      .all(msToNs(startUnixMs), msToNs(endUnixMs)) as DependencyEdge[]
+    return rows.map((r) => ({ parent: r.parent, child: r.child, callCount: Number(r.callCount), errorCount: Number(r.errorCount) }))
+  }
+
+  deleteOlderThan(cutoffUnixMs: number, maxRecords: number): RetentionStep {
+    const cutoff = msToNs(cutoffUnixMs)
+    const spans = this.db.prepare('DELETE FROM spans WHERE rowid IN (SELECT rowid FROM spans WHERE start_ns < ? ORDER BY start_ns LIMIT ?)').run(cutoff, maxRecords).changes
+    const logs = this.db.prepare('DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE time_ns < ? ORDER BY time_ns LIMIT ?)').run(cutoff, maxRecords).changes
+    return { deleted: spans + logs }
+  }
+
+  deleteOldest(maxRecords: number): RetentionStep {
+    // Remove spans and logs up to the same moment, so neither outlives the other by much.
+    const oldestSpan = this.db.prepare('SELECT start_ns FROM spans ORDER BY start_ns LIMIT 1 OFFSET ?').pluck().safeIntegers(true).get(maxRecords - 1) as bigint | undefined
+    const cutoff = oldestSpan ?? (this.db.prepare('SELECT MAX(start_ns) FROM spans').pluck().safeIntegers(true).get() as bigint | null) ?? 0n
+    const spans = this.db.prepare('DELETE FROM spans WHERE rowid IN (SELECT rowid FROM spans ORDER BY start_ns LIMIT ?)').run(maxRecords).changes
+    let logs = this.db.prepare('DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE time_ns <= ? ORDER BY time_ns LIMIT ?)').run(cutoff, maxRecords).changes
+    // Only logs left: they are what fills the database.
+    if (spans === 0 && logs === 0) logs = this.db.prepare('DELETE FROM logs WHERE id IN (SELECT id FROM logs ORDER BY time_ns LIMIT ?)').run(maxRecords).changes
+    return { deleted: spans + logs }
+  }
+
+  usedBytes(): number {
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number
+    const pages = this.db.pragma('page_count', { simple: true }) as number
+    const free = this.db.pragma('freelist_count', { simple: true }) as number
+    return (pages - free) * pageSize
+  }
+
+  reclaimSpace(maxPages: number): void {
+    this.db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`)
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+}
+
+export function openSqliteTraceStore(options: SqliteTraceStoreOptions): SqliteTraceStore {
+  return new SqliteTraceStore(options)
+}
+

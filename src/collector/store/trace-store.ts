@@ -1,0 +1,97 @@
+/**
+ * The store behind the receivers and the query API (Jaeger's span
+ * writer/reader split, in one small interface). A second backend is a new
+ * folder implementing this; receivers and the API never see SQL.
+ */
+import type { IngestLog } from '../otlp/decode-logs.js'
+import type { IngestSpan } from '../otlp/decode-traces.js'
+import type { SpanKindName, StoredLog, StoredSpan } from '../model/stored-span.js'
+
+export interface WriteResult {
+  /** Records stored by this call (a span already stored, e.g. a retried batch, is not stored twice). */
+  stored: number
+}
+
+export interface TraceSummary {
+  traceId: string
+  rootService: string
+  rootOperation: string
+  startTimeUnixMs: number
+  durationMs: number
+  spanCount: number
+  errorCount: number
+  services: string[]
+}
+
+export interface TraceQuery {
+  service?: string
+  operation?: string
+  /** Unix ms, inclusive, on span start. */
+  startUnixMs?: number
+  endUnixMs?: number
+  /** On the duration of a span matching service/operation (Jaeger's rule). */
+  minDurationMs?: number
+  maxDurationMs?: number
+  /** Only traces where a matching span has status ERROR. */
+  errorOnly?: boolean
+  /** key=value on span or resource attributes of any span of the trace. */
+  attributes?: Array<{ key: string; value: string }>
+  /** key=value list members of any span's W3C tracestate. */
+  traceState?: Array<{ key: string; value: string }>
+  limit: number
+}
+
+export interface LogQuery {
+  service?: string
+  traceId?: string
+  spanId?: string
+  /** Case-insensitive substring of the body. */
+  text?: string
+  startUnixMs?: number
+  endUnixMs?: number
+  order: 'asc' | 'desc'
+  limit: number
+}
+
+export interface DependencyEdge {
+  parent: string
+  child: string
+  callCount: number
+  errorCount: number
+}
+
+export interface OperationInfo {
+  name: string
+  spanKind: SpanKindName
+}
+
+export interface RetentionStep {
+  /** Records removed by this step. */
+  deleted: number
+}
+
+export interface TraceStore {
+  /** Stores one received batch atomically and durably, or throws (nothing stored). */
+  writeSpans(spans: readonly IngestSpan[]): WriteResult
+  writeLogs(logs: readonly IngestLog[]): WriteResult
+
+  services(): string[]
+  operations(service: string): OperationInfo[]
+  findTraces(query: TraceQuery): TraceSummary[]
+  /** Spans of one trace in storage order, or [] when unknown. */
+  getTrace(traceId: string): StoredSpan[]
+  summarize(traceIds: readonly string[]): TraceSummary[]
+  findLogs(query: LogQuery): StoredLog[]
+  dependencies(startUnixMs: number, endUnixMs: number): DependencyEdge[]
+
+  /** Deletes at most `maxRecords` spans and logs older than the cutoff. */
+  deleteOlderThan(cutoffUnixMs: number, maxRecords: number): RetentionStep
+  /** Deletes at most `maxRecords` of the oldest spans and logs. */
+  deleteOldest(maxRecords: number): RetentionStep
+  /** Bytes the stored data occupies (free pages excluded). */
+  usedBytes(): number
+  /** Hands free space back to the file system, a little at a time. */
+  reclaimSpace(maxPages: number): void
+
+  close(): void
+}
