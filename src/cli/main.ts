@@ -11,6 +11,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: str
     summary: 'start a collector, sample services behind sidecars and traffic (npm start)',
     load: async () => (await import('./demo-command.js')).runDemoCommand,
   },
+  load: {
+    summary: 'autocannon load where every request is a trace; reports the slowest requests and errors with their traces',
+    load: async () => (await import('./load-command.js')).runLoadCommand,
+  },
 }
 
 function usage(): string {

@@ -1,0 +1,61 @@
+import type { SpanId, TraceId } from '../span/span-record.js'
+
+/**
+ * What the run keeps about individual requests: not all of them (a 30 s run at
+ * 20k req/s is 600k requests), only the slowest N and the first errors, plus
+ * counts. Memory is bounded by `slowest + MAX_ERRORS_LISTED` entries.
+ */
+
+export const MAX_ERRORS_LISTED = 20
+
+export interface RequestOutcome {
+  traceId: TraceId
+  spanId: SpanId
+  /** HTTP status, or null when no response came (timeout, connection error). */
+  status: number | null
+  /** 'timeout' | 'connection error' when status is null. */
+  failure: string | null
+  latencyMs: number
+  /** Milliseconds after the run started that the response (or failure) came. */
+  atMs: number
+}
+
+export class RequestOutcomes {
+  readonly slowest: RequestOutcome[] = []
+  readonly errorsListed: RequestOutcome[] = []
+  /** Error responses and failures by status code, or by failure name. */
+  readonly errorsByStatus: Record<string, number> = {}
+  errorCount = 0
+  /** Responses and failures matched to the trace they were sent under. */
+  recorded = 0
+  /** Responses autocannon reported that matched no sent request (should stay 0). */
+  unmatched = 0
+  /** Responses whose `traceresponse` named another trace than the one we paired them with. */
+  traceresponseMismatches = 0
+  /** Responses that carried a valid `traceresponse` header (a tracecar sidecar in front). */
+  traceresponseSeen = 0
+
+  constructor(readonly slowestWanted: number) {}
+
+  record(outcome: RequestOutcome): void {
+    this.recorded++
+    this.keepIfSlow(outcome)
+    if (outcome.status === null || outcome.status >= 400) {
+      this.errorCount++
+      const key = outcome.status === null ? outcome.failure ?? 'failure' : String(outcome.status)
+      this.errorsByStatus[key] = (this.errorsByStatus[key] ?? 0) + 1
+      if (this.errorsListed.length < MAX_ERRORS_LISTED) this.errorsListed.push(outcome)
+    }
+  }
+
+  // Insertion into a short sorted array: N is small (default 10, at most 1000) and
+  // most requests are faster than the current N-th and leave after one comparison.
+  private keepIfSlow(outcome: RequestOutcome): void {
+    const list = this.slowest
+    if (list.length === this.slowestWanted && outcome.latencyMs <= list[list.length - 1]!.latencyMs) return
+    let i = list.length
+    while (i > 0 && list[i - 1]!.latencyMs < outcome.latencyMs) i--
+    list.splice(i, 0, outcome)
+    if (list.length > this.slowestWanted) list.pop()
+  }
+}
