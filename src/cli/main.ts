@@ -7,6 +7,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: str
     summary: 'the sidecar: trace every request to one HTTP service',
     load: async () => (await import('./proxy-command.js')).runProxyCommand,
   },
+  collector: {
+    summary: 'receive OTLP traces and logs, store them, serve the query API and UI',
+    load: async () => (await import('./collector-command.js')).runCollectorCommand,
+  },
   demo: {
     summary: 'start a collector, sample services behind sidecars and traffic (npm start)',
     load: async () => (await import('./demo-command.js')).runDemoCommand,

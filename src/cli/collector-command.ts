@@ -1,0 +1,183 @@
+import { parseArgs } from 'node:util'
+import { resolve } from 'node:path'
+import type { CollectorOptions } from '../collector/index.js'
+
+/**
+ * `tracecar collector`: the OTLP receivers, the embedded store and the query
+ * API/UI in one process. Prints one JSON line when listening (scripts and
+ * tests read the ports from it); SIGTERM/SIGINT stop listening, finish
+ * in-flight writes, close the database and exit 0.
+ */
+
+const HELP = `usage: tracecar collector [options]
+
+Receives OTLP traces and logs, stores them in SQLite, serves the query API and UI.
+
+  --data-dir <dir>          folder of the database file tracecar.db (default ./data)
+  --host <addr>             listen address of all listeners (default 127.0.0.1; 0.0.0.0 to open)
+  --otlp-http-port <port>   OTLP/HTTP /v1/traces, /v1/logs (default 4318; 0 = any free port)
+  --otlp-grpc-port <port>   OTLP/gRPC (default 4317; 0 = any free port)
+  --http-port <port>        query API (/api) and UI (default 16686; 0 = any free port)
+  --retention <age>         delete data older than this, e.g. 72h, 7d, 30m (default: keep)
+  --max-db-size <size>      delete the oldest data beyond this size, e.g. 2GiB, 500MB (default: no limit)
+  --retention-interval <d>  how often retention runs (default 60s)
+  --max-body-bytes <size>   largest OTLP request body or gRPC message (default 16MiB)
+  --forward-endpoint <url>  also send everything received to this OTLP/HTTP receiver (http://host:4318)
+  --forward-header <k=v>    header for forwarded requests (repeatable), e.g. authorization=Bearer x
+  --ui-dir <dir>            serve the UI from this folder (default: dist/ui of the package, if built)
+  --no-ui                   serve no UI, only the API
+  -h, --help                this text
+
+On start it prints {"event":"listening","otlpHttpPort":N,"otlpGrpcPort":N,"httpPort":N} to stdout.
+`
+
+export class CollectorFlagError extends Error {}
+
+function port(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback
+  const n = Number(raw)
+  if (!/^\d+$/.test(raw) || n > 65535) throw new CollectorFlagError(`--${name}: ${JSON.stringify(raw)} is not a port; use 0 to 65535`)
+  return n
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
+
+export function parseDurationMs(name: string, raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(raw.trim())
+  if (m === null || Number(m[1]) <= 0) throw new CollectorFlagError(`--${name}: ${JSON.stringify(raw)} is not a duration; use a positive number with ms, s, m, h, d or w (e.g. 72h, 7d)`)
+  return Number(m[1]) * DURATION_UNITS_MS[m[2]!]!
+}
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 }
+
+export function parseBytes(name: string, raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw.trim())
+  const unit = SIZE_UNITS[(m?.[2] || 'b').toLowerCase()]
+  if (m === null || unit === undefined || Number(m[1]) <= 0) {
+    throw new CollectorFlagError(`--${name}: ${JSON.stringify(raw)} is not a size; use a positive number with B, KB, MB, GB, KiB, MiB or GiB (e.g. 2GiB)`)
+  }
+  return Math.floor(Number(m[1]) * unit)
+}
+
+export function parseCollectorFlags(argv: string[]): CollectorOptions | 'help' {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'data-dir': { type: 'string' },
+        host: { type: 'string' },
+        'otlp-http-port': { type: 'string' },
+        'otlp-grpc-port': { type: 'string' },
+        'http-port': { type: 'string' },
+        retention: { type: 'string' },
+        'max-db-size': { type: 'string' },
+        'retention-interval': { type: 'string' },
+        'max-body-bytes': { type: 'string' },
+        'forward-endpoint': { type: 'string' },
+        'forward-header': { type: 'string', multiple: true },
+        'ui-dir': { type: 'string' },
+        'no-ui': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (err) {
+    throw new CollectorFlagError(`${(err as Error).message} (tracecar collector --help lists the options)`)
+  }
+  const v = parsed.values
+  if (v.help === true) return 'help'
+  const options: CollectorOptions = {
+    dataDir: resolve(v['data-dir'] ?? './data'),
+    host: v.host ?? '127.0.0.1',
+    otlpHttpPort: port('otlp-http-port', v['otlp-http-port'], 4318),
+    otlpGrpcPort: port('otlp-grpc-port', v['otlp-grpc-port'], 4317),
+    httpPort: port('http-port', v['http-port'], 16686),
+  }
+  if (options.host === '') throw new CollectorFlagError('--host: must not be empty; use 127.0.0.1 or 0.0.0.0')
+  const retention: NonNullable<CollectorOptions['retention']> = {}
+  if (v.retention !== undefined) retention.maxAgeMs = parseDurationMs('retention', v.retention)
+  if (v['max-db-size'] !== undefined) retention.maxBytes = parseBytes('max-db-size', v['max-db-size'])
+  if (v['retention-interval'] !== undefined) retention.intervalMs = parseDurationMs('retention-interval', v['retention-interval'])
+  options.retention = retention
+  if (v['max-body-bytes'] !== undefined) options.maxBodyBytes = parseBytes('max-body-bytes', v['max-body-bytes'])
+  const headers: Record<string, string> = {}
+  for (const raw of v['forward-header'] ?? []) {
+    const eq = raw.indexOf('=')
+    if (eq <= 0) throw new CollectorFlagError(`--forward-header: ${JSON.stringify(raw)} must be name=value`)
+    headers[raw.slice(0, eq).trim()] = raw.slice(eq + 1)
+  }
+  if (v['forward-endpoint'] !== undefined) {
+    let url: URL
+    try {
+      url = new URL(v['forward-endpoint'])
+    } catch {
+      throw new CollectorFlagError(`--forward-endpoint: ${JSON.stringify(v['forward-endpoint'])} is not a URL; use http://host:4318`)
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CollectorFlagError(`--forward-endpoint: must be http:// or https://, got ${url.protocol}`)
+    options.forward = { endpoint: url.href, headers }
+  } else if (Object.keys(headers).length > 0) {
+    throw new CollectorFlagError('--forward-header needs --forward-endpoint')
+  }
+  if (v['no-ui'] === true) options.uiDir = null
+  else if (v['ui-dir'] !== undefined) options.uiDir = resolve(v['ui-dir'])
+  return options
+}
+
+export async function runCollectorCommand(argv: string[]): Promise<void> {
+  let options: CollectorOptions | 'help'
+  try {
+    options = parseCollectorFlags(argv)
+  } catch (err) {
+    if (err instanceof CollectorFlagError) {
+      process.stderr.write(`tracecar collector: ${err.message}\n`)
+      process.exitCode = 2
+      return
+    }
+    throw err
+  }
+  if (options === 'help') {
+    process.stdout.write(HELP)
+    return
+  }
+  const log = (line: string): void => {
+    process.stderr.write(`tracecar collector: ${line}\n`)
+  }
+  // Loaded here so that `--help` and flag errors do not open SQLite or gRPC.
+  const { startCollector } = await import('../collector/index.js')
+  let collector
+  try {
+    collector = await startCollector({ ...options, log })
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    const hint = e.code === 'EADDRINUSE' ? ' (another process uses that port; pick another with the --*-port flags, or 0)' : ''
+    log(`cannot start: ${e.message}${hint}`)
+    process.exitCode = 1
+    return
+  }
+  const { ports } = collector
+  process.stdout.write(`${JSON.stringify({ event: 'listening', otlpHttpPort: ports.otlpHttp, otlpGrpcPort: ports.otlpGrpc, httpPort: ports.http })}\n`)
+  log(
+    `OTLP/HTTP on ${options.host}:${ports.otlpHttp}, OTLP/gRPC on ${options.host}:${ports.otlpGrpc}, API and UI on http://${options.host}:${ports.http}/; data in ${options.dataDir}`,
+  )
+
+  let signalled = false
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled) return
+    signalled = true
+    log(`${signal}: finishing in-flight requests and closing the database`)
+    collector
+      .close()
+      .then(() => {
+        log(`stopped: ${collector.pipeline.spansStored} spans and ${collector.pipeline.logsStored} log records stored by this run`)
+        process.exit(0)
+      })
+      .catch((err: Error) => {
+        log(`shutdown failed: ${err.message}`)
+        process.exit(1)
+      })
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+}
