@@ -1,0 +1,16 @@
+/** `GET /api/alerts`: every rule with its state, value and example traces (contract.md). */
+import type { CollectorRoute } from '../http/route.js'
+import { sendJson } from '../http/route.js'
+import type { AlertEngine } from './alert-engine.js'
+
+export function alertsRoutes(engine: AlertEngine | undefined): CollectorRoute[] {
+  return [
+    {
+      method: 'GET',
+      path: '/api/alerts',
+      handle(_req, res) {
+        sendJson(res, 200, { rules: engine?.status() ?? [] })
+      },
+    },
+  ]
+}
