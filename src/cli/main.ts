@@ -7,6 +7,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: str
     summary: 'the sidecar: trace every request to one HTTP service',
     load: async () => (await import('./proxy-command.js')).runProxyCommand,
   },
+  inject: {
+    summary: 'add the sidecar to Kubernetes manifests (tracecar inject -f deploy.yaml | kubectl apply -f -)',
+    load: async () => (await import('./inject-command.js')).runInjectCommand,
+  },
+  uninject: {
+    summary: 'take the sidecar out of manifests that tracecar inject wrote',
+    load: async () => (await import('./inject-command.js')).runUninjectCommand,
+  },
   collector: {
     summary: 'receive OTLP traces and logs, store them, serve the query API and UI',
     load: async () => (await import('./collector-command.js')).runCollectorCommand,
