@@ -61,10 +61,17 @@ const requests = Number(opts.requests)
 const load = (amount) => new Promise((resolve, reject) => {
   autocannon({ url: `http://127.0.0.1:${port}/`, connections: 20, amount, overallRate: Number(opts.rate) }, (e, r) => (e ? reject(e) : resolve(r)))
 })
+/** CPU seconds (user + system, all threads) of a process, from /proc. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
 await load(Math.min(2000, requests)) // warm-up: start-up and JIT stay out of the window below
+const cpuBefore = cpuSeconds(tc.pid)
 const loadStart = performance.now()
 const result = await load(requests)
 const loadEnd = performance.now()
+const cpuUsPerRequest = ((cpuSeconds(tc.pid) - cpuBefore) * 1e6) / requests
 await new Promise((r) => setTimeout(r, 300))
 tc.kill('SIGTERM')
 await new Promise((r) => tc.on('exit', r))
@@ -96,7 +103,8 @@ function selfTimes(file) {
 }
 
 console.log(`${requests} requests at ${opts.rate}/s through ${opts.dist} (${result.non2xx + result.errors} failed); sampled µs per request by thread`)
-console.log('(on-CPU and in-syscall time; on an oversubscribed machine time spent descheduled inflates it)')
+console.log(`process CPU time from /proc (all threads, user + system): ${cpuUsPerRequest.toFixed(1)} µs/request`)
+console.log('(profile samples count on-CPU and in-syscall time; on an oversubscribed machine time spent descheduled inflates them)')
 for (const file of readdirSync(profDir).sort()) {
   const { byFunction, total } = selfTimes(file)
   const thread = /\.(\d+)\.\d+\.cpuprofile$/.exec(file)?.[1] ?? '?'
