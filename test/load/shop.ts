@@ -21,9 +21,10 @@ import { startHttpServer, type TestServer } from '../helpers/servers.js'
  */
 
 export const SLOW_EVERY = 20
-// Well above the scheduling noise of a loaded CI machine (2 cores shared by
-// several test runs saw fast requests at 200+ ms), so "the slowest" is unambiguous.
-export const SLOW_MS = 500
+// Well above the scheduling noise of a loaded machine: with 2 cores shared by
+// several test runs, requests that do no sleeping at all were seen taking up to
+// 960 ms. With 1500 ms "the slowest" stays unambiguous.
+export const SLOW_MS = 1500
 export const ERROR_EVERY = 25
 
 export interface Shop {
@@ -53,7 +54,7 @@ async function startExportingSidecar(upstream: string, service: string, otlpEndp
       '--service', service,
       '--listen-host', '127.0.0.1', '--listen-port', '0', '--admin-port', '0', '--outbound-enabled=false', '--access-log=false',
       '--exporter', 'otlp', '--otlp-endpoint', otlpEndpoint,
-      '--schedule-delay-ms', '200', '--export-max-attempts', '2', '--otlp-timeout-ms', '2000',
+      '--schedule-delay-ms', '200', '--export-workers', '1', '--export-max-attempts', '2', '--otlp-timeout-ms', '2000',
     ],
     env: {},
   })
