@@ -49,10 +49,10 @@ function ServiceGraph(props: { edges: DependencyEdge[]; services: string[]; wind
     <div class="map-wrap">
       <svg class="service-map" width={width} height={height + 20} viewBox={`0 0 ${width} ${height + 20}`} data-testid="service-map" role="img" aria-label="Service dependency graph">
         <defs>
-          <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+          <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="10" orient="auto-start-reverse">
             <path d="M 0 0 L 10 5 L 0 10 z" fill="#888" />
           </marker>
-          <marker id="arrow-err" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+          <marker id="arrow-err" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="10" orient="auto-start-reverse">
             <path d="M 0 0 L 10 5 L 0 10 z" fill="#d62728" />
           </marker>
         </defs>

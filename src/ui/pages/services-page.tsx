@@ -1,5 +1,6 @@
 // Services: rate, errors and latency per service and operation with a sparkline of traffic.
 // Falls back to the plain service list when the collector has no metrics endpoint.
+import { useState } from 'preact/hooks'
 import { Sparkline } from '../charts/sparkline'
 import { Link } from '../components/link'
 import { EmptyState, ErrorState, Loading } from '../components/states'
@@ -82,34 +83,58 @@ export function ServicesPage(props: { query: URLSearchParams }) {
   )
 }
 
+/** Operations shown per service before "show all": a service with thousands of distinct span
+ * names (ids in paths) must not turn the page into thousands of rows. */
+const OPS_SHOWN = 8
+
 function MetricsTable(props: { rows: ServiceMetricsRow[]; lookback: string }) {
-  let lastService = ''
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set())
+  const groups = new Map<string, ServiceMetricsRow[]>()
+  for (const r of props.rows) groups.set(r.service, [...(groups.get(r.service) ?? []), r])
+  const body = []
+  for (const [service, list] of [...groups].sort((a, b) => a[0].localeCompare(b[0]))) {
+    list.sort((a, b) => b.requests - a.requests)
+    const shown = expanded.has(service) ? list : list.slice(0, OPS_SHOWN)
+    shown.forEach((r, i) => body.push(
+      <tr key={`${r.service}\u0000${r.operation}\u0000${r.spanKind}`} class={i === 0 ? 'group-start' : ''}>
+        <td>{i === 0 && <><span class="svc-dot" style={{ background: serviceColor(r.service) }} />{r.service}</>}</td>
+        <td>{r.operation}</td>
+        <td class="muted small">{r.spanKind}</td>
+        <td class="num">{formatRate(r.ratePerSec)}</td>
+        <td class={`num ${r.errorRate > 0.05 ? 'bad' : r.errorRate > 0 ? 'warn' : ''}`}>{formatPercent(r.errorRate)}</td>
+        <td class="num">{formatDuration(r.p50Ms)}</td>
+        <td class="num">{formatDuration(r.p95Ms)}</td>
+        <td class="num">{formatDuration(r.p99Ms)}</td>
+        <td><Sparkline values={r.spark ?? []} color={serviceColor(r.service)} /></td>
+        <td><Link href={href('/search', { service: r.service, operation: r.operation, lookback: props.lookback })}>Traces →</Link></td>
+      </tr>,
+    ))
+    if (list.length > OPS_SHOWN) {
+      const open = expanded.has(service)
+      body.push(
+        <tr key={`${service}\u0000more`} class="more-row">
+          <td />
+          <td colSpan={9}>
+            <button type="button" class="link-button" onClick={() => {
+              const next = new Set(expanded)
+              if (open) next.delete(service)
+              else next.add(service)
+              setExpanded(next)
+            }}>
+              {open ? `Show the busiest ${OPS_SHOWN} only` : `Show all ${list.length} operations of ${service}`}
+            </button>
+          </td>
+        </tr>,
+      )
+    }
+  }
   return (
     <table class="data-table" data-testid="services-table">
       <thead>
         <tr><th>Service</th><th>Operation</th><th>Kind</th><th class="num">Rate</th><th class="num">Error %</th>
           <th class="num">p50</th><th class="num">p95</th><th class="num">p99</th><th>Requests</th><th /></tr>
       </thead>
-      <tbody>
-        {props.rows.map((r) => {
-          const first = r.service !== lastService
-          lastService = r.service
-          return (
-            <tr key={`${r.service}\u0000${r.operation}\u0000${r.spanKind}`} class={first ? 'group-start' : ''}>
-              <td>{first && <><span class="svc-dot" style={{ background: serviceColor(r.service) }} />{r.service}</>}</td>
-              <td>{r.operation}</td>
-              <td class="muted small">{r.spanKind}</td>
-              <td class="num">{formatRate(r.ratePerSec)}</td>
-              <td class={`num ${r.errorRate > 0.05 ? 'bad' : r.errorRate > 0 ? 'warn' : ''}`}>{formatPercent(r.errorRate)}</td>
-              <td class="num">{formatDuration(r.p50Ms)}</td>
-              <td class="num">{formatDuration(r.p95Ms)}</td>
-              <td class="num">{formatDuration(r.p99Ms)}</td>
-              <td><Sparkline values={r.spark ?? []} color={serviceColor(r.service)} /></td>
-              <td><Link href={href('/search', { service: r.service, operation: r.operation, lookback: props.lookback })}>Traces →</Link></td>
-            </tr>
-          )
-        })}
-      </tbody>
+      <tbody>{body}</tbody>
     </table>
   )
 }

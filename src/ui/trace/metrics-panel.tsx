@@ -15,7 +15,7 @@ function chartOptions(title: string, traceMs: number, series: uPlot.Series[], fm
   return {
     title,
     height: 130,
-    legend: { show: series.length > 2, live: false },
+    legend: { show: series.length > 1, live: false },
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true }, y: yMin0 ? { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] } : {} },
     axes: [

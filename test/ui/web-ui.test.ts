@@ -1,0 +1,273 @@
+// The web UI in a real browser against a real collector: search and filter, open a trace, the
+// waterfall's nesting and geometry, span details, logs, metrics, deep links and the back
+// button, a 10,000-span trace, and markup in span data staying text.
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import type { BrowserContext, Page } from 'playwright-core'
+import { chromiumMissing, launchBrowser } from './browser.ts'
+import { startCollectorWithData, type RunningCollector } from './collector-with-data.ts'
+import { buildFixture, type Fixture } from './ui-fixture.ts'
+
+const missing = chromiumMissing()
+if (missing) {
+  t.comment(missing)
+  t.pass('skipped: ' + missing)
+} else {
+  await run()
+}
+
+async function run() {
+  const shots = join(fileURLToPath(new URL('../../', import.meta.url)), '.tap', 'ui-screenshots')
+  mkdirSync(shots, { recursive: true })
+  t.comment(`screenshots: ${shots}`)
+
+  const fixture: Fixture = buildFixture()
+  const running: RunningCollector = await startCollectorWithData(fixture, { metrics: true })
+  t.teardown(() => running.close())
+  const browser = await launchBrowser()
+  t.teardown(() => browser.close())
+  const context: BrowserContext = browser.context
+  const base = running.baseUrl
+  const dialogs: string[] = []
+  const pageErrors: string[] = []
+
+  const newPage = async (): Promise<Page> => {
+    const page = await context.newPage()
+    page.setDefaultTimeout(20_000)
+    page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss() })
+    page.on('pageerror', (e) => pageErrors.push(e.message))
+    return page
+  }
+  const shot = async (page: Page, name: string) => {
+    const path = join(shots, `${name}.png`)
+    await page.screenshot({ path })
+    t.comment(`screenshot ${path}`)
+  }
+  const rowOf = (page: Page, spanId: string) => page.locator(`.wf-row[data-span-id="${spanId}"]`)
+  const { checkout } = fixture
+
+  const page = await newPage()
+
+  await t.test('search lists the traces and filters them', async (t) => {
+    await page.goto(`${base}/search`)
+    await page.locator('.trace-row').first().waitFor()
+    t.equal(await page.locator('.trace-row').count(), 4, 'all four traces in the last hour')
+    t.ok(await page.locator('[data-testid=scatter] canvas').count(), 'the duration scatter is drawn')
+    await shot(page, 'search-all')
+
+    await page.selectOption('select[name=service]', 'payments')
+    await page.click('button:has-text("Find traces")')
+    await page.waitForURL(/service=payments/)
+    await t.resolves(page.locator('.trace-row').first().waitFor())
+    await page.waitForFunction(() => document.querySelectorAll('.trace-row').length === 1)
+    t.match(await page.locator('.trace-row').first().innerText(), /frontend.*GET \/checkout/s, 'the trace through payments, shown by its root')
+
+    await page.selectOption('select[name=service]', '')
+    await page.fill('input[name=minDuration]', '100ms')
+    await page.fill('input[name=attrs]', 'payment.provider=acme')
+    await page.check('input[name=error]')
+    await page.click('button:has-text("Find traces")')
+    await page.waitForURL(/attr=payment.provider%3Dacme/)
+    await page.waitForFunction(() => document.querySelectorAll('.trace-row').length === 1)
+    t.match(await page.locator('.trace-row').innerText(), /500ms/, 'duration, attribute and error filters keep the checkout trace')
+
+    await page.fill('input[name=minDuration]', '10s')
+    await page.click('button:has-text("Find traces")')
+    await page.locator('.state-empty').waitFor()
+    t.match(await page.locator('.state-empty').innerText(), /No traces match.*Widen the time range/s, 'the empty state says what to do')
+
+    await page.fill('input[name=minDuration]', 'soon')
+    await page.click('button:has-text("Find traces")')
+    t.match(await page.locator('.form-problem').innerText(), /not a duration/, 'a bad duration is named before searching')
+    await page.goBack()
+    await page.waitForFunction(() => document.querySelectorAll('.trace-row').length === 1)
+    t.equal(await page.inputValue('input[name=minDuration]'), '100ms', 'back restores the previous search and its form')
+  })
+
+  await t.test('a trace opens with nested, correctly placed spans', async (t) => {
+    await page.locator('.trace-row a').first().click()
+    await page.waitForURL(new RegExp(`/trace/${checkout.traceId}`))
+    await page.locator('.wf-row').first().waitFor()
+    const ids = await page.locator('.wf-row').evaluateAll((rows) => rows.map((r) => [(r as HTMLElement).dataset.spanId, Number((r as HTMLElement).dataset.depth)]))
+    t.same(ids, [
+      [checkout.root.spanId, 0], [checkout.cartClient.spanId, 1], [checkout.cartServer.spanId, 2], [checkout.pay.spanId, 3], [checkout.audit.spanId, 3], [checkout.stock.spanId, 1],
+    ], 'parents before children, siblings by start time, depth by parent')
+
+    const nameX = async (id: string) => (await rowOf(page, id).locator('.wf-svc').boundingBox())!.x
+    t.ok(await nameX(checkout.cartClient.spanId) > await nameX(checkout.root.spanId), 'a child is indented under its parent')
+    t.ok(await nameX(checkout.pay.spanId) > await nameX(checkout.cartServer.spanId), 'a grandchild is indented further')
+    t.equal(await nameX(checkout.stock.spanId), await nameX(checkout.cartClient.spanId), 'siblings line up')
+
+    const bar = async (id: string) => (await rowOf(page, id).locator('[data-testid=span-bar]').boundingBox())!
+    const rootBar = await bar(checkout.root.spanId)
+    for (const s of [checkout.cartClient, checkout.cartServer, checkout.pay, checkout.audit, checkout.stock]) {
+      const b = await bar(s.spanId)
+      const left = (b.x - rootBar.x) / rootBar.width
+      const width = b.width / rootBar.width
+      t.ok(Math.abs(left - (s.startMs - checkout.root.startMs) / 500) < 0.01, `${s.name} (${s.service}) starts at ${(s.startMs - checkout.root.startMs)}ms of 500ms (bar at ${(left * 100).toFixed(1)}%)`)
+      t.ok(Math.abs(width - s.durationMs / 500) < 0.01, `${s.name} (${s.service}) lasts ${s.durationMs}ms of 500ms (bar ${(width * 100).toFixed(1)}% wide)`)
+    }
+    t.match(await rowOf(page, checkout.pay.spanId).getAttribute('class'), /\berror\b/, 'the failed span stands out')
+    t.match(await rowOf(page, checkout.pay.spanId).locator('[data-testid=span-bar]').getAttribute('class'), /critical/, 'the slow payment is on the critical path')
+    t.match(await rowOf(page, checkout.stock.spanId).locator('[data-testid=span-bar]').getAttribute('class'), /critical/, 'so is the stock check the root waited for last')
+    t.notMatch(await rowOf(page, checkout.audit.spanId).locator('[data-testid=span-bar]').getAttribute('class'), /critical/, 'the audit write running beside the payment is not')
+
+    await rowOf(page, checkout.cartClient.spanId).locator('.wf-toggle').click()
+    t.equal(await page.locator('.wf-row').count(), 3, 'collapsing POST /cart hides its three descendants')
+    t.match(await rowOf(page, checkout.cartClient.spanId).innerText(), /\+3/, 'the collapsed row says how many it hides')
+    await rowOf(page, checkout.cartClient.spanId).locator('.wf-toggle').click()
+    t.equal(await page.locator('.wf-row').count(), 6, 'expanding shows them again')
+  })
+
+  await t.test('selecting a span shows its attributes, timing, logs and metrics', async (t) => {
+    await rowOf(page, checkout.pay.spanId).click()
+    await page.waitForURL(new RegExp(`span=${checkout.pay.spanId}`))
+    const details = page.locator('[data-testid=span-details]')
+    await details.waitFor()
+    t.match(await details.innerText(), /POST \/pay/, 'the span name')
+    t.match(await details.innerText(), /ERROR: card processor timed out/, 'the error status and message')
+    const attrs = await page.locator('[data-testid=span-attributes]').innerText()
+    t.match(attrs, /payment\.provider\s+acme/, 'its attributes')
+    t.match(attrs, /http\.response\.status_code\s+502/, 'numeric attributes too')
+    await shot(page, 'trace-span-details')
+
+    await rowOf(page, checkout.root.spanId).click()
+    await page.locator('[data-testid=timing-breakdown]').waitFor()
+    t.match(await page.locator('[data-testid=timing-breakdown]').innerText(), /first byte\s+\+490ms\s+488ms/, 'events as a timing breakdown (until first byte: at +490ms, took 488ms)')
+    const docs = page.locator('[data-testid=span-attributes] a')
+    t.equal(await docs.getAttribute('href'), 'https://example.com/runbook', 'an http(s) attribute value is a link')
+
+    await rowOf(page, checkout.pay.spanId).click()
+    await page.click('.tabs button:has-text("Logs")')
+    await page.waitForURL(/tab=logs/)
+    await page.locator('[data-testid=log-list]').waitFor()
+    let logs = await page.locator('.log-row').allInnerTexts()
+    t.equal(logs.length, 2, 'the selected span has two logs')
+    t.match(logs[0], /WARN.*card processor slow/s, 'in time order with their level')
+    t.match(logs[1], /ERROR.*card processor timed out/s)
+    await page.click('button:has-text("Newest first")')
+    await page.waitForFunction(() => /ERROR/.test(document.querySelector('.log-row')?.textContent ?? ''))
+    logs = await page.locator('.log-row').allInnerTexts()
+    t.match(logs[0], /ERROR/, 'newest first puts the error on top')
+    await page.click('button:has-text("Whole trace")')
+    await page.waitForFunction(() => document.querySelectorAll('.log-row').length === 3)
+    t.match((await page.locator('.log-row').allInnerTexts()).join('\n'), /cart saved items=3/, 'the whole trace adds the checkout log')
+    await page.locator('.level-chip:has-text("WARN") input').uncheck()
+    t.equal(await page.locator('.log-row').count(), 2, 'a level can be hidden')
+    await shot(page, 'trace-logs')
+
+    await page.click('.tabs button:has-text("Metrics")')
+    await page.locator('[data-testid=metrics-charts]').waitFor()
+    t.match(await page.locator('[data-testid=metrics-panel]').innerText(), /payments.*±30 min/s, "the selected span's service around the trace")
+    t.equal(await page.locator('[data-testid=metrics-charts] canvas').count(), 3, 'rate, error rate and p50/p99 charts')
+    await shot(page, 'trace-metrics')
+  })
+
+  await t.test('a deep link opens the trace on the span and tab it names', async (t) => {
+    const deep = await newPage()
+    await deep.goto(`${base}/trace/${checkout.traceId}?span=${checkout.cartServer.spanId}&tab=logs`)
+    await deep.locator('[data-testid=log-list]').waitFor()
+    t.equal(await rowOf(deep, checkout.cartServer.spanId).getAttribute('aria-selected'), 'true', 'the linked span is selected')
+    t.match(await deep.locator('[data-testid=log-list]').innerText(), /cart saved items=3/, "and its logs are shown")
+    await deep.goto(`${base}/trace/${'f'.repeat(32)}`)
+    await deep.locator('.state-empty').waitFor()
+    t.match(await deep.locator('.state-empty').innerText(), /was not found.*reload in a moment/s, 'an unknown trace says why and what to do')
+    await deep.fill('input[name=traceId]', checkout.traceId.toUpperCase())
+    await deep.press('input[name=traceId]', 'Enter')
+    await rowOf(deep, checkout.root.spanId).waitFor()
+    t.pass('a pasted trace id (any case) opens the trace')
+    await deep.goBack()
+    await deep.locator('.state-empty').waitFor()
+    t.match(deep.url(), /ffffffff/, 'the back button returns to the previous page')
+    await deep.close()
+  })
+
+  await t.test('a 10,000-span trace opens quickly and renders only what is visible', async (t) => {
+    const big = await newPage()
+    const started = Date.now()
+    await big.goto(`${base}/trace/${fixture.big.traceId}`)
+    await big.locator('.wf-row').first().waitFor({ timeout: 60_000 })
+    const openMs = Date.now() - started
+    const inPage = await big.evaluate(() => (window as unknown as { __traceLoad?: { fetchMs: number; modelMs: number } }).__traceLoad)
+    t.comment(`10,000-span trace: first rows visible ${openMs} ms after navigation (in the page: API fetch ${inPage?.fetchMs.toFixed(0)} ms, tree + critical path ${inPage?.modelMs.toFixed(0)} ms)`)
+    t.ok(openMs < 30_000, 'opens within a generous sanity bound')
+    t.match(await big.locator('.trace-facts').innerText(), /Spans 10000/)
+    const rendered = await big.locator('.wf-row').count()
+    t.ok(rendered < 150, `only the visible rows are in the DOM (${rendered})`)
+
+    const scroll = await big.evaluate(async () => {
+      const body = document.querySelector('[data-testid=waterfall-body]') as HTMLElement
+      const frames: number[] = []
+      let last = performance.now()
+      for (let i = 0; i < 60; i++) {
+        body.scrollTop += 400
+        await new Promise((r) => requestAnimationFrame(r))
+        const now = performance.now()
+        frames.push(now - last)
+        last = now
+      }
+      body.scrollTop = body.scrollHeight
+      await new Promise((r) => setTimeout(r, 200))
+      frames.sort((a, b) => a - b)
+      return { p50: frames[30], max: frames[frames.length - 1], rows: document.querySelectorAll('.wf-row').length }
+    })
+    t.comment(`scrolling 60 frames of 400px: median frame ${scroll.p50?.toFixed(1)} ms, worst ${scroll.max?.toFixed(1)} ms, ${scroll.rows} rows in the DOM`)
+    await big.locator(`.wf-row:has-text("${fixture.big.lastSpanName}")`).waitFor()
+    t.pass(`scrolled to the bottom: the last span (${fixture.big.lastSpanName}) is rendered`)
+    await shot(big, 'trace-10k-bottom')
+    await big.close()
+  })
+
+  await t.test('markup and script URLs in span data render as text and run nothing', async (t) => {
+    const evil = await newPage()
+    await evil.goto(`${base}/trace/${fixture.xss.traceId}?span=${fixture.xss.spanId}`)
+    await evil.locator('[data-testid=span-attributes]').waitFor()
+    t.match(await rowOf(evil, fixture.xss.spanId).innerText(), /<img src=x onerror=/, 'the span name is shown as text')
+    const attrs = await evil.locator('[data-testid=span-attributes]').innerText()
+    t.match(attrs, /evil\.html\s+<img src=x onerror=/)
+    t.match(attrs, /evil\.script\s+<script>window\.__xss/)
+    t.match(attrs, /evil\.url\s+javascript:window\.__xss/)
+    t.equal(await evil.locator('[data-testid=span-attributes] a').count(), 0, 'a javascript: value is not a link')
+    await evil.click('.tabs button:has-text("Logs")')
+    await evil.locator('[data-testid=log-list]').waitFor()
+    t.match(await evil.locator('[data-testid=log-list]').innerText(), /<script>window\.__xss.*<img src=x/s, 'a log body with markup is text')
+    await evil.goto(`${base}/search?service=evil-svc`)
+    await evil.locator('.trace-row').first().waitFor()
+    t.match(await evil.locator('.trace-row').innerText(), /<img src=x onerror=/, 'the search list shows it as text too')
+    await evil.waitForTimeout(300)
+    t.equal(await evil.locator('#app img, #app script').count(), 0, 'no element was created from span data')
+    t.equal(await evil.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined, 'no injected script ran')
+    t.same(dialogs, [], 'no dialog opened')
+    await shot(evil, 'xss-as-text')
+    await evil.close()
+  })
+
+  await t.test('services, service map and alerts pages', async (t) => {
+    const p = await newPage()
+    await p.goto(`${base}/services`)
+    await p.locator('[data-testid=services-table]').waitFor()
+    const table = await p.locator('[data-testid=services-table]').innerText()
+    t.match(table, /payments\s+POST \/pay/, 'each service and operation')
+    t.match(table, /100%/, "payments' error share")
+    await shot(p, 'services')
+    await p.locator('[data-testid=services-table] tr:has-text("POST /pay") a:has-text("Traces")').click()
+    await p.waitForURL(/\/search\?service=payments&operation=POST/)
+    t.pass('a row clicks through to search')
+
+    await p.goto(`${base}/map?lookback=1h`)
+    await p.locator('[data-testid=service-map]').waitFor()
+    const map = await p.locator('[data-testid=service-map]').innerHTML()
+    for (const s of ['frontend', 'checkout', 'payments', 'inventory']) t.match(map, new RegExp(`>${s}<`), `${s} is on the map`)
+    t.match(map, /checkout → payments: 1 calls, 1 errors/, 'edges carry calls and errors')
+    await shot(p, 'service-map')
+
+    await p.goto(`${base}/alerts`)
+    await p.locator('.state, [data-testid=alerts-table]').first().waitFor()
+    t.ok(await p.locator('.state, [data-testid=alerts-table]').count(), 'the alerts page answers with rules or a state that says why there are none')
+    await p.close()
+  })
+
+  t.same(pageErrors, [], 'no uncaught errors in the page')
+}
