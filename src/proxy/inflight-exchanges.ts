@@ -17,8 +17,11 @@ import type { Exchange } from './exchange.js'
  */
 export class InflightExchanges {
   private readonly all = new Set<Exchange>()
-  /** One map per correlation header: value → the exchanges that carry it (almost always one). */
-  private readonly byHeader: Map<string, Map<string, Exchange[]>>
+  /**
+   * One map per correlation header: value → the exchange that carries it, or
+   * the list of them when several do (rare: no array is allocated otherwise).
+   */
+  private readonly byHeader: Map<string, Map<string, Exchange | Exchange[]>>
   private readonly ownValue: Map<string, (exchange: Exchange) => string>
 
   /**
@@ -29,7 +32,7 @@ export class InflightExchanges {
     correlationHeaders: readonly string[],
     injected: { traceId: string; spanId: string; requestId: string },
   ) {
-    this.byHeader = new Map(correlationHeaders.map((name) => [name, new Map<string, Exchange[]>()]))
+    this.byHeader = new Map(correlationHeaders.map((name) => [name, new Map<string, Exchange | Exchange[]>()]))
     this.ownValue = new Map()
     if (injected.traceId !== '') this.ownValue.set(injected.traceId, (e) => e.traceId)
     if (injected.spanId !== '') this.ownValue.set(injected.spanId, (e) => e.spanId)
@@ -51,9 +54,10 @@ export class InflightExchanges {
     for (const [name, index] of this.byHeader) {
       const value = this.valueFor(name, exchange, requestHeaders)
       if (value === '') continue
-      const list = index.get(value)
-      if (list === undefined) index.set(value, [exchange])
-      else list.push(exchange)
+      const present = index.get(value)
+      if (present === undefined) index.set(value, exchange)
+      else if (Array.isArray(present)) present.push(exchange)
+      else index.set(value, [present, exchange])
     }
   }
 
@@ -63,11 +67,14 @@ export class InflightExchanges {
     for (const [name, index] of this.byHeader) {
       const value = this.valueFor(name, exchange, requestHeaders)
       if (value === '') continue
-      const list = index.get(value)
-      if (list === undefined) continue
-      const at = list.indexOf(exchange)
-      if (at !== -1) list.splice(at, 1)
-      if (list.length === 0) index.delete(value)
+      const present = index.get(value)
+      if (present === exchange) {
+        index.delete(value)
+      } else if (Array.isArray(present)) {
+        const at = present.indexOf(exchange)
+        if (at !== -1) present.splice(at, 1)
+        if (present.length === 1) index.set(value, present[0]!)
+      }
     }
   }
 
@@ -79,8 +86,9 @@ export class InflightExchanges {
    * refused, so that a span is never parented in the wrong trace.
    */
   find(header: string, value: string): Exchange | undefined {
-    const list = this.byHeader.get(header)?.get(value)
-    if (list === undefined || list.length === 0) return undefined
+    const present = this.byHeader.get(header)?.get(value)
+    if (present === undefined || !Array.isArray(present)) return present
+    const list = present
     const last = list[list.length - 1]!
     for (let i = 0; i < list.length - 1; i++) if (list[i]!.traceId !== last.traceId) return undefined
     return last
