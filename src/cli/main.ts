@@ -15,6 +15,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: str
     summary: 'take the sidecar out of manifests that tracecar inject wrote',
     load: async () => (await import('./inject-command.js')).runUninjectCommand,
   },
+  webhook: {
+    summary: 'mutating admission webhook: inject pods as they are created (HTTPS, AdmissionReview v1)',
+    load: async () => (await import('./webhook-command.js')).runWebhookCommand,
+  },
   collector: {
     summary: 'receive OTLP traces and logs, store them, serve the query API and UI',
     load: async () => (await import('./collector-command.js')).runCollectorCommand,
