@@ -22,7 +22,8 @@ export class InflightExchanges {
    * the list of them when several do (rare: no array is allocated otherwise).
    */
   private readonly byHeader: Map<string, Map<string, Exchange | Exchange[]>>
-  private readonly ownValue: Map<string, (exchange: Exchange) => string>
+  /** The same maps with how each header's value is read, as an array: the request path walks it. */
+  private readonly indexes: Array<{ name: string; index: Map<string, Exchange | Exchange[]>; read: ValueReader }>
 
   /**
    * @param correlationHeaders lower-case names looked up on outbound calls
@@ -32,11 +33,19 @@ export class InflightExchanges {
     correlationHeaders: readonly string[],
     injected: { traceId: string; spanId: string; requestId: string },
   ) {
-    this.byHeader = new Map(correlationHeaders.map((name) => [name, new Map<string, Exchange | Exchange[]>()]))
-    this.ownValue = new Map()
-    if (injected.traceId !== '') this.ownValue.set(injected.traceId, (e) => e.traceId)
-    if (injected.spanId !== '') this.ownValue.set(injected.spanId, (e) => e.spanId)
-    if (injected.requestId !== '') this.ownValue.set(injected.requestId, (e) => e.requestId)
+    const own = new Map<string, ValueReader>()
+    if (injected.traceId !== '') own.set(injected.traceId, (e) => e.traceId)
+    if (injected.spanId !== '') own.set(injected.spanId, (e) => e.spanId)
+    if (injected.requestId !== '') own.set(injected.requestId, (e) => e.requestId)
+    this.indexes = correlationHeaders.map((name) => ({
+      name,
+      index: new Map<string, Exchange | Exchange[]>(),
+      read: own.get(name) ?? ((_e, headers) => {
+        const value = headers[name]
+        return typeof value === 'string' ? value : ''
+      }),
+    }))
+    this.byHeader = new Map(this.indexes.map(({ name, index }) => [name, index]))
   }
 
   get size(): number {
@@ -51,8 +60,9 @@ export class InflightExchanges {
   /** An inbound request began (its trace context is set). */
   add(exchange: Exchange, requestHeaders: IncomingHttpHeaders): void {
     this.all.add(exchange)
-    for (const [name, index] of this.byHeader) {
-      const value = this.valueFor(name, exchange, requestHeaders)
+    for (let i = 0; i < this.indexes.length; i++) {
+      const { index, read } = this.indexes[i]!
+      const value = read(exchange, requestHeaders)
       if (value === '') continue
       const present = index.get(value)
       if (present === undefined) index.set(value, exchange)
@@ -64,8 +74,9 @@ export class InflightExchanges {
   /** The inbound request ended. Needs the same headers as `add` to find its index entries. */
   delete(exchange: Exchange, requestHeaders: IncomingHttpHeaders): void {
     if (!this.all.delete(exchange)) return
-    for (const [name, index] of this.byHeader) {
-      const value = this.valueFor(name, exchange, requestHeaders)
+    for (let i = 0; i < this.indexes.length; i++) {
+      const { index, read } = this.indexes[i]!
+      const value = read(exchange, requestHeaders)
       if (value === '') continue
       const present = index.get(value)
       if (present === exchange) {
@@ -100,11 +111,7 @@ export class InflightExchanges {
     for (const exchange of this.all) return exchange
     return undefined
   }
-
-  private valueFor(name: string, exchange: Exchange, requestHeaders: IncomingHttpHeaders): string {
-    const own = this.ownValue.get(name)
-    if (own !== undefined) return own(exchange)
-    const value = requestHeaders[name]
-    return typeof value === 'string' ? value : ''
-  }
 }
+
+/** The value a request carries for one correlation header ('' when none). */
+type ValueReader = (exchange: Exchange, requestHeaders: IncomingHttpHeaders) => string
