@@ -3,6 +3,7 @@
  * first (the service wrote the id on purpose), then patterns in the message
  * text. Built once from options; applied to every ingested line.
  */
+import { findTraceIdInText } from '../logs/trace-id-in-text.js'
 import type { IdField } from './trace-id-fields.js'
 import { DEFAULT_SPAN_ID_FIELDS, DEFAULT_TRACE_ID_FIELDS, spanIdFromFields, traceIdFromFields } from './trace-id-fields.js'
 import type { TextPattern } from './trace-id-patterns.js'
@@ -14,7 +15,7 @@ export interface TraceIdDerivationOptions {
   spanIdFields?: readonly (string | IdField)[]
   /** Extra regular expressions tried on the message before the defaults (see trace-id-patterns.ts). */
   textPatterns?: readonly string[]
-  /** false: only the configured patterns are used on the text. */
+  /** false: only the configured patterns are used on the text (no defaults, no bare 32-hex fallback). */
   defaultTextPatterns?: boolean
 }
 
@@ -22,6 +23,8 @@ export interface TraceIdDerivation {
   traceIdFields: readonly IdField[]
   spanIdFields: readonly IdField[]
   textPatterns: readonly TextPattern[]
+  /** Last resort, as for OTLP log bodies: a standalone run of 32 hex digits (logs/trace-id-in-text.ts). */
+  bareHexFallback: boolean
 }
 
 export interface DerivedIds {
@@ -42,6 +45,7 @@ export function createTraceIdDerivation(options: TraceIdDerivationOptions = {}):
     traceIdFields: [...(options.traceIdFields ?? []).map(toField), ...DEFAULT_TRACE_ID_FIELDS],
     spanIdFields: [...(options.spanIdFields ?? []).map(toField), ...DEFAULT_SPAN_ID_FIELDS],
     textPatterns: options.defaultTextPatterns === false ? patterns : [...patterns, ...DEFAULT_TEXT_PATTERNS],
+    bareHexFallback: options.defaultTextPatterns !== false,
   }
 }
 
@@ -57,5 +61,7 @@ export function deriveIds(derivation: TraceIdDerivation, fieldSets: readonly Rec
     if (spanId === '') spanId = idsFromText(text, derivation.textPatterns).spanId
     return { traceId, spanId }
   }
-  return idsFromText(text, derivation.textPatterns)
+  const found = idsFromText(text, derivation.textPatterns)
+  if (found.traceId !== '' || !derivation.bareHexFallback) return found
+  return { traceId: findTraceIdInText(text) ?? '', spanId: '' }
 }

@@ -5,11 +5,15 @@
  */
 import { SPAN_KIND_NAMES, STATUS_CODE_NAMES, UNKNOWN_SERVICE } from '../model/stored-span.js'
 import type { AttributeMap, StoredSpan, StoredSpanEvent, StoredSpanLink } from '../model/stored-span.js'
-import { isAllZeroHex, nanosToMs, OtlpValueError, readAttributes, readEnum, readIdHex, readNanos, readUint } from './otlp-values.js'
+import { idBytes, isAllZeroHex, nanosToMs, OtlpValueError, readAttributes, readEnum, readIdHex, readNanos, readUint } from './otlp-values.js'
 
 /** A span plus the exact values the store indexes. */
 export interface IngestSpan {
   span: StoredSpan
+  /** The ids as bytes, as the store keeps them (views of the request body when it was protobuf). */
+  traceIdBytes: Buffer
+  spanIdBytes: Buffer
+  parentSpanIdBytes: Buffer | null
   startNs: bigint
   endNs: bigint
   kind: number
@@ -95,11 +99,14 @@ function decodeSpan(
   scope: { name: string; version: string },
   into: IngestSpan[],
 ): string | undefined {
-  const traceId = readIdHex(raw.traceId ?? raw.trace_id, 16)
+  const rawTraceId = raw.traceId ?? raw.trace_id
+  const rawSpanId = raw.spanId ?? raw.span_id
+  const rawParent = raw.parentSpanId ?? raw.parent_span_id
+  const traceId = readIdHex(rawTraceId, 16)
   if (traceId === undefined || traceId === '' || isAllZeroHex(traceId)) return `${where}: traceId must be 16 bytes (32 hex characters), not all zero`
-  const spanId = readIdHex(raw.spanId ?? raw.span_id, 8)
+  const spanId = readIdHex(rawSpanId, 8)
   if (spanId === undefined || spanId === '' || isAllZeroHex(spanId)) return `${where}: spanId must be 8 bytes (16 hex characters), not all zero`
-  const parent = readIdHex(raw.parentSpanId ?? raw.parent_span_id, 8)
+  const parent = readIdHex(rawParent, 8)
   if (parent === undefined) return `${where}: parentSpanId must be 8 bytes (16 hex characters) or empty`
   let startNs: bigint
   let endNs: bigint
@@ -135,7 +142,12 @@ function decodeSpan(
     events: readEvents(raw.events),
     links: readLinks(raw.links),
   }
-  into.push({ span, startNs, endNs, kind, statusCode, flags: readUint(raw.flags), resourceJson })
+  into.push({
+    span,
+    traceIdBytes: idBytes(rawTraceId, traceId),
+    spanIdBytes: idBytes(rawSpanId, spanId),
+    parentSpanIdBytes: span.parentSpanId === null ? null : idBytes(rawParent, span.parentSpanId),
+    startNs, endNs, kind, statusCode, flags: readUint(raw.flags), resourceJson })
   return undefined
 }
 
@@ -160,8 +172,11 @@ function readLinks(value: unknown): StoredSpanLink[] {
   const links: StoredSpanLink[] = []
   for (const raw of value as Array<Record<string, unknown> | null>) {
     if (raw == null) continue
-    const traceId = readIdHex(raw.traceId ?? raw.trace_id, 16)
-    const spanId = readIdHex(raw.spanId ?? raw.span_id, 8)
+    const rawTraceId = raw.traceId ?? raw.trace_id
+  const rawSpanId = raw.spanId ?? raw.span_id
+  const rawParent = raw.parentSpanId ?? raw.parent_span_id
+  const traceId = readIdHex(rawTraceId, 16)
+    const spanId = readIdHex(rawSpanId, 8)
     if (traceId === undefined || spanId === undefined || traceId === '' || spanId === '') continue
     const traceState = raw.traceState ?? raw.trace_state
     links.push({ traceId, spanId, traceState: typeof traceState === 'string' ? traceState : '', attributes: readAttributes(raw.attributes) })

@@ -47,6 +47,12 @@ export function readIdHex(value: unknown, byteLength: number): string | undefine
   return undefined
 }
 
+/** The id's bytes for storage: the decoder's own bytes when there are some, else parsed from hex. */
+export function idBytes(raw: unknown, hex: string): Buffer {
+  if (raw instanceof Uint8Array) return Buffer.from(raw.buffer, raw.byteOffset, raw.length)
+  return Buffer.from(hex, 'hex')
+}
+
 export function isAllZeroHex(hex: string): boolean {
   for (let i = 0; i < hex.length; i++) if (hex.charCodeAt(i) !== 48) return false
   return true

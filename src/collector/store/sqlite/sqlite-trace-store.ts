@@ -64,6 +64,7 @@ interface LogRow {
 }
 
 interface SummaryRow {
+  span_id: Buffer
   service: string
   name: string
   parent_span_id: Buffer | null
@@ -142,7 +143,7 @@ export class SqliteTraceStore implements TraceStore {
         resource_id, scope_name, scope_version, attributes, events, links FROM spans WHERE trace_id = ? ORDER BY start_ns`)
       .safeIntegers(true)
     this.selectSummary = db
-      .prepare('SELECT service, name, parent_span_id, start_ns, end_ns, status_code FROM spans WHERE trace_id = ?')
+      .prepare('SELECT span_id, service, name, parent_span_id, start_ns, end_ns, status_code FROM spans WHERE trace_id = ?')
       .safeIntegers(true)
 
     for (const { service, name, kind } of db.prepare('SELECT service, name, kind FROM operations').all() as Array<{ service: string; name: string; kind: number }>) {
@@ -157,9 +158,9 @@ export class SqliteTraceStore implements TraceStore {
         const span = item.span
         const resourceId = this.resourceIdFor(item.resourceJson, span.service, pendingResources)
         const result = this.insertSpan.run(
-          Buffer.from(span.traceId, 'hex'),
-          Buffer.from(span.spanId, 'hex'),
-          span.parentSpanId === null ? null : Buffer.from(span.parentSpanId, 'hex'),
+          item.traceIdBytes,
+          item.spanIdBytes,
+          item.parentSpanIdBytes,
           span.service,
           span.name,
           item.kind,
@@ -295,7 +296,12 @@ export class SqliteTraceStore implements TraceStore {
     for (const traceId of traceIds) {
       const rows = this.selectSummary.all(Buffer.from(traceId, 'hex')) as SummaryRow[]
       if (rows.length === 0) continue
+      // Root: the span without a parent; failing that, the earliest span whose
+      // parent is not stored (the top of what arrived); failing that, the earliest.
       let root: SummaryRow | undefined
+      let orphan: SummaryRow | undefined
+      const ids = new Set<string>()
+      for (const row of rows) ids.add(row.span_id.toString('hex'))
       let earliest = rows[0]!
       let minStart = rows[0]!.start_ns
       let maxEnd = rows[0]!.end_ns
@@ -305,11 +311,15 @@ export class SqliteTraceStore implements TraceStore {
         if (row.start_ns < minStart) minStart = row.start_ns
         if (row.end_ns > maxEnd) maxEnd = row.end_ns
         if (row.start_ns < earliest.start_ns) earliest = row
-        if (row.parent_span_id === null && (root === undefined || row.start_ns < root.start_ns)) root = row
+        if (row.parent_span_id === null) {
+          if (root === undefined || row.start_ns < root.start_ns) root = row
+        } else if (!ids.has(row.parent_span_id.toString('hex')) && (orphan === undefined || row.start_ns < orphan.start_ns)) {
+          orphan = row
+        }
         if (row.status_code === 2n) errorCount++
         services.add(row.service)
       }
-      const head = root ?? earliest
+      const head = root ?? orphan ?? earliest
       out.push({
         traceId,
         rootService: head.service,
