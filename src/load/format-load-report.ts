@@ -14,6 +14,7 @@ export function formatLoadReport(report: LoadReport): string {
   out.push(`tracecar load ${report.runId}: ${report.autocannon.responses} responses in ${report.autocannon.durationSec} s, ` +
     `p50 ${ms(report.autocannon.latencyMs.p50)}, p99 ${ms(report.autocannon.latencyMs.p99)}, max ${ms(report.autocannon.latencyMs.max)}`)
   out.push(`all traces of this run: ${report.collector.searchUrl}`)
+  out.push(`service metrics during the run: ${report.collector.servicesUrl}`)
 
   const c = report.collector
   if (!c.reachable) {

@@ -95,7 +95,10 @@ export interface LoadReport {
   collector: {
     url: string
     uiUrl: string
+    /** `<ui>/search?tracestate=tracecar%3Drun-<id>&lookback=custom&start=&end=` */
     searchUrl: string
+    /** `<ui>/services?lookback=custom&start=&end=`: the services' RED metrics during the run. */
+    servicesUrl: string
     reachable: boolean
     /** Why the trace part is missing or partial; null when everything arrived. */
     message: string | null
@@ -110,8 +113,29 @@ export type CollectorPart =
   | { reachable: false; message: string }
   | { reachable: true; traces: Map<string, ApiTrace>; unsettled: string[]; waitedMs: number; loadSpanIds: ReadonlyMap<string, string> }
 
-export function runSearchUrl(uiUrl: string, runId: string): string {
-  return `${uiUrl}/search?tracestate=${encodeURIComponent(`${RUN_TRACESTATE_KEY}=${runId}`)}`
+/**
+ * The UI search for the run's traces. With the run's time window the link keeps
+ * working after the UI's default lookback (1 h) has passed, e.g. from a CI log.
+ */
+export function runSearchUrl(uiUrl: string, runId: string, window?: TimeWindow): string {
+  return `${uiUrl}/search?tracestate=${encodeURIComponent(`${RUN_TRACESTATE_KEY}=${runId}`)}${window ? windowParams(window) : ''}`
+}
+
+/** The UI's service metrics (RED) over the run's time window. */
+export function runServicesUrl(uiUrl: string, window: TimeWindow): string {
+  return `${uiUrl}/services?${windowParams(window).slice(1)}`
+}
+
+export interface TimeWindow {
+  startMs: number
+  endMs: number
+}
+
+// A little margin: span clocks are the services', and the first spans start as the run does.
+const WINDOW_MARGIN_MS = 5000
+
+function windowParams(window: TimeWindow): string {
+  return `&lookback=custom&start=${Math.floor(window.startMs - WINDOW_MARGIN_MS)}&end=${Math.ceil(window.endMs + WINDOW_MARGIN_MS)}`
 }
 
 export function traceUrl(uiUrl: string, traceId: string): string {
@@ -132,6 +156,7 @@ export function wantedTraces(run: LoadRun): RequestOutcome[] {
 
 export function buildLoadReport(run: LoadRun, options: LoadOptions, collector: CollectorPart): LoadReport {
   const r = run.result
+  const window = { startMs: run.startedAt.getTime(), endMs: run.finishedAt.getTime() }
   const explain = (o: RequestOutcome): ExplainedRequest => ({
     traceId: o.traceId,
     status: o.status,
@@ -209,7 +234,8 @@ export function buildLoadReport(run: LoadRun, options: LoadOptions, collector: C
     collector: {
       url: options.collectorUrl,
       uiUrl: options.uiUrl,
-      searchUrl: runSearchUrl(options.uiUrl, run.runId),
+      searchUrl: runSearchUrl(options.uiUrl, run.runId, window),
+      servicesUrl: runServicesUrl(options.uiUrl, window),
       reachable: collector.reachable,
       message,
       tracesWanted: wanted.length,

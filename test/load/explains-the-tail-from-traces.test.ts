@@ -80,7 +80,14 @@ t.test('the slowest requests and the errors, with their traces and where the tim
   // The run's tracestate reached the collector on every request's spans: one search finds them all.
   const search = await getJson(`/api/traces?tracestate=${encodeURIComponent(report.tracestate)}&limit=1000`)
   t.equal(search.body.traces.length, 200, 'all 200 traces of the run, and none of the warm-up')
-  t.equal(report.collector.searchUrl, `http://ui.example:8080/search?tracestate=tracecar%3D${report.runId}`)
+  // The UI link for the run carries its time window; the same query on the API finds the same 200.
+  const link = new URL(report.collector.searchUrl)
+  t.equal(link.origin + link.pathname, 'http://ui.example:8080/search')
+  t.equal(link.searchParams.get('tracestate'), `tracecar=${report.runId}`)
+  t.equal(link.searchParams.get('lookback'), 'custom')
+  const inWindow = await getJson(`/api/traces?${new URLSearchParams({ tracestate: link.searchParams.get('tracestate')!, start: link.searchParams.get('start')!, end: link.searchParams.get('end')!, limit: '1000' })}`)
+  t.equal(inWindow.body.traces.length, 200, "the link's time window holds the whole run")
+  t.match(report.collector.servicesUrl, /^http:\/\/ui\.example:8080\/services\?lookback=custom&start=\d+&end=\d+$/)
 
   // The text report says the same.
   t.match(run.stdout, /slowest 10 requests:/)
