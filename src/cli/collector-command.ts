@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import type { CollectorOptions } from '../collector/index.js'
+import type { Observability } from '../collector/extensions.js'
+import { OBSERVABILITY_FLAG_SPECS, OBSERVABILITY_HELP, parseObservabilityFlags } from '../collector/observability-flags.js'
 
 /**
  * `tracecar collector`: the OTLP receivers, the embedded store and the query
@@ -26,7 +28,7 @@ Receives OTLP traces and logs, stores them in SQLite, serves the query API and U
   --forward-header <k=v>    header for forwarded requests (repeatable), e.g. authorization=Bearer x
   --ui-dir <dir>            serve the UI from this folder (default: dist/ui of the package, if built)
   --no-ui                   serve no UI, only the API
-  -h, --help                this text
+${OBSERVABILITY_HELP}  -h, --help                this text
 
 On start it prints {"event":"listening","otlpHttpPort":N,"otlpGrpcPort":N,"httpPort":N} to stdout.
 `
@@ -81,6 +83,7 @@ export function parseCollectorFlags(argv: string[]): CollectorOptions | 'help' {
         'ui-dir': { type: 'string' },
         'no-ui': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        ...OBSERVABILITY_FLAG_SPECS,
       },
     })
   } catch (err) {
@@ -146,9 +149,20 @@ export async function runCollectorCommand(argv: string[]): Promise<void> {
   }
   // Loaded here so that `--help` and flag errors do not open SQLite or gRPC.
   const { startCollector } = await import('../collector/index.js')
+  // Logs ingest, RED metrics and alerts (src/collector/extensions.ts); a bad rules file stops here.
+  let observability: Observability
+  try {
+    const { createObservabilityExtensions } = await import('../collector/extensions.js')
+    observability = createObservabilityExtensions(parseObservabilityFlags(argv, resolve))
+  } catch (err) {
+    process.stderr.write(`tracecar collector: ${(err as Error).message}\n`)
+    process.exitCode = 2
+    return
+  }
   let collector
   try {
-    collector = await startCollector({ ...options, log })
+    collector = await startCollector({ ...options, log, extensions: [...(options.extensions ?? []), (context) => observability.extension(context)] })
+    observability.attach(collector, options.host ?? '127.0.0.1')
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     const hint = e.code === 'EADDRINUSE' ? ' (another process uses that port; pick another with the --*-port flags, or 0)' : ''

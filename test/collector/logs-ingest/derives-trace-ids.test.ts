@@ -45,8 +45,9 @@ t.test('message text patterns', async (t) => {
   t.same(deriveIds(d, [], `traceparent 00-${TRACE}-${SPAN}-01 done`), { traceId: TRACE, spanId: SPAN })
   t.same(deriveIds(d, [], `"traceId":"${TRACE.toUpperCase()}"`).traceId, TRACE)
   t.same(deriveIds(d, [], 'dd.trace_id=12345 dd.span_id=67890'), { traceId: '3039'.padStart(32, '0'), spanId: '10932'.padStart(16, '0') })
-  t.same(deriveIds(d, [], `sha=${TRACE}`).traceId, '', 'a bare hash under another name is not a trace id')
-  t.same(deriveIds(d, [], `mytrace_id=${TRACE}`).traceId, '', 'only whole key names')
+  t.same(deriveIds(d, [], `GET /cart 200 ${TRACE} 12ms`).traceId, TRACE, 'a bare 32-hex id links, as for OTLP log bodies')
+  t.same(deriveIds(d, [], 'mytrace_id=a3ce929d0e0e4736').traceId, '', 'only whole key names')
+  t.same(deriveIds(createTraceIdDerivation({ defaultTextPatterns: false }), [], `GET /cart ${TRACE}`).traceId, '', 'no bare fallback when defaults are off')
 })
 
 t.test('configured fields and patterns come first; bad patterns are named', async (t) => {
