@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ProxyAgent, request as undiciRequest } from 'undici'
-import { freePort } from '../helpers/servers.js'
+import { startProxyProcess } from '../helpers/proxy-process.js'
+import { freePort, request } from '../helpers/servers.js'
 import { startTestSidecar } from '../helpers/sidecar.js'
 
 let openssl = true
@@ -97,6 +98,31 @@ if (!openssl) {
     t.equal(span.attributes['error.type'], 'connection_refused')
     t.equal(span.attributes['server.port'], port)
     t.equal(span.attributes['http.response.status_code'], 502)
+  })
+
+  t.test('a named route to an https:// upstream: the sidecar makes the TLS connection and the call is a full CLIENT span', async (t) => {
+    // A real process, so that NODE_EXTRA_CA_CERTS makes it trust the test certificate.
+    const proc = await startProxyProcess(
+      ['--upstream', 'http://127.0.0.1:1', '--exporter', 'console', '--access-log=false', '--outbound-route', `vault=https://127.0.0.1:${tlsPort}@0`],
+      { NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') },
+    )
+    t.teardown(() => proc.stop())
+    const port = Number(/route vault on [^:]+:(\d+)/.exec(proc.stderr())![1])
+    const res = await request(`http://127.0.0.1:${port}/secrets/1?v=2`, { headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } })
+    t.equal(res.status, 200)
+    t.match(res.body, /^secret over TLS for \/secrets\/1\?v=2/)
+    let line: string | undefined
+    for (let i = 0; i < 200 && line === undefined; i++) {
+      line = proc.stderr().split('\n').find((l) => l.startsWith('{"traceId"'))
+      if (line === undefined) await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    const span = JSON.parse(line!) as { traceId: string; parentSpanId: string; kind: number; attributes: Record<string, unknown> }
+    t.equal(span.kind, 3)
+    t.equal(span.traceId, '4bf92f3577b34da6a3ce929d0e0e4736')
+    t.equal(span.parentSpanId, '00f067aa0ba902b7')
+    t.equal(span.attributes['url.full'], `https://127.0.0.1:${tlsPort}/secrets/1`)
+    t.equal(span.attributes['peer.service'], 'vault')
+    t.equal(span.attributes['http.response.status_code'], 200)
   })
 
   t.test('a malformed CONNECT target is answered 400 with a span', async (t) => {
