@@ -1,41 +1,102 @@
 import { parseArgs } from 'node:util'
+import { startCollector } from '../collector/index.js'
+import type { Collector } from '../collector/index.js'
 import { startDemoTopology } from '../demo/demo-topology.js'
-import { PrintingSpanExporter } from '../demo/printing-span-exporter.js'
+import type { DemoTopology } from '../demo/demo-topology.js'
+import { startLogShipper } from '../demo/log-shipper.js'
+import type { LogShipper } from '../demo/log-shipper.js'
+import { watchForExampleTraces } from '../demo/example-traces.js'
+import { CollectorFlagError, parseCollectorFlags } from './collector-command.js'
 
-const HELP = `Usage: tracecar demo [--rate <requests/s>] [--quiet]
+const HELP = `Usage: tracecar demo [options]
 
-Starts four sample services (frontend -> checkout -> payments, inventory), each
-behind its own tracecar sidecar, and a steady trickle of traffic through them.
-payments is slow now and then, inventory fails sometimes. Every span is printed
-as it finishes. Ctrl-C stops everything cleanly.
+Starts a collector (OTLP, store, API and UI), four sample services
+(frontend -> checkout -> payments, inventory), each behind its own tracecar
+sidecar, and a steady trickle of traffic through them. payments is slow now and
+then, inventory fails sometimes; the services write plain access logs carrying
+the trace id their sidecar injected, shipped to the collector. It prints the
+UI's address, then links to a slow and a failing trace once they exist.
+Ctrl-C stops everything cleanly.
+
+  --rate <n>             requests per second into frontend (default 5)
+  --data-dir <dir>       where the demo's database lives (default ./data/demo)
+  --http-port <port>     UI and API port (default 16686; 0 = any free port)
+  --otlp-http-port <p>   OTLP/HTTP port (default 4318; 0 = any free port)
+  --otlp-grpc-port <p>   OTLP/gRPC port (default 4317; 0 = any free port)
 `
 
 export async function runDemoCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { rate: { type: 'string', default: '5' }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
-  })
-  if (values.help) {
+  let values
+  try {
+    values = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        rate: { type: 'string', default: '5' },
+        'data-dir': { type: 'string', default: './data/demo' },
+        'http-port': { type: 'string', default: '16686' },
+        'otlp-http-port': { type: 'string', default: '4318' },
+        'otlp-grpc-port': { type: 'string', default: '4317' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values
+  } catch (err) {
+    return fail(`${(err as Error).message} (tracecar demo --help lists the options)`)
+  }
+  if (values.help === true) {
     process.stdout.write(HELP)
     return
   }
   const rate = Number(values.rate)
-  if (!(rate > 0 && rate <= 1000)) {
-    process.stderr.write(`tracecar demo: bad --rate "${values.rate}": expected requests per second from 0 (exclusive) to 1000\n`)
-    process.exitCode = 2
-    return
+  if (!(rate > 0 && rate <= 1000)) return fail(`bad --rate "${values.rate}": expected requests per second from 0 (exclusive) to 1000`)
+
+  let collectorOptions
+  try {
+    // The same options `tracecar collector` takes, so the demo's collector is the real one.
+    const parsed = parseCollectorFlags([
+      '--data-dir', values['data-dir'],
+      '--http-port', values['http-port'],
+      '--otlp-http-port', values['otlp-http-port'],
+      '--otlp-grpc-port', values['otlp-grpc-port'],
+      '--retention', '24h',
+    ])
+    if (parsed === 'help') return
+    collectorOptions = parsed
+  } catch (err) {
+    if (err instanceof CollectorFlagError) return fail(err.message)
+    throw err
   }
+
+  const say = (line: string): void => {
+    process.stdout.write(`tracecar demo: ${line}\n`)
+  }
+  const warn = (line: string): void => {
+    process.stderr.write(`tracecar demo: ${line}\n`)
+  }
+
+  let collector: Collector | undefined
+  let topology: DemoTopology | undefined
+  let shipper: LogShipper | undefined
+  let traffic: NodeJS.Timeout | undefined
+  let stopWatching: (() => void) | undefined
   let stopping = false
-  let timer: NodeJS.Timeout | undefined
-  let close: (() => Promise<void>) | undefined
   const stop = (): void => {
     if (stopping) return
     stopping = true
-    clearInterval(timer)
-    process.stderr.write('tracecar demo: stopping...\n')
-    ;(close?.() ?? Promise.resolve()).then(
+    clearInterval(traffic)
+    stopWatching?.()
+    warn('stopping: draining the sidecars, flushing spans and logs...')
+    const close = async (): Promise<void> => {
+      await topology?.close()
+      await shipper?.close()
+      await collector?.close()
+    }
+    close().then(
       () => process.exit(0),
-      () => process.exit(1),
+      (err: Error) => {
+        warn(`stopping failed: ${err.message}`)
+        process.exit(1)
+      },
     )
   }
   // A closed stdout (`tracecar demo | head`) ends the demo instead of crashing it.
@@ -43,19 +104,44 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
 
-  const print = (line: string): void => {
-    if (!values.quiet && !stopping) process.stdout.write(line + '\n')
+  try {
+    collector = await startCollector({ ...collectorOptions, log: warn })
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    if (e.code === 'EADDRINUSE') {
+      return fail(`a port is already in use (${e.message}); is another collector running? Pick others with --http-port, --otlp-http-port and --otlp-grpc-port (0 = any free port)`)
+    }
+    throw err
   }
-  const topology = await startDemoTopology({
-    exporterFor: (name) => new PrintingSpanExporter(name, print),
-    log: () => {},
+  const otlpUrl = `http://127.0.0.1:${collector.ports.otlpHttp}`
+  const uiUrl = `http://127.0.0.1:${collector.ports.http}`
+  shipper = startLogShipper(`${otlpUrl}/v1/logs`, warn)
+  topology = await startDemoTopology({
+    sidecarArgs: ['--exporter', 'otlp', '--otlp-endpoint', `${otlpUrl}/v1/traces`, '--schedule-delay-ms', '500', '--export-workers', '1'],
+    accessLog: (service, line, isError) => shipper?.ship(service, line, isError),
+    log: warn,
   })
-  close = topology.close
-  process.stdout.write(`tracecar demo: frontend at ${topology.entryUrl}/buy (sidecars: ${topology.services.map((s) => `${s.name} ${s.sidecarUrl}`).join(', ')})\n`)
+  if (stopping) return
 
-  timer = setInterval(() => {
-    fetch(`${topology.entryUrl}/buy`)
+  say(`collector storing in ${collectorOptions.dataDir}; OTLP on ${otlpUrl} (HTTP) and 127.0.0.1:${collector.ports.otlpGrpc} (gRPC)`)
+  say(`services: ${topology.services.map((s) => `${s.name} (sidecar ${s.sidecarUrl})`).join(', ')}`)
+  say(`traffic: ${rate} request(s)/s to ${topology.entryUrl}/buy`)
+  say(`open the UI: ${uiUrl}/`)
+
+  const entryUrl = topology.entryUrl
+  traffic = setInterval(() => {
+    fetch(`${entryUrl}/buy`)
       .then((res) => res.arrayBuffer())
       .catch(() => {})
   }, 1000 / rate)
+
+  stopWatching = watchForExampleTraces(uiUrl, {
+    slow: (traceId, durationMs) => say(`a slow trace (${durationMs.toFixed(0)} ms): ${uiUrl}/trace/${traceId}`),
+    failing: (traceId) => say(`a failing trace: ${uiUrl}/trace/${traceId}`),
+  })
+}
+
+function fail(message: string): void {
+  process.stderr.write(`tracecar demo: ${message}\n`)
+  process.exitCode = 2
 }

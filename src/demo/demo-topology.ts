@@ -1,15 +1,18 @@
 import type { AddressInfo } from 'node:net'
 import { loadProxyConfig } from '../config/index.js'
+import { createSpanExporter } from '../export/index.js'
+import { createMetricsRegistry } from '../proxy/proxy-metrics.js'
 import { startSidecar } from '../proxy/sidecar.js'
 import type { Sidecar } from '../proxy/sidecar.js'
-import type { SpanExporter } from '../span/span-exporter.js'
+import { detectResource } from '../resource/resource.js'
 import { startSampleService } from './sample-services.js'
 import type { SampleService } from './sample-services.js'
 
 /**
  * frontend → checkout → payments, inventory: four sample services, each behind
- * its own sidecar. payments is slow now and then (1 in 10 requests waits
- * 300–600 ms); inventory fails sometimes (1 in 15 answers 500).
+ * its own sidecar, configured exactly as `tracecar proxy` would be from flags.
+ * payments is slow now and then (1 in 10 requests waits 300–600 ms); inventory
+ * fails sometimes (1 in 15 answers 500).
  */
 export interface DemoTopology {
   /** The frontend's sidecar: where traffic goes. */
@@ -19,8 +22,11 @@ export interface DemoTopology {
 }
 
 export interface DemoOptions {
-  /** One exporter per service (each sidecar is its own process in real life). */
-  exporterFor(serviceName: string): SpanExporter
+  /** Extra `tracecar proxy` flags for every sidecar (the exporter and its endpoint). */
+  sidecarArgs: string[]
+  /** A service's own access-log line (plain text, with the injected trace id). */
+  accessLog(service: string, line: string, isError: boolean): void
+  /** The sidecars' own messages (exporter trouble). */
   log(line: string): void
 }
 
@@ -35,7 +41,7 @@ export async function startDemoTopology(options: DemoOptions): Promise<DemoTopol
       calls,
       delayMs,
       fails,
-      log: (line) => options.log(`[${name} access] ${line}`),
+      log: (line, isError) => options.accessLog(name, line, isError),
     })
     services.push(service)
     const config = loadProxyConfig({
@@ -44,13 +50,23 @@ export async function startDemoTopology(options: DemoOptions): Promise<DemoTopol
         '--service', name,
         '--listen-host', '127.0.0.1', '--listen-port', '0',
         '--admin-port', '0',
+        '--outbound-port', '0',
         '--access-log=false',
         ...routes.flatMap((r) => ['--route', r]),
+        ...options.sidecarArgs,
       ],
       env: {},
     })
-    const sidecar = await startSidecar(config, { exporter: options.exporterFor(name) })
+    // Each sidecar is its own process in real life: its own registry and exporter.
+    const registry = createMetricsRegistry()
+    const exporter = createSpanExporter(config.exporter, {
+      resource: detectResource(config, {}),
+      registry,
+      log: (line) => options.log(`[${name} sidecar] ${line}`),
+    })
+    const sidecar = await startSidecar(config, { exporter, registry })
     sidecars.push(sidecar)
+    if (sidecar.outbound !== undefined) service.useProxy(`http://127.0.0.1:${sidecar.outbound.forward.port}`)
     urls.set(name, `http://127.0.0.1:${(sidecar.inbound as AddressInfo).port}`)
   }
 
@@ -70,6 +86,7 @@ export async function startDemoTopology(options: DemoOptions): Promise<DemoTopol
     entryUrl: urls.get('frontend')!,
     services: services.map((s) => ({ name: s.name, sidecarUrl: urls.get(s.name)!, servicePort: s.port })),
     close: async () => {
+      // Front to back, so that no sidecar is gone while a caller still needs it.
       for (const sidecar of sidecars.reverse()) await sidecar.shutdown()
       for (const service of services) await service.close()
     },

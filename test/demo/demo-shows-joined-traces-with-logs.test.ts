@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { spawnTracecar } from '../helpers/proxy-process.js'
+
+// `npm start` is the first thing a new user runs: it must bring up the collector,
+// the four services behind sidecars and traffic, and the traces it points at must
+// be whole (every hop joined, although the services forward no trace context)
+// with the services' own access-log lines beside them.
+
+interface SpanJson {
+  spanId: string
+  parentSpanId: string | null
+  service: string
+  kind: string
+  name: string
+}
+
+t.test('the demo serves whole traces, their logs and the UI, and stops cleanly on Ctrl-C', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tracecar-demo-'))
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
+  const child = spawnTracecar(['demo', '--rate', '20', '--data-dir', dataDir, '--http-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0'])
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+  })
+  let out = ''
+  let err = ''
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
+  const slowTraceUrl = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /a slow trace \(\d+ ms\): (http:\/\/\S+)/.exec(out)
+      if (m) resolve(m[1]!)
+    })
+    void exited.then((code) => reject(new Error(`the demo exited with ${code}:\n${out}\n${err}`)))
+    setTimeout(() => reject(new Error(`no slow trace printed within 120 s:\n${out}\n${err}`)), 120_000).unref()
+  })
+  const ui = /open the UI: (http:\/\/\S+)\//.exec(out)?.[1]
+  t.ok(ui, 'the UI address is printed')
+  t.ok(slowTraceUrl.startsWith(`${ui}/trace/`), 'the slow trace link opens in the UI')
+  const traceId = slowTraceUrl.slice(`${ui}/trace/`.length)
+
+  const page = await fetch(slowTraceUrl)
+  t.equal(page.status, 200, 'the trace link serves the UI page (deep link)')
+  t.match(await page.text(), /<html/i)
+
+  const trace = (await (await fetch(`${ui}/api/traces/${traceId}`)).json()) as { spans: SpanJson[]; warnings: string[] }
+  t.same(trace.warnings, [], 'no broken parent links')
+  const byId = new Map(trace.spans.map((s) => [s.spanId, s]))
+  const roots = trace.spans.filter((s) => s.parentSpanId === null)
+  t.equal(roots.length, 1, 'one root')
+  t.match(roots[0], { service: 'frontend', kind: 'SERVER', name: 'GET /buy' })
+  t.same([...new Set(trace.spans.map((s) => s.service))].sort(), ['checkout', 'frontend', 'inventory', 'payments'], 'every service is in the trace')
+  for (const span of trace.spans) {
+    if (span.kind !== 'SERVER' || span.parentSpanId === null) continue
+    const parent = byId.get(span.parentSpanId)
+    t.equal(parent?.kind, 'CLIENT', `${span.service} ${span.name} is the child of its caller's CLIENT span`)
+    t.not(parent?.service, span.service, `${span.service} is called by another service`)
+  }
+  t.equal(trace.spans.filter((s) => s.kind === 'CLIENT').length, 3, 'three outbound calls: frontend→checkout, checkout→inventory, checkout→payments')
+
+  // Log lines arrive within a second of the request; give them a few.
+  let logs: Array<{ body: string; service: string }> = []
+  for (let i = 0; i < 20 && logs.length < 4; i++) {
+    logs = ((await (await fetch(`${ui}/api/traces/${traceId}/logs`)).json()) as { logs: typeof logs }).logs
+    if (logs.length < 4) await new Promise((r) => setTimeout(r, 500))
+  }
+  t.same([...new Set(logs.map((l) => l.service))].sort(), ['checkout', 'frontend', 'inventory', 'payments'], 'each service\'s access-log line is linked to the trace')
+  t.ok(logs.every((l) => l.body.includes(`trace_id=${traceId}`)), 'linked by the trace id the service printed, nothing else')
+
+  child.kill('SIGINT')
+  t.equal(await exited, 0, 'Ctrl-C exits 0')
+  t.match(err, /stopping/)
+})
