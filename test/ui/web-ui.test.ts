@@ -9,6 +9,7 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { chromiumMissing, launchBrowser } from './browser.ts'
 import { startCollectorWithData, type RunningCollector } from './collector-with-data.ts'
 import { buildFixture, type Fixture } from './ui-fixture.ts'
+import { postOtlp, tracesBody } from './otlp-json.ts'
 
 const missing = chromiumMissing()
 if (missing) {
@@ -84,6 +85,27 @@ async function run() {
     await page.goBack()
     await page.waitForFunction(() => document.querySelectorAll('.trace-row').length === 1)
     t.equal(await page.inputValue('input[name=minDuration]'), '100ms', 'back restores the previous search and its form')
+
+    // The scatter has one point now: find it the way a pointer would (the hover title) and click it.
+    await page.locator('[data-testid=scatter] .u-over').waitFor()
+    const point = await page.evaluate(() => {
+      const over = document.querySelector('[data-testid=scatter] .u-over') as HTMLElement
+      const r = over.getBoundingClientRect()
+      for (let y = 0; y < r.height; y += 4) {
+        for (let x = 0; x < r.width; x += 4) {
+          over.dispatchEvent(new MouseEvent('mousemove', { clientX: r.left + x, clientY: r.top + y, bubbles: true }))
+          if (over.title) return { x: r.left + x, y: r.top + y, title: over.title }
+        }
+      }
+      return null
+    })
+    t.ok(point, 'the scatter has a point under the pointer somewhere')
+    t.match(point?.title, /frontend: GET \/checkout · 500ms/, 'hovering a point names its trace')
+    await page.mouse.click(point!.x, point!.y)
+    await page.waitForURL(new RegExp(`/trace/${checkout.traceId}`))
+    t.pass('clicking the point opens its trace')
+    await page.goBack()
+    await page.waitForFunction(() => document.querySelectorAll('.trace-row').length === 1)
   })
 
   await t.test('a trace opens with nested, correctly placed spans', async (t) => {
@@ -197,6 +219,16 @@ async function run() {
     const rendered = await big.locator('.wf-row').count()
     t.ok(rendered < 150, `only the visible rows are in the DOM (${rendered})`)
 
+    // Wall-clock frame times depend on the machine's load; the renderer's own task, script and
+    // layout time (from the DevTools protocol) says what the page itself costs per scroll step.
+    const cdp = await context.newCDPSession(big)
+    await cdp.send('Performance.enable')
+    const metric = async () => {
+      const { metrics } = await cdp.send('Performance.getMetrics')
+      const get = (name: string) => metrics.find((m) => m.name === name)?.value ?? 0
+      return { task: get('TaskDuration'), script: get('ScriptDuration'), layout: get('LayoutDuration') + get('RecalcStyleDuration') }
+    }
+    const before = await metric()
     const scroll = await big.evaluate(async () => {
       const body = document.querySelector('[data-testid=waterfall-body]') as HTMLElement
       const frames: number[] = []
@@ -213,7 +245,10 @@ async function run() {
       frames.sort((a, b) => a - b)
       return { p50: frames[30], max: frames[frames.length - 1], rows: document.querySelectorAll('.wf-row').length }
     })
-    t.comment(`scrolling 60 frames of 400px: median frame ${scroll.p50?.toFixed(1)} ms, worst ${scroll.max?.toFixed(1)} ms, ${scroll.rows} rows in the DOM`)
+    const after = await metric()
+    const per = (k: 'task' | 'script' | 'layout') => (((after[k] - before[k]) * 1000) / 61).toFixed(1)
+    t.comment(`scrolling 60 steps of 400px: wall-clock frame median ${scroll.p50?.toFixed(1)} ms, worst ${scroll.max?.toFixed(1)} ms; ` +
+      `renderer work per step ${per('task')} ms (script ${per('script')} ms, style+layout ${per('layout')} ms); ${scroll.rows} rows in the DOM`)
     await big.locator(`.wf-row:has-text("${fixture.big.lastSpanName}")`).waitFor()
     t.pass(`scrolled to the bottom: the last span (${fixture.big.lastSpanName}) is rendered`)
     await shot(big, 'trace-10k-bottom')
@@ -266,6 +301,22 @@ async function run() {
     await p.goto(`${base}/alerts`)
     await p.locator('.state, [data-testid=alerts-table]').first().waitFor()
     t.ok(await p.locator('.state, [data-testid=alerts-table]').count(), 'the alerts page answers with rules or a state that says why there are none')
+    await p.close()
+  })
+
+  await t.test('without the metrics part, the UI says so instead of failing', async (t) => {
+    const bare = await startCollectorWithData(null, { metrics: false })
+    t.teardown(() => bare.close())
+    await postOtlp(bare.collector.ports.otlpHttp, '/v1/traces', tracesBody(fixture.spans))
+    const p = await newPage()
+    await p.goto(`${bare.baseUrl}/trace/${checkout.traceId}?tab=metrics`)
+    await p.locator('[data-testid=metrics-panel] .state-empty').waitFor()
+    t.match(await p.locator('[data-testid=metrics-panel]').innerText(), /No metrics yet.*answered 404/s, 'the metrics tab says there are no metrics yet')
+    await shot(p, 'no-metrics')
+    await p.goto(`${bare.baseUrl}/services`)
+    await p.locator('[data-testid=services-table]').waitFor()
+    t.match(await p.locator('.notice').innerText(), /not available/, 'the services page explains the missing rates')
+    t.match(await p.locator('[data-testid=services-table]').innerText(), /checkout/, 'and still lists the services')
     await p.close()
   })
 

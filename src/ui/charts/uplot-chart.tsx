@@ -47,9 +47,18 @@ export function markerPlugin(x: number, label: string, color = '#d62728'): uPlot
         ctx.lineTo(px, u.bbox.top + u.bbox.height)
         ctx.stroke()
         ctx.setLineDash([])
+        // The label sits at the bottom of the plot on a white box: data points near the marker
+        // (this trace's own bucket) are usually high up and must stay visible.
+        const dpr = devicePixelRatio
+        ctx.font = `${11 * dpr}px system-ui, sans-serif`
+        const w = ctx.measureText(label).width
+        const right = px + 4 * dpr + w + 4 * dpr <= u.bbox.left + u.bbox.width
+        const lx = right ? px + 4 * dpr : px - 4 * dpr - w
+        const y = u.bbox.top + u.bbox.height - 5 * dpr
+        ctx.fillStyle = 'rgba(255, 255, 255, 0.85)'
+        ctx.fillRect(lx - 2 * dpr, y - 11 * dpr, w + 4 * dpr, 14 * dpr)
         ctx.fillStyle = color
-        ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`
-        ctx.fillText(label, px + 4 * devicePixelRatio, u.bbox.top + 12 * devicePixelRatio)
+        ctx.fillText(label, lx, y)
         ctx.restore()
       },
     },

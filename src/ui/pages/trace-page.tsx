@@ -14,7 +14,7 @@ import { MetricsPanel } from '../trace/metrics-panel'
 import { Minimap } from '../trace/minimap'
 import { SpanDetails } from '../trace/span-details'
 import { buildTraceModel, type TraceModel, visibleRows } from '../trace/trace-model'
-import { type TimeWindow, Waterfall } from '../trace/waterfall'
+import { type TimeWindow, ViewportStore, Waterfall } from '../trace/waterfall'
 
 type Tab = 'details' | 'logs' | 'metrics'
 
@@ -60,7 +60,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
 
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set())
   const [view, setView] = useState<TimeWindow>({ start: model.startMs, end: model.endMs || model.startMs + 1 })
-  const [viewport, setViewport] = useState({ first: 0, count: 20 })
+  const [viewport] = useState(() => new ViewportStore())
   const [scrollTo, setScrollTo] = useState<{ index: number; seq: number } | null>(null)
   const rows = useMemo(() => visibleRows(model, collapsed), [model, collapsed])
 
@@ -163,7 +163,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
           collapsed={collapsed}
           onSelect={onSelect}
           onToggle={onToggle}
-          onViewport={(first, count) => setViewport({ first, count })}
+          viewport={viewport}
           scrollTo={scrollTo}
         />
         <aside class="side-panel" aria-label="Span details, logs and metrics">

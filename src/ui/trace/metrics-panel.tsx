@@ -10,6 +10,8 @@ import { formatDuration, formatPercent, formatRate, formatTime } from '../lib/fo
 import { useApi } from '../lib/use-api'
 
 const WINDOW_MS = 30 * 60_000
+/** Buckets without requests have no error rate or latency: a lone bucket must still show as a dot. */
+const SPARSE_POINTS: uPlot.Series.Points = { show: true, size: 6 }
 
 function chartOptions(title: string, traceMs: number, series: uPlot.Series[], fmt: (v: number) => string, yMin0 = true): Omit<uPlot.Options, 'width'> {
   return {
@@ -17,7 +19,7 @@ function chartOptions(title: string, traceMs: number, series: uPlot.Series[], fm
     height: 130,
     legend: { show: series.length > 1, live: false },
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true }, y: yMin0 ? { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] } : {} },
+    scales: { x: { time: true }, y: yMin0 ? { range: (_u, _min, max) => [0, max > 0 ? max * 1.25 : 1] } : {} },
     axes: [
       { stroke: '#555', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' }, font: '11px system-ui' },
       { stroke: '#555', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' }, size: 56, font: '11px system-ui', values: (_u, vals) => vals.map(fmt) },
@@ -81,13 +83,13 @@ function buildCharts(m: MetricsSeries, traceMs: number) {
       data: [xs, pts.map((p) => p.ratePerSec)] as uPlot.AlignedData,
     },
     errors: {
-      options: chartOptions('Error rate', traceMs, [{ label: 'errors', stroke: '#d62728', fill: '#d6272822', width: 1.5 }], formatPercent),
+      options: chartOptions('Error rate', traceMs, [{ label: 'errors', stroke: '#d62728', fill: '#d6272822', width: 1.5, points: SPARSE_POINTS }], formatPercent),
       data: [xs, pts.map((p) => (p.requests ? p.errorRate : null))] as uPlot.AlignedData,
     },
     latency: {
       options: chartOptions('Duration', traceMs, [
-        { label: 'p50', stroke: '#59a14f', width: 1.5 },
-        { label: 'p99', stroke: '#f28e2b', width: 1.5 },
+        { label: 'p50', stroke: '#59a14f', width: 1.5, points: SPARSE_POINTS },
+        { label: 'p99', stroke: '#f28e2b', width: 1.5, points: SPARSE_POINTS },
       ], formatDuration),
       data: [xs, pts.map((p) => p.p50Ms), pts.map((p) => p.p99Ms)] as uPlot.AlignedData,
     },

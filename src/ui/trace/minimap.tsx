@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { formatDuration } from '../lib/format'
 import { serviceColor } from '../lib/service-colors'
 import type { SpanNode, TraceModel } from './trace-model'
-import type { TimeWindow } from './waterfall'
+import type { TimeWindow, ViewportStore } from './waterfall'
 
 const HEIGHT = 56
 
@@ -13,12 +13,14 @@ export function Minimap(props: {
   model: TraceModel
   rows: SpanNode[]
   view: TimeWindow
-  viewport: { first: number; count: number }
+  viewport: ViewportStore
   onJump: (rowIndex: number) => void
   onZoom: (window: TimeWindow | null) => void
 }) {
   const canvasRef = useRef<HTMLCanvasElement>(null)
   const [drag, setDrag] = useState<{ x0: number; x1: number } | null>(null)
+  const [viewport, setViewport] = useState({ first: props.viewport.first, count: props.viewport.count })
+  useEffect(() => props.viewport.subscribe(() => setViewport({ first: props.viewport.first, count: props.viewport.count })), [props.viewport])
   const { model, rows } = props
   const duration = model.durationMs || 1
 
@@ -58,8 +60,8 @@ export function Minimap(props: {
   const vLeft = ((props.view.start - model.startMs) / duration) * 100
   const vRight = ((model.endMs - props.view.end) / duration) * 100
   const n = Math.max(rows.length, 1)
-  const frameTop = (props.viewport.first / n) * 100
-  const frameHeight = Math.min(100 - frameTop, (props.viewport.count / n) * 100)
+  const frameTop = (viewport.first / n) * 100
+  const frameHeight = Math.min(100 - frameTop, (viewport.count / n) * 100)
 
   return (
     <div class="minimap-wrap">

@@ -1,6 +1,7 @@
 // The waterfall: one row per visible span, nested by parent, bars placed on the trace's time
 // axis (or the zoomed window picked in the minimap). Virtualised: only the rows in the viewport
 // (plus a few either side) exist in the DOM, so 10,000 spans scroll like 10.
+import { Component } from 'preact'
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { formatDuration } from '../lib/format'
 import { serviceColor } from '../lib/service-colors'
@@ -17,6 +18,25 @@ export interface TimeWindow {
   end: number
 }
 
+/** The rows in view, shared between the waterfall (writer) and the minimap (reader). */
+export class ViewportStore {
+  first = 0
+  count = 20
+  private readonly listeners = new Set<() => void>()
+
+  set(first: number, count: number): void {
+    if (first === this.first && count === this.count) return
+    this.first = first
+    this.count = count
+    for (const l of this.listeners) l()
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => void this.listeners.delete(listener)
+  }
+}
+
 export interface WaterfallProps {
   model: TraceModel
   rows: SpanNode[]
@@ -25,7 +45,8 @@ export interface WaterfallProps {
   collapsed: ReadonlySet<string>
   onSelect: (spanId: string) => void
   onToggle: (spanId: string) => void
-  onViewport: (first: number, count: number) => void
+  /** told which rows are in view; not React state, so scrolling re-renders only the waterfall */
+  viewport: ViewportStore
   /** scroll so this row is visible; `seq` changes on every request */
   scrollTo: { index: number; seq: number } | null
 }
@@ -48,10 +69,25 @@ function Ticks(props: { view: TimeWindow; traceStart: number }) {
   )
 }
 
-function Row(props: {
-  node: SpanNode; index: number; view: TimeWindow; traceStart: number; selected: boolean; collapsed: boolean
+interface RowProps {
+  node: SpanNode; index: number; view: TimeWindow; selected: boolean; collapsed: boolean
   onSelect: (id: string) => void; onToggle: (id: string) => void
-}) {
+}
+
+/** Rows that only moved in or out of the overscan are not re-rendered while scrolling. */
+class Row extends Component<RowProps> {
+  override shouldComponentUpdate(next: RowProps): boolean {
+    const p = this.props
+    return p.node !== next.node || p.index !== next.index || p.view !== next.view || p.selected !== next.selected ||
+      p.collapsed !== next.collapsed || p.onSelect !== next.onSelect || p.onToggle !== next.onToggle
+  }
+
+  override render() {
+    return renderRow(this.props)
+  }
+}
+
+function renderRow(props: RowProps) {
   const { node, view } = props
   const s = node.span
   const width = view.end - view.start || 1
@@ -61,7 +97,9 @@ function Row(props: {
   const color = serviceColor(s.service)
   const depth = Math.min(node.depth, MAX_INDENT_DEPTH)
   const hasChildren = node.children.length > 0
-  const labelOnRight = endPct < 78
+  // The duration label goes right of the bar, else left of it, else (a bar filling the lane from
+  // its start) inside the bar's right end.
+  const labelPlace = endPct < 78 ? 'right' : leftPct > 14 ? 'left' : 'inside'
   const cls = ['wf-row']
   if (props.selected) cls.push('selected')
   if (node.error) cls.push('error')
@@ -110,8 +148,10 @@ function Row(props: {
           })}
         </div>
         <span
-          class="wf-dur"
-          style={labelOnRight ? { left: `calc(${Math.max(endPct, 0)}% + 4px)` } : { right: `calc(${Math.max(100 - leftPct, 0)}% + 4px)` }}
+          class={`wf-dur ${labelPlace === 'inside' ? 'inside' : ''}`}
+          style={labelPlace === 'right' ? { left: `calc(${Math.max(endPct, 0)}% + 4px)` }
+            : labelPlace === 'left' ? { right: `calc(${Math.max(100 - leftPct, 0)}% + 4px)` }
+            : { right: `calc(${Math.max(100 - Math.min(endPct, 100), 0)}% + 4px)` }}
         >
           {formatDuration(s.durationMs)}
         </span>
@@ -160,7 +200,7 @@ export function Waterfall(props: WaterfallProps) {
   const firstVisible = Math.floor(scrollTop / ROW_HEIGHT)
   const visibleCount = Math.ceil(viewportHeight / ROW_HEIGHT)
 
-  useEffect(() => props.onViewport(firstVisible, visibleCount), [firstVisible, visibleCount, total])
+  useEffect(() => props.viewport.set(firstVisible, visibleCount), [firstVisible, visibleCount, total])
 
   const rows = []
   for (let i = first; i < last; i++) {
@@ -171,7 +211,6 @@ export function Waterfall(props: WaterfallProps) {
         node={node}
         index={i}
         view={props.view}
-        traceStart={props.model.startMs}
         selected={node.span.spanId === props.selectedId}
         collapsed={props.collapsed.has(node.span.spanId)}
         onSelect={props.onSelect}
