@@ -14,6 +14,10 @@ import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet'
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap'
 import { Pod } from 'kubernetes-models/v1/Pod'
 import { Service } from 'kubernetes-models/v1/Service'
+import { Namespace } from 'kubernetes-models/v1/Namespace'
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim'
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount'
+import { MutatingWebhookConfiguration } from 'kubernetes-models/admissionregistration.k8s.io/v1/MutatingWebhookConfiguration'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
@@ -26,6 +30,10 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   Pod,
   Service,
   ConfigMap,
+  Namespace,
+  PersistentVolumeClaim,
+  ServiceAccount,
+  MutatingWebhookConfiguration,
 }
 
 /** Throws with the schema's message if the object is not a valid instance of its kind. */
