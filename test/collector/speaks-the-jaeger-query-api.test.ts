@@ -1,0 +1,91 @@
+/**
+ * The Jaeger-shaped endpoints under /api/jaeger return what Jaeger's query
+ * service returns (the envelope, processes, references, µs times, typed tags),
+ * so Grafana's Jaeger data source and other Jaeger clients can read tracecar.
+ */
+import t from 'tap'
+import { getJson, hexId, jsonTraceRequest, postJson, startTestCollector } from './helpers.js'
+
+const collector = await startTestCollector()
+t.teardown(() => collector.close())
+const jaeger = `${collector.apiUrl}/api/jaeger`
+const T0 = Date.now() - 10_000
+const traceId = hexId(16)
+const root = hexId(8)
+const child = hexId(8)
+
+t.before(async () => {
+  const res = await postJson(
+    `${collector.otlpUrl}/v1/traces`,
+    jsonTraceRequest({
+      web: [{ traceId, spanId: root, name: 'GET /', kind: 2, startMs: T0, durationMs: 40.5, attributes: { 'http.response.status_code': 200, 'app.ratio': 0.5, 'app.flag': true } }],
+      api: [{ traceId, spanId: child, parentSpanId: root, name: 'GET /items', kind: 2, startMs: T0 + 5, durationMs: 30, status: 2 }],
+    }),
+  )
+  if (res.status !== 200) throw new Error(`ingest failed ${res.status}`)
+})
+
+function isEnvelope(t: { same: Function; ok: Function }, body: Record<string, unknown>): void {
+  t.same(Object.keys(body).sort(), ['data', 'errors', 'limit', 'offset', 'total'])
+}
+
+t.test('services and operations', async (t) => {
+  const services = await getJson(`${jaeger}/api/services`)
+  isEnvelope(t, services.body)
+  t.same(services.body.data, ['api', 'web'])
+  t.equal(services.body.total, 2)
+  t.equal(services.body.errors, null)
+  const ops = await getJson(`${jaeger}/api/services/web/operations`)
+  t.same(ops.body.data, ['GET /'])
+  const typed = await getJson(`${jaeger}/api/operations?service=web&spanKind=server`)
+  t.same(typed.body.data, [{ name: 'GET /', spanKind: 'server' }])
+})
+
+t.test('trace by id', async (t) => {
+  const { status, body } = await getJson(`${jaeger}/api/traces/${traceId}`)
+  t.equal(status, 200)
+  isEnvelope(t, body)
+  t.equal(body.data.length, 1)
+  const trace = body.data[0]
+  t.equal(trace.traceID, traceId)
+  t.same(Object.values(trace.processes).map((p: any) => p.serviceName).sort(), ['api', 'web'])
+  const [rootSpan, childSpan] = trace.spans
+  t.match(rootSpan, { traceID: traceId, spanID: root, operationName: 'GET /', references: [], startTime: Math.round(T0 * 1000), duration: 40500 })
+  t.equal(trace.processes[rootSpan.processID].serviceName, 'web')
+  t.same(childSpan.references, [{ refType: 'CHILD_OF', traceID: traceId, spanID: root }])
+  t.same(
+    rootSpan.tags.filter((tag: { key: string }) => ['http.response.status_code', 'app.ratio', 'app.flag', 'span.kind'].includes(tag.key)),
+    [
+      { key: 'http.response.status_code', type: 'int64', value: 200 },
+      { key: 'app.ratio', type: 'float64', value: 0.5 },
+      { key: 'app.flag', type: 'bool', value: true },
+      { key: 'span.kind', type: 'string', value: 'server' },
+    ],
+  )
+  t.match(childSpan.tags, [{ key: 'span.kind' }, { key: 'otel.status_code', value: 'ERROR' }, { key: 'error', type: 'bool', value: true }])
+  const missing = await getJson(`${jaeger}/api/traces/${hexId(16)}`)
+  t.equal(missing.status, 404)
+  t.same(missing.body.errors, [{ code: 404, msg: 'trace not found' }])
+})
+
+t.test('trace search with Jaeger parameters', async (t) => {
+  const startUs = (T0 - 1000) * 1000
+  const endUs = (T0 + 60_000) * 1000
+  const found = await getJson(`${jaeger}/api/traces?service=api&start=${startUs}&end=${endUs}&limit=20&minDuration=10ms&maxDuration=1s`)
+  t.equal(found.status, 200)
+  isEnvelope(t, found.body)
+  t.same(found.body.data.map((tr: { traceID: string }) => tr.traceID), [traceId])
+  t.equal(found.body.data[0].spans.length, 2, 'whole traces, as Jaeger returns them')
+  const byTags = await getJson(`${jaeger}/api/traces?service=web&lookback=1h&tags=${encodeURIComponent('{"http.response.status_code":"200"}')}`)
+  t.same(byTags.body.data.map((tr: { traceID: string }) => tr.traceID), [traceId])
+  const tooSlow = await getJson(`${jaeger}/api/traces?service=api&minDuration=1s`)
+  t.same(tooSlow.body.data, [])
+  const bad = await getJson(`${jaeger}/api/traces?service=api&minDuration=soon`)
+  t.equal(bad.status, 400)
+  t.match(bad.body.errors, [{ code: 400, msg: /minDuration="soon"/ }])
+})
+
+t.test('dependencies', async (t) => {
+  const { body } = await getJson(`${jaeger}/api/dependencies?endTs=${Date.now()}&lookback=3600000`)
+  t.same(body.data, [{ parent: 'web', child: 'api', callCount: 1 }])
+})
