@@ -1,0 +1,80 @@
+/**
+ * `tracecar collector` as a user runs it: --help, one clear line and exit 2
+ * for a bad flag, the listening line, and a clean exit 0 on SIGTERM with the
+ * data still there at the next start.
+ */
+import t from 'tap'
+import { rmSync } from 'node:fs'
+import { spawnTracecar } from '../helpers/proxy-process.js'
+import { hexId, jsonTraceRequest, tempDataDir } from './helpers.js'
+import { startCollectorProcess } from './collector-process.js'
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnTracecar(args)
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })))
+}
+
+t.test('--help describes the flags', async (t) => {
+  const { code, stdout } = await run(['collector', '--help'])
+  t.equal(code, 0)
+  for (const flag of ['--data-dir', '--otlp-http-port', '--otlp-grpc-port', '--http-port', '--retention', '--max-db-size', '--forward-endpoint']) t.match(stdout, flag)
+})
+
+t.test('bad values are one clear line and exit 2', async (t) => {
+  for (const [args, pattern] of [
+    [['--http-port', '99999'], /--http-port: "99999" is not a port/],
+    [['--retention', 'forever'], /--retention: "forever" is not a duration/],
+    [['--max-db-size', '2 lots'], /--max-db-size: "2 lots" is not a size/],
+    [['--forward-endpoint', 'ftp://x'], /must be http:\/\/ or https:\/\//],
+    [['--colour'], /Unknown option '--colour'/],
+  ] as const) {
+    const { code, stderr } = await run(['collector', ...args])
+    t.equal(code, 2, args.join(' '))
+    t.match(stderr, pattern)
+    t.equal(stderr.trim().split('\n').length, 1, 'one line')
+  }
+})
+
+t.test('listens, stops on SIGTERM with exit 0, and keeps the data', async (t) => {
+  const dataDir = tempDataDir()
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
+  const first = await startCollectorProcess(dataDir)
+  const traceId = hexId(16)
+  const res = await fetch(`${first.otlpUrl}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(jsonTraceRequest({ cli: [{ traceId, spanId: hexId(8), name: 'x', startMs: Date.now(), durationMs: 1 }] })),
+  })
+  t.equal(res.status, 200)
+  await res.text()
+  first.child.kill('SIGTERM')
+  t.equal(await first.exited, 0)
+  t.match(first.stderr(), /stopped: 1 spans/)
+
+  const second = await startCollectorProcess(dataDir)
+  const again = await fetch(`${second.apiUrl}/api/traces/${traceId}`)
+  t.equal(again.status, 200)
+  await again.text()
+  second.child.kill('SIGTERM')
+  t.equal(await second.exited, 0)
+})
+
+t.test('a port in use is a clear error', async (t) => {
+  const dataDir = tempDataDir()
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
+  const first = await startCollectorProcess(dataDir)
+  t.teardown(async () => {
+    first.child.kill('SIGTERM')
+    await first.exited
+  })
+  const port = new URL(first.apiUrl).port
+  const other = tempDataDir()
+  t.teardown(() => rmSync(other, { recursive: true, force: true }))
+  const { code, stderr } = await run(['collector', '--data-dir', other, '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--http-port', port])
+  t.equal(code, 1)
+  t.match(stderr, /EADDRINUSE|address already in use/)
+})
