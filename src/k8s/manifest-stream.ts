@@ -143,7 +143,8 @@ function transformStream(source: string, sourceName: string, passes: readonly Tr
   for (const doc of docs) {
     const end = doc.range[2]
     const original = source.slice(offset, end)
-    out += changed.has(doc) ? doc.toString(stringifyOptions(original)) : original
+    // Blank lines before a changed document are the previous document's bytes, not its own.
+    out += changed.has(doc) ? /^\n*/.exec(original)![0] + doc.toString(stringifyOptions(original)) : original
     offset = end
   }
   return out + source.slice(offset)

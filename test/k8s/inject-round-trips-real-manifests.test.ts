@@ -19,6 +19,7 @@ const FIXTURES = [
   'iptables.yaml',
   'opted-out.yaml',
   'pod.json',
+  'odd-streams.yaml',
 ]
 const FLAGS = ['--image', 'tracecar:test']
 
@@ -60,7 +61,7 @@ for (const name of FIXTURES) {
       // Documents without a workload to inject come out as the same bytes.
       const untouched = parseAllDocuments(input).filter((doc) => {
         const o = doc.toJS() as { kind?: string; metadata?: { annotations?: Record<string, string> }; spec?: { template?: { spec?: { hostNetwork?: boolean } } } } | null
-        return o !== null && (o.kind === 'ConfigMap' || o.metadata?.annotations?.['tracecar.io/inject'] === 'disabled' || o.spec?.template?.spec?.hostNetwork === true)
+        return o !== null && (o.kind === 'ConfigMap' || o.kind === 'Secret' || o.metadata?.annotations?.['tracecar.io/inject'] === 'disabled' || o.spec?.template?.spec?.hostNetwork === true)
       })
       for (const doc of untouched) {
         const text = input.slice(doc.range[0], doc.range[1])

@@ -12,6 +12,7 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment'
 import { ReplicaSet } from 'kubernetes-models/apps/v1/ReplicaSet'
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet'
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap'
+import { Secret } from 'kubernetes-models/v1/Secret'
 import { Pod } from 'kubernetes-models/v1/Pod'
 import { Service } from 'kubernetes-models/v1/Service'
 import { Namespace } from 'kubernetes-models/v1/Namespace'
@@ -30,6 +31,7 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   Pod,
   Service,
   ConfigMap,
+  Secret,
   Namespace,
   PersistentVolumeClaim,
   ServiceAccount,

@@ -1,0 +1,95 @@
+/**
+ * The injected pod, played out on this machine: the app is started on the port its
+ * injected PORT variable names, the sidecar is a real `tracecar proxy` process given the
+ * injected container's environment (downward-API fields resolved as the kubelet would;
+ * only the admin port moved to a free one), and a request to the app's original port is
+ * answered by the app through the sidecar and arrives at the collector as a span carrying
+ * the pod's k8s.* attributes.
+ */
+import http from 'node:http'
+import t from 'tap'
+import { parseAllDocuments } from 'yaml'
+import { startOtlpReceiver } from '../export/otlp-receiver.js'
+import { spawnTracecar } from '../helpers/proxy-process.js'
+import { freePort, startHttpServer } from '../helpers/servers.js'
+import { runTracecar } from './run-tracecar.js'
+
+type Obj = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+
+t.test('a request to the pod port goes through the sidecar to the moved app and becomes a span', async (t) => {
+  const receiver = await startOtlpReceiver()
+  t.teardown(() => receiver.close())
+  const podPort = await freePort()
+  const movedPort = await freePort()
+  const manifest = `apiVersion: v1
+kind: Pod
+metadata:
+  name: checkout
+  labels: {app: checkout}
+spec:
+  containers:
+    - name: checkout
+      image: registry.example.com/checkout:1
+      ports:
+        - name: http
+          containerPort: ${podPort}
+`
+  const injected = await runTracecar(['inject', '--moved-app-port', String(movedPort), '--collector-endpoint', `http://127.0.0.1:${receiver.port}`], manifest)
+  t.equal(injected.code, 0, injected.stderr)
+  const pod = parseAllDocuments(injected.stdout)[0].toJS() as Obj
+  const app = pod.spec.containers.find((c: Obj) => c.name === 'checkout')
+  const sidecar = pod.spec.initContainers.find((c: Obj) => c.name === 'tracecar-proxy')
+
+  // The app listens where its injected PORT says.
+  const appPort = Number(app.env.find((e: Obj) => e.name === 'PORT').value)
+  t.equal(appPort, movedPort)
+  const seen: http.IncomingHttpHeaders[] = []
+  const server = await new Promise<http.Server>((resolve) => {
+    const s = http.createServer((req, res) => {
+      seen.push(req.headers)
+      res.end('checked out\n')
+    })
+    s.listen(appPort, '127.0.0.1', () => resolve(s))
+  })
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())))
+
+  const fields: Record<string, string> = { 'metadata.name': 'checkout', 'metadata.namespace': 'shop', 'spec.nodeName': 'node-7', 'metadata.uid': 'a1b2c3' }
+  const env: Record<string, string> = {}
+  for (const e of sidecar.env as Obj[]) env[e.name] = e.value ?? fields[e.valueFrom.fieldRef.fieldPath]
+  env.TRACECAR_ADMIN_PORT = '0' // the only change: 15000 may be taken on a shared machine
+  const proxy = spawnTracecar(sidecar.args, env)
+  let stderr = ''
+  const exited = new Promise<number | null>((resolve) => proxy.once('exit', resolve))
+  t.teardown(async () => {
+    if (proxy.exitCode === null) proxy.kill('SIGKILL')
+    await exited
+  })
+  await new Promise<void>((resolve, reject) => {
+    proxy.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString()
+      if (/listening on/.test(stderr)) resolve()
+    })
+    void exited.then((code) => reject(new Error(`proxy exited ${code}: ${stderr}`)))
+  })
+
+  const response = await fetch(`http://127.0.0.1:${podPort}/cart?id=7`)
+  t.equal(response.status, 200)
+  t.equal(await response.text(), 'checked out\n', 'the app answered through the sidecar')
+  const traceresponse = response.headers.get('traceresponse')
+  t.match(traceresponse, /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'the caller gets the trace id')
+  const traceId = traceresponse!.split('-')[1]
+  t.equal(seen[0]['x-trace-id'], traceId, 'the app is told the trace id')
+
+  proxy.kill('SIGTERM') // flushes the spans
+  t.equal(await exited, 0)
+  const spans = await receiver.waitForAcceptedSpans(1)
+  const span = spans.find((s) => s.traceId === traceId)!
+  t.ok(span, 'the span reached the collector')
+  const value = (key: string): unknown => span.resource[key]?.value
+  t.equal(value('service.name'), 'checkout')
+  t.equal(value('k8s.pod.name'), 'checkout')
+  t.equal(value('k8s.namespace.name'), 'shop')
+  t.equal(value('k8s.node.name'), 'node-7')
+  t.equal(value('k8s.pod.uid'), 'a1b2c3')
+  t.equal(value('k8s.container.name'), 'checkout')
+})
