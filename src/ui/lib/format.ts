@@ -45,6 +45,7 @@ export function formatPercent(ratio: number): string {
 export function formatRate(perSec: number): string {
   if (!Number.isFinite(perSec)) return '–'
   if (perSec === 0) return '0/s'
+  if (perSec * 60 < 0.1) return `${(perSec * 3600).toFixed(1)}/h`
   if (perSec < 0.1) return `${(perSec * 60).toFixed(1)}/min`
   return `${perSec < 10 ? perSec.toFixed(2) : perSec.toFixed(0)}/s`
 }

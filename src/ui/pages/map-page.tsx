@@ -12,6 +12,9 @@ import { lookbackMs } from '../lib/time-range'
 import { useApi } from '../lib/use-api'
 import { LookbackSelect } from './services-page'
 
+/** Calls back to an earlier column loop below the boxes: room for them and their labels. */
+const BACK_EDGE_ROOM = 90
+
 export function MapPage(props: { query: URLSearchParams }) {
   const lookback = props.query.get('lookback') ?? '1h'
   const windowMs = lookbackMs(lookback)
@@ -47,7 +50,7 @@ function ServiceGraph(props: { edges: DependencyEdge[]; services: string[]; wind
   const maxCalls = Math.max(1, ...props.edges.map((e) => e.callCount))
   return (
     <div class="map-wrap">
-      <svg class="service-map" width={width} height={height + 20} viewBox={`0 0 ${width} ${height + 20}`} data-testid="service-map" role="img" aria-label="Service dependency graph">
+      <svg class="service-map" width={width} height={height + BACK_EDGE_ROOM} viewBox={`0 0 ${width} ${height + BACK_EDGE_ROOM}`} data-testid="service-map" role="img" aria-label="Service dependency graph">
         <defs>
           <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="10" orient="auto-start-reverse">
             <path d="M 0 0 L 10 5 L 0 10 z" fill="#888" />
@@ -67,16 +70,18 @@ function ServiceGraph(props: { edges: DependencyEdge[]; services: string[]; wind
           const x2 = forward ? b.x : b.x + NODE_W / 2
           const y2 = forward ? b.y + NODE_H / 2 : b.y + NODE_H
           // Back edges and self-calls loop below the boxes instead of crossing them.
+          // Longer loops dip deeper, so loops over different spans keep their labels apart.
+          const dip = Math.min(40 + 22 * Math.round(Math.abs(a.x - b.x) / 280), BACK_EDGE_ROOM)
           const d = forward
             ? `M ${x1} ${y1} C ${x1 + 50} ${y1}, ${x2 - 50} ${y2}, ${x2} ${y2}`
-            : `M ${x1} ${y1} C ${x1} ${y1 + 60}, ${x2} ${y2 + 60}, ${x2} ${y2 + 2}`
-          const mx = forward ? (x1 + x2) / 2 : (x1 + x2) / 2
-          const my = forward ? (y1 + y2) / 2 - 6 : Math.max(y1, y2) + 42
+            : `M ${x1} ${y1} C ${x1} ${y1 + dip}, ${x2} ${y2 + dip}, ${x2} ${y2 + 2}`
+          const mx = (x1 + x2) / 2
+          const my = forward ? (y1 + y2) / 2 - 6 : Math.max(y1, y2) + dip * 0.75 + 4
           return (
             <g key={`${e.parent}\u0000${e.child}`} class="map-edge">
               <path d={d} fill="none" stroke={bad ? '#d62728' : '#999'} stroke-width={1 + 3 * Math.sqrt(e.callCount / maxCalls)} marker-end={bad ? 'url(#arrow-err)' : 'url(#arrow)'} opacity="0.8" />
               <text x={mx} y={my} text-anchor="middle" class={`edge-label ${bad ? 'bad' : ''}`}>
-                {formatRate(e.callCount / (props.windowMs / 1000))}{bad ? ` · ${formatPercent(errRatio)} err` : ''}
+                {e.callCount} call{e.callCount === 1 ? '' : 's'} · {formatRate(e.callCount / (props.windowMs / 1000))}{bad ? ` · ${formatPercent(errRatio)} err` : ''}
               </text>
               <title>{`${e.parent} → ${e.child}: ${e.callCount} calls, ${e.errorCount} errors`}</title>
             </g>
@@ -92,7 +97,7 @@ function ServiceGraph(props: { edges: DependencyEdge[]; services: string[]; wind
           </a>
         ))}
       </svg>
-      <p class="muted small">Edges: calls per second over the window, with the share that failed. Click a service to search its traces. <Link href="/services">Service table →</Link></p>
+      <p class="muted small">Edges: calls over the window, their rate, and the share that failed. Click a service to search its traces. <Link href="/services">Service table →</Link></p>
     </div>
   )
 }

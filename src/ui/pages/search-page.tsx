@@ -135,7 +135,7 @@ function SearchForm(props: { query: URLSearchParams }) {
   )
 }
 
-function Scatter(props: { traces: TraceSummary[] }) {
+function Scatter(props: { traces: TraceSummary[]; range: { start: number; end: number } }) {
   const { options, data, sorted } = useMemo(() => {
     const sorted = [...props.traces].sort((a, b) => a.startTimeUnixMs - b.startTimeUnixMs)
     const xs = sorted.map((t) => t.startTimeUnixMs / 1000)
@@ -146,7 +146,11 @@ function Scatter(props: { traces: TraceSummary[] }) {
       height: 170,
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { show: false } },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+      // The x axis is the searched window, so where a point sits says when in that window it ran.
+      scales: {
+        x: { time: true, range: () => [Math.min(props.range.start / 1000, xs[0] ?? Infinity), Math.max(props.range.end / 1000, xs[xs.length - 1] ?? -Infinity)] },
+        y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+      },
       axes: [
         { stroke: '#555', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' } },
         { stroke: '#555', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' }, size: 60, values: (_u, vals) => vals.map((v) => formatDuration(v)) },
@@ -158,7 +162,7 @@ function Scatter(props: { traces: TraceSummary[] }) {
       ],
     }
     return { options, data, sorted }
-  }, [props.traces])
+  }, [props.traces, props.range.start, props.range.end])
 
   const onCreate = (u: uPlot) => {
     // Click the nearest point (in pixels, both axes) within 12px: open that trace.
@@ -232,6 +236,8 @@ function Results(props: { query: URLSearchParams }) {
     }, signal)
   }, [key])
   const services = useApi((s) => api.services(s), [])
+  // The window the answer was for (a lookback moves with the clock: fix it per answer).
+  const range = useMemo(() => resolveRange(q), [results.data])
 
   if (results.loading && !results.data) return <Loading what="traces" />
   if (results.error) {
@@ -260,7 +266,7 @@ function Results(props: { query: URLSearchParams }) {
   const sorted = [...traces].sort(SORTS[sort])
   return (
     <div class={`results ${results.loading ? 'refreshing' : ''}`}>
-      <Scatter traces={traces} />
+      <Scatter traces={traces} range={range} />
       <div class="results-head">
         <span><b>{traces.length}</b> trace{traces.length === 1 ? '' : 's'}</span>
         <label>Sort

@@ -70,7 +70,7 @@ export function ServicesPage(props: { query: URLSearchParams }) {
           <ServiceList />
         </>
       )
-    } else body = <MetricsTable rows={rows} lookback={lookback} />
+    } else body = <MetricsTable rows={rows} lookback={lookback} windowMs={windowMs} />
   }
   return (
     <div class="page">
@@ -87,7 +87,7 @@ export function ServicesPage(props: { query: URLSearchParams }) {
  * names (ids in paths) must not turn the page into thousands of rows. */
 const OPS_SHOWN = 8
 
-function MetricsTable(props: { rows: ServiceMetricsRow[]; lookback: string }) {
+function MetricsTable(props: { rows: ServiceMetricsRow[]; lookback: string; windowMs: number }) {
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set())
   const groups = new Map<string, ServiceMetricsRow[]>()
   for (const r of props.rows) groups.set(r.service, [...(groups.get(r.service) ?? []), r])
@@ -100,7 +100,7 @@ function MetricsTable(props: { rows: ServiceMetricsRow[]; lookback: string }) {
         <td>{i === 0 && <><span class="svc-dot" style={{ background: serviceColor(r.service) }} />{r.service}</>}</td>
         <td>{r.operation}</td>
         <td class="muted small">{r.spanKind}</td>
-        <td class="num">{formatRate(r.ratePerSec)}</td>
+        <td class="num" title={`${r.requests} requests`}>{formatRate(r.ratePerSec > 0 || !r.requests ? r.ratePerSec : r.requests / (props.windowMs / 1000))}</td>
         <td class={`num ${r.errorRate > 0.05 ? 'bad' : r.errorRate > 0 ? 'warn' : ''}`}>{formatPercent(r.errorRate)}</td>
         <td class="num">{formatDuration(r.p50Ms)}</td>
         <td class="num">{formatDuration(r.p95Ms)}</td>
