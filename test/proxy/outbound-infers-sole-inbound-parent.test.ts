@@ -44,3 +44,17 @@ t.test('rules 1 and 2 still come first with rule 3 on', async (t) => {
     t.same(hops, { joined: 80, unjoined: 0, wrong: 0, byRule: { [mode === 'traceparent' ? 'context' : 'correlation']: 80 } })
   }
 })
+
+t.test('(d) rule 3 on with services that handle requests concurrently: still never the wrong trace', async (t) => {
+  const concurrent = await startChain(['conc-a', 'conc-b', 'conc-c'], { join: 'context,correlation,sole-inbound', serial: false })
+  t.teardown(() => concurrent.stop())
+  for (const concurrency of [1, 8]) {
+    const requestIds = ids(`k${concurrency}-`, 40)
+    await callConcurrently(concurrent, 'nothing', requestIds, concurrency)
+    await concurrent.waitForRequests('nothing', requestIds)
+    const hops = classifyHops(concurrent, 'nothing', requestIds)
+    t.comment(`join rules context,correlation,sole-inbound; concurrent services; 40 requests, ${concurrency} concurrent, forwarding nothing: ${JSON.stringify(hops)}`)
+    t.equal(hops.wrong, 0, `${concurrency} concurrent: nothing misjoined`)
+    if (concurrency === 1) t.equal(hops.joined, 80, 'one at a time from the client: every hop inferred')
+  }
+})
