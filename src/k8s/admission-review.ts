@@ -81,15 +81,23 @@ function describePod(pod: JsonObject, namespace: string | undefined): string {
 }
 
 /**
- * A Deployment's pods are named `web-5d9c7b8f6-x2x4q` (generateName `web-5d9c7b8f6-`, the
- * middle part being the pod-template-hash label): the service is `web`, as `tracecar inject`
- * would have named it from the Deployment.
+ * The name `tracecar inject` would have used: the workload's. The review has only the pod,
+ * so it is read from the pod's controller: a ReplicaSet `web-5d9c7b8f6` (less the
+ * pod-template-hash label) is Deployment `web`; a Job `nightly-28930210` made by a CronJob
+ * (a scheduled-time suffix) is CronJob `nightly`; a StatefulSet, DaemonSet or Job is itself.
+ * A pod without a controller is named after itself (generateName without its dash).
  */
 function serviceNameFallback(pod: JsonObject): string {
   const metadata = isObject(pod.metadata) ? pod.metadata : {}
   const labels = isObject(metadata.labels) ? metadata.labels : {}
-  let name = typeof metadata.generateName === 'string' && metadata.generateName ? metadata.generateName.replace(/-$/, '') : typeof metadata.name === 'string' ? metadata.name : ''
-  const hash = labels['pod-template-hash']
-  if (typeof hash === 'string' && name.endsWith(`-${hash}`)) name = name.slice(0, -hash.length - 1)
+  const owners = Array.isArray(metadata.ownerReferences) ? metadata.ownerReferences.filter(isObject) : []
+  const owner = owners.find((o) => o.controller === true) ?? owners[0]
+  if (owner !== undefined && typeof owner.name === 'string' && owner.name) {
+    const hash = labels['pod-template-hash']
+    if (owner.kind === 'ReplicaSet' && typeof hash === 'string' && owner.name.endsWith(`-${hash}`)) return owner.name.slice(0, -hash.length - 1)
+    if (owner.kind === 'Job' && /-[0-9]{8,}$/.test(owner.name)) return owner.name.replace(/-[0-9]{8,}$/, '')
+    return owner.name
+  }
+  const name = typeof metadata.generateName === 'string' && metadata.generateName ? metadata.generateName.replace(/-$/, '') : typeof metadata.name === 'string' ? metadata.name : ''
   return name || 'unknown_service'
 }

@@ -144,6 +144,25 @@ if (!hasOpenssl()) {
     t.notOk(again.json.response.patch, 'an injected pod is not patched again')
   })
 
+  t.test('pods of other controllers are named after their workload, as inject names it', async (t) => {
+    const bare = (metadata: Obj): Obj => ({ apiVersion: 'v1', kind: 'Pod', metadata, spec: { containers: [{ name: 'c', image: 'c', ports: [{ containerPort: 8080 }] }] } })
+    const owned = (kind: string, name: string): Obj[] => [{ apiVersion: 'apps/v1', kind, name, uid: 'u', controller: true }]
+    const cases: Array<[string, Obj, string]> = [
+      ['StatefulSet', bare({ name: 'ledger-0', ownerReferences: owned('StatefulSet', 'ledger') }), 'ledger'],
+      ['DaemonSet', bare({ generateName: 'node-agent-', ownerReferences: owned('DaemonSet', 'node-agent') }), 'node-agent'],
+      ['CronJob', bare({ generateName: 'nightly-28930210-', ownerReferences: owned('Job', 'nightly-28930210') }), 'nightly'],
+      ['Job', bare({ generateName: 'report-', ownerReferences: owned('Job', 'report') }), 'report'],
+      ['no controller', bare({ generateName: 'scratch-' }), 'scratch'],
+    ]
+    for (const [what, object, service] of cases) {
+      const { json } = await post(review(object))
+      const ops = JSON.parse(Buffer.from(json.response.patch as string, 'base64').toString('utf8')) as jsonpatch.Operation[]
+      const patched = jsonpatch.applyPatch(structuredClone(object), ops, true, false).newDocument as Obj
+      const sidecar = patched.spec.initContainers.find((c: Obj) => c.name === 'tracecar-proxy')
+      t.equal(sidecar.env.find((e: Obj) => e.name === 'OTEL_SERVICE_NAME').value, service, `${what}: ${service}`)
+    }
+  })
+
   t.test('what it cannot or need not handle is allowed unchanged, with a well-formed answer', async (t) => {
     const cases: Array<[string, string, string]> = [
       ['not JSON', '{"apiVersion": "admission.k8s.io/v1", "kind": "Admiss', ''],
