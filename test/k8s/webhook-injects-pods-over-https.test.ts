@@ -224,3 +224,12 @@ if (!hasOpenssl()) {
     t.equal(await exited, 0)
   })
 }
+
+t.test('certificate files it cannot read: one clear line, exit 2', async (t) => {
+  const child = spawnTracecar(['webhook', '--port', '0', '--host', '127.0.0.1', '--tls-cert-file', '/nonexistent/tls.crt', '--tls-key-file', '/nonexistent/tls.key'])
+  let stderr = ''
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  t.equal(code, 2)
+  t.match(stderr, /tracecar webhook: cannot start: .*\/nonexistent\/tls\.crt/)
+})
