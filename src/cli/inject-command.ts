@@ -15,7 +15,10 @@ nothing; 'tracecar uninject' takes the sidecar out again.
 
   -f, --filename <path>           a manifest file, a directory of them, or - for stdin (repeatable)
   -q, --quiet                     no summary on stderr
-${INJECT_FLAGS_HELP}`
+
+${INJECT_FLAGS_HELP}
+docs/kubernetes.md explains the capture modes and everything that is added.
+`
 
 const UNINJECT_HELP = `usage: tracecar uninject [-f <file|dir|->]...
 

@@ -15,7 +15,10 @@ re-read when their files change.
   --port <port>                   listen port, 0 for any (default 8443)
   --tls-cert-file <path>          PEM certificate (default /etc/tracecar/tls/tls.crt)
   --tls-key-file <path>           PEM private key (default /etc/tracecar/tls/tls.key)
-${INJECT_FLAGS_HELP}`
+
+${INJECT_FLAGS_HELP}
+docs/kubernetes.md: install order, certificates, which namespaces.
+`
 
 /**
  * `tracecar webhook`: prints {"event":"listening","port":N} on stdout once it serves;
