@@ -5,7 +5,7 @@
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { RouteTable, sendJson } from '../http/route.js'
+import { markRequestStart, RouteTable, sendJson } from '../http/route.js'
 import type { CollectorRoute } from '../http/route.js'
 import type { TraceStore } from '../store/trace-store.js'
 import { closeServer } from '../receivers/otlp-http-receiver.js'
@@ -33,6 +33,7 @@ export interface ApiServer {
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const table = new RouteTable([...(options.routes ?? []), ...queryRoutes(options.store), ...jaegerRoutes(options.store)])
   const server = createServer((req, res) => {
+    markRequestStart(res)
     let url: URL
     try {
       url = new URL(req.url ?? '/', 'http://collector')

@@ -1,0 +1,206 @@
+#!/usr/bin/env node
+/**
+ * Collector benchmark: ingest through a real OTLP client (the OpenTelemetry JS
+ * OTLP/HTTP protobuf exporter) in batches of 512 spans, then query latency.
+ *
+ *   node bench/collector/run.js [--spans 1000000] [--concurrency 4] [--queries 200] [--keep]
+ *
+ * Reports spans stored per collector CPU-second (the collector's user+system
+ * time from /proc/<pid>/stat over the ingest phase, so the load generator's
+ * own CPU does not count), and p50/p99 over HTTP for trace-by-id and for
+ * searches with that many spans stored. The collector runs as a child process
+ * (`tracecar collector`, from source through tsx) on a fresh temp data dir.
+ */
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { execFileSync } from 'node:child_process'
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { context, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api'
+
+const { values: args } = parseArgs({
+  options: {
+    spans: { type: 'string', default: '1000000' },
+    concurrency: { type: 'string', default: '4' },
+    queries: { type: 'string', default: '200' },
+    keep: { type: 'boolean', default: false },
+  },
+})
+const TOTAL_SPANS = Number(args.spans)
+const CONCURRENCY = Number(args.concurrency)
+const QUERIES = Number(args.queries)
+const BATCH = 512
+const SPANS_PER_TRACE = 8
+const SERVICES = ['frontend', 'checkout', 'payments', 'inventory', 'shipping', 'users', 'search', 'email']
+const ROUTES = ['GET /api/items/:id', 'POST /api/cart', 'GET /api/cart', 'POST /api/checkout', 'GET /healthz', 'GET /api/search']
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
+
+function cpuSecondsOf(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // utime and stime are fields 14 and 15 (1-based) of the whole line; 11 and 12 after "pid (comm) ".
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks
+}
+
+async function startCollector(dataDir) {
+  const nodeArgs = (process.env.COLLECTOR_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli/tracecar.ts', 'collector', '--data-dir', dataDir, '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--http-port', '0', '--no-ui'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let out = ''
+  const ports = await new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d
+      const line = out.split('\n').find((l) => l.includes('"listening"'))
+      if (line) resolve(JSON.parse(line))
+    })
+    child.once('exit', (code) => reject(new Error(`collector exited with ${code}`)))
+  })
+  return { child, ports }
+}
+
+/** Finished SDK spans, collected in batches: one provider (resource) per service. */
+function makeBatchSource() {
+  let pending = []
+  const processor = { onStart() {}, onEnd(span) { pending.push(span) }, forceFlush: async () => {}, shutdown: async () => {} }
+  const tracers = SERVICES.map((service) => {
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': service, 'service.version': '1.4.2', 'host.name': `${service}-7f9c`, 'deployment.environment.name': 'bench' }),
+      spanProcessors: [processor],
+    })
+    return provider.getTracer('tracecar-bench', '1.0.0')
+  })
+  let traceNo = 0
+  const knownTraceIds = []
+  /** One batch of 512 spans: 64 traces of 8 spans, all from one service (one resource per request, as an SDK sends). */
+  function nextBatch() {
+    pending = []
+    const tracer = tracers[traceNo % tracers.length]
+    while (pending.length < BATCH) {
+      const n = traceNo++
+      const route = ROUTES[n % ROUTES.length]
+      const status = n % 50 === 0 ? 500 : 200
+      const rootSpan = tracer.startSpan(route, { kind: SpanKind.SERVER, attributes: { 'http.request.method': route.split(' ')[0], 'http.route': route.split(' ')[1], 'url.path': `/api/items/${n}`, 'http.response.status_code': status, 'client.address': `10.0.${n % 256}.${n % 200}`, 'user_agent.original': 'bench/1.0', 'customer.tier': n % 10 === 0 ? 'gold' : 'standard' } })
+      if (status === 500) rootSpan.setStatus({ code: SpanStatusCode.ERROR, message: 'upstream failed' })
+      const ctx = trace.setSpan(context.active(), rootSpan)
+      for (let i = 1; i < SPANS_PER_TRACE; i++) {
+        const child = tracer.startSpan(i % 2 ? `SELECT items ${i}` : `GET /internal/${i}`, { kind: i % 2 ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes: { 'db.system': 'postgresql', 'server.address': 'db', 'server.port': 5432, 'db.operation.name': 'SELECT' } }, ctx)
+        child.end()
+      }
+      rootSpan.end()
+      if (n % 97 === 0) knownTraceIds.push(rootSpan.spanContext().traceId)
+    }
+    return pending
+  }
+  return { nextBatch, knownTraceIds }
+}
+
+function exportBatch(exporter, spans) {
+  return new Promise((resolve, reject) => {
+    exporter.export(spans, (result) => (result.code === 0 ? resolve() : reject(result.error ?? new Error('export failed'))))
+  })
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+}
+
+async function timeQueries(name, urls) {
+  const times = []
+  const serverTimes = []
+  for (const url of urls) {
+    const t0 = performance.now()
+    const res = await fetch(url)
+    const body = await res.text()
+    times.push(performance.now() - t0)
+    if (res.status !== 200) throw new Error(`${name}: ${url} answered ${res.status}: ${body.slice(0, 200)}`)
+    // The collector's own share: from request to response written (Server-Timing app;dur=).
+    const dur = /dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')
+    if (dur) serverTimes.push(Number(dur[1]))
+  }
+  times.sort((a, b) => a - b)
+  serverTimes.sort((a, b) => a - b)
+  return {
+    name,
+    n: times.length,
+    clientP50Ms: +percentile(times, 50).toFixed(2),
+    clientP99Ms: +percentile(times, 99).toFixed(2),
+    serverP50Ms: +percentile(serverTimes, 50).toFixed(2),
+    serverP99Ms: +percentile(serverTimes, 99).toFixed(2),
+  }
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'tracecar-bench-collector-'))
+const { child, ports } = await startCollector(dataDir)
+const otlp = `http://127.0.0.1:${ports.otlpHttpPort}`
+const api = `http://127.0.0.1:${ports.httpPort}`
+try {
+  const exporter = new OTLPTraceExporter({ url: `${otlp}/v1/traces`, concurrencyLimit: CONCURRENCY * 2, timeoutMillis: 60_000 })
+  const source = makeBatchSource()
+  const batches = Math.ceil(TOTAL_SPANS / BATCH)
+  // Encode-side work (span creation) is done ahead per request, so the collector is kept busy.
+  const cpuBefore = cpuSecondsOf(child.pid)
+  const wallStart = performance.now()
+  let sent = 0
+  let nextReport = 100_000
+  const inflight = new Set()
+  for (let b = 0; b < batches; b++) {
+    const p = exportBatch(exporter, source.nextBatch()).then(() => inflight.delete(p))
+    inflight.add(p)
+    sent += BATCH
+    if (inflight.size >= CONCURRENCY) await Promise.race(inflight)
+    if (sent >= nextReport) {
+      nextReport += 100_000
+      process.stderr.write(`  ${sent} spans sent, collector CPU ${(cpuSecondsOf(child.pid) - cpuBefore).toFixed(1)} s, wall ${((performance.now() - wallStart) / 1000).toFixed(1)} s\n`)
+    }
+  }
+  await Promise.all(inflight)
+  const wallS = (performance.now() - wallStart) / 1000
+  const cpuS = cpuSecondsOf(child.pid) - cpuBefore
+  await exporter.shutdown()
+
+  const dbBytes = ['tracecar.db', 'tracecar.db-wal'].reduce((sum, f) => {
+    try {
+      return sum + statSync(join(dataDir, f)).size
+    } catch {
+      return sum
+    }
+  }, 0)
+  const ids = source.knownTraceIds
+  const pick = (i) => ids[(i * 7919) % ids.length]
+  const now = Date.now()
+  const results = [
+    await timeQueries('trace by id', Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces/${pick(i)}`)),
+    await timeQueries('search: service, limit 20', Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&limit=20`)),
+    await timeQueries('search: service + operation + last 1h', Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&operation=${encodeURIComponent(ROUTES[i % ROUTES.length])}&start=${now - 3_600_000}&end=${now}&limit=20`)),
+    await timeQueries('search: service + error=true', Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&error=true&limit=20`)),
+    await timeQueries('search: service + attr customer.tier=gold', Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&attr=customer.tier=gold&limit=20`)),
+    await timeQueries('search: service + minDurationMs=0.05', Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&minDurationMs=0.05&limit=20`)),
+  ]
+  const report = {
+    spansStored: batches * BATCH,
+    batchSize: BATCH,
+    concurrency: CONCURRENCY,
+    ingestWallSeconds: +wallS.toFixed(1),
+    collectorCpuSeconds: +cpuS.toFixed(1),
+    spansPerCollectorCpuSecond: Math.round((batches * BATCH) / cpuS),
+    spansPerWallSecond: Math.round((batches * BATCH) / wallS),
+    databaseBytes: dbBytes,
+    bytesPerSpan: Math.round(dbBytes / (batches * BATCH)),
+    queries: results,
+  }
+  console.log(JSON.stringify(report, null, 2))
+} finally {
+  child.kill('SIGTERM')
+  await new Promise((resolve) => child.once('exit', resolve))
+  if (!args.keep) rmSync(dataDir, { recursive: true, force: true })
+  else process.stderr.write(`data kept in ${dataDir}\n`)
+}
