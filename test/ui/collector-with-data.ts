@@ -1,12 +1,12 @@
 // Starts the real collector (temp data dir, port 0, dist/ui) with the RED metrics part mounted,
 // and loads the fixture over OTLP/HTTP JSON. Builds dist/ui first when it is missing.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startCollector, type Collector } from '../../src/collector/index.ts'
-import { RedMetrics } from '../../src/collector/metrics/red-metrics.ts'
+import { createObservabilityExtensions } from '../../src/collector/extensions.ts'
 import { logsBody, postOtlp, tracesBody } from './otlp-json.ts'
 import type { Fixture } from './ui-fixture.ts'
 
@@ -24,9 +24,40 @@ export interface RunningCollector {
   close: () => Promise<void>
 }
 
+// One rule that fires on the fixture (payments fails), one that stays quiet, one that waits.
+const ALERT_RULES = `
+evaluationInterval: 1h
+rules:
+  - name: payments-errors
+    kind: error_rate
+    service: payments
+    threshold: 5%
+    window: 10m
+    for: 0s
+    minRequests: 1
+  - name: checkout-slow
+    kind: duration_quantile
+    service: checkout
+    quantile: 0.99
+    threshold: 10s
+    window: 10m
+    for: 0s
+    minRequests: 1
+  - name: frontend-traffic-dropped
+    kind: request_rate
+    service: frontend
+    threshold: 100/s
+    window: 10m
+    for: 1h
+`
+
+/** `metrics`: mount the logs/metrics/alerts part as the collector command does, with ALERT_RULES. */
 export async function startCollectorWithData(fixture: Fixture | null, options: { metrics: boolean }): Promise<RunningCollector> {
   ensureUiBuilt()
   const dataDir = mkdtempSync(join(tmpdir(), 'tracecar-ui-'))
+  const rulesPath = join(dataDir, 'alerts.yaml')
+  writeFileSync(rulesPath, ALERT_RULES)
+  const observability = options.metrics ? createObservabilityExtensions({ alertRulesPath: rulesPath }) : undefined
   const collector = await startCollector({
     dataDir,
     otlpHttpPort: 0,
@@ -34,13 +65,9 @@ export async function startCollectorWithData(fixture: Fixture | null, options: {
     httpPort: 0,
     uiDir: UI_DIR,
     log: () => {},
-    extensions: options.metrics
-      ? [({ db, log }) => {
-          const red = new RedMetrics({ db, log })
-          return { ingestListeners: [red], apiRoutes: red.routes, close: () => red.stop() }
-        }]
-      : [],
+    extensions: observability ? [(context) => observability.extension(context)] : [],
   })
+  observability?.attach(collector, '127.0.0.1')
   if (fixture) {
     const port = collector.ports.otlpHttp
     await postOtlp(port, '/v1/traces', tracesBody(fixture.spans))
@@ -48,6 +75,8 @@ export async function startCollectorWithData(fixture: Fixture | null, options: {
       await postOtlp(port, '/v1/traces', tracesBody(fixture.bigSpans.slice(i, i + 2500)))
     }
     await postOtlp(port, '/v1/logs', logsBody(fixture.logs))
+    // Evaluate now rather than on the (hour-long) schedule: the alerts page sees settled states.
+    observability?.engine?.evaluate()
   }
   return {
     collector,

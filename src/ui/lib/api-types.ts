@@ -110,10 +110,14 @@ export interface MetricsSeries {
 
 export interface AlertRule {
   name: string
+  /** duration_quantile | error_rate | request_rate (others are shown as they come) */
   kind: string
   service?: string
-  operation?: string
+  operation?: string | null
+  spanKind?: string | null
+  quantile?: number | null
   threshold: number
+  windowMs?: number
   forMs: number
   state: 'inactive' | 'pending' | 'firing'
   since?: number | null

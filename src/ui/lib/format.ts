@@ -7,7 +7,7 @@ export function formatDuration(ms: number): string {
   if (abs < 1) return `${(ms * 1000).toFixed(abs < 0.01 ? 2 : 0)}µs`
   if (abs < 10) return `${ms.toFixed(2)}ms`
   if (abs < 1000) return `${ms.toFixed(abs < 100 ? 1 : 0)}ms`
-  if (abs < 60_000) return `${(ms / 1000).toFixed(2)}s`
+  if (abs < 60_000) return `${+(ms / 1000).toFixed(2)}s`
   const minutes = Math.floor(abs / 60_000)
   const seconds = Math.round((abs % 60_000) / 1000)
   return `${ms < 0 ? '-' : ''}${minutes}m${seconds}s`
@@ -39,7 +39,7 @@ export function formatRelative(unixMs: number, now = Date.now()): string {
 export function formatPercent(ratio: number): string {
   if (!Number.isFinite(ratio)) return '–'
   const p = ratio * 100
-  return `${p === 0 ? '0' : p < 0.1 ? '<0.1' : p < 10 ? p.toFixed(1) : p.toFixed(0)}%`
+  return `${p === 0 ? '0' : p < 0.1 ? '<0.1' : p < 10 ? +p.toFixed(1) : p.toFixed(0)}%`
 }
 
 export function formatRate(perSec: number): string {

@@ -2,12 +2,26 @@
 import { Link } from '../components/link'
 import { EmptyState, ErrorState, Loading } from '../components/states'
 import { api } from '../lib/api'
-import { formatDateTime, formatDuration, formatPercent, formatRelative } from '../lib/format'
+import type { AlertRule } from '../lib/api-types'
+import { formatDateTime, formatDuration, formatPercent, formatRate, formatRelative } from '../lib/format'
 import { useApi } from '../lib/use-api'
 
+/** Values in the rule's own unit: a duration, a share of requests, or a rate. */
 function formatValue(kind: string, v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–'
-  return /error/i.test(kind) ? formatPercent(v) : formatDuration(v)
+  if (kind === 'error_rate') return formatPercent(v)
+  if (kind === 'request_rate') return formatRate(v)
+  return formatDuration(v)
+}
+
+function condition(r: AlertRule): string {
+  const t = formatValue(r.kind, r.threshold)
+  switch (r.kind) {
+    case 'duration_quantile': return `p${+((r.quantile ?? 0.99) * 100).toFixed(1)} duration > ${t}`
+    case 'error_rate': return `error rate > ${t}`
+    case 'request_rate': return `rate < ${t}`
+    default: return `${r.kind} ${t}`
+  }
 }
 
 export function AlertsPage() {
@@ -23,16 +37,17 @@ export function AlertsPage() {
     const rules = [...alerts.data.rules].sort((a, b) => (order[a.state] ?? 3) - (order[b.state] ?? 3) || a.name.localeCompare(b.name))
     body = (
       <table class="data-table" data-testid="alerts-table">
-        <thead><tr><th>State</th><th>Rule</th><th>Kind</th><th>Target</th><th class="num">Value</th><th class="num">Threshold</th><th>Since</th><th>Example traces</th></tr></thead>
+        <thead><tr><th>State</th><th>Rule</th><th>Condition</th><th>Target</th><th class="num">Value now</th><th>Since</th><th>Example traces</th></tr></thead>
         <tbody>
           {rules.map((r) => (
             <tr key={r.name} class={`alert-${r.state}`}>
               <td><span class={`state-badge state-${r.state}`}>{r.state}</span></td>
               <td><b>{r.name}</b></td>
-              <td class="small">{r.kind}{r.forMs ? ` for ${formatDuration(r.forMs)}` : ''}</td>
-              <td>{r.service ?? 'any'}{r.operation ? ` · ${r.operation}` : ''}</td>
+              <td class="small">{condition(r)}
+                <span class="muted">{r.windowMs ? ` over ${formatDuration(r.windowMs)}` : ''}{r.forMs ? `, for ${formatDuration(r.forMs)}` : ''}</span>
+              </td>
+              <td>{r.service ?? 'any'}{r.operation ? ` · ${r.operation}` : ''}{r.spanKind ? ` (${r.spanKind})` : ''}</td>
               <td class="num">{formatValue(r.kind, r.value)}</td>
-              <td class="num">{formatValue(r.kind, r.threshold)}</td>
               <td class="small">{r.since ? <span title={formatDateTime(r.since)}>{formatRelative(r.since)}</span> : '–'}</td>
               <td class="examples">
                 {r.exampleTraces.length ? r.exampleTraces.slice(0, 5).map((t) => (
