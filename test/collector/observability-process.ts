@@ -17,9 +17,10 @@ export interface CollectorProcess {
   stop(): Promise<number | null>
 }
 
-export async function startCollectorProcess(flags: string[] = []): Promise<CollectorProcess> {
+/** `serveUi`: serve the built UI (dist/ui) instead of passing --no-ui. */
+export async function startCollectorProcess(flags: string[] = [], serveUi = false): Promise<CollectorProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tracecar-obs-'))
-  const child = spawnTracecar(['collector', '--data-dir', dataDir, '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--http-port', '0', '--no-ui', ...flags])
+  const child = spawnTracecar(['collector', '--data-dir', dataDir, '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--http-port', '0', ...(serveUi ? [] : ['--no-ui']), ...flags])
   let out = ''
   let err = ''
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
