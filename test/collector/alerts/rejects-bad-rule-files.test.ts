@@ -71,3 +71,17 @@ t.test('a missing file is named', async (t) => {
   writeFileSync(join(dir, 'empty.yaml'), '')
   t.throws(() => loadAlertRulesFile(join(dir, 'empty.yaml')), /empty.yaml:\n {2}the file is missing "rules"/)
 })
+
+t.test('tracecar collector refuses to start with a bad rules file and says why', async (t) => {
+  const { spawnTracecar } = await import('../../helpers/proxy-process.js')
+  const dir = mkdtempSync(join(tmpdir(), 'tracecar-rules-cli-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'alerts.yaml')
+  writeFileSync(file, 'rules:\n  - name: cart-slow\n    kind: duration_quantile\n    service: checkout\n    threshold: 500ms\n    for: soon\n')
+  const child = spawnTracecar(['collector', '--data-dir', dir, '--http-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--alert-rules', file])
+  let stderr = ''
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  t.equal(code, 2)
+  t.match(stderr, `tracecar collector: alert rules ${file}:\n  rule "cart-slow" (rules[0]) key "for" must be a duration such as 500ms, 30s, 5m, 1h`)
+})
