@@ -49,13 +49,10 @@ export async function runLoadCommand(argv: string[]): Promise<void> {
   try {
     await query.probe()
     const wanted = wantedTraces(run)
+    const loadSpanIds = new Map(wanted.map((o) => [o.traceId, o.spanId]))
     if (wanted.length > 0) process.stderr.write(`waiting up to ${options.traceWaitSec} s for ${wanted.length} traces to reach ${options.collectorUrl} ...\n`)
-    const arrival = await awaitTraces(
-      query,
-      wanted.map((o) => o.traceId),
-      { deadlineMs: options.traceWaitSec * 1000, loadSpanIds: new Map(wanted.map((o) => [o.traceId, o.spanId])) },
-    )
-    collector = { reachable: true, ...arrival, loadSpanIds: new Map(wanted.map((o) => [o.traceId, o.spanId])) }
+    const arrival = await awaitTraces(query, [...loadSpanIds.keys()], { deadlineMs: options.traceWaitSec * 1000, loadSpanIds })
+    collector = { reachable: true, ...arrival, loadSpanIds }
   } catch (err) {
     if (!(err instanceof CollectorUnavailable)) throw err
     collector = { reachable: false, message: err.message }

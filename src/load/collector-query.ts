@@ -1,5 +1,5 @@
 /**
- * The few collector query-API calls the load report needs (contract.md, "Query API"),
+ * The two collector query-API calls the load report needs (contract.md, "Query API"),
  * over plain fetch with a timeout. Every failure becomes a `CollectorUnavailable`
  * whose message says what was tried and what went wrong, because the report prints
  * it as the reason the trace part is missing.
@@ -50,13 +50,6 @@ export class CollectorQuery {
     if (body === undefined) return undefined
     if (!Array.isArray(body.spans)) throw new CollectorUnavailable(`${this.baseUrl}/api/traces/${traceId} answered without a "spans" list`)
     return { traceId: body.traceId, spans: body.spans, warnings: Array.isArray(body.warnings) ? body.warnings : [] }
-  }
-
-  /** How many traces carry the tracestate member `key=value`, up to `limit`. */
-  async countTracesWithTracestate(member: string, limit: number): Promise<number> {
-    const params = new URLSearchParams({ tracestate: member, limit: String(limit) })
-    const body = (await this.getJson(`/api/traces?${params}`)) as { traces?: unknown } | undefined
-    return Array.isArray(body?.traces) ? body.traces.length : 0
   }
 
   /** JSON of a 200, undefined for a 404, CollectorUnavailable for anything else. */

@@ -3,22 +3,25 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import type { LoadReport } from '../../src/load/load-report.js'
-import { startCollectorProcess } from './collector-process.js'
+import { startCollectorProcess } from '../collector/collector-process.js'
 import { runLoadCli, validateLoadReport } from './load-cli.js'
 import { ERROR_EVERY, SLOW_EVERY, SLOW_MS, startShop } from './shop.js'
 
 // The whole path: `tracecar load` (a child process) → checkout's sidecar → checkout
 // → inventory's sidecar → inventory, both sidecars exporting OTLP to a real
-// collector (its own process, SQLite in a temp dir). inventory is slow on every 20th request and
+// collector (`tracecar collector`, SQLite in a temp dir). inventory is slow on every 20th request and
 // fails every 25th; the report must name exactly those requests, with trace ids the
 // collector knows, and put the slow time on inventory, not on checkout.
 const dataDir = mkdtempSync(join(tmpdir(), 'tracecar-load-collector-'))
+// `tracecar collector` in its own process (SQLite writes are synchronous: in this
+// process they would stall the services whose latency the run measures).
 const collector = await startCollectorProcess(dataDir)
 const api = collector.apiUrl
-const shop = await startShop(`${collector.otlpHttpUrl}/v1/traces`)
+const shop = await startShop(`${collector.otlpUrl}/v1/traces`)
 t.teardown(async () => {
   await shop.close()
-  await collector.stop()
+  collector.child.kill('SIGTERM')
+  await collector.exited
   rmSync(dataDir, { recursive: true, force: true })
 })
 await shop.warmUp()
@@ -37,7 +40,7 @@ t.test('the slowest requests and the errors, with their traces and where the tim
   const report = JSON.parse(readFileSync(jsonFile, 'utf8')) as LoadReport
   t.ok(validateLoadReport(report), JSON.stringify(validateLoadReport.errors, null, 2))
   t.equal(report.collector.reachable, true)
-  t.equal(report.collector.message, null, 'every wanted trace arrived and settled')
+  t.equal(report.collector.message, null, `every wanted trace arrived and settled (${report.collector.message})`)
   t.equal(report.collector.tracesFound, report.collector.tracesWanted)
   t.equal(report.requests.traceresponseMismatches, 0)
 

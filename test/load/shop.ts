@@ -54,7 +54,7 @@ async function startExportingSidecar(upstream: string, service: string, otlpEndp
       '--service', service,
       '--listen-host', '127.0.0.1', '--listen-port', '0', '--admin-port', '0', '--outbound-enabled=false', '--access-log=false',
       '--exporter', 'otlp', '--otlp-endpoint', otlpEndpoint,
-      '--schedule-delay-ms', '200', '--export-workers', '1', '--export-max-attempts', '2', '--otlp-timeout-ms', '2000',
+      '--schedule-delay-ms', '200', '--export-workers', '1', '--export-max-attempts', '5', '--otlp-timeout-ms', '10000',
     ],
     env: {},
   })
