@@ -20,6 +20,8 @@ if (missing) {
 }
 
 async function run() {
+  // A real browser on a shared machine: allow more than tap's default per-file timeout.
+  t.setTimeout(600_000)
   const shots = join(fileURLToPath(new URL('../../', import.meta.url)), '.tap', 'ui-screenshots')
   mkdirSync(shots, { recursive: true })
   t.comment(`screenshots: ${shots}`)

@@ -8,9 +8,11 @@ export function formatDuration(ms: number): string {
   if (abs < 10) return `${ms.toFixed(2)}ms`
   if (abs < 1000) return `${ms.toFixed(abs < 100 ? 1 : 0)}ms`
   if (abs < 60_000) return `${+(ms / 1000).toFixed(2)}s`
-  const minutes = Math.floor(abs / 60_000)
-  const seconds = Math.round((abs % 60_000) / 1000)
-  return `${ms < 0 ? '-' : ''}${minutes}m${seconds}s`
+  const total = Math.round(abs / 1000)
+  const h = Math.floor(total / 3600)
+  const m = Math.floor((total % 3600) / 60)
+  const sec = total % 60
+  return (ms < 0 ? '-' : '') + [h && `${h}h`, m && `${m}m`, sec && `${sec}s`].filter(Boolean).join('')
 }
 
 function pad(n: number, width = 2): string {

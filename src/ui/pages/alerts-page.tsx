@@ -49,13 +49,13 @@ export function AlertsPage() {
               <td>{r.service ?? 'any'}{r.operation ? ` · ${r.operation}` : ''}{r.spanKind ? ` (${r.spanKind})` : ''}</td>
               <td class="num">{formatValue(r.kind, r.value)}</td>
               <td class="small">{r.since ? <span title={formatDateTime(r.since)}>{formatRelative(r.since)}</span> : '–'}</td>
-              <td class="examples">
+              <td><div class="examples">
                 {r.exampleTraces.length ? r.exampleTraces.slice(0, 5).map((t) => (
                   <Link key={t.traceId} href={`/trace/${encodeURIComponent(t.traceId)}`} class={t.error ? 'example bad' : 'example'}>
                     {t.traceId.slice(0, 8)} · {formatDuration(t.durationMs)}
                   </Link>
                 )) : <span class="muted">none</span>}
-              </td>
+              </div></td>
             </tr>
           ))}
         </tbody>
