@@ -45,12 +45,21 @@ function TraceIdBox() {
   )
 }
 
+/** A hand-typed URL may hold a broken %-escape: show it as typed rather than crash. */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
 export function App() {
   const loc = useLocation()
   const path = loc.path
   let page
   const traceMatch = /^\/trace\/([^/]+)\/?$/.exec(path)
-  if (traceMatch) page = <TracePage traceId={decodeURIComponent(traceMatch[1]!)} query={loc.query} />
+  if (traceMatch) page = <TracePage traceId={safeDecode(traceMatch[1]!)} query={loc.query} />
   else if (path === '/' || path === '/search') page = <SearchPage query={loc.query} />
   else if (path === '/services') page = <ServicesPage query={loc.query} />
   else if (path === '/map') page = <MapPage query={loc.query} />

@@ -176,7 +176,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
           </div>
           <div class="tab-body">
             {tab === 'details' && (selected
-              ? <SpanDetails span={selected.span} model={model} onSelect={onSelect} />
+              ? <SpanDetails span={selected.span} model={model} onSelect={onSelect} onOpenTab={(t) => setQuery({ tab: t, ...(t === 'logs' ? { logs: null } : {}) })} />
               : (
                 <EmptyState title="Select a span">
                   Click a row in the waterfall (or use ↑/↓) to see its attributes, timing events, resource and status.

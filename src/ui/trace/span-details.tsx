@@ -4,6 +4,7 @@ import type { ComponentChildren } from 'preact'
 import { Link, ValueText } from '../components/link'
 import type { Attributes, Span } from '../lib/api-types'
 import { attributeText, formatDateTime, formatDuration } from '../lib/format'
+import { href } from '../lib/router'
 import { serviceColor } from '../lib/service-colors'
 import type { TraceModel } from './trace-model'
 
@@ -75,7 +76,7 @@ function TimingBreakdown(props: { span: Span }) {
   )
 }
 
-export function SpanDetails(props: { span: Span; model: TraceModel; onSelect: (spanId: string) => void }) {
+export function SpanDetails(props: { span: Span; model: TraceModel; onSelect: (spanId: string) => void; onOpenTab: (tab: 'logs' | 'metrics') => void }) {
   const s = props.span
   const parent = s.parentSpanId ? props.model.byId.get(s.parentSpanId) : undefined
   const status = s.status?.code ?? 'UNSET'
@@ -90,7 +91,7 @@ export function SpanDetails(props: { span: Span; model: TraceModel; onSelect: (s
         <div><dt>Duration</dt><dd>{formatDuration(s.durationMs)}</dd></div>
         <div><dt>Start</dt><dd title={formatDateTime(s.startTimeUnixMs)}>+{formatDuration(s.startTimeUnixMs - props.model.startMs)}</dd></div>
         <div><dt>Kind</dt><dd>{s.kind}</dd></div>
-        <div><dt>Status</dt><dd class={`status status-${status.toLowerCase()}`}>{status}{s.status?.message ? `: ${s.status.message}` : ''}</dd></div>
+        <div class="wide"><dt>Status</dt><dd class={`status status-${status.toLowerCase()}`}>{status}{s.status?.message ? `: ${s.status.message}` : ''}</dd></div>
         <div><dt>Span ID</dt><dd class="mono">{s.spanId}</dd></div>
         <div><dt>Parent</dt><dd class="mono">
           {parent ? <button type="button" class="link-button" onClick={() => props.onSelect(parent.span.spanId)}>{parent.span.name}</button>
@@ -98,7 +99,12 @@ export function SpanDetails(props: { span: Span; model: TraceModel; onSelect: (s
         </dd></div>
         {s.traceState && <div><dt>Tracestate</dt><dd class="mono">{s.traceState}</dd></div>}
       </dl>
-      <Section title="Timing" count={s.events.length}><TimingBreakdown span={s} /></Section>
+      <div class="span-actions">
+        <button type="button" class="small-button" onClick={() => props.onOpenTab('logs')}>Logs of this span</button>
+        <button type="button" class="small-button" onClick={() => props.onOpenTab('metrics')}>Metrics of {s.service}</button>
+        <Link class="small-button" href={href('/search', { service: s.service, operation: s.name })}>Other {s.name.length > 24 ? 'traces of this operation' : `"${s.name}" traces`}</Link>
+      </div>
+      {s.events.length > 0 && <Section title="Timing" count={s.events.length}><TimingBreakdown span={s} /></Section>}
       <Section title="Attributes" count={Object.keys(s.attributes).length}><AttributeTable attributes={s.attributes} testId="span-attributes" /></Section>
       <Section title="Resource" count={Object.keys(s.resource).length} open={false}><AttributeTable attributes={s.resource} testId="span-resource" /></Section>
       {s.links.length > 0 && (
