@@ -1,19 +1,21 @@
 /**
  * What crosses the thread boundary between the batch queue (main thread) and
  * the export workers: one task per batch, one outcome per task. Plain data
- * only, so structured clone carries it.
+ * only, so structured clone carries it (spans travel packed, see span-batch-pack.ts).
  *
  * A signal is one OTLP export service. Adding OTLP logs means: a 'logs' member
  * here, an encoder in the worker's table, and a queue for the records.
  */
-import type { ResourceAttributes, SpanRecord } from '../span/span-record.js'
+import type { ResourceAttributes } from '../span/span-record.js'
 import type { BackoffPolicy } from './retry-policy.js'
+import type { PackedSpanBatch } from './span-batch-pack.js'
 
 export type ExportSignal = 'traces'
 
 export interface TraceExportTask {
   signal: 'traces'
-  items: SpanRecord[]
+  /** The batch packed (span-batch-pack.ts); its `numbers` buffer is transferred, not cloned. */
+  packed: PackedSpanBatch
 }
 
 export type ExportTask = TraceExportTask

@@ -12,7 +12,6 @@
  * than constructing real SDK spans, which would drag in the SDK and its clock.
  */
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
-import type { IExportTraceServiceResponse } from '@opentelemetry/otlp-transformer'
 import type { Attributes, ResourceAttributes, SpanRecord } from '../span/span-record.js'
 
 type ReadableSpans = Parameters<typeof ProtobufTraceSerializer.serializeRequest>[0]
@@ -96,12 +95,9 @@ function toReadableSpan(record: SpanRecord, resource: ResourceLike, scope: Scope
   }
 }
 
-export type OtlpProtocol = 'http/protobuf' | 'http/json'
-
-export const CONTENT_TYPE: Record<OtlpProtocol, string> = {
-  'http/protobuf': 'application/x-protobuf',
-  'http/json': 'application/json',
-}
+export { CONTENT_TYPE } from './otlp-content-type.js'
+export type { OtlpProtocol } from './otlp-content-type.js'
+import type { OtlpProtocol } from './otlp-content-type.js'
 
 /** Encodes one batch into one request body. All spans share the resource and scope. */
 export function encodeTraceRequest(
@@ -120,22 +116,6 @@ export function encodeTraceRequest(
   return body
 }
 
-/**
- * Reads `partialSuccess.rejectedSpans` from a 2xx response body (protobuf or
- * JSON, by the response's content type). An empty or unreadable body counts
- * as full success: the spec makes partial success optional.
- */
-export function readTracePartialSuccess(body: Uint8Array, contentType: string): { rejected: number; message: string } {
-  if (body.length === 0) return { rejected: 0, message: '' }
-  let response: IExportTraceServiceResponse
-  try {
-    response = contentType.includes('json') ? JsonTraceSerializer.deserializeResponse(body) : ProtobufTraceSerializer.deserializeResponse(body)
-  } catch {
-    return { rejected: 0, message: '' }
-  }
-  const partial = response.partialSuccess
-  if (partial == null) return { rejected: 0, message: '' }
-  // int64 arrives as a Long from protobufjs, or a string/number in JSON.
-  const rejected = Number(partial.rejectedSpans ?? 0)
-  return { rejected: Number.isFinite(rejected) && rejected > 0 ? rejected : 0, message: partial.errorMessage ?? '' }
-}
+// Partial success is read without the transformer (otlp-partial-success.ts);
+// re-exported here for callers that know this module.
+export { readTracePartialSuccess } from './otlp-partial-success.js'
