@@ -175,9 +175,15 @@ function parseJsonManifest(source: string): JsonObject | undefined {
   }
 }
 
-/** Write the way the document was written: kubectl-style unindented sequences if it used them. */
-function stringifyOptions(original: string): { indentSeq: boolean; lineWidth: number; flowCollectionPadding: boolean } {
+/**
+ * Write the way the document was written: its indentation step (the first key nested
+ * under a key), kubectl-style unindented sequences if it used them, flow padding.
+ */
+function stringifyOptions(original: string): { indent: number; indentSeq: boolean; lineWidth: number; flowCollectionPadding: boolean } {
+  const nested = /^( *)[^\s#-][^\n]*:[ \t]*\n\1( +)[^\s#-]/m.exec(original)
+  const indent = nested === null ? 2 : Math.min(Math.max(nested[2].length, 1), 8)
   return {
+    indent,
     indentSeq: !/^( *)[^\s#-][^\n]*:[ \t]*\n\1- /m.test(original),
     lineWidth: 0,
     flowCollectionPadding: /[[{] [^\n]*[^ ] [\]}]/.test(original),

@@ -20,6 +20,7 @@ const FIXTURES = [
   'opted-out.yaml',
   'pod.json',
   'odd-streams.yaml',
+  'four-space-indent.yaml',
 ]
 const FLAGS = ['--image', 'tracecar:test']
 
