@@ -74,6 +74,8 @@ export function buildFixture(now = Date.now()): Fixture {
     { traceId, spanId: cartServer.spanId, service: 'checkout', timeMs: t0 + 30, severityNumber: 9, severityText: 'INFO', body: 'cart saved items=3' },
     { traceId, spanId: pay.spanId, service: 'payments', timeMs: t0 + 200, severityNumber: 13, severityText: 'WARN', body: 'card processor slow, retrying' },
     { traceId, spanId: pay.spanId, service: 'payments', timeMs: t0 + 380, severityNumber: 17, severityText: 'ERROR', body: 'card processor timed out' },
+    // An access log line: the trace id only, no span id (what the demo's services write).
+    { traceId, service: 'inventory', timeMs: t0 + 479, severityNumber: 9, severityText: 'INFO', body: `"GET /stock HTTP/1.1" 200 trace_id=${traceId}` },
     { traceId: xssId, spanId: xssSpan.spanId, service: 'evil-svc', timeMs: t0 + 10_005, severityNumber: 9, severityText: 'INFO', body: `${XSS_SCRIPT} ${XSS_IMG}` },
   ]
 

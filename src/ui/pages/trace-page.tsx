@@ -187,8 +187,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
               <LogsPanel
                 traceId={props.traceId}
                 traceStartMs={model.startMs}
-                selectedSpanId={selected ? selected.span.spanId : null}
-                selectedSpanName={selected ? selected.span.name : null}
+                selectedSpan={selected ? selected.span : null}
                 scope={q.get('logs') === 'trace' ? 'trace' : 'span'}
                 order={q.get('order') === 'desc' ? 'desc' : 'asc'}
                 onChange={(c) => setQuery({ ...(c.scope ? { logs: c.scope === 'trace' ? 'trace' : null } : {}), ...(c.order ? { order: c.order === 'desc' ? 'desc' : null } : {}) })}

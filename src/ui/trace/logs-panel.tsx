@@ -3,7 +3,7 @@ import { useMemo, useState } from 'preact/hooks'
 import { EmptyState, ErrorState, Loading } from '../components/states'
 import { ValueText } from '../components/link'
 import { api } from '../lib/api'
-import type { LogRecord } from '../lib/api-types'
+import type { LogRecord, Span } from '../lib/api-types'
 import { attributeText, formatDuration, formatTime } from '../lib/format'
 import { serviceColor } from '../lib/service-colors'
 import { useApi } from '../lib/use-api'
@@ -24,36 +24,48 @@ export function levelOf(log: LogRecord): Level {
   return 'INFO'
 }
 
+/** Access logs often carry the trace id only: a log of the span's service, without a span id,
+ * written while the span ran (or just after it ended) is taken as the span's. */
+const LOG_AFTER_SPAN_SLACK_MS = 50
+
+export function logBelongsToSpan(log: LogRecord, span: Span): 'id' | 'inferred' | null {
+  if (log.spanId) return log.spanId === span.spanId ? 'id' : null
+  if (log.service !== span.service) return null
+  return log.timeUnixMs >= span.startTimeUnixMs - 1 && log.timeUnixMs <= span.endTimeUnixMs + LOG_AFTER_SPAN_SLACK_MS ? 'inferred' : null
+}
+
 export function LogsPanel(props: {
   traceId: string
   traceStartMs: number
-  selectedSpanId: string | null
-  selectedSpanName: string | null
+  selectedSpan: Span | null
   scope: 'span' | 'trace'
   order: 'asc' | 'desc'
   onChange: (change: { scope?: 'span' | 'trace'; order?: 'asc' | 'desc' }) => void
   onSelectSpan: (spanId: string) => void
 }) {
-  const spanOnly = props.scope === 'span' && props.selectedSpanId !== null
-  const logs = useApi(
-    (signal) => api.traceLogs(props.traceId, { spanId: spanOnly ? props.selectedSpanId! : undefined, order: props.order }, signal),
-    [props.traceId, spanOnly ? props.selectedSpanId : null, props.order],
-  )
+  const span = props.selectedSpan
+  const spanOnly = props.scope === 'span' && span !== null
+  // The whole trace's logs, filtered here: the span filter also catches logs without a span id.
+  const logs = useApi((signal) => api.traceLogs(props.traceId, { order: props.order }, signal), [props.traceId, props.order])
   const [hidden, setHidden] = useState<ReadonlySet<Level>>(new Set())
+  const inScope = useMemo(() => {
+    const all = logs.data?.logs ?? []
+    return spanOnly ? all.filter((l) => logBelongsToSpan(l, span) !== null) : all
+  }, [logs.data, spanOnly, span])
   const counts = useMemo(() => {
     const c = new Map<Level, number>()
-    for (const l of logs.data?.logs ?? []) c.set(levelOf(l), (c.get(levelOf(l)) ?? 0) + 1)
+    for (const l of inScope) c.set(levelOf(l), (c.get(levelOf(l)) ?? 0) + 1)
     return c
-  }, [logs.data])
-  const shown = (logs.data?.logs ?? []).filter((l) => !hidden.has(levelOf(l)))
+  }, [inScope])
+  const shown = inScope.filter((l) => !hidden.has(levelOf(l)))
 
   return (
     <div class="logs-panel" data-testid="logs-panel">
       <div class="panel-toolbar">
         <div class="segmented" role="group" aria-label="Which logs">
           <button type="button" class={!spanOnly ? 'on' : ''} onClick={() => props.onChange({ scope: 'trace' })}>Whole trace</button>
-          <button type="button" class={spanOnly ? 'on' : ''} disabled={!props.selectedSpanId} onClick={() => props.onChange({ scope: 'span' })}
-            title={props.selectedSpanId ? '' : 'Select a span in the waterfall first'}>Selected span</button>
+          <button type="button" class={spanOnly ? 'on' : ''} disabled={!span} onClick={() => props.onChange({ scope: 'span' })}
+            title={span ? 'Logs with this span id, and logs of its service without a span id written while it ran' : 'Select a span in the waterfall first'}>Selected span</button>
         </div>
         <div class="segmented" role="group" aria-label="Order">
           <button type="button" class={props.order === 'asc' ? 'on' : ''} onClick={() => props.onChange({ order: 'asc' })}>Oldest first</button>
@@ -76,24 +88,26 @@ export function LogsPanel(props: {
       {logs.loading && !logs.data ? <Loading what="logs" />
         : logs.error ? <ErrorState title="Could not load the logs" error={logs.error} hint="Check that the collector is running and try again." />
         : !shown.length ? (
-          <EmptyState title={spanOnly ? `No logs for span "${props.selectedSpanName ?? props.selectedSpanId}"` : 'No logs for this trace'}>
-            {(logs.data?.logs.length ?? 0) > 0 ? 'All of them are hidden by the level filter above.'
-              : spanOnly ? 'Try "Whole trace". ' : ''}
-            {(logs.data?.logs.length ?? 0) === 0 && 'Logs appear here when a service sends them over OTLP (/v1/logs) or its access log reaches the collector with this trace id.'}
+          <EmptyState title={spanOnly ? `No logs for span "${span.name}"` : 'No logs for this trace'}>
+            {inScope.length > 0 ? 'All of them are hidden by the level filter above.'
+              : spanOnly && (logs.data?.logs.length ?? 0) > 0 ? `The trace has ${logs.data!.logs.length} log line(s) from other spans: try "Whole trace".`
+              : 'Logs appear here when a service sends them over OTLP (/v1/logs) or its access log reaches the collector with this trace id.'}
           </EmptyState>
         ) : (
           <ol class="log-list" data-testid="log-list">
             {shown.map((l, i) => {
               const level = levelOf(l)
               const attrs = Object.keys(l.attributes ?? {})
+              const belongs = span ? logBelongsToSpan(l, span) : null
               return (
-                <li key={i} class={`log-row level-${level.toLowerCase()} ${l.spanId && l.spanId === props.selectedSpanId ? 'of-selected' : ''}`}>
+                <li key={i} class={`log-row level-${level.toLowerCase()} ${belongs ? 'of-selected' : ''}`}>
                   <div class="log-head">
                     <span class="log-time" title={new Date(l.timeUnixMs).toISOString()}>{formatTime(l.timeUnixMs)}</span>
                     <span class="log-offset">+{formatDuration(l.timeUnixMs - props.traceStartMs)}</span>
                     <span class={`level-badge level-${level.toLowerCase()}`}>{l.severityText || level}</span>
                     {l.service && <span class="log-svc" style={{ color: serviceColor(l.service) }}>{l.service}</span>}
                     {l.spanId && <button type="button" class="link-button mono small" onClick={() => props.onSelectSpan(l.spanId!)}>{l.spanId.slice(0, 8)}</button>}
+                    {belongs === 'inferred' && <span class="inferred" title="This log carries no span id; it is from this span's service and was written while the span ran">by service and time</span>}
                   </div>
                   <div class="log-body">{l.body}</div>
                   {attrs.length > 0 && (

@@ -5,6 +5,7 @@ import { Component } from 'preact'
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { formatDuration } from '../lib/format'
 import { serviceColor } from '../lib/service-colors'
+import type { Span } from '../lib/api-types'
 import type { SpanNode, TraceModel } from './trace-model'
 
 export const ROW_HEIGHT = 24
@@ -69,6 +70,24 @@ function Ticks(props: { view: TimeWindow; traceStart: number }) {
   )
 }
 
+/** Where an outgoing call went, when the span name alone ("GET") does not say. */
+function callTarget(s: Span): string | null {
+  if (s.kind !== 'CLIENT' && s.kind !== 'PRODUCER') return null
+  const peer = s.attributes['peer.service']
+  if (typeof peer === 'string' && peer) return peer
+  const url = s.attributes['url.full']
+  if (typeof url === 'string') {
+    try {
+      const u = new URL(url)
+      return `${u.host}${u.pathname}`
+    } catch {
+      return null
+    }
+  }
+  const host = s.attributes['server.address']
+  return typeof host === 'string' ? host : null
+}
+
 interface RowProps {
   node: SpanNode; index: number; view: TimeWindow; selected: boolean; collapsed: boolean
   onSelect: (id: string) => void; onToggle: (id: string) => void
@@ -131,6 +150,7 @@ function renderRow(props: RowProps) {
         {node.depth > MAX_INDENT_DEPTH && <span class="wf-depth">↳{node.depth}</span>}
         <span class="wf-svc">{s.service}</span>
         <span class="wf-op">{s.name}</span>
+        {callTarget(s) && <span class="wf-target">→ {callTarget(s)}</span>}
         {node.error && <span class="wf-err-icon" title={s.status.message || 'error'}>!</span>}
         {props.collapsed && (
           <span class={`wf-hidden ${node.childError ? 'with-error' : ''}`}>+{node.descendantCount}</span>
