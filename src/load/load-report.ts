@@ -1,7 +1,7 @@
 import type autocannon from 'autocannon'
 import type { ApiTrace } from './collector-query.js'
 import type { LoadOptions } from './load-options.js'
-import type { RequestOutcome } from './request-outcomes.js'
+import { CONNECTION_ERROR, type RequestOutcome } from './request-outcomes.js'
 import type { LoadRun } from './run-load.js'
 import { RUN_TRACESTATE_KEY } from './run-trace-context.js'
 import { type SelfTimeRow, attributeSelfTime, round } from './self-time.js'
@@ -142,12 +142,16 @@ export function traceUrl(uiUrl: string, traceId: string): string {
   return `${uiUrl}/trace/${traceId}`
 }
 
-/** The trace ids the report wants explained: the slowest and the listed errors. */
+/**
+ * The trace ids the report wants explained: the slowest and the listed errors,
+ * except requests that never left (a connection error): no hop can have seen them,
+ * and waiting for their traces would only run into the deadline.
+ */
 export function wantedTraces(run: LoadRun): RequestOutcome[] {
   const seen = new Set<string>()
   const list: RequestOutcome[] = []
   for (const o of [...run.outcomes.slowest, ...run.outcomes.errorsListed]) {
-    if (seen.has(o.traceId)) continue
+    if (seen.has(o.traceId) || o.failure === CONNECTION_ERROR) continue
     seen.add(o.traceId)
     list.push(o)
   }

@@ -7,6 +7,9 @@ import type { SpanId, TraceId } from '../span/span-record.js'
  */
 
 export const MAX_ERRORS_LISTED = 20
+/** `failure` of a request lost with its connection (never answered, maybe never sent). */
+export const CONNECTION_ERROR = 'connection error'
+export const TIMEOUT = 'timeout'
 
 export interface RequestOutcome {
   traceId: TraceId
@@ -39,7 +42,8 @@ export class RequestOutcomes {
 
   record(outcome: RequestOutcome): void {
     this.recorded++
-    this.keepIfSlow(outcome)
+    // A timeout is the tail (it waited the whole timeout); a lost connection is not a latency.
+    if (outcome.failure !== CONNECTION_ERROR) this.keepIfSlow(outcome)
     if (outcome.status === null || outcome.status >= 400) {
       this.errorCount++
       const key = outcome.status === null ? outcome.failure ?? 'failure' : String(outcome.status)

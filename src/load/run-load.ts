@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import autocannon from 'autocannon'
 import type { LoadOptions } from './load-options.js'
-import { RequestOutcomes } from './request-outcomes.js'
+import { CONNECTION_ERROR, RequestOutcomes, TIMEOUT } from './request-outcomes.js'
 import { type SentRequest, runTracestate, stampNewTrace, traceIdFromTraceresponse } from './run-trace-context.js'
 
 /**
@@ -98,11 +98,11 @@ export async function runLoad(options: LoadOptions, runId: string, io: RunLoadIo
     events.on('timeout', () => {
       const now = performance.now()
       // The re-sent requests are microseconds old; the lost ones at least a timeout.
-      while (queue.length > 0 && now - queue[0]!.sentAtMs >= timeoutMs / 2) fail(queue.shift()!, 'timeout', now)
+      while (queue.length > 0 && now - queue[0]!.sentAtMs >= timeoutMs / 2) fail(queue.shift()!, TIMEOUT, now)
     })
     events.on('connError', () => {
       const now = performance.now()
-      while (queue.length > 0) fail(queue.shift()!, 'connection error', now)
+      while (queue.length > 0) fail(queue.shift()!, CONNECTION_ERROR, now)
     })
   }
 
