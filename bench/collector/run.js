@@ -3,7 +3,7 @@
  * Collector benchmark: ingest through a real OTLP client (the OpenTelemetry JS
  * OTLP/HTTP protobuf exporter) in batches of 512 spans, then query latency.
  *
- *   node bench/collector/run.js [--spans 1000000] [--concurrency 4] [--queries 200] [--keep]
+ *   node bench/collector/run.js [--spans 1000000] [--concurrency 4] [--queries 200] [--sync full|normal] [--keep]
  *
  * Reports spans stored per collector CPU-second (the collector's user+system
  * time from /proc/<pid>/stat over the ingest phase, so the load generator's
@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     queries: { type: 'string', default: '200' },
     keep: { type: 'boolean', default: false },
+    sync: { type: 'string', default: 'full' },
   },
 })
 const TOTAL_SPANS = Number(args.spans)
@@ -51,7 +52,7 @@ function cpuSecondsOf(pid) {
 
 async function startCollector(dataDir) {
   const nodeArgs = (process.env.COLLECTOR_NODE_ARGS ?? '').split(' ').filter(Boolean)
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli/tracecar.ts', 'collector', '--data-dir', dataDir, '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--http-port', '0', '--no-ui'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli/tracecar.ts', 'collector', '--data-dir', dataDir, '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--http-port', '0', '--no-ui', '--sync', args.sync], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   })

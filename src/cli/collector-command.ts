@@ -24,6 +24,8 @@ Receives OTLP traces and logs, stores them in SQLite, serves the query API and U
   --max-db-size <size>      delete the oldest data beyond this size, e.g. 2GiB, 500MB (default: no limit)
   --retention-interval <d>  how often retention runs (default 60s)
   --max-body-bytes <size>   largest OTLP request body or gRPC message (default 16MiB)
+  --sync <full|normal>      full (default): a batch is acknowledged once fsynced, safe against power loss;
+                            normal: safe against kill -9 and crashes, not power loss; less CPU per batch
   --forward-endpoint <url>  also send everything received to this OTLP/HTTP receiver (http://host:4318)
   --forward-header <k=v>    header for forwarded requests (repeatable), e.g. authorization=Bearer x
   --ui-dir <dir>            serve the UI from this folder (default: dist/ui of the package, if built)
@@ -78,6 +80,7 @@ export function parseCollectorFlags(argv: string[]): CollectorOptions | 'help' {
         'max-db-size': { type: 'string' },
         'retention-interval': { type: 'string' },
         'max-body-bytes': { type: 'string' },
+        sync: { type: 'string' },
         'forward-endpoint': { type: 'string' },
         'forward-header': { type: 'string', multiple: true },
         'ui-dir': { type: 'string' },
@@ -105,6 +108,10 @@ export function parseCollectorFlags(argv: string[]): CollectorOptions | 'help' {
   if (v['retention-interval'] !== undefined) retention.intervalMs = parseDurationMs('retention-interval', v['retention-interval'])
   options.retention = retention
   if (v['max-body-bytes'] !== undefined) options.maxBodyBytes = parseBytes('max-body-bytes', v['max-body-bytes'])
+  if (v.sync !== undefined) {
+    if (v.sync !== 'full' && v.sync !== 'normal') throw new CollectorFlagError(`--sync: ${JSON.stringify(v.sync)} is not allowed; use full or normal`)
+    options.synchronous = v.sync
+  }
   const headers: Record<string, string> = {}
   for (const raw of v['forward-header'] ?? []) {
     const eq = raw.indexOf('=')

@@ -41,6 +41,8 @@ export interface CollectorExtension {
 export interface CollectorOptions {
   /** Folder of the SQLite file `tracecar.db` (default ./data). */
   dataDir?: string
+  /** SQLite commit durability (see SqliteTraceStoreOptions.synchronous); default 'full'. */
+  synchronous?: 'full' | 'normal'
   /** Listen address of all three listeners (default 127.0.0.1). */
   host?: string
   /** Ports; 0 picks a free one (default 4318, 4317, 16686). */
@@ -100,7 +102,7 @@ export function defaultUiDir(): string | undefined {
 export async function startCollector(options: CollectorOptions = {}): Promise<Collector> {
   const log = options.log ?? ((line: string) => process.stderr.write(`tracecar collector: ${line}\n`))
   const host = options.host ?? DEFAULTS.host
-  const store = new SqliteTraceStore({ path: resolve(options.dataDir ?? DEFAULTS.dataDir, DATABASE_FILE) })
+  const store = new SqliteTraceStore({ path: resolve(options.dataDir ?? DEFAULTS.dataDir, DATABASE_FILE), synchronous: options.synchronous })
   const closers: Array<() => Promise<void> | void> = []
   try {
     const extensions: CollectorExtension[] = []

@@ -28,6 +28,13 @@ export interface SqliteTraceStoreOptions {
   path: string
   /** Page cache per connection, in MiB. */
   cacheMiB?: number
+  /**
+   * 'full' (default): a commit returns after the WAL is fsynced, so an
+   * acknowledged batch survives a power cut. 'normal': the WAL is fsynced
+   * only at checkpoints; an acknowledged batch survives kill -9 and crashes
+   * of the process, but the last ones may be lost if the machine loses power.
+   */
+  synchronous?: 'full' | 'normal'
 }
 
 interface SpanRow {
@@ -118,7 +125,7 @@ export class SqliteTraceStore implements TraceStore {
       // Only settable before the first table exists; lets retention give space back.
       if (fresh) db.pragma('auto_vacuum = INCREMENTAL')
       db.pragma('journal_mode = WAL')
-      db.pragma('synchronous = FULL')
+      db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
       // Another process holding the write lock briefly (a backup, sqlite3 CLI): wait a little, then 503.
       db.pragma('busy_timeout = 200')
       db.pragma(`cache_size = -${(options.cacheMiB ?? 64) * 1024}`)
