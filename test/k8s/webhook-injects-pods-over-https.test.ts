@@ -34,7 +34,7 @@ function hasOpenssl(): boolean {
 }
 
 if (!hasOpenssl()) {
-  t.skip('openssl is not installed (Debian package openssl, installed by .ci/run): cannot make the test certificates')
+  t.test('the webhook over HTTPS', { skip: 'openssl is not installed (Debian package openssl, installed by .ci/run): cannot make the test certificates' }, () => {})
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'tracecar-webhook-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
