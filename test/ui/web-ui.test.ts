@@ -143,6 +143,22 @@ async function run() {
     t.match(await rowOf(page, checkout.cartClient.spanId).innerText(), /\+3/, 'the collapsed row says how many it hides')
     await rowOf(page, checkout.cartClient.spanId).locator('.wf-toggle').click()
     t.equal(await page.locator('.wf-row').count(), 6, 'expanding shows them again')
+
+    // Drag across the minimap from 20% to 60% of the trace: the time axis zooms to 100ms-300ms.
+    const mm = (await page.locator('[data-testid=minimap]').boundingBox())!
+    await page.mouse.move(mm.x + mm.width * 0.2, mm.y + mm.height / 2)
+    await page.mouse.down()
+    await page.mouse.move(mm.x + mm.width * 0.4, mm.y + mm.height / 2, { steps: 4 })
+    await page.mouse.move(mm.x + mm.width * 0.6, mm.y + mm.height / 2, { steps: 4 })
+    await page.mouse.up()
+    await page.locator('button:has-text("reset zoom")').waitFor()
+    const ticks = (await page.locator('.wf-tick-label').allInnerTexts()).map((l) => parseFloat(l))
+    t.ok([100, 150, 200, 250, 300].every((want, i) => Math.abs(ticks[i]! - want) <= 2), `the time axis shows the zoomed window, 100ms to 300ms (${ticks.join(', ')})`)
+    const payBar = (await rowOf(page, checkout.pay.spanId).locator('[data-testid=span-bar]').boundingBox())!
+    const lane = (await page.locator('.wf-lane-head').boundingBox())!
+    t.ok(Math.abs(payBar.x - lane.x) < 2, 'POST /pay (from 100ms) now starts at the left edge of the lane')
+    await page.click('button:has-text("reset zoom")')
+    t.same((await page.locator('.wf-tick-label').allInnerTexts())[0], '0ms', 'reset zoom shows the whole trace again')
   })
 
   await t.test('selecting a span shows its attributes, timing, logs and metrics', async (t) => {
