@@ -20,15 +20,34 @@ import { type SentRequest, runTracestate, stampNewTrace, traceIdFromTracerespons
  * - except the first request of a connection, which autocannon builds in the
  *   Client constructor right before `setupClient`: `setupClient` adopts it and
  *   the connection's first `request` event sends it;
- * - the instance's `response` event (client, status, bytes, latency) follows the
- *   request's `onResponse` hook synchronously: `onResponse` notes the status and
- *   the `traceresponse` header, `response` takes the FIFO's head;
+ * - the connection's `headers` event (the parser's raw header list) comes before
+ *   the instance's `response` event (client, status, bytes, latency) of the same
+ *   response: `headers` notes the `traceresponse` header, `response` takes the
+ *   FIFO's head. (Not the request's `onResponse` hook: autocannon turns the raw
+ *   headers into an object for it on every response, a cost paid for nothing.)
  * - on a timeout autocannon drops its queue, reconnects and re-sends before it
  *   emits `timeout`: the entries sent before the timeout are the old ones; on a
  *   connection error it emits `connError` before reconnecting: all are lost.
  * When the service (through a tracecar sidecar) returns `traceresponse`, its trace
  * id wins, and a disagreement is counted (`traceresponseMismatches`).
  */
+
+/** One autocannon connection: the traces it sent and still awaits, in order. */
+interface Connection {
+  queue: SentRequest[]
+  /** The `traceresponse` of the response being parsed, until its `response` event. */
+  traceresponse: string | undefined
+}
+
+/** The `traceresponse` value in a raw [name, value, ...] header list (names in any case). */
+function findTraceresponse(raw: string[] | undefined): string | undefined {
+  if (raw === undefined) return undefined
+  for (let i = 0; i < raw.length - 1; i += 2) {
+    const name = raw[i]!
+    if (name.length === 13 && name.toLowerCase() === 'traceresponse') return raw[i + 1]
+  }
+  return undefined
+}
 
 export interface LoadRun {
   runId: string
@@ -48,11 +67,10 @@ export interface RunLoadIo {
 export async function runLoad(options: LoadOptions, runId: string, io: RunLoadIo): Promise<LoadRun> {
   const traceState = runTracestate(runId, options.userTracestate)
   const outcomes = new RequestOutcomes(options.slowest)
-  const queues = new Map<autocannon.Client, SentRequest[]>()
+  const connections = new Map<autocannon.Client, Connection>()
   const timeoutMs = options.timeoutSec * 1000
   let buildingFor: SentRequest[] | undefined
   let builtBeforeClient: SentRequest | undefined
-  let lastTraceresponse: string | undefined
   let startMs = performance.now()
 
   const baseHeaders: Record<string, string> = {}
@@ -73,19 +91,19 @@ export async function runLoad(options: LoadOptions, runId: string, io: RunLoadIo
     return request
   }
 
-  const onResponse = (_status: number, _body: string, _context: object, headers: autocannon.Request['headers']): void => {
-    const value = headers?.traceresponse
-    lastTraceresponse = Array.isArray(value) ? undefined : value
-  }
-
   const setupClient = (client: autocannon.Client): void => {
-    const queue: SentRequest[] = []
-    queues.set(client, queue)
+    const connection: Connection = { queue: [], traceresponse: undefined }
+    const queue = connection.queue
+    connections.set(client, connection)
     let first = builtBeforeClient
     builtBeforeClient = undefined
     // `request`, `timeout` and `connError` are events of autocannon's Client
-    // (lib/httpClient.js) that @types/autocannon does not list.
+    // (lib/httpClient.js) that @types/autocannon does not list; `headers` is listed
+    // with the wrong type (it is http-parser-js's info object).
     const events: NodeJS.EventEmitter = client
+    events.on('headers', (info: { headers?: string[] }) => {
+      connection.traceresponse = findTraceresponse(info.headers)
+    })
     events.on('request', () => {
       if (first !== undefined) {
         first.sentAtMs = performance.now()
@@ -126,7 +144,7 @@ export async function runLoad(options: LoadOptions, runId: string, io: RunLoadIo
       method: options.method,
       headers: baseHeaders,
       ...(options.body !== undefined ? { body: options.body } : {}),
-      requests: [{ setupRequest, onResponse }],
+      requests: [{ setupRequest }],
       setupClient,
     },
     (err: unknown, result: autocannon.Result) => finish(err, result),
@@ -136,9 +154,10 @@ export async function runLoad(options: LoadOptions, runId: string, io: RunLoadIo
     startMs = performance.now()
   })
   instance.on('response', (client: autocannon.Client, statusCode: number, _bytes: number, responseTime: number) => {
-    const sent = queues.get(client)?.shift()
-    const echoed = traceIdFromTraceresponse(lastTraceresponse)
-    lastTraceresponse = undefined
+    const connection = connections.get(client)
+    const sent = connection?.queue.shift()
+    const echoed = traceIdFromTraceresponse(connection?.traceresponse)
+    if (connection !== undefined) connection.traceresponse = undefined
     if (echoed !== undefined) outcomes.traceresponseSeen++
     if (sent === undefined) {
       outcomes.unmatched++
