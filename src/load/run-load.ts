@@ -60,7 +60,7 @@ export interface LoadRun {
 export interface RunLoadIo {
   /** Where the progress bar and autocannon's table go. */
   progress: NodeJS.WritableStream
-  /** Ctrl-C stops the run early and still reports (default true for the CLI). */
+  /** Ctrl-C stops the run early and still reports (the CLI sets it; off in tests). */
   stopOnSigint?: boolean
 }
 
