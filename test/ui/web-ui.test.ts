@@ -350,6 +350,20 @@ async function run() {
     await p.locator('[data-testid=services-table]').waitFor()
     t.match(await p.locator('.notice').innerText(), /not available/, 'the services page explains the missing rates')
     t.match(await p.locator('[data-testid=services-table]').innerText(), /checkout/, 'and still lists the services')
+
+    await p.goto(`${bare.baseUrl}/search?limit=abc`)
+    await p.locator('.state-error').waitFor()
+    t.match(await p.locator('.state-error').innerText(), /The search failed.*limit="abc" must be a whole number.*Fix the field/s, "a rejected search shows the collector's reason and what to do")
+
+    await p.goto(`${bare.baseUrl}/search`)
+    await p.locator('.trace-row').first().waitFor()
+    const closing = Date.now()
+    await bare.close()
+    t.comment(`collector closed in ${Date.now() - closing} ms`)
+    await p.click('button:has-text("Find traces")')
+    await p.locator('.state-error').waitFor()
+    t.match(await p.locator('.state-error').innerText(), /Cannot reach the collector.*check that the collector is running/is, 'a collector that went away is named as the problem')
+    await shot(p, 'collector-down')
     await p.close()
   })
 
