@@ -184,6 +184,8 @@ try {
     await timeQueries('search: service + operation + last 1h', Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&operation=${encodeURIComponent(ROUTES[i % ROUTES.length])}&start=${now - 3_600_000}&end=${now}&limit=20`)),
     await timeQueries('search: service + error=true', Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&error=true&limit=20`)),
     await timeQueries('search: service + attr customer.tier=gold', Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&attr=customer.tier=gold&limit=20`)),
+    await timeQueries('search: service + attr matching nothing (worst case; 1 s budget)', Array.from({ length: Math.min(QUERIES, 20) }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&attr=customer.tier=platinum&limit=20`)),
+    await timeQueries('search: operation matching nothing, no service', Array.from({ length: Math.min(QUERIES, 20) }, () => `${api}/api/traces?operation=${encodeURIComponent('GET /nowhere')}&limit=20`)),
     await timeQueries('search: service + minDurationMs=0.05', Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&minDurationMs=0.05&limit=20`)),
   ]
   const report = {

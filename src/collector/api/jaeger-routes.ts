@@ -14,6 +14,7 @@ import type { TraceStore } from '../store/trace-store.js'
 import { envelope, errorEnvelope, parseGoDurationMs, toJaegerTrace } from './jaeger-format.js'
 import { limitParam, normalizeTraceId, optionalNumber, optionalString, QueryParamError } from './query-params.js'
 import { orderTraceForDisplay } from './trace-order.js'
+import { SEARCH_BUDGET_MS } from './query-routes.js'
 
 const PREFIX = '/api/jaeger'
 
@@ -102,7 +103,7 @@ export function jaegerRoutes(store: TraceStore): CollectorRoute[] {
         return ms
       }
       const operation = optionalString(url, 'operation')
-      const traces = store.findTraces({
+      const result = store.findTraces({
         service: optionalString(url, 'service'),
         operation: operation === 'all' ? undefined : operation,
         startUnixMs: startUs === undefined ? undefined : startUs / 1000,
@@ -111,8 +112,9 @@ export function jaegerRoutes(store: TraceStore): CollectorRoute[] {
         maxDurationMs: duration('maxDuration'),
         attributes: tagsFromUrl(url),
         limit: limitParam(url, 'limit', 20, 1500),
+        budgetMs: SEARCH_BUDGET_MS,
       })
-      const data = traces.map((summary) => {
+      const data = result.traces.map((summary) => {
         const ordered = orderTraceForDisplay(store.getTrace(summary.traceId))
         return toJaegerTrace(summary.traceId, ordered.spans, ordered.warnings)
       })

@@ -12,6 +12,8 @@ import { orderTraceForDisplay } from './trace-order.js'
 export const MAX_TRACE_LIMIT = 1000
 export const MAX_LOG_LIMIT = 5000
 const DEFAULT_DEPENDENCY_WINDOW_MS = 3_600_000
+/** A search stops after this long (returning what it found, `incomplete: true`) so that ingest is never held up. */
+export const SEARCH_BUDGET_MS = 1000
 
 export function queryRoutes(store: TraceStore): CollectorRoute[] {
   return [
@@ -37,7 +39,7 @@ export function queryRoutes(store: TraceStore): CollectorRoute[] {
         if (minDurationMs !== undefined && maxDurationMs !== undefined && maxDurationMs < minDurationMs) {
           throw new QueryParamError(`maxDurationMs=${maxDurationMs} is below minDurationMs=${minDurationMs}`)
         }
-        const traces = store.findTraces({
+        const result = store.findTraces({
           service: optionalString(url, 'service'),
           operation: optionalString(url, 'operation'),
           startUnixMs: start,
@@ -48,8 +50,9 @@ export function queryRoutes(store: TraceStore): CollectorRoute[] {
           attributes: keyValueParams(url, 'attr'),
           traceState: keyValueParams(url, 'tracestate'),
           limit: limitParam(url, 'limit', 20, MAX_TRACE_LIMIT),
+          budgetMs: SEARCH_BUDGET_MS,
         })
-        sendJson(res, 200, { traces })
+        sendJson(res, 200, result.incomplete ? { traces: result.traces, incomplete: true } : { traces: result.traces })
       },
     },
     {

@@ -39,6 +39,18 @@ export interface TraceQuery {
   /** key=value list members of any span's W3C tracestate. */
   traceState?: Array<{ key: string; value: string }>
   limit: number
+  /**
+   * Longest the search may run, in ms. Queries are synchronous and share the
+   * thread with ingest, so a search whose filters match almost nothing stops
+   * here and returns what it found (`incomplete`), rather than stall ingest.
+   */
+  budgetMs?: number
+}
+
+export interface TraceSearchResult {
+  traces: TraceSummary[]
+  /** True when the time budget ran out before `limit` traces were found or the candidates were exhausted. */
+  incomplete: boolean
 }
 
 export interface LogQuery {
@@ -77,7 +89,7 @@ export interface TraceStore {
 
   services(): string[]
   operations(service: string): OperationInfo[]
-  findTraces(query: TraceQuery): TraceSummary[]
+  findTraces(query: TraceQuery): TraceSearchResult
   /** Spans of one trace in storage order, or [] when unknown. */
   getTrace(traceId: string): StoredSpan[]
   summarize(traceIds: readonly string[]): TraceSummary[]

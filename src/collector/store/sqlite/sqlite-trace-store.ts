@@ -19,7 +19,7 @@ import type { AttributeMap, StoredLog, StoredSpan, SpanKindName } from '../../mo
 import type { IngestLog } from '../../otlp/decode-logs.js'
 import type { IngestSpan } from '../../otlp/decode-traces.js'
 import { nanosToMs } from '../../otlp/otlp-values.js'
-import type { DependencyEdge, LogQuery, OperationInfo, RetentionStep, TraceQuery, TraceStore, TraceSummary, WriteResult } from '../trace-store.js'
+import type { DependencyEdge, LogQuery, OperationInfo, RetentionStep, TraceQuery, TraceSearchResult, TraceStore, TraceSummary, WriteResult } from '../trace-store.js'
 import { applyMigrations } from './migrations.js'
 import { TRACE_STORE_MIGRATIONS, TRACE_STORE_MODULE } from './trace-store-schema.js'
 
@@ -341,7 +341,7 @@ export class SqliteTraceStore implements TraceStore {
     return out
   }
 
-  findTraces(query: TraceQuery): TraceSummary[] {
+  findTraces(query: TraceQuery): TraceSearchResult {
     const where: string[] = []
     const params: unknown[] = []
     if (query.service !== undefined) {
@@ -377,7 +377,16 @@ export class SqliteTraceStore implements TraceStore {
     const checks = this.traceChecks(query)
     const found: string[] = []
     const seen = new Set<string>()
-    for (const traceIdBytes of candidates.iterate(...params) as IterableIterator<Buffer>) {
+    const deadline = query.budgetMs === undefined ? Infinity : performance.now() + query.budgetMs
+    let incomplete = false
+    let rows = 0
+    const iterator = candidates.iterate(...params) as IterableIterator<Buffer>
+    for (const traceIdBytes of iterator) {
+      // Reading the clock every 256 rows keeps its cost out of the scan.
+      if ((++rows & 255) === 0 && performance.now() > deadline) {
+        incomplete = true
+        break
+      }
       const traceId = traceIdBytes.toString('hex')
       if (seen.has(traceId)) continue
       seen.add(traceId)
@@ -385,7 +394,7 @@ export class SqliteTraceStore implements TraceStore {
       found.push(traceId)
       if (found.length >= query.limit) break
     }
-    return this.summarize(found).sort((a, b) => b.startTimeUnixMs - a.startTimeUnixMs)
+    return { traces: this.summarize(found).sort((a, b) => b.startTimeUnixMs - a.startTimeUnixMs), incomplete }
   }
 
   /** One check per attr/tracestate condition; each must hold on some span of the trace. */

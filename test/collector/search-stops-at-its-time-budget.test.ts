@@ -1,0 +1,24 @@
+/**
+ * A search whose filters match almost nothing stops at its time budget and
+ * says so, instead of holding the thread that ingest also needs.
+ */
+import t from 'tap'
+import { hexId, jsonTraceRequest, postJson, startTestCollector } from './helpers.js'
+
+t.test('an unmatched search over many spans ends at the budget, marked incomplete', async (t) => {
+  const collector = await startTestCollector()
+  t.teardown(() => collector.close())
+  const now = Date.now()
+  for (let b = 0; b < 10; b++) {
+    const spans = Array.from({ length: 500 }, (_, i) => ({ traceId: hexId(16), spanId: hexId(8), name: 'op', startMs: now - b * 1000 - i, durationMs: 1, attributes: { tier: 'standard' } }))
+    const res = await postJson(`${collector.otlpUrl}/v1/traces`, jsonTraceRequest({ many: spans }))
+    t.equal(res.status, 200)
+  }
+  const store = collector.collector.store
+  const exhausted = store.findTraces({ service: 'many', attributes: [{ key: 'tier', value: 'platinum' }], limit: 20, budgetMs: 60_000 })
+  t.same(exhausted, { traces: [], incomplete: false }, 'with time to spare, every candidate is examined')
+  const cut = store.findTraces({ service: 'many', attributes: [{ key: 'tier', value: 'platinum' }], limit: 20, budgetMs: 0 })
+  t.same(cut, { traces: [], incomplete: true }, 'with no time, it stops and says so')
+  const found = store.findTraces({ service: 'many', attributes: [{ key: 'tier', value: 'standard' }], limit: 5, budgetMs: 0 })
+  t.equal(found.traces.length, 5, 'matches found before the first clock check are returned')
+})
