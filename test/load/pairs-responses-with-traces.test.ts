@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import t from 'tap'
 import { parseLoadOptions } from '../../src/load/load-options.js'
@@ -13,15 +16,29 @@ import { startTestSidecar } from '../helpers/sidecar.js'
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() })
 
 t.test('pipelined requests: every response paired with its own trace, each a new sampled trace tagged with the run', async (t) => {
-  const upstream = await startHttpServer((_req, res) => res.end('ok'))
+  // Also the request options: method, a body from a file, an extra header.
+  const dir = mkdtempSync(join(tmpdir(), 'tracecar-load-body-'))
+  const bodyFile = join(dir, 'order.json')
+  writeFileSync(bodyFile, '{"sku":"tc-1","qty":2}')
+  const received: string[] = []
+  const upstream = await startHttpServer((req, res) => {
+    let body = ''
+    req.on('data', (c: Buffer) => (body += c.toString()))
+    req.on('end', () => {
+      received.push(`${req.method} ${req.headers['x-tenant']} ${body}`)
+      res.end('ok')
+    })
+  })
   const sidecar = await startTestSidecar(upstream.url)
   t.teardown(async () => {
     await sidecar.close()
     await upstream.close()
+    rmSync(dir, { recursive: true, force: true })
   })
   const runId = newRunId()
   // --slowest 1000 keeps every outcome, so each pairing can be checked against the sidecar's spans.
-  const options = parseLoadOptions([`${sidecar.url}/items`, '-c', '2', '-p', '4', '-a', '400', '--slowest', '1000', '-H', 'tracestate: vendor=x1'])
+  const options = parseLoadOptions([`${sidecar.url}/items`, '-c', '2', '-p', '4', '-a', '400', '--slowest', '1000', '-H', 'tracestate: vendor=x1',
+    '-m', 'POST', '-b', `@${bodyFile}`, '-H', 'x-tenant: 7'])
   const run = await runLoad(options, runId, { progress: quiet })
 
   // autocannon stops a connection once it has *sent* its share, dropping the few
@@ -44,6 +61,7 @@ t.test('pipelined requests: every response paired with its own trace, each a new
   )
   t.ok(spans.every((s) => s.traceState === `tracecar=${runId},vendor=x1`), "the run's tracestate member first, then the user's")
   t.ok(spans.every((s) => (s.traceFlags & 1) === 1), 'sampled')
+  t.ok(received.length >= answered && received.every((r) => r === 'POST 7 {"sku":"tc-1","qty":2}'), 'method, header and body as asked')
 })
 
 t.test('a request that never gets an answer is listed as a timeout under its own trace', async (t) => {
