@@ -60,7 +60,7 @@ export function App() {
   let page
   const traceMatch = /^\/trace\/([^/]+)\/?$/.exec(path)
   if (traceMatch) page = <TracePage traceId={safeDecode(traceMatch[1]!)} query={loc.query} />
-  else if (path === '/' || path === '/search') page = <SearchPage query={loc.query} />
+  else if (path === '/' || path === '/search') page = <SearchPage query={loc.query} seq={loc.seq} />
   else if (path === '/services') page = <ServicesPage query={loc.query} />
   else if (path === '/map') page = <MapPage query={loc.query} />
   else if (path === '/alerts') page = <AlertsPage />

@@ -355,7 +355,8 @@ async function run() {
     await p.locator('.state-error').waitFor()
     t.match(await p.locator('.state-error').innerText(), /The search failed.*limit="abc" must be a whole number.*Fix the field/s, "a rejected search shows the collector's reason and what to do")
 
-    await p.goto(`${bare.baseUrl}/search`)
+    // The same URL the form will produce: pressing "Find traces" must search again, not no-op.
+    await p.goto(`${bare.baseUrl}/search?lookback=1h`)
     await p.locator('.trace-row').first().waitFor()
     const closing = Date.now()
     await bare.close()

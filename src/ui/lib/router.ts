@@ -5,23 +5,28 @@ import { useEffect, useState } from 'preact/hooks'
 export interface Location {
   path: string
   query: URLSearchParams
+  /** Bumped by every navigation, also to the URL already shown: "search again" reloads. */
+  seq: number
 }
 
 const listeners = new Set<() => void>()
+let seq = 0
 
 function current(): Location {
-  return { path: window.location.pathname, query: new URLSearchParams(window.location.search) }
+  return { path: window.location.pathname, query: new URLSearchParams(window.location.search), seq }
 }
 
 window.addEventListener('popstate', () => {
+  seq++
   for (const l of listeners) l()
 })
 
 /** Goes to an app-internal URL (a path starting with "/"); `replace` keeps the history entry. */
 export function navigate(url: string, options: { replace?: boolean } = {}): void {
   if (!url.startsWith('/') || url.startsWith('//')) throw new Error(`not an app path: ${url}`)
-  if (url === window.location.pathname + window.location.search) return
-  if (options.replace) window.history.replaceState(null, '', url)
+  seq++
+  const same = url === window.location.pathname + window.location.search
+  if (options.replace || same) window.history.replaceState(null, '', url)
   else window.history.pushState(null, '', url)
   for (const l of listeners) l()
 }

@@ -221,7 +221,7 @@ function TraceRow(props: { t: TraceSummary; maxDuration: number }) {
   )
 }
 
-function Results(props: { query: URLSearchParams }) {
+function Results(props: { query: URLSearchParams; seq: number }) {
   const q = props.query
   const key = q.toString()
   const [sort, setSort] = useState<keyof typeof SORTS>('newest')
@@ -234,7 +234,7 @@ function Results(props: { query: URLSearchParams }) {
       minDurationMs: min ?? undefined, maxDurationMs: max ?? undefined,
       error: q.get('error') === 'true' ? 'true' : undefined, attr: q.getAll('attr'), limit: q.get('limit') ?? 20,
     }, signal)
-  }, [key])
+  }, [key, props.seq])
   const services = useApi((s) => api.services(s), [])
   // The window the answer was for (a lookback moves with the clock: fix it per answer).
   const range = useMemo(() => resolveRange(q), [results.data])
@@ -285,11 +285,11 @@ function Results(props: { query: URLSearchParams }) {
   )
 }
 
-export function SearchPage(props: { query: URLSearchParams }) {
+export function SearchPage(props: { query: URLSearchParams; seq: number }) {
   return (
     <div class="search-page">
       <aside class="sidebar"><SearchForm query={props.query} /></aside>
-      <section class="search-results"><Results query={props.query} /></section>
+      <section class="search-results"><Results query={props.query} seq={props.seq} /></section>
     </div>
   )
 }
