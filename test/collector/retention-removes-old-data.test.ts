@@ -49,6 +49,20 @@ t.test('spans and logs older than the retention age are removed in the backgroun
   t.ok(collector.collector.retention.totalDeleted >= 13, `${collector.collector.retention.totalDeleted} records deleted`)
 })
 
+t.test('a service whose spans are all gone leaves the service list', async (t) => {
+  const collector = await startTestCollector({ retention: { maxAgeMs: 24 * HOUR_MS, intervalMs: 3_600_000 } })
+  t.teardown(() => collector.close())
+  await sendTrace(collector.otlpUrl, 'retired', Date.now() - 48 * HOUR_MS)
+  await sendTrace(collector.otlpUrl, 'active', Date.now())
+  t.same((await getJson(`${collector.apiUrl}/api/services`)).body.services, ['active', 'retired'])
+  await collector.collector.retention.runOnce()
+  t.same((await getJson(`${collector.apiUrl}/api/services`)).body.services, ['active'])
+  // It comes back when it sends again.
+  await sendTrace(collector.otlpUrl, 'retired', Date.now())
+  t.same((await getJson(`${collector.apiUrl}/api/services`)).body.services, ['active', 'retired'])
+  t.same((await getJson(`${collector.apiUrl}/api/services/retired/operations`)).body.operations.map((o: { name: string }) => o.name), ['op0', 'op1', 'op2'])
+})
+
 t.test('past the size limit the oldest data goes until the store fits', async (t) => {
   const collector = await startTestCollector({ retention: { maxBytes: 1_500_000, intervalMs: 3_600_000, batchSize: 200 } })
   t.teardown(() => collector.close())

@@ -94,6 +94,7 @@ export class RetentionWorker {
       }
     }
     if (deleted > 0) {
+      this.store.pruneServices()
       this.totalDeleted += deleted
       this.log(`retention removed ${deleted} spans and log records`)
     }

@@ -100,6 +100,8 @@ export interface TraceStore {
   deleteOlderThan(cutoffUnixMs: number, maxRecords: number): RetentionStep
   /** Deletes at most `maxRecords` of the oldest spans and logs. */
   deleteOldest(maxRecords: number): RetentionStep
+  /** Forgets services that no longer have any span (after retention), so they leave the service list. */
+  pruneServices(): number
   /** Bytes the stored data occupies (free pages excluded). */
   usedBytes(): number
   /** Hands free space back to the file system, a little at a time. */

@@ -495,6 +495,20 @@ export class SqliteTraceStore implements TraceStore {
     return { deleted: spans + logs }
   }
 
+  pruneServices(): number {
+    const gone = this.db
+      .prepare('SELECT DISTINCT service FROM operations o WHERE NOT EXISTS (SELECT 1 FROM spans INDEXED BY spans_by_service_start WHERE spans.service = o.service)')
+      .pluck()
+      .all() as string[]
+    if (gone.length === 0) return 0
+    const remove = this.db.prepare('DELETE FROM operations WHERE service = ?')
+    this.db.transaction(() => {
+      for (const service of gone) remove.run(service)
+    })()
+    for (const key of [...this.knownOperations]) if (gone.includes(key.slice(0, key.indexOf('\u0000')))) this.knownOperations.delete(key)
+    return gone.length
+  }
+
   usedBytes(): number {
     const pageSize = this.db.pragma('page_size', { simple: true }) as number
     const pages = this.db.pragma('page_count', { simple: true }) as number
