@@ -182,7 +182,7 @@ function Scatter(props: { traces: TraceSummary[]; range: { start: number; end: n
     }
     u.over.addEventListener('click', (e) => {
       const i = nearest(e)
-      if (i !== null) navigate(`/trace/${sorted[i]!.traceId}`)
+      if (i !== null) navigate(`/trace/${encodeURIComponent(sorted[i]!.traceId)}`)
     })
     u.over.addEventListener('mousemove', (e) => {
       const i = nearest(e)
@@ -198,7 +198,7 @@ function TraceRow(props: { t: TraceSummary; maxDuration: number }) {
   const pct = props.maxDuration > 0 ? Math.max(0.5, (t.durationMs / props.maxDuration) * 100) : 0
   return (
     <li class={`trace-row ${t.errorCount ? 'has-error' : ''}`}>
-      <Link href={`/trace/${t.traceId}`}>
+      <Link href={`/trace/${encodeURIComponent(t.traceId)}`}>
         <div class="trace-row-head">
           <span class="trace-title">
             <span class="svc-dot" style={{ background: serviceColor(t.rootService) }} />
