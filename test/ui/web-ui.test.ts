@@ -275,6 +275,13 @@ async function run() {
     await big.locator(`.wf-row:has-text("${fixture.big.lastSpanName}")`).waitFor()
     t.pass(`scrolled to the bottom: the last span (${fixture.big.lastSpanName}) is rendered`)
     await shot(big, 'trace-10k-bottom')
+
+    await big.fill('input[name=find]', 'op 9999')
+    t.match(await big.locator('[data-testid=find-count]').innerText(), /^1 match/, 'find in the trace counts the matches')
+    await big.press('input[name=find]', 'Enter')
+    await big.locator('.wf-row.selected:has-text("op 9999")').waitFor()
+    t.pass('Enter selects the match and scrolls the virtualised list to it')
+    t.match(await big.locator('[data-testid=span-details]').innerText(), /op 9999/, 'and shows its details')
     await big.close()
   })
 

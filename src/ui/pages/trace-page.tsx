@@ -13,7 +13,7 @@ import { LogsPanel } from '../trace/logs-panel'
 import { MetricsPanel } from '../trace/metrics-panel'
 import { Minimap } from '../trace/minimap'
 import { SpanDetails } from '../trace/span-details'
-import { buildTraceModel, type TraceModel, visibleRows } from '../trace/trace-model'
+import { buildTraceModel, findSpans, type TraceModel, visibleRows } from '../trace/trace-model'
 import { type TimeWindow, ViewportStore, Waterfall } from '../trace/waterfall'
 
 type Tab = 'details' | 'logs' | 'metrics'
@@ -99,6 +99,17 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
     if (index >= 0) setScrollTo({ index, seq: ++seq.current })
   }, [selectedId, rows])
 
+  // Find in the trace: name, service, span id or any attribute value containing the text.
+  const [find, setFind] = useState('')
+  const matchList = useMemo(() => findSpans(model, find), [model, find])
+  const matches = useMemo(() => new Set(matchList), [matchList])
+  const jumpToMatch = (step: 1 | -1) => {
+    if (!matchList.length) return
+    const at = selected ? matchList.indexOf(selected) : -1
+    const next = matchList[(at + step + matchList.length) % matchList.length]!
+    onSelect(next.span.spanId)
+  }
+
   const keyNav = (e: KeyboardEvent) => {
     if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return
     const target = e.target as HTMLElement
@@ -134,6 +145,24 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
             ))}
           </span>
           <span class="legend"><i class="legend-critical" /> critical path</span>
+          <span class="trace-find">
+            <input
+              type="search"
+              name="find"
+              placeholder="Find spans…"
+              value={find}
+              aria-label="Find spans by name, service, id or attribute value"
+              onInput={(e) => setFind(e.currentTarget.value)}
+              onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); jumpToMatch(e.shiftKey ? -1 : 1) } }}
+            />
+            {find.trim() && (
+              <span class="find-count" data-testid="find-count">
+                {matchList.length} match{matchList.length === 1 ? '' : 'es'}
+                <button type="button" class="small-button" disabled={!matchList.length} onClick={() => jumpToMatch(-1)} aria-label="Previous match">↑</button>
+                <button type="button" class="small-button" disabled={!matchList.length} onClick={() => jumpToMatch(1)} aria-label="Next match">↓</button>
+              </span>
+            )}
+          </span>
           <span class="trace-actions">
             <button type="button" class="small-button" onClick={() => setCollapsed(new Set())}>Expand all</button>
             <button type="button" class="small-button" onClick={() => setCollapsed(new Set(model.roots.flatMap((r) => r.children).filter((n) => n.children.length).map((n) => n.span.spanId)))}>Collapse to depth 2</button>
@@ -165,6 +194,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
           onToggle={onToggle}
           viewport={viewport}
           scrollTo={scrollTo}
+          matches={matches}
         />
         <aside class="side-panel" aria-label="Span details, logs and metrics">
           <div class="tabs" role="tablist">

@@ -147,3 +147,16 @@ export function visibleRows(model: TraceModel, collapsed: ReadonlySet<string>): 
   }
   return rows
 }
+
+/** Spans whose name, service, id or an attribute value contains `text` (any case), in row order. */
+export function findSpans(model: TraceModel, text: string): SpanNode[] {
+  const needle = text.trim().toLowerCase()
+  if (!needle) return []
+  const has = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v) ?? '').toLowerCase().includes(needle)
+  return model.nodes.filter((n) => {
+    const s = n.span
+    if (has(s.name) || has(s.service) || s.spanId === needle) return true
+    for (const k in s.attributes) if (has(s.attributes[k])) return true
+    return false
+  })
+}

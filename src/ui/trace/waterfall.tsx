@@ -50,6 +50,8 @@ export interface WaterfallProps {
   viewport: ViewportStore
   /** scroll so this row is visible; `seq` changes on every request */
   scrollTo: { index: number; seq: number } | null
+  /** spans matching the find box, highlighted */
+  matches: ReadonlySet<SpanNode>
 }
 
 function Ticks(props: { view: TimeWindow; traceStart: number }) {
@@ -89,7 +91,7 @@ function callTarget(s: Span): string | null {
 }
 
 interface RowProps {
-  node: SpanNode; index: number; view: TimeWindow; selected: boolean; collapsed: boolean
+  node: SpanNode; index: number; view: TimeWindow; selected: boolean; collapsed: boolean; matched: boolean
   onSelect: (id: string) => void; onToggle: (id: string) => void
 }
 
@@ -97,7 +99,7 @@ interface RowProps {
 class Row extends Component<RowProps> {
   override shouldComponentUpdate(next: RowProps): boolean {
     const p = this.props
-    return p.node !== next.node || p.index !== next.index || p.view !== next.view || p.selected !== next.selected ||
+    return p.node !== next.node || p.index !== next.index || p.view !== next.view || p.selected !== next.selected || p.matched !== next.matched ||
       p.collapsed !== next.collapsed || p.onSelect !== next.onSelect || p.onToggle !== next.onToggle
   }
 
@@ -121,6 +123,7 @@ function renderRow(props: RowProps) {
   const labelPlace = endPct < 78 ? 'right' : leftPct > 14 ? 'left' : 'inside'
   const cls = ['wf-row']
   if (props.selected) cls.push('selected')
+  if (props.matched) cls.push('matched')
   if (node.error) cls.push('error')
   if (props.index % 2) cls.push('odd')
   return (
@@ -233,6 +236,7 @@ export function Waterfall(props: WaterfallProps) {
         view={props.view}
         selected={node.span.spanId === props.selectedId}
         collapsed={props.collapsed.has(node.span.spanId)}
+        matched={props.matches.has(node)}
         onSelect={props.onSelect}
         onToggle={props.onToggle}
       />,
