@@ -1,6 +1,7 @@
 import { ConfigError } from '../config/config-error.js'
 import { isHelpRequested, loadProxyConfig, proxyHelpText } from '../config/index.js'
 import { createSpanExporter } from '../export/index.js'
+import { OtlpLogExporter } from '../export/otlp-log-exporter.js'
 import { startSidecar } from '../proxy/sidecar.js'
 import { createMetricsRegistry } from '../proxy/proxy-metrics.js'
 import { detectResource } from '../resource/resource.js'
@@ -33,7 +34,10 @@ export async function runProxyCommand(argv: string[]): Promise<void> {
   const registry = createMetricsRegistry()
   const resource = detectResource(config, process.env)
   const exporter = createSpanExporter(config.exporter, { resource, registry, log })
-  const sidecar = await startSidecar(config, { exporter, registry })
+  // accessLog.otlp: access log records as OTLP logs, shipped by their own worker (src/export/otlp-log-exporter.ts).
+  const logExporter = config.accessLog.otlp && config.exporter.type === 'otlp' ? new OtlpLogExporter({ config: config.exporter, resource, registry, log }) : undefined
+  if (config.accessLog.otlp && logExporter === undefined) log(`accessLog.otlp needs exporter.type otlp (it is ${config.exporter.type}): access log records are not sent as OTLP logs`)
+  const sidecar = await startSidecar(config, { exporter, registry, logExporter })
   log(
     `listening on ${sidecar.inbound.address}:${sidecar.inbound.port} -> ${config.upstream}` +
       (sidecar.admin ? `; admin on ${sidecar.admin.address}:${sidecar.admin.port}` : '') +
@@ -41,7 +45,8 @@ export async function runProxyCommand(argv: string[]): Promise<void> {
         ? `; outbound proxy on ${sidecar.outbound.forward.address}:${sidecar.outbound.forward.port}` +
           sidecar.outbound.routes.map((r) => `; route ${r.name} on ${r.address.address}:${r.address.port} -> ${r.upstream}`).join('')
         : '') +
-      `; service ${config.serviceName}; exporting ${config.exporter.type === 'otlp' ? `to ${config.exporter.endpoint}` : config.exporter.type}`,
+      `; service ${config.serviceName}; exporting ${config.exporter.type === 'otlp' ? `to ${config.exporter.endpoint}` : config.exporter.type}` +
+      (logExporter !== undefined ? `; access log as OTLP logs to ${config.exporter.logsEndpoint}` : ''),
   )
 
   let signalled = false

@@ -249,6 +249,14 @@ export const CONFIG_KEYS = [
     finish: (value, cwd) => (value === 'stdout' || value === 'stderr' ? value : resolvePath(cwd, value)),
   }),
   define({
+    path: 'accessLog.otlp',
+    type: boolean(),
+    default: false,
+    flag: 'access-log-otlp',
+    description:
+      'Also send each access log record as an OTLP log record, linked to its trace and span, to exporter.logsEndpoint (queued and shipped by a worker thread like spans; only with exporter.type otlp).',
+  }),
+  define({
     path: 'resourceAttributes',
     type: stringMap('attributes'),
     default: {},

@@ -103,6 +103,8 @@ export interface ProxyConfig {
     enabled: boolean
     /** 'stdout', 'stderr' or a file path. */
     destination: string
+    /** Also ship each record as an OTLP log to exporter.logsEndpoint. */
+    otlp: boolean
   }
 
   /** Extra resource attributes (merged over OTEL_RESOURCE_ATTRIBUTES). */

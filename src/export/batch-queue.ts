@@ -11,11 +11,11 @@
  *
  * Generic over the item type so OTLP logs can reuse it as is.
  */
-import type { BatchOutcome, ExportSignal } from './export-task.js'
-import type { BatchCounters, ExportStats } from './exporter-metrics.js'
+import type { BatchOutcome } from './export-task.js'
+import type { BatchCounters, ExporterSignal, ExportStats } from './exporter-metrics.js'
 
 export interface BatchQueueOptions {
-  signal: ExportSignal
+  signal: ExporterSignal
   maxQueueSize: number
   maxExportBatchSize: number
   scheduledDelayMs: number

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import client from 'prom-client'
 import type { ProxyConfig } from '../config/proxy-config.js'
+import type { LogRecordExporter } from '../export/otlp-log-record.js'
 import type { ExportReport, SpanExporter } from '../span/span-exporter.js'
 import { AccessLog } from './access-log.js'
 import { AdminServer } from './admin-server.js'
@@ -9,6 +10,7 @@ import { InboundProxy } from './inbound-proxy.js'
 import { InflightExchanges } from './inflight-exchanges.js'
 import { OutboundMetrics } from './outbound-metrics.js'
 import { OutboundProxy } from './outbound-proxy.js'
+import { OtlpAccessLog } from './otlp-access-log.js'
 import type { OutboundAddresses } from './outbound-proxy.js'
 import { createMetricsRegistry, ProxyMetrics } from './proxy-metrics.js'
 import { SpanObserver } from './span-builder.js'
@@ -19,6 +21,8 @@ export interface SidecarDeps {
   exporter: SpanExporter
   /** Shared with the exporter so its drop counters appear on the same /metrics. */
   registry?: client.Registry<client.OpenMetricsContentType>
+  /** accessLog.otlp: where access log records go as OTLP logs (the CLI builds an OtlpLogExporter). */
+  logExporter?: LogRecordExporter
 }
 
 export interface ShutdownReport {
@@ -43,6 +47,7 @@ export async function startSidecar(config: ProxyConfig, deps: SidecarDeps): Prom
   const accessLog = config.accessLog.enabled ? new AccessLog(config.accessLog.destination, config.serviceName) : undefined
   const observers: ExchangeObserver[] = [new SpanObserver(deps.exporter), new ProxyMetrics(registry)]
   if (accessLog !== undefined) observers.push(accessLog)
+  if (deps.logExporter !== undefined) observers.push(new OtlpAccessLog(deps.logExporter, config.serviceName))
 
   const observerErrors = new client.Counter({
     name: 'tracecar_observer_errors_total',
@@ -102,7 +107,8 @@ export async function startSidecar(config: ProxyConfig, deps: SidecarDeps): Prom
           outbound?.drain(config.timeouts.drainMs) ?? 0,
         ])
         const requestsCut = inboundCut + outboundCut
-        const spans = await deps.exporter.shutdown(Math.max(1000, config.exporter.timeoutMs))
+        const flushMs = Math.max(1000, config.exporter.timeoutMs)
+        const [spans] = await Promise.all([deps.exporter.shutdown(flushMs), deps.logExporter?.shutdown(flushMs)])
         await accessLog?.close()
         await admin?.close()
         return { requestsCut, spans }

@@ -29,7 +29,7 @@ t.test('with only the upstream given, every key has its documented default', asy
       join: ['context', 'correlation'],
       correlationHeaders: ['x-span-id', 'x-request-id', 'x-trace-id'],
     },
-    accessLog: { enabled: true, destination: 'stdout' },
+    accessLog: { enabled: true, destination: 'stdout', otlp: false },
     resourceAttributes: {},
     exporter: {
       type: 'otlp',
