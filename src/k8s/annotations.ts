@@ -17,6 +17,8 @@ export const ANNOTATION = {
   appPortEnv: 'tracecar.io/app-port-env',
   /** A ratio 0..1: parentbased_traceidratio with this ratio. */
   sampling: 'tracecar.io/sampling',
+  /** `enabled`: the app's HTTP_PROXY/HTTPS_PROXY point at the sidecar's outbound proxy. */
+  outbound: 'tracecar.io/outbound',
   /** Base URL of the collector's OTLP/HTTP receiver. */
   collectorEndpoint: 'tracecar.io/collector-endpoint',
   /** Written by tracecar: what injection did, so that uninject can undo exactly that. */

@@ -2,7 +2,15 @@
  * The flags shared by `tracecar inject` and `tracecar webhook`: the defaults for every pod
  * that has no annotation saying otherwise. Bad values are one line naming the flag.
  */
-import { CAPTURE_MODES, DEFAULT_INJECT_OPTIONS, type CaptureMode, type InjectOptions } from './inject-options.js'
+import {
+  CAPTURE_MODES,
+  DEFAULT_INJECT_OPTIONS,
+  SIDECAR_ADMIN_PORT,
+  SIDECAR_INBOUND_PORT,
+  SIDECAR_OUTBOUND_PORT,
+  type CaptureMode,
+  type InjectOptions,
+} from './inject-options.js'
 
 export class FlagError extends Error {
   override readonly name = 'FlagError'
@@ -13,6 +21,7 @@ export const INJECT_FLAG_SPEC = {
   'collector-endpoint': { type: 'string' },
   capture: { type: 'string' },
   'legacy-sidecar': { type: 'boolean' },
+  outbound: { type: 'boolean' },
   sampling: { type: 'string' },
   'moved-app-port': { type: 'string' },
   'app-port-env': { type: 'string' },
@@ -32,6 +41,8 @@ export const INJECT_FLAGS_HELP = `Defaults for every pod (an annotation on the w
   --capture <mode>                ${CAPTURE_MODES.join(' | ')}; annotation tracecar.io/capture
                                   (default ${d.capture})
   --legacy-sidecar                a regular container instead of a native sidecar (Kubernetes < 1.29)
+  --outbound                      point the app's HTTP_PROXY/HTTPS_PROXY at the sidecar (CLIENT spans);
+                                  annotation tracecar.io/outbound: enabled|disabled (default: off)
   --sampling <0..1>               ratio of traces kept; annotation tracecar.io/sampling
                                   (default: the sidecar's parentbased_always_on)
   --moved-app-port <port>         move-app-port: where the app is moved to (default ${d.movedAppPort})
@@ -57,6 +68,7 @@ export function injectOptionsFromFlags(values: InjectFlagValues): InjectOptions 
     collectorEndpoint: httpUrl('--collector-endpoint', values['collector-endpoint'] ?? d.collectorEndpoint),
     capture: capture as CaptureMode,
     legacySidecar: values['legacy-sidecar'] ?? false,
+    outbound: values.outbound ?? false,
     movedAppPort: integer('--moved-app-port', values['moved-app-port'], d.movedAppPort, 1, 65535),
     appPortEnv: values['app-port-env'] ?? d.appPortEnv,
     proxyUid: integer('--proxy-uid', values['proxy-uid'], d.proxyUid, 1, 2 ** 31 - 1),
@@ -65,6 +77,9 @@ export function injectOptionsFromFlags(values: InjectFlagValues): InjectOptions 
       memoryRequest: quantity('--proxy-memory-request', values['proxy-memory-request'] ?? d.resources.memoryRequest),
       memoryLimit: quantity('--proxy-memory-limit', values['proxy-memory-limit'] ?? d.resources.memoryLimit),
     },
+  }
+  if ([SIDECAR_ADMIN_PORT, SIDECAR_OUTBOUND_PORT, SIDECAR_INBOUND_PORT].includes(options.movedAppPort)) {
+    throw new FlagError(`--moved-app-port ${options.movedAppPort}: the sidecar uses ${SIDECAR_ADMIN_PORT}, ${SIDECAR_OUTBOUND_PORT} and ${SIDECAR_INBOUND_PORT} itself`)
   }
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(options.appPortEnv)) throw new FlagError(`--app-port-env ${JSON.stringify(options.appPortEnv)}: not an environment variable name`)
   if (values.sampling !== undefined) {

@@ -26,12 +26,16 @@ export interface InjectOptions {
   appPortEnv: string
   /** The sidecar's user id: the iptables rules let this user's traffic through unredirected. */
   proxyUid: number
+  /** Point the app's HTTP_PROXY/HTTPS_PROXY at the sidecar's outbound proxy (CLIENT spans, context carried on). */
+  outbound: boolean
   resources: SidecarResources
 }
 
 /** The sidecar's ports (src/config/config-schema.ts defaults). */
 export const SIDECAR_INBOUND_PORT = 15006
 export const SIDECAR_ADMIN_PORT = 15000
+/** The sidecar's outbound forward proxy, loopback only. */
+export const SIDECAR_OUTBOUND_PORT = 15001
 
 export const SIDECAR_CONTAINER_NAME = 'tracecar-proxy'
 export const INIT_CONTAINER_NAME = 'tracecar-init'
@@ -46,6 +50,7 @@ export const DEFAULT_INJECT_OPTIONS: InjectOptions = {
   movedAppPort: 15080,
   appPortEnv: 'PORT',
   proxyUid: 1337,
+  outbound: false,
   resources: { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '256Mi' },
 }
 

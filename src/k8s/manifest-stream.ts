@@ -54,10 +54,11 @@ export function injectManifests(source: string, sourceName: string, options: Inj
     notes.push(
       `${where}: injected (${s.sidecar} sidecar, ${s.capture}: ` +
         (s.capture === 'move-app-port'
-          ? `sidecar on ${s.appPort}, app moved to ${options.movedAppPort} via ${s.originalPortEnv?.name})`
+          ? `sidecar on ${s.appPort}, app moved to ${options.movedAppPort} via ${s.originalEnv?.[0]?.name})`
           : s.capture === 'iptables'
             ? `port ${s.appPort} redirected to the sidecar)`
-            : `Services targeting ${s.appPortName ?? s.appPort} now target the sidecar)`),
+            : `Services targeting ${s.appPortName ?? s.appPort} now target the sidecar)`) +
+        (s.outbound ? '; outbound calls through the sidecar' : ''),
     )
     if (s.capture === 'service-target-port') {
       const labels = isObject(result.template.metadata) && isObject(result.template.metadata.labels) ? result.template.metadata.labels : {}

@@ -12,6 +12,7 @@ import {
   SIDECAR_ADMIN_PORT,
   SIDECAR_CONTAINER_NAME,
   SIDECAR_INBOUND_PORT,
+  SIDECAR_OUTBOUND_PORT,
   type CaptureMode,
   type InjectOptions,
 } from './inject-options.js'
@@ -41,8 +42,10 @@ export interface InjectionStatus {
   appPortName?: string
   /** Where the sidecar listens. */
   listenPort: number
-  /** move-app-port: the app's port variable as it was (null: it was not set). */
-  originalPortEnv?: { name: string; entry: JsonObject | null }
+  /** The app container's variables injection set, as they were before (null: not set), in the order set. */
+  originalEnv?: Array<{ name: string; entry: JsonObject | null }>
+  /** The app's HTTP_PROXY/HTTPS_PROXY point at the sidecar's outbound proxy. */
+  outbound?: boolean
   /** Fields that did not exist before injection and are removed with it when left empty. */
   created: string[]
 }
@@ -88,9 +91,16 @@ export function injectPod(original: JsonObject, context: PodContext, options: In
   if (capture === 'move-app-port' && app.port === options.movedAppPort) {
     throw new InjectError(`${where}: the app already listens on ${app.port}, the port it would be moved to: pick another with --moved-app-port`)
   }
-  if ([SIDECAR_ADMIN_PORT, ...(capture === 'move-app-port' ? [] : [SIDECAR_INBOUND_PORT])].includes(app.port)) {
-    throw new InjectError(`${where}: the app's port ${app.port} is one the sidecar needs for itself (admin ${SIDECAR_ADMIN_PORT}, inbound ${SIDECAR_INBOUND_PORT})`)
+  if ([SIDECAR_ADMIN_PORT, SIDECAR_OUTBOUND_PORT, ...(capture === 'move-app-port' ? [] : [SIDECAR_INBOUND_PORT])].includes(app.port)) {
+    throw new InjectError(
+      `${where}: the app's port ${app.port} is one the sidecar needs for itself (admin ${SIDECAR_ADMIN_PORT}, outbound ${SIDECAR_OUTBOUND_PORT}, inbound ${SIDECAR_INBOUND_PORT})`,
+    )
   }
+  const outboundAnnotation = injectRequested(annotation(ANNOTATION.outbound))
+  if (annotation(ANNOTATION.outbound) && outboundAnnotation === undefined) {
+    throw new InjectError(`${where}: ${ANNOTATION.outbound} = ${JSON.stringify(annotation(ANNOTATION.outbound))}: expected enabled or disabled`)
+  }
+  const outbound = outboundAnnotation ?? options.outbound
 
   const created: string[] = []
   const status: InjectionStatus = {
@@ -105,11 +115,26 @@ export function injectPod(original: JsonObject, context: PodContext, options: In
   }
 
   let upstreamPort = app.port
+  const appContainer = containers.find((c) => c.name === app.container)!
+  const originalEnv: Array<{ name: string; entry: JsonObject | null }> = []
   if (capture === 'move-app-port') {
     upstreamPort = options.movedAppPort
-    const container = containers.find((c) => c.name === app.container)!
-    status.originalPortEnv = movePortEnv(container, portEnv, app.port, upstreamPort, where, created)
+    originalEnv.push(movePortEnv(appContainer, portEnv, app.port, upstreamPort, where, created))
   }
+  if (outbound) {
+    // Both spellings: curl reads only the lower-case http_proxy, Go and Python either.
+    const proxy = `http://127.0.0.1:${SIDECAR_OUTBOUND_PORT}`
+    for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) {
+      originalEnv.push(setEnv(appContainer, name, proxy, created, (existing) => {
+        throw new InjectError(
+          `${where}: container ${app.container} already sets ${name} ${'value' in existing ? `= ${JSON.stringify(existing.value)}` : 'from valueFrom'}: ` +
+            `the sidecar cannot be its proxy too; set ${ANNOTATION.outbound}: disabled`,
+        )
+      }))
+    }
+    status.outbound = true
+  }
+  if (originalEnv.length > 0) status.originalEnv = originalEnv
 
   const sidecar = buildSidecarContainer(
     { serviceName, collectorEndpoint, sampling, capture, appPort: app.port, upstreamPort, appContainerName: app.container },
@@ -173,15 +198,17 @@ export function uninjectPod(pod: JsonObject): JsonObject {
       spec.initContainers = spec.initContainers.filter((c) => !ours(c))
       if (spec.initContainers.length === 0 && created.has('initContainers')) delete spec.initContainers
     }
-    const saved = status?.originalPortEnv
+    const saved = status?.originalEnv ?? []
     const container = Array.isArray(spec.containers) ? spec.containers.find((c) => isObject(c) && c.name === status?.container) : undefined
-    if (saved && isObject(container) && Array.isArray(container.env)) {
-      const index = container.env.findIndex((e) => isObject(e) && e.name === saved.name)
-      if (index >= 0) {
-        if (saved.entry === null) container.env.splice(index, 1)
-        else container.env[index] = saved.entry
+    if (saved.length > 0 && isObject(container) && Array.isArray(container.env)) {
+      const env = container.env
+      for (const { name, entry } of [...saved].reverse()) {
+        const index = env.findIndex((e) => isObject(e) && e.name === name)
+        if (index < 0) continue
+        if (entry === null) env.splice(index, 1)
+        else env[index] = entry
       }
-      if (container.env.length === 0 && created.has('env')) delete container.env
+      if (env.length === 0 && created.has('env')) delete container.env
     }
   }
   const metadata = out.metadata
@@ -205,27 +232,41 @@ function movePortEnv(
   where: string,
   created: string[],
 ): { name: string; entry: JsonObject | null } {
-  if (!Array.isArray(container.env)) {
-    container.env = []
-    created.push('env')
-  }
-  const env = container.env
-  const index = env.findIndex((e) => isObject(e) && e.name === name)
-  const entry = { name, value: String(movedTo) }
-  if (index < 0) {
-    env.push(entry)
-    return { name, entry: null }
-  }
-  const existing = env[index] as JsonObject
-  if (existing.value !== String(appPort)) {
+  return setEnv(container, name, String(movedTo), created, (existing) => {
+    if (existing.value === String(appPort)) return
     const shown = 'value' in existing ? `= ${JSON.stringify(existing.value)}` : 'from valueFrom'
     throw new InjectError(
       `${where}: container ${String(container.name)} sets ${name} ${shown}, not the app port ${appPort}: ` +
         `set ${ANNOTATION.appPort} to the port the app really uses, or use ${ANNOTATION.capture}: iptables`,
     )
+  })
+}
+
+/**
+ * Sets one variable of the container, appended if new; `vet` sees an existing entry first
+ * and throws if it must not be replaced. Returns the entry as it was, for uninject.
+ */
+function setEnv(
+  container: JsonObject,
+  name: string,
+  value: string,
+  created: string[],
+  vet: (existing: JsonObject) => void,
+): { name: string; entry: JsonObject | null } {
+  const index = Array.isArray(container.env) ? container.env.findIndex((e) => isObject(e) && e.name === name) : -1
+  if (index >= 0) {
+    const env = container.env as JsonValue[]
+    const existing = env[index] as JsonObject
+    vet(existing)
+    env[index] = { ...existing, value }
+    return { name, entry: cloneJson(existing) }
   }
-  env[index] = { ...existing, value: String(movedTo) }
-  return { name, entry: cloneJson(existing) }
+  if (!Array.isArray(container.env)) {
+    container.env = []
+    if (!created.includes('env')) created.push('env')
+  }
+  container.env.push({ name, value })
+  return { name, entry: null }
 }
 
 interface AppPort {

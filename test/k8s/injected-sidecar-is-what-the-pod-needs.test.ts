@@ -142,6 +142,27 @@ t.test('--legacy-sidecar: a regular container, and Jobs are left alone', async (
   t.match(stderr, /job\/report -n ops: skipped: a legacy sidecar never exits/)
 })
 
+t.test('--outbound points the app at the sidecar outbound proxy; uninject takes it back', async (t) => {
+  const input = await import('node:fs').then((fs) => fs.readFileSync(fixturePath('statefulset-multi-container.yaml'), 'utf8'))
+  const { objects, stdout, stderr } = await inject(['--outbound', '-f', fixturePath('statefulset-multi-container.yaml')])
+  const ledger = named(podSpec(objects[0]).containers, 'ledger')!
+  const env = Object.fromEntries(ledger.env.map((e: Obj) => [e.name, e.value]))
+  for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) t.equal(env[name], 'http://127.0.0.1:15001', name)
+  t.equal(env.PORT, '15080', 'the port is still moved')
+  t.equal(named(podSpec(objects[0]).containers, 'log-shipper')!.env, undefined, 'other containers are left alone')
+  t.match(stderr, /outbound calls through the sidecar/)
+  const back = await runTracecar(['uninject', '-f', '-'], stdout)
+  t.equal(back.stdout, input, 'uninject restores the environment exactly')
+
+  const optedOut = await runTracecar(['inject', '--outbound', '-f', '-'], input.replace('tracecar.io/sampling: "0.25"', 'tracecar.io/sampling: "0.25"\n    tracecar.io/outbound: disabled'))
+  t.notMatch(optedOut.stdout, /HTTP_PROXY/, 'tracecar.io/outbound: disabled beats --outbound')
+
+  const clash = await runTracecar(['inject', '--outbound', '-f', '-'], input.replace('        - name: DATABASE_URL', '        - name: HTTPS_PROXY\n          value: http://corporate-proxy:3128\n        - name: DATABASE_URL'))
+  t.equal(clash.code, 2)
+  t.match(clash.stderr, /statefulset\/ledger -n payments: container ledger already sets HTTPS_PROXY = "http:\/\/corporate-proxy:3128".*tracecar\.io\/outbound: disabled/)
+  t.equal(clash.stdout, '')
+})
+
 t.test('input it cannot use: a clear error, exit 2, nothing on stdout', async (t) => {
   const badAnnotation = `apiVersion: apps/v1
 kind: Deployment
