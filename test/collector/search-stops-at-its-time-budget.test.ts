@@ -22,3 +22,29 @@ t.test('an unmatched search over many spans ends at the budget, marked incomplet
   const found = store.findTraces({ service: 'many', attributes: [{ key: 'tier', value: 'standard' }], limit: 5, budgetMs: 0 })
   t.equal(found.traces.length, 5, 'matches found before the first clock check are returned')
 })
+
+t.test('a search walks past the first scan step to older matches, in order', async (t) => {
+  const collector = await startTestCollector()
+  t.teardown(() => collector.close())
+  const now = Date.now()
+  const rare: string[] = []
+  // 45 000 spans, newest first in time; every 10 000th is the operation searched for.
+  for (let b = 0; b < 9; b++) {
+    const spans = Array.from({ length: 5000 }, (_, i) => {
+      const n = b * 5000 + i
+      const traceId = hexId(16)
+      if (n % 10_000 === 9_999) rare.push(traceId)
+      return { traceId, spanId: hexId(8), name: n % 10_000 === 9_999 ? 'rare' : 'common', startMs: now - n, durationMs: 1 }
+    })
+    const res = await postJson(`${collector.otlpUrl}/v1/traces`, jsonTraceRequest({ deep: spans }))
+    t.equal(res.status, 200)
+  }
+  const store = collector.collector.store
+  for (const service of ['deep', undefined]) {
+    const result = store.findTraces({ service, operation: 'rare', limit: 20, budgetMs: 60_000 })
+    t.same(result.traces.map((tr) => tr.traceId), rare, `all ${rare.length} found newest first (service ${service ?? 'any'})`)
+    t.equal(result.incomplete, false)
+  }
+  const limited = store.findTraces({ operation: 'rare', limit: 3, budgetMs: 60_000 })
+  t.same(limited.traces.map((tr) => tr.traceId), rare.slice(0, 3))
+})

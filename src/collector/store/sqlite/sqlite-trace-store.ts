@@ -81,6 +81,9 @@ interface SummaryRow {
 }
 
 
+/** Index entries per step of a trace search; the time budget is checked between steps. */
+const SCAN_CHUNK_ROWS = 20_000
+
 function msToNs(ms: number): bigint {
   return BigInt(Math.round(ms * 1e6))
 }
@@ -342,57 +345,80 @@ export class SqliteTraceStore implements TraceStore {
   }
 
   findTraces(query: TraceQuery): TraceSearchResult {
-    const where: string[] = []
-    const params: unknown[] = []
+    // Range conditions select the index range; the others filter rows in it.
+    const range: string[] = []
+    const rangeParams: unknown[] = []
+    const filters: string[] = []
+    const filterParams: unknown[] = []
     if (query.service !== undefined) {
-      where.push('service = ?')
-      params.push(query.service)
-    }
-    if (query.operation !== undefined) {
-      where.push('name = ?')
-      params.push(query.operation)
+      range.push('service = ?')
+      rangeParams.push(query.service)
     }
     if (query.startUnixMs !== undefined) {
-      where.push('start_ns >= ?')
-      params.push(msToNs(query.startUnixMs))
+      range.push('start_ns >= ?')
+      rangeParams.push(msToNs(query.startUnixMs))
     }
     if (query.endUnixMs !== undefined) {
-      where.push('start_ns <= ?')
-      params.push(msToNs(query.endUnixMs))
+      range.push('start_ns <= ?')
+      rangeParams.push(msToNs(query.endUnixMs))
+    }
+    if (query.operation !== undefined) {
+      filters.push('name = ?')
+      filterParams.push(query.operation)
     }
     if (query.minDurationMs !== undefined) {
-      where.push('end_ns - start_ns >= ?')
-      params.push(msToNs(query.minDurationMs))
+      filters.push('end_ns - start_ns >= ?')
+      filterParams.push(msToNs(query.minDurationMs))
     }
     if (query.maxDurationMs !== undefined) {
-      where.push('end_ns - start_ns <= ?')
-      params.push(msToNs(query.maxDurationMs))
+      filters.push('end_ns - start_ns <= ?')
+      filterParams.push(msToNs(query.maxDurationMs))
     }
-    if (query.errorOnly === true) where.push('status_code = 2')
+    if (query.errorOnly === true) filters.push('status_code = 2')
     const index = query.service !== undefined ? 'spans_by_service_start' : 'spans_by_start'
-    const sql = `SELECT trace_id FROM spans INDEXED BY ${index} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${
-      query.service !== undefined ? 'service DESC, ' : ''
-    }start_ns DESC`
-    const candidates = this.db.prepare(sql).pluck().safeIntegers(true)
+    const order = 'ORDER BY start_ns DESC, rowid DESC'
+    const whereOf = (parts: string[]): string => (parts.length > 0 ? `WHERE ${parts.join(' AND ')}` : '')
+    // The scan goes newest first in chunks of SCAN_CHUNK_ROWS index entries, so
+    // that the time budget is checked between chunks even when SQLite's own
+    // filtering yields no row for a long stretch (an operation that never occurs).
+    const below = '(start_ns, rowid) < (?, ?)'
+    const fromAtLeast = '(start_ns, rowid) >= (?, ?)'
+    const boundaryFirst = this.db.prepare(`SELECT start_ns, rowid FROM spans INDEXED BY ${index} ${whereOf(range)} ${order} LIMIT 1 OFFSET ${SCAN_CHUNK_ROWS - 1}`).raw().safeIntegers(true)
+    const boundaryNext = this.db.prepare(`SELECT start_ns, rowid FROM spans INDEXED BY ${index} ${whereOf([...range, below])} ${order} LIMIT 1 OFFSET ${SCAN_CHUNK_ROWS - 1}`).raw().safeIntegers(true)
+    const chunkSql = (hasUpper: boolean, hasLower: boolean): Database.Statement =>
+      this.db
+        .prepare(`SELECT trace_id FROM spans INDEXED BY ${index} ${whereOf([...range, ...(hasUpper ? [below] : []), ...(hasLower ? [fromAtLeast] : []), ...filters])} ${order}`)
+        .pluck()
+        .safeIntegers(true)
     const checks = this.traceChecks(query)
     const found: string[] = []
     const seen = new Set<string>()
     const deadline = query.budgetMs === undefined ? Infinity : performance.now() + query.budgetMs
     let incomplete = false
+    let upper: [bigint, bigint] | undefined
     let rows = 0
-    const iterator = candidates.iterate(...params) as IterableIterator<Buffer>
-    for (const traceIdBytes of iterator) {
-      // Reading the clock every 256 rows keeps its cost out of the scan.
-      if ((++rows & 255) === 0 && performance.now() > deadline) {
+    scan: for (;;) {
+      const lower = (upper === undefined ? boundaryFirst.get(...rangeParams) : boundaryNext.get(...rangeParams, ...upper)) as [bigint, bigint] | undefined
+      const params = [...rangeParams, ...(upper ?? []), ...(lower ?? []), ...filterParams]
+      for (const traceIdBytes of chunkSql(upper !== undefined, lower !== undefined).iterate(...params) as IterableIterator<Buffer>) {
+        // Reading the clock every 64 rows keeps its cost out of the scan.
+        if ((++rows & 63) === 0 && performance.now() > deadline) {
+          incomplete = true
+          break scan
+        }
+        const traceId = traceIdBytes.toString('hex')
+        if (seen.has(traceId)) continue
+        seen.add(traceId)
+        if (!checks.every((check) => check(traceIdBytes))) continue
+        found.push(traceId)
+        if (found.length >= query.limit) break scan
+      }
+      if (lower === undefined) break
+      upper = lower
+      if (performance.now() > deadline) {
         incomplete = true
         break
       }
-      const traceId = traceIdBytes.toString('hex')
-      if (seen.has(traceId)) continue
-      seen.add(traceId)
-      if (!checks.every((check) => check(traceIdBytes))) continue
-      found.push(traceId)
-      if (found.length >= query.limit) break
     }
     return { traces: this.summarize(found).sort((a, b) => b.startTimeUnixMs - a.startTimeUnixMs), incomplete }
   }
