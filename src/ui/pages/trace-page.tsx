@@ -145,6 +145,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
             ))}
           </span>
           <span class="legend"><i class="legend-critical" /> critical path</span>
+          <span class="trace-tools">
           <span class="trace-find">
             <input
               type="search"
@@ -165,7 +166,9 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
           </span>
           <span class="trace-actions">
             <button type="button" class="small-button" onClick={() => setCollapsed(new Set())}>Expand all</button>
-            <button type="button" class="small-button" onClick={() => setCollapsed(new Set(model.roots.flatMap((r) => r.children).filter((n) => n.children.length).map((n) => n.span.spanId)))}>Collapse to depth 2</button>
+            <button type="button" class="small-button" title="Collapse every span below the root's children"
+              onClick={() => setCollapsed(new Set(model.roots.flatMap((r) => r.children).filter((n) => n.children.length).map((n) => n.span.spanId)))}>Collapse</button>
+          </span>
           </span>
         </div>
         {props.warnings.length > 0 && (

@@ -11,7 +11,7 @@ import { useApi } from '../lib/use-api'
 
 const WINDOW_MS = 30 * 60_000
 /** Buckets without requests have no error rate or latency: a lone bucket must still show as a dot. */
-const SPARSE_POINTS: uPlot.Series.Points = { show: true, size: 6 }
+const sparsePoints = (fill: string): uPlot.Series.Points => ({ show: true, size: 6, fill })
 
 function chartOptions(title: string, traceMs: number, series: uPlot.Series[], fmt: (v: number) => string, yMin0 = true): Omit<uPlot.Options, 'width'> {
   return {
@@ -83,13 +83,13 @@ function buildCharts(m: MetricsSeries, traceMs: number) {
       data: [xs, pts.map((p) => p.ratePerSec)] as uPlot.AlignedData,
     },
     errors: {
-      options: chartOptions('Error rate', traceMs, [{ label: 'errors', stroke: '#d62728', fill: '#d6272822', width: 1.5, points: SPARSE_POINTS }], formatPercent),
+      options: chartOptions('Error rate', traceMs, [{ label: 'errors', stroke: '#d62728', fill: '#d6272822', width: 1.5, points: sparsePoints('#d62728') }], formatPercent),
       data: [xs, pts.map((p) => (p.requests ? p.errorRate : null))] as uPlot.AlignedData,
     },
     latency: {
       options: chartOptions('Duration', traceMs, [
-        { label: 'p50', stroke: '#59a14f', width: 1.5, points: SPARSE_POINTS },
-        { label: 'p99', stroke: '#f28e2b', width: 1.5, points: SPARSE_POINTS },
+        { label: 'p50', stroke: '#59a14f', width: 1.5, points: sparsePoints('#59a14f') },
+        { label: 'p99', stroke: '#f28e2b', width: 1.5, points: sparsePoints('#f28e2b') },
       ], formatDuration),
       data: [xs, pts.map((p) => p.p50Ms), pts.map((p) => p.p99Ms)] as uPlot.AlignedData,
     },
