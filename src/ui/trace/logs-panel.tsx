@@ -27,6 +27,7 @@ export function levelOf(log: LogRecord): Level {
 /** Access logs often carry the trace id only: a log of the span's service, without a span id,
  * written while the span ran (or just after it ended) is taken as the span's. */
 const LOG_AFTER_SPAN_SLACK_MS = 50
+const LOG_PAGE = 300
 
 export function logBelongsToSpan(log: LogRecord, span: Span): 'id' | 'inferred' | null {
   if (log.spanId) return log.spanId === span.spanId ? 'id' : null
@@ -58,6 +59,9 @@ export function LogsPanel(props: {
     return c
   }, [inScope])
   const shown = inScope.filter((l) => !hidden.has(levelOf(l)))
+  // A chatty trace can carry thousands of lines: render a page at a time.
+  const [pageCount, setPageCount] = useState(1)
+  const visible = shown.slice(0, pageCount * LOG_PAGE)
 
   return (
     <div class="logs-panel" data-testid="logs-panel">
@@ -95,7 +99,7 @@ export function LogsPanel(props: {
           </EmptyState>
         ) : (
           <ol class="log-list" data-testid="log-list">
-            {shown.map((l, i) => {
+            {visible.map((l, i) => {
               const level = levelOf(l)
               const attrs = Object.keys(l.attributes ?? {})
               const belongs = span ? logBelongsToSpan(l, span) : null
@@ -121,6 +125,11 @@ export function LogsPanel(props: {
             })}
           </ol>
         )}
+      {shown.length > visible.length && (
+        <button type="button" class="small-button more-logs" onClick={() => setPageCount(pageCount + 1)}>
+          Show {Math.min(LOG_PAGE, shown.length - visible.length)} more of {shown.length - visible.length} remaining
+        </button>
+      )}
     </div>
   )
 }
