@@ -1,7 +1,7 @@
 // Starts the real collector (temp data dir, port 0, dist/ui) with the RED metrics part mounted,
 // and loads the fixture over OTLP/HTTP JSON. Builds dist/ui first when it is missing.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -13,8 +13,16 @@ import type { Fixture } from './ui-fixture.ts'
 const root = fileURLToPath(new URL('../../', import.meta.url))
 export const UI_DIR = join(root, 'dist', 'ui')
 
+/** Builds dist/ui when it is missing or older than any file in src/ui (a stale bundle would test old code). */
 export function ensureUiBuilt(): void {
-  if (existsSync(join(UI_DIR, 'index.html')) && existsSync(join(UI_DIR, 'assets', 'app.js'))) return
+  const bundle = join(UI_DIR, 'assets', 'app.js')
+  if (existsSync(join(UI_DIR, 'index.html')) && existsSync(bundle)) {
+    const builtAt = statSync(bundle).mtimeMs
+    const sources = readdirSync(join(root, 'src', 'ui'), { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => statSync(join(d.parentPath, d.name)).mtimeMs)
+    if (sources.every((m) => m <= builtAt)) return
+  }
   execFileSync(process.execPath, [join(root, 'scripts', 'build-ui.js')], { stdio: 'inherit' })
 }
 
