@@ -276,6 +276,15 @@ async function run() {
     t.pass(`scrolled to the bottom: the last span (${fixture.big.lastSpanName}) is rendered`)
     await shot(big, 'trace-10k-bottom')
 
+    const mm = (await big.locator('[data-testid=minimap]').boundingBox())!
+    await big.mouse.click(mm.x + mm.width / 2, mm.y + mm.height / 2)
+    await big.waitForFunction(() => {
+      const body = document.querySelector('[data-testid=waterfall-body]') as HTMLElement
+      const middleRow = (body.scrollTop + body.clientHeight / 2) / 24
+      return Math.abs(middleRow - 5000) < 200
+    })
+    t.pass('clicking the middle of the minimap scrolls the waterfall to the middle of the trace')
+
     await big.fill('input[name=find]', 'op 9999')
     t.match(await big.locator('[data-testid=find-count]').innerText(), /^1 match/, 'find in the trace counts the matches')
     await big.press('input[name=find]', 'Enter')
