@@ -90,7 +90,17 @@ export function createObservabilityExtensions(options: ObservabilityOptions = {}
         ...alertmanagers.map((u) => new AlertmanagerNotifier(u, 4 * resendIntervalMs)),
       ]
       if (rulesFile.rules.length > 0) {
-        engine = new AlertEngine({ rules: rulesFile.rules, rollups: red.store, evaluationIntervalMs, resendIntervalMs, notifiers, uiBaseUrl: () => uiBaseUrl, log: context.log })
+        const metrics = red
+        engine = new AlertEngine({
+          rules: rulesFile.rules,
+          rollups: metrics.store,
+          flushRollups: () => metrics.flush(),
+          evaluationIntervalMs,
+          resendIntervalMs,
+          notifiers,
+          uiBaseUrl: () => uiBaseUrl,
+          log: context.log,
+        })
       }
       const rulesEngine = engine
       const metrics = red
@@ -98,6 +108,8 @@ export function createObservabilityExtensions(options: ObservabilityOptions = {}
         ingestListeners: [metrics],
         apiRoutes: [...metrics.routes, ...alertsRoutes(rulesEngine)],
         ingestRoutes: logIngestRoutes({ sink: () => sink, derivation, maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024 }),
+        // Configured patterns also apply to OTLP log bodies (the collector uses group 1 as the id there).
+        traceIdPatterns: (options.logTraceIdPatterns ?? []).map((source) => new RegExp(source)),
         async close() {
           metrics.stop()
           await rulesEngine?.stop()

@@ -26,6 +26,8 @@ export interface AlertEngineOptions {
   uiBaseUrl: () => string
   log: (line: string) => void
   now?: () => number
+  /** Writes rollups still held in memory before a round reads them. */
+  flushRollups?: () => void
 }
 
 interface RuleRuntime {
@@ -95,6 +97,11 @@ export class AlertEngine {
   /** One evaluation round at `nowMs`; notifications are queued, not awaited. */
   evaluate(nowMs = this.now()): void {
     const base = this.options.uiBaseUrl()
+    try {
+      this.options.flushRollups?.()
+    } catch (err) {
+      this.logOnce('flush', `alert evaluation could not flush the rollups: ${(err as Error).message}`)
+    }
     for (const rt of this.runtimes) {
       let m: ReturnType<AlertEngine['measure']>
       try {

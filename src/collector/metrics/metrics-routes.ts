@@ -35,10 +35,12 @@ function optional(url: URL, name: string): string | undefined {
   return v === null || v === '' ? undefined : v
 }
 
-export function metricsRoutes(store: RedRollupStore, exporter: SpanMetricsExporter): CollectorRoute[] {
+/** `flush` writes rollups still held in memory before a query reads them. */
+export function metricsRoutes(store: RedRollupStore, exporter: SpanMetricsExporter, flush: () => void = () => {}): CollectorRoute[] {
   const guarded = (fn: (url: URL) => unknown): CollectorRoute['handle'] => (_req, res, _params, url) => {
     let body: unknown
     try {
+      flush()
       body = fn(url)
     } catch (err) {
       if (err instanceof QueryParamError) return sendJson(res, 400, { error: err.message })

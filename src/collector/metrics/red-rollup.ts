@@ -89,24 +89,32 @@ export function cellId(c: RedKey & { resolutionMs: number; bucketStartMs: number
 }
 
 /**
- * Cells for a batch, at every resolution. A span is counted in the bucket of
- * its end time (when the request completed, as a Prometheus counter would).
+ * Adds a batch to `cells` (keyed by cellId), at every resolution. A span is
+ * counted in the bucket of its end time (when the request completed, as a
+ * Prometheus counter would). Cells already in the map are reused, so a map
+ * kept across batches allocates only for new keys.
  */
-export function accumulateSpans(spans: readonly StoredSpan[], resolutions: readonly number[] = RESOLUTIONS_MS): RedCell[] {
-  const cells = new Map<string, RedCell>()
+export function accumulateSpansInto(cells: Map<string, RedCell>, spans: readonly StoredSpan[], resolutions: readonly number[] = RESOLUTIONS_MS): void {
   for (const span of spans) {
-    const key: RedKey = { service: span.service, operation: span.name, spanKind: span.kind, statusClass: statusClassOf(span) }
+    const statusClass = statusClassOf(span)
+    const keyPart = `${span.service}\u0000${span.name}\u0000${span.kind}\u0000${statusClass}`
     const error = isErrorSpan(span)
     for (const resolutionMs of resolutions) {
       const bucketStartMs = Math.floor(span.endTimeUnixMs / resolutionMs) * resolutionMs
-      const id = cellId({ ...key, resolutionMs, bucketStartMs })
+      const id = `${resolutionMs}\u0000${bucketStartMs}\u0000${keyPart}`
       let cell = cells.get(id)
       if (cell === undefined) {
-        cell = newCell(key, resolutionMs, bucketStartMs)
+        cell = newCell({ service: span.service, operation: span.name, spanKind: span.kind, statusClass }, resolutionMs, bucketStartMs)
         cells.set(id, cell)
       }
       addToCell(cell, span.traceId, span.durationMs, error)
     }
   }
+}
+
+/** Cells for one batch, at every resolution (see accumulateSpansInto). */
+export function accumulateSpans(spans: readonly StoredSpan[], resolutions: readonly number[] = RESOLUTIONS_MS): RedCell[] {
+  const cells = new Map<string, RedCell>()
+  accumulateSpansInto(cells, spans, resolutions)
   return [...cells.values()]
 }
