@@ -97,6 +97,8 @@ export class AlertEngine {
   /** One evaluation round at `nowMs`; notifications are queued, not awaited. */
   evaluate(nowMs = this.now()): void {
     const base = this.options.uiBaseUrl()
+    // Re-sends start one interval after the first round (a new alert was just sent).
+    if (this.lastResendMs === 0) this.lastResendMs = nowMs
     try {
       this.options.flushRollups?.()
     } catch (err) {

@@ -102,3 +102,58 @@ t.test('engine on real rollups notifies a real webhook with trace and log links'
   t.type(resolved!.endsAt, 'string')
   t.same(resolved!.exampleTraces, firing!.exampleTraces, 'the resolution links the traces that fired it')
 })
+
+t.test('Alertmanager shape: firing alerts are re-sent with endsAt ahead, a resolution once with endsAt now; a dead receiver is logged once', async (t) => {
+  const { AlertmanagerNotifier } = await import('../../../src/collector/alerts/alert-notifiers.js')
+  const dir = mkdtempSync(join(tmpdir(), 'tracecar-am-shape-'))
+  const db = new Database(join(dir, 'x.db'))
+  t.teardown(() => {
+    db.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const rollups = new RedRollupStore(db)
+  const posts: { path: string; body: any[] }[] = []
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c) => (body += c))
+    req.on('end', () => {
+      posts.push({ path: req.url ?? '', body: JSON.parse(body) })
+      res.end('{}')
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  t.teardown(() => server.close())
+  const lines: string[] = []
+  const { rules } = parseAlertRulesYaml('rules:\n  - {name: errors, kind: error_rate, service: checkout, threshold: "10%", window: 30s, labels: {team: cart}, annotations: {runbook: "https://x"}}', 'inline')
+  let now = 1_700_000_000_000
+  const engine = new AlertEngine({
+    rules, rollups, evaluationIntervalMs: 1000, resendIntervalMs: 5000,
+    notifiers: [new AlertmanagerNotifier(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, 20_000), new AlertmanagerNotifier('http://127.0.0.1:9/', 20_000)],
+    uiBaseUrl: () => 'http://ui', log: (l) => lines.push(l), now: () => now,
+  })
+  let id = 1
+  const traffic = (errors: number): void => {
+    const spans: StoredSpan[] = []
+    for (let i = 0; i < 10; i++) spans.push(span(id++, now - 100, 10 + i, i < errors))
+    rollups.merge(accumulateSpans(spans))
+  }
+  traffic(5)
+  engine.evaluate(now)
+  now += 6000
+  traffic(5)
+  engine.evaluate(now)
+  now += 60_000
+  traffic(0)
+  engine.evaluate(now)
+  await engine.stop(20_000)
+  t.ok(posts.every((p) => p.path === '/api/v2/alerts'), 'posted to /api/v2/alerts')
+  const [fired, resent, resolved] = posts.map((p) => p.body[0])
+  t.equal(posts.length, 3, 'fired, re-sent once, resolved')
+  t.match(fired, { labels: { alertname: 'errors', service: 'checkout', tracecar_kind: 'error_rate', team: 'cart' }, annotations: { runbook: 'https://x', summary: /error rate of checkout is 50% > 10% over 30s/ }, generatorURL: 'http://ui/alerts' })
+  t.match(fired.annotations.failing_trace, /^http:\/\/ui\/trace\/[0-9a-f]{32}$/)
+  t.equal(fired.annotations.failing_trace_logs, `${fired.annotations.failing_trace}?tab=logs`)
+  t.ok(Date.parse(fired.endsAt) > 1_700_000_000_000 + 6000, 'a firing alert ends in the future (Alertmanager keeps it active)')
+  t.equal(resent.startsAt, fired.startsAt, 'the re-send is the same alert')
+  t.equal(resolved.endsAt, new Date(now).toISOString(), 'the resolution ends now')
+  t.equal(lines.filter((l) => l.includes('http://127.0.0.1:9/')).length, 1, 'the dead receiver is logged once')
+})
