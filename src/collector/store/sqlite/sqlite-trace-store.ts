@@ -81,8 +81,13 @@ interface SummaryRow {
 }
 
 
-/** Index entries per step of a trace search; the time budget is checked between steps. */
-const SCAN_CHUNK_ROWS = 20_000
+/**
+ * Index entries per step of a trace search; the time budget is checked
+ * between steps. Steps start small (a common search is answered from the
+ * newest few hundred spans) and grow, so a long scan pays little for them.
+ */
+const FIRST_SCAN_STEP_ROWS = 1000
+const MAX_SCAN_STEP_ROWS = 64_000
 
 function msToNs(ms: number): bigint {
   return BigInt(Math.round(ms * 1e6))
@@ -378,13 +383,14 @@ export class SqliteTraceStore implements TraceStore {
     const index = query.service !== undefined ? 'spans_by_service_start' : 'spans_by_start'
     const order = 'ORDER BY start_ns DESC, rowid DESC'
     const whereOf = (parts: string[]): string => (parts.length > 0 ? `WHERE ${parts.join(' AND ')}` : '')
-    // The scan goes newest first in chunks of SCAN_CHUNK_ROWS index entries, so
+    // The scan goes newest first in steps of a growing number of index entries, so
     // that the time budget is checked between chunks even when SQLite's own
     // filtering yields no row for a long stretch (an operation that never occurs).
     const below = '(start_ns, rowid) < (?, ?)'
     const fromAtLeast = '(start_ns, rowid) >= (?, ?)'
-    const boundaryFirst = this.db.prepare(`SELECT start_ns, rowid FROM spans INDEXED BY ${index} ${whereOf(range)} ${order} LIMIT 1 OFFSET ${SCAN_CHUNK_ROWS - 1}`).raw().safeIntegers(true)
-    const boundaryNext = this.db.prepare(`SELECT start_ns, rowid FROM spans INDEXED BY ${index} ${whereOf([...range, below])} ${order} LIMIT 1 OFFSET ${SCAN_CHUNK_ROWS - 1}`).raw().safeIntegers(true)
+    const boundaryFirst = this.db.prepare(`SELECT start_ns, rowid FROM spans INDEXED BY ${index} ${whereOf(range)} ${order} LIMIT 1 OFFSET ?`).raw().safeIntegers(true)
+    const boundaryNext = this.db.prepare(`SELECT start_ns, rowid FROM spans INDEXED BY ${index} ${whereOf([...range, below])} ${order} LIMIT 1 OFFSET ?`).raw().safeIntegers(true)
+    let stepRows = FIRST_SCAN_STEP_ROWS
     const chunkSql = (hasUpper: boolean, hasLower: boolean): Database.Statement =>
       this.db
         .prepare(`SELECT trace_id FROM spans INDEXED BY ${index} ${whereOf([...range, ...(hasUpper ? [below] : []), ...(hasLower ? [fromAtLeast] : []), ...filters])} ${order}`)
@@ -398,7 +404,8 @@ export class SqliteTraceStore implements TraceStore {
     let upper: [bigint, bigint] | undefined
     let rows = 0
     scan: for (;;) {
-      const lower = (upper === undefined ? boundaryFirst.get(...rangeParams) : boundaryNext.get(...rangeParams, ...upper)) as [bigint, bigint] | undefined
+      const lower = (upper === undefined ? boundaryFirst.get(...rangeParams, stepRows - 1) : boundaryNext.get(...rangeParams, ...upper, stepRows - 1)) as [bigint, bigint] | undefined
+      stepRows = Math.min(stepRows * 4, MAX_SCAN_STEP_ROWS)
       const params = [...rangeParams, ...(upper ?? []), ...(lower ?? []), ...filterParams]
       for (const traceIdBytes of chunkSql(upper !== undefined, lower !== undefined).iterate(...params) as IterableIterator<Buffer>) {
         // Reading the clock every 64 rows keeps its cost out of the scan.
