@@ -80,11 +80,12 @@ function makeBatchSource() {
     return provider.getTracer('tracecar-bench', '1.0.0')
   })
   let traceNo = 0
+  let batchNo = 0
   const knownTraceIds = []
   /** One batch of 512 spans: 64 traces of 8 spans, all from one service (one resource per request, as an SDK sends). */
   function nextBatch() {
     pending = []
-    const tracer = tracers[traceNo % tracers.length]
+    const tracer = tracers[batchNo++ % tracers.length]
     while (pending.length < BATCH) {
       const n = traceNo++
       const route = ROUTES[n % ROUTES.length]
