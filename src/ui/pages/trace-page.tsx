@@ -130,6 +130,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
           <span class="svc-dot" style={{ background: serviceColor(root.span.service) }} />
           <h2><b>{root.span.service}</b>: {root.span.name}</h2>
           <span class="mono muted trace-id-full">{props.traceId}</span>
+          <a class="small-button" href={`/api/traces/${encodeURIComponent(props.traceId)}`} download={`trace-${props.traceId}.json`} title="The trace as the query API returns it">JSON</a>
         </div>
         <div class="trace-facts">
           <span>Started <b>{formatDateTime(model.startMs)}</b></span>
