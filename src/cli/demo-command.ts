@@ -105,7 +105,11 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
   process.on('SIGTERM', stop)
 
   try {
-    collector = await startCollector({ ...collectorOptions, log: warn })
+    // RED metrics (/api/metrics/*, /metrics), the Loki and raw log endpoints, /api/alerts: docs/logs-metrics-alerts.md.
+    const { createObservabilityExtensions } = await import('../collector/extensions.js')
+    const observability = createObservabilityExtensions()
+    collector = await startCollector({ ...collectorOptions, log: warn, extensions: [(context) => observability.extension(context)] })
+    observability.attach(collector, collectorOptions.host ?? '127.0.0.1')
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     if (e.code === 'EADDRINUSE') {
