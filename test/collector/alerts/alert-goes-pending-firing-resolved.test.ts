@@ -157,3 +157,33 @@ t.test('Alertmanager shape: firing alerts are re-sent with endsAt ahead, a resol
   t.equal(resolved.endsAt, new Date(now).toISOString(), 'the resolution ends now')
   t.equal(lines.filter((l) => l.includes('http://127.0.0.1:9/')).length, 1, 'the dead receiver is logged once')
 })
+
+t.test('request rate below a floor fires when traffic stops; error rate waits for minRequests', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tracecar-rate-'))
+  const db = new Database(join(dir, 'x.db'))
+  t.teardown(() => {
+    db.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const rollups = new RedRollupStore(db)
+  const { rules } = parseAlertRulesYaml(
+    'rules:\n  - {name: traffic, kind: request_rate, service: checkout, threshold: 1/s, window: 20s}\n  - {name: errs, kind: error_rate, service: checkout, threshold: 0.1, window: 20s, minRequests: 50}',
+    'inline',
+  )
+  let now = 1_700_000_000_000
+  const engine = new AlertEngine({ rules, rollups, evaluationIntervalMs: 1000, resendIntervalMs: 60_000, notifiers: [], uiBaseUrl: () => 'http://ui', log: () => {}, now: () => now })
+  const byName = (name: string) => engine.status().find((r) => r.name === name)!
+  let id = 1
+  const spans: StoredSpan[] = []
+  for (let i = 0; i < 40; i++) spans.push(span(id++, now - 500 - i * 100, 10, true))
+  rollups.merge(accumulateSpans(spans))
+  engine.evaluate(now)
+  t.equal(byName('traffic').state, 'inactive', `${byName('traffic').value}/s is above the floor`)
+  t.equal(byName('errs').state, 'inactive', 'every request failed, but 40 < minRequests: no data')
+  t.equal(byName('errs').value, null)
+  now += 60_000
+  engine.evaluate(now)
+  t.equal(byName('traffic').state, 'firing', 'no traffic at all is below the floor')
+  t.equal(byName('traffic').value, 0)
+  await engine.stop()
+})
