@@ -27,6 +27,15 @@ export interface ExportWorkerPoolOptions {
 
 export type ExportWorkerPool = Piscina<ExportTask, BatchOutcome>
 
+/**
+ * Heap caps per worker. A worker holds at most its in-flight batches (a few
+ * hundred KB of spans and bodies each), so these are far above need; they stop
+ * a runaway worker from growing the proxy's RSS without bound (it would die
+ * with ERR_WORKER_OUT_OF_MEMORY, be replaced, and its batch be retried once).
+ * The young generation cap also keeps the scavenger's semispaces small.
+ */
+export const WORKER_RESOURCE_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 }
+
 export function createExportWorkerPool(options: ExportWorkerPoolOptions): ExportWorkerPool {
   const workers = Math.max(1, options.workers)
   const pool: ExportWorkerPool = new Piscina({
@@ -34,6 +43,7 @@ export function createExportWorkerPool(options: ExportWorkerPoolOptions): Export
     name: 'default',
     minThreads: workers,
     maxThreads: workers,
+    resourceLimits: WORKER_RESOURCE_LIMITS,
     // Export tasks mostly wait on the network, so one worker carries several.
     concurrentTasksPerWorker: Math.max(1, Math.ceil(options.maxConcurrentExports / workers)),
     workerData: options.settings,

@@ -12,7 +12,7 @@ import type { ResourceAttributes, SpanRecord } from '../span/span-record.js'
 import { BatchQueue } from './batch-queue.js'
 import type { WorkerSettings } from './export-task.js'
 import { createExportWorkerPool } from './export-worker-pool.js'
-import type { ExportWorkerPool } from './export-worker-pool.js'
+import type { ExportWorkerPool, ExportWorkerPoolOptions } from './export-worker-pool.js'
 import { DROP_REASONS, newExportStats, registerExporterMetrics, totalDropped } from './exporter-metrics.js'
 import type { BatchCounters, ExportStats } from './exporter-metrics.js'
 import { createShutdownState, ShutdownSignal } from './shutdown-watch.js'
@@ -45,7 +45,15 @@ export class OtlpSpanExporter implements SpanExporter {
   private readonly stats: ExportStats = newExportStats()
   private readonly counters: BatchCounters
   private readonly queue: BatchQueue<SpanRecord>
-  private readonly pool: ExportWorkerPool
+  /**
+   * Created when the first span is exported, not with the exporter: a sidecar
+   * whose traffic is unsampled, or that has none yet, never pays for a worker
+   * (~20 MB RSS each). Started on setImmediate, off the request that brought
+   * the span; by the time its batch is due the worker is usually up.
+   */
+  private pool: ExportWorkerPool | undefined
+  private poolScheduled = false
+  private readonly poolOptions: ExportWorkerPoolOptions
   private readonly shutdownSignal = new ShutdownSignal(createShutdownState())
   private readonly packer = new SpanBatchPacker()
   private readonly log: ExporterLog
@@ -67,12 +75,12 @@ export class OtlpSpanExporter implements SpanExporter {
       shutdownState: this.shutdownSignal.state,
     }
     this.counters = registerExporterMetrics(options.registry, 'traces', this.stats, () => this.queue.queued)
-    this.pool = createExportWorkerPool({
+    this.poolOptions = {
       workers: config.workers,
       maxConcurrentExports: config.maxConcurrentExports,
       settings,
       onWorkerError: () => this.counters.workerFailures.inc({ signal: 'traces' }),
-    })
+    }
     this.queue = new BatchQueue<SpanRecord>(
       {
         signal: 'traces',
@@ -85,7 +93,7 @@ export class OtlpSpanExporter implements SpanExporter {
         // Packed into one string and one transferred buffer: cheaper than a
         // structured clone of the objects on both threads (bench/span-handoff.bench.js).
         const packed = this.packer.pack(items)
-        return this.pool.run({ signal: 'traces', packed }, { transferList: [packed.numbers.buffer] })
+        return this.startedPool().run({ signal: 'traces', packed }, { transferList: [packed.numbers.buffer] })
       },
       this.stats,
       this.counters,
@@ -94,6 +102,19 @@ export class OtlpSpanExporter implements SpanExporter {
 
   export(span: SpanRecord): void {
     this.queue.push(span)
+    if (!this.poolScheduled) {
+      this.poolScheduled = true
+      setImmediate(this.startPoolSoon)
+    }
+  }
+
+  private readonly startPoolSoon = (): void => {
+    if (this.shutdownReport === undefined) this.startedPool()
+  }
+
+  private startedPool(): ExportWorkerPool {
+    this.pool ??= createExportWorkerPool(this.poolOptions)
+    return this.pool
   }
 
   /**
@@ -113,14 +134,14 @@ export class OtlpSpanExporter implements SpanExporter {
 
   /** The pool's worker threads, for diagnostics and crash tests. */
   get workerThreads(): readonly Worker[] {
-    return this.pool.threads
+    return this.pool?.threads ?? []
   }
 
   private async stop(deadlineMs: number): Promise<ExportReport> {
     const deadlineUnixMs = Date.now() + Math.max(0, deadlineMs)
     this.shutdownSignal.begin(deadlineUnixMs)
     await this.queue.close(deadlineUnixMs)
-    await this.pool.destroy()
+    await this.pool?.destroy()
     const report: ExportReport = { exported: this.stats.exported, dropped: totalDropped(this.stats) }
     this.log(this.summaryLine(report))
     return report
