@@ -93,7 +93,9 @@ function MetricsTable(props: { rows: ServiceMetricsRow[]; lookback: string; wind
   for (const r of props.rows) groups.set(r.service, [...(groups.get(r.service) ?? []), r])
   const body = []
   for (const [service, list] of [...groups].sort((a, b) => a[0].localeCompare(b[0]))) {
-    list.sort((a, b) => b.requests - a.requests)
+    // Entry points (SERVER) first: what the service's callers see; then the busiest.
+    const rank = (r: ServiceMetricsRow) => (r.spanKind === 'SERVER' ? 0 : r.spanKind === 'CONSUMER' ? 1 : 2)
+    list.sort((a, b) => rank(a) - rank(b) || b.requests - a.requests || a.operation.localeCompare(b.operation))
     const shown = expanded.has(service) ? list : list.slice(0, OPS_SHOWN)
     shown.forEach((r, i) => body.push(
       <tr key={`${r.service}\u0000${r.operation}\u0000${r.spanKind}`} class={i === 0 ? 'group-start' : ''}>
