@@ -14,6 +14,7 @@ import type { ExporterConfig } from '../config/proxy-config.js'
 import type { ResourceAttributes } from '../span/span-record.js'
 import { BatchQueue } from './batch-queue.js'
 import type { BatchOutcome } from './export-task.js'
+import { WORKER_RESOURCE_LIMITS } from './export-worker-pool.js'
 import { DROP_REASONS, newExportStats, registerExporterMetrics, totalDropped } from './exporter-metrics.js'
 import type { BatchCounters, ExportStats } from './exporter-metrics.js'
 import type { LogRecordData, LogRecordExporter } from './otlp-log-record.js'
@@ -49,7 +50,9 @@ export class OtlpLogExporter implements LogRecordExporter {
   private readonly stats: ExportStats = newExportStats()
   private readonly counters: BatchCounters
   private readonly queue: BatchQueue<LogRecordData>
-  private readonly pool: Piscina<LogRecordData[], BatchOutcome>
+  /** Started with the first batch, like the span pool: an idle sidecar keeps no log worker. */
+  private pool: Piscina<LogRecordData[], BatchOutcome> | undefined
+  private readonly settings: LogWorkerSettings
   private readonly shutdownSignal = new ShutdownSignal(createShutdownState())
   private shutdownReport: Promise<{ exported: number; dropped: number }> | undefined
 
@@ -72,16 +75,8 @@ export class OtlpLogExporter implements LogRecordExporter {
       scope: { name: 'tracecar/access-log', version: '' },
       shutdownState: this.shutdownSignal.state,
     }
+    this.settings = settings
     this.counters = registerExporterMetrics(options.registry, 'logs', this.stats, () => this.queue.queued)
-    this.pool = new Piscina<LogRecordData[], BatchOutcome>({
-      filename: logWorkerUrl(),
-      name: 'default',
-      minThreads: 1,
-      maxThreads: 1,
-      concurrentTasksPerWorker: Math.max(1, config.maxConcurrentExports),
-      workerData: settings,
-    })
-    this.pool.on('error', () => this.counters.workerFailures.inc({ signal: 'logs' }))
     this.queue = new BatchQueue<LogRecordData>(
       {
         signal: 'logs',
@@ -90,10 +85,27 @@ export class OtlpLogExporter implements LogRecordExporter {
         scheduledDelayMs: config.scheduledDelayMs,
         maxConcurrentExports: Math.max(1, config.maxConcurrentExports),
       },
-      (items) => this.pool.run(items),
+      (items) => this.startedPool().run(items),
       this.stats,
       this.counters,
     )
+  }
+
+  private startedPool(): Piscina<LogRecordData[], BatchOutcome> {
+    if (this.pool === undefined) {
+      this.pool = new Piscina<LogRecordData[], BatchOutcome>({
+        filename: logWorkerUrl(),
+        name: 'default',
+        minThreads: 1,
+        maxThreads: 1,
+        resourceLimits: WORKER_RESOURCE_LIMITS,
+        concurrentTasksPerWorker: Math.max(1, this.options.config.maxConcurrentExports),
+        workerData: this.settings,
+      })
+      // Without a listener an 'error' event would throw on the main thread.
+      this.pool.on('error', () => this.counters.workerFailures.inc({ signal: 'logs' }))
+    }
+    return this.pool
   }
 
   export(record: LogRecordData): void {
@@ -110,7 +122,7 @@ export class OtlpLogExporter implements LogRecordExporter {
       const deadlineUnixMs = Date.now() + Math.max(0, deadlineMs)
       this.shutdownSignal.begin(deadlineUnixMs)
       await this.queue.close(deadlineUnixMs)
-      await this.pool.destroy()
+      await this.pool?.destroy()
       const report = { exported: this.stats.exported, dropped: totalDropped(this.stats) }
       const byReason = DROP_REASONS.map((reason) => `${reason} ${this.stats.dropped[reason]}`).join(', ')
       const lastError = report.dropped > 0 && this.queue.lastError !== '' ? `; last error: ${this.queue.lastError}` : ''
