@@ -50,12 +50,12 @@ export interface Observability {
 
 export const DEFAULT_EVALUATION_INTERVAL_MS = 15_000
 
-function checkUrl(what: string, raw: string): string {
+function checkUrl(what: string, raw: string, example: string): string {
   let url: URL
   try {
     url = new URL(raw)
   } catch {
-    throw new Error(`${what}: ${JSON.stringify(raw)} is not a URL; give e.g. http://127.0.0.1:9093`)
+    throw new Error(`${what}: ${JSON.stringify(raw)} is not a URL; give e.g. ${example}`)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${what}: ${JSON.stringify(raw)} must be http:// or https://`)
   return url.href
@@ -65,15 +65,16 @@ function checkUrl(what: string, raw: string): string {
 export function createObservabilityExtensions(options: ObservabilityOptions = {}): Observability {
   const rulesFile = options.alertRulesPath === undefined ? { rules: [] as AlertRule[], evaluationIntervalMs: undefined } : loadAlertRulesFile(options.alertRulesPath)
   const derivation = createTraceIdDerivation({ traceIdFields: options.logTraceIdFields, textPatterns: options.logTraceIdPatterns })
-  const webhooks = (options.alertWebhookUrls ?? []).map((u) => checkUrl('--alert-webhook', u))
-  const alertmanagers = (options.alertmanagerUrls ?? []).map((u) => checkUrl('--alertmanager-url', u))
-  const uiBaseOverride = options.uiBaseUrl === undefined ? undefined : checkUrl('--ui-base-url', options.uiBaseUrl)
+  const webhooks = (options.alertWebhookUrls ?? []).map((u) => checkUrl('--alert-webhook', u, 'http://127.0.0.1:8080/alerts'))
+  const alertmanagers = (options.alertmanagerUrls ?? []).map((u) => checkUrl('--alertmanager-url', u, 'http://127.0.0.1:9093'))
+  const uiBaseOverride = options.uiBaseUrl === undefined ? undefined : checkUrl('--ui-base-url', options.uiBaseUrl, 'https://tracecar.example.com')
   const evaluationIntervalMs = options.evaluationIntervalMs ?? rulesFile.evaluationIntervalMs ?? DEFAULT_EVALUATION_INTERVAL_MS
   const resendIntervalMs = Math.max(evaluationIntervalMs, options.resendIntervalMs ?? 60_000)
   let sink: LogSink | undefined
   let uiBaseUrl = uiBaseOverride ?? 'http://127.0.0.1:16686'
   let red: RedMetrics | undefined
   let engine: AlertEngine | undefined
+  let log: (line: string) => void = () => {}
 
   return {
     rules: rulesFile.rules,
@@ -84,6 +85,7 @@ export function createObservabilityExtensions(options: ObservabilityOptions = {}
       return engine
     },
     extension(context) {
+      log = context.log
       red = new RedMetrics({ db: context.db, retentionMs: options.rollupRetentionMs, log: context.log })
       const notifiers: AlertNotifier[] = [
         ...webhooks.map((u) => new WebhookNotifier(u)),
@@ -122,6 +124,14 @@ export function createObservabilityExtensions(options: ObservabilityOptions = {}
       uiBaseUrl = uiBaseOverride ?? `http://${reachable}:${collector.ports.http}`
       red?.start()
       engine?.start()
+      if (engine !== undefined) {
+        const targets = [...webhooks.map((u) => `webhook ${u}`), ...alertmanagers.map((u) => `Alertmanager ${u}`)]
+        log(
+          `${rulesFile.rules.length} alert rule(s) from ${options.alertRulesPath}, evaluated every ${evaluationIntervalMs} ms; ` +
+            (targets.length > 0 ? `notifying ${targets.join(', ')}` : 'no --alert-webhook or --alertmanager-url: states only in /api/alerts') +
+            `; trace links on ${uiBaseUrl}`,
+        )
+      }
     },
   }
 }
