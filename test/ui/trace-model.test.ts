@@ -37,6 +37,7 @@ t.test('errors below a span are flagged on its ancestors', async (t) => {
   t.ok(m.byId.get('root')!.childError)
   t.ok(m.byId.get('a')!.childError)
   t.notOk(m.byId.get('b')!.childError)
+  t.same(m.errorOrigins.map((n) => n.span.spanId), ['b'], 'the deepest failing span is where the error starts')
 })
 
 t.test('collapsing hides exactly the subtree', async (t) => {

@@ -134,6 +134,7 @@ async function run() {
       t.ok(Math.abs(width - s.durationMs / 500) < 0.01, `${s.name} (${s.service}) lasts ${s.durationMs}ms of 500ms (bar ${(width * 100).toFixed(1)}% wide)`)
     }
     t.match(await rowOf(page, checkout.pay.spanId).getAttribute('class'), /\berror\b/, 'the failed span stands out')
+    t.match(await page.locator('[data-testid=error-origin]').innerText(), /starts at payments: POST \/pay/, 'the header names where the error starts')
     t.match(await rowOf(page, checkout.pay.spanId).locator('[data-testid=span-bar]').getAttribute('class'), /critical/, 'the slow payment is on the critical path')
     t.match(await rowOf(page, checkout.stock.spanId).locator('[data-testid=span-bar]').getAttribute('class'), /critical/, 'so is the stock check the root waited for last')
     t.notMatch(await rowOf(page, checkout.audit.spanId).locator('[data-testid=span-bar]').getAttribute('class'), /critical/, 'the audit write running beside the payment is not')

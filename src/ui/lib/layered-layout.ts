@@ -11,7 +11,7 @@ export interface LaidOutNode {
 
 export const NODE_W = 170
 export const NODE_H = 44
-const COL_GAP = 110
+const COL_GAP = 150
 const ROW_GAP = 34
 /** Between unconnected groups: room for the loops of calls back to an earlier column. */
 const BLOCK_GAP = 110

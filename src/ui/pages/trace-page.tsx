@@ -1,6 +1,7 @@
 // One trace: header, minimap, waterfall, and a side panel with the selected span's details, the
 // trace's logs and its service's metrics. The selected span and tab live in the URL
 // (/trace/:id?span=..&tab=logs) so they can be linked to.
+import { Fragment } from 'preact'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { Link } from '../components/link'
 import { EmptyState, ErrorState, Loading } from '../components/states'
@@ -138,6 +139,20 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
           <span>Spans <b>{model.nodes.length}</b></span>
           <span>Depth <b>{model.maxDepth + 1}</b></span>
           {model.errorCount > 0 && <span class="badge badge-error">{model.errorCount} error{model.errorCount === 1 ? '' : 's'}</span>}
+          {model.errorOrigins.length > 0 && (
+            <span class="error-origin" data-testid="error-origin">
+              starts at{' '}
+              {model.errorOrigins.slice(0, 3).map((n, i) => (
+                <Fragment key={n.span.spanId}>
+                  {i > 0 && ', '}
+                  <button type="button" class="link-button" onClick={() => onSelect(n.span.spanId)}>
+                    {n.span.service}: {n.span.name}
+                  </button>
+                </Fragment>
+              ))}
+              {model.errorOrigins.length > 3 && ` and ${model.errorOrigins.length - 3} more`}
+            </span>
+          )}
           <span class="svc-chips">
             {model.services.map((s) => (
               <Link key={s} href={href('/search', { service: s })} class="svc-chip" title={`Search ${s}`}>

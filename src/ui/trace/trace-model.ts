@@ -16,6 +16,8 @@ export interface SpanNode {
   error: boolean
   /** a descendant has an error: collapsed rows still show it */
   childError: boolean
+  /** has an error and no descendant does: where the failure started */
+  errorOrigin: boolean
 }
 
 export interface TraceModel {
@@ -28,12 +30,14 @@ export interface TraceModel {
   services: string[]
   errorCount: number
   maxDepth: number
+  /** the failing spans none of whose descendants fail, in row order */
+  errorOrigins: SpanNode[]
 }
 
 export function buildTraceModel(spans: Span[]): TraceModel {
   const nodes: SpanNode[] = spans.map((span, index) => ({
     span, index, depth: 0, parent: null, children: [], descendantCount: 0, critical: false,
-    error: span.status?.code === 'ERROR', childError: false,
+    error: span.status?.code === 'ERROR', childError: false, errorOrigin: false,
   }))
   const byId = new Map<string, SpanNode>()
   for (const n of nodes) if (!byId.has(n.span.spanId)) byId.set(n.span.spanId, n)
@@ -87,6 +91,12 @@ export function buildTraceModel(spans: Span[]): TraceModel {
     }
   }
 
+  const errorOrigins: SpanNode[] = []
+  for (const n of order) {
+    n.errorOrigin = n.error && !n.childError
+    if (n.errorOrigin) errorOrigins.push(n)
+  }
+
   let startMs = Infinity
   let endMs = -Infinity
   let maxDepth = 0
@@ -104,7 +114,7 @@ export function buildTraceModel(spans: Span[]): TraceModel {
   markCriticalPath(roots)
   return {
     nodes: order, roots, byId, startMs, endMs, durationMs: Math.max(0, endMs - startMs),
-    services: [...services].sort(), errorCount, maxDepth,
+    services: [...services].sort(), errorCount, maxDepth, errorOrigins,
   }
 }
 

@@ -154,7 +154,10 @@ function renderRow(props: RowProps) {
         <span class="wf-svc">{s.service}</span>
         <span class="wf-op">{s.name}</span>
         {callTarget(s) && <span class="wf-target">→ {callTarget(s)}</span>}
-        {node.error && <span class="wf-err-icon" title={s.status.message || 'error'}>!</span>}
+        {node.error && (
+          <span class={`wf-err-icon ${node.errorOrigin ? 'origin' : ''}`}
+            title={`${node.errorOrigin ? 'The error starts here' : 'Error (passed on from a span below)'}${s.status.message ? `: ${s.status.message}` : ''}`}>!</span>
+        )}
         {props.collapsed && (
           <span class={`wf-hidden ${node.childError ? 'with-error' : ''}`}>+{node.descendantCount}</span>
         )}
