@@ -146,10 +146,24 @@ function cannon(url, options) {
   })
 }
 
+/**
+ * The latency probe in its own process (so its timing is not disturbed by this
+ * one). Asynchronous: this process must keep draining the proxies' stderr
+ * pipes (a full pipe would block them) and run its own timers (the outage run
+ * kills the collector while the probe runs).
+ */
 function probe(url, rate, seconds) {
-  const r = spawnSync(process.execPath, [join(root, 'bench/proxy/latency-probe.js'), url, String(rate), String(seconds)], { encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`latency probe failed: ${r.stderr}`)
-  return JSON.parse(r.stdout.trim().split('\n').pop())
+  const child = spawn(process.execPath, [join(root, 'bench/proxy/latency-probe.js'), url, String(rate), String(seconds)], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (err += d))
+  return new Promise((resolve, reject) => {
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`latency probe failed: ${err}`))
+      else resolve(JSON.parse(out.trim().split('\n').pop()))
+    })
+  })
 }
 
 async function scrape(adminPort) {
@@ -165,7 +179,16 @@ function metricSum(text, name, filter = '') {
   return sum
 }
 
+function rssMiB(pids) {
+  let kb = 0
+  for (const pid of pids) kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1])
+  return kb / 1024
+}
+
 async function measure(name, url, pids) {
+  // Idle: started, listening, not one request yet (a second to settle).
+  await new Promise((r) => setTimeout(r, 1000))
+  const idleRssMiB = pids ? Math.round(rssMiB(pids())) : null
   process.stderr.write(`bench: ${name}: warm-up...\n`)
   await cannon(url, { connections: CONNECTIONS, duration: 2 })
   process.stderr.write(`bench: ${name}: ${CONNECTIONS} connections for ${DURATION_S} s...\n`)
@@ -174,12 +197,13 @@ async function measure(name, url, pids) {
   const cpuAfter = pids ? cpuSeconds(pids()) : 0
   const requests = load.requests.total
   process.stderr.write(`bench: ${name}: ${RATE} req/s for ${RATE_S} s (latency)...\n`)
-  const latency = probe(url, RATE, RATE_S)
+  const latency = await probe(url, RATE, RATE_S)
   return {
     name,
     rps: Math.round(load.requests.average),
     errors: load.errors + load.non2xx,
     cpuUsPerRequest: pids ? Math.round(((cpuAfter - cpuBefore) * 1e6) / requests) : null,
+    idleRssMiB,
     peakRssMiB: pids ? Math.round(peakRssMiB(pids())) : null,
     latency,
   }
@@ -245,9 +269,14 @@ async function main() {
 async function outageRun(upstreamUrl, sink) {
   const seconds = Number(opts['outage-seconds'])
   const tc = await startTracecar(upstreamUrl, sink.port, [])
+  const url = `http://127.0.0.1:${tc.port}/`
+  process.stderr.write('bench: outage: warm-up...\n')
+  await cannon(url, { connections: CONNECTIONS, duration: 2 })
   process.stderr.write(`bench: outage: ${RATE} req/s for ${seconds} s, collector stopped after 1 s...\n`)
-  setTimeout(() => sink.child.kill('SIGKILL'), 1000)
-  const latency = probe(`http://127.0.0.1:${tc.port}/`, RATE, seconds)
+  const killSink = setTimeout(() => sink.child.kill('SIGKILL'), 1000)
+  const latency = await probe(url, RATE, seconds)
+  clearTimeout(killSink)
+  if (sink.child.exitCode === null && sink.child.signalCode === null) throw new Error('outage run: the collector was still up at the end')
   const m = await scrape(tc.adminPort)
   const r = {
     seconds,
@@ -269,10 +298,10 @@ function report(results, outage) {
   const by = Object.fromEntries(results.map((r) => [r.name.split(' ')[0] + (r.name.includes('off') ? '-off' : ''), r]))
   const tc = results.find((r) => r.name.startsWith('tracecar (100%'))
   const lines = []
-  lines.push(`| target | req/s @${CONNECTIONS} conn | p50 µs @${RATE}/s | p99 µs | p99.9 µs | CPU µs/req | peak RSS MiB | errors |`)
-  lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  lines.push(`| target | req/s @${CONNECTIONS} conn | p50 µs @${RATE}/s | p99 µs | p99.9 µs | CPU µs/req | idle RSS MiB | peak RSS MiB | errors |`)
+  lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
   for (const r of results) {
-    lines.push(`| ${r.name} | ${r.rps} | ${r.latency.p50Us} | ${r.latency.p99Us} | ${r.latency.p999Us} | ${r.cpuUsPerRequest ?? '—'} | ${r.peakRssMiB ?? '—'} | ${r.errors + r.latency.errors} |`)
+    lines.push(`| ${r.name} | ${r.rps} | ${r.latency.p50Us} | ${r.latency.p99Us} | ${r.latency.p999Us} | ${r.cpuUsPerRequest ?? '—'} | ${r.idleRssMiB ?? '—'} | ${r.peakRssMiB ?? '—'} | ${r.errors + r.latency.errors} |`)
   }
   const ratios = []
   if (tc) {
@@ -284,6 +313,11 @@ function report(results, outage) {
     if (ngx) ratios.push(`tracecar vs nginx: ${(tc.rps / ngx.rps).toFixed(2)}x req/s, ${(tc.cpuUsPerRequest / ngx.cpuUsPerRequest).toFixed(2)}x CPU/req`)
     ratios.push(`spans exported ${tc.spansExported}, dropped ${tc.spansDropped}`)
   }
+  const off = results.find((r) => r.name.startsWith('tracecar (sampling off'))
+  const hpOff = results.find((r) => r.name.startsWith('http-proxy'))
+  const ngxOff = results.find((r) => r.name.startsWith('nginx'))
+  if (off && hpOff) ratios.push(`tracecar unsampled vs http-proxy: ${(off.rps / hpOff.rps).toFixed(2)}x req/s, ${(off.cpuUsPerRequest / hpOff.cpuUsPerRequest).toFixed(2)}x CPU/req`)
+  if (off && ngxOff) ratios.push(`tracecar unsampled vs nginx: ${(off.rps / ngxOff.rps).toFixed(2)}x req/s, ${(off.cpuUsPerRequest / ngxOff.cpuUsPerRequest).toFixed(2)}x CPU/req`)
   const text = [
     `# proxy benchmark, ${new Date().toISOString()}, node ${process.version}`,
     '',
@@ -291,7 +325,7 @@ function report(results, outage) {
     '',
     ...ratios.map((r) => `- ${r}`),
     ...(outage
-      ? ['', `outage (collector killed 1 s into a ${outage.seconds} s run at ${RATE}/s): ${outage.failed} of ${outage.requests} requests failed, p99 ${outage.latency.p99Us} µs, p99.9 ${outage.latency.p999Us} µs, peak RSS ${outage.peakRssMiB} MiB, spans dropped ${JSON.stringify(outage.spansDropped)}`]
+      ? ['', `outage (collector killed 1 s into a ${outage.seconds} s run at ${RATE}/s): ${outage.failed} of ${outage.requests} requests failed, p50 ${outage.latency.p50Us} µs, p99 ${outage.latency.p99Us} µs${tc ? ` (${tc.latency.p99Us} µs with the collector up: ${outage.latency.p99Us >= tc.latency.p99Us ? '+' : ''}${outage.latency.p99Us - tc.latency.p99Us} µs)` : ''}, p99.9 ${outage.latency.p999Us} µs, peak RSS ${outage.peakRssMiB} MiB, spans dropped ${JSON.stringify(outage.spansDropped)}`]
       : []),
   ].join('\n')
   process.stdout.write(text + '\n')
