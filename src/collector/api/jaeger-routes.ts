@@ -14,6 +14,7 @@ import type { TraceStore } from '../store/trace-store.js'
 import { envelope, errorEnvelope, parseGoDurationMs, toJaegerTrace } from './jaeger-format.js'
 import { limitParam, normalizeTraceId, optionalNumber, optionalString, QueryParamError } from './query-params.js'
 import { orderTraceForDisplay } from './trace-order.js'
+import { dependenciesInSlices } from './dependency-slices.js'
 import { SEARCH_BUDGET_MS } from './query-routes.js'
 
 const PREFIX = '/api/jaeger'
@@ -56,14 +57,15 @@ export function jaegerRoutes(store: TraceStore): CollectorRoute[] {
     ...route,
     path: PREFIX + route.path,
     handle: (req, res, params, url) => {
+      const badRequest = (err: unknown): void => {
+        if (!(err instanceof QueryParamError)) throw err
+        jaegerBadRequest(res, err.message)
+      }
       try {
-        return route.handle(req, res, params, url)
+        const result = route.handle(req, res, params, url)
+        return result instanceof Promise ? result.catch(badRequest) : result
       } catch (err) {
-        if (err instanceof QueryParamError) {
-          jaegerBadRequest(res, err.message)
-          return
-        }
-        throw err
+        badRequest(err)
       }
     },
   })
@@ -131,10 +133,11 @@ export function jaegerRoutes(store: TraceStore): CollectorRoute[] {
       const ordered = orderTraceForDisplay(spans)
       sendJson(res, 200, envelope([toJaegerTrace(traceId, ordered.spans, ordered.warnings)], 1))
     } },
-    { method: 'GET', path: '/api/dependencies', handle: (_q, res, _p, url) => {
+    { method: 'GET', path: '/api/dependencies', handle: async (_q, res, _p, url) => {
       const endTs = optionalNumber(url, 'endTs', 'a Unix time in milliseconds') ?? Date.now()
       const lookback = optionalNumber(url, 'lookback', 'milliseconds') ?? 86_400_000
-      const edges = store.dependencies(endTs - lookback, endTs).map((e) => ({ parent: e.parent, child: e.child, callCount: e.callCount }))
+      if (lookback < 0 || lookback > 31 * 86_400_000) throw new QueryParamError(`lookback=${lookback} must be from 0 to 31 days in milliseconds`)
+      const edges = (await dependenciesInSlices(store, endTs - lookback, endTs)).map((e) => ({ parent: e.parent, child: e.child, callCount: e.callCount }))
       sendJson(res, 200, envelope(edges, edges.length))
     } },
   ]

@@ -8,10 +8,12 @@ import { sendJson } from '../http/route.js'
 import type { TraceStore } from '../store/trace-store.js'
 import { booleanParam, keyValueParams, limitParam, optionalNonNegative, optionalNumber, optionalSpanId, optionalString, QueryParamError, requireTraceId } from './query-params.js'
 import { orderTraceForDisplay } from './trace-order.js'
+import { dependenciesInSlices } from './dependency-slices.js'
 
 export const MAX_TRACE_LIMIT = 1000
 export const MAX_LOG_LIMIT = 5000
 const DEFAULT_DEPENDENCY_WINDOW_MS = 3_600_000
+const MAX_DEPENDENCY_WINDOW_MS = 31 * 86_400_000
 /** A search stops after this long (returning what it found, `incomplete: true`) so that ingest is never held up. */
 export const SEARCH_BUDGET_MS = 1000
 
@@ -101,11 +103,12 @@ export function queryRoutes(store: TraceStore): CollectorRoute[] {
     {
       method: 'GET',
       path: '/api/dependencies',
-      handle: (_req, res, _params, url) => {
+      handle: async (_req, res, _params, url) => {
         const end = optionalNumber(url, 'end', 'a Unix time in milliseconds') ?? Date.now()
         const start = optionalNumber(url, 'start', 'a Unix time in milliseconds') ?? end - DEFAULT_DEPENDENCY_WINDOW_MS
         if (end < start) throw new QueryParamError(`end=${end} is before start=${start}`)
-        sendJson(res, 200, { edges: store.dependencies(start, end) })
+        if (end - start > MAX_DEPENDENCY_WINDOW_MS) throw new QueryParamError(`the window from start to end is over 31 days; ask for a shorter one`)
+        sendJson(res, 200, { edges: await dependenciesInSlices(store, start, end) })
       },
     },
   ]
