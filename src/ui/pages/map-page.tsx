@@ -80,8 +80,8 @@ function ServiceGraph(props: { edges: DependencyEdge[]; services: string[]; wind
           return (
             <g key={`${e.parent}\u0000${e.child}`} class="map-edge">
               <path d={d} fill="none" stroke={bad ? '#d62728' : '#999'} stroke-width={1 + 3 * Math.sqrt(e.callCount / maxCalls)} marker-end={bad ? 'url(#arrow-err)' : 'url(#arrow)'} opacity="0.8" />
-              <text x={mx} y={bad ? my - 6 : my} text-anchor="middle" class="edge-label">{formatRate(e.callCount / (props.windowMs / 1000))}</text>
-              {bad && <text x={mx} y={my + 7} text-anchor="middle" class="edge-label bad">{formatPercent(errRatio)} errors</text>}
+              <text x={mx} y={bad ? my - 12 : my} text-anchor="middle" class="edge-label">{formatRate(e.callCount / (props.windowMs / 1000))}</text>
+              {bad && <text x={mx} y={my} text-anchor="middle" class="edge-label bad">{formatPercent(errRatio)} errors</text>}
               <title>{`${e.parent} → ${e.child}: ${e.callCount} calls, ${e.errorCount} errors`}</title>
             </g>
           )

@@ -132,6 +132,31 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
           <h2><b>{root.span.service}</b>: {root.span.name}</h2>
           <span class="mono muted trace-id-full">{props.traceId}</span>
           <a class="small-button" href={`/api/traces/${encodeURIComponent(props.traceId)}`} download={`trace-${props.traceId}.json`} title="The trace as the query API returns it">JSON</a>
+          <span class="trace-tools">
+          <span class="trace-find">
+            <input
+              type="search"
+              name="find"
+              placeholder="Find spans…"
+              value={find}
+              aria-label="Find spans by name, service, id or attribute value"
+              onInput={(e) => setFind(e.currentTarget.value)}
+              onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); jumpToMatch(e.shiftKey ? -1 : 1) } }}
+            />
+            {find.trim() && (
+              <span class="find-count" data-testid="find-count">
+                {matchList.length} match{matchList.length === 1 ? '' : 'es'}
+                <button type="button" class="small-button" disabled={!matchList.length} onClick={() => jumpToMatch(-1)} aria-label="Previous match">↑</button>
+                <button type="button" class="small-button" disabled={!matchList.length} onClick={() => jumpToMatch(1)} aria-label="Next match">↓</button>
+              </span>
+            )}
+          </span>
+          <span class="trace-actions">
+            <button type="button" class="small-button" onClick={() => setCollapsed(new Set())}>Expand all</button>
+            <button type="button" class="small-button" title="Collapse every span below the root's children"
+              onClick={() => setCollapsed(new Set(model.roots.flatMap((r) => r.children).filter((n) => n.children.length).map((n) => n.span.spanId)))}>Collapse</button>
+          </span>
+          </span>
         </div>
         <div class="trace-facts">
           <span>Started <b>{formatDateTime(model.startMs)}</b></span>
@@ -161,31 +186,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
             ))}
           </span>
           <span class="legend"><i class="legend-critical" /> critical path</span>
-          <span class="trace-tools">
-          <span class="trace-find">
-            <input
-              type="search"
-              name="find"
-              placeholder="Find spans…"
-              value={find}
-              aria-label="Find spans by name, service, id or attribute value"
-              onInput={(e) => setFind(e.currentTarget.value)}
-              onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); jumpToMatch(e.shiftKey ? -1 : 1) } }}
-            />
-            {find.trim() && (
-              <span class="find-count" data-testid="find-count">
-                {matchList.length} match{matchList.length === 1 ? '' : 'es'}
-                <button type="button" class="small-button" disabled={!matchList.length} onClick={() => jumpToMatch(-1)} aria-label="Previous match">↑</button>
-                <button type="button" class="small-button" disabled={!matchList.length} onClick={() => jumpToMatch(1)} aria-label="Next match">↓</button>
-              </span>
-            )}
-          </span>
-          <span class="trace-actions">
-            <button type="button" class="small-button" onClick={() => setCollapsed(new Set())}>Expand all</button>
-            <button type="button" class="small-button" title="Collapse every span below the root's children"
-              onClick={() => setCollapsed(new Set(model.roots.flatMap((r) => r.children).filter((n) => n.children.length).map((n) => n.span.spanId)))}>Collapse</button>
-          </span>
-          </span>
+
         </div>
         {props.warnings.length > 0 && (
           <details class="trace-warnings">
