@@ -21,7 +21,9 @@ export class SpanMetricsExporter {
   readonly registry: client.Registry<client.OpenMetricsContentType>
   private readonly duration: client.Histogram<Labels>
   private readonly errorsTotal: client.Counter<'service' | 'operation' | 'span_kind'>
-  private readonly seen = new Set<string>()
+  /** service → operation → span kind → the operation label to use (itself, or 'other' past the cap). */
+  private readonly labels = new Map<string, Map<string, Map<string, string>>>()
+  private series = 0
 
   constructor(private readonly maxSeries = DEFAULT_MAX_SERIES) {
     this.registry = new client.Registry<client.OpenMetricsContentType>()
@@ -44,10 +46,17 @@ export class SpanMetricsExporter {
   }
 
   private operationLabel(service: string, operation: string, kind: string): string {
-    const id = `${service}\u0000${operation}\u0000${kind}`
-    if (this.seen.has(id)) return operation
-    if (this.seen.size >= this.maxSeries) return 'other'
-    this.seen.add(id)
+    // Nested maps: no key string is built per span (this runs for every ingested span).
+    const known = this.labels.get(service)?.get(operation)?.get(kind)
+    if (known !== undefined) return known
+    // Past the cap nothing is remembered, so runaway span names cannot grow memory either.
+    if (this.series >= this.maxSeries) return 'other'
+    this.series++
+    let byOperation = this.labels.get(service)
+    if (byOperation === undefined) this.labels.set(service, (byOperation = new Map()))
+    let byKind = byOperation.get(operation)
+    if (byKind === undefined) byOperation.set(operation, (byKind = new Map()))
+    byKind.set(kind, operation)
     return operation
   }
 
