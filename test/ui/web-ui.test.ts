@@ -160,6 +160,15 @@ async function run() {
     t.ok(Math.abs(payBar.x - lane.x) < 2, 'POST /pay (from 100ms) now starts at the left edge of the lane')
     await page.click('button:has-text("reset zoom")')
     t.same((await page.locator('.wf-tick-label').allInnerTexts())[0], '0ms', 'reset zoom shows the whole trace again')
+
+    const laneX = async () => (await rowOf(page, checkout.root.spanId).locator('.wf-lane').boundingBox())!.x
+    const before = await laneX()
+    const handle = (await page.locator('[data-testid=name-resize]').boundingBox())!
+    await page.mouse.move(handle.x + 4, handle.y + 5)
+    await page.mouse.down()
+    await page.mouse.move(handle.x + 104, handle.y + 5, { steps: 5 })
+    await page.mouse.up()
+    t.ok(Math.abs(await laneX() - before - 100) < 3, "dragging the name column's edge widens it")
   })
 
   await t.test('selecting a span shows its attributes, timing, logs and metrics', async (t) => {

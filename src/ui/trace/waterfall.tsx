@@ -189,6 +189,21 @@ function renderRow(props: RowProps) {
 export function Waterfall(props: WaterfallProps) {
   const bodyRef = useRef<HTMLDivElement>(null)
   const [scrollTop, setScrollTop] = useState(0)
+  // The name column's width is a CSS variable on the waterfall: dragging it re-renders no row.
+  const [nameWidth, setNameWidth] = useState(340)
+  const startResize = (e: MouseEvent) => {
+    e.preventDefault()
+    const x0 = e.clientX
+    const w0 = nameWidth
+    const max = Math.max(200, (bodyRef.current?.clientWidth ?? 800) - 160)
+    const move = (ev: MouseEvent) => setNameWidth(Math.min(max, Math.max(160, w0 + ev.clientX - x0)))
+    const up = () => {
+      window.removeEventListener('mousemove', move)
+      window.removeEventListener('mouseup', up)
+    }
+    window.addEventListener('mousemove', move)
+    window.addEventListener('mouseup', up)
+  }
   const [viewportHeight, setViewportHeight] = useState(600)
   const frame = useRef(0)
 
@@ -247,9 +262,12 @@ export function Waterfall(props: WaterfallProps) {
   }
 
   return (
-    <div class="waterfall" role="table" aria-label="Spans of the trace">
+    <div class="waterfall" role="table" aria-label="Spans of the trace" style={{ '--name-w': `${nameWidth}px` }}>
       <div class="wf-header">
-        <div class="wf-name wf-name-head">Service &amp; operation <span class="wf-count">{total} of {props.model.nodes.length} spans</span></div>
+        <div class="wf-name wf-name-head">
+          Service &amp; operation <span class="wf-count">{total} of {props.model.nodes.length} spans</span>
+          <span class="wf-resize" title="Drag to resize the name column" onMouseDown={startResize} data-testid="name-resize" />
+        </div>
         <div class="wf-lane wf-lane-head"><Ticks view={props.view} traceStart={props.model.startMs} /></div>
       </div>
       <div class="wf-body" ref={bodyRef} onScroll={onScroll} data-testid="waterfall-body">
