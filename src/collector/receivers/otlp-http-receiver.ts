@@ -218,10 +218,19 @@ export async function startOtlpHttpReceiver(options: OtlpHttpReceiverOptions): P
   }
 }
 
-/** Stops accepting, lets in-flight requests finish (their writes complete), then resolves. */
-export function closeServer(server: Server): Promise<void> {
+/**
+ * Stops accepting, lets in-flight requests finish (their writes complete),
+ * then resolves. Connections still open after `graceMs` (a client that
+ * never finishes its body) are cut.
+ */
+export function closeServer(server: Server, graceMs = 5000): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve())
+    const force = setTimeout(() => server.closeAllConnections(), graceMs)
+    force.unref()
+    server.close(() => {
+      clearTimeout(force)
+      resolve()
+    })
     server.closeIdleConnections()
   })
 }
