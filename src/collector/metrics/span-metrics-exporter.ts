@@ -5,80 +5,165 @@
  * `--enable-feature=exemplar-storage`) then answers /api/v1/query_exemplars
  * with trace ids that open in the tracecar UI.
  *
+ * Written by hand rather than through prom-client: this runs for every
+ * ingested span, and prom-client's `observe` with exemplars hashed the label
+ * object and built an exemplar per call, about half of the RED listener's
+ * CPU. Here a span is a nested-map lookup, a bucket search and a few array
+ * writes; the text is built only when scraped. The output is what
+ * prom-client produced (same names, labels, buckets and exemplar syntax).
+ *
  * These are process-lifetime counters, as Prometheus expects; the stored
  * rollups (red-rollup-store.ts) are what survives a restart.
  */
-import client from 'prom-client'
 import type { StoredSpan } from '../model/stored-span.js'
 import { isErrorSpan, statusClassOf } from './red-rollup.js'
 
-type Labels = 'service' | 'operation' | 'span_kind' | 'status_class'
+export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8'
 
-/** Beyond this many label sets new operations are counted as operation="other" (runaway span names). */
+/** Upper bounds in seconds; a +Inf bucket follows. */
+export const DURATION_BUCKETS_S: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+
+/** Beyond this many (service, operation, kind) label sets new operations are counted as operation="other". */
 const DEFAULT_MAX_SERIES = 5000
 
+const DURATION_NAME = 'tracecar_span_duration_seconds'
+const DURATION_HELP =
+  'Duration of the spans received by the collector, by service, operation (span name), span kind and status class; _count is the request rate, exemplars carry trace_id.'
+const ERRORS_NAME = 'tracecar_span_errors'
+const ERRORS_HELP = 'Spans received with status ERROR, by service, operation and span kind; exemplars carry trace_id.'
+
+/** The latest span counted somewhere, kept as its exemplar (no object per span: parallel arrays). */
+class Exemplars {
+  readonly traceIds: string[]
+  readonly spanIds: string[]
+  readonly values: Float64Array
+  readonly timesMs: Float64Array
+
+  constructor(size: number) {
+    this.traceIds = new Array<string>(size).fill('')
+    this.spanIds = new Array<string>(size).fill('')
+    this.values = new Float64Array(size)
+    this.timesMs = new Float64Array(size)
+  }
+
+  set(i: number, traceId: string, spanId: string, value: number, timeMs: number): void {
+    this.traceIds[i] = traceId
+    this.spanIds[i] = spanId
+    this.values[i] = value
+    this.timesMs[i] = timeMs
+  }
+
+  render(i: number): string {
+    if (this.traceIds[i] === '') return ''
+    return ` # {trace_id="${this.traceIds[i]}",span_id="${this.spanIds[i]}"} ${this.values[i]} ${this.timesMs[i]! / 1000}`
+  }
+}
+
+interface DurationSeries {
+  /** `service="..",operation="..",span_kind="..",status_class=".."`, escaped once. */
+  labels: string
+  /** Per bucket (not cumulative); the last is +Inf. */
+  counts: Float64Array
+  sum: number
+  count: number
+  exemplars: Exemplars
+}
+
+interface ErrorSeries {
+  labels: string
+  count: number
+  exemplars: Exemplars
+}
+
+/** OpenMetrics label value escaping: backslash, double quote, newline. */
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+}
+
+function nested<V>(map: Map<string, Map<string, V>>, a: string): Map<string, V> {
+  let inner = map.get(a)
+  if (inner === undefined) map.set(a, (inner = new Map()))
+  return inner
+}
+
 export class SpanMetricsExporter {
-  readonly registry: client.Registry<client.OpenMetricsContentType>
-  private readonly duration: client.Histogram<Labels>
-  private readonly errorsTotal: client.Counter<'service' | 'operation' | 'span_kind'>
   /** service → operation → span kind → the operation label to use (itself, or 'other' past the cap). */
   private readonly labels = new Map<string, Map<string, Map<string, string>>>()
   private series = 0
+  /** `service\0operationLabel\0kind` → status class → series. */
+  private readonly durations = new Map<string, Map<string, DurationSeries>>()
+  private readonly errors = new Map<string, ErrorSeries>()
 
-  constructor(private readonly maxSeries = DEFAULT_MAX_SERIES) {
-    this.registry = new client.Registry<client.OpenMetricsContentType>()
-    this.registry.setContentType(client.Registry.OPENMETRICS_CONTENT_TYPE)
-    this.duration = new client.Histogram({
-      name: 'tracecar_span_duration_seconds',
-      help: 'Duration of the spans received by the collector, by service, operation (span name), span kind and status class; _count is the request rate, exemplars carry trace_id.',
-      labelNames: ['service', 'operation', 'span_kind', 'status_class'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      enableExemplars: true,
-      registers: [this.registry],
-    })
-    this.errorsTotal = new client.Counter({
-      name: 'tracecar_span_errors',
-      help: 'Spans received with status ERROR, by service, operation and span kind; exemplars carry trace_id.',
-      labelNames: ['service', 'operation', 'span_kind'],
-      enableExemplars: true,
-      registers: [this.registry],
-    })
-  }
+  constructor(private readonly maxSeries = DEFAULT_MAX_SERIES) {}
 
   private operationLabel(service: string, operation: string, kind: string): string {
-    // Nested maps: no key string is built per span (this runs for every ingested span).
     const known = this.labels.get(service)?.get(operation)?.get(kind)
     if (known !== undefined) return known
     // Past the cap nothing is remembered, so runaway span names cannot grow memory either.
     if (this.series >= this.maxSeries) return 'other'
     this.series++
-    let byOperation = this.labels.get(service)
-    if (byOperation === undefined) this.labels.set(service, (byOperation = new Map()))
-    let byKind = byOperation.get(operation)
-    if (byKind === undefined) byOperation.set(operation, (byKind = new Map()))
-    byKind.set(kind, operation)
+    nested(nested(this.labels, service), operation).set(kind, operation)
     return operation
   }
 
   observe(spans: readonly StoredSpan[]): void {
+    const nowMs = Date.now()
     for (const span of spans) {
       const operation = this.operationLabel(span.service, span.name, span.kind)
-      const labels = { service: span.service, operation, span_kind: span.kind, status_class: statusClassOf(span) }
-      // prom-client types exemplar labels with the metric's label names; OpenMetrics allows any.
-      const exemplarLabels = { trace_id: span.traceId, span_id: span.spanId } as unknown as typeof labels
-      this.duration.observe({ labels, value: Math.max(0, span.durationMs) / 1000, exemplarLabels })
+      const key = `${span.service}\u0000${operation}\u0000${span.kind}`
+      const statusClass = statusClassOf(span)
+      const byStatus = nested(this.durations, key)
+      let d = byStatus.get(statusClass)
+      if (d === undefined) {
+        d = {
+          labels: `service="${escapeLabel(span.service)}",operation="${escapeLabel(operation)}",span_kind="${escapeLabel(span.kind)}",status_class="${escapeLabel(statusClass)}"`,
+          counts: new Float64Array(DURATION_BUCKETS_S.length + 1),
+          sum: 0,
+          count: 0,
+          exemplars: new Exemplars(DURATION_BUCKETS_S.length + 1),
+        }
+        byStatus.set(statusClass, d)
+      }
+      const seconds = Math.max(0, span.durationMs) / 1000
+      let i = 0
+      while (i < DURATION_BUCKETS_S.length && seconds > DURATION_BUCKETS_S[i]!) i++
+      d.counts[i]! += 1
+      d.sum += seconds
+      d.count++
+      d.exemplars.set(i, span.traceId, span.spanId, seconds, nowMs)
       if (isErrorSpan(span)) {
-        const errorLabels = { service: span.service, operation, span_kind: span.kind }
-        this.errorsTotal.inc({ labels: errorLabels, value: 1, exemplarLabels: exemplarLabels as unknown as typeof errorLabels })
+        let e = this.errors.get(key)
+        if (e === undefined) {
+          e = { labels: `service="${escapeLabel(span.service)}",operation="${escapeLabel(operation)}",span_kind="${escapeLabel(span.kind)}"`, count: 0, exemplars: new Exemplars(1) }
+          this.errors.set(key, e)
+        }
+        e.count++
+        e.exemplars.set(0, span.traceId, span.spanId, 1, nowMs)
       }
     }
   }
 
+  /** The OpenMetrics text (ends with `# EOF`). */
   metrics(): Promise<string> {
-    return this.registry.metrics()
+    const out: string[] = [`# HELP ${DURATION_NAME} ${DURATION_HELP}`, `# TYPE ${DURATION_NAME} histogram`]
+    for (const byStatus of this.durations.values()) {
+      for (const d of byStatus.values()) {
+        let cumulative = 0
+        for (let i = 0; i <= DURATION_BUCKETS_S.length; i++) {
+          cumulative += d.counts[i]!
+          const le = i < DURATION_BUCKETS_S.length ? String(DURATION_BUCKETS_S[i]) : '+Inf'
+          out.push(`${DURATION_NAME}_bucket{le="${le}",${d.labels}} ${cumulative}${d.exemplars.render(i)}`)
+        }
+        out.push(`${DURATION_NAME}_sum{${d.labels}} ${d.sum}`, `${DURATION_NAME}_count{${d.labels}} ${d.count}`)
+      }
+    }
+    out.push(`# HELP ${ERRORS_NAME} ${ERRORS_HELP}`, `# TYPE ${ERRORS_NAME} counter`)
+    for (const e of this.errors.values()) out.push(`${ERRORS_NAME}_total{${e.labels}} ${e.count}${e.exemplars.render(0)}`)
+    out.push('# EOF', '')
+    return Promise.resolve(out.join('\n'))
   }
 
   get contentType(): string {
-    return this.registry.contentType
+    return OPENMETRICS_CONTENT_TYPE
   }
 }
