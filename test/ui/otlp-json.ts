@@ -13,6 +13,8 @@ export interface TestSpan {
   attributes?: Record<string, string | number | boolean>
   events?: { name: string; atMs: number }[]
   error?: string
+  /** W3C tracestate, as `tracecar load` sets it (`tracecar=run-<id>`). */
+  traceState?: string
 }
 
 export interface TestLog {
@@ -54,6 +56,7 @@ export function tracesBody(spans: TestSpan[]) {
           traceId: s.traceId,
           spanId: s.spanId,
           parentSpanId: s.parentSpanId ?? '',
+          traceState: s.traceState ?? '',
           name: s.name,
           kind: KIND[s.kind ?? 'SERVER'],
           startTimeUnixNano: nanos(s.startMs),

@@ -47,7 +47,7 @@ export function buildFixture(now = Date.now()): Fixture {
     startMs: t0 + 420, durationMs: 60, attributes: { 'stock.sku': 'sku-42' },
   }
   const fastId = hexId('bb', 32)
-  const fast: TestSpan = { traceId: fastId, spanId: hexId('b1', 16), service: 'frontend', name: 'GET /health', startMs: t0 + 5_000, durationMs: 3 }
+  const fast: TestSpan = { traceId: fastId, spanId: hexId('b1', 16), service: 'frontend', name: 'GET /health', startMs: t0 + 5_000, durationMs: 3, traceState: 'tracecar=run-ui1,other=x' }
 
   const xssId = hexId('cc', 32)
   const xssSpan: TestSpan = {

@@ -76,6 +76,13 @@ async function run() {
     await page.waitForFunction(() => document.querySelectorAll('.trace-row').length === 1)
     t.match(await page.locator('.trace-row').innerText(), /500ms/, 'duration, attribute and error filters keep the checkout trace')
 
+    await page.goto(`${base}/search?tracestate=${encodeURIComponent('tracecar=run-ui1')}`)
+    await page.waitForFunction(() => document.querySelectorAll('.trace-row').length === 1)
+    t.match(await page.locator('.trace-row').innerText(), /GET \/health/, 'a tracestate link (a tracecar load run) finds only that run\'s trace')
+    t.equal(await page.inputValue('input[name=tracestate]'), 'tracecar=run-ui1', 'the form shows the tracestate filter')
+    await page.goBack()
+    await page.waitForFunction(() => document.querySelectorAll('.trace-row').length === 1)
+
     await page.fill('input[name=minDuration]', '10s')
     await page.click('button:has-text("Find traces")')
     await page.locator('.state-empty').waitFor()

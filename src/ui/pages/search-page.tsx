@@ -26,6 +26,8 @@ interface FormState {
   maxDuration: string
   error: boolean
   attrs: string
+  /** W3C tracestate members (`tracecar=run-<id>` finds one `tracecar load` run). */
+  tracestate: string
   limit: string
 }
 
@@ -43,6 +45,7 @@ function formFromQuery(q: URLSearchParams): FormState {
     maxDuration: q.get('maxDuration') ?? '',
     error: q.get('error') === 'true',
     attrs: formatAttributeFilter(q.getAll('attr')),
+    tracestate: q.getAll('tracestate').join(' '),
     limit: q.get('limit') ?? '20',
   }
 }
@@ -71,6 +74,9 @@ function SearchForm(props: { query: URLSearchParams }) {
     if (max && parseDurationMs(max) === null) return setProblem(`Max duration "${max}" is not a duration: use e.g. 250ms, 1.5s, 2m`)
     const attrs = parseAttributeFilter(form.attrs)
     if ('error' in attrs) return setProblem(`Attributes: ${attrs.error}`)
+    const tracestate = form.tracestate.split(/\s+/).filter((m) => m !== '')
+    const badMember = tracestate.find((m) => !/^[^=,]+=[^=,]+$/.test(m))
+    if (badMember !== undefined) return setProblem(`Trace state "${badMember}" is not a key=value member, e.g. tracecar=run-1a2b`)
     let start: number | undefined
     let end: number | undefined
     if (form.lookback === 'custom') {
@@ -82,7 +88,7 @@ function SearchForm(props: { query: URLSearchParams }) {
     navigate(href('/search', {
       service: form.service, operation: form.operation, lookback: form.lookback, start, end,
       minDuration: min, maxDuration: max, error: form.error ? 'true' : undefined, attr: attrs.terms,
-      limit: form.limit === '20' ? undefined : form.limit,
+      tracestate, limit: form.limit === '20' ? undefined : form.limit,
     }))
   }
 
@@ -120,6 +126,9 @@ function SearchForm(props: { query: URLSearchParams }) {
       </div>
       <label>Attributes
         <input name="attrs" placeholder='http.status_code=500 user.id="a b"' value={form.attrs} onInput={(e) => set('attrs', e.currentTarget.value)} />
+      </label>
+      <label>Trace state
+        <input name="tracestate" placeholder="tracecar=run-1a2b (a tracecar load run)" value={form.tracestate} onInput={(e) => set('tracestate', e.currentTarget.value)} />
       </label>
       <div class="form-row">
         <label class="checkbox"><input type="checkbox" name="error" checked={form.error} onChange={(e) => set('error', e.currentTarget.checked)} /> Errors only</label>
@@ -232,7 +241,7 @@ function Results(props: { query: URLSearchParams; seq: number }) {
     return api.traces({
       service: q.get('service') ?? undefined, operation: q.get('operation') ?? undefined, start, end,
       minDurationMs: min ?? undefined, maxDurationMs: max ?? undefined,
-      error: q.get('error') === 'true' ? 'true' : undefined, attr: q.getAll('attr'), limit: q.get('limit') ?? 20,
+      error: q.get('error') === 'true' ? 'true' : undefined, attr: q.getAll('attr'), tracestate: q.getAll('tracestate'), limit: q.get('limit') ?? 20,
     }, signal)
   }, [key, props.seq])
   const services = useApi((s) => api.services(s), [])
