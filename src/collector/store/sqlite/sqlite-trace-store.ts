@@ -87,7 +87,7 @@ interface SummaryRow {
  * newest few hundred spans) and grow, so a long scan pays little for them.
  */
 const FIRST_SCAN_STEP_ROWS = 1000
-const MAX_SCAN_STEP_ROWS = 64_000
+const MAX_SCAN_STEP_ROWS = 16_000
 
 function msToNs(ms: number): bigint {
   return BigInt(Math.round(ms * 1e6))
