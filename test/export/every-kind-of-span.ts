@@ -38,6 +38,9 @@ export function everyKindOfSpan(): SpanRecord[] {
       'empty.string': '',
       'long.string': longString,
       'unicode.string': unicode,
+      // Under 128 characters but over 128 UTF-8 bytes; and a span over 16 KiB (3-byte lengths).
+      'cjk.string': '世'.repeat(60),
+      'huge.string': 'y'.repeat(20_000),
       'string.array': ['a', '', 'ünï', longString],
       'empty.array': [],
     },
