@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { startCollector } from '../collector/index.js'
 import type { Collector } from '../collector/index.js'
@@ -24,6 +25,9 @@ Ctrl-C stops everything cleanly.
   --otlp-http-port <p>   OTLP/HTTP port (default 4318; 0 = any free port)
   --otlp-grpc-port <p>   OTLP/gRPC port (default 4317; 0 = any free port)
 `
+
+/** Rules written for the sample services (config/, two levels above src/cli or dist/cli). */
+const DEMO_ALERT_RULES = fileURLToPath(new URL('../../config/demo-alerts.yaml', import.meta.url))
 
 export async function runDemoCommand(argv: string[]): Promise<void> {
   let values
@@ -107,7 +111,7 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
   try {
     // RED metrics (/api/metrics/*, /metrics), the Loki and raw log endpoints, /api/alerts: docs/logs-metrics-alerts.md.
     const { createObservabilityExtensions } = await import('../collector/extensions.js')
-    const observability = createObservabilityExtensions()
+    const observability = createObservabilityExtensions({ alertRulesPath: DEMO_ALERT_RULES })
     collector = await startCollector({ ...collectorOptions, log: warn, extensions: [(context) => observability.extension(context)] })
     observability.attach(collector, collectorOptions.host ?? '127.0.0.1')
   } catch (err) {
