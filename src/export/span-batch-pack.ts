@@ -39,21 +39,38 @@ const enum ValueType {
   Other = 5,
 }
 
-/** Packs on the main thread; one instance is reused, its number scratch grows as needed. */
+/** Packs on the main thread; an instance can be reused (one batch at a time), its number scratch grows as needed. */
 export class SpanBatchPacker {
   private numbers = new Float64Array(16 * 1024)
   private n = 0
   /** Appending builds a rope (no copying); postMessage flattens it once. */
   private text = ''
 
+  private count = 0
+
   pack(spans: readonly SpanRecord[]): PackedSpanBatch {
+    this.begin()
+    for (let i = 0; i < spans.length; i++) this.add(spans[i]!)
+    return this.finish()
+  }
+
+  /** Incremental form of `pack`, so a caller can spread a batch over several event-loop turns. */
+  begin(): void {
     this.n = 0
+    this.count = 0
     this.text = ''
-    for (let i = 0; i < spans.length; i++) this.span(spans[i]!)
+  }
+
+  add(span: SpanRecord): void {
+    this.span(span)
+    this.count++
+  }
+
+  finish(): PackedSpanBatch {
     const numbers = this.numbers.slice(0, this.n)
     const text = this.text
     this.text = ''
-    return { count: spans.length, text, numbers }
+    return { count: this.count, text, numbers }
   }
 
   private num(value: number): void {
