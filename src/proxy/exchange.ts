@@ -1,5 +1,6 @@
 import type { SpanKindValue } from '../span/span-record.js'
 import { SpanKind } from '../span/span-record.js'
+import { nowUnixMs } from '../span/clock.js'
 
 /**
  * One request through the proxy, from the first byte we see to the last we send.
@@ -84,4 +85,26 @@ export class Exchange {
 /** Told about every exchange once it has ended (span export, access log, metrics). */
 export interface ExchangeObserver {
   onExchangeEnd(exchange: Exchange): void
+}
+
+/**
+ * Ends an exchange exactly once and hands it to every observer. Shared by the
+ * inbound and outbound proxies so that both keep the one-span-per-request rule.
+ */
+export function endExchange(
+  exchange: Exchange,
+  observers: readonly ExchangeObserver[],
+  onObserverError: ((err: unknown) => void) | undefined,
+): void {
+  if (exchange.finished) return
+  exchange.finished = true
+  exchange.endUnixMs = nowUnixMs()
+  for (const observer of observers) {
+    try {
+      observer.onExchangeEnd(exchange)
+    } catch (err) {
+      // An observer's bug must never fail the traffic; it is reported, not rethrown.
+      onObserverError?.(err)
+    }
+  }
 }

@@ -7,7 +7,7 @@ import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
 import type { ProxyConfig } from '../config/proxy-config.js'
 import { nowUnixMs } from '../span/clock.js'
-import { Exchange } from './exchange.js'
+import { endExchange, Exchange } from './exchange.js'
 import type { ExchangeObserver } from './exchange.js'
 import type { InflightExchanges } from './inflight-exchanges.js'
 import { copyRequestHeaders } from './request-headers.js'
@@ -291,17 +291,7 @@ export class InboundProxy implements RelaySettings {
   }
 
   private finish(exchange: Exchange): void {
-    if (exchange.finished) return
-    exchange.finished = true
-    exchange.endUnixMs = nowUnixMs()
-    for (const observer of this.deps.observers) {
-      try {
-        observer.onExchangeEnd(exchange)
-      } catch (err) {
-        // An observer's bug must never fail the traffic; it is reported, not rethrown.
-        this.deps.onObserverError?.(err)
-      }
-    }
+    endExchange(exchange, this.deps.observers, this.deps.onObserverError)
   }
 }
 

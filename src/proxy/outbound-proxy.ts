@@ -9,7 +9,7 @@ import type { NamedRoute, ProxyConfig } from '../config/proxy-config.js'
 import { nowUnixMs } from '../span/clock.js'
 import { SpanKind } from '../span/span-record.js'
 import { answerAndClose, ConnectTunnels } from './connect-tunnel.js'
-import { Exchange } from './exchange.js'
+import { endExchange, Exchange } from './exchange.js'
 import type { ExchangeObserver } from './exchange.js'
 import type { InflightExchanges } from './inflight-exchanges.js'
 import { createClientAccessCheck } from './outbound-access.js'
@@ -309,16 +309,7 @@ export class OutboundProxy implements RelaySettings {
   }
 
   private finish(exchange: Exchange): void {
-    if (exchange.finished) return
-    exchange.finished = true
-    exchange.endUnixMs = nowUnixMs()
-    for (const observer of this.deps.observers) {
-      try {
-        observer.onExchangeEnd(exchange)
-      } catch (err) {
-        this.deps.onObserverError?.(err)
-      }
-    }
+    endExchange(exchange, this.deps.observers, this.deps.onObserverError)
   }
 }
 
