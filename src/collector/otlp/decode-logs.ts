@@ -6,9 +6,9 @@
 import type { AttributeMap, StoredLog } from '../model/stored-span.js'
 import { findTraceIdInText } from '../logs/trace-id-in-text.js'
 import type { TraceIdPattern } from '../logs/trace-id-in-text.js'
-import type { DecodedBatch } from './decode-traces.js'
-import { serviceOf } from './decode-traces.js'
-import { isAllZeroHex, nanosToMs, OtlpValueError, readAttributes, readBody, readEnum, readIdHex, readNanos } from './otlp-values.js'
+import { walkOtlpRequest } from './otlp-request-walk.js'
+import type { DecodedBatch } from './otlp-request-walk.js'
+import { isAllZeroHex, nanosToMs, readAttributes, readBody, readEnum, readIdHex, readNanos } from './otlp-values.js'
 
 export interface IngestLog {
   log: StoredLog
@@ -25,52 +25,19 @@ const SEVERITY_NAMES: Record<string, number> = Object.fromEntries(
   ),
 )
 
-const MAX_REASONS = 5
-
-function list(value: unknown, what: string): unknown[] {
-  if (value == null) return []
-  if (!Array.isArray(value)) throw new OtlpValueError(`${what} must be an array`)
-  return value
-}
-
-function asObject(value: unknown, what: string): Record<string, unknown> {
-  if (value == null || typeof value !== 'object' || Array.isArray(value)) throw new OtlpValueError(`${what} must be an object`)
-  return value as Record<string, unknown>
-}
-
 export interface DecodeLogsOptions {
   /** Used when a record has neither a time nor an observed time. */
   receivedNs: bigint
   traceIdPatterns?: readonly TraceIdPattern[]
 }
 
+const LOGS_SHAPE = { resources: ['resourceLogs', 'resource_logs'], scopes: ['scopeLogs', 'scope_logs'], records: ['logRecords', 'log_records'] } as const
+
+/** Throws OtlpValueError when the request's structure is wrong (the whole request is then a 400). */
 export function decodeLogsRequest(request: unknown, options: DecodeLogsOptions): DecodedBatch<IngestLog> {
-  const root = asObject(request, 'the request body')
-  const out: DecodedBatch<IngestLog> = { items: [], rejected: 0, rejectReasons: [] }
-  const resourceLogsList = list(root.resourceLogs ?? root.resource_logs, 'resourceLogs')
-  for (let r = 0; r < resourceLogsList.length; r++) {
-    const resourceLogs = asObject(resourceLogsList[r], `resourceLogs[${r}]`)
-    const resource: AttributeMap = readAttributes((resourceLogs.resource as { attributes?: unknown } | null | undefined)?.attributes)
-    const resourceJson = JSON.stringify(resource)
-    const service = serviceOf(resource)
-    const scopeLogsList = list(resourceLogs.scopeLogs ?? resourceLogs.scope_logs, `resourceLogs[${r}].scopeLogs`)
-    for (let s = 0; s < scopeLogsList.length; s++) {
-      const scopeLogs = asObject(scopeLogsList[s], `resourceLogs[${r}].scopeLogs[${s}]`)
-      const scopeObject = scopeLogs.scope as { name?: unknown; version?: unknown } | null | undefined
-      const scope = { name: typeof scopeObject?.name === 'string' ? scopeObject.name : '', version: typeof scopeObject?.version === 'string' ? scopeObject.version : '' }
-      const records = list(scopeLogs.logRecords ?? scopeLogs.log_records, `resourceLogs[${r}].scopeLogs[${s}].logRecords`)
-      for (let i = 0; i < records.length; i++) {
-        const where = `resourceLogs[${r}].scopeLogs[${s}].logRecords[${i}]`
-        const raw = asObject(records[i], where)
-        const reason = decodeLog(raw, where, resource, resourceJson, service, scope, options, out.items)
-        if (reason !== undefined) {
-          out.rejected++
-          if (out.rejectReasons.length < MAX_REASONS) out.rejectReasons.push(reason)
-        }
-      }
-    }
-  }
-  return out
+  return walkOtlpRequest<IngestLog>(request, LOGS_SHAPE, (raw, c, into) =>
+    decodeLog(raw, c.where, c.resource, c.resourceJson, c.service, c.scope, options, into),
+  )
 }
 
 function decodeLog(

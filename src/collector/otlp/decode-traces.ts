@@ -3,11 +3,15 @@
  * ready to store. Spans with an invalid trace or span id are rejected one by
  * one (OTLP partial success); everything else is kept as sent.
  */
-import { SPAN_KIND_NAMES, STATUS_CODE_NAMES, UNKNOWN_SERVICE } from '../model/stored-span.js'
+import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from '../model/stored-span.js'
 import type { AttributeMap, StoredSpan, StoredSpanEvent, StoredSpanLink } from '../model/stored-span.js'
-import { idBytes, isAllZeroHex, nanosToMs, OtlpValueError, readAttributes, readEnum, readIdHex, readNanos, readUint } from './otlp-values.js'
+import { walkOtlpRequest } from './otlp-request-walk.js'
+import type { DecodedBatch } from './otlp-request-walk.js'
+import { idBytes, isAllZeroHex, nanosToMs, readAttributes, readEnum, readIdHex, readNanos, readUint } from './otlp-values.js'
 
 /** A span plus the exact values the store indexes. */
+export type { DecodedBatch } from './otlp-request-walk.js'
+
 export interface IngestSpan {
   span: StoredSpan
   /** The ids as bytes, as the store keeps them (views of the request body when it was protobuf). */
@@ -23,13 +27,6 @@ export interface IngestSpan {
   resourceJson: string
 }
 
-export interface DecodedBatch<T> {
-  items: T[]
-  rejected: number
-  /** The first few reasons, for the partial-success error_message. */
-  rejectReasons: string[]
-}
-
 const KIND_NAMES: Record<string, number> = {
   SPAN_KIND_UNSPECIFIED: 0,
   SPAN_KIND_INTERNAL: 1,
@@ -40,53 +37,11 @@ const KIND_NAMES: Record<string, number> = {
 }
 const STATUS_NAMES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 }
 
-const MAX_REASONS = 5
-
-export function serviceOf(resource: AttributeMap): string {
-  const name = resource['service.name']
-  return typeof name === 'string' && name !== '' ? name : UNKNOWN_SERVICE
-}
-
-function list(value: unknown, what: string): unknown[] {
-  if (value == null) return []
-  if (!Array.isArray(value)) throw new OtlpValueError(`${what} must be an array`)
-  return value
-}
-
-function asObject(value: unknown, what: string): Record<string, unknown> {
-  if (value == null || typeof value !== 'object' || Array.isArray(value)) throw new OtlpValueError(`${what} must be an object`)
-  return value as Record<string, unknown>
-}
+const TRACE_SHAPE = { resources: ['resourceSpans', 'resource_spans'], scopes: ['scopeSpans', 'scope_spans'], records: ['spans', 'spans'] } as const
 
 /** Throws OtlpValueError when the request's structure is wrong (the whole request is then a 400). */
 export function decodeTraceRequest(request: unknown): DecodedBatch<IngestSpan> {
-  const root = asObject(request, 'the request body')
-  const out: DecodedBatch<IngestSpan> = { items: [], rejected: 0, rejectReasons: [] }
-  const resourceSpansList = list(root.resourceSpans ?? root.resource_spans, 'resourceSpans')
-  for (let r = 0; r < resourceSpansList.length; r++) {
-    const resourceSpans = asObject(resourceSpansList[r], `resourceSpans[${r}]`)
-    const resourceObject = resourceSpans.resource as { attributes?: unknown } | null | undefined
-    const resource = readAttributes(resourceObject?.attributes)
-    const resourceJson = JSON.stringify(resource)
-    const service = serviceOf(resource)
-    const scopeSpansList = list(resourceSpans.scopeSpans ?? resourceSpans.scope_spans, `resourceSpans[${r}].scopeSpans`)
-    for (let s = 0; s < scopeSpansList.length; s++) {
-      const scopeSpans = asObject(scopeSpansList[s], `resourceSpans[${r}].scopeSpans[${s}]`)
-      const scopeObject = scopeSpans.scope as { name?: unknown; version?: unknown } | null | undefined
-      const scope = { name: typeof scopeObject?.name === 'string' ? scopeObject.name : '', version: typeof scopeObject?.version === 'string' ? scopeObject.version : '' }
-      const spans = list(scopeSpans.spans, `resourceSpans[${r}].scopeSpans[${s}].spans`)
-      for (let i = 0; i < spans.length; i++) {
-        const where = `resourceSpans[${r}].scopeSpans[${s}].spans[${i}]`
-        const raw = asObject(spans[i], where)
-        const reason = decodeSpan(raw, where, resource, resourceJson, service, scope, out.items)
-        if (reason !== undefined) {
-          out.rejected++
-          if (out.rejectReasons.length < MAX_REASONS) out.rejectReasons.push(reason)
-        }
-      }
-    }
-  }
-  return out
+  return walkOtlpRequest<IngestSpan>(request, TRACE_SHAPE, (raw, c, into) => decodeSpan(raw, c.where, c.resource, c.resourceJson, c.service, c.scope, into))
 }
 
 /** Pushes the span, or returns why it was rejected. */
