@@ -13,26 +13,15 @@ import type { Registry, RegistryContentType } from 'prom-client'
 import type { ExporterConfig } from '../config/proxy-config.js'
 import type { ResourceAttributes } from '../span/span-record.js'
 import { BatchQueue } from './batch-queue.js'
-import type { BatchOutcome } from './export-task.js'
+import type { BatchOutcome, WorkerSettings } from './export-task.js'
 import { WORKER_RESOURCE_LIMITS } from './export-worker-pool.js'
 import { DROP_REASONS, newExportStats, registerExporterMetrics, totalDropped } from './exporter-metrics.js'
 import type { BatchCounters, ExportStats } from './exporter-metrics.js'
 import type { LogRecordData, LogRecordExporter } from './otlp-log-record.js'
-import type { BackoffPolicy } from './retry-policy.js'
 import { createShutdownState, ShutdownSignal } from './shutdown-watch.js'
 
-/** Given once to the log worker as `workerData`. */
-export interface LogWorkerSettings {
-  endpoint: string
-  protocol: 'http/protobuf' | 'http/json'
-  compression: 'gzip' | 'none'
-  headers: Record<string, string>
-  timeoutMs: number
-  backoff: BackoffPolicy
-  resource: ResourceAttributes
-  scope: { name: string; version: string }
-  shutdownState: SharedArrayBuffer
-}
+/** Given once to the log worker as `workerData`: the span workers' settings, for the one logs endpoint. */
+export type LogWorkerSettings = Omit<WorkerSettings, 'endpoints'> & { endpoint: string }
 
 export interface OtlpLogExporterOptions {
   config: ExporterConfig
