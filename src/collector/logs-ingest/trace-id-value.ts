@@ -34,13 +34,17 @@ function fromNumber(value: number): string {
   return Number.isSafeInteger(value) && value > 0 ? value.toString() : ''
 }
 
+/** An id field's value as text ('' for values that cannot hold an id). */
+function idText(value: unknown): string {
+  if (typeof value === 'number') return fromNumber(value)
+  if (typeof value === 'bigint') return value.toString()
+  if (typeof value === 'string') return value.trim()
+  return ''
+}
+
 /** The W3C trace id in `value`, or '' when it is not a recognisable trace id. */
 export function normaliseTraceId(value: unknown, format: IdFormat = 'auto'): string {
-  let s: string
-  if (typeof value === 'number') s = fromNumber(value)
-  else if (typeof value === 'bigint') s = value.toString()
-  else if (typeof value === 'string') s = value.trim()
-  else return ''
+  const s = idText(value)
   if (s === '') return ''
   if (format === 'decimal' || typeof value !== 'string') {
     const hex = decimalToHex16(s)
@@ -66,11 +70,7 @@ export function normaliseTraceId(value: unknown, format: IdFormat = 'auto'): str
 
 /** The W3C span id in `value`, or '' when it is not a recognisable span id. */
 export function normaliseSpanId(value: unknown, format: IdFormat = 'auto'): string {
-  let s: string
-  if (typeof value === 'number') s = fromNumber(value)
-  else if (typeof value === 'bigint') s = value.toString()
-  else if (typeof value === 'string') s = value.trim()
-  else return ''
+  const s = idText(value)
   if (s === '') return ''
   if (format === 'decimal' || typeof value !== 'string') return decimalToHex16(s)
   const tp = TRACEPARENT.exec(s)
