@@ -29,6 +29,18 @@ export function connectionTokens(connection: string | string[] | undefined): Set
   return tokens
 }
 
+/**
+ * The names a request's `Connection` header makes hop-by-hop, from Node's flat
+ * raw header list (name, value, name, value...). A first pass of its own,
+ * because `Connection` may come after the headers it names.
+ */
+export function connectionTokensOfRaw(rawHeaders: readonly string[]): Set<string> | undefined {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.length === 10 && rawHeaders[i]!.toLowerCase() === 'connection') return connectionTokens(rawHeaders[i + 1])
+  }
+  return undefined
+}
+
 /** True when `lowerName` must not cross the proxy. */
 export function isHopByHop(lowerName: string, named: Set<string> | undefined): boolean {
   return ALWAYS_HOP_BY_HOP.has(lowerName) || (named !== undefined && named.has(lowerName))

@@ -14,7 +14,7 @@ import { copyRequestHeaders } from './request-headers.js'
 import { compileRoutes } from './route-matcher.js'
 import type { RouteMatcher } from './route-matcher.js'
 import type { TracePropagation } from './trace-propagation.js'
-import { UpstreamRelay, writeErrorResponse } from './upstream-relay.js'
+import { upstreamDispatcherOptions, UpstreamRelay, writeErrorResponse } from './upstream-relay.js'
 import type { RelaySettings } from './upstream-relay.js'
 import { UpgradeTunnel } from './upgrade-tunnel.js'
 import { describeClientError } from './client-errors.js'
@@ -67,14 +67,7 @@ export class InboundProxy implements RelaySettings {
         (h) => h !== '',
       ),
     )
-    this.pool = new Pool(this.upstreamUrl.origin, {
-      connections: config.limits.maxUpstreamConnections,
-      pipelining: 1,
-      connect: { timeout: config.timeouts.connectMs },
-      headersTimeout: config.timeouts.headersMs,
-      bodyTimeout: config.timeouts.idleMs,
-      keepAliveTimeout: 4_000,
-    })
+    this.pool = new Pool(this.upstreamUrl.origin, upstreamDispatcherOptions(config))
     this.server = http.createServer({
       maxHeaderSize: config.limits.maxHeaderBytes,
       // A 1 GiB upload may take longer than Node's 5-minute default; the idle

@@ -22,7 +22,7 @@ import { copyOutboundRequestHeaders } from './outbound-request-headers.js'
 import { parseAbsoluteTarget, parseConnectAuthority } from './outbound-target.js'
 import type { OutboundTarget } from './outbound-target.js'
 import type { TracePropagation } from './trace-propagation.js'
-import { UpstreamRelay, writeErrorResponse } from './upstream-relay.js'
+import { upstreamDispatcherOptions, UpstreamRelay, writeErrorResponse } from './upstream-relay.js'
 import type { RelaySettings } from './upstream-relay.js'
 
 export interface OutboundProxyDeps {
@@ -84,14 +84,7 @@ export class OutboundProxy implements RelaySettings {
     const { outbound } = config
     this.allowed = createClientAccessCheck(outbound.allowClients)
     this.excluded = compileExclusions(outbound.exclude)
-    this.agent = new Agent({
-      connections: config.limits.maxUpstreamConnections,
-      pipelining: 1,
-      connect: { timeout: config.timeouts.connectMs },
-      headersTimeout: config.timeouts.headersMs,
-      bodyTimeout: config.timeouts.idleMs,
-      keepAliveTimeout: 4_000,
-    })
+    this.agent = new Agent(upstreamDispatcherOptions(config))
     this.tunnels = new ConnectTunnels(
       { connectTimeoutMs: config.timeouts.connectMs, idleMs: config.timeouts.idleMs },
       (exchange) => this.finish(exchange),

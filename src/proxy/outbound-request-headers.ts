@@ -9,7 +9,7 @@ import {
   TRACEPARENT_HEADER,
   TRACESTATE_HEADER,
 } from '../trace-context/index.js'
-import { connectionTokens, isHopByHop } from './hop-by-hop.js'
+import { connectionTokensOfRaw, isHopByHop } from './hop-by-hop.js'
 
 /** The service's own context headers: replaced by the CLIENT span's (a stale or duplicate one must not go on). */
 const CONTEXT_HEADERS = new Set([
@@ -40,13 +40,7 @@ const CONTEXT_HEADERS = new Set([
  * unchanged. Correlation headers go on too: the next sidecar reads them.
  */
 export function copyOutboundRequestHeaders(rawHeaders: string[], replaceContext: boolean, out: string[]): void {
-  let named: Set<string> | undefined
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.length === 10 && rawHeaders[i]!.toLowerCase() === 'connection') {
-      named = connectionTokens(rawHeaders[i + 1])
-      break
-    }
-  }
+  const named = connectionTokensOfRaw(rawHeaders)
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!
     const lower = name.toLowerCase()

@@ -1,4 +1,4 @@
-import { connectionTokens, isHopByHop } from './hop-by-hop.js'
+import { connectionTokensOfRaw, isHopByHop } from './hop-by-hop.js'
 
 /**
  * Headers the proxy rewrites itself, so the client's copy is never forwarded:
@@ -52,17 +52,10 @@ export function copyRequestHeaders(
   forwarded: ForwardedFacts,
   out: string[],
 ): number {
-  let named: Set<string> | undefined
+  const named = connectionTokensOfRaw(rawHeaders)
   let xff = ''
   let xfProto = ''
   let xfHost = ''
-  // First pass only for `Connection`, which may name further hop-by-hop headers.
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.length === 10 && rawHeaders[i]!.toLowerCase() === 'connection') {
-      named = connectionTokens(rawHeaders[i + 1])
-      break
-    }
-  }
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!
     const lower = name.toLowerCase()

@@ -1,10 +1,27 @@
 import type { ServerResponse } from 'node:http'
+import type { Pool } from 'undici'
+import type { ProxyConfig } from '../config/proxy-config.js'
 import { nowUnixMs } from '../span/clock.js'
 import type { Exchange } from './exchange.js'
 import { copyResponseHeaders, trailerPairs } from './response-headers.js'
 import { classifyUpstreamError } from './upstream-errors.js'
 
 /** What the relay needs from the proxy that owns it; one instance shared by all requests. */
+/**
+ * How both proxies reach their upstreams through undici (the inbound Pool to the
+ * service, the outbound Agent to anywhere): the same limits and timeouts.
+ */
+export function upstreamDispatcherOptions(config: ProxyConfig): Pool.Options {
+  return {
+    connections: config.limits.maxUpstreamConnections,
+    pipelining: 1,
+    connect: { timeout: config.timeouts.connectMs },
+    headersTimeout: config.timeouts.headersMs,
+    bodyTimeout: config.timeouts.idleMs,
+    keepAliveTimeout: 4_000,
+  }
+}
+
 export interface RelaySettings {
   /** Response headers the proxy sets itself (lower-case), dropped from the upstream's. */
   readonly replacedResponseHeaders: ReadonlySet<string>
