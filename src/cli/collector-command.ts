@@ -1,3 +1,4 @@
+import { stopOnSignals } from './stop-on-signals.js'
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import type { CollectorOptions } from '../collector/index.js'
@@ -183,22 +184,12 @@ export async function runCollectorCommand(argv: string[]): Promise<void> {
     `OTLP/HTTP on ${options.host}:${ports.otlpHttp}, OTLP/gRPC on ${options.host}:${ports.otlpGrpc}, API and UI on http://${options.host}:${ports.http}/; data in ${options.dataDir}`,
   )
 
-  let signalled = false
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (signalled) return
-    signalled = true
-    log(`${signal}: finishing in-flight requests and closing the database`)
-    collector
-      .close()
-      .then(() => {
-        log(`stopped: ${collector.pipeline.spansStored} spans and ${collector.pipeline.logsStored} log records stored by this run`)
-        process.exit(0)
-      })
-      .catch((err: Error) => {
-        log(`shutdown failed: ${err.message}`)
-        process.exit(1)
-      })
-  }
-  process.on('SIGTERM', onSignal)
-  process.on('SIGINT', onSignal)
+  const running = collector
+  stopOnSignals(log, {
+    announce: (signal) => `${signal}: finishing in-flight requests and closing the database`,
+    close: async () => {
+      await running.close()
+      return `stopped: ${running.pipeline.spansStored} spans and ${running.pipeline.logsStored} log records stored by this run`
+    },
+  })
 }

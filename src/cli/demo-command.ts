@@ -8,6 +8,7 @@ import { startLogShipper } from '../demo/log-shipper.js'
 import type { LogShipper } from '../demo/log-shipper.js'
 import { watchForExampleTraces } from '../demo/example-traces.js'
 import { CollectorFlagError, parseCollectorFlags } from './collector-command.js'
+import { stopOnSignals } from './stop-on-signals.js'
 
 const HELP = `Usage: tracecar demo [options]
 
@@ -84,29 +85,22 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
   let traffic: NodeJS.Timeout | undefined
   let stopWatching: (() => void) | undefined
   let stopping = false
-  const stop = (): void => {
-    if (stopping) return
-    stopping = true
-    clearInterval(traffic)
-    stopWatching?.()
-    warn('stopping: draining the sidecars, flushing spans and logs...')
-    const close = async (): Promise<void> => {
+  const stop = stopOnSignals(warn, {
+    announce: () => {
+      stopping = true
+      clearInterval(traffic)
+      stopWatching?.()
+      return 'stopping: draining the sidecars, flushing spans and logs...'
+    },
+    close: async () => {
       await topology?.close()
       await shipper?.close()
       await collector?.close()
-    }
-    close().then(
-      () => process.exit(0),
-      (err: Error) => {
-        warn(`stopping failed: ${err.message}`)
-        process.exit(1)
-      },
-    )
-  }
+      return undefined
+    },
+  })
   // A closed stdout (`tracecar demo | head`) ends the demo instead of crashing it.
-  process.stdout.on('error', stop)
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
+  process.stdout.on('error', () => stop())
 
   try {
     // RED metrics (/api/metrics/*, /metrics), the Loki and raw log endpoints, /api/alerts: docs/logs-metrics-alerts.md.

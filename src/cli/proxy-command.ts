@@ -1,3 +1,4 @@
+import { stopOnSignals } from './stop-on-signals.js'
 import { ConfigError } from '../config/config-error.js'
 import { isHelpRequested, loadProxyConfig, proxyHelpText } from '../config/index.js'
 import { createSpanExporter } from '../export/index.js'
@@ -49,25 +50,14 @@ export async function runProxyCommand(argv: string[]): Promise<void> {
       (logExporter !== undefined ? `; access log as OTLP logs to ${config.exporter.logsEndpoint}` : ''),
   )
 
-  let signalled = false
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (signalled) return
-    signalled = true
-    log(`${signal}: draining in-flight requests (up to ${config.timeouts.drainMs} ms)`)
-    sidecar
-      .shutdown()
-      .then((report) => {
-        log(
-          `stopped: ${report.requestsCut} request(s) cut at the drain deadline; ` +
-            `${report.spans.exported} span(s) exported, ${report.spans.dropped} dropped`,
-        )
-        process.exit(0)
-      })
-      .catch((err: Error) => {
-        log(`shutdown failed: ${err.message}`)
-        process.exit(1)
-      })
-  }
-  process.on('SIGTERM', onSignal)
-  process.on('SIGINT', onSignal)
+  stopOnSignals(log, {
+    announce: (signal) => `${signal}: draining in-flight requests (up to ${config.timeouts.drainMs} ms)`,
+    close: async () => {
+      const report = await sidecar.shutdown()
+      return (
+        `stopped: ${report.requestsCut} request(s) cut at the drain deadline; ` +
+        `${report.spans.exported} span(s) exported, ${report.spans.dropped} dropped`
+      )
+    },
+  })
 }

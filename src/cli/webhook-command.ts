@@ -1,3 +1,4 @@
+import { stopOnSignals } from './stop-on-signals.js'
 import { parseArgs } from 'node:util'
 import { FlagError, INJECT_FLAG_SPEC, INJECT_FLAGS_HELP, injectOptionsFromFlags, type InjectFlagValues } from '../k8s/inject-flags.js'
 import { startWebhookServer } from '../k8s/webhook-server.js'
@@ -87,13 +88,11 @@ export async function runWebhookCommand(argv: string[]): Promise<void> {
   }
   process.stdout.write(`${JSON.stringify({ event: 'listening', port: server.port })}\n`)
   log(`listening on ${values.host ?? '0.0.0.0'}:${server.port}; sidecar image ${inject.image}, capture ${inject.capture}`)
-  let stopping = false
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) return
-    stopping = true
-    log(`${signal}: stopping`)
-    void server.close().then(() => process.exit(0))
-  }
-  process.on('SIGTERM', stop)
-  process.on('SIGINT', stop)
+  stopOnSignals(log, {
+    announce: (signal) => `${signal}: stopping`,
+    close: async () => {
+      await server.close()
+      return undefined
+    },
+  })
 }
