@@ -6,6 +6,7 @@
  * A signal is one OTLP export service. Adding OTLP logs means: a 'logs' member
  * here, an encoder in the worker's table, and a queue for the records.
  */
+import type { ExporterConfig } from '../config/proxy-config.js'
 import type { ResourceAttributes } from '../span/span-record.js'
 import type { BackoffPolicy } from './retry-policy.js'
 import type { PackedSpanBatch } from './span-batch-pack.js'
@@ -53,6 +54,25 @@ export interface WorkerSettings {
    * Workers read it before every attempt and wait so retries end in time.
    */
   shutdownState: SharedArrayBuffer
+}
+
+/** The sending half of a worker's settings, as the span and the log exporters both take it from the config. */
+export function workerSendSettings(
+  config: ExporterConfig,
+  resource: ResourceAttributes,
+  scope: { name: string; version: string },
+  shutdownState: SharedArrayBuffer,
+): Omit<WorkerSettings, 'endpoints'> {
+  return {
+    protocol: config.protocol,
+    compression: config.compression,
+    headers: { ...config.headers },
+    timeoutMs: config.timeoutMs,
+    backoff: { maxAttempts: Math.max(1, config.maxAttempts), initialBackoffMs: config.initialBackoffMs, maxBackoffMs: config.maxBackoffMs },
+    resource: { ...resource },
+    scope,
+    shutdownState,
+  }
 }
 
 export const SHUTDOWN_FLAG_INDEX = 0

@@ -13,6 +13,7 @@ import type { Registry, RegistryContentType } from 'prom-client'
 import type { ExporterConfig } from '../config/proxy-config.js'
 import type { ResourceAttributes } from '../span/span-record.js'
 import { BatchQueue } from './batch-queue.js'
+import { workerSendSettings } from './export-task.js'
 import type { BatchOutcome, WorkerSettings } from './export-task.js'
 import { WORKER_RESOURCE_LIMITS } from './export-worker-pool.js'
 import { DROP_REASONS, newExportStats, registerExporterMetrics, totalDropped } from './exporter-metrics.js'
@@ -55,14 +56,7 @@ export class OtlpLogExporter implements LogRecordExporter {
     }
     const settings: LogWorkerSettings = {
       endpoint,
-      protocol: config.protocol,
-      compression: config.compression,
-      headers: { ...config.headers },
-      timeoutMs: config.timeoutMs,
-      backoff: { maxAttempts: Math.max(1, config.maxAttempts), initialBackoffMs: config.initialBackoffMs, maxBackoffMs: config.maxBackoffMs },
-      resource: { ...options.resource },
-      scope: { name: 'tracecar/access-log', version: '' },
-      shutdownState: this.shutdownSignal.state,
+      ...workerSendSettings(config, options.resource, { name: 'tracecar/access-log', version: '' }, this.shutdownSignal.state),
     }
     this.settings = settings
     this.counters = registerExporterMetrics(options.registry, 'logs', this.stats, () => this.queue.queued)

@@ -11,6 +11,7 @@ import type { ExporterConfig } from '../config/proxy-config.js'
 import type { ExportReport, SpanExporter } from '../span/span-exporter.js'
 import type { ResourceAttributes, SpanRecord } from '../span/span-record.js'
 import { BatchQueue } from './batch-queue.js'
+import { workerSendSettings } from './export-task.js'
 import type { WorkerSettings } from './export-task.js'
 import { createExportWorkerPool } from './export-worker-pool.js'
 import type { ExportWorkerPool, ExportWorkerPoolOptions } from './export-worker-pool.js'
@@ -85,14 +86,7 @@ export class OtlpSpanExporter implements SpanExporter {
     this.log = options.log
     const settings: WorkerSettings = {
       endpoints: { traces: endpoint },
-      protocol: config.protocol,
-      compression: config.compression,
-      headers: { ...config.headers },
-      timeoutMs: config.timeoutMs,
-      backoff: { maxAttempts: Math.max(1, config.maxAttempts), initialBackoffMs: config.initialBackoffMs, maxBackoffMs: config.maxBackoffMs },
-      resource: { ...options.resource },
-      scope: { name: 'tracecar', version: packageVersion },
-      shutdownState: this.shutdownSignal.state,
+      ...workerSendSettings(config, options.resource, { name: 'tracecar', version: packageVersion }, this.shutdownSignal.state),
     }
     this.counters = registerExporterMetrics(options.registry, 'traces', this.stats, () => this.queue.queued)
     this.poolOptions = {
