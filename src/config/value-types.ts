@@ -177,22 +177,46 @@ export function formatList<const V extends string>(values: readonly V[], ignored
     expected,
     flagShape: 'repeatable',
     parse(input) {
-      const items = listItems(input)
-      if (!items) return fail(`expected ${expected}`)
-      const names = items.map((item) => item.toLowerCase())
-      if (names.includes('none')) {
-        return names.every((name) => name === 'none') ? ok([]) : fail(`none cannot be combined with other formats; expected ${expected}`)
-      }
-      const result: V[] = []
-      for (const name of names) {
-        if (ignored.includes(name)) continue
-        if (!(values as readonly string[]).includes(name)) return fail(`unknown propagator ${JSON.stringify(name)}; expected ${expected}`)
-        if (!result.includes(name as V)) result.push(name as V)
-      }
-      return ok(result)
+      return parseChoiceList(input, values, { expected, ignored, unknownNoun: 'propagator', othersNoun: 'formats' })
     },
     show: (value) => (value.length === 0 ? 'none' : value.join(',')),
   }
+}
+
+/**
+ * Names from a fixed set, in the order given, without repeats; `none` alone is the
+ * empty list. Shared by the propagation formats and the other ordered choices.
+ */
+function parseChoiceList<V extends string>(
+  input: unknown,
+  values: readonly V[],
+  words: { expected: string; ignored: readonly string[]; unknownNoun: string; othersNoun: string },
+): ParseResult<V[]> {
+  const { expected } = words
+  const items = listItems(input)
+  if (!items) return fail(`expected ${expected}`)
+  const names = items.map((item) => item.toLowerCase())
+  if (names.includes('none')) {
+    return names.every((name) => name === 'none') ? ok([]) : fail(`none cannot be combined with other ${words.othersNoun}; expected ${expected}`)
+  }
+  const result: V[] = []
+  for (const name of names) {
+    if (words.ignored.includes(name)) continue
+    if (!(values as readonly string[]).includes(name)) return fail(`unknown ${words.unknownNoun} ${JSON.stringify(name)}; expected ${expected}`)
+    if (!result.includes(name as V)) result.push(name as V)
+  }
+  return ok(result)
+}
+
+/** A list whose items are checked one by one; `problemOf` names what is wrong with an item. */
+function parseCheckedList(input: unknown, expected: string, problemOf: (item: string) => string | undefined): ParseResult<string[]> {
+  const items = listItems(input)
+  if (!items) return fail(`expected ${expected}`)
+  for (const item of items) {
+    const problem = problemOf(item)
+    if (problem !== undefined) return fail(`${problem}; expected ${expected}`)
+  }
+  return ok(items)
 }
 
 /** A YAML list of strings, a comma-separated string, or repeated flags (each possibly comma-separated). */
@@ -212,12 +236,9 @@ export function routeTemplates(): ValueType<string[]> {
     expected,
     flagShape: 'repeatable',
     parse(input) {
-      const items = listItems(input)
-      if (!items) return fail(`expected ${expected}`)
-      for (const item of items) {
-        if (!item.startsWith('/') || /\s/.test(item)) return fail(`route ${JSON.stringify(item)} is not allowed; expected ${expected}`)
-      }
-      return ok(items)
+      return parseCheckedList(input, expected, (item) =>
+        !item.startsWith('/') || /\s/.test(item) ? `route ${JSON.stringify(item)} is not allowed` : undefined,
+      )
     },
     show: (value) => (value.length === 0 ? '(none)' : value.join(',')),
   }
@@ -328,18 +349,7 @@ export function orderedChoices<const V extends string>(values: readonly V[], nou
     expected,
     flagShape: 'repeatable',
     parse(input) {
-      const items = listItems(input)
-      if (!items) return fail(`expected ${expected}`)
-      const names = items.map((item) => item.toLowerCase())
-      if (names.includes('none')) {
-        return names.every((name) => name === 'none') ? ok([]) : fail(`none cannot be combined with other ${noun}s; expected ${expected}`)
-      }
-      const result: V[] = []
-      for (const name of names) {
-        if (!(values as readonly string[]).includes(name)) return fail(`unknown ${noun} ${JSON.stringify(name)}; expected ${expected}`)
-        if (!result.includes(name as V)) result.push(name as V)
-      }
-      return ok(result)
+      return parseChoiceList(input, values, { expected, ignored: [], unknownNoun: noun, othersNoun: `${noun}s` })
     },
     show: (value) => (value.length === 0 ? 'none' : value.join(',')),
   }
@@ -375,12 +385,7 @@ export function addressRanges(): ValueType<string[]> {
     expected,
     flagShape: 'repeatable',
     parse(input) {
-      const items = listItems(input)
-      if (!items) return fail(`expected ${expected}`)
-      for (const item of items) {
-        if (!isAddressRange(item)) return fail(`${JSON.stringify(item)} is not an IP address or CIDR range; expected ${expected}`)
-      }
-      return ok(items)
+      return parseCheckedList(input, expected, (item) => (isAddressRange(item) ? undefined : `${JSON.stringify(item)} is not an IP address or CIDR range`))
     },
     show: (value) => (value.length === 0 ? '(none)' : value.join(',')),
   }
@@ -408,12 +413,8 @@ export function hostPatterns(): ValueType<string[]> {
     expected,
     flagShape: 'repeatable',
     parse(input) {
-      const items = listItems(input)
-      if (!items) return fail(`expected ${expected}`)
-      for (const item of items) {
-        if (!isHostPattern(item)) return fail(`${JSON.stringify(item)} is not a host pattern; expected ${expected}`)
-      }
-      return ok(items.map((item) => item.toLowerCase()))
+      const parsed = parseCheckedList(input, expected, (item) => (isHostPattern(item) ? undefined : `${JSON.stringify(item)} is not a host pattern`))
+      return parsed.ok ? ok(parsed.value.map((item) => item.toLowerCase())) : parsed
     },
     show: (value) => (value.length === 0 ? '(none)' : value.join(',')),
   }
