@@ -3,11 +3,11 @@
  * records ready to store. A record without a structured trace id is linked to
  * the trace whose id its body names (logs/trace-id-in-text.ts).
  */
-import type { AttributeMap, StoredLog } from '../model/stored-span.js'
+import type { StoredLog } from '../model/stored-span.js'
 import { findTraceIdInText } from '../logs/trace-id-in-text.js'
 import type { TraceIdPattern } from '../logs/trace-id-in-text.js'
 import { walkOtlpRequest } from './otlp-request-walk.js'
-import type { DecodedBatch } from './otlp-request-walk.js'
+import type { DecodedBatch, OtlpRecordContext } from './otlp-request-walk.js'
 import { isAllZeroHex, nanosToMs, readAttributes, readBody, readEnum, readIdHex, readNanos } from './otlp-values.js'
 
 export interface IngestLog {
@@ -35,21 +35,12 @@ const LOGS_SHAPE = { resources: ['resourceLogs', 'resource_logs'], scopes: ['sco
 
 /** Throws OtlpValueError when the request's structure is wrong (the whole request is then a 400). */
 export function decodeLogsRequest(request: unknown, options: DecodeLogsOptions): DecodedBatch<IngestLog> {
-  return walkOtlpRequest<IngestLog>(request, LOGS_SHAPE, (raw, c, into) =>
-    decodeLog(raw, c.where, c.resource, c.resourceJson, c.service, c.scope, options, into),
-  )
+  return walkOtlpRequest<IngestLog>(request, LOGS_SHAPE, (raw, context, into) => decodeLog(raw, context, options, into))
 }
 
-function decodeLog(
-  raw: Record<string, unknown>,
-  where: string,
-  resource: AttributeMap,
-  resourceJson: string,
-  service: string,
-  scope: { name: string; version: string },
-  options: DecodeLogsOptions,
-  into: IngestLog[],
-): string | undefined {
+/** Pushes the log record, or returns why it was rejected. */
+function decodeLog(raw: Record<string, unknown>, context: OtlpRecordContext, options: DecodeLogsOptions, into: IngestLog[]): string | undefined {
+  const { where, resource, resourceJson, service, scope } = context
   let timeNs: bigint
   let observedNs: bigint
   try {

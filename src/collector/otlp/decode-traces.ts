@@ -4,9 +4,9 @@
  * one (OTLP partial success); everything else is kept as sent.
  */
 import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from '../model/stored-span.js'
-import type { AttributeMap, StoredSpan, StoredSpanEvent, StoredSpanLink } from '../model/stored-span.js'
+import type { StoredSpan, StoredSpanEvent, StoredSpanLink } from '../model/stored-span.js'
 import { walkOtlpRequest } from './otlp-request-walk.js'
-import type { DecodedBatch } from './otlp-request-walk.js'
+import type { DecodedBatch, OtlpRecordContext } from './otlp-request-walk.js'
 import { idBytes, isAllZeroHex, nanosToMs, readAttributes, readEnum, readIdHex, readNanos, readUint } from './otlp-values.js'
 
 /** A span plus the exact values the store indexes. */
@@ -41,19 +41,12 @@ const TRACE_SHAPE = { resources: ['resourceSpans', 'resource_spans'], scopes: ['
 
 /** Throws OtlpValueError when the request's structure is wrong (the whole request is then a 400). */
 export function decodeTraceRequest(request: unknown): DecodedBatch<IngestSpan> {
-  return walkOtlpRequest<IngestSpan>(request, TRACE_SHAPE, (raw, c, into) => decodeSpan(raw, c.where, c.resource, c.resourceJson, c.service, c.scope, into))
+  return walkOtlpRequest(request, TRACE_SHAPE, decodeSpan)
 }
 
 /** Pushes the span, or returns why it was rejected. */
-function decodeSpan(
-  raw: Record<string, unknown>,
-  where: string,
-  resource: AttributeMap,
-  resourceJson: string,
-  service: string,
-  scope: { name: string; version: string },
-  into: IngestSpan[],
-): string | undefined {
+function decodeSpan(raw: Record<string, unknown>, context: OtlpRecordContext, into: IngestSpan[]): string | undefined {
+  const { where, resource, resourceJson, service, scope } = context
   const rawTraceId = raw.traceId ?? raw.trace_id
   const rawSpanId = raw.spanId ?? raw.span_id
   const rawParent = raw.parentSpanId ?? raw.parent_span_id
