@@ -32,11 +32,13 @@ t.test('spans and logs older than the retention age are removed in the backgroun
   await sendLog(collector.otlpUrl, 'retention', now - 48 * HOUR_MS, old[0]!)
   await sendLog(collector.otlpUrl, 'retention', now - HOUR_MS, fresh)
 
-  // The background worker runs every 100 ms in batches of 5: wait for it to finish the 12 old spans.
+  // The background worker runs every 100 ms in batches of 5: wait for it to finish the 12 old
+  // spans and then the old log record (logs go after spans, in a later batch).
   const deadline = Date.now() + 30_000
   while (Date.now() < deadline) {
     const { body } = await getJson(`${collector.apiUrl}/api/traces?service=retention&limit=100`)
-    if (body.traces.length === 1) break
+    const { body: logBody } = await getJson(`${collector.apiUrl}/api/logs?service=retention`)
+    if (body.traces.length === 1 && logBody.logs.length === 1) break
     await new Promise((r) => setTimeout(r, 100))
   }
   for (const traceId of old) t.equal((await getJson(`${collector.apiUrl}/api/traces/${traceId}`)).status, 404, `old trace ${traceId} removed`)
