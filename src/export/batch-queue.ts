@@ -3,13 +3,16 @@
  * OpenTelemetry's BatchSpanProcessor semantics (maxQueueSize,
  * maxExportBatchSize, scheduledDelayMs), and a cap on batches in flight.
  *
- * `push` is on the request path: a length check, an array push, a counter.
- * Nothing is encoded or copied here. Items stay in the queue until a send slot
- * is free, so a full batch waiting for a slot still counts against
- * maxQueueSize: memory is bounded by (maxQueueSize + maxConcurrentExports *
- * maxExportBatchSize) items however long the collector is away.
+ * `reserve`/`commit` are on the request path: a count check, then the caller
+ * adds its item to the open batch (an array push, or spans encoded straight
+ * into a protobuf buffer), then a counter. Sealed batches stay in the queue
+ * until a send slot is free, so a full batch waiting for a slot still counts
+ * against maxQueueSize: memory is bounded by (maxQueueSize +
+ * maxConcurrentExports * maxExportBatchSize) items however long the collector
+ * is away.
  *
- * Generic over the item type so OTLP logs can reuse it as is.
+ * Generic over the batch form (`BatchForm`): arrays of records for OTLP logs
+ * and OTLP/JSON spans, encoded protobuf for spans.
  */
 import type { BatchOutcome } from './export-task.js'
 import type { BatchCounters, ExporterSignal, ExportStats } from './exporter-metrics.js'
@@ -22,8 +25,24 @@ export interface BatchQueueOptions {
   maxConcurrentExports: number
 }
 
-/** Sends a batch; resolves with its outcome, rejects only if the worker broke. */
-export type SendBatch<T> = (items: T[]) => Promise<BatchOutcome>
+/** Sends a batch of `count` items; resolves with its outcome, rejects only if the worker broke. */
+export type SendBatch<B> = (batch: B, count: number) => Promise<BatchOutcome>
+
+/** How items gather: the batch being filled (`O`), and what it becomes when sealed for sending (`B`). */
+export interface BatchForm<O, B> {
+  open(): O
+  seal(open: O, count: number): B
+}
+
+/** Items gathered in an array, sent as that array. */
+export function arrayBatches<T>(): BatchForm<T[], T[]> {
+  return { open: () => [], seal: (items) => items }
+}
+
+interface SealedBatch<B> {
+  batch: B
+  count: number
+}
 
 interface InFlightBatch {
   size: number
@@ -31,8 +50,12 @@ interface InFlightBatch {
   abandoned: boolean
 }
 
-export class BatchQueue<T> {
-  private queue: T[] = []
+export class BatchQueue<O, B> {
+  private readonly sealed: Array<SealedBatch<B>> = []
+  private open: O
+  private openCount = 0
+  /** Items in sealed batches and the open one. */
+  private queuedCount = 0
   private readonly inFlight = new Set<InFlightBatch>()
   private timer: NodeJS.Timeout | undefined
   private pumpScheduled = false
@@ -47,34 +70,45 @@ export class BatchQueue<T> {
 
   constructor(
     private readonly options: BatchQueueOptions,
-    private readonly send: SendBatch<T>,
+    private readonly form: BatchForm<O, B>,
+    private readonly send: SendBatch<B>,
     private readonly stats: ExportStats,
     private readonly counters: BatchCounters,
   ) {
     this.maxQueueSize = options.maxQueueSize
     // As in OpenTelemetry JS: a batch larger than the queue could never fill.
     this.maxExportBatchSize = Math.min(options.maxExportBatchSize, options.maxQueueSize)
+    this.open = form.open()
   }
 
   /** Items waiting to be handed to a worker. */
   get queued(): number {
-    return this.queue.length
+    return this.queuedCount
   }
 
-  push(item: T): void {
+  /**
+   * The open batch to add one item to, then call `commit`; undefined when the
+   * item must be dropped (counted: queue full, or shut down).
+   */
+  reserve(): O | undefined {
     const stats = this.stats
     stats.received++
     if (this.closed) {
       stats.dropped.shutdown++
-      return
+      return undefined
     }
-    const queue = this.queue
-    if (queue.length >= this.maxQueueSize) {
+    if (this.queuedCount >= this.maxQueueSize) {
       stats.dropped.queue_full++
-      return
+      return undefined
     }
-    queue.push(item)
-    if (queue.length >= this.maxExportBatchSize) {
+    return this.open
+  }
+
+  /** One item was added to the batch `reserve` returned. */
+  commit(): void {
+    this.queuedCount++
+    if (++this.openCount >= this.maxExportBatchSize) {
+      this.sealOpen()
       // Hand the batch over after the current request's callbacks, not inside them.
       if (!this.pumpScheduled && this.inFlight.size < this.options.maxConcurrentExports) {
         this.pumpScheduled = true
@@ -104,8 +138,11 @@ export class BatchQueue<T> {
       clearTimeout(deadlineTimer)
       this.onIdle = undefined
     }
-    this.stats.dropped.shutdown += this.queue.length
-    this.queue = []
+    this.stats.dropped.shutdown += this.queuedCount
+    this.sealed.length = 0
+    this.open = this.form.open()
+    this.openCount = 0
+    this.queuedCount = 0
     for (const batch of this.inFlight) {
       batch.abandoned = true
       this.stats.dropped.shutdown += batch.size
@@ -138,33 +175,35 @@ export class BatchQueue<T> {
   private pump(partial: boolean): void {
     const { maxConcurrentExports } = this.options
     const sendPartial = partial || this.flushing
-    while (this.inFlight.size < maxConcurrentExports && this.queue.length > 0) {
-      if (!sendPartial && this.queue.length < this.maxExportBatchSize) break
-      this.dispatch(this.takeBatch())
+    while (this.inFlight.size < maxConcurrentExports) {
+      if (this.sealed.length === 0) {
+        if (!sendPartial || this.openCount === 0) break
+        this.sealOpen()
+      }
+      this.dispatch(this.sealed.shift()!)
     }
-    if (this.queue.length > 0 && this.timer === undefined && !this.flushing) this.startTimer()
+    if (this.queuedCount > 0 && this.timer === undefined && !this.flushing) this.startTimer()
   }
 
-  private takeBatch(): T[] {
-    const queue = this.queue
-    if (queue.length <= this.maxExportBatchSize) {
-      this.queue = []
-      return queue
-    }
-    return queue.splice(0, this.maxExportBatchSize)
+  private sealOpen(): void {
+    const count = this.openCount
+    this.sealed.push({ batch: this.form.seal(this.open, count), count })
+    this.open = this.form.open()
+    this.openCount = 0
   }
 
-  private dispatch(items: T[]): void {
-    const batch: InFlightBatch = { size: items.length, abandoned: false }
+  private dispatch(sealed: SealedBatch<B>): void {
+    this.queuedCount -= sealed.count
+    const batch: InFlightBatch = { size: sealed.count, abandoned: false }
     this.inFlight.add(batch)
     this.counters.batchesSent.inc({ signal: this.options.signal })
-    this.sendGuarded(items, batch, false)
+    this.sendGuarded(sealed.batch, batch, false)
   }
 
-  private sendGuarded(items: T[], batch: InFlightBatch, isRetryAfterFailure: boolean): void {
+  private sendGuarded(items: B, batch: InFlightBatch, isRetryAfterFailure: boolean): void {
     let sending: Promise<BatchOutcome>
     try {
-      sending = this.send(items)
+      sending = this.send(items, batch.size)
     } catch (err) {
       sending = Promise.reject(err)
     }
@@ -203,6 +242,6 @@ export class BatchQueue<T> {
   }
 
   private isIdle(): boolean {
-    return this.queue.length === 0 && this.inFlight.size === 0
+    return this.queuedCount === 0 && this.inFlight.size === 0
   }
 }

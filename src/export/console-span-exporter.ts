@@ -8,6 +8,8 @@ import pino from 'pino'
 import type { Registry, RegistryContentType } from 'prom-client'
 import type { ExportReport, SpanExporter } from '../span/span-exporter.js'
 import type { SpanRecord } from '../span/span-record.js'
+import { spanRecordOf } from '../span/span-sink.js'
+import type { SpanWriter } from '../span/span-sink.js'
 import { newExportStats, registerExporterMetrics } from './exporter-metrics.js'
 
 export interface ConsoleSpanExporterOptions {
@@ -27,6 +29,10 @@ export class ConsoleSpanExporter implements SpanExporter {
     this.destination = pino.destination({ dest, sync: false })
     this.ownsDestination = typeof dest === 'string'
     if (options.registry !== undefined) registerExporterMetrics(options.registry, 'traces', this.stats, () => 0)
+  }
+
+  write<S>(source: S, writer: SpanWriter<S>): void {
+    this.export(spanRecordOf(source, writer))
   }
 
   export(span: SpanRecord): void {

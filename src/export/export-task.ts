@@ -8,18 +8,27 @@
  */
 import type { ExporterConfig } from '../config/proxy-config.js'
 import type { ResourceAttributes } from '../span/span-record.js'
+import type { EncodedSpanBatch } from './otlp-proto-encode.js'
 import type { BackoffPolicy } from './retry-policy.js'
 import type { PackedSpanBatch } from './span-batch-pack.js'
 
 export type ExportSignal = 'traces'
 
-export interface TraceExportTask {
+/** OTLP protobuf: the request body, encoded on the main thread, in shared memory (nothing left to encode). */
+export interface EncodedTraceExportTask {
   signal: 'traces'
-  /** The batch packed (span-batch-pack.ts); its `numbers` buffer is transferred, not cloned. */
-  packed: PackedSpanBatch
+  encoded: EncodedSpanBatch
+  packed?: undefined
 }
 
-export type ExportTask = TraceExportTask
+/** OTLP/JSON: the records packed (span-batch-pack.ts); its `numbers` buffer is transferred, not cloned. */
+export interface PackedTraceExportTask {
+  signal: 'traces'
+  packed: PackedSpanBatch
+  encoded?: undefined
+}
+
+export type ExportTask = EncodedTraceExportTask | PackedTraceExportTask
 
 /** How one batch ended. Counts add up to the batch length. */
 export interface BatchOutcome {

@@ -1,10 +1,12 @@
 /**
- * Piscina worker entry: encodes one batch as OTLP and sends it, with retries.
- * Everything expensive about exporting (object building, protobuf/JSON
- * encoding, gzip, HTTP, waiting out backoff) happens here, off the proxy's
- * main thread. It never throws for a collector problem: it returns a
- * BatchOutcome. A rejection of the task therefore means the worker itself
- * broke, and the main thread treats the batch as not sent.
+ * Piscina worker entry: sends one batch as OTLP, with retries. With protobuf
+ * the batch arrives as a complete request body (encoded on the main thread
+ * into shared memory as each span ended), so the worker compresses, POSTs,
+ * retries, waits out backoff and reads partial success; with OTLP/JSON it
+ * first encodes the packed records with otlp-transformer. It never throws for
+ * a collector problem: it returns a BatchOutcome. A rejection of the task
+ * therefore means the worker itself broke, and the main thread sends the
+ * batch again.
  *
  * A second signal (OTLP logs) adds one entry to `encoders` and `senders`.
  */
@@ -13,16 +15,15 @@ import type { BatchOutcome, ExportSignal, ExportTask, WorkerSettings } from './e
 import { OtlpHttpSender } from './otlp-http-send.js'
 import { CONTENT_TYPE } from './otlp-content-type.js'
 import { readTracePartialSuccess } from './otlp-partial-success.js'
-import { TraceProtoEncoder } from './otlp-proto-encode.js'
+import { encodedBatchBytes } from './otlp-proto-encode.js'
 import { ShutdownWatch } from './shutdown-watch.js'
 import { unpackSpanBatch } from './span-batch-pack.js'
 
 const settings = workerData as WorkerSettings
 const shutdown = new ShutdownWatch(settings.shutdownState)
 
-// Protobuf through tracecar's own encoder (about 4x cheaper per span than the
-// transformer, see otlp-proto-encode.ts); JSON through OpenTelemetry's, which
-// is only loaded in JSON mode: otlp-transformer, protobufjs and the generated
+// Protobuf bodies arrive encoded; JSON goes through OpenTelemetry's encoder,
+// which is only loaded in JSON mode: otlp-transformer, protobufjs and the generated
 // OTLP root add ~20 MB to a worker's RSS. Loaded without a top-level await:
 // piscina first loads this file with require(), and under tsx (the tests) that
 // is how it succeeds, so there `require` is defined and the module is required;
@@ -30,12 +31,17 @@ const shutdown = new ShutdownWatch(settings.shutdownState)
 type Encoder = (task: ExportTask) => Uint8Array | Promise<Uint8Array>
 function traceEncoder(): Encoder {
   if (settings.protocol === 'http/protobuf') {
-    const traceProto = new TraceProtoEncoder({ resource: settings.resource, scope: settings.scope })
-    return (task) => traceProto.encode(unpackSpanBatch(task.packed))
+    return (task) => {
+      if (task.encoded === undefined) throw new Error('a protobuf exporter was given records, not an encoded batch')
+      return encodedBatchBytes(task.encoded)
+    }
   }
   const loading: Promise<typeof import('./otlp-trace-encode.js')> =
     typeof require === 'function' ? Promise.resolve(require('./otlp-trace-encode.js')) : import('./otlp-trace-encode.js')
-  return async (task) => (await loading).encodeTraceRequest(unpackSpanBatch(task.packed), settings.protocol, settings.resource, settings.scope)
+  return async (task) => {
+    if (task.packed === undefined) throw new Error('a JSON exporter was given an encoded batch, not records')
+    return (await loading).encodeTraceRequest(unpackSpanBatch(task.packed), settings.protocol, settings.resource, settings.scope)
+  }
 }
 const encoders: Record<ExportSignal, Encoder> = {
   traces: traceEncoder(),
@@ -43,7 +49,7 @@ const encoders: Record<ExportSignal, Encoder> = {
 
 /** Items in a task, for the outcome's counts. */
 const itemCounts: Record<ExportSignal, (task: ExportTask) => number> = {
-  traces: (task) => task.packed.count,
+  traces: (task) => (task.encoded ?? task.packed).count,
 }
 
 const senders: Record<ExportSignal, OtlpHttpSender> = {

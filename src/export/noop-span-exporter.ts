@@ -5,6 +5,7 @@
 import type { Registry, RegistryContentType } from 'prom-client'
 import type { ExportReport, SpanExporter } from '../span/span-exporter.js'
 import type { SpanRecord } from '../span/span-record.js'
+import type { SpanWriter } from '../span/span-sink.js'
 import { newExportStats, registerExporterMetrics } from './exporter-metrics.js'
 
 export class NoopSpanExporter implements SpanExporter {
@@ -17,6 +18,10 @@ export class NoopSpanExporter implements SpanExporter {
   /** Spans handed over so far. */
   get received(): number {
     return this.stats.received
+  }
+
+  write<S>(_source: S, _writer: SpanWriter<S>): void {
+    this.stats.received++
   }
 
   export(_span: SpanRecord): void {

@@ -12,7 +12,7 @@ import { Piscina } from 'piscina'
 import type { Registry, RegistryContentType } from 'prom-client'
 import type { ExporterConfig } from '../config/proxy-config.js'
 import type { ResourceAttributes } from '../span/span-record.js'
-import { BatchQueue } from './batch-queue.js'
+import { arrayBatches, BatchQueue } from './batch-queue.js'
 import { workerSendSettings } from './export-task.js'
 import type { BatchOutcome, WorkerSettings } from './export-task.js'
 import { WORKER_RESOURCE_LIMITS } from './export-worker-pool.js'
@@ -39,7 +39,7 @@ function logWorkerUrl(): string {
 export class OtlpLogExporter implements LogRecordExporter {
   private readonly stats: ExportStats = newExportStats()
   private readonly counters: BatchCounters
-  private readonly queue: BatchQueue<LogRecordData>
+  private readonly queue: BatchQueue<LogRecordData[], LogRecordData[]>
   /** Started with the first batch, like the span pool: an idle sidecar keeps no log worker. */
   private pool: Piscina<LogRecordData[], BatchOutcome> | undefined
   private readonly settings: LogWorkerSettings
@@ -60,7 +60,7 @@ export class OtlpLogExporter implements LogRecordExporter {
     }
     this.settings = settings
     this.counters = registerExporterMetrics(options.registry, 'logs', this.stats, () => this.queue.queued)
-    this.queue = new BatchQueue<LogRecordData>(
+    this.queue = new BatchQueue(
       {
         signal: 'logs',
         maxQueueSize: config.maxQueueSize,
@@ -68,6 +68,7 @@ export class OtlpLogExporter implements LogRecordExporter {
         scheduledDelayMs: config.scheduledDelayMs,
         maxConcurrentExports: Math.max(1, config.maxConcurrentExports),
       },
+      arrayBatches<LogRecordData>(),
       (items) => this.startedPool().run(items),
       this.stats,
       this.counters,
@@ -92,7 +93,10 @@ export class OtlpLogExporter implements LogRecordExporter {
   }
 
   export(record: LogRecordData): void {
-    this.queue.push(record)
+    const batch = this.queue.reserve()
+    if (batch === undefined) return
+    batch.push(record)
+    this.queue.commit()
   }
 
   snapshot(): Readonly<ExportStats> & { queued: number } {

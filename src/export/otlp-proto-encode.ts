@@ -1,30 +1,31 @@
 /**
- * SpanRecord batch -> OTLP protobuf `ExportTraceServiceRequest` bytes, written
- * directly into one growing buffer.
+ * Spans -> OTLP protobuf `ExportTraceServiceRequest` bytes, written field by
+ * field into one buffer (proto-writer.ts): no object per span, attribute or
+ * event on the way.
  *
- * Why not @opentelemetry/otlp-transformer here: for every span it builds an
- * SDK-shaped object, then an OTLP-shaped object tree (one object per
- * attribute, per value, per time as {low, high}), then protobufjs walks that
- * tree with a fork/ldelim writer that allocates per nested message. Measured
- * in an export worker (bench/otlp-encode.bench.js) that is ~15-20 µs and
- * several hundred bytes of garbage per span; this writer does the same job in
- * a fraction of that with no per-span allocation beyond the output buffer.
- * JSON stays on the transformer (it is the debugging protocol).
+ * `ProtoSpanBatch` is the batch the proxy's main thread writes each finished
+ * span into as a `SpanSink` (src/span/span-sink.ts), the moment its exchange
+ * ends. Its memory is a SharedArrayBuffer with room reserved in front for the
+ * request's envelope (resource and scope, encoded once per exporter), so a
+ * sealed batch is a complete request body that an export worker only
+ * compresses and POSTs: nothing is packed, copied or encoded again.
+ * `TraceProtoEncoder` encodes `SpanRecord`s the same way, for tests and bench.
  *
  * The output decodes with the official definitions (the protobufjs root
- * generated from opentelemetry-proto that the transformer ships):
- * test/export/otlp-proto-encode.test.ts decodes both encoders' bytes and
- * compares them field by field. The mapping rules are the transformer's:
- * integers -> intValue (int64, protobufjs' number -> int64 conversion),
- * other numbers -> doubleValue, span flags = W3C byte | HAS_IS_REMOTE |
- * IS_REMOTE for a (always remote) parent, links always remote, status always
- * written, empty trace state omitted. Fields at their proto3 default (0, '')
- * are omitted where the transformer's output decodes the same.
+ * generated from opentelemetry-proto that otlp-transformer ships):
+ * test/export/otlp-proto-encode.test.ts decodes this encoder's bytes and the
+ * transformer's and compares them field by field. Mapping rules are the
+ * transformer's: span flags = W3C byte | HAS_IS_REMOTE | IS_REMOTE for a
+ * (always remote) parent, links always remote, status always written, empty
+ * trace state omitted; fields at their proto3 default (0, '') are omitted
+ * where the transformer's output decodes the same.
  *
- * Field numbers: opentelemetry/proto/{collector/trace,trace,common,resource}/v1.
- * Runs in export workers only.
+ * Field numbers: opentelemetry/proto/{collector/trace,trace,resource}/v1.
  */
-import type { AttributeValue, Attributes, ResourceAttributes, SpanEvent, SpanLink, SpanRecord } from '../span/span-record.js'
+import type { Attributes, ResourceAttributes, SpanLink, SpanRecord, StatusCodeValue } from '../span/span-record.js'
+import type { SpanSink, SpanStart } from '../span/span-sink.js'
+import { writeSpanRecord } from '../span/span-sink.js'
+import { ProtoWriter, varintSize, writeAttributes, writeKeyValue, writeUnixNanos } from './proto-writer.js'
 
 /** Tag bytes: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32). */
 const TAG = {
@@ -59,434 +60,11 @@ const TAG = {
   linkFlags: 0x35, // Span.Link.flags = 6 (fixed32)
   statusMessage: 0x12, // Status.message = 2
   statusCode: 0x18, // Status.code = 3
-  keyValueKey: 0x0a, // KeyValue.key = 1
-  keyValueValue: 0x12, // KeyValue.value = 2
-  anyString: 0x0a, // AnyValue.string_value = 1
-  anyBool: 0x10, // AnyValue.bool_value = 2
-  anyInt: 0x18, // AnyValue.int_value = 3
-  anyDouble: 0x21, // AnyValue.double_value = 4
-  anyArray: 0x2a, // AnyValue.array_value = 5
-  anyKvList: 0x32, // AnyValue.kvlist_value = 6
-  anyBytes: 0x3a, // AnyValue.bytes_value = 7
-  arrayValues: 0x0a, // ArrayValue.values = 1
-  kvListValues: 0x0a, // KeyValueList.values = 1
 } as const
 
 /** OTLP SpanFlags: bit 8 says "is_remote is known", bit 9 is is_remote. */
 const FLAG_HAS_IS_REMOTE = 0x100
 const FLAG_IS_REMOTE = 0x200
-
-const TWO_32 = 4294967296
-
-/**
- * A forward-only protobuf writer. A nested message's length is not known
- * until its content is written, so `beginMessage` reserves one byte for it
- * and `endMessage` writes the length there, moving the content when the
- * length needs more bytes (a memmove of that message only: rare for the small
- * messages, one short move per span for the span itself).
- */
-class ProtoWriter {
-  buf: Uint8Array
-  pos = 0
-  private view: DataView
-  /** The same memory as a Buffer, for its native UTF-8 writer. */
-  private nodeBuffer: Buffer
-
-  constructor(initialBytes: number) {
-    this.buf = new Uint8Array(initialBytes)
-    this.view = new DataView(this.buf.buffer)
-    this.nodeBuffer = Buffer.from(this.buf.buffer, 0, initialBytes)
-  }
-
-  reset(): void {
-    this.pos = 0
-  }
-
-  /** Makes room for `bytes` more bytes. */
-  ensure(bytes: number): void {
-    const needed = this.pos + bytes
-    if (needed <= this.buf.length) return
-    let size = this.buf.length * 2
-    while (size < needed) size *= 2
-    const grown = new Uint8Array(size)
-    grown.set(this.buf.subarray(0, this.pos))
-    this.buf = grown
-    this.view = new DataView(grown.buffer)
-    this.nodeBuffer = Buffer.from(grown.buffer, 0, size)
-  }
-
-  byte(value: number): void {
-    this.ensure(1)
-    this.buf[this.pos++] = value
-  }
-
-  /** Unsigned varint of a value below 2^32. */
-  varint32(value: number): void {
-    this.ensure(5)
-    const buf = this.buf
-    let pos = this.pos
-    while (value > 0x7f) {
-      buf[pos++] = (value & 0x7f) | 0x80
-      value >>>= 7
-    }
-    buf[pos++] = value
-    this.pos = pos
-  }
-
-  /** Varint of a 64-bit value given as two unsigned 32-bit halves. */
-  varint64(lo: number, hi: number): void {
-    if (hi === 0) {
-      this.varint32(lo)
-      return
-    }
-    this.ensure(10)
-    const buf = this.buf
-    let pos = this.pos
-    // 28 low bits first (4 groups of 7), then a group straddling both halves.
-    for (let i = 0; i < 4; i++) {
-      buf[pos++] = (lo & 0x7f) | 0x80
-      lo >>>= 7
-    }
-    // lo has 4 bits left; take 3 bits from hi.
-    let group = lo | ((hi & 0x07) << 4)
-    hi >>>= 3
-    if (hi === 0) {
-      buf[pos++] = group
-      this.pos = pos
-      return
-    }
-    buf[pos++] = group | 0x80
-    while (hi > 0x7f) {
-      buf[pos++] = (hi & 0x7f) | 0x80
-      hi >>>= 7
-    }
-    buf[pos++] = hi
-    this.pos = pos
-  }
-
-  fixed32(value: number): void {
-    this.ensure(4)
-    this.view.setUint32(this.pos, value >>> 0, true)
-    this.pos += 4
-  }
-
-  fixed64(lo: number, hi: number): void {
-    this.ensure(8)
-    this.view.setUint32(this.pos, lo, true)
-    this.view.setUint32(this.pos + 4, hi, true)
-    this.pos += 8
-  }
-
-  double(value: number): void {
-    this.ensure(8)
-    this.view.setFloat64(this.pos, value, true)
-    this.pos += 8
-  }
-
-  /** Length-prefixed UTF-8 (Node's TextEncoder and Buffer agree: lone surrogates become U+FFFD). */
-  string(value: string): void {
-    const length = value.length
-    this.ensure(length * 3 + 5)
-    const buf = this.buf
-    const start = this.pos
-    if (length < 128) {
-      // Short ASCII, the usual case: one length byte, a byte per character.
-      let pos = start + 1
-      let i = 0
-      for (; i < length; i++) {
-        const c = value.charCodeAt(i)
-        if (c >= 0x80) break
-        buf[pos++] = c
-      }
-      if (i === length) {
-        buf[start] = length
-        this.pos = pos
-        return
-      }
-    }
-    const bytes = this.utf8Into(value, start + 1)
-    this.pos = start + 1
-    this.placeLength(start, bytes)
-  }
-
-  /** Length-prefixed bytes from a hex id (trace and span ids, validated lowercase hex upstream). */
-  hexBytes(hex: string): void {
-    const count = hex.length >>> 1
-    this.ensure(count + 5)
-    const buf = this.buf
-    let pos = this.pos
-    buf[pos++] = count
-    for (let i = 0; i < hex.length; i += 2) {
-      buf[pos++] = (hexNibble(hex.charCodeAt(i)) << 4) | hexNibble(hex.charCodeAt(i + 1))
-    }
-    this.pos = pos
-  }
-
-  bytes(value: Uint8Array): void {
-    this.varint32(value.length)
-    this.ensure(value.length)
-    this.buf.set(value, this.pos)
-    this.pos += value.length
-  }
-
-  /** Reserves the length byte of a nested message; returns where it is. */
-  beginMessage(): number {
-    this.ensure(1)
-    return this.pos++
-  }
-
-  /** Writes the length of the message begun at `at`, moving its content if the length needs more than one byte. */
-  endMessage(at: number): void {
-    const contentLength = this.pos - at - 1
-    this.pos = at + 1
-    this.placeLength(at, contentLength)
-  }
-
-  /**
-   * `contentLength` bytes of content start at `at + 1` (and `this.pos` is at
-   * `at + 1`): writes the varint length at `at`, shifting the content right
-   * when the varint takes more than the one reserved byte.
-   */
-  private placeLength(at: number, contentLength: number): void {
-    const lengthBytes = varintSize(contentLength)
-    if (lengthBytes > 1) {
-      this.ensure(contentLength + lengthBytes)
-      this.buf.copyWithin(at + lengthBytes, at + 1, at + 1 + contentLength)
-    }
-    this.pos = at
-    this.varint32(contentLength)
-    this.pos = at + lengthBytes + contentLength
-  }
-
-  private utf8Into(value: string, at: number): number {
-    return this.nodeBuffer.write(value, at, 'utf8')
-  }
-
-  /** A copy of the bytes written (the buffer itself is reused). */
-  finish(): Uint8Array {
-    return this.buf.slice(0, this.pos)
-  }
-}
-
-function hexNibble(code: number): number {
-  // '0'-'9' -> 0-9, 'a'-'f' -> 10-15, 'A'-'F' -> 10-15 (as the transformer's hexToBinary).
-  if (code <= 57) return code - 48
-  if (code >= 97) return code - 87
-  return code - 55
-}
-
-function varintSize(value: number): number {
-  if (value < 0x80) return 1
-  if (value < 0x4000) return 2
-  if (value < 0x200000) return 3
-  if (value < 0x10000000) return 4
-  return 5
-}
-
-/**
- * Epoch ms (float) -> unix nanoseconds as fixed64, exactly as the transformer
- * computes it from `unixMsToHrTime` ([s, ns] then s * 1e9 + ns as a BigInt),
- * but in 32-bit halves without BigInt: s * 1e9 + ns does not fit a double.
- */
-function writeUnixNanos(w: ProtoWriter, unixMs: number): void {
-  let seconds = Math.floor(unixMs / 1000)
-  let nanos = Math.round((unixMs - seconds * 1000) * 1e6)
-  if (nanos >= 1e9) {
-    seconds += 1
-    nanos -= 1e9
-  } else if (nanos < 0) {
-    nanos = 0
-  }
-  if (seconds < 0) {
-    // Before 1970: not a time a proxy records; encode as 0 rather than wrap.
-    w.fixed64(0, 0)
-    return
-  }
-  // seconds = a * 2^16 + b; every partial product below stays under 2^53.
-  const a = Math.floor(seconds / 65536)
-  const b = seconds - a * 65536
-  const x = a * 1e9 // times 2^16
-  const y = b * 1e9 + nanos
-  const xLow16 = x % 65536
-  const yLo = y % TWO_32
-  let lo = xLow16 * 65536 + yLo
-  const carry = Math.floor(lo / TWO_32)
-  lo -= carry * TWO_32
-  const hi = (Math.floor(x / 65536) + Math.floor(y / TWO_32) + carry) % TWO_32
-  w.fixed64(lo, hi)
-}
-
-/** protobufjs' number -> int64 (LongBits.fromNumber), so values match the transformer's bit for bit. */
-function writeInt64(w: ProtoWriter, value: number): void {
-  if (value === 0) {
-    w.varint32(0)
-    return
-  }
-  const negative = value < 0
-  if (negative) value = -value
-  let lo = value >>> 0
-  let hi = ((value - lo) / TWO_32) >>> 0
-  if (negative) {
-    hi = ~hi >>> 0
-    lo = ~lo >>> 0
-    if (++lo > 0xffffffff) {
-      lo = 0
-      if (++hi > 0xffffffff) hi = 0
-    }
-  }
-  w.varint64(lo, hi)
-}
-
-/** AnyValue content (without its own length), by the transformer's `toAnyValue` rules. */
-function writeAnyValue(w: ProtoWriter, value: unknown): void {
-  switch (typeof value) {
-    case 'string':
-      w.byte(TAG.anyString)
-      w.string(value)
-      return
-    case 'number':
-      if (Number.isInteger(value)) {
-        w.byte(TAG.anyInt)
-        writeInt64(w, value)
-      } else {
-        w.byte(TAG.anyDouble)
-        w.double(value)
-      }
-      return
-    case 'boolean':
-      w.byte(TAG.anyBool)
-      w.byte(value ? 1 : 0)
-      return
-    case 'object': {
-      if (value === null) return
-      if (value instanceof Uint8Array) {
-        w.byte(TAG.anyBytes)
-        w.bytes(value)
-        return
-      }
-      if (Array.isArray(value)) {
-        w.byte(TAG.anyArray)
-        const array = w.beginMessage()
-        for (const item of value) {
-          w.byte(TAG.arrayValues)
-          const element = w.beginMessage()
-          writeAnyValue(w, item)
-          w.endMessage(element)
-        }
-        w.endMessage(array)
-        return
-      }
-      w.byte(TAG.anyKvList)
-      const list = w.beginMessage()
-      writeAttributes(w, TAG.kvListValues, value as Record<string, unknown>)
-      w.endMessage(list)
-      return
-    }
-    default:
-      // undefined, functions, symbols, bigint: an empty AnyValue, as the transformer writes.
-      return
-  }
-}
-
-/** Repeated KeyValue under field `tag`. */
-function writeAttributes(w: ProtoWriter, tag: number, attributes: Attributes | Record<string, unknown>): void {
-  const keys = Object.keys(attributes)
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!
-    w.byte(tag)
-    const keyValue = w.beginMessage()
-    w.byte(TAG.keyValueKey)
-    w.string(key)
-    w.byte(TAG.keyValueValue)
-    const anyValue = w.beginMessage()
-    writeAnyValue(w, (attributes as Record<string, AttributeValue>)[key])
-    w.endMessage(anyValue)
-    w.endMessage(keyValue)
-  }
-}
-
-function writeEvent(w: ProtoWriter, event: SpanEvent): void {
-  w.byte(TAG.spanEvent)
-  const at = w.beginMessage()
-  w.byte(TAG.eventTime)
-  writeUnixNanos(w, event.timeUnixMs)
-  if (event.name !== '') {
-    w.byte(TAG.eventName)
-    w.string(event.name)
-  }
-  if (event.attributes !== undefined) writeAttributes(w, TAG.eventAttribute, event.attributes)
-  w.endMessage(at)
-}
-
-function writeLink(w: ProtoWriter, link: SpanLink): void {
-  w.byte(TAG.spanLink)
-  const at = w.beginMessage()
-  w.byte(TAG.linkTraceId)
-  w.hexBytes(link.traceId)
-  w.byte(TAG.linkSpanId)
-  w.hexBytes(link.spanId)
-  if (link.traceState !== undefined && link.traceState !== '') {
-    w.byte(TAG.linkTraceState)
-    w.string(link.traceState)
-  }
-  if (link.attributes !== undefined) writeAttributes(w, TAG.linkAttribute, link.attributes)
-  // A SpanLink carries no flags; links name contexts that came from elsewhere (remote).
-  w.byte(TAG.linkFlags)
-  w.fixed32(FLAG_HAS_IS_REMOTE | FLAG_IS_REMOTE)
-  w.endMessage(at)
-}
-
-function writeSpan(w: ProtoWriter, span: SpanRecord): void {
-  w.byte(TAG.scopeSpansSpan)
-  const at = w.beginMessage()
-  w.byte(TAG.spanTraceId)
-  w.hexBytes(span.traceId)
-  w.byte(TAG.spanSpanId)
-  w.hexBytes(span.spanId)
-  if (span.traceState !== '') {
-    w.byte(TAG.spanTraceState)
-    w.string(span.traceState)
-  }
-  const hasParent = span.parentSpanId !== ''
-  if (hasParent) {
-    w.byte(TAG.spanParentSpanId)
-    w.hexBytes(span.parentSpanId)
-  }
-  if (span.name !== '') {
-    w.byte(TAG.spanName)
-    w.string(span.name)
-  }
-  if (span.kind !== 0) {
-    w.byte(TAG.spanKind)
-    w.varint32(span.kind)
-  }
-  w.byte(TAG.spanStart)
-  writeUnixNanos(w, span.startUnixMs)
-  w.byte(TAG.spanEnd)
-  writeUnixNanos(w, span.endUnixMs)
-  writeAttributes(w, TAG.spanAttribute, span.attributes)
-  const events = span.events
-  for (let i = 0; i < events.length; i++) writeEvent(w, events[i]!)
-  const links = span.links
-  for (let i = 0; i < links.length; i++) writeLink(w, links[i]!)
-  // Status is always present, as the transformer writes it (an empty one means UNSET).
-  w.byte(TAG.spanStatus)
-  const status = w.beginMessage()
-  if (span.statusMessage !== '') {
-    w.byte(TAG.statusMessage)
-    w.string(span.statusMessage)
-  }
-  if (span.statusCode !== 0) {
-    w.byte(TAG.statusCode)
-    w.varint32(span.statusCode)
-  }
-  w.endMessage(status)
-  // A parent always reached the proxy over the wire, so it is remote.
-  w.byte(TAG.spanFlags[0])
-  w.byte(TAG.spanFlags[1])
-  w.fixed32((span.traceFlags & 0xff) | FLAG_HAS_IS_REMOTE | (hasParent ? FLAG_IS_REMOTE : 0))
-  w.endMessage(at)
-}
 
 export interface TraceProtoEncoderOptions {
   resource: ResourceAttributes
@@ -494,24 +72,25 @@ export interface TraceProtoEncoderOptions {
 }
 
 /**
- * Encodes batches for one resource and scope (one per worker). The resource
- * and scope bytes are encoded once; the output buffer is reused between
- * batches and each result is a fresh copy of exactly the bytes written.
+ * What comes before the spans in every request of one exporter: the resource
+ * and the scope, encoded once. The two lengths around them depend on the
+ * batch, so they are written when a batch is sealed.
  */
-export class TraceProtoEncoder {
-  private readonly writer = new ProtoWriter(64 * 1024)
-  private readonly resourceBytes: Uint8Array
-  private readonly scopeBytes: Uint8Array
+export class TraceRequestFrame {
+  /** `ResourceSpans.resource`, tag included. */
+  readonly resourceBytes: Uint8Array
+  /** `ScopeSpans.scope`, tag included. */
+  readonly scopeBytes: Uint8Array
+  /** The most the envelope can take: two tags, two 5-byte lengths, resource, scope. */
+  readonly maxPrefixBytes: number
 
   constructor(options: TraceProtoEncoderOptions) {
     const w = new ProtoWriter(1024)
-    // ResourceSpans.resource
     w.byte(TAG.resourceSpansResource)
     const resource = w.beginMessage()
     writeAttributes(w, TAG.resourceAttributes, options.resource)
     w.endMessage(resource)
     this.resourceBytes = w.finish()
-    // ScopeSpans.scope is written inside ScopeSpans, so it is kept apart.
     const s = new ProtoWriter(256)
     s.byte(TAG.scopeSpansScope)
     const scope = s.beginMessage()
@@ -525,24 +104,201 @@ export class TraceProtoEncoder {
     }
     s.endMessage(scope)
     this.scopeBytes = s.finish()
+    this.maxPrefixBytes = 1 + 5 + this.resourceBytes.length + 1 + 5 + this.scopeBytes.length
+  }
+
+  /**
+   * Writes the envelope so that it ends at `spansAt`, where `spansBytes` of
+   * encoded spans begin; returns where the request starts.
+   */
+  writeBefore(w: ProtoWriter, spansAt: number, spansBytes: number): number {
+    const scopeSpansLength = this.scopeBytes.length + spansBytes
+    const resourceSpansLength = this.resourceBytes.length + 1 + varintSize(scopeSpansLength) + scopeSpansLength
+    const prefix = 1 + varintSize(resourceSpansLength) + this.resourceBytes.length + 1 + varintSize(scopeSpansLength) + this.scopeBytes.length
+    const start = spansAt - prefix
+    const end = w.pos
+    w.pos = start
+    w.byte(TAG.requestResourceSpans)
+    w.varint32(resourceSpansLength)
+    w.raw(this.resourceBytes)
+    w.byte(TAG.resourceSpansScopeSpans)
+    w.varint32(scopeSpansLength)
+    w.raw(this.scopeBytes)
+    w.pos = end
+    return start
+  }
+}
+
+/** Writes spans as `ScopeSpans.spans` entries into a writer. */
+export class ProtoSpanSink implements SpanSink {
+  /** Where the span being written began (its tag), to drop it if its writer throws. */
+  spanAt = -1
+  private lengthAt = 0
+  private traceFlags = 0
+  private hasParent = false
+
+  constructor(public w: ProtoWriter) {}
+
+  begin(start: SpanStart, name: string): void {
+    const w = this.w
+    this.spanAt = w.pos
+    w.byte(TAG.scopeSpansSpan)
+    this.lengthAt = w.beginMessage()
+    w.byte(TAG.spanTraceId)
+    w.hexBytes(start.traceId)
+    w.byte(TAG.spanSpanId)
+    w.hexBytes(start.spanId)
+    if (start.traceState !== '') {
+      w.byte(TAG.spanTraceState)
+      w.string(start.traceState)
+    }
+    this.hasParent = start.parentSpanId !== ''
+    if (this.hasParent) {
+      w.byte(TAG.spanParentSpanId)
+      w.hexBytes(start.parentSpanId)
+    }
+    if (name !== '') {
+      w.byte(TAG.spanName)
+      w.string(name)
+    }
+    if (start.kind !== 0) {
+      w.byte(TAG.spanKind)
+      w.varint32(start.kind)
+    }
+    w.byte(TAG.spanStart)
+    writeUnixNanos(w, start.startUnixMs)
+    w.byte(TAG.spanEnd)
+    writeUnixNanos(w, start.endUnixMs)
+    this.traceFlags = start.traceFlags
+  }
+
+  attribute(key: string, value: unknown): void {
+    writeKeyValue(this.w, TAG.spanAttribute, key, value)
+  }
+
+  event(name: string, timeUnixMs: number, attributes?: Attributes): void {
+    const w = this.w
+    w.byte(TAG.spanEvent)
+    const at = w.beginMessage()
+    w.byte(TAG.eventTime)
+    writeUnixNanos(w, timeUnixMs)
+    if (name !== '') {
+      w.byte(TAG.eventName)
+      w.string(name)
+    }
+    if (attributes !== undefined) writeAttributes(w, TAG.eventAttribute, attributes)
+    w.endMessage(at)
+  }
+
+  link(link: SpanLink): void {
+    const w = this.w
+    w.byte(TAG.spanLink)
+    const at = w.beginMessage()
+    w.byte(TAG.linkTraceId)
+    w.hexBytes(link.traceId)
+    w.byte(TAG.linkSpanId)
+    w.hexBytes(link.spanId)
+    if (link.traceState !== undefined && link.traceState !== '') {
+      w.byte(TAG.linkTraceState)
+      w.string(link.traceState)
+    }
+    if (link.attributes !== undefined) writeAttributes(w, TAG.linkAttribute, link.attributes)
+    // A SpanLink carries no flags; links name contexts that came from elsewhere (remote).
+    w.byte(TAG.linkFlags)
+    w.fixed32(FLAG_HAS_IS_REMOTE | FLAG_IS_REMOTE)
+    w.endMessage(at)
+  }
+
+  end(statusCode: StatusCodeValue, statusMessage: string): void {
+    const w = this.w
+    // Status is always present, as the transformer writes it (an empty one means UNSET).
+    w.byte(TAG.spanStatus)
+    const status = w.beginMessage()
+    if (statusMessage !== '') {
+      w.byte(TAG.statusMessage)
+      w.string(statusMessage)
+    }
+    if (statusCode !== 0) {
+      w.byte(TAG.statusCode)
+      w.varint32(statusCode)
+    }
+    w.endMessage(status)
+    // A parent always reached the proxy over the wire, so it is remote.
+    w.byte(TAG.spanFlags[0])
+    w.byte(TAG.spanFlags[1])
+    w.fixed32((this.traceFlags & 0xff) | FLAG_HAS_IS_REMOTE | (this.hasParent ? FLAG_IS_REMOTE : 0))
+    w.endMessage(this.lengthAt)
+    this.spanAt = -1
+  }
+
+  /** Drops a span whose writer threw before `end`. */
+  discardOpenSpan(): void {
+    if (this.spanAt !== -1) this.w.pos = this.spanAt
+    this.spanAt = -1
+  }
+}
+
+/** A sealed batch: one complete request body in shared memory, and how many spans it holds. */
+export interface EncodedSpanBatch {
+  buffer: SharedArrayBuffer
+  byteOffset: number
+  byteLength: number
+  count: number
+}
+
+/**
+ * The batch being filled on the main thread. `sink` takes one span at a time;
+ * `seal` writes the envelope in front and returns the request body.
+ */
+export class ProtoSpanBatch {
+  readonly sink: ProtoSpanSink
+  count = 0
+  private readonly spansAt: number
+
+  constructor(
+    private readonly frame: TraceRequestFrame,
+    initialBytes: number,
+  ) {
+    this.spansAt = frame.maxPrefixBytes
+    const w = new ProtoWriter(Math.max(initialBytes, this.spansAt + 1024), true)
+    w.pos = this.spansAt
+    this.sink = new ProtoSpanSink(w)
+  }
+
+  /** Bytes written so far (sizes the next batch's buffer). */
+  get byteLength(): number {
+    return this.sink.w.pos
+  }
+
+  seal(): EncodedSpanBatch {
+    const w = this.sink.w
+    const start = this.frame.writeBefore(w, this.spansAt, w.pos - this.spansAt)
+    return { buffer: w.buf.buffer as SharedArrayBuffer, byteOffset: start, byteLength: w.pos - start, count: this.count }
+  }
+}
+
+/** The request body of a sealed batch, as a view (no copy). */
+export function encodedBatchBytes(batch: EncodedSpanBatch): Uint8Array {
+  return new Uint8Array(batch.buffer, batch.byteOffset, batch.byteLength)
+}
+
+/**
+ * Encodes `SpanRecord` batches for one resource and scope (tests, bench): the
+ * same frame and sink as the proxy's batches, each result a fresh copy.
+ */
+export class TraceProtoEncoder {
+  private readonly frame: TraceRequestFrame
+
+  constructor(options: TraceProtoEncoderOptions) {
+    this.frame = new TraceRequestFrame(options)
   }
 
   encode(spans: readonly SpanRecord[]): Uint8Array {
-    const w = this.writer
-    w.reset()
-    w.byte(TAG.requestResourceSpans)
-    const resourceSpans = w.beginMessage()
-    w.ensure(this.resourceBytes.length)
-    w.buf.set(this.resourceBytes, w.pos)
-    w.pos += this.resourceBytes.length
-    w.byte(TAG.resourceSpansScopeSpans)
-    const scopeSpans = w.beginMessage()
-    w.ensure(this.scopeBytes.length)
-    w.buf.set(this.scopeBytes, w.pos)
-    w.pos += this.scopeBytes.length
-    for (let i = 0; i < spans.length; i++) writeSpan(w, spans[i]!)
-    w.endMessage(scopeSpans)
-    w.endMessage(resourceSpans)
-    return w.finish()
+    const batch = new ProtoSpanBatch(this.frame, 64 * 1024)
+    for (let i = 0; i < spans.length; i++) {
+      writeSpanRecord(spans[i]!, batch.sink)
+      batch.count++
+    }
+    return encodedBatchBytes(batch.seal()).slice()
   }
 }

@@ -1,7 +1,10 @@
 /**
- * The production SpanExporter: spans are queued on the main thread as they
- * are (no encoding, no copying) and shipped in batches as OTLP/HTTP by piscina
- * worker threads. See README.md in this folder.
+ * The production SpanExporter. With OTLP protobuf (the default) each span is
+ * written straight into the open batch's protobuf buffer on the main thread
+ * when its exchange ends (no span object, no packing); a sealed batch is a
+ * complete request body in shared memory that a piscina worker compresses and
+ * POSTs. With OTLP/JSON, records are queued and packed for the worker, which
+ * encodes them with otlp-transformer. See README.md in this folder.
  */
 import { createRequire } from 'node:module'
 import { setImmediate as nextTurn } from 'node:timers/promises'
@@ -10,7 +13,10 @@ import type { Registry, RegistryContentType } from 'prom-client'
 import type { ExporterConfig } from '../config/proxy-config.js'
 import type { ExportReport, SpanExporter } from '../span/span-exporter.js'
 import type { ResourceAttributes, SpanRecord } from '../span/span-record.js'
-import { BatchQueue } from './batch-queue.js'
+import { spanRecordOf, writeSpanRecord } from '../span/span-sink.js'
+import type { SpanWriter } from '../span/span-sink.js'
+import { arrayBatches, BatchQueue } from './batch-queue.js'
+import type { BatchForm, SendBatch } from './batch-queue.js'
 import { workerSendSettings } from './export-task.js'
 import type { WorkerSettings } from './export-task.js'
 import { createExportWorkerPool } from './export-worker-pool.js'
@@ -18,6 +24,8 @@ import type { ExportWorkerPool, ExportWorkerPoolOptions } from './export-worker-
 import { DROP_REASONS, newExportStats, registerExporterMetrics, totalDropped } from './exporter-metrics.js'
 import type { BatchCounters, ExportStats } from './exporter-metrics.js'
 import { createShutdownState, ShutdownSignal } from './shutdown-watch.js'
+import { ProtoSpanBatch, TraceRequestFrame } from './otlp-proto-encode.js'
+import type { EncodedSpanBatch } from './otlp-proto-encode.js'
 import { SpanBatchPacker } from './span-batch-pack.js'
 import type { PackedSpanBatch } from './span-batch-pack.js'
 
@@ -63,10 +71,22 @@ function tracecarVersion(): string {
 }
 const packageVersion = tracecarVersion()
 
+/** A new batch buffer starts this large, then as large as the last batch needed (fewer regrowths). */
+const INITIAL_BATCH_BYTES = 64 * 1024
+
+/**
+ * How spans gather on the main thread: written into protobuf batches, or, for
+ * OTLP/JSON, kept as records. `write` adds one span to the open batch.
+ */
+interface SpanBatching {
+  write<S>(source: S, writer: SpanWriter<S>): void
+}
+
 export class OtlpSpanExporter implements SpanExporter {
   private readonly stats: ExportStats = newExportStats()
   private readonly counters: BatchCounters
-  private readonly queue: BatchQueue<SpanRecord>
+  private readonly queue: { queued: number; lastError: string; close(deadlineUnixMs: number): Promise<void> }
+  private readonly batching: SpanBatching
   /**
    * Created when the first span is exported, not with the exporter: a sidecar
    * whose traffic is unsampled, or that has none yet, never pays for a worker
@@ -95,29 +115,56 @@ export class OtlpSpanExporter implements SpanExporter {
       settings,
       onWorkerError: () => this.counters.workerFailures.inc({ signal: 'traces' }),
     }
-    this.queue = new BatchQueue<SpanRecord>(
-      {
-        signal: 'traces',
-        maxQueueSize: config.maxQueueSize,
-        maxExportBatchSize: config.maxExportBatchSize,
-        scheduledDelayMs: config.scheduledDelayMs,
-        maxConcurrentExports: Math.max(1, config.maxConcurrentExports),
-      },
-      async (items) => {
+    const queueOptions = {
+      signal: 'traces' as const,
+      maxQueueSize: config.maxQueueSize,
+      maxExportBatchSize: config.maxExportBatchSize,
+      scheduledDelayMs: config.scheduledDelayMs,
+      maxConcurrentExports: Math.max(1, config.maxConcurrentExports),
+    }
+    if (config.protocol === 'http/protobuf') {
+      const frame = new TraceRequestFrame({ resource: settings.resource, scope: settings.scope })
+      let batchBytes = INITIAL_BATCH_BYTES
+      const form: BatchForm<ProtoSpanBatch, EncodedSpanBatch> = {
+        open: () => new ProtoSpanBatch(frame, batchBytes),
+        seal: (batch) => {
+          batchBytes = Math.max(INITIAL_BATCH_BYTES, batch.byteLength + (batch.byteLength >>> 3))
+          return batch.seal()
+        },
+      }
+      // Shared memory: cloned by reference, and still there to send again if the worker dies.
+      const send: SendBatch<EncodedSpanBatch> = (encoded) => this.startedPool().run({ signal: 'traces', encoded })
+      const queue = new BatchQueue(queueOptions, form, send, this.stats, this.counters)
+      this.queue = queue
+      this.batching = { write: (source, writer) => writeEncoded(queue, source, writer) }
+    } else {
+      const send: SendBatch<SpanRecord[]> = async (items) => {
         const packed = await packInSlices(items)
         return this.startedPool().run({ signal: 'traces', packed }, { transferList: [packed.numbers.buffer] })
-      },
-      this.stats,
-      this.counters,
-    )
+      }
+      const queue = new BatchQueue(queueOptions, arrayBatches<SpanRecord>(), send, this.stats, this.counters)
+      this.queue = queue
+      this.batching = {
+        write: (source, writer) => {
+          const batch = queue.reserve()
+          if (batch === undefined) return
+          batch.push(spanRecordOf(source, writer))
+          queue.commit()
+        },
+      }
+    }
   }
 
-  export(span: SpanRecord): void {
-    this.queue.push(span)
+  write<S>(source: S, writer: SpanWriter<S>): void {
+    this.batching.write(source, writer)
     if (!this.poolScheduled) {
       this.poolScheduled = true
       setImmediate(this.startPoolSoon)
     }
+  }
+
+  export(span: SpanRecord): void {
+    this.write(span, writeSpanRecord)
   }
 
   private readonly startPoolSoon = (): void => {
@@ -164,6 +211,20 @@ export class OtlpSpanExporter implements SpanExporter {
     const lastError = report.dropped > 0 && this.queue.lastError !== '' ? `; last error: ${this.queue.lastError}` : ''
     return `span exporter stopped: ${report.exported} spans exported, ${report.dropped} dropped (${byReason})${lastError}`
   }
+}
+
+/** One span into the open protobuf batch; a writer that throws leaves no half-written span behind. */
+function writeEncoded<S>(queue: BatchQueue<ProtoSpanBatch, EncodedSpanBatch>, source: S, writer: SpanWriter<S>): void {
+  const batch = queue.reserve()
+  if (batch === undefined) return
+  try {
+    writer(source, batch.sink)
+  } catch (err) {
+    batch.sink.discardOpenSpan()
+    throw err
+  }
+  batch.count++
+  queue.commit()
 }
 
 function checkEndpoint(endpoint: string): string {

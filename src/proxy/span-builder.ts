@@ -19,8 +19,10 @@ import {
   ATTR_HTTP_REQUEST_BODY_SIZE,
   ATTR_HTTP_RESPONSE_BODY_SIZE,
 } from '@opentelemetry/semantic-conventions/incubating'
-import type { Attributes, SpanEvent, SpanRecord } from '../span/span-record.js'
+import type { SpanRecord } from '../span/span-record.js'
 import { SpanKind, StatusCode } from '../span/span-record.js'
+import { spanRecordOf } from '../span/span-sink.js'
+import type { SpanWriter } from '../span/span-sink.js'
 import type { Exchange, ExchangeObserver } from './exchange.js'
 import type { SpanExporter } from '../span/span-exporter.js'
 
@@ -60,92 +62,78 @@ export function spanName(exchange: Exchange): string {
   return exchange.route === '' ? method : `${method} ${exchange.route}`
 }
 
-/** Builds the finished span. Runs once per sampled request on the main thread, so it stays flat. */
-export function buildSpanRecord(exchange: Exchange): SpanRecord {
-  const attributes: Attributes = {}
+/**
+ * Writes the finished span of an exchange into a sink: straight into the OTLP
+ * exporter's protobuf batch on the proxy's path, or into a SpanRecord
+ * (`buildSpanRecord`). Runs once per sampled request on the main thread, so
+ * it allocates nothing of its own beyond the span name.
+ */
+export const writeExchangeSpan: SpanWriter<Exchange> = (exchange, sink) => {
+  sink.begin(exchange, spanName(exchange))
   const known = KNOWN_METHODS.has(exchange.method)
-  attributes[ATTR_HTTP_REQUEST_METHOD] = known ? exchange.method : '_OTHER'
-  if (!known) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = exchange.method
+  sink.attribute(ATTR_HTTP_REQUEST_METHOD, known ? exchange.method : '_OTHER')
+  if (!known) sink.attribute(ATTR_HTTP_REQUEST_METHOD_ORIGINAL, exchange.method)
   if (exchange.kind === SpanKind.CLIENT) {
     // A CONNECT tunnel has no URL: its host and port are server.address / server.port.
-    if (exchange.upstreamOrigin !== '') attributes[ATTR_URL_FULL] = exchange.upstreamOrigin + exchange.path
+    if (exchange.upstreamOrigin !== '') sink.attribute(ATTR_URL_FULL, exchange.upstreamOrigin + exchange.path)
     if (exchange.joinRule !== '') {
-      attributes[TracecarAttr.joinRule] = exchange.joinRule
-      if (exchange.joinRule === 'sole_inbound') attributes[TracecarAttr.joinInferred] = true
+      sink.attribute(TracecarAttr.joinRule, exchange.joinRule)
+      if (exchange.joinRule === 'sole_inbound') sink.attribute(TracecarAttr.joinInferred, true)
     }
-    if (exchange.peerService !== '') attributes[TracecarAttr.peerService] = exchange.peerService
+    if (exchange.peerService !== '') sink.attribute(TracecarAttr.peerService, exchange.peerService)
   } else {
-    attributes[ATTR_URL_PATH] = exchange.path
-    attributes[ATTR_URL_SCHEME] = exchange.scheme
+    sink.attribute(ATTR_URL_PATH, exchange.path)
+    sink.attribute(ATTR_URL_SCHEME, exchange.scheme)
   }
-  if (exchange.route !== '') attributes[ATTR_HTTP_ROUTE] = exchange.route
-  if (exchange.host !== '') attributes[ATTR_SERVER_ADDRESS] = exchange.host
-  if (exchange.serverPort !== 0) attributes[ATTR_SERVER_PORT] = exchange.serverPort
-  if (exchange.clientAddress !== '') attributes[ATTR_CLIENT_ADDRESS] = exchange.clientAddress
+  if (exchange.route !== '') sink.attribute(ATTR_HTTP_ROUTE, exchange.route)
+  if (exchange.host !== '') sink.attribute(ATTR_SERVER_ADDRESS, exchange.host)
+  if (exchange.serverPort !== 0) sink.attribute(ATTR_SERVER_PORT, exchange.serverPort)
+  if (exchange.clientAddress !== '') sink.attribute(ATTR_CLIENT_ADDRESS, exchange.clientAddress)
   if (exchange.peerAddress !== '') {
-    attributes[ATTR_NETWORK_PEER_ADDRESS] = exchange.peerAddress
-    attributes[ATTR_NETWORK_PEER_PORT] = exchange.peerPort
+    sink.attribute(ATTR_NETWORK_PEER_ADDRESS, exchange.peerAddress)
+    sink.attribute(ATTR_NETWORK_PEER_PORT, exchange.peerPort)
   }
-  attributes[ATTR_NETWORK_PROTOCOL_VERSION] = exchange.httpVersion
-  if (exchange.userAgent !== '') attributes[ATTR_USER_AGENT_ORIGINAL] = exchange.userAgent
+  sink.attribute(ATTR_NETWORK_PROTOCOL_VERSION, exchange.httpVersion)
+  if (exchange.userAgent !== '') sink.attribute(ATTR_USER_AGENT_ORIGINAL, exchange.userAgent)
   if (exchange.upgraded) {
-    attributes[TracecarAttr.upgradeBytesIn] = exchange.requestBodyBytes
-    attributes[TracecarAttr.upgradeBytesOut] = exchange.responseBodyBytes
+    sink.attribute(TracecarAttr.upgradeBytesIn, exchange.requestBodyBytes)
+    sink.attribute(TracecarAttr.upgradeBytesOut, exchange.responseBodyBytes)
   } else {
-    attributes[ATTR_HTTP_REQUEST_BODY_SIZE] = exchange.requestBodyBytes
-    attributes[ATTR_HTTP_RESPONSE_BODY_SIZE] = exchange.responseBodyBytes
+    sink.attribute(ATTR_HTTP_REQUEST_BODY_SIZE, exchange.requestBodyBytes)
+    sink.attribute(ATTR_HTTP_RESPONSE_BODY_SIZE, exchange.responseBodyBytes)
   }
-  if (exchange.statusCode !== 0) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = exchange.statusCode
-  if (exchange.requestId !== '') attributes[TracecarAttr.requestId] = exchange.requestId
-  if (exchange.incomingFormat !== '') attributes[TracecarAttr.propagationFormat] = exchange.incomingFormat
-  if (exchange.invalidContextHeader !== '') attributes[TracecarAttr.invalidContextHeader] = exchange.invalidContextHeader
+  if (exchange.statusCode !== 0) sink.attribute(ATTR_HTTP_RESPONSE_STATUS_CODE, exchange.statusCode)
+  if (exchange.requestId !== '') sink.attribute(TracecarAttr.requestId, exchange.requestId)
+  if (exchange.incomingFormat !== '') sink.attribute(TracecarAttr.propagationFormat, exchange.incomingFormat)
+  if (exchange.invalidContextHeader !== '') sink.attribute(TracecarAttr.invalidContextHeader, exchange.invalidContextHeader)
 
   // Server spans: 5xx is an error of ours, 4xx is the caller's (OTel HTTP conventions).
   // Client spans: any 4xx/5xx is an error of the call.
   const errorStatusFloor = exchange.kind === SpanKind.CLIENT ? 400 : 500
   let errorType = exchange.errorType
   if (errorType === '' && exchange.statusCode >= errorStatusFloor) errorType = String(exchange.statusCode)
-  if (errorType !== '') attributes[ATTR_ERROR_TYPE] = errorType
+  if (errorType !== '') sink.attribute(ATTR_ERROR_TYPE, errorType)
 
-  return {
-    traceId: exchange.traceId,
-    spanId: exchange.spanId,
-    parentSpanId: exchange.parentSpanId,
-    traceFlags: exchange.traceFlags,
-    traceState: exchange.traceState,
-    name: spanName(exchange),
-    kind: exchange.kind,
-    startUnixMs: exchange.startUnixMs,
-    endUnixMs: exchange.endUnixMs,
-    statusCode: errorType === '' ? StatusCode.UNSET : StatusCode.ERROR,
-    statusMessage: exchange.errorMessage,
-    attributes,
-    events: timingEvents(exchange),
-    links: [],
-  }
+  // The timing breakdown (documented in docs/spans.md).
+  if (exchange.upstreamConnectedUnixMs !== 0) sink.event(SpanEventName.upstreamConnectionReady, exchange.upstreamConnectedUnixMs)
+  if (exchange.requestSentUnixMs !== 0) sink.event(SpanEventName.upstreamRequestSent, exchange.requestSentUnixMs)
+  if (exchange.firstByteUnixMs !== 0) sink.event(SpanEventName.upstreamFirstByte, exchange.firstByteUnixMs)
+  sink.event(SpanEventName.responseFinished, exchange.endUnixMs)
+
+  sink.end(errorType === '' ? StatusCode.UNSET : StatusCode.ERROR, exchange.errorMessage)
 }
 
-function timingEvents(exchange: Exchange): SpanEvent[] {
-  const events: SpanEvent[] = []
-  if (exchange.upstreamConnectedUnixMs !== 0) {
-    events.push({ name: SpanEventName.upstreamConnectionReady, timeUnixMs: exchange.upstreamConnectedUnixMs })
-  }
-  if (exchange.requestSentUnixMs !== 0) {
-    events.push({ name: SpanEventName.upstreamRequestSent, timeUnixMs: exchange.requestSentUnixMs })
-  }
-  if (exchange.firstByteUnixMs !== 0) {
-    events.push({ name: SpanEventName.upstreamFirstByte, timeUnixMs: exchange.firstByteUnixMs })
-  }
-  events.push({ name: SpanEventName.responseFinished, timeUnixMs: exchange.endUnixMs })
-  return events
+/** The finished span of an exchange as a record (tests, and exporters that keep objects). */
+export function buildSpanRecord(exchange: Exchange): SpanRecord {
+  return spanRecordOf(exchange, writeExchangeSpan)
 }
 
-/** Observer that turns sampled exchanges into spans for the exporter. */
+/** Observer that hands sampled exchanges' spans to the exporter. */
 export class SpanObserver implements ExchangeObserver {
   constructor(private readonly exporter: SpanExporter) {}
 
   onExchangeEnd(exchange: Exchange): void {
     if (!exchange.sampled) return
-    this.exporter.export(buildSpanRecord(exchange))
+    this.exporter.write(exchange, writeExchangeSpan)
   }
 }

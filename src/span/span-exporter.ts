@@ -1,4 +1,6 @@
 import type { SpanRecord } from './span-record.js'
+import { spanRecordOf } from './span-sink.js'
+import type { SpanWriter } from './span-sink.js'
 
 /** What a flush at shutdown achieved; logged once by the caller. */
 export interface ExportReport {
@@ -12,6 +14,13 @@ export interface ExportReport {
  * queues, and drops (counting the drop) when its queue is full.
  */
 export interface SpanExporter {
+  /**
+   * Records the span `writer` describes for `source`, calling it at once (or
+   * not at all when the span is dropped). The proxy's path: the OTLP exporter
+   * has it write straight into its protobuf batch, with no SpanRecord built.
+   */
+  write<S>(source: S, writer: SpanWriter<S>): void
+  /** Records a span already built as a record (same as `write(span, writeSpanRecord)`). */
   export(span: SpanRecord): void
   /** Send what is queued, giving up at the deadline; then release resources. */
   shutdown(deadlineMs: number): Promise<ExportReport>
@@ -21,6 +30,10 @@ export interface SpanExporter {
 export class MemorySpanExporter implements SpanExporter {
   readonly spans: SpanRecord[] = []
   private waiters: Array<{ count: number; resolve: () => void }> = []
+
+  write<S>(source: S, writer: SpanWriter<S>): void {
+    this.export(spanRecordOf(source, writer))
+  }
 
   export(span: SpanRecord): void {
     this.spans.push(span)

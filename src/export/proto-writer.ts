@@ -1,0 +1,383 @@
+/**
+ * A forward-only protobuf writer and the OTLP common values (AnyValue,
+ * KeyValue, int64, unix-nano times), written straight into one growing
+ * buffer with no per-value allocation.
+ *
+ * Why hand-written: @opentelemetry/otlp-transformer builds an SDK-shaped
+ * object, then an OTLP-shaped object tree (one object per attribute, per
+ * value, per time as {low, high}), then protobufjs walks that tree with a
+ * fork/ldelim writer that allocates per nested message: ~15-20 µs and several
+ * hundred bytes of garbage per span (bench/otlp-encode.bench.js). The mapping
+ * rules are the transformer's: integers -> intValue (int64, protobufjs'
+ * number -> int64 conversion), other numbers -> doubleValue.
+ *
+ * Field numbers: opentelemetry/proto/common/v1.
+ */
+import type { AttributeValue, Attributes } from '../span/span-record.js'
+
+/** Tag bytes: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32). */
+export const COMMON_TAG = {
+  keyValueKey: 0x0a, // KeyValue.key = 1
+  keyValueValue: 0x12, // KeyValue.value = 2
+  anyString: 0x0a, // AnyValue.string_value = 1
+  anyBool: 0x10, // AnyValue.bool_value = 2
+  anyInt: 0x18, // AnyValue.int_value = 3
+  anyDouble: 0x21, // AnyValue.double_value = 4
+  anyArray: 0x2a, // AnyValue.array_value = 5
+  anyKvList: 0x32, // AnyValue.kvlist_value = 6
+  anyBytes: 0x3a, // AnyValue.bytes_value = 7
+  arrayValues: 0x0a, // ArrayValue.values = 1
+  kvListValues: 0x0a, // KeyValueList.values = 1
+} as const
+const TAG = COMMON_TAG
+
+const TWO_32 = 4294967296
+
+/**
+ * A forward-only protobuf writer. A nested message's length is not known
+ * until its content is written, so `beginMessage` reserves one byte for it
+ * and `endMessage` writes the length there, moving the content when the
+ * length needs more bytes (a memmove of that message only: rare for the small
+ * messages, one short move per span for the span itself).
+ */
+export class ProtoWriter {
+  buf: Uint8Array
+  pos = 0
+  private view: DataView
+  /** The same memory as a Buffer, for its native UTF-8 writer. */
+  private nodeBuffer: Buffer
+
+  /**
+   * `shared`: the memory is a SharedArrayBuffer, so a finished batch can be
+   * handed to a worker thread without copying, and handed again if that
+   * worker dies (a transferred ArrayBuffer would have gone with it).
+   */
+  constructor(initialBytes: number, private readonly shared = false) {
+    this.buf = this.allocate(initialBytes)
+    this.view = new DataView(this.buf.buffer)
+    this.nodeBuffer = Buffer.from(this.buf.buffer, 0, initialBytes)
+  }
+
+  private allocate(bytes: number): Uint8Array {
+    return new Uint8Array(this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes))
+  }
+
+  reset(): void {
+    this.pos = 0
+  }
+
+  /** Makes room for `bytes` more bytes. */
+  ensure(bytes: number): void {
+    const needed = this.pos + bytes
+    if (needed <= this.buf.length) return
+    let size = this.buf.length * 2
+    while (size < needed) size *= 2
+    const grown = this.allocate(size)
+    grown.set(this.buf.subarray(0, this.pos))
+    this.buf = grown
+    this.view = new DataView(grown.buffer)
+    this.nodeBuffer = Buffer.from(grown.buffer, 0, size)
+  }
+
+  byte(value: number): void {
+    this.ensure(1)
+    this.buf[this.pos++] = value
+  }
+
+  /** Unsigned varint of a value below 2^32. */
+  varint32(value: number): void {
+    this.ensure(5)
+    const buf = this.buf
+    let pos = this.pos
+    while (value > 0x7f) {
+      buf[pos++] = (value & 0x7f) | 0x80
+      value >>>= 7
+    }
+    buf[pos++] = value
+    this.pos = pos
+  }
+
+  /** Varint of a 64-bit value given as two unsigned 32-bit halves. */
+  varint64(lo: number, hi: number): void {
+    if (hi === 0) {
+      this.varint32(lo)
+      return
+    }
+    this.ensure(10)
+    const buf = this.buf
+    let pos = this.pos
+    // 28 low bits first (4 groups of 7), then a group straddling both halves.
+    for (let i = 0; i < 4; i++) {
+      buf[pos++] = (lo & 0x7f) | 0x80
+      lo >>>= 7
+    }
+    // lo has 4 bits left; take 3 bits from hi.
+    let group = lo | ((hi & 0x07) << 4)
+    hi >>>= 3
+    if (hi === 0) {
+      buf[pos++] = group
+      this.pos = pos
+      return
+    }
+    buf[pos++] = group | 0x80
+    while (hi > 0x7f) {
+      buf[pos++] = (hi & 0x7f) | 0x80
+      hi >>>= 7
+    }
+    buf[pos++] = hi
+    this.pos = pos
+  }
+
+  fixed32(value: number): void {
+    this.ensure(4)
+    this.view.setUint32(this.pos, value >>> 0, true)
+    this.pos += 4
+  }
+
+  fixed64(lo: number, hi: number): void {
+    this.ensure(8)
+    this.view.setUint32(this.pos, lo, true)
+    this.view.setUint32(this.pos + 4, hi, true)
+    this.pos += 8
+  }
+
+  double(value: number): void {
+    this.ensure(8)
+    this.view.setFloat64(this.pos, value, true)
+    this.pos += 8
+  }
+
+  /** Length-prefixed UTF-8 (Node's TextEncoder and Buffer agree: lone surrogates become U+FFFD). */
+  string(value: string): void {
+    const length = value.length
+    this.ensure(length * 3 + 5)
+    const buf = this.buf
+    const start = this.pos
+    if (length < 128) {
+      // Short ASCII, the usual case: one length byte, a byte per character.
+      let pos = start + 1
+      let i = 0
+      for (; i < length; i++) {
+        const c = value.charCodeAt(i)
+        if (c >= 0x80) break
+        buf[pos++] = c
+      }
+      if (i === length) {
+        buf[start] = length
+        this.pos = pos
+        return
+      }
+    }
+    const bytes = this.utf8Into(value, start + 1)
+    this.pos = start + 1
+    this.placeLength(start, bytes)
+  }
+
+  /** Length-prefixed bytes from a hex id (trace and span ids, validated lowercase hex upstream). */
+  hexBytes(hex: string): void {
+    const count = hex.length >>> 1
+    this.ensure(count + 5)
+    const buf = this.buf
+    let pos = this.pos
+    buf[pos++] = count
+    for (let i = 0; i < hex.length; i += 2) {
+      buf[pos++] = (hexNibble(hex.charCodeAt(i)) << 4) | hexNibble(hex.charCodeAt(i + 1))
+    }
+    this.pos = pos
+  }
+
+  /** Bytes already encoded (a message prefix written once). */
+  raw(value: Uint8Array): void {
+    this.ensure(value.length)
+    this.buf.set(value, this.pos)
+    this.pos += value.length
+  }
+
+  bytes(value: Uint8Array): void {
+    this.varint32(value.length)
+    this.ensure(value.length)
+    this.buf.set(value, this.pos)
+    this.pos += value.length
+  }
+
+  /** Reserves the length byte of a nested message; returns where it is. */
+  beginMessage(): number {
+    this.ensure(1)
+    return this.pos++
+  }
+
+  /** Writes the length of the message begun at `at`, moving its content if the length needs more than one byte. */
+  endMessage(at: number): void {
+    const contentLength = this.pos - at - 1
+    this.pos = at + 1
+    this.placeLength(at, contentLength)
+  }
+
+  /**
+   * `contentLength` bytes of content start at `at + 1` (and `this.pos` is at
+   * `at + 1`): writes the varint length at `at`, shifting the content right
+   * when the varint takes more than the one reserved byte.
+   */
+  private placeLength(at: number, contentLength: number): void {
+    const lengthBytes = varintSize(contentLength)
+    if (lengthBytes > 1) {
+      this.ensure(contentLength + lengthBytes)
+      this.buf.copyWithin(at + lengthBytes, at + 1, at + 1 + contentLength)
+    }
+    this.pos = at
+    this.varint32(contentLength)
+    this.pos = at + lengthBytes + contentLength
+  }
+
+  private utf8Into(value: string, at: number): number {
+    return this.nodeBuffer.write(value, at, 'utf8')
+  }
+
+  /** A copy of the bytes written (the buffer itself is reused). */
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.pos)
+  }
+}
+
+function hexNibble(code: number): number {
+  // '0'-'9' -> 0-9, 'a'-'f' -> 10-15, 'A'-'F' -> 10-15 (as the transformer's hexToBinary).
+  if (code <= 57) return code - 48
+  if (code >= 97) return code - 87
+  return code - 55
+}
+
+export function varintSize(value: number): number {
+  if (value < 0x80) return 1
+  if (value < 0x4000) return 2
+  if (value < 0x200000) return 3
+  if (value < 0x10000000) return 4
+  return 5
+}
+
+/**
+ * Epoch ms (float) -> unix nanoseconds as fixed64, exactly as the transformer
+ * computes it from `unixMsToHrTime` ([s, ns] then s * 1e9 + ns as a BigInt),
+ * but in 32-bit halves without BigInt: s * 1e9 + ns does not fit a double.
+ */
+export function writeUnixNanos(w: ProtoWriter, unixMs: number): void {
+  let seconds = Math.floor(unixMs / 1000)
+  let nanos = Math.round((unixMs - seconds * 1000) * 1e6)
+  if (nanos >= 1e9) {
+    seconds += 1
+    nanos -= 1e9
+  } else if (nanos < 0) {
+    nanos = 0
+  }
+  if (seconds < 0) {
+    // Before 1970: not a time a proxy records; encode as 0 rather than wrap.
+    w.fixed64(0, 0)
+    return
+  }
+  // seconds = a * 2^16 + b; every partial product below stays under 2^53.
+  const a = Math.floor(seconds / 65536)
+  const b = seconds - a * 65536
+  const x = a * 1e9 // times 2^16
+  const y = b * 1e9 + nanos
+  const xLow16 = x % 65536
+  const yLo = y % TWO_32
+  let lo = xLow16 * 65536 + yLo
+  const carry = Math.floor(lo / TWO_32)
+  lo -= carry * TWO_32
+  const hi = (Math.floor(x / 65536) + Math.floor(y / TWO_32) + carry) % TWO_32
+  w.fixed64(lo, hi)
+}
+
+/** protobufjs' number -> int64 (LongBits.fromNumber), so values match the transformer's bit for bit. */
+export function writeInt64(w: ProtoWriter, value: number): void {
+  if (value === 0) {
+    w.varint32(0)
+    return
+  }
+  const negative = value < 0
+  if (negative) value = -value
+  let lo = value >>> 0
+  let hi = ((value - lo) / TWO_32) >>> 0
+  if (negative) {
+    hi = ~hi >>> 0
+    lo = ~lo >>> 0
+    if (++lo > 0xffffffff) {
+      lo = 0
+      if (++hi > 0xffffffff) hi = 0
+    }
+  }
+  w.varint64(lo, hi)
+}
+
+/** AnyValue content (without its own length), by the transformer's `toAnyValue` rules. */
+export function writeAnyValue(w: ProtoWriter, value: unknown): void {
+  switch (typeof value) {
+    case 'string':
+      w.byte(TAG.anyString)
+      w.string(value)
+      return
+    case 'number':
+      if (Number.isInteger(value)) {
+        w.byte(TAG.anyInt)
+        writeInt64(w, value)
+      } else {
+        w.byte(TAG.anyDouble)
+        w.double(value)
+      }
+      return
+    case 'boolean':
+      w.byte(TAG.anyBool)
+      w.byte(value ? 1 : 0)
+      return
+    case 'object': {
+      if (value === null) return
+      if (value instanceof Uint8Array) {
+        w.byte(TAG.anyBytes)
+        w.bytes(value)
+        return
+      }
+      if (Array.isArray(value)) {
+        w.byte(TAG.anyArray)
+        const array = w.beginMessage()
+        for (const item of value) {
+          w.byte(TAG.arrayValues)
+          const element = w.beginMessage()
+          writeAnyValue(w, item)
+          w.endMessage(element)
+        }
+        w.endMessage(array)
+        return
+      }
+      w.byte(TAG.anyKvList)
+      const list = w.beginMessage()
+      writeAttributes(w, TAG.kvListValues, value as Record<string, unknown>)
+      w.endMessage(list)
+      return
+    }
+    default:
+      // undefined, functions, symbols, bigint: an empty AnyValue, as the transformer writes.
+      return
+  }
+}
+
+/** One KeyValue under field `tag`. */
+export function writeKeyValue(w: ProtoWriter, tag: number, key: string, value: unknown): void {
+  w.byte(tag)
+  const keyValue = w.beginMessage()
+  w.byte(TAG.keyValueKey)
+  w.string(key)
+  w.byte(TAG.keyValueValue)
+  const anyValue = w.beginMessage()
+  writeAnyValue(w, value)
+  w.endMessage(anyValue)
+  w.endMessage(keyValue)
+}
+
+/** Repeated KeyValue under field `tag`. */
+export function writeAttributes(w: ProtoWriter, tag: number, attributes: Attributes | Record<string, unknown>): void {
+  const keys = Object.keys(attributes)
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!
+    writeKeyValue(w, tag, key, (attributes as Record<string, AttributeValue>)[key])
+  }
+}
+
