@@ -1,5 +1,7 @@
 import client from 'prom-client'
+import { SpanKind } from '../span/span-record.js'
 import type { Exchange, ExchangeObserver } from './exchange.js'
+import { RequestDurationHistogram } from './request-duration-series.js'
 import { normalizedMethod } from './span-builder.js'
 
 /**
@@ -17,52 +19,60 @@ export function createMetricsRegistry(): client.Registry<client.OpenMetricsConte
   return registry
 }
 
-const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx']
+export const REQUEST_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
+/**
+ * Counts every proxied request. This runs on the request path for every
+ * exchange, so it only adds into preallocated series and plain numbers; the
+ * registry turns them into metrics when `/metrics` is scraped.
+ */
 export class ProxyMetrics implements ExchangeObserver {
-  private readonly duration: client.Histogram<'direction' | 'method' | 'route' | 'status_class'>
-  private readonly invalidContext: client.Counter<'header'>
-  private readonly unsampled: client.Counter
+  private readonly duration: RequestDurationHistogram
+  /** Malformed trace context headers by header name (a handful of names at most). */
+  private readonly invalidContext = new Map<string, number>()
+  private unsampled = 0
 
   constructor(registry: client.Registry<client.OpenMetricsContentType>) {
-    this.duration = new client.Histogram({
+    this.duration = new RequestDurationHistogram({
       name: 'tracecar_http_request_duration_seconds',
       help: 'Requests through the sidecar by direction, method, route template and status class (0xx: no response); _count is the request count.',
-      labelNames: ['direction', 'method', 'route', 'status_class'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      enableExemplars: true,
+      buckets: REQUEST_DURATION_BUCKETS,
       registers: [registry],
     })
-    this.invalidContext = new client.Counter({
+    const invalidContext = this.invalidContext
+    new client.Counter({
       name: 'tracecar_trace_context_invalid_total',
       help: 'Requests whose incoming trace context header was malformed and was replaced by a new trace.',
       labelNames: ['header'],
       registers: [registry],
+      collect() {
+        this.reset()
+        for (const [header, count] of invalidContext) this.inc({ header }, count)
+      },
     })
-    this.unsampled = new client.Counter({
+    const read = (): number => this.unsampled
+    new client.Counter({
       name: 'tracecar_requests_unsampled_total',
       help: 'Requests proxied and counted but not recorded as spans (sampling decision).',
       registers: [registry],
+      collect() {
+        this.reset()
+        this.inc(read())
+      },
     })
   }
 
   onExchangeEnd(ex: Exchange): void {
-    const labels = {
-      direction: ex.kind === 3 ? 'outbound' : 'inbound',
-      method: normalizedMethod(ex.method),
-      route: ex.route,
-      status_class: STATUS_CLASSES[Math.floor(ex.statusCode / 100)] ?? 'other',
-    }
+    const series = this.duration.series(ex.kind === SpanKind.CLIENT ? 'outbound' : 'inbound', normalizedMethod(ex.method), ex.route, ex.statusCode)
     const value = (ex.endUnixMs - ex.startUnixMs) / 1000
     if (ex.sampled) {
-      // prom-client types exemplar labels with the metric's label names; OpenMetrics allows any.
-      const exemplarLabels = { trace_id: ex.traceId, span_id: ex.spanId } as unknown as typeof labels
-      this.duration.observe({ labels, value, exemplarLabels })
+      // The exemplar's time is the exchange's end, in whole milliseconds as prom-client's Date.now():
+      // the instant of this observation, on the spans' clock, without reading the clock again.
+      series.observeWithExemplar(value, ex.traceId, ex.spanId, Math.floor(ex.endUnixMs))
     } else {
-      // With exemplars enabled prom-client only takes the object form.
-      this.duration.observe({ labels, value })
-      this.unsampled.inc()
+      series.observe(value)
+      this.unsampled++
     }
-    if (ex.invalidContextHeader !== '') this.invalidContext.inc({ header: ex.invalidContextHeader })
+    if (ex.invalidContextHeader !== '') this.invalidContext.set(ex.invalidContextHeader, (this.invalidContext.get(ex.invalidContextHeader) ?? 0) + 1)
   }
 }
