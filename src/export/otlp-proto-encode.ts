@@ -143,7 +143,7 @@ export class ProtoSpanSink implements SpanSink {
     const w = this.w
     this.spanAt = w.pos
     w.byte(TAG.scopeSpansSpan)
-    this.lengthAt = w.beginMessage()
+    this.lengthAt = w.beginLongMessage()
     w.byte(TAG.spanTraceId)
     w.hexBytes(start.traceId)
     w.byte(TAG.spanSpanId)
@@ -227,7 +227,7 @@ export class ProtoSpanSink implements SpanSink {
     w.byte(TAG.spanFlags[0])
     w.byte(TAG.spanFlags[1])
     w.fixed32((this.traceFlags & 0xff) | FLAG_HAS_IS_REMOTE | (this.hasParent ? FLAG_IS_REMOTE : 0))
-    w.endMessage(this.lengthAt)
+    w.endLongMessage(this.lengthAt)
     this.spanAt = -1
   }
 

@@ -200,6 +200,50 @@ export class ProtoWriter {
     this.pos += value.length
   }
 
+  /**
+   * Reserves two length bytes for a message expected to be 128 bytes to 16 KiB
+   * long (a span): its length is then written in place, with no move of its
+   * content; `endLongMessage` moves it only when the guess was wrong.
+   */
+  beginLongMessage(): number {
+    this.ensure(2)
+    const at = this.pos
+    this.pos += 2
+    return at
+  }
+
+  endLongMessage(at: number): void {
+    const contentLength = this.pos - at - 2
+    if (contentLength >= 0x80 && contentLength < 0x4000) {
+      this.buf[at] = (contentLength & 0x7f) | 0x80
+      this.buf[at + 1] = contentLength >>> 7
+      return
+    }
+    // Shorter or longer than reserved for: shift the content to a minimal varint.
+    const lengthBytes = varintSize(contentLength)
+    this.ensure(lengthBytes)
+    this.buf.copyWithin(at + lengthBytes, at + 2, at + 2 + contentLength)
+    this.pos = at
+    this.varint32(contentLength)
+    this.pos = at + lengthBytes + contentLength
+  }
+
+  /**
+   * Writes `value` as ASCII at `at` if it is ASCII (the usual case for header
+   * values and attribute keys), returning false, with nothing to undo but
+   * `pos`, at the first other character. The caller made room for it.
+   */
+  asciiAt(value: string, at: number): boolean {
+    const buf = this.buf
+    const length = value.length
+    for (let i = 0; i < length; i++) {
+      const c = value.charCodeAt(i)
+      if (c >= 0x80) return false
+      buf[at + i] = c
+    }
+    return true
+  }
+
   /** Reserves the length byte of a nested message; returns where it is. */
   beginMessage(): number {
     this.ensure(1)
@@ -258,7 +302,13 @@ export function varintSize(value: number): number {
  * Epoch ms (float) -> unix nanoseconds as fixed64, exactly as the transformer
  * computes it from `unixMsToHrTime` ([s, ns] then s * 1e9 + ns as a BigInt),
  * but in 32-bit halves without BigInt: s * 1e9 + ns does not fit a double.
+ * The times of a span (start, events, end) mostly fall in the same second,
+ * so s * 1e9 in halves is kept from the last call.
  */
+let cachedSeconds = -1
+let cachedSecondsLo = 0
+let cachedSecondsHi = 0
+
 export function writeUnixNanos(w: ProtoWriter, unixMs: number): void {
   let seconds = Math.floor(unixMs / 1000)
   let nanos = Math.round((unixMs - seconds * 1000) * 1e6)
@@ -273,17 +323,28 @@ export function writeUnixNanos(w: ProtoWriter, unixMs: number): void {
     w.fixed64(0, 0)
     return
   }
-  // seconds = a * 2^16 + b; every partial product below stays under 2^53.
-  const a = Math.floor(seconds / 65536)
-  const b = seconds - a * 65536
-  const x = a * 1e9 // times 2^16
-  const y = b * 1e9 + nanos
-  const xLow16 = x % 65536
-  const yLo = y % TWO_32
-  let lo = xLow16 * 65536 + yLo
-  const carry = Math.floor(lo / TWO_32)
-  lo -= carry * TWO_32
-  const hi = (Math.floor(x / 65536) + Math.floor(y / TWO_32) + carry) % TWO_32
+  if (seconds !== cachedSeconds) {
+    // seconds = a * 2^16 + b; every partial product below stays under 2^53.
+    const a = Math.floor(seconds / 65536)
+    const b = seconds - a * 65536
+    const x = a * 1e9 // times 2^16
+    const y = b * 1e9
+    const xLow16 = x % 65536
+    const yLo = y % TWO_32
+    let lo = xLow16 * 65536 + yLo
+    const carry = Math.floor(lo / TWO_32)
+    lo -= carry * TWO_32
+    cachedSecondsHi = (Math.floor(x / 65536) + Math.floor(y / TWO_32) + carry) % TWO_32
+    cachedSecondsLo = lo
+    cachedSeconds = seconds
+  }
+  // nanos < 1e9 < 2^30: at most one carry into the high half.
+  let lo = cachedSecondsLo + nanos
+  let hi = cachedSecondsHi
+  if (lo >= TWO_32) {
+    lo -= TWO_32
+    hi = (hi + 1) % TWO_32
+  }
   w.fixed64(lo, hi)
 }
 
@@ -361,6 +422,7 @@ export function writeAnyValue(w: ProtoWriter, value: unknown): void {
 
 /** One KeyValue under field `tag`. */
 export function writeKeyValue(w: ProtoWriter, tag: number, key: string, value: unknown): void {
+  if (typeof value === 'string' ? writeShortStringKeyValue(w, tag, key, value) : typeof value === 'number' && writeSmallIntKeyValue(w, tag, key, value)) return
   w.byte(tag)
   const keyValue = w.beginMessage()
   w.byte(TAG.keyValueKey)
@@ -370,6 +432,59 @@ export function writeKeyValue(w: ProtoWriter, tag: number, key: string, value: u
   writeAnyValue(w, value)
   w.endMessage(anyValue)
   w.endMessage(keyValue)
+}
+
+/**
+ * The usual attribute, an ASCII key and an ASCII string value that fit one
+ * message under 128 bytes, with every length known before writing: no
+ * nested length slots to fill in. False, with nothing written, otherwise.
+ */
+function writeShortStringKeyValue(w: ProtoWriter, tag: number, key: string, value: string): boolean {
+  const keyLength = key.length
+  const valueLength = value.length
+  const anyLength = 2 + valueLength
+  const keyValueLength = 2 + keyLength + 2 + anyLength
+  if (keyValueLength >= 0x80) return false
+  w.ensure(2 + keyValueLength)
+  const buf = w.buf
+  const at = w.pos
+  buf[at] = tag
+  buf[at + 1] = keyValueLength
+  buf[at + 2] = TAG.keyValueKey
+  buf[at + 3] = keyLength
+  if (!w.asciiAt(key, at + 4)) return false
+  let pos = at + 4 + keyLength
+  buf[pos++] = TAG.keyValueValue
+  buf[pos++] = anyLength
+  buf[pos++] = TAG.anyString
+  buf[pos++] = valueLength
+  if (!w.asciiAt(value, pos)) return false
+  w.pos = pos + valueLength
+  return true
+}
+
+/** An ASCII key with a non-negative integer value below 2^31 (ports, sizes, status codes), as above. */
+function writeSmallIntKeyValue(w: ProtoWriter, tag: number, key: string, value: number): boolean {
+  if (!(value >= 0 && value < 0x80000000 && Number.isInteger(value))) return false
+  const keyLength = key.length
+  const anyLength = 1 + varintSize(value)
+  const keyValueLength = 2 + keyLength + 2 + anyLength
+  if (keyValueLength >= 0x80) return false
+  w.ensure(2 + keyValueLength)
+  const buf = w.buf
+  const at = w.pos
+  buf[at] = tag
+  buf[at + 1] = keyValueLength
+  buf[at + 2] = TAG.keyValueKey
+  buf[at + 3] = keyLength
+  if (!w.asciiAt(key, at + 4)) return false
+  let pos = at + 4 + keyLength
+  buf[pos++] = TAG.keyValueValue
+  buf[pos++] = anyLength
+  buf[pos++] = TAG.anyInt
+  w.pos = pos
+  w.varint32(value)
+  return true
 }
 
 /** Repeated KeyValue under field `tag`. */

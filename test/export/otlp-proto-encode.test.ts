@@ -78,3 +78,15 @@ t.test('an empty resource and scope version still decode the same', async (t) =>
   const bare = { name: 'tracecar', version: '' }
   t.same(decode(new TraceProtoEncoder({ resource: {}, scope: bare }).encode(spans)), decode(encodeTraceRequest(spans, 'http/protobuf', {}, bare)))
 })
+
+t.test('spans of every length class decode the same: under 128 bytes, ordinary, over 16 KiB, with non-ASCII keys and values', async (t) => {
+  const encoder = new TraceProtoEncoder({ resource, scope })
+  const base = everyKindOfSpan()[0]!
+  const tiny = { ...base, name: '', traceState: '', attributes: {}, events: [], links: [] }
+  const huge = { ...base, attributes: { 'http.request.header.cookie': 'c'.repeat(20_000), 'x': 1 } }
+  const boundary = Array.from({ length: 140 }, (_, i) => ({ ...base, attributes: { 'k': 'v'.repeat(i), 'n': 2 ** 31 - 1 + (i % 3) } }))
+  const nonAscii = { ...base, attributes: { 'clé.non.ascii': 'valeur', 'ascii.key': 'välue', 'port': 0, 'neg': -1 } }
+  for (const [name, spans] of Object.entries({ tiny: [tiny], huge: [huge], 'attribute lengths 0-139': boundary, 'non-ASCII': [nonAscii] })) {
+    t.same(decode(encoder.encode(spans)), decode(encodeTraceRequest(spans, 'http/protobuf', resource, scope)), name)
+  }
+})
