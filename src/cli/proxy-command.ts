@@ -1,8 +1,7 @@
 import { stopOnSignals } from './stop-on-signals.js'
 import { ConfigError } from '../config/config-error.js'
 import { isHelpRequested, loadProxyConfig, proxyHelpText } from '../config/index.js'
-import { createSpanExporter } from '../export/index.js'
-import { OtlpLogExporter } from '../export/otlp-log-exporter.js'
+import { createSpanExporter, OtlpExportPool, OtlpLogExporter } from '../export/index.js'
 import { startSidecar } from '../proxy/sidecar.js'
 import { createMetricsRegistry } from '../proxy/proxy-metrics.js'
 import { detectResource } from '../resource/resource.js'
@@ -34,9 +33,11 @@ export async function runProxyCommand(argv: string[]): Promise<void> {
   }
   const registry = createMetricsRegistry()
   const resource = detectResource(config, process.env)
-  const exporter = createSpanExporter(config.exporter, { resource, registry, log })
-  // accessLog.otlp: access log records as OTLP logs, shipped by their own worker (src/export/otlp-log-exporter.ts).
-  const logExporter = config.accessLog.otlp && config.exporter.type === 'otlp' ? new OtlpLogExporter({ config: config.exporter, resource, registry, log }) : undefined
+  // One pool of export workers for both OTLP signals; it starts no thread until the first batch.
+  const pool = config.exporter.type === 'otlp' ? new OtlpExportPool({ config: config.exporter, resource }) : undefined
+  const exporter = createSpanExporter(config.exporter, { resource, registry, log, pool })
+  // accessLog.otlp: access log records as OTLP logs, through the spans' pool (src/export/otlp-log-exporter.ts).
+  const logExporter = config.accessLog.otlp && pool !== undefined ? new OtlpLogExporter({ pool, config: config.exporter, registry, log }) : undefined
   if (config.accessLog.otlp && logExporter === undefined) log(`accessLog.otlp needs exporter.type otlp (it is ${config.exporter.type}): access log records are not sent as OTLP logs`)
   const sidecar = await startSidecar(config, { exporter, registry, logExporter })
   log(

@@ -11,14 +11,14 @@
  * maxConcurrentExports * maxExportBatchSize) items however long the collector
  * is away.
  *
- * Generic over the batch form (`BatchForm`): arrays of records for OTLP logs
- * and OTLP/JSON spans, encoded protobuf for spans.
+ * Generic over the batch form (`BatchForm`): encoded protobuf for spans and
+ * log records (otlp-proto-batch.ts), arrays of records for OTLP/JSON.
  */
-import type { BatchOutcome } from './export-task.js'
-import type { BatchCounters, ExporterSignal, ExportStats } from './exporter-metrics.js'
+import type { BatchOutcome, ExportSignal } from './export-task.js'
+import type { BatchCounters, ExportStats } from './exporter-metrics.js'
 
 export interface BatchQueueOptions {
-  signal: ExporterSignal
+  signal: ExportSignal
   maxQueueSize: number
   maxExportBatchSize: number
   scheduledDelayMs: number

@@ -1,34 +1,48 @@
 /**
- * What crosses the thread boundary between the batch queue (main thread) and
+ * What crosses the thread boundary between the batch queues (main thread) and
  * the export workers: one task per batch, one outcome per task. Plain data
- * only, so structured clone carries it (spans travel packed, see span-batch-pack.ts).
+ * only, so structured clone carries it.
  *
- * A signal is one OTLP export service. Adding OTLP logs means: a 'logs' member
- * here, an encoder in the worker's table, and a queue for the records.
+ * A signal is one OTLP export service. Both go through the same pool and the
+ * same worker entry: with protobuf a batch of either signal arrives as a
+ * complete request body in shared memory; with OTLP/JSON spans arrive packed
+ * (span-batch-pack.ts) and log records as objects, encoded in the worker.
  */
-import type { ExporterConfig } from '../config/proxy-config.js'
-import type { ResourceAttributes } from '../span/span-record.js'
-import type { EncodedSpanBatch } from './otlp-proto-encode.js'
+import type { LogRecordData } from './otlp-log-record.js'
+import type { EncodedBatch } from './otlp-proto-batch.js'
 import type { BackoffPolicy } from './retry-policy.js'
+import type { ResourceAttributes } from '../span/span-record.js'
 import type { PackedSpanBatch } from './span-batch-pack.js'
 
-export type ExportSignal = 'traces'
+export type ExportSignal = 'traces' | 'logs'
 
-/** OTLP protobuf: the request body, encoded on the main thread, in shared memory (nothing left to encode). */
-export interface EncodedTraceExportTask {
-  signal: 'traces'
-  encoded: EncodedSpanBatch
+export const EXPORT_SIGNALS: readonly ExportSignal[] = ['traces', 'logs']
+
+/** OTLP protobuf, either signal: the request body, encoded on the main thread, in shared memory (nothing left to encode). */
+export interface EncodedExportTask {
+  signal: ExportSignal
+  encoded: EncodedBatch
   packed?: undefined
+  records?: undefined
 }
 
-/** OTLP/JSON: the records packed (span-batch-pack.ts); its `numbers` buffer is transferred, not cloned. */
+/** OTLP/JSON spans: the records packed (span-batch-pack.ts); its `numbers` buffer is transferred, not cloned. */
 export interface PackedTraceExportTask {
   signal: 'traces'
   packed: PackedSpanBatch
   encoded?: undefined
+  records?: undefined
 }
 
-export type ExportTask = EncodedTraceExportTask | PackedTraceExportTask
+/** OTLP/JSON log records: the flat records, cloned. */
+export interface LogRecordsExportTask {
+  signal: 'logs'
+  records: LogRecordData[]
+  encoded?: undefined
+  packed?: undefined
+}
+
+export type ExportTask = EncodedExportTask | PackedTraceExportTask | LogRecordsExportTask
 
 /** How one batch ended. Counts add up to the batch length. */
 export interface BatchOutcome {
@@ -48,6 +62,7 @@ export interface BatchOutcome {
 
 /** Everything a worker needs, given once per pool as `workerData`. */
 export interface WorkerSettings {
+  /** Where each signal goes; '' for a signal the pool carries no exporter of. */
   endpoints: Record<ExportSignal, string>
   protocol: 'http/protobuf' | 'http/json'
   compression: 'gzip' | 'none'
@@ -55,33 +70,17 @@ export interface WorkerSettings {
   /** Deadline of one HTTP request. */
   timeoutMs: number
   backoff: BackoffPolicy
+  /** For OTLP/JSON, encoded in the worker (protobuf bodies arrive with their envelope). */
   resource: ResourceAttributes
-  scope: { name: string; version: string }
+  scopes: Record<ExportSignal, { name: string; version: string }>
   /**
-   * Shutdown signal shared with the main thread: Int32 slot 0 becomes 1 at
-   * shutdown (and is notified), Float64 slot 1 holds the deadline as epoch ms.
-   * Workers read it before every attempt and wait so retries end in time.
+   * Each signal's shutdown, shared with the main thread: Int32 slot 0 becomes
+   * 1 when that signal's exporter shuts down (and is notified), Float64 slot 1
+   * holds its deadline as epoch ms. Workers read it before every attempt of
+   * that signal's batches and wait so retries end in time. One per signal: the
+   * pool is shared, and one exporter's shutdown must not cut the other's retries.
    */
-  shutdownState: SharedArrayBuffer
-}
-
-/** The sending half of a worker's settings, as the span and the log exporters both take it from the config. */
-export function workerSendSettings(
-  config: ExporterConfig,
-  resource: ResourceAttributes,
-  scope: { name: string; version: string },
-  shutdownState: SharedArrayBuffer,
-): Omit<WorkerSettings, 'endpoints'> {
-  return {
-    protocol: config.protocol,
-    compression: config.compression,
-    headers: { ...config.headers },
-    timeoutMs: config.timeoutMs,
-    backoff: { maxAttempts: Math.max(1, config.maxAttempts), initialBackoffMs: config.initialBackoffMs, maxBackoffMs: config.maxBackoffMs },
-    resource: { ...resource },
-    scope,
-    shutdownState,
-  }
+  shutdownStates: Record<ExportSignal, SharedArrayBuffer>
 }
 
 export const SHUTDOWN_FLAG_INDEX = 0

@@ -39,20 +39,14 @@ export interface BatchCounters {
 }
 
 /** Item names per signal, as they appear in metric names. */
-/**
- * Signals with a main-thread exporter: the span worker pool's, plus 'logs'
- * (the sidecar's access log records, otlp-log-exporter.ts, own worker).
- */
-export type ExporterSignal = ExportSignal | 'logs'
-
-const ITEM_NOUN: Record<ExporterSignal, string> = { traces: 'spans', logs: 'log_records' }
+const ITEM_NOUN: Record<ExportSignal, string> = { traces: 'spans', logs: 'log_records' }
 
 /**
  * Registers the metrics of one signal's exporter in `registry`.
  * `queued` reports items waiting in the queue (including full batches waiting
  * for a send slot) at scrape time.
  */
-export function registerExporterMetrics(registry: Registry<RegistryContentType>, signal: ExporterSignal, stats: ExportStats, queued: () => number): BatchCounters {
+export function registerExporterMetrics(registry: Registry<RegistryContentType>, signal: ExportSignal, stats: ExportStats, queued: () => number): BatchCounters {
   const noun = ITEM_NOUN[signal]
   new Counter({
     name: `tracecar_exporter_${noun}_received_total`,

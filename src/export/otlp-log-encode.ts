@@ -1,83 +1,115 @@
 /**
- * LogRecordData[] → OTLP ExportLogsServiceRequest bytes, protobuf (written
- * field by field with protobufjs' Writer; field numbers from
- * opentelemetry/proto/logs/v1/logs.proto) or OTLP/JSON; and the reader of
- * the response's partial success. Runs in the log export worker.
+ * Log records -> OTLP `ExportLogsServiceRequest` bytes.
+ *
+ * Protobuf (the default): `ProtoLogBatch` is the batch the main thread writes
+ * each access log record into, field by field with the spans' `ProtoWriter`,
+ * when its exchange ends. Like `ProtoSpanBatch` its memory is shared, with
+ * the envelope (resource and scope, encoded once per exporter) written in
+ * front when it is sealed (otlp-proto-batch.ts), so an export worker only
+ * compresses and POSTs the body. The mapping rules are otlp-transformer's
+ * (`createExportLogsServiceRequest`): test/export/otlp-log-encode.test.ts
+ * decodes these bytes and the transformer's with the official definitions
+ * and compares every field.
+ *
+ * OTLP/JSON (`encodeLogsJson`): the records travel to the worker as objects
+ * and are encoded there, as the spans' JSON is.
+ *
+ * Field numbers: opentelemetry/proto/logs/v1/logs.proto.
  */
-import protobuf from 'protobufjs'
 import type { AttributeValue, ResourceAttributes } from '../span/span-record.js'
+import { encodedBatchBytes, OtlpRequestFrame, SharedProtoBatch } from './otlp-proto-batch.js'
 import type { LogRecordData } from './otlp-log-record.js'
+import { writeAnyValue, writeAttributes, writeUnixNanos } from './proto-writer.js'
+import type { ProtoWriter } from './proto-writer.js'
 
-const { Writer, Reader } = protobuf
+/** Tag bytes: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32). */
+const TAG = {
+  scopeLogsLogRecord: 0x12, // ScopeLogs.log_records = 2
+  time: 0x09, // LogRecord.time_unix_nano = 1 (fixed64)
+  severityNumber: 0x10, // LogRecord.severity_number = 2
+  severityText: 0x1a, // LogRecord.severity_text = 3
+  body: 0x2a, // LogRecord.body = 5
+  attribute: 0x32, // LogRecord.attributes = 6
+  flags: 0x45, // LogRecord.flags = 8 (fixed32)
+  traceId: 0x4a, // LogRecord.trace_id = 9
+  spanId: 0x52, // LogRecord.span_id = 10
+  observedTime: 0x59, // LogRecord.observed_time_unix_nano = 11 (fixed64)
+} as const
 
-function nanos(unixMs: number): string {
-  // Whole milliseconds exactly, the fraction to the nearest nanosecond.
-  const whole = Math.floor(unixMs)
-  return (BigInt(whole) * 1_000_000n + BigInt(Math.round((unixMs - whole) * 1e6))).toString()
-}
-
-function writeAnyValue(w: protobuf.Writer, v: AttributeValue): void {
-  w.fork()
-  if (typeof v === 'string') w.uint32((1 << 3) | 2).string(v)
-  else if (typeof v === 'boolean') w.uint32((2 << 3) | 0).bool(v)
-  else if (typeof v === 'number') {
-    if (Number.isSafeInteger(v)) w.uint32((3 << 3) | 0).int64(v)
-    else w.uint32((4 << 3) | 1).double(v)
-  } else {
-    // ArrayValue { repeated AnyValue values = 1 }
-    w.uint32((5 << 3) | 2).fork()
-    for (const item of v) {
-      w.uint32((1 << 3) | 2)
-      writeAnyValue(w, item)
+/** One record as a `ScopeLogs.log_records` entry. */
+function writeLogRecord(w: ProtoWriter, record: LogRecordData): void {
+  w.byte(TAG.scopeLogsLogRecord)
+  // An access log record is a few hundred bytes: its length fits the two-byte slot.
+  const length = w.beginLongMessage()
+  w.byte(TAG.time)
+  writeUnixNanos(w, record.timeUnixMs)
+  if (record.severityNumber > 0) {
+    w.byte(TAG.severityNumber)
+    w.varint32(record.severityNumber)
+  }
+  if (record.severityText !== '') {
+    w.byte(TAG.severityText)
+    w.string(record.severityText)
+  }
+  w.byte(TAG.body)
+  const body = w.beginMessage()
+  writeAnyValue(w, record.body)
+  w.endMessage(body)
+  writeAttributes(w, TAG.attribute, record.attributes)
+  // A record in no trace carries no trace context (the transformer writes flags from the span context only).
+  if (record.traceId !== '') {
+    w.byte(TAG.flags)
+    w.fixed32(record.traceFlags & 0xff)
+    w.byte(TAG.traceId)
+    w.hexBytes(record.traceId)
+    if (record.spanId !== '') {
+      w.byte(TAG.spanId)
+      w.hexBytes(record.spanId)
     }
-    w.ldelim()
   }
-  w.ldelim()
+  // The proxy observes the record when it happens.
+  w.byte(TAG.observedTime)
+  writeUnixNanos(w, record.timeUnixMs)
+  w.endLongMessage(length)
 }
 
-function writeAttributes(w: protobuf.Writer, field: number, attrs: Record<string, AttributeValue>): void {
-  for (const key of Object.keys(attrs)) {
-    const value = attrs[key]
-    if (value === undefined) continue
-    w.uint32((field << 3) | 2).fork()
-    w.uint32((1 << 3) | 2).string(key)
-    w.uint32((2 << 3) | 2)
-    writeAnyValue(w, value)
-    w.ldelim()
+/**
+ * The log batch being filled on the main thread: `add` writes one record;
+ * `seal` (SharedProtoBatch) writes the envelope in front and returns the
+ * request body.
+ */
+export class ProtoLogBatch extends SharedProtoBatch {
+  /** Appends one record; one that cannot be written leaves nothing behind. */
+  add(record: LogRecordData): void {
+    const at = this.w.pos
+    try {
+      writeLogRecord(this.w, record)
+    } catch (err) {
+      this.w.pos = at
+      throw err
+    }
+    this.count++
   }
 }
 
+/** Records -> one protobuf request body, a fresh copy (tests, bench): the proxy's batch, written at once. */
 export function encodeLogsProtobuf(records: readonly LogRecordData[], resource: ResourceAttributes, scope: { name: string; version: string }): Uint8Array {
-  const w = Writer.create()
-  w.uint32((1 << 3) | 2).fork() // resource_logs
-  w.uint32((1 << 3) | 2).fork() // resource
-  writeAttributes(w, 1, resource)
-  w.ldelim()
-  w.uint32((2 << 3) | 2).fork() // scope_logs
-  w.uint32((1 << 3) | 2).fork() // scope
-  w.uint32((1 << 3) | 2).string(scope.name)
-  if (scope.version !== '') w.uint32((2 << 3) | 2).string(scope.version)
-  w.ldelim()
-  for (const r of records) {
-    w.uint32((2 << 3) | 2).fork() // log_records
-    const t = nanos(r.timeUnixMs)
-    w.uint32((1 << 3) | 1).fixed64(t)
-    w.uint32((11 << 3) | 1).fixed64(t)
-    if (r.severityNumber !== 0) w.uint32((2 << 3) | 0).int32(r.severityNumber)
-    if (r.severityText !== '') w.uint32((3 << 3) | 2).string(r.severityText)
-    w.uint32((5 << 3) | 2)
-    writeAnyValue(w, r.body)
-    writeAttributes(w, 6, r.attributes)
-    if (r.traceId !== '') {
-      w.uint32((8 << 3) | 5).fixed32(r.traceFlags & 0xff)
-      w.uint32((9 << 3) | 2).bytes(Buffer.from(r.traceId, 'hex'))
-      if (r.spanId !== '') w.uint32((10 << 3) | 2).bytes(Buffer.from(r.spanId, 'hex'))
-    }
-    w.ldelim()
+  const batch = new ProtoLogBatch(new OtlpRequestFrame({ resource, scope }), 64 * 1024)
+  for (const record of records) batch.add(record)
+  return encodedBatchBytes(batch.seal()).slice()
+}
+
+/** Epoch ms -> unix nanoseconds as a decimal string, split at whole seconds as the protobuf times are. */
+function nanos(unixMs: number): string {
+  let seconds = Math.floor(unixMs / 1000)
+  let fraction = Math.round((unixMs - seconds * 1000) * 1e6)
+  if (fraction >= 1e9) {
+    seconds += 1
+    fraction -= 1e9
+  } else if (fraction < 0) {
+    fraction = 0
   }
-  w.ldelim()
-  w.ldelim()
-  return w.finish()
+  return (BigInt(seconds) * 1_000_000_000n + BigInt(fraction)).toString()
 }
 
 function jsonAnyValue(v: AttributeValue): Record<string, unknown> {
@@ -91,6 +123,7 @@ function jsonAttributes(attrs: Record<string, AttributeValue>): unknown[] {
   return Object.keys(attrs).filter((k) => attrs[k] !== undefined).map((key) => ({ key, value: jsonAnyValue(attrs[key]!) }))
 }
 
+/** Records -> an OTLP/JSON request body (in the export worker). */
 export function encodeLogsJson(records: readonly LogRecordData[], resource: ResourceAttributes, scope: { name: string; version: string }): Uint8Array {
   const body = {
     resourceLogs: [
@@ -116,37 +149,4 @@ export function encodeLogsJson(records: readonly LogRecordData[], resource: Reso
     ],
   }
   return Buffer.from(JSON.stringify(body))
-}
-
-/** ExportLogsServiceResponse.partial_success (protobuf field 1: rejected_log_records = 1, error_message = 2) or its JSON form. */
-export function readLogsPartialSuccess(body: Uint8Array, contentType: string): { rejected: number; message: string } {
-  if (body.length === 0) return { rejected: 0, message: '' }
-  try {
-    if (contentType.includes('json')) {
-      const parsed = JSON.parse(Buffer.from(body).toString('utf8')) as { partialSuccess?: { rejectedLogRecords?: string | number; errorMessage?: string } }
-      const p = parsed.partialSuccess
-      return { rejected: Number(p?.rejectedLogRecords ?? 0) || 0, message: p?.errorMessage ?? '' }
-    }
-    const outer = Reader.create(body)
-    while (outer.pos < outer.len) {
-      const tag = outer.uint32()
-      if (tag >>> 3 !== 1) {
-        outer.skipType(tag & 7)
-        continue
-      }
-      const inner = Reader.create(outer.bytes())
-      let rejected = 0
-      let message = ''
-      while (inner.pos < inner.len) {
-        const t = inner.uint32()
-        if (t >>> 3 === 1) rejected = Number(inner.int64().toString())
-        else if (t >>> 3 === 2) message = inner.string()
-        else inner.skipType(t & 7)
-      }
-      return { rejected, message }
-    }
-  } catch {
-    // An unreadable 2xx body: the records were accepted.
-  }
-  return { rejected: 0, message: '' }
 }

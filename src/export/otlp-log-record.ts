@@ -1,7 +1,8 @@
 /**
  * One log record on its way from the proxy to an OTLP logs endpoint: the
- * sidecar's access log line, flat (one hidden class), built on the request
- * path and encoded only in the worker (otlp-log-encode.ts).
+ * sidecar's access log line, flat (one hidden class), built when the exchange
+ * ends and written at once into the open protobuf batch (otlp-log-encode.ts);
+ * with OTLP/JSON it is queued as it is and encoded in the export worker.
  */
 import type { Attributes } from '../span/span-record.js'
 

@@ -9,6 +9,8 @@
  * the same numbers for traces and logs, so one reader serves both.
  * An empty or unreadable body counts as full success: partial success is optional.
  */
+import type { ExportSignal } from './export-task.js'
+
 export interface PartialSuccess {
   rejected: number
   message: string
@@ -27,6 +29,16 @@ export function readPartialSuccess(body: Uint8Array, contentType: string, jsonRe
 
 export function readTracePartialSuccess(body: Uint8Array, contentType: string): PartialSuccess {
   return readPartialSuccess(body, contentType, 'rejectedSpans')
+}
+
+export function readLogsPartialSuccess(body: Uint8Array, contentType: string): PartialSuccess {
+  return readPartialSuccess(body, contentType, 'rejectedLogRecords')
+}
+
+/** The reader for each signal's export response. */
+export const PARTIAL_SUCCESS_READERS: Record<ExportSignal, (body: Uint8Array, contentType: string) => PartialSuccess> = {
+  traces: readTracePartialSuccess,
+  logs: readLogsPartialSuccess,
 }
 
 function fromJson(body: Uint8Array, rejectedField: string): PartialSuccess {

@@ -6,9 +6,10 @@
  * `ProtoSpanBatch` is the batch the proxy's main thread writes each finished
  * span into as a `SpanSink` (src/span/span-sink.ts), the moment its exchange
  * ends. Its memory is a SharedArrayBuffer with room reserved in front for the
- * request's envelope (resource and scope, encoded once per exporter), so a
- * sealed batch is a complete request body that an export worker only
- * compresses and POSTs: nothing is packed, copied or encoded again.
+ * request's envelope (resource and scope, encoded once per exporter; both
+ * come from otlp-proto-batch.ts, shared with the log batches), so a sealed
+ * batch is a complete request body that an export worker only compresses and
+ * POSTs: nothing is packed, copied or encoded again.
  * `TraceProtoEncoder` encodes `SpanRecord`s the same way, for tests and bench.
  *
  * The output decodes with the official definitions (the protobufjs root
@@ -20,23 +21,19 @@
  * trace state omitted; fields at their proto3 default (0, '') are omitted
  * where the transformer's output decodes the same.
  *
- * Field numbers: opentelemetry/proto/{collector/trace,trace,resource}/v1.
+ * Field numbers: opentelemetry/proto/trace/v1.
  */
-import type { Attributes, ResourceAttributes, SpanLink, SpanRecord, StatusCodeValue } from '../span/span-record.js'
+import type { Attributes, SpanLink, SpanRecord, StatusCodeValue } from '../span/span-record.js'
 import type { SpanSink, SpanStart } from '../span/span-sink.js'
 import { writeSpanRecord } from '../span/span-sink.js'
-import { ProtoWriter, varintSize, writeAttributes, writeKeyValue, writeUnixNanos } from './proto-writer.js'
+import { encodedBatchBytes, OtlpRequestFrame, SharedProtoBatch } from './otlp-proto-batch.js'
+import type { RequestFrameOptions } from './otlp-proto-batch.js'
+import { writeAttributes, writeKeyValue, writeUnixNanos } from './proto-writer.js'
+import type { ProtoWriter } from './proto-writer.js'
 
 /** Tag bytes: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32). */
 const TAG = {
-  requestResourceSpans: 0x0a, // ExportTraceServiceRequest.resource_spans = 1
-  resourceSpansResource: 0x0a, // ResourceSpans.resource = 1
-  resourceSpansScopeSpans: 0x12, // ResourceSpans.scope_spans = 2
-  resourceAttributes: 0x0a, // Resource.attributes = 1
-  scopeSpansScope: 0x0a, // ScopeSpans.scope = 1
   scopeSpansSpan: 0x12, // ScopeSpans.spans = 2
-  scopeName: 0x0a, // InstrumentationScope.name = 1
-  scopeVersion: 0x12, // InstrumentationScope.version = 2
   spanTraceId: 0x0a, // Span.trace_id = 1
   spanSpanId: 0x12, // Span.span_id = 2
   spanTraceState: 0x1a, // Span.trace_state = 3
@@ -66,68 +63,13 @@ const TAG = {
 const FLAG_HAS_IS_REMOTE = 0x100
 const FLAG_IS_REMOTE = 0x200
 
-export interface TraceProtoEncoderOptions {
-  resource: ResourceAttributes
-  scope: { name: string; version: string }
-}
+export type TraceProtoEncoderOptions = RequestFrameOptions
 
 /**
- * What comes before the spans in every request of one exporter: the resource
- * and the scope, encoded once. The two lengths around them depend on the
- * batch, so they are written when a batch is sealed.
+ * The envelope of a trace request is the same as every signal's
+ * (otlp-proto-batch.ts); the name is kept for bench/otlp-encode.bench.js.
  */
-export class TraceRequestFrame {
-  /** `ResourceSpans.resource`, tag included. */
-  readonly resourceBytes: Uint8Array
-  /** `ScopeSpans.scope`, tag included. */
-  readonly scopeBytes: Uint8Array
-  /** The most the envelope can take: two tags, two 5-byte lengths, resource, scope. */
-  readonly maxPrefixBytes: number
-
-  constructor(options: TraceProtoEncoderOptions) {
-    const w = new ProtoWriter(1024)
-    w.byte(TAG.resourceSpansResource)
-    const resource = w.beginMessage()
-    writeAttributes(w, TAG.resourceAttributes, options.resource)
-    w.endMessage(resource)
-    this.resourceBytes = w.finish()
-    const s = new ProtoWriter(256)
-    s.byte(TAG.scopeSpansScope)
-    const scope = s.beginMessage()
-    if (options.scope.name !== '') {
-      s.byte(TAG.scopeName)
-      s.string(options.scope.name)
-    }
-    if (options.scope.version !== '') {
-      s.byte(TAG.scopeVersion)
-      s.string(options.scope.version)
-    }
-    s.endMessage(scope)
-    this.scopeBytes = s.finish()
-    this.maxPrefixBytes = 1 + 5 + this.resourceBytes.length + 1 + 5 + this.scopeBytes.length
-  }
-
-  /**
-   * Writes the envelope so that it ends at `spansAt`, where `spansBytes` of
-   * encoded spans begin; returns where the request starts.
-   */
-  writeBefore(w: ProtoWriter, spansAt: number, spansBytes: number): number {
-    const scopeSpansLength = this.scopeBytes.length + spansBytes
-    const resourceSpansLength = this.resourceBytes.length + 1 + varintSize(scopeSpansLength) + scopeSpansLength
-    const prefix = 1 + varintSize(resourceSpansLength) + this.resourceBytes.length + 1 + varintSize(scopeSpansLength) + this.scopeBytes.length
-    const start = spansAt - prefix
-    const end = w.pos
-    w.pos = start
-    w.byte(TAG.requestResourceSpans)
-    w.varint32(resourceSpansLength)
-    w.raw(this.resourceBytes)
-    w.byte(TAG.resourceSpansScopeSpans)
-    w.varint32(scopeSpansLength)
-    w.raw(this.scopeBytes)
-    w.pos = end
-    return start
-  }
-}
+export { OtlpRequestFrame as TraceRequestFrame } from './otlp-proto-batch.js'
 
 /** Writes spans as `ScopeSpans.spans` entries into a writer. */
 export class ProtoSpanSink implements SpanSink {
@@ -238,48 +180,17 @@ export class ProtoSpanSink implements SpanSink {
   }
 }
 
-/** A sealed batch: one complete request body in shared memory, and how many spans it holds. */
-export interface EncodedSpanBatch {
-  buffer: SharedArrayBuffer
-  byteOffset: number
-  byteLength: number
-  count: number
-}
-
 /**
  * The batch being filled on the main thread. `sink` takes one span at a time;
  * `seal` writes the envelope in front and returns the request body.
  */
-export class ProtoSpanBatch {
+export class ProtoSpanBatch extends SharedProtoBatch {
   readonly sink: ProtoSpanSink
-  count = 0
-  private readonly spansAt: number
 
-  constructor(
-    private readonly frame: TraceRequestFrame,
-    initialBytes: number,
-  ) {
-    this.spansAt = frame.maxPrefixBytes
-    const w = new ProtoWriter(Math.max(initialBytes, this.spansAt + 1024), true)
-    w.pos = this.spansAt
-    this.sink = new ProtoSpanSink(w)
+  constructor(frame: OtlpRequestFrame, initialBytes: number) {
+    super(frame, initialBytes)
+    this.sink = new ProtoSpanSink(this.w)
   }
-
-  /** Bytes written so far (sizes the next batch's buffer). */
-  get byteLength(): number {
-    return this.sink.w.pos
-  }
-
-  seal(): EncodedSpanBatch {
-    const w = this.sink.w
-    const start = this.frame.writeBefore(w, this.spansAt, w.pos - this.spansAt)
-    return { buffer: w.buf.buffer as SharedArrayBuffer, byteOffset: start, byteLength: w.pos - start, count: this.count }
-  }
-}
-
-/** The request body of a sealed batch, as a view (no copy). */
-export function encodedBatchBytes(batch: EncodedSpanBatch): Uint8Array {
-  return new Uint8Array(batch.buffer, batch.byteOffset, batch.byteLength)
 }
 
 /**
@@ -287,10 +198,10 @@ export function encodedBatchBytes(batch: EncodedSpanBatch): Uint8Array {
  * same frame and sink as the proxy's batches, each result a fresh copy.
  */
 export class TraceProtoEncoder {
-  private readonly frame: TraceRequestFrame
+  private readonly frame: OtlpRequestFrame
 
   constructor(options: TraceProtoEncoderOptions) {
-    this.frame = new TraceRequestFrame(options)
+    this.frame = new OtlpRequestFrame(options)
   }
 
   encode(spans: readonly SpanRecord[]): Uint8Array {

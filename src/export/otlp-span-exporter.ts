@@ -2,8 +2,8 @@
  * The production SpanExporter. With OTLP protobuf (the default) each span is
  * written straight into the open batch's protobuf buffer on the main thread
  * when its exchange ends (no span object, no packing); a sealed batch is a
- * complete request body in shared memory that a piscina worker compresses and
- * POSTs. With OTLP/JSON, records are queued and packed for the worker, which
+ * complete request body in shared memory that a worker of the export pool
+ * (export-worker-pool.ts, shared with the log exporter) compresses and POSTs. With OTLP/JSON, records are queued and packed for the worker, which
  * encodes them with otlp-transformer. See README.md in this folder.
  */
 import { createRequire } from 'node:module'
@@ -16,16 +16,14 @@ import type { ResourceAttributes, SpanRecord } from '../span/span-record.js'
 import { spanRecordOf, writeSpanRecord } from '../span/span-sink.js'
 import type { SpanWriter } from '../span/span-sink.js'
 import { arrayBatches, BatchQueue } from './batch-queue.js'
-import type { BatchForm, SendBatch } from './batch-queue.js'
-import { workerSendSettings } from './export-task.js'
-import type { WorkerSettings } from './export-task.js'
-import { createExportWorkerPool } from './export-worker-pool.js'
-import type { ExportWorkerPool, ExportWorkerPoolOptions } from './export-worker-pool.js'
+import type { SendBatch } from './batch-queue.js'
+import { OtlpExportPool } from './export-worker-pool.js'
+import type { ExportChannel } from './export-worker-pool.js'
 import { DROP_REASONS, newExportStats, registerExporterMetrics, totalDropped } from './exporter-metrics.js'
 import type { BatchCounters, ExportStats } from './exporter-metrics.js'
-import { createShutdownState, ShutdownSignal } from './shutdown-watch.js'
-import { ProtoSpanBatch, TraceRequestFrame } from './otlp-proto-encode.js'
-import type { EncodedSpanBatch } from './otlp-proto-encode.js'
+import { OtlpRequestFrame, protoBatchForm } from './otlp-proto-batch.js'
+import type { EncodedBatch } from './otlp-proto-batch.js'
+import { ProtoSpanBatch } from './otlp-proto-encode.js'
 import { SpanBatchPacker } from './span-batch-pack.js'
 import type { PackedSpanBatch } from './span-batch-pack.js'
 
@@ -52,10 +50,17 @@ async function packInSlices(items: readonly SpanRecord[]): Promise<PackedSpanBat
 export type ExporterLog = (line: string) => void
 
 export interface OtlpSpanExporterOptions {
+  /** Queue and batch sizes; with no `pool`, also the settings of the exporter's own pool. */
   config: ExporterConfig
+  /** The resource of the exporter's own pool (with `pool`, that pool's resource is used). */
   resource: ResourceAttributes
   registry: Registry<RegistryContentType>
   log: ExporterLog
+  /**
+   * The process's export pool, shared with the log exporter (the CLI creates
+   * it once). Without one the exporter creates its own, destroyed at its shutdown.
+   */
+  pool?: OtlpExportPool
 }
 
 /** The instrumentation scope version: tracecar's own, from package.json beside src/ or dist/. */
@@ -71,9 +76,6 @@ function tracecarVersion(): string {
 }
 const packageVersion = tracecarVersion()
 
-/** A new batch buffer starts this large, then as large as the last batch needed (fewer regrowths). */
-const INITIAL_BATCH_BYTES = 64 * 1024
-
 /**
  * How spans gather on the main thread: written into protobuf batches, or, for
  * OTLP/JSON, kept as records. `write` adds one span to the open batch.
@@ -87,34 +89,21 @@ export class OtlpSpanExporter implements SpanExporter {
   private readonly counters: BatchCounters
   private readonly queue: { queued: number; lastError: string; close(deadlineUnixMs: number): Promise<void> }
   private readonly batching: SpanBatching
-  /**
-   * Created when the first span is exported, not with the exporter: a sidecar
-   * whose traffic is unsampled, or that has none yet, never pays for a worker
-   * (~20 MB RSS each). Started on setImmediate, off the request that brought
-   * the span; by the time its batch is due the worker is usually up.
-   */
-  private pool: ExportWorkerPool | undefined
+  private readonly pool: OtlpExportPool
+  /** This exporter's use of the pool, whose workers start with the first span (see export-worker-pool.ts). */
+  private readonly channel: ExportChannel
   private poolScheduled = false
-  private readonly poolOptions: ExportWorkerPoolOptions
-  private readonly shutdownSignal = new ShutdownSignal(createShutdownState())
   private readonly log: ExporterLog
   private shutdownReport: Promise<ExportReport> | undefined
 
   constructor(options: OtlpSpanExporterOptions) {
     const { config } = options
-    const endpoint = checkEndpoint(config.endpoint)
     this.log = options.log
-    const settings: WorkerSettings = {
-      endpoints: { traces: endpoint },
-      ...workerSendSettings(config, options.resource, { name: 'tracecar', version: packageVersion }, this.shutdownSignal.state),
-    }
+    this.pool = options.pool ?? new OtlpExportPool({ config, resource: options.resource })
+    const scope = { name: 'tracecar', version: packageVersion }
     this.counters = registerExporterMetrics(options.registry, 'traces', this.stats, () => this.queue.queued)
-    this.poolOptions = {
-      workers: config.workers,
-      maxConcurrentExports: config.maxConcurrentExports,
-      settings,
-      onWorkerError: () => this.counters.workerFailures.inc({ signal: 'traces' }),
-    }
+    this.channel = this.pool.attach('traces', { scope, onWorkerError: () => this.counters.workerFailures.inc({ signal: 'traces' }) })
+    const channel = this.channel
     const queueOptions = {
       signal: 'traces' as const,
       maxQueueSize: config.maxQueueSize,
@@ -122,25 +111,18 @@ export class OtlpSpanExporter implements SpanExporter {
       scheduledDelayMs: config.scheduledDelayMs,
       maxConcurrentExports: Math.max(1, config.maxConcurrentExports),
     }
-    if (config.protocol === 'http/protobuf') {
-      const frame = new TraceRequestFrame({ resource: settings.resource, scope: settings.scope })
-      let batchBytes = INITIAL_BATCH_BYTES
-      const form: BatchForm<ProtoSpanBatch, EncodedSpanBatch> = {
-        open: () => new ProtoSpanBatch(frame, batchBytes),
-        seal: (batch) => {
-          batchBytes = Math.max(INITIAL_BATCH_BYTES, batch.byteLength + (batch.byteLength >>> 3))
-          return batch.seal()
-        },
-      }
+    if (this.pool.protocol === 'http/protobuf') {
+      const frame = new OtlpRequestFrame({ resource: this.pool.resource, scope })
+      const form = protoBatchForm((initialBytes) => new ProtoSpanBatch(frame, initialBytes))
       // Shared memory: cloned by reference, and still there to send again if the worker dies.
-      const send: SendBatch<EncodedSpanBatch> = (encoded) => this.startedPool().run({ signal: 'traces', encoded })
+      const send: SendBatch<EncodedBatch> = (encoded) => channel.run({ signal: 'traces', encoded })
       const queue = new BatchQueue(queueOptions, form, send, this.stats, this.counters)
       this.queue = queue
       this.batching = { write: (source, writer) => writeEncoded(queue, source, writer) }
     } else {
       const send: SendBatch<SpanRecord[]> = async (items) => {
         const packed = await packInSlices(items)
-        return this.startedPool().run({ signal: 'traces', packed }, { transferList: [packed.numbers.buffer] })
+        return channel.run({ signal: 'traces', packed }, [packed.numbers.buffer as ArrayBuffer])
       }
       const queue = new BatchQueue(queueOptions, arrayBatches<SpanRecord>(), send, this.stats, this.counters)
       this.queue = queue
@@ -159,7 +141,7 @@ export class OtlpSpanExporter implements SpanExporter {
     this.batching.write(source, writer)
     if (!this.poolScheduled) {
       this.poolScheduled = true
-      setImmediate(this.startPoolSoon)
+      if (this.shutdownReport === undefined) this.channel.startSoon()
     }
   }
 
@@ -167,18 +149,9 @@ export class OtlpSpanExporter implements SpanExporter {
     this.write(span, writeSpanRecord)
   }
 
-  private readonly startPoolSoon = (): void => {
-    if (this.shutdownReport === undefined) this.startedPool()
-  }
-
-  private startedPool(): ExportWorkerPool {
-    this.pool ??= createExportWorkerPool(this.poolOptions)
-    return this.pool
-  }
-
   /**
    * Flushes what is queued for at most `deadlineMs` milliseconds from now,
-   * then stops the workers. Spans not delivered by then are counted as
+   * then releases the pool (its workers stop when no other signal uses them). Spans not delivered by then are counted as
    * dropped. Logs one summary line. Calling it again returns the same report.
    */
   shutdown(deadlineMs: number): Promise<ExportReport> {
@@ -191,16 +164,17 @@ export class OtlpSpanExporter implements SpanExporter {
     return { ...this.stats, dropped: { ...this.stats.dropped }, queued: this.queue.queued }
   }
 
-  /** The pool's worker threads, for diagnostics and crash tests. */
+  /** The pool's worker threads (shared with the log exporter), for diagnostics and crash tests. */
   get workerThreads(): readonly Worker[] {
-    return this.pool?.threads ?? []
+    return this.pool.threads
   }
 
   private async stop(deadlineMs: number): Promise<ExportReport> {
     const deadlineUnixMs = Date.now() + Math.max(0, deadlineMs)
-    this.shutdownSignal.begin(deadlineUnixMs)
+    this.channel.beginShutdown(deadlineUnixMs)
     await this.queue.close(deadlineUnixMs)
-    await this.pool?.destroy()
+    // The pool is destroyed once the log exporter, if it shares it, has flushed too.
+    await this.channel.release()
     const report: ExportReport = { exported: this.stats.exported, dropped: totalDropped(this.stats) }
     this.log(this.summaryLine(report))
     return report
@@ -214,7 +188,7 @@ export class OtlpSpanExporter implements SpanExporter {
 }
 
 /** One span into the open protobuf batch; a writer that throws leaves no half-written span behind. */
-function writeEncoded<S>(queue: BatchQueue<ProtoSpanBatch, EncodedSpanBatch>, source: S, writer: SpanWriter<S>): void {
+function writeEncoded<S>(queue: BatchQueue<ProtoSpanBatch, EncodedBatch>, source: S, writer: SpanWriter<S>): void {
   const batch = queue.reserve()
   if (batch === undefined) return
   try {
@@ -225,19 +199,6 @@ function writeEncoded<S>(queue: BatchQueue<ProtoSpanBatch, EncodedSpanBatch>, so
   }
   batch.count++
   queue.commit()
-}
-
-function checkEndpoint(endpoint: string): string {
-  let url: URL
-  try {
-    url = new URL(endpoint)
-  } catch {
-    throw new Error(`exporter.endpoint: '${endpoint}' is not a URL; give the full traces URL, e.g. http://127.0.0.1:4318/v1/traces`)
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`exporter.endpoint: '${endpoint}' uses ${url.protocol}; OTLP/HTTP needs http: or https:`)
-  }
-  return url.href
 }
 
 export function createOtlpSpanExporter(options: OtlpSpanExporterOptions): OtlpSpanExporter {

@@ -5,9 +5,10 @@ import type { Exchange, ExchangeObserver } from './exchange.js'
 /**
  * The access log record as an OTLP log (`accessLog.otlp`): the same fields as
  * the JSON access log line (access-log.ts), linked to the request's trace and
- * span, handed to a LogRecordExporter that queues it and ships it from a
- * worker. The request path builds one flat object and pushes it: no encoding,
- * no I/O. Severity: ERROR for 5xx and proxy errors, WARN for 4xx, else INFO.
+ * span, handed to a LogRecordExporter when the exchange ends. The OTLP one
+ * writes it into its open protobuf batch at once (as spans are written) and
+ * ships batches from the export workers: no I/O here. Severity: ERROR for 5xx
+ * and proxy errors, WARN for 4xx, else INFO.
  */
 export class OtlpAccessLog implements ExchangeObserver {
   constructor(

@@ -21,7 +21,7 @@ export interface SidecarDeps {
   exporter: SpanExporter
   /** Shared with the exporter so its drop counters appear on the same /metrics. */
   registry?: client.Registry<client.OpenMetricsContentType>
-  /** accessLog.otlp: where access log records go as OTLP logs (the CLI builds an OtlpLogExporter). */
+  /** accessLog.otlp: where access log records go as OTLP logs (the CLI builds an OtlpLogExporter on the span exporter's worker pool). */
   logExporter?: LogRecordExporter
 }
 
@@ -108,6 +108,7 @@ export async function startSidecar(config: ProxyConfig, deps: SidecarDeps): Prom
         ])
         const requestsCut = inboundCut + outboundCut
         const flushMs = Math.max(1000, config.exporter.timeoutMs)
+        // Both signals flush at once; their shared worker pool is destroyed by whichever finishes last.
         const [spans] = await Promise.all([deps.exporter.shutdown(flushMs), deps.logExporter?.shutdown(flushMs)])
         await accessLog?.close()
         await admin?.close()

@@ -8,7 +8,8 @@ import { startProxyProcess } from '../helpers/proxy-process.js'
 import { startHttpServer } from '../helpers/servers.js'
 import { getJson } from '../collector/helpers.js'
 import { eventually, startCollectorProcess } from '../collector/observability-process.js'
-import { encodeLogsProtobuf, readLogsPartialSuccess } from '../../src/export/otlp-log-encode.js'
+import { encodeLogsProtobuf } from '../../src/export/otlp-log-encode.js'
+import { readLogsPartialSuccess } from '../../src/export/otlp-partial-success.js'
 
 
 t.test('access log records reach the collector linked to their trace', async (t) => {

@@ -1,5 +1,6 @@
 /**
- * A real OTLP/HTTP trace receiver for the export tests, on 127.0.0.1.
+ * A real OTLP/HTTP receiver for the export tests, on 127.0.0.1: traces at
+ * `url` (/v1/traces, and any other path), logs at `logsUrl` (/v1/logs).
  *
  * Protobuf bodies are decoded with the protobufjs root that
  * @opentelemetry/otlp-transformer generates (protobufjs-cli) from the official
@@ -25,9 +26,17 @@ interface ProtoType {
   toObject(message: unknown, options: Record<string, unknown>): Record<string, unknown>
 }
 const root = createRequire(import.meta.url)('@opentelemetry/otlp-transformer/build/src/generated/root.js') as {
-  opentelemetry: { proto: { collector: { trace: { v1: Record<'ExportTraceServiceRequest' | 'ExportTraceServiceResponse', ProtoType> } } } }
+  opentelemetry: {
+    proto: {
+      collector: {
+        trace: { v1: Record<'ExportTraceServiceRequest' | 'ExportTraceServiceResponse', ProtoType> }
+        logs: { v1: Record<'ExportLogsServiceRequest' | 'ExportLogsServiceResponse', ProtoType> }
+      }
+    }
+  }
 }
 const traceService = root.opentelemetry.proto.collector.trace.v1
+const logsService = root.opentelemetry.proto.collector.logs.v1
 
 export type ReceivedValue =
   | { type: 'string'; value: string }
@@ -55,12 +64,29 @@ export interface ReceivedSpan {
   scope: { name: string; version: string }
 }
 
+export interface ReceivedLogRecord {
+  traceId: string
+  spanId: string
+  flags: number
+  timeUnixNano: string
+  observedTimeUnixNano: string
+  severityNumber: number
+  severityText: string
+  body: ReceivedValue
+  attributes: Record<string, ReceivedValue>
+  resource: Record<string, ReceivedValue>
+  scope: { name: string; version: string }
+}
+
 export interface ReceivedRequest {
   receivedAtMs: number
+  /** The request path: /v1/traces or /v1/logs. */
+  path: string
   headers: IncomingMessage['headers']
   /** The body as it came over the wire (maybe gzipped). */
   rawBody: Buffer
   spans: ReceivedSpan[]
+  logRecords: ReceivedLogRecord[]
 }
 
 /** What the receiver answers. 'hang' never answers (the socket is destroyed on close). */
@@ -68,12 +94,17 @@ export type Reply = { status: number; headers?: Record<string, string>; body?: U
 
 export interface OtlpReceiver {
   url: string
+  /** The logs endpoint of the same server. */
+  logsUrl: string
   port: number
   /** Every request, including those answered with an error. */
   requests: ReceivedRequest[]
   /** Spans of the requests answered 2xx. */
   acceptedSpans: ReceivedSpan[]
+  /** Log records of the requests answered 2xx. */
+  acceptedLogRecords: ReceivedLogRecord[]
   waitForAcceptedSpans(count: number, timeoutMs?: number): Promise<ReceivedSpan[]>
+  waitForAcceptedLogRecords(count: number, timeoutMs?: number): Promise<ReceivedLogRecord[]>
   waitForRequests(count: number, timeoutMs?: number): Promise<ReceivedRequest[]>
   close(): Promise<void>
 }
@@ -84,9 +115,16 @@ export function traceResponseBytes(partialSuccess?: { rejectedSpans: number; err
   return type.encode(type.fromObject(partialSuccess ? { partialSuccess } : {})).finish()
 }
 
+/** An empty ExportLogsServiceResponse, or one carrying partial success. */
+export function logsResponseBytes(partialSuccess?: { rejectedLogRecords: number; errorMessage: string }): Uint8Array {
+  const type = logsService.ExportLogsServiceResponse
+  return type.encode(type.fromObject(partialSuccess ? { partialSuccess } : {})).finish()
+}
+
 export function startOtlpReceiver(reply: (request: ReceivedRequest, index: number) => Reply = () => ({ status: 200 })): Promise<OtlpReceiver> {
   const requests: ReceivedRequest[] = []
   const acceptedSpans: ReceivedSpan[] = []
+  const acceptedLogRecords: ReceivedLogRecord[] = []
   const waiters = new Set<() => void>()
   const hanging = new Set<ServerResponse>()
   const notify = (): void => {
@@ -100,8 +138,12 @@ export function startOtlpReceiver(reply: (request: ReceivedRequest, index: numbe
       const rawBody = Buffer.concat(chunks)
       const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(rawBody) : rawBody
       const contentType = req.headers['content-type'] ?? ''
-      const spans = contentType.includes('json') ? spansFromJson(body) : spansFromProtobuf(body)
-      const request: ReceivedRequest = { receivedAtMs: Date.now(), headers: req.headers, rawBody, spans }
+      const path = req.url ?? ''
+      const isLogs = path.startsWith('/v1/logs')
+      const json = contentType.includes('json')
+      const spans = isLogs ? [] : json ? spansFromJson(body) : spansFromProtobuf(body)
+      const logRecords = !isLogs ? [] : json ? logRecordsFromJson(body) : logRecordsFromProtobuf(body)
+      const request: ReceivedRequest = { receivedAtMs: Date.now(), path, headers: req.headers, rawBody, spans, logRecords }
       const index = requests.push(request) - 1
       const answer = reply(request, index)
       if (answer === 'hang') {
@@ -109,8 +151,11 @@ export function startOtlpReceiver(reply: (request: ReceivedRequest, index: numbe
         notify()
         return
       }
-      if (answer.status >= 200 && answer.status < 300) acceptedSpans.push(...spans)
-      const responseBody = answer.body ?? (contentType.includes('json') ? '{}' : traceResponseBytes())
+      if (answer.status >= 200 && answer.status < 300) {
+        acceptedSpans.push(...spans)
+        acceptedLogRecords.push(...logRecords)
+      }
+      const responseBody = answer.body ?? (json ? '{}' : isLogs ? logsResponseBytes() : traceResponseBytes())
       res.writeHead(answer.status, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf', ...answer.headers })
       res.end(responseBody)
       notify()
@@ -139,11 +184,15 @@ export function startOtlpReceiver(reply: (request: ReceivedRequest, index: numbe
       const { port } = server.address() as AddressInfo
       resolve({
         url: `http://127.0.0.1:${port}/v1/traces`,
+        logsUrl: `http://127.0.0.1:${port}/v1/logs`,
         port,
         requests,
         acceptedSpans,
+        acceptedLogRecords,
         waitForAcceptedSpans: (count, timeoutMs = 10_000) =>
           waitUntil(() => (acceptedSpans.length >= count ? acceptedSpans : undefined), `${count} accepted spans`, timeoutMs),
+        waitForAcceptedLogRecords: (count, timeoutMs = 10_000) =>
+          waitUntil(() => (acceptedLogRecords.length >= count ? acceptedLogRecords : undefined), `${count} accepted log records`, timeoutMs),
         waitForRequests: (count, timeoutMs = 10_000) => waitUntil(() => (requests.length >= count ? requests : undefined), `${count} requests`, timeoutMs),
         close: () =>
           new Promise<void>((done) => {
@@ -243,4 +292,41 @@ function spansFromJson(body: Buffer): ReceivedSpan[] {
   // OTLP/JSON: ids are hex strings, 64-bit integers may be strings or numbers.
   const plain = JSON.parse(body.toString('utf8')) as Obj
   return normalise(plain, (raw) => (raw === undefined || raw === null ? '' : String(raw)))
+}
+
+function normaliseLogs(request: Obj, id: (raw: unknown) => string): ReceivedLogRecord[] {
+  const out: ReceivedLogRecord[] = []
+  for (const rl of (request.resourceLogs ?? []) as Obj[]) {
+    const resource = attributesOf((rl.resource as Obj | undefined)?.attributes)
+    for (const sl of (rl.scopeLogs ?? []) as Obj[]) {
+      const scopeObj = (sl.scope ?? {}) as Obj
+      const scope = { name: String(scopeObj.name ?? ''), version: String(scopeObj.version ?? '') }
+      for (const record of (sl.logRecords ?? []) as Obj[]) {
+        out.push({
+          traceId: id(record.traceId),
+          spanId: id(record.spanId),
+          flags: Number(record.flags ?? 0),
+          timeUnixNano: String(record.timeUnixNano ?? '0'),
+          observedTimeUnixNano: String(record.observedTimeUnixNano ?? '0'),
+          severityNumber: Number(record.severityNumber ?? 0),
+          severityText: String(record.severityText ?? ''),
+          body: valueOf(record.body as Obj | undefined),
+          attributes: attributesOf(record.attributes),
+          resource,
+          scope,
+        })
+      }
+    }
+  }
+  return out
+}
+
+function logRecordsFromProtobuf(body: Buffer): ReceivedLogRecord[] {
+  const type = logsService.ExportLogsServiceRequest
+  return normaliseLogs(type.toObject(type.decode(body), { longs: String, enums: Number, defaults: false }), hex)
+}
+
+function logRecordsFromJson(body: Buffer): ReceivedLogRecord[] {
+  const plain = JSON.parse(body.toString('utf8')) as Obj
+  return normaliseLogs(plain, (raw) => (raw === undefined || raw === null ? '' : String(raw)))
 }
