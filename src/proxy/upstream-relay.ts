@@ -51,7 +51,8 @@ export class UpstreamRelay {
   private abortUpstream: AbortFn | undefined
   private clientGone = false
   private resume: (() => void) | undefined
-  private readonly onDrain = (): void => this.resume?.()
+  /** Set when the client socket first pushed back; most responses never do, and never pay for the listener. */
+  private listeningForDrain = false
 
   constructor(
     private readonly exchange: Exchange,
@@ -110,13 +111,17 @@ export class UpstreamRelay {
       writeErrorResponse(res, exchange, this.settings, 502)
       return false
     }
-    res.on('drain', this.onDrain)
     return true
   }
 
   onData(chunk: Buffer): boolean {
     this.exchange.responseBodyBytes += chunk.length
-    return this.res.write(chunk)
+    const flowing = this.res.write(chunk)
+    if (!flowing && !this.listeningForDrain) {
+      this.listeningForDrain = true
+      this.res.on('drain', () => this.resume?.())
+    }
+    return flowing
   }
 
   onComplete(rawTrailers: Buffer[] | string[] | null): void {
