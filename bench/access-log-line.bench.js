@@ -1,14 +1,26 @@
 #!/usr/bin/env node
-// Micro-benchmark: CPU per access-log line, pino's logger.info (the access log
-// before src/proxy/access-log-line.ts: same options, same logged object)
-// against the fixed-field writer. Two figures each:
-//  - "line": building the line only, handed to a no-op stream;
-//  - "to /dev/null": the whole access log, writing through pino.destination
-//    (sonic-boom: asynchronous, 4 KiB blocks, 1 s periodic flush) a batch of
-//    lines per event-loop turn, timed until the destination has closed, so
-//    sonic-boom's own work and the writes count too.
+// Micro-benchmark: CPU per access-log line (process.cpuUsage: all threads, so
+// the thread pool's writes count too), over interleaved rounds.
+//  - "line": building the line only, handed to a no-op stream: pino's
+//    logger.info (the access log before src/proxy/access-log-line.ts: same
+//    options, same logged object) against the fixed-field writer;
+//  - "to /dev/null": the whole access log, timed until its file is closed:
+//      pino logger.info, one sonic-boom write() per line (4 KiB minLength,
+//      1 s periodic flush), as the access log was first;
+//      "write() per line (before)": the fixed-field line, same sonic-boom
+//      settings (src/proxy/access-log.ts before it formed its own blocks);
+//      "64 KiB Buffers to sonic-boom": lines appended to a string, each 64 KiB
+//      block encoded into a new Buffer and handed to sonic-boom (buffer mode)
+//      with one write();
+//      AccessLog (src/proxy/access-log.ts): lines appended to a string,
+//      encoded into a reused block buffer, blocks written with fs.write; at
+//      several block sizes and as shipped.
+// Every row lets the event loop turn after each batch of lines (so the writes
+// happen), so rows differ only by what they do per line. "write" is a row's
+// cost above the fixed-field line's, from the medians and from the minimums
+// (on a busy machine the minimum is the steadier figure: other load only adds).
 // Runs the compiled dist/.
-//   npm run build && node bench/access-log-line.bench.js [--lines 200000] [--batch 10]
+//   npx tsc -p tsconfig.json && node bench/access-log-line.bench.js [--lines 200000] [--batch 10] [--rounds 7]
 import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import pino from 'pino'
@@ -16,9 +28,12 @@ import { AccessLog } from '../dist/proxy/access-log.js'
 import { formatAccessLine } from '../dist/proxy/access-log-line.js'
 import { Exchange } from '../dist/proxy/exchange.js'
 
-const { values } = parseArgs({ options: { lines: { type: 'string', default: '200000' }, batch: { type: 'string', default: '10' } } })
+const { values } = parseArgs({
+  options: { lines: { type: 'string', default: '200000' }, batch: { type: 'string', default: '10' }, rounds: { type: 'string', default: '7' } },
+})
 const lineCount = Number(values.lines)
 const batchSize = Number(values.batch)
+const rounds = Number(values.rounds)
 const DEST = '/dev/null'
 const SERVICE = 'shop'
 
@@ -94,6 +109,45 @@ class LineOnly {
   }
 }
 
+/** The access log before it formed its own blocks: one sonic-boom write() per line, sonic-boom's 4 KiB blocks. */
+class WritePerLine extends LineOnly {
+  close() {
+    return new Promise((resolve) => {
+      this.destination.flushSync()
+      this.destination.once('close', resolve)
+      this.destination.end()
+    })
+  }
+}
+
+/**
+ * The alternative kept out of access-log.ts: the same 64 KiB blocks, each
+ * encoded into a fresh Buffer and handed to sonic-boom (buffer mode) with one
+ * write().
+ */
+class BlocksToSonicBoom {
+  constructor(serviceName) {
+    this.destination = pino.destination({ dest: DEST, sync: false, mkdir: false, contentMode: 'buffer', minLength: 0, maxLength: 16 << 20 })
+    this.serviceName = serviceName
+    this.pending = ''
+  }
+  onExchangeEnd(ex) {
+    this.pending += formatAccessLine(ex, this.serviceName, Date.now())
+    if (this.pending.length >= 65536) this.handOver()
+  }
+  handOver() {
+    if (this.pending !== '') this.destination.write(Buffer.from(this.pending))
+    this.pending = ''
+  }
+  close() {
+    this.handOver()
+    return new Promise((resolve) => {
+      this.destination.once('close', resolve)
+      this.destination.end()
+    })
+  }
+}
+
 function round3(ms) {
   return Math.round(ms * 1000) / 1000
 }
@@ -103,36 +157,51 @@ let droppedBytes = 0
 const noopStream = () => ({ write: (s) => void (droppedBytes += s.length), flushSync() {}, once: (_event, f) => f(), end() {} })
 const sonicBoom = () => pino.destination({ dest: DEST, sync: false, mkdir: false, minLength: 4096, periodicFlush: 1000 })
 
-// [open, whether to let the event loop turn between batches (so sonic-boom writes)]
+const BASELINE = 'fixed-field, line'
 const candidates = {
-  'pino logger.info, line': [() => new PinoAccessLog(noopStream(), SERVICE), false],
-  'fixed-field, line': [() => new LineOnly(noopStream(), SERVICE), false],
-  'pino logger.info, to /dev/null': [() => new PinoAccessLog(sonicBoom(), SERVICE), true],
-  'fixed-field (AccessLog), to /dev/null': [() => new AccessLog(DEST, SERVICE), true],
+  'pino logger.info, line': () => new PinoAccessLog(noopStream(), SERVICE),
+  [BASELINE]: () => new LineOnly(noopStream(), SERVICE),
+  'pino logger.info, to /dev/null': () => new PinoAccessLog(sonicBoom(), SERVICE),
+  'write() per line (before), to /dev/null': () => new WritePerLine(sonicBoom(), SERVICE),
+  '64 KiB Buffers to sonic-boom, to /dev/null': () => new BlocksToSonicBoom(SERVICE),
+  'AccessLog, 4 KiB blocks, to /dev/null': () => new AccessLog(DEST, SERVICE, { blockBytes: 4 << 10 }),
+  'AccessLog, 16 KiB blocks, to /dev/null': () => new AccessLog(DEST, SERVICE, { blockBytes: 16 << 10 }),
+  'AccessLog, 64 KiB blocks, to /dev/null': () => new AccessLog(DEST, SERVICE, { blockBytes: 64 << 10 }),
+  'AccessLog as shipped, to /dev/null': () => new AccessLog(DEST, SERVICE),
+  'AccessLog, 256 KiB blocks, to /dev/null': () => new AccessLog(DEST, SERVICE, { blockBytes: 256 << 10 }),
 }
 
-// CPU time (getrusage: all threads, so the writes are counted), not wall time.
 const cpuUs = () => {
   const u = process.cpuUsage()
   return u.user + u.system
 }
 const turn = () => new Promise((resolve) => setImmediate(resolve))
-async function run(log, lines, yields) {
+async function run(log, lines) {
   for (let i = 0; i < lines; ) {
     for (const end = Math.min(lines, i + batchSize); i < end; i++) log.onExchangeEnd(exchanges[i & 1023])
-    if (yields) await turn()
+    await turn()
   }
   await log.close()
 }
 
-console.log(`${lineCount} lines, ${batchSize} per event-loop turn, node ${process.version}; CPU time per line`)
-for (const [open, yields] of Object.values(candidates)) await run(open(), 20_000, yields) // warm-up
-for (let repeat = 0; repeat < 3; repeat++) {
-  for (const [name, [open, yields]] of Object.entries(candidates)) {
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
+console.log(`${lineCount} lines, ${batchSize} per event-loop turn, ${rounds} rounds, node ${process.version}; CPU time per line`)
+for (const open of Object.values(candidates)) await run(open(), 20_000) // warm-up
+const samples = Object.fromEntries(Object.keys(candidates).map((name) => [name, []]))
+for (let round = 0; round < rounds; round++) {
+  for (const [name, open] of Object.entries(candidates)) {
     const log = open()
     const t0 = cpuUs()
-    await run(log, lineCount, yields)
-    const us = cpuUs() - t0
-    console.log(`${name.padEnd(40)} ${(us / lineCount).toFixed(2)} µs/line`)
+    await run(log, lineCount)
+    samples[name].push((cpuUs() - t0) / lineCount)
   }
+}
+const base = median(samples[BASELINE])
+const baseMin = Math.min(...samples[BASELINE])
+const us = (x) => `${x.toFixed(2)} µs`.padStart(8)
+console.log(`${'row'.padEnd(42)} ${'median'.padStart(8)} ${'min'.padStart(8)}   write: median, min`)
+for (const [name, xs] of Object.entries(samples)) {
+  const [m, min] = [median(xs), Math.min(...xs)]
+  const write = name.startsWith('pino') || name === BASELINE ? '' : `${us(m - base)} ${us(min - baseMin)}`
+  console.log(`${name.padEnd(42)} ${us(m)} ${us(min)}   ${write}`)
 }

@@ -8,9 +8,8 @@ import { SpanKind } from '../span/span-record.js'
  * Linux perf, building it with pino's generic serialiser cost ~9.4 µs per
  * line; this fixed-field writer costs ~2.5 µs. The line is the one pino wrote
  * (keys, key order, number and string forms, absent fields left out), which
- * test/proxy/access-log-line.test.ts checks against pino itself. pino is
- * still the process's logger elsewhere, and its destination (sonic-boom)
- * still does the writing (access-log.ts).
+ * test/proxy/access-log-line.test.ts checks against pino itself. Writing
+ * the lines is access-log.ts's job.
  *
  * One deliberate difference: a lone surrogate is written as a `\udXXX`
  * escape, as JSON.stringify does. pino (Node < 25, strings up to 100

@@ -1,6 +1,9 @@
 import t from 'tap'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import type { Test } from 'tap'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { closeSync, constants, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { join } from 'node:path'
 import pino from 'pino'
 import { AccessLog } from '../../src/proxy/access-log.js'
@@ -157,4 +160,115 @@ t.test('AccessLog writes the lines through its destination and flushes them on c
   lines.forEach((line, i) => {
     t.equal(line + '\n', pinoLine(written[i]!, 'shop', Date.parse(JSON.parse(line).time)), `line ${i + 1} is pino's line`)
   })
+})
+
+function tempDir(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tracecar-access-log-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** The request number a line carries in its path (`/seq/<n>`). */
+const seqOf = (line: string): number => Number((JSON.parse(line) as { path: string }).path.slice('/seq/'.length))
+
+t.test('a burst of lines, then close(): every line reaches the file whole and in order', async (t) => {
+  const file = join(tempDir(t), 'access.log')
+  const log = new AccessLog(file, 'shop')
+  // Several full blocks and a part-filled one; some lines are not ASCII (more bytes than characters).
+  const count = 3000
+  const written = Array.from({ length: count }, (_, i) => exchange({ path: `/seq/${i}`, userAgent: i % 7 === 0 ? `ua é 😀 ${i}` : 'curl/8.5.0' }))
+  for (const ex of written) log.onExchangeEnd(ex)
+  await log.close()
+  const lines = readFileSync(file, 'utf8').split('\n')
+  t.equal(lines.pop(), '', 'the file ends with a newline')
+  t.equal(lines.length, count, 'one line per exchange, all written by close()')
+  t.same(lines.map(seqOf), written.map((_, i) => i), 'in the order they were written')
+  const wrong = lines.findIndex((line, i) => line + '\n' !== formatAccessLine(written[i]!, 'shop', Date.parse(JSON.parse(line).time)))
+  t.equal(wrong, -1, 'every line is exactly the line built for its exchange')
+  t.equal(log.droppedLines, 0, 'nothing dropped')
+})
+
+t.test('a line written alone shows up in the file within about a second, without close()', async (t) => {
+  const file = join(tempDir(t), 'logs', 'access.log')
+  const log = new AccessLog(file, 'shop')
+  t.teardown(() => log.close())
+  const started = Date.now()
+  log.onExchangeEnd(exchange({ path: '/seq/1' }))
+  let content = ''
+  while (content === '' && Date.now() - started < 1500) {
+    await sleep(25)
+    if (existsSync(file)) content = readFileSync(file, 'utf8')
+  }
+  t.ok(content !== '', `written after ${Date.now() - started} ms`)
+  t.equal(content.split('\n').length, 2, 'one whole line')
+  t.equal(seqOf(content), 1)
+})
+
+t.test('a destination that does not keep up: blocks beyond the bound are dropped and counted, what is kept arrives whole and in order', { skip: process.platform === 'win32' && 'needs mkfifo' }, async (t) => {
+  const fifo = join(tempDir(t), 'fifo')
+  execFileSync('mkfifo', [fifo])
+  const bound = 64 * 1024
+  const errors: Error[] = []
+  const log = new AccessLog(fifo, 'shop', { blockBytes: 4096, maxQueuedBytes: bound, onError: (err) => errors.push(err) })
+  // Whatever happens below, let the open of the FIFO (it waits for a reader) finish.
+  t.teardown(() => closeSync(openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)))
+  // Nobody reads the FIFO yet: opening it for writing waits, so every block is held.
+  const count = 2000 // ~800 KB of lines
+  for (let i = 0; i < count; i++) log.onExchangeEnd(exchange({ path: `/seq/${i}` }))
+  t.ok(log.droppedLines > count / 2, `lines beyond ${bound} bytes were dropped (${log.droppedLines})`)
+  // A reader arrives: what was held is written, then the rest (dropped too) at close().
+  const received = new Promise<string>((resolve, reject) => {
+    let out = ''
+    createReadStream(fifo, 'utf8')
+      .on('data', (d) => (out += d))
+      .on('end', () => resolve(out))
+      .on('error', reject)
+  })
+  await log.close()
+  const text = await received
+  t.ok(Buffer.byteLength(text) <= bound, `no more than the bound was held (${Buffer.byteLength(text)} bytes)`)
+  const lines = text.split('\n')
+  t.equal(lines.pop(), '', 'ends with a whole line')
+  t.equal(lines.length + log.droppedLines, count, 'every line was written or counted as dropped')
+  const seqs = lines.map(seqOf) // (each line parses: each is whole)
+  t.equal(seqs[0], 0, 'the first lines were kept')
+  t.ok(seqs.every((n, i) => i === 0 || n > seqs[i - 1]!), 'in order')
+  t.same(errors, [], 'a slow destination is not an error')
+})
+
+t.test('a destination that cannot be opened: reported once, its lines dropped and counted, close() still resolves', async (t) => {
+  const dir = tempDir(t)
+  writeFileSync(join(dir, 'not-a-dir'), '')
+  const errors: Error[] = []
+  const log = new AccessLog(join(dir, 'not-a-dir', 'access.log'), 'shop', { blockBytes: 4096, onError: (err) => errors.push(err) })
+  for (let i = 0; i < 100; i++) log.onExchangeEnd(exchange({ path: `/seq/${i}` }))
+  await sleep(100)
+  for (let i = 100; i < 200; i++) log.onExchangeEnd(exchange({ path: `/seq/${i}` }))
+  await log.close()
+  t.equal(errors.length, 1, 'one report')
+  t.match(errors[0]?.message, /ENOTDIR|EEXIST/)
+  t.equal(log.droppedLines, 200, 'every line counted as dropped')
+})
+
+t.test('a process that exits without close() still writes its lines, in order', async (t) => {
+  const file = join(tempDir(t), 'access.log')
+  const module = (path: string): string => JSON.stringify(new URL(path, import.meta.url).href)
+  // Full blocks handed to the thread pool and a part-filled one, then process.exit() in the same turn.
+  const code = `
+    import { AccessLog } from ${module('../../src/proxy/access-log.ts')}
+    import { Exchange } from ${module('../../src/proxy/exchange.ts')}
+    const log = new AccessLog(${JSON.stringify(file)}, 'shop', { blockBytes: 4096 })
+    setTimeout(() => {
+      for (let i = 0; i < 1000; i++) {
+        const ex = new Exchange(Date.now())
+        ex.path = '/seq/' + i
+        log.onExchangeEnd(ex)
+      }
+      process.exit(0)
+    }, 50)`
+  const child = spawnSync(process.execPath, ['--import=tsx', '--input-type=module', '-e', code], { encoding: 'utf8' })
+  t.equal(child.status, 0, child.stderr)
+  const lines = readFileSync(file, 'utf8').split('\n')
+  t.equal(lines.pop(), '', 'ends with a whole line')
+  t.same(lines.map(seqOf), Array.from({ length: 1000 }, (_, i) => i), 'every line, in order')
 })
