@@ -49,6 +49,17 @@ export async function startSidecar(config: ProxyConfig, deps: SidecarDeps): Prom
   if (accessLog !== undefined) observers.push(accessLog)
   if (deps.logExporter !== undefined) observers.push(new OtlpAccessLog(deps.logExporter, config.serviceName))
 
+  if (accessLog !== undefined) {
+    new client.Counter({
+      name: 'tracecar_access_log_dropped_lines_total',
+      help: 'Access-log lines not written: the destination could not keep up (more than its bound was waiting) or failed.',
+      registers: [registry],
+      collect() {
+        this.reset()
+        this.inc(accessLog.droppedLines)
+      },
+    })
+  }
   const observerErrors = new client.Counter({
     name: 'tracecar_observer_errors_total',
     help: 'Exchanges whose span, metrics or access-log observer threw (a tracecar bug; the request itself was not affected).',
