@@ -1,7 +1,8 @@
 import type { ClientRequest, IncomingMessage } from 'node:http'
 import http from 'node:http'
+import { createRequire } from 'node:module'
 import type { Socket } from 'node:net'
-import httpProxy from 'http-proxy'
+import type httpProxy from 'http-proxy'
 import type { ProxyConfig } from '../config/proxy-config.js'
 import { nowUnixMs } from '../span/clock.js'
 import type { Exchange } from './exchange.js'
@@ -13,6 +14,17 @@ interface UpgradeSession {
   socket: Socket
   /** The upstream request headers the proxy sets itself (forwarding, trace context, correlation). */
   injected: string[]
+}
+
+/**
+ * http-proxy, loaded when the first upgrade arrives: a sidecar whose clients
+ * never upgrade a connection never loads it. Synchronous (it is CommonJS), so
+ * the first upgrade is relayed exactly like the next ones.
+ */
+let httpProxyModule: typeof httpProxy | undefined
+function loadHttpProxy(): typeof httpProxy {
+  httpProxyModule ??= createRequire(import.meta.url)('http-proxy') as typeof httpProxy
+  return httpProxyModule
 }
 
 const kSession = Symbol('tracecar.upgradeSession')
@@ -27,24 +39,31 @@ const REPLACED = ['traceparent', 'tracestate', 'b3', 'x-b3-traceid', 'x-b3-spani
  * counts are read from the client socket when it closes.
  */
 export class UpgradeTunnel {
-  private readonly proxy: httpProxy
+  /** Created with the first upgrade (see loadHttpProxy). */
+  private proxy: httpProxy | undefined
   private readonly open_ = new Set<Socket>()
 
   constructor(
-    upstream: URL,
-    config: ProxyConfig,
+    private readonly upstream: URL,
+    private readonly config: ProxyConfig,
     private readonly settings: RelaySettings,
     private readonly finish: (exchange: Exchange) => void,
-  ) {
-    this.proxy = httpProxy.createProxyServer({
-      target: upstream.origin,
-      ws: true,
-      xfwd: false,
-      changeOrigin: !config.preserveHost,
-      proxyTimeout: config.timeouts.headersMs,
-    })
-    this.proxy.on('proxyReqWs', this.onProxyRequest)
-    this.proxy.on('error', this.onError)
+  ) {}
+
+  private relay(): httpProxy {
+    if (this.proxy === undefined) {
+      const proxy = loadHttpProxy().createProxyServer({
+        target: this.upstream.origin,
+        ws: true,
+        xfwd: false,
+        changeOrigin: !this.config.preserveHost,
+        proxyTimeout: this.config.timeouts.headersMs,
+      })
+      proxy.on('proxyReqWs', this.onProxyRequest)
+      proxy.on('error', this.onError)
+      this.proxy = proxy
+    }
+    return this.proxy
   }
 
   get openCount(): number {
@@ -65,7 +84,7 @@ export class UpgradeTunnel {
       }
       this.finish(exchange)
     })
-    this.proxy.ws(req, socket, head)
+    this.relay().ws(req, socket, head)
   }
 
   closeAll(): void {
