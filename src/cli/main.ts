@@ -1,3 +1,5 @@
+import { applyProxyHeapDefaults } from './heap-defaults.js'
+
 /**
  * `tracecar <command>`: dispatches to one module per command, loaded on demand
  * so that `tracecar proxy` does not pay for the collector's SQLite or gRPC.
@@ -5,7 +7,11 @@
 const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: string[]) => Promise<void>> }> = {
   proxy: {
     summary: 'the sidecar: trace every request to one HTTP service',
-    load: async () => (await import('./proxy-command.js')).runProxyCommand,
+    load: async () => {
+      // Before its modules load: the heap growing factor is the sidecar's (see heap-defaults.ts).
+      applyProxyHeapDefaults()
+      return (await import('./proxy-command.js')).runProxyCommand
+    },
   },
   inject: {
     summary: 'add the sidecar to Kubernetes manifests (tracecar inject -f deploy.yaml | kubectl apply -f -)',
