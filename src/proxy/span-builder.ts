@@ -18,7 +18,7 @@ import {
 import {
   ATTR_HTTP_REQUEST_BODY_SIZE,
   ATTR_HTTP_RESPONSE_BODY_SIZE,
-} from '@opentelemetry/semantic-conventions/incubating'
+} from '../span/incubating-attributes.js'
 import type { SpanRecord } from '../span/span-record.js'
 import { SpanKind, StatusCode } from '../span/span-record.js'
 import { spanRecordOf } from '../span/span-sink.js'

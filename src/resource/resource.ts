@@ -28,7 +28,7 @@ import {
   ATTR_PROCESS_PID,
   ATTR_PROCESS_RUNTIME_NAME,
   ATTR_PROCESS_RUNTIME_VERSION,
-} from '@opentelemetry/semantic-conventions/incubating'
+} from '../span/incubating-attributes.js'
 import { ConfigError } from '../config/config-error.js'
 import { KeyValueListError, parseKeyValueList } from '../config/key-value-list.js'
 import type { ProxyConfig } from '../config/proxy-config.js'
