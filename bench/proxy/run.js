@@ -3,7 +3,7 @@
 //   npm run bench            (builds first; see bench/README.md)
 //   node bench/proxy/run.js [--duration 10] [--connections 50] [--rate 1000] [--rate-seconds 10]
 //                           [--rounds 3] [--load-tool autocannon|wrk] [--outage-seconds 20]
-//                           [--only direct,tracecar,unsampled,bare,http-proxy,nginx,outage]
+//                           [--only direct,tracecar,image,unsampled,bare,http-proxy,nginx,outage]
 //                           [--baseline-dist <another build's dist/>]
 //
 // Targets: a direct connection to the upstream (the physical limit), tracecar
@@ -87,10 +87,10 @@ function startPrintingPort(cmd, args, options = {}) {
   })
 }
 
-function startTracecar(upstreamUrl, sinkPort, extra, entry = 'bin/tracecar.js') {
+function startTracecar(upstreamUrl, sinkPort, extra, entry = 'bin/tracecar.js', env = process.env) {
   const child = spawn(process.execPath, [entry, 'proxy', '--upstream', upstreamUrl, '--listen-host', '127.0.0.1',
     '--listen-port', '0', '--admin-port', '0', '--access-log-destination', '/dev/null',
-    '--otlp-endpoint', `http://127.0.0.1:${sinkPort}/v1/traces`, ...extra], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] })
+    '--otlp-endpoint', `http://127.0.0.1:${sinkPort}/v1/traces`, ...extra], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] })
   children.push(child)
   let err = ''
   return new Promise((resolve, reject) => {
@@ -363,8 +363,8 @@ async function main() {
   const loadAtStart = loadAverage()
 
   /** tracecar as a target; its span counters are read from /metrics after each round. */
-  const tracecar = (extra, entry) => async () => {
-    const tc = await startTracecar(upstreamUrl, sink.port, extra, entry)
+  const tracecar = (extra, entry, env) => async () => {
+    const tc = await startTracecar(upstreamUrl, sink.port, extra, entry, env)
     return {
       url: `http://127.0.0.1:${tc.port}/`,
       pids: tc.pids,
@@ -388,6 +388,8 @@ async function main() {
     ...(opts['baseline-dist'] === undefined
       ? []
       : [{ id: 'baseline', name: `tracecar (100%, baseline build ${opts['baseline-dist']})`, start: tracecar([], join(opts['baseline-dist'], 'cli/tracecar.js')) }]),
+    // The Docker image (and so every injected sidecar) runs with this young-generation cap (Dockerfile).
+    { id: 'image', name: 'tracecar 100%, as the image runs it (NODE_OPTIONS=--max-semi-space-size=2)', start: tracecar([], undefined, { ...process.env, NODE_OPTIONS: '--max-semi-space-size=2' }) },
     { id: 'unsampled', name: 'tracecar (sampling off)', start: tracecar(['--sampler', 'always_off']) },
     { id: 'bare', name: 'bare node:http + undici (no tracing)', start: printingPort('bench/proxy/bare-proxy.js') },
     { id: 'http-proxy', name: 'http-proxy (naive Node baseline)', start: printingPort('bench/proxy/http-proxy-baseline.js') },
@@ -494,15 +496,15 @@ function report(results, rounds, outage, { loadAtStart, loadAtEnd }) {
     lines.push(`| ${r.name} | ${r.rps} | ${r.latency.p50Us} | ${r.latency.p99Us} | ${r.latency.p999Us} | ${r.cpuUsPerRequest ?? '—'} | ${r.cpuUsPerRequestAtRate ?? '—'} | ${r.idleRssMiB ?? '—'} | ${r.peakRssMiB ?? '—'} | ${r.errors + r.latency.errors} |`)
   }
   const ratios = []
-  for (const [id, label] of [['tracecar', 'tracecar'], ['unsampled', 'tracecar unsampled']]) {
+  for (const [id, label] of [['tracecar', 'tracecar'], ['image', 'tracecar as the image runs it'], ['unsampled', 'tracecar unsampled']]) {
     const t = by[id]
     if (t === undefined) continue
     if (by.direct && id === 'tracecar') ratios.push(`tracecar vs direct: ${x(t.rps, by.direct.rps)} req/s${perRound(id, 'direct', rps)}, p99 +${t.latency.p99Us - by.direct.latency.p99Us} µs at ${RATE}/s`)
-    if (by.baseline && id === 'tracecar') ratios.push(`tracecar vs baseline build: ${x(sat(t), sat(by.baseline))} of baseline CPU/req at saturation${perRound(id, 'baseline', sat)}, ${x(atRate(t), atRate(by.baseline))} at ${RATE}/s${perRound(id, 'baseline', atRate)}; ${x(t.rps, by.baseline.rps)} req/s; peak RSS ${t.peakRssMiB} vs ${by.baseline.peakRssMiB} MiB`)
+    if (by.baseline && id !== 'unsampled') ratios.push(`${label} vs baseline build: ${x(sat(t), sat(by.baseline))} of baseline CPU/req at saturation${perRound(id, 'baseline', sat)}, ${x(atRate(t), atRate(by.baseline))} at ${RATE}/s${perRound(id, 'baseline', atRate)}; ${x(t.rps, by.baseline.rps)} req/s; peak RSS ${t.peakRssMiB} vs ${by.baseline.peakRssMiB} MiB`)
     if (by.bare) ratios.push(`${label} vs bare node:http+undici: ${cpuRatios(t, by.bare)}; ${x(t.rps, by.bare.rps)} req/s${perRound(id, 'bare', rps)}`)
     if (by['http-proxy']) ratios.push(`${label} vs http-proxy: ${x(t.rps, by['http-proxy'].rps)} req/s${perRound(id, 'http-proxy', rps)}, ${cpuRatios(t, by['http-proxy'])}`)
     if (by.nginx) ratios.push(`${label} vs nginx: ${x(t.rps, by.nginx.rps)} req/s, ${cpuRatios(t, by.nginx)}`)
-    if (id === 'tracecar') ratios.push(`spans exported ${t.spansExported}, dropped ${t.spansDropped} (all rounds)`)
+    if (id !== 'unsampled') ratios.push(`${label}: spans exported ${t.spansExported}, dropped ${t.spansDropped} (all rounds)`)
   }
   if (by.bare && by.nginx) ratios.push(`bare node:http+undici vs nginx (the Node floor): ${x(by.bare.rps, by.nginx.rps)} req/s, ${cpuRatios(by.bare, by.nginx)}`)
   const text = [
