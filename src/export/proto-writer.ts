@@ -440,24 +440,10 @@ export function writeKeyValue(w: ProtoWriter, tag: number, key: string, value: u
  * nested length slots to fill in. False, with nothing written, otherwise.
  */
 function writeShortStringKeyValue(w: ProtoWriter, tag: number, key: string, value: string): boolean {
-  const keyLength = key.length
   const valueLength = value.length
-  const anyLength = 2 + valueLength
-  const keyValueLength = 2 + keyLength + 2 + anyLength
-  if (keyValueLength >= 0x80) return false
-  w.ensure(2 + keyValueLength)
-  const buf = w.buf
-  const at = w.pos
-  buf[at] = tag
-  buf[at + 1] = keyValueLength
-  buf[at + 2] = TAG.keyValueKey
-  buf[at + 3] = keyLength
-  if (!w.asciiAt(key, at + 4)) return false
-  let pos = at + 4 + keyLength
-  buf[pos++] = TAG.keyValueValue
-  buf[pos++] = anyLength
-  buf[pos++] = TAG.anyString
-  buf[pos++] = valueLength
+  let pos = writeShortKeyValueHead(w, tag, key, 2 + valueLength, TAG.anyString)
+  if (pos === -1) return false
+  w.buf[pos++] = valueLength
   if (!w.asciiAt(value, pos)) return false
   w.pos = pos + valueLength
   return true
@@ -466,10 +452,24 @@ function writeShortStringKeyValue(w: ProtoWriter, tag: number, key: string, valu
 /** An ASCII key with a non-negative integer value below 2^31 (ports, sizes, status codes), as above. */
 function writeSmallIntKeyValue(w: ProtoWriter, tag: number, key: string, value: number): boolean {
   if (!(value >= 0 && value < 0x80000000 && Number.isInteger(value))) return false
+  const pos = writeShortKeyValueHead(w, tag, key, 1 + varintSize(value), TAG.anyInt)
+  if (pos === -1) return false
+  w.pos = pos
+  w.varint32(value)
+  return true
+}
+
+/**
+ * Everything of a short KeyValue before the AnyValue's content: its tag and
+ * length, the ASCII key, the AnyValue's tag and length (`anyLength`) and the
+ * value's own tag. Returns where the value's content goes (`w.pos` is left
+ * alone), or -1 when the message would be 128 bytes or more or the key is
+ * not ASCII.
+ */
+function writeShortKeyValueHead(w: ProtoWriter, tag: number, key: string, anyLength: number, valueTag: number): number {
   const keyLength = key.length
-  const anyLength = 1 + varintSize(value)
   const keyValueLength = 2 + keyLength + 2 + anyLength
-  if (keyValueLength >= 0x80) return false
+  if (keyValueLength >= 0x80) return -1
   w.ensure(2 + keyValueLength)
   const buf = w.buf
   const at = w.pos
@@ -477,14 +477,12 @@ function writeSmallIntKeyValue(w: ProtoWriter, tag: number, key: string, value: 
   buf[at + 1] = keyValueLength
   buf[at + 2] = TAG.keyValueKey
   buf[at + 3] = keyLength
-  if (!w.asciiAt(key, at + 4)) return false
+  if (!w.asciiAt(key, at + 4)) return -1
   let pos = at + 4 + keyLength
   buf[pos++] = TAG.keyValueValue
   buf[pos++] = anyLength
-  buf[pos++] = TAG.anyInt
-  w.pos = pos
-  w.varint32(value)
-  return true
+  buf[pos++] = valueTag
+  return pos
 }
 
 /** Repeated KeyValue under field `tag`. */
