@@ -12,15 +12,15 @@
  */
 import type { Registry, RegistryContentType } from 'prom-client'
 import type { ExporterConfig } from '../config/proxy-config.js'
-import { arrayBatches, BatchQueue } from './batch-queue.js'
-import type { SendBatch } from './batch-queue.js'
-import type { ExportChannel, OtlpExportPool } from './export-worker-pool.js'
-import { DROP_REASONS, newExportStats, registerExporterMetrics, totalDropped } from './exporter-metrics.js'
-import type { BatchCounters, ExportStats } from './exporter-metrics.js'
+import { arrayBatches } from './batch-queue.js'
+import type { OtlpExportPool } from './export-worker-pool.js'
+import type { ExportStats } from './exporter-metrics.js'
 import { ProtoLogBatch } from './otlp-log-encode.js'
 import type { LogRecordData, LogRecordExporter } from './otlp-log-record.js'
 import { OtlpRequestFrame, protoBatchForm } from './otlp-proto-batch.js'
 import type { EncodedBatch } from './otlp-proto-batch.js'
+import { SignalExport } from './signal-export.js'
+import type { SignalExportControl } from './signal-export.js'
 
 export interface OtlpLogExporterOptions {
   /** The process's export pool, shared with the span exporter (endpoint: `exporter.logsEndpoint`). */
@@ -35,62 +35,51 @@ export interface OtlpLogExporterOptions {
 export const ACCESS_LOG_SCOPE = { name: 'tracecar/access-log', version: '' }
 
 export class OtlpLogExporter implements LogRecordExporter {
-  private readonly stats: ExportStats = newExportStats()
-  private readonly counters: BatchCounters
-  private readonly queue: { queued: number; lastError: string; close(deadlineUnixMs: number): Promise<void> }
+  private readonly delivery: SignalExportControl
+  /** Adds one record to the open batch: written into a protobuf batch, or, for OTLP/JSON, kept as it is. */
   private readonly add: (record: LogRecordData) => void
-  private readonly channel: ExportChannel
-  private poolScheduled = false
-  private shutdownReport: Promise<{ exported: number; dropped: number }> | undefined
 
-  constructor(private readonly options: OtlpLogExporterOptions) {
+  constructor(options: OtlpLogExporterOptions) {
     const { config, pool } = options
-    this.counters = registerExporterMetrics(options.registry, 'logs', this.stats, () => this.queue.queued)
-    const channel = pool.attach('logs', { scope: ACCESS_LOG_SCOPE, onWorkerError: () => this.counters.workerFailures.inc({ signal: 'logs' }) })
-    this.channel = channel
-    const queueOptions = {
-      signal: 'logs' as const,
-      maxQueueSize: config.maxQueueSize,
-      maxExportBatchSize: config.maxExportBatchSize,
-      scheduledDelayMs: config.scheduledDelayMs,
-      maxConcurrentExports: Math.max(1, config.maxConcurrentExports),
-    }
+    const common = { signal: 'logs' as const, config, registry: options.registry, pool, scope: ACCESS_LOG_SCOPE, names: { exporter: 'access log OTLP exporter', items: 'log records' }, log: options.log }
     if (pool.protocol === 'http/protobuf') {
       const frame = new OtlpRequestFrame({ resource: pool.resource, scope: ACCESS_LOG_SCOPE })
-      const form = protoBatchForm((initialBytes) => new ProtoLogBatch(frame, initialBytes))
-      // Shared memory: cloned by reference, and still there to send again if the worker dies.
-      const send: SendBatch<EncodedBatch> = (encoded) => channel.run({ signal: 'logs', encoded })
-      const queue = new BatchQueue(queueOptions, form, send, this.stats, this.counters)
-      this.queue = queue
+      const delivery = new SignalExport<ProtoLogBatch, EncodedBatch>({
+        ...common,
+        batches: (channel) => ({
+          form: protoBatchForm((initialBytes) => new ProtoLogBatch(frame, initialBytes)),
+          // Shared memory: cloned by reference, and still there to send again if the worker dies.
+          send: (encoded) => channel.run({ signal: 'logs', encoded }),
+        }),
+      })
+      this.delivery = delivery
       this.add = (record) => {
-        const batch = queue.reserve()
+        const batch = delivery.reserve()
         if (batch === undefined) return
         batch.add(record)
-        queue.commit()
+        delivery.commit()
       }
     } else {
-      const send: SendBatch<LogRecordData[]> = (records) => channel.run({ signal: 'logs', records })
-      const queue = new BatchQueue(queueOptions, arrayBatches<LogRecordData>(), send, this.stats, this.counters)
-      this.queue = queue
+      const delivery = new SignalExport<LogRecordData[], LogRecordData[]>({
+        ...common,
+        batches: (channel) => ({ form: arrayBatches<LogRecordData>(), send: (records) => channel.run({ signal: 'logs', records }) }),
+      })
+      this.delivery = delivery
       this.add = (record) => {
-        const batch = queue.reserve()
+        const batch = delivery.reserve()
         if (batch === undefined) return
         batch.push(record)
-        queue.commit()
+        delivery.commit()
       }
     }
   }
 
   export(record: LogRecordData): void {
     this.add(record)
-    if (!this.poolScheduled) {
-      this.poolScheduled = true
-      if (this.shutdownReport === undefined) this.channel.startSoon()
-    }
   }
 
   snapshot(): Readonly<ExportStats> & { queued: number } {
-    return { ...this.stats, dropped: { ...this.stats.dropped }, queued: this.queue.queued }
+    return this.delivery.snapshot()
   }
 
   /**
@@ -98,17 +87,6 @@ export class OtlpLogExporter implements LogRecordExporter {
    * once the span exporter is done with them too), logs one summary line.
    */
   shutdown(deadlineMs: number): Promise<{ exported: number; dropped: number }> {
-    this.shutdownReport ??= (async () => {
-      const deadlineUnixMs = Date.now() + Math.max(0, deadlineMs)
-      this.channel.beginShutdown(deadlineUnixMs)
-      await this.queue.close(deadlineUnixMs)
-      await this.channel.release()
-      const report = { exported: this.stats.exported, dropped: totalDropped(this.stats) }
-      const byReason = DROP_REASONS.map((reason) => `${reason} ${this.stats.dropped[reason]}`).join(', ')
-      const lastError = report.dropped > 0 && this.queue.lastError !== '' ? `; last error: ${this.queue.lastError}` : ''
-      this.options.log(`access log OTLP exporter stopped: ${report.exported} log records exported, ${report.dropped} dropped (${byReason})${lastError}`)
-      return report
-    })()
-    return this.shutdownReport
+    return this.delivery.shutdown(deadlineMs)
   }
 }

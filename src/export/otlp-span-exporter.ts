@@ -15,15 +15,14 @@ import type { ExportReport, SpanExporter } from '../span/span-exporter.js'
 import type { ResourceAttributes, SpanRecord } from '../span/span-record.js'
 import { spanRecordOf, writeSpanRecord } from '../span/span-sink.js'
 import type { SpanWriter } from '../span/span-sink.js'
-import { arrayBatches, BatchQueue } from './batch-queue.js'
-import type { SendBatch } from './batch-queue.js'
+import { arrayBatches } from './batch-queue.js'
 import { OtlpExportPool } from './export-worker-pool.js'
-import type { ExportChannel } from './export-worker-pool.js'
-import { DROP_REASONS, newExportStats, registerExporterMetrics, totalDropped } from './exporter-metrics.js'
-import type { BatchCounters, ExportStats } from './exporter-metrics.js'
+import type { ExportStats } from './exporter-metrics.js'
 import { OtlpRequestFrame, protoBatchForm } from './otlp-proto-batch.js'
 import type { EncodedBatch } from './otlp-proto-batch.js'
 import { ProtoSpanBatch } from './otlp-proto-encode.js'
+import { SignalExport } from './signal-export.js'
+import type { SignalExportControl } from './signal-export.js'
 import { SpanBatchPacker } from './span-batch-pack.js'
 import type { PackedSpanBatch } from './span-batch-pack.js'
 
@@ -76,120 +75,82 @@ function tracecarVersion(): string {
 }
 const packageVersion = tracecarVersion()
 
-/**
- * How spans gather on the main thread: written into protobuf batches, or, for
- * OTLP/JSON, kept as records. `write` adds one span to the open batch.
- */
-interface SpanBatching {
-  write<S>(source: S, writer: SpanWriter<S>): void
-}
-
 export class OtlpSpanExporter implements SpanExporter {
-  private readonly stats: ExportStats = newExportStats()
-  private readonly counters: BatchCounters
-  private readonly queue: { queued: number; lastError: string; close(deadlineUnixMs: number): Promise<void> }
-  private readonly batching: SpanBatching
   private readonly pool: OtlpExportPool
-  /** This exporter's use of the pool, whose workers start with the first span (see export-worker-pool.ts). */
-  private readonly channel: ExportChannel
-  private poolScheduled = false
-  private readonly log: ExporterLog
-  private shutdownReport: Promise<ExportReport> | undefined
+  private readonly delivery: SignalExportControl
+  /** Adds one span to the open batch: encoded into a protobuf batch, or, for OTLP/JSON, kept as a record. */
+  private readonly add: <S>(source: S, writer: SpanWriter<S>) => void
 
   constructor(options: OtlpSpanExporterOptions) {
     const { config } = options
-    this.log = options.log
     this.pool = options.pool ?? new OtlpExportPool({ config, resource: options.resource })
     const scope = { name: 'tracecar', version: packageVersion }
-    this.counters = registerExporterMetrics(options.registry, 'traces', this.stats, () => this.queue.queued)
-    this.channel = this.pool.attach('traces', { scope, onWorkerError: () => this.counters.workerFailures.inc({ signal: 'traces' }) })
-    const channel = this.channel
-    const queueOptions = {
-      signal: 'traces' as const,
-      maxQueueSize: config.maxQueueSize,
-      maxExportBatchSize: config.maxExportBatchSize,
-      scheduledDelayMs: config.scheduledDelayMs,
-      maxConcurrentExports: Math.max(1, config.maxConcurrentExports),
-    }
+    const common = { signal: 'traces' as const, config, registry: options.registry, pool: this.pool, scope, names: { exporter: 'span exporter', items: 'spans' }, log: options.log }
     if (this.pool.protocol === 'http/protobuf') {
       const frame = new OtlpRequestFrame({ resource: this.pool.resource, scope })
-      const form = protoBatchForm((initialBytes) => new ProtoSpanBatch(frame, initialBytes))
-      // Shared memory: cloned by reference, and still there to send again if the worker dies.
-      const send: SendBatch<EncodedBatch> = (encoded) => channel.run({ signal: 'traces', encoded })
-      const queue = new BatchQueue(queueOptions, form, send, this.stats, this.counters)
-      this.queue = queue
-      this.batching = { write: (source, writer) => writeEncoded(queue, source, writer) }
+      const delivery = new SignalExport<ProtoSpanBatch, EncodedBatch>({
+        ...common,
+        batches: (channel) => ({
+          form: protoBatchForm((initialBytes) => new ProtoSpanBatch(frame, initialBytes)),
+          // Shared memory: cloned by reference, and still there to send again if the worker dies.
+          send: (encoded) => channel.run({ signal: 'traces', encoded }),
+        }),
+      })
+      this.delivery = delivery
+      this.add = (source, writer) => writeEncoded(delivery, source, writer)
     } else {
-      const send: SendBatch<SpanRecord[]> = async (items) => {
-        const packed = await packInSlices(items)
-        return channel.run({ signal: 'traces', packed }, [packed.numbers.buffer as ArrayBuffer])
-      }
-      const queue = new BatchQueue(queueOptions, arrayBatches<SpanRecord>(), send, this.stats, this.counters)
-      this.queue = queue
-      this.batching = {
-        write: (source, writer) => {
-          const batch = queue.reserve()
-          if (batch === undefined) return
-          batch.push(spanRecordOf(source, writer))
-          queue.commit()
-        },
+      const delivery = new SignalExport<SpanRecord[], SpanRecord[]>({
+        ...common,
+        batches: (channel) => ({
+          form: arrayBatches<SpanRecord>(),
+          send: async (items) => {
+            const packed = await packInSlices(items)
+            return channel.run({ signal: 'traces', packed }, [packed.numbers.buffer as ArrayBuffer])
+          },
+        }),
+      })
+      this.delivery = delivery
+      this.add = (source, writer) => {
+        const batch = delivery.reserve()
+        if (batch === undefined) return
+        batch.push(spanRecordOf(source, writer))
+        delivery.commit()
       }
     }
   }
 
   write<S>(source: S, writer: SpanWriter<S>): void {
-    this.batching.write(source, writer)
-    if (!this.poolScheduled) {
-      this.poolScheduled = true
-      if (this.shutdownReport === undefined) this.channel.startSoon()
-    }
+    this.add(source, writer)
   }
 
   export(span: SpanRecord): void {
-    this.write(span, writeSpanRecord)
+    this.add(span, writeSpanRecord)
   }
 
   /**
    * Flushes what is queued for at most `deadlineMs` milliseconds from now,
-   * then releases the pool (its workers stop when no other signal uses them). Spans not delivered by then are counted as
-   * dropped. Logs one summary line. Calling it again returns the same report.
+   * then releases the pool (its workers stop when no other signal uses them).
+   * Spans not delivered by then are counted as dropped. Logs one summary
+   * line. Calling it again returns the same report.
    */
   shutdown(deadlineMs: number): Promise<ExportReport> {
-    this.shutdownReport ??= this.stop(deadlineMs)
-    return this.shutdownReport
+    return this.delivery.shutdown(deadlineMs)
   }
 
   /** Running totals, as also exposed on the metrics. */
   snapshot(): Readonly<ExportStats> & { queued: number } {
-    return { ...this.stats, dropped: { ...this.stats.dropped }, queued: this.queue.queued }
+    return this.delivery.snapshot()
   }
 
   /** The pool's worker threads (shared with the log exporter), for diagnostics and crash tests. */
   get workerThreads(): readonly Worker[] {
     return this.pool.threads
   }
-
-  private async stop(deadlineMs: number): Promise<ExportReport> {
-    const deadlineUnixMs = Date.now() + Math.max(0, deadlineMs)
-    this.channel.beginShutdown(deadlineUnixMs)
-    await this.queue.close(deadlineUnixMs)
-    // The pool is destroyed once the log exporter, if it shares it, has flushed too.
-    await this.channel.release()
-    const report: ExportReport = { exported: this.stats.exported, dropped: totalDropped(this.stats) }
-    this.log(this.summaryLine(report))
-    return report
-  }
-
-  private summaryLine(report: ExportReport): string {
-    const byReason = DROP_REASONS.map((reason) => `${reason} ${this.stats.dropped[reason]}`).join(', ')
-    const lastError = report.dropped > 0 && this.queue.lastError !== '' ? `; last error: ${this.queue.lastError}` : ''
-    return `span exporter stopped: ${report.exported} spans exported, ${report.dropped} dropped (${byReason})${lastError}`
-  }
 }
 
 /** One span into the open protobuf batch; a writer that throws leaves no half-written span behind. */
-function writeEncoded<S>(queue: BatchQueue<ProtoSpanBatch, EncodedBatch>, source: S, writer: SpanWriter<S>): void {
-  const batch = queue.reserve()
+function writeEncoded<S>(delivery: SignalExport<ProtoSpanBatch, EncodedBatch>, source: S, writer: SpanWriter<S>): void {
+  const batch = delivery.reserve()
   if (batch === undefined) return
   try {
     writer(source, batch.sink)
@@ -198,7 +159,7 @@ function writeEncoded<S>(queue: BatchQueue<ProtoSpanBatch, EncodedBatch>, source
     throw err
   }
   batch.count++
-  queue.commit()
+  delivery.commit()
 }
 
 export function createOtlpSpanExporter(options: OtlpSpanExporterOptions): OtlpSpanExporter {
