@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { gzipSync } from 'node:zlib'
-import { ProtoSpanBatch, TraceProtoEncoder, TraceRequestFrame } from '../dist/export/otlp-proto-encode.js'
+import { OtlpRequestFrame } from '../dist/export/otlp-proto-batch.js'
+import { ProtoSpanBatch, TraceProtoEncoder } from '../dist/export/otlp-proto-encode.js'
 import { encodeTraceRequest } from '../dist/export/otlp-trace-encode.js'
 import { Exchange } from '../dist/proxy/exchange.js'
 import { writeExchangeSpan } from '../dist/proxy/span-builder.js'
@@ -59,7 +60,7 @@ const exchanges = batch.map((s) => {
   })
   return ex
 })
-const frame = new TraceRequestFrame({ resource, scope })
+const frame = new OtlpRequestFrame({ resource, scope })
 function writeExchanges() {
   const open = new ProtoSpanBatch(frame, 512 * 1024)
   for (const ex of exchanges) {

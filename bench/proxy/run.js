@@ -186,26 +186,36 @@ function parseWrk(out) {
   return { requests: Number(total[1]), rps: Number(rps[1]), errors }
 }
 
-/** wrk in its own process (asynchronous, like the probe: this process keeps draining the targets' pipes). */
-function wrk(url, seconds) {
-  const threads = Math.min(Number(opts['wrk-threads']), CONNECTIONS)
-  const child = spawn('wrk', ['-t', String(threads), '-c', String(CONNECTIONS), '-d', `${seconds}s`, '--timeout', '10s', url], { stdio: ['ignore', 'pipe', 'pipe'] })
+/**
+ * Runs a load tool in its own process and resolves with `parse(stdout)`.
+ * Asynchronous: this process keeps draining the targets' stderr pipes (a full
+ * pipe would block them) and runs its own timers (the outage run kills the
+ * collector while the probe runs).
+ */
+function runTool(command, args, parse) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout.on('data', (d) => (out += d))
   child.stderr.on('data', (d) => (err += d))
   return new Promise((resolve, reject) => {
     child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`wrk exited ${code}: ${err}${out}`))
+      if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${err}${out}`))
       else {
         try {
-          resolve(parseWrk(out))
+          resolve(parse(out))
         } catch (e) {
           reject(e)
         }
       }
     })
   })
+}
+
+/** wrk at CONNECTIONS connections for `seconds`. */
+function wrk(url, seconds) {
+  const threads = Math.min(Number(opts['wrk-threads']), CONNECTIONS)
+  return runTool('wrk', ['-t', String(threads), '-c', String(CONNECTIONS), '-d', `${seconds}s`, '--timeout', '10s', url], parseWrk)
 }
 
 /** Closed loop at CONNECTIONS connections for `seconds`: { requests, rps, errors }. */
@@ -233,24 +243,9 @@ async function settle(pids) {
   }
 }
 
-/**
- * The latency probe in its own process (so its timing is not disturbed by this
- * one). Asynchronous: this process must keep draining the proxies' stderr
- * pipes (a full pipe would block them) and run its own timers (the outage run
- * kills the collector while the probe runs).
- */
+/** The latency probe in its own process, so its timing is not disturbed by this one. */
 function probe(url, rate, seconds) {
-  const child = spawn(process.execPath, [join(root, 'bench/proxy/latency-probe.js'), url, String(rate), String(seconds)], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  let err = ''
-  child.stdout.on('data', (d) => (out += d))
-  child.stderr.on('data', (d) => (err += d))
-  return new Promise((resolve, reject) => {
-    child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`latency probe failed: ${err}`))
-      else resolve(JSON.parse(out.trim().split('\n').pop()))
-    })
-  })
+  return runTool(process.execPath, [join(root, 'bench/proxy/latency-probe.js'), url, String(rate), String(seconds)], (out) => JSON.parse(out.trim().split('\n').pop()))
 }
 
 async function scrape(adminPort) {

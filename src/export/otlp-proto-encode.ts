@@ -65,12 +65,6 @@ const FLAG_IS_REMOTE = 0x200
 
 export type TraceProtoEncoderOptions = RequestFrameOptions
 
-/**
- * The envelope of a trace request is the same as every signal's
- * (otlp-proto-batch.ts); the name is kept for bench/otlp-encode.bench.js.
- */
-export { OtlpRequestFrame as TraceRequestFrame } from './otlp-proto-batch.js'
-
 /** Writes spans as `ScopeSpans.spans` entries into a writer. */
 export class ProtoSpanSink implements SpanSink {
   /** Where the span being written began (its tag), to drop it if its writer throws. */
