@@ -57,6 +57,8 @@ async function run() {
     await page.goto(`${base}/search`)
     await page.locator('.trace-row').first().waitFor()
     t.equal(await page.locator('.trace-row').count(), 4, 'all four traces in the last hour')
+    // uPlot creates its canvas in an effect after the container renders: wait for it, do not race it
+    await page.locator('[data-testid=scatter] canvas').first().waitFor()
     t.ok(await page.locator('[data-testid=scatter] canvas').count(), 'the duration scatter is drawn')
     await shot(page, 'search-all')
 
@@ -218,6 +220,7 @@ async function run() {
     await page.click('.tabs button:has-text("Metrics")')
     await page.locator('[data-testid=metrics-charts]').waitFor()
     t.match(await page.locator('[data-testid=metrics-panel]').innerText(), /payments.*±30 min/s, "the selected span's service around the trace")
+    await page.locator('[data-testid=metrics-charts] canvas').nth(2).waitFor()
     t.equal(await page.locator('[data-testid=metrics-charts] canvas').count(), 3, 'rate, error rate and p50/p99 charts')
     await shot(page, 'trace-metrics')
   })
