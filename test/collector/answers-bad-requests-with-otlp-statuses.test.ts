@@ -214,3 +214,44 @@ t.test('gRPC: a malformed message is INVALID_ARGUMENT and the server keeps servi
   t.equal(good.err, null)
   t.equal((await getJson(`${collector.apiUrl}/api/traces/${traceId}`)).status, 200)
 })
+
+t.test('a time at or beyond 2^63 ns is refused with its record; the rest of the batch and every other sender are served', async (t) => {
+  const good = hexId(16)
+  const bad = hexId(16)
+  const body = jsonTraceRequest({
+    overflow: [
+      { traceId: good, spanId: hexId(8), name: 'good', startMs: 1_700_000_000_000, durationMs: 5 },
+      { traceId: bad, spanId: hexId(8), name: 'from the far future', startMs: 1_700_000_000_000, durationMs: 5 },
+    ],
+  }) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<Record<string, unknown>> }> }> }
+  body.resourceSpans[0]!.scopeSpans[0]!.spans[1]!.endTimeUnixNano = '18446744073709551615'
+  const res = await postJson(tracesUrl, body)
+  t.equal(res.status, 200, 'not a 503 for the whole batch')
+  t.equal(res.body.partialSuccess?.rejectedSpans, 1)
+  t.match(res.body.partialSuccess?.errorMessage, /endTimeUnixNano .*below 2\^63/)
+  t.equal((await getJson(`${collector.apiUrl}/api/traces/${good}`)).status, 200, 'the good span is stored')
+  t.equal((await getJson(`${collector.apiUrl}/api/traces/${bad}`)).status, 404)
+
+  // A bit flip in a protobuf fixed64: the top bit set.
+  const flipped = ExportTraceServiceRequest.fromObject({
+    resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: Buffer.from(hexId(16), 'hex'), spanId: Buffer.from(hexId(8), 'hex'), name: 'flipped', startTimeUnixNano: '10923372036854775807', endTimeUnixNano: '10923372036854775808' }] }] }],
+  })
+  const proto = await post(ExportTraceServiceRequest.encode(flipped).finish(), PROTO)
+  t.equal(proto.status, 200)
+  // Right after it, another exporter is not refused (no back-off was started).
+  await stillServes(t)
+
+  // Log records: the same rule for timeUnixNano and observedTimeUnixNano, and flags must fit 32 bits.
+  const logs = await postJson(`${collector.otlpUrl}/v1/logs`, {
+    resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'overflow' } }] }, scopeLogs: [{ logRecords: [
+      { timeUnixNano: '18446744073709551615', body: { stringValue: 'far future' } },
+      { timeUnixNano: '1700000000000000000', observedTimeUnixNano: '9223372036854775808', body: { stringValue: 'far future observed' } },
+      { timeUnixNano: '1700000000000000000', flags: 1e300, body: { stringValue: 'huge flags' } },
+      { timeUnixNano: '1700000000000000000', body: { stringValue: 'kept' } },
+    ] }] }],
+  })
+  t.equal(logs.status, 200)
+  t.equal(logs.body.partialSuccess?.rejectedLogRecords, 3)
+  const kept = await getJson(`${collector.apiUrl}/api/logs?service=overflow`)
+  t.same(kept.body.logs.map((l: { body: string }) => l.body), ['kept'])
+})

@@ -8,7 +8,7 @@ import { findTraceIdInText } from '../logs/trace-id-in-text.js'
 import type { TraceIdPattern } from '../logs/trace-id-in-text.js'
 import { walkOtlpRequest } from './otlp-request-walk.js'
 import type { DecodedBatch, OtlpRecordContext } from './otlp-request-walk.js'
-import { isAllZeroHex, nanosToMs, readAttributes, readBody, readEnum, readIdHex, readNanos } from './otlp-values.js'
+import { isAllZeroHex, nanosToMs, readAttributes, readBody, readEnum, readIdHex, readNanos, readUint32 } from './otlp-values.js'
 
 export interface IngestLog {
   log: StoredLog
@@ -41,11 +41,14 @@ export function decodeLogsRequest(request: unknown, options: DecodeLogsOptions):
 /** Pushes the log record, or returns why it was rejected. */
 function decodeLog(raw: Record<string, unknown>, context: OtlpRecordContext, options: DecodeLogsOptions, into: IngestLog[]): string | undefined {
   const { where, resource, resourceJson, service, scope } = context
+  // Every number the store binds is checked here: a bad record is refused alone.
   let timeNs: bigint
   let observedNs: bigint
+  let flags: number
   try {
     timeNs = readNanos(raw.timeUnixNano ?? raw.time_unix_nano, `${where}.timeUnixNano`)
     observedNs = readNanos(raw.observedTimeUnixNano ?? raw.observed_time_unix_nano, `${where}.observedTimeUnixNano`)
+    flags = readUint32(raw.flags, `${where}.flags`)
   } catch (err) {
     return (err as Error).message
   }
@@ -74,6 +77,6 @@ function decodeLog(raw: Record<string, unknown>, context: OtlpRecordContext, opt
     attributes: readAttributes(raw.attributes),
     resource,
   }
-  into.push({ log, timeNs, observedNs, resourceJson, scope, flags: typeof raw.flags === 'number' ? raw.flags : 0 })
+  into.push({ log, timeNs, observedNs, resourceJson, scope, flags })
   return undefined
 }

@@ -7,7 +7,7 @@ import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from '../model/stored-span.js'
 import type { StoredSpan, StoredSpanEvent, StoredSpanLink } from '../model/stored-span.js'
 import { walkOtlpRequest } from './otlp-request-walk.js'
 import type { DecodedBatch, OtlpRecordContext } from './otlp-request-walk.js'
-import { idBytes, isAllZeroHex, nanosToMs, readAttributes, readEnum, readIdHex, readNanos, readUint } from './otlp-values.js'
+import { idBytes, isAllZeroHex, nanosToMs, readAttributes, readEnum, readIdHex, readNanos, readUint32 } from './otlp-values.js'
 
 /** A span plus the exact values the store indexes. */
 export type { DecodedBatch } from './otlp-request-walk.js'
@@ -56,11 +56,15 @@ function decodeSpan(raw: Record<string, unknown>, context: OtlpRecordContext, in
   if (spanId === undefined || spanId === '' || isAllZeroHex(spanId)) return `${where}: spanId must be 8 bytes (16 hex characters), not all zero`
   const parent = readIdHex(rawParent, 8)
   if (parent === undefined) return `${where}: parentSpanId must be 8 bytes (16 hex characters) or empty`
+  // Every number the store binds is checked here, so that one bad record is
+  // refused alone instead of failing the whole batch's transaction.
   let startNs: bigint
   let endNs: bigint
+  let flags: number
   try {
     startNs = readNanos(raw.startTimeUnixNano ?? raw.start_time_unix_nano, `${where}.startTimeUnixNano`)
     endNs = readNanos(raw.endTimeUnixNano ?? raw.end_time_unix_nano, `${where}.endTimeUnixNano`)
+    flags = readUint32(raw.flags, `${where}.flags`)
   } catch (err) {
     return (err as Error).message
   }
@@ -95,7 +99,7 @@ function decodeSpan(raw: Record<string, unknown>, context: OtlpRecordContext, in
     traceIdBytes: idBytes(rawTraceId, traceId),
     spanIdBytes: idBytes(rawSpanId, spanId),
     parentSpanIdBytes: span.parentSpanId === null ? null : idBytes(rawParent, span.parentSpanId),
-    startNs, endNs, kind, statusCode, flags: readUint(raw.flags), resourceJson })
+    startNs, endNs, kind, statusCode, flags, resourceJson })
   return undefined
 }
 

@@ -8,19 +8,25 @@ import type { AttributeJson, AttributeMap } from '../model/stored-span.js'
 import type { LongLike } from './otlp-proto-root.js'
 
 const TWO_32 = 4294967296n
+/**
+ * The largest time the store can hold: SQLite integers are signed 64-bit, so
+ * a fixed64 at or above 2^63 ns (after the year 2262: a bit flip, or
+ * "18446744073709551615") cannot be stored and is refused with its record.
+ */
+export const MAX_UNIX_NANOS = 2n ** 63n - 1n
 
-/** A fixed64/int64 nanosecond value; 0n when absent. Throws OtlpValueError when unreadable. */
+/** A fixed64/int64 nanosecond value; 0n when absent. Throws OtlpValueError when unreadable or ≥ 2^63. */
 export function readNanos(value: unknown, field: string): bigint {
   if (value == null) return 0n
+  let nanos: bigint | undefined
   if (typeof value === 'object') {
     const long = value as LongLike
-    if (typeof long.low === 'number' && typeof long.high === 'number') {
-      return BigInt(long.high >>> 0) * TWO_32 + BigInt(long.low >>> 0)
-    }
-  }
-  if (typeof value === 'string' && /^\d{1,20}$/.test(value)) return BigInt(value)
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value)
-  throw new OtlpValueError(`${field} must be an unsigned 64-bit integer (a decimal string in OTLP/JSON), got ${JSON.stringify(value)}`)
+    if (typeof long.low === 'number' && typeof long.high === 'number') nanos = BigInt(long.high >>> 0) * TWO_32 + BigInt(long.low >>> 0)
+  } else if (typeof value === 'string' && /^\d{1,20}$/.test(value)) nanos = BigInt(value)
+  else if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) nanos = BigInt(value)
+  if (nanos === undefined) throw new OtlpValueError(`${field} must be an unsigned 64-bit integer (a decimal string in OTLP/JSON), got ${JSON.stringify(value)}`)
+  if (nanos > MAX_UNIX_NANOS) throw new OtlpValueError(`${field} is ${nanos} ns, beyond the year 2262; it must be below 2^63 (9223372036854775808)`)
+  return nanos
 }
 
 export class OtlpValueError extends Error {}
@@ -58,21 +64,24 @@ export function isAllZeroHex(hex: string): boolean {
   return true
 }
 
-/** An unsigned 32-bit field (flags, counts, enums as numbers or JSON names). */
-export function readUint(value: unknown): number {
-  if (typeof value === 'number') return value
-  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value)
-  return 0
+const MAX_UINT32 = 0xffff_ffff
+
+/** A fixed32 field (flags): 0 when absent. Throws OtlpValueError for anything but a whole number from 0 to 2^32-1. */
+export function readUint32(value: unknown, field: string): number {
+  if (value == null) return 0
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : NaN
+  if (!Number.isInteger(n) || n < 0 || n > MAX_UINT32) throw new OtlpValueError(`${field} must be an unsigned 32-bit integer, got ${JSON.stringify(value)}`)
+  return n
 }
 
-/** An enum: its number, or its name as protobuf's JSON mapping also allows. */
+/**
+ * An enum: its number, or its name as protobuf's JSON mapping also allows.
+ * Anything else (a fraction, a negative or huge number, an unknown name) is 0,
+ * the UNSPECIFIED of every OTLP enum.
+ */
 export function readEnum(value: unknown, names: Record<string, number>): number {
-  if (typeof value === 'number') return value
-  if (typeof value === 'string') {
-    if (/^\d+$/.test(value)) return Number(value)
-    return names[value] ?? 0
-  }
-  return 0
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? (/^\d{1,10}$/.test(value) ? Number(value) : (names[value] ?? 0)) : 0
+  return Number.isInteger(n) && n >= 0 && n <= 0x7fff_ffff ? n : 0
 }
 
 function readInt64(value: unknown): number | string {

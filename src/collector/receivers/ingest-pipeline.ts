@@ -9,6 +9,7 @@ import type { IngestLog } from '../otlp/decode-logs.js'
 import { decodeTraceRequest } from '../otlp/decode-traces.js'
 import type { DecodedBatch, IngestSpan } from '../otlp/decode-traces.js'
 import type { TraceIdPattern } from '../logs/trace-id-in-text.js'
+import { OtlpValueError } from '../otlp/otlp-values.js'
 import type { TraceStore } from '../store/trace-store.js'
 
 /** Called after a batch is durably stored; must not throw (errors are logged and ignored). */
@@ -88,9 +89,12 @@ export class IngestPipeline {
     try {
       count(write())
     } catch (err) {
+      const message = err instanceof Error ? err.message : String(err)
+      // A value the decoders let through but SQLite refuses is this sender's
+      // problem: a 400 for its request, and everyone else keeps writing.
+      if (refusesTheData(err)) throw new OtlpValueError(`the store refused a value in this request, so none of it was stored: ${message}`)
       // Back off for a moment so a failing disk is not hammered by every sender.
       this.unavailableUntilMs = Date.now() + 1000
-      const message = err instanceof Error ? err.message : String(err)
       this.options.log(`store write failed, answering 503 for a second: ${message}`)
       throw new StoreUnavailableError(`the store could not write the batch: ${message}`)
     }
@@ -106,6 +110,13 @@ export class IngestPipeline {
       }
     }
   }
+}
+
+/** Errors that come from the batch's values (binding, constraints), not from the disk or a lock. */
+function refusesTheData(err: unknown): boolean {
+  if (err instanceof RangeError) return true
+  const code = (err as { code?: unknown }).code
+  return typeof code === 'string' && /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG)/.test(code)
 }
 
 function outcomeOf<T>(batch: DecodedBatch<T>, noun: string): IngestOutcome {
