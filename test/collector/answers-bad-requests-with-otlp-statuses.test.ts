@@ -255,3 +255,22 @@ t.test('a time at or beyond 2^63 ns is refused with its record; the rest of the 
   const kept = await getJson(`${collector.apiUrl}/api/logs?service=overflow`)
   t.same(kept.body.logs.map((l: { body: string }) => l.body), ['kept'])
 })
+
+t.test('an OTLP/JSON attribute nested 10,000 levels deep is a 400 that names the limit, and the collector keeps serving', async (t) => {
+  // ~450 KB: over this file's collector's body limit, so one with the default limit.
+  const roomy = await startTestCollector()
+  t.teardown(() => roomy.close())
+  // Written as text: JSON.stringify itself cannot go that deep.
+  const levels = 10_000
+  const deep = '{"kvlistValue":{"values":[{"key":"k","value":'.repeat(levels) + '{"stringValue":"bottom"}' + '}]}}'.repeat(levels)
+  const span = `{"traceId":"${hexId(16)}","spanId":"${hexId(8)}","name":"deep","startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000005000000","attributes":[{"key":"deep","value":${deep}}]}`
+  const res = await post(`{"resourceSpans":[{"scopeSpans":[{"spans":[${span}]}]}]}`, { 'content-type': 'application/json' }, `${roomy.otlpUrl}/v1/traces`)
+  t.equal(res.status, 400)
+  t.match(JSON.parse(res.text).message, /more than 32 levels deep/)
+  const log = `{"timeUnixNano":"1700000000000000000","body":${deep}}`
+  const logs = await post(`{"resourceLogs":[{"scopeLogs":[{"logRecords":[${log}]}]}]}`, { 'content-type': 'application/json' }, `${roomy.otlpUrl}/v1/logs`)
+  t.equal(logs.status, 400, 'a log body too')
+  t.match(JSON.parse(logs.text).message, /more than 32 levels deep/)
+  const traceId = hexId(16)
+  t.equal((await post(validProtobufBody(traceId), PROTO, `${roomy.otlpUrl}/v1/traces`)).status, 200, 'and it keeps serving')
+})

@@ -100,8 +100,15 @@ function readInt64(value: unknown): number | string {
   return 0
 }
 
-/** OTLP AnyValue -> JSON. int64 beyond 2^53 becomes a decimal string; bytes become base64. */
-export function readAnyValue(value: unknown): AttributeJson {
+/**
+ * Arrays and key-value lists inside each other, at most this deep. Reading and
+ * storing a value recurses once per level, so a value nested thousands deep
+ * would overflow the stack; no real attribute comes close.
+ */
+export const MAX_ANY_VALUE_DEPTH = 32
+
+/** OTLP AnyValue -> JSON. int64 beyond 2^53 becomes a decimal string; bytes become base64. Throws OtlpValueError when nested too deep. */
+export function readAnyValue(value: unknown, depth = 0): AttributeJson {
   if (value == null || typeof value !== 'object') return null
   const v = value as Record<string, unknown>
   if (v.stringValue != null) return String(v.stringValue)
@@ -112,13 +119,16 @@ export function readAnyValue(value: unknown): AttributeJson {
     return typeof d === 'number' ? (Number.isFinite(d) ? d : String(d)) : Number.isFinite(Number(d)) ? Number(d) : String(d)
   }
   if (v.boolValue != null) return v.boolValue === true || v.boolValue === 'true'
-  if (v.arrayValue != null) {
-    const values = (v.arrayValue as { values?: unknown[] }).values
-    return Array.isArray(values) ? values.map(readAnyValue) : []
-  }
-  if (v.kvlistValue != null) {
+  if (v.arrayValue != null || v.kvlistValue != null) {
+    if (depth >= MAX_ANY_VALUE_DEPTH) {
+      throw new OtlpValueError(`an attribute or body nests arrays and key-value lists more than ${MAX_ANY_VALUE_DEPTH} levels deep; flatten it or send it as a JSON string`)
+    }
+    if (v.arrayValue != null) {
+      const values = (v.arrayValue as { values?: unknown[] }).values
+      return Array.isArray(values) ? values.map((item) => readAnyValue(item, depth + 1)) : []
+    }
     const values = (v.kvlistValue as { values?: unknown[] }).values
-    return Array.isArray(values) ? readAttributes(values) : {}
+    return Array.isArray(values) ? readAttributes(values, depth + 1) : {}
   }
   if (v.bytesValue != null) {
     const b = v.bytesValue
@@ -128,13 +138,13 @@ export function readAnyValue(value: unknown): AttributeJson {
 }
 
 /** A repeated KeyValue -> {key: value}. Later duplicates win, as in the SDKs. */
-export function readAttributes(list: unknown): AttributeMap {
+export function readAttributes(list: unknown, depth = 0): AttributeMap {
   const out: AttributeMap = {}
   if (!Array.isArray(list)) return out
   for (let i = 0; i < list.length; i++) {
     const kv = list[i] as { key?: unknown; value?: unknown } | null
     if (kv == null || typeof kv.key !== 'string') continue
-    out[kv.key] = readAnyValue(kv.value)
+    out[kv.key] = readAnyValue(kv.value, depth)
   }
   return out
 }
