@@ -10,10 +10,14 @@ import { isOws, skipOwsBackward, skipOwsForward } from './hex.js'
  * forward: the proxy never adds its own entry.
  *
  * Choices where the spec leaves room (documented in README.md too):
- * - One malformed member, a duplicate key, or more than 32 members make the whole
- *   tracestate invalid: it is dropped (and the extractor reports it), while the
- *   traceparent is still used. The spec's grammar allows at most 32 members, and a
- *   header we cannot parse must not be forwarded half-understood.
+ * - One malformed member or more than 32 members make the whole tracestate invalid:
+ *   it is dropped (and the extractor reports it), while the traceparent is still
+ *   used. The spec's grammar allows at most 32 members, and a header we cannot parse
+ *   must not be forwarded half-understood.
+ * - A key that appears again (`a=1,a=2`, or the same entry in two header lines) is
+ *   not a reason to lose the others: the first occurrence is kept and the later ones
+ *   are dropped. The first is the one its vendor updated last (an updated entry
+ *   moves to the left), and the list forwarded has unique keys, as the spec requires.
  * - Empty members (`a=1,,b=2`, `a=1, ,b=2`) and OWS around members are allowed and
  *   not counted.
  * - Over 512 characters (members plus separating commas, without OWS): whole members
@@ -44,8 +48,8 @@ export function combineHeaderValues(value: string | readonly string[]): string {
 
 /**
  * Validates a combined `tracestate` value and returns what to forward: the header
- * itself when it is already canonical (no OWS, no empty members, within limits; the
- * common case, no new string), a rebuilt or trimmed list otherwise, '' when it holds
+ * itself when it is already canonical (no OWS, no empty members, no repeated keys,
+ * within limits; the common case, no new string), a rebuilt or trimmed list otherwise, '' when it holds
  * no members, and undefined when it is invalid (see the rules above).
  */
 export function parseTracestate(header: string): string | undefined {
@@ -59,13 +63,11 @@ export function parseTracestate(header: string): string | undefined {
     const end = skipOwsBackward(header, start, comma)
     pos = comma + 1
     if (start === end) continue
-    if (count === TRACESTATE_MAX_MEMBERS) return undefined
     const equals = header.indexOf('=', start)
     if (equals === -1 || equals >= end) return undefined
     if (!isValidKey(header, start, equals) || !isValidValue(header, equals + 1, end)) return undefined
-    for (let j = 0; j < count; j++) {
-      if (sameRange(header, memberStart[j]!, memberEquals[j]!, start, equals)) return undefined
-    }
+    if (isRepeatedKey(header, count, start, equals)) continue
+    if (count === TRACESTATE_MAX_MEMBERS) return undefined
     memberStart[count] = start
     memberEnd[count] = end
     memberEquals[count] = equals
@@ -75,7 +77,8 @@ export function parseTracestate(header: string): string | undefined {
 
   let total = count - 1
   for (let i = 0; i < count; i++) total += memberEnd[i]! - memberStart[i]!
-  // Every character belongs to a member or a separator: forward the header as it is.
+  // Every character belongs to a kept member or a separator (nothing was skipped:
+  // no OWS, empty or repeated member): forward the header as it is.
   if (total === length && total <= TRACESTATE_MAX_LENGTH) return header
 
   for (let i = 0; i < count; i++) memberKept[i] = 1
@@ -104,6 +107,14 @@ export function parseTracestate(header: string): string | undefined {
   return out
 }
 
+/** True when the key `header[start, equals)` is one of the first `count` members' keys. */
+function isRepeatedKey(header: string, count: number, start: number, equals: number): boolean {
+  for (let j = 0; j < count; j++) {
+    if (sameRange(header, memberStart[j]!, memberEquals[j]!, start, equals)) return true
+  }
+  return false
+}
+
 function sameRange(s: string, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
   if (aEnd - aStart !== bEnd - bStart) return false
   for (let i = 0; i < aEnd - aStart; i++) {
@@ -120,36 +131,23 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57
 }
 
-/** lcalpha / DIGIT / "_" / "-" / "*" / "/" */
+/** keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@" */
 function isKeyChar(c: number): boolean {
-  return isLowerAlpha(c) || isDigit(c) || c === 95 || c === 45 || c === 42 || c === 47
+  return isLowerAlpha(c) || isDigit(c) || c === 95 || c === 45 || c === 42 || c === 47 || c === 64
 }
 
 /**
- * key = simple-key / multi-tenant-key
- * simple-key = lcalpha 0*255( keychar )
- * multi-tenant-key = tenant-id "@" system-id
- * tenant-id = ( lcalpha / DIGIT ) 0*240( keychar )
- * system-id = lcalpha 0*13( keychar )
+ * key = ( lcalpha / DIGIT ) 0*255( keychar )
+ *
+ * Level 2's grammar: the older split into `simple-key` and `tenant@system` keys (with
+ * their own length limits) is gone; `@` is an ordinary key character after the first.
  */
 function isValidKey(s: string, start: number, end: number): boolean {
   const length = end - start
   if (length === 0 || length > 256) return false
-  const at = s.indexOf('@', start)
-  if (at === -1 || at >= end) {
-    if (!isLowerAlpha(s.charCodeAt(start))) return false
-    for (let i = start + 1; i < end; i++) if (!isKeyChar(s.charCodeAt(i))) return false
-    return true
-  }
-  const tenantLength = at - start
-  const systemLength = end - at - 1
-  if (tenantLength < 1 || tenantLength > 241 || systemLength < 1 || systemLength > 14) return false
   const first = s.charCodeAt(start)
   if (!isLowerAlpha(first) && !isDigit(first)) return false
-  for (let i = start + 1; i < at; i++) if (!isKeyChar(s.charCodeAt(i))) return false
-  if (!isLowerAlpha(s.charCodeAt(at + 1))) return false
-  // A second '@' fails isKeyChar here.
-  for (let i = at + 2; i < end; i++) if (!isKeyChar(s.charCodeAt(i))) return false
+  for (let i = start + 1; i < end; i++) if (!isKeyChar(s.charCodeAt(i))) return false
   return true
 }
 

@@ -37,6 +37,23 @@ t.test('a valid traceparent: same trace, new span id, parent and flags carried',
   t.equal(span.traceState, 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7')
 })
 
+t.test('tracestate with Level 2 keys and a repeated key is carried on, not dropped', async (t) => {
+  const long = `${'t'.repeat(200)}@${'v'.repeat(55)}`
+  const cases: Array<[string | string[], string]> = [
+    ['foo@=1,rojo=00f067aa0ba902b7', 'foo@=1,rojo=00f067aa0ba902b7'],
+    [`${long}=1`, `${long}=1`],
+    ['foo=1,foo=1', 'foo=1'],
+    ['foo=1,foo=2,bar=3', 'foo=1,bar=3'],
+    [['foo=1', 'foo=1'], 'foo=1'],
+  ]
+  for (const [tracestate, forwarded] of cases) {
+    const { upstreamSaw, span } = await call({ traceparent: `00-${TRACE}-${PARENT}-01`, tracestate })
+    t.equal(upstreamSaw.tracestate, forwarded, JSON.stringify(tracestate))
+    t.equal(span.traceState, forwarded)
+    t.equal(span.attributes['tracecar.invalid_context_header'], undefined)
+  }
+})
+
 t.test('no context: a new trace, propagated to the upstream', async (t) => {
   const { upstreamSaw, span } = await call({})
   t.match(span.traceId, /^[0-9a-f]{32}$/)

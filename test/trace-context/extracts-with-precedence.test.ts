@@ -85,7 +85,7 @@ t.test('tracestate is ignored without a valid traceparent', async (t) => {
 })
 
 t.test('an invalid tracestate is dropped and reported; the traceparent is kept', async (t) => {
-  const result = extractContext(getter({ traceparent: w3c.traceparent!, tracestate: 'a=1,a=2' }), ALL)
+  const result = extractContext(getter({ traceparent: w3c.traceparent!, tracestate: 'a=1,@b=2' }), ALL)
   t.equal(result.context?.traceId, W3C_TRACE)
   t.equal(result.context?.traceState, '')
   t.equal(result.invalid, 'tracestate')
@@ -94,6 +94,12 @@ t.test('an invalid tracestate is dropped and reported; the traceparent is kept',
 t.test('repeated tracestate headers are combined', async (t) => {
   const result = extractContext(getter({ traceparent: w3c.traceparent!, tracestate: ['a=1', 'b=2'] }), ALL)
   t.equal(result.context?.traceState, 'a=1,b=2')
+})
+
+t.test('a tracestate key repeated across header lines keeps the rest of the tracestate', async (t) => {
+  const result = extractContext(getter({ traceparent: w3c.traceparent!, tracestate: ['foo=1,b=2', 'foo=1'] }), ALL)
+  t.equal(result.context?.traceState, 'foo=1,b=2')
+  t.equal(result.invalid, undefined)
 })
 
 t.test('duplicate single-valued headers are invalid', async (t) => {
