@@ -1,5 +1,5 @@
 import type { ExplainedRequest, LoadReport } from './load-report.js'
-import type { SelfTimeRow } from './self-time.js'
+import type { SelfTimeRow } from '../trace-analysis/self-time.js'
 
 /**
  * The text report printed after autocannon's table: what autocannon alone cannot

@@ -4,7 +4,7 @@ import type { LoadOptions } from './load-options.js'
 import { CONNECTION_ERROR, type RequestOutcome } from './request-outcomes.js'
 import type { LoadRun } from './run-load.js'
 import { RUN_TRACESTATE_KEY } from './run-trace-context.js'
-import { type SelfTimeRow, attributeSelfTime, round } from './self-time.js'
+import { type SelfTimeRow, attributeSelfTime, round } from '../trace-analysis/self-time.js'
 
 /**
  * The whole report of a run as one plain object: what `--json` writes and what the

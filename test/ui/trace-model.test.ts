@@ -31,6 +31,12 @@ t.test('the critical path follows what the parent waited for last', async (t) =>
   t.same(critical, ['c1', 'c2', 'c2a', 'c2b', 'root'])
 })
 
+t.test("each span's self time is its duration minus what its children cover", async (t) => {
+  const m = buildTraceModel([span('root', null, 0, 100), span('a', 'root', 10, 50), span('b', 'root', 30, 60), span('late', 'root', 90, 130)])
+  t.same(m.nodes.map((n) => [n.span.spanId, n.selfMs]), [['root', 40], ['a', 40], ['b', 30], ['late', 40]],
+    'parallel children are subtracted once, a child running past the end only up to it')
+})
+
 t.test('errors below a span are flagged on its ancestors', async (t) => {
   const m = buildTraceModel([span('root', null, 0, 10), span('a', 'root', 1, 5), span('b', 'a', 2, 3, { status: { code: 'ERROR', message: 'x' } })])
   t.equal(m.errorCount, 1)

@@ -1,4 +1,4 @@
-// The shapes of the collector's query API (docs: /work/notes/contract.md, "Query API").
+// The shapes of the collector's query API (docs/api.md, "Query API").
 // Only what the UI reads; every value came from span data and is untrusted text.
 
 export type AttributeValue = string | number | boolean | null | AttributeValue[] | { [k: string]: AttributeValue }

@@ -15,9 +15,13 @@ import { MetricsPanel } from '../trace/metrics-panel'
 import { Minimap } from '../trace/minimap'
 import { SpanDetails } from '../trace/span-details'
 import { buildTraceModel, findSpans, type TraceModel, visibleRows } from '../trace/trace-model'
+import { formatStatsSort, parseStatsSort, TraceStats } from '../trace/trace-stats'
 import { type TimeWindow, ViewportStore, Waterfall } from '../trace/waterfall'
 
 type Tab = 'details' | 'logs' | 'metrics'
+/** The trace's main view: the span waterfall, or its time grouped by service/operation. */
+type View = 'waterfall' | 'stats'
+const VIEWS: { value: View; label: string }[] = [{ value: 'waterfall', label: 'Waterfall' }, { value: 'stats', label: 'Statistics' }]
 
 export function TracePage(props: { traceId: string; query: URLSearchParams }) {
   const trace = useApi((signal) => {
@@ -56,6 +60,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
   const q = props.query
   const selectedId = q.get('span')
   const tab: Tab = (['details', 'logs', 'metrics'] as const).find((t) => t === q.get('tab')) ?? 'details'
+  const mainView: View = VIEWS.find((v) => v.value === q.get('view'))?.value ?? 'waterfall'
   const selected = selectedId ? model.byId.get(selectedId) ?? null : null
   const root = model.roots[0]!
 
@@ -151,6 +156,12 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
               </span>
             )}
           </span>
+          <span class="segmented" role="group" aria-label="View">
+            {VIEWS.map((v) => (
+              <button key={v.value} type="button" class={mainView === v.value ? 'on' : ''} aria-pressed={mainView === v.value}
+                onClick={() => setQuery({ view: v.value === 'waterfall' ? null : v.value })}>{v.label}</button>
+            ))}
+          </span>
           <span class="trace-actions">
             <button type="button" class="small-button" onClick={() => setCollapsed(new Set())}>Expand all</button>
             <button type="button" class="small-button" title="Collapse every span below the root's children"
@@ -195,16 +206,31 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
           </details>
         )}
       </div>
-      <Minimap
-        model={model}
-        rows={rows}
-        view={view}
-        viewport={viewport}
-        onJump={(index) => setScrollTo({ index, seq: ++seq.current })}
-        onZoom={(w) => setView(w ?? { start: model.startMs, end: model.endMs || model.startMs + 1 })}
-      />
+      {mainView === 'waterfall' && (
+        <Minimap
+          model={model}
+          rows={rows}
+          view={view}
+          viewport={viewport}
+          onJump={(index) => setScrollTo({ index, seq: ++seq.current })}
+          onZoom={(w) => setView(w ?? { start: model.startMs, end: model.endMs || model.startMs + 1 })}
+        />
+      )}
       <div class="trace-body">
-        <Waterfall
+        {mainView === 'stats' && (
+          <div class="trace-main-scroll">
+            <TraceStats
+              model={model}
+              group={q.get('group') === 'operation' ? 'operation' : 'service'}
+              sort={parseStatsSort(q.get('sort'))}
+              onChange={(c) => setQuery({
+                ...(c.group ? { group: c.group === 'service' ? null : c.group } : {}),
+                ...(c.sort ? { sort: formatStatsSort(c.sort) === '-self' ? null : formatStatsSort(c.sort) } : {}),
+              })}
+            />
+          </div>
+        )}
+        {mainView === 'waterfall' && <Waterfall
           model={model}
           rows={rows}
           view={view}
@@ -215,7 +241,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
           viewport={viewport}
           scrollTo={scrollTo}
           matches={matches}
-        />
+        />}
         <aside class="side-panel" aria-label="Span details, logs and metrics">
           <div class="tabs" role="tablist">
             {(['details', 'logs', 'metrics'] as const).map((t) => (

@@ -3,7 +3,7 @@
 import type { ComponentChildren } from 'preact'
 import { Link, ValueText } from '../components/link'
 import type { Attributes, Span } from '../lib/api-types'
-import { attributeText, formatDateTime, formatDuration } from '../lib/format'
+import { attributeText, formatDateTime, formatDuration, formatPercent } from '../lib/format'
 import { href } from '../lib/router'
 import { serviceColor } from '../lib/service-colors'
 import type { TraceModel } from './trace-model'
@@ -79,6 +79,7 @@ function TimingBreakdown(props: { span: Span }) {
 export function SpanDetails(props: { span: Span; model: TraceModel; onSelect: (spanId: string) => void; onOpenTab: (tab: 'logs' | 'metrics') => void }) {
   const s = props.span
   const parent = s.parentSpanId ? props.model.byId.get(s.parentSpanId) : undefined
+  const node = props.model.byId.get(s.spanId)
   const status = s.status?.code ?? 'UNSET'
   return (
     <div class="span-details" data-testid="span-details">
@@ -89,6 +90,10 @@ export function SpanDetails(props: { span: Span; model: TraceModel; onSelect: (s
       <dl class="facts">
         <div><dt>Service</dt><dd>{s.service}</dd></div>
         <div><dt>Duration</dt><dd>{formatDuration(s.durationMs)}</dd></div>
+        <div><dt>Self time</dt><dd data-testid="self-time" title="The duration minus the time covered by child spans: what this span spent on its own">
+          {formatDuration(node?.selfMs ?? s.durationMs)}
+          {node && node.children.length > 0 && s.durationMs > 0 && <span class="muted"> ({formatPercent(node.selfMs / s.durationMs)})</span>}
+        </dd></div>
         <div><dt>Start</dt><dd title={formatDateTime(s.startTimeUnixMs)}>+{formatDuration(s.startTimeUnixMs - props.model.startMs)}</dd></div>
         <div><dt>Kind</dt><dd>{s.kind}</dd></div>
         <div class="wide"><dt>Status</dt><dd class={`status status-${status.toLowerCase()}`}>{status}{s.status?.message ? `: ${s.status.message}` : ''}</dd></div>

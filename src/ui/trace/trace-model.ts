@@ -1,6 +1,7 @@
 // Turns the flat span list of a trace into what the waterfall draws: a tree (children by start
-// time), depths, the critical path and the rows visible under the current collapsed set.
+// time), depths, self times, the critical path and the rows visible under the current collapsed set.
 // Iterative throughout: a trace can be a 10,000-deep chain and recursion would overflow.
+import { selfTime } from '../../trace-analysis/self-time'
 import type { Span } from '../lib/api-types'
 
 export interface SpanNode {
@@ -12,6 +13,8 @@ export interface SpanNode {
   /** spans below this one, at any depth */
   descendantCount: number
   critical: boolean
+  /** the span's own time: its duration minus the union of its children's intervals */
+  selfMs: number
   /** has an error itself */
   error: boolean
   /** a descendant has an error: collapsed rows still show it */
@@ -36,7 +39,7 @@ export interface TraceModel {
 
 export function buildTraceModel(spans: Span[]): TraceModel {
   const nodes: SpanNode[] = spans.map((span, index) => ({
-    span, index, depth: 0, parent: null, children: [], descendantCount: 0, critical: false,
+    span, index, depth: 0, parent: null, children: [], descendantCount: 0, critical: false, selfMs: 0,
     error: span.status?.code === 'ERROR', childError: false, errorOrigin: false,
   }))
   const byId = new Map<string, SpanNode>()
@@ -93,6 +96,7 @@ export function buildTraceModel(spans: Span[]): TraceModel {
 
   const errorOrigins: SpanNode[] = []
   for (const n of order) {
+    n.selfMs = selfTime(n.span, n.children.map((c) => c.span))
     n.errorOrigin = n.error && !n.childError
     if (n.errorOrigin) errorOrigins.push(n)
   }

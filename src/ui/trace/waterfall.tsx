@@ -162,8 +162,12 @@ function renderRow(props: RowProps) {
           <span class={`wf-hidden ${node.childError ? 'with-error' : ''}`}>+{node.descendantCount}</span>
         )}
       </div>
+      <div class="wf-self" title={`self time ${formatDuration(node.selfMs)}: ${s.service} working on its own, outside its child spans`}>
+        {formatDuration(node.selfMs)}
+      </div>
       <div class="wf-lane">
         <div
+          title={`${s.service}: ${s.name} · ${formatDuration(s.durationMs)}, self ${formatDuration(node.selfMs)}`}
           class={`wf-bar ${node.critical ? 'critical' : ''} ${node.error ? 'error' : ''}`}
           style={{ left: `${leftPct}%`, width: `${widthPct}%`, background: node.error ? '#d62728' : color }}
           data-testid="span-bar"
@@ -268,6 +272,7 @@ export function Waterfall(props: WaterfallProps) {
           Service &amp; operation <span class="wf-count">{total} of {props.model.nodes.length} spans</span>
           <span class="wf-resize" title="Drag to resize the name column" onMouseDown={startResize} data-testid="name-resize" />
         </div>
+        <div class="wf-self wf-self-head" title="Self time: each span's duration minus the time its child spans cover">Self</div>
         <div class="wf-lane wf-lane-head"><Ticks view={props.view} traceStart={props.model.startMs} /></div>
       </div>
       <div class="wf-body" ref={bodyRef} onScroll={onScroll} data-testid="waterfall-body">
