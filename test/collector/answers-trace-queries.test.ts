@@ -154,7 +154,7 @@ t.test('bad parameters are 400s that say what is allowed', async (t) => {
   for (const [query, pattern] of [
     ['limit=0', /limit="0" must be a whole number from 1 to 1000/],
     ['start=yesterday', /start="yesterday" is not a Unix time in milliseconds/],
-    ['minDurationMs=-3', /must not be negative/],
+    ['minDurationMs=-3', /minDurationMs=-3 is out of range: use a duration in milliseconds from 0 to/],
     ['minDurationMs=10&maxDurationMs=5', /below minDurationMs/],
     ['error=maybe', /must be true or false/],
     ['attr=novalue', /must be key=value/],
@@ -164,6 +164,22 @@ t.test('bad parameters are 400s that say what is allowed', async (t) => {
     t.match(body.error, pattern)
   }
   t.equal((await getJson(`${api}/api/nothing-here`)).status, 404)
+})
+
+t.test('well-formed but absurd numbers are 400s naming the parameter and the allowed range, not 500s', async (t) => {
+  for (const [path, pattern] of [
+    ['/api/traces?start=-1e308&end=1e308', /start=-1e\+308 is out of range: use a Unix time in milliseconds from 0 to 9223372036854/],
+    ['/api/traces?end=1e308', /end=1e\+308 is out of range/],
+    ['/api/traces?minDurationMs=1e308', /minDurationMs=1e\+308 is out of range: use a duration in milliseconds from 0 to 9223372036854/],
+    ['/api/traces?maxDurationMs=1e300', /maxDurationMs=1e\+300 is out of range/],
+    ['/api/logs?start=-1e308&end=1e308', /start=-1e\+308 is out of range/],
+    ['/api/logs?end=1e308', /end=1e\+308 is out of range/],
+    ['/api/dependencies?start=1e308&end=1e308', /end=1e\+308 is out of range/],
+  ] as const) {
+    const { status, body } = await getJson(`${api}${path}`)
+    t.equal(status, 400, path)
+    t.match(body.error, pattern, path)
+  }
 })
 
 t.test('the UI folder: files, deep links to index.html, assets that do not exist', async (t) => {

@@ -85,6 +85,25 @@ t.test('trace search with Jaeger parameters', async (t) => {
   t.match(bad.body.errors, [{ code: 400, msg: /minDuration="soon"/ }])
 })
 
+t.test('well-formed but absurd numbers are 400s naming the parameter and the allowed range, not 500s', async (t) => {
+  for (const [query, pattern] of [
+    ['start=-1e308', /start=-1e\+308 is out of range: use a Unix time in microseconds from 0 to/],
+    ['end=1e308', /end=1e\+308 is out of range/],
+    ['lookback=99999999h', /lookback=359999996400000 is out of range: use a duration in milliseconds \(1h, 2d, 30m\) from 0 to 9223372036854/],
+    [`minDuration=${'9'.repeat(400)}s`, /minDuration=Infinity is out of range: use a duration/],
+    [`maxDuration=${'9'.repeat(20)}h`, /maxDuration=.* is out of range/],
+  ] as const) {
+    const { status, body } = await getJson(`${jaeger}/api/traces?service=api&${query}`)
+    t.equal(status, 400, query)
+    t.match(body.errors, [{ code: 400, msg: pattern }], query)
+  }
+  const deps = await getJson(`${jaeger}/api/dependencies?endTs=1e308`)
+  t.equal(deps.status, 400)
+  t.match(deps.body.errors, [{ code: 400, msg: /endTs=1e\+308 is out of range/ }])
+  // A lookback that reaches before 1970 is everything, not an error.
+  t.equal((await getJson(`${jaeger}/api/traces?service=api&lookback=500000h`)).status, 200)
+})
+
 t.test('dependencies', async (t) => {
   const { body } = await getJson(`${jaeger}/api/dependencies?endTs=${Date.now()}&lookback=3600000`)
   t.same(body.data, [{ parent: 'web', child: 'api', callCount: 1 }])

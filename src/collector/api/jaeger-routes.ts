@@ -12,7 +12,7 @@ import type { CollectorRoute } from '../http/route.js'
 import { sendJson } from '../http/route.js'
 import type { TraceStore } from '../store/trace-store.js'
 import { envelope, errorEnvelope, parseGoDurationMs, toJaegerTrace } from './jaeger-format.js'
-import { limitParam, normalizeTraceId, optionalNumber, optionalString, QueryParamError } from './query-params.js'
+import { checkRange, limitParam, MAX_DURATION_MS, MAX_UNIX_MS, normalizeTraceId, optionalInRange, optionalString, optionalUnixMs, QueryParamError } from './query-params.js'
 import { orderTraceForDisplay } from './trace-order.js'
 import { dependenciesInSlices } from './dependency-slices.js'
 import { SEARCH_BUDGET_MS } from './query-routes.js'
@@ -89,19 +89,22 @@ export function jaegerRoutes(store: TraceStore): CollectorRoute[] {
       sendJson(res, 200, envelope(ops, ops.length))
     } },
     { method: 'GET', path: '/api/traces', handle: (_q, res, _p, url) => {
-      const endUs = optionalNumber(url, 'end', 'a Unix time in microseconds')
-      let startUs = optionalNumber(url, 'start', 'a Unix time in microseconds')
+      const endUs = optionalInRange(url, 'end', 0, MAX_UNIX_MS * 1000, 'a Unix time in microseconds')
+      let startUs = optionalInRange(url, 'start', 0, MAX_UNIX_MS * 1000, 'a Unix time in microseconds')
       const lookback = optionalString(url, 'lookback')
       if (startUs === undefined && lookback !== undefined && lookback !== 'custom') {
         const ms = lookbackMs(lookback)
         if (ms === undefined) throw new QueryParamError(`lookback=${JSON.stringify(lookback)} must be like 1h, 2d or 30m`)
-        startUs = ((endUs ?? Date.now() * 1000) / 1000 - ms) * 1000
+        checkRange('lookback', ms, 0, MAX_DURATION_MS, 'a duration in milliseconds (1h, 2d, 30m)')
+        // A lookback reaching before 1970 means "everything".
+        startUs = Math.max(0, ((endUs ?? Date.now() * 1000) / 1000 - ms) * 1000)
       }
       const duration = (name: string): number | undefined => {
         const raw = optionalString(url, name)
         if (raw === undefined) return undefined
         const ms = parseGoDurationMs(raw)
         if (ms === undefined) throw new QueryParamError(`${name}=${JSON.stringify(raw)} must be a duration like 100ms, 1.5s or 2m`)
+        checkRange(name, ms, 0, MAX_DURATION_MS, 'a duration in milliseconds (100ms, 1.5s, 2m)')
         return ms
       }
       const operation = optionalString(url, 'operation')
@@ -134,9 +137,8 @@ export function jaegerRoutes(store: TraceStore): CollectorRoute[] {
       sendJson(res, 200, envelope([toJaegerTrace(traceId, ordered.spans, ordered.warnings)], 1))
     } },
     { method: 'GET', path: '/api/dependencies', handle: async (_q, res, _p, url) => {
-      const endTs = optionalNumber(url, 'endTs', 'a Unix time in milliseconds') ?? Date.now()
-      const lookback = optionalNumber(url, 'lookback', 'milliseconds') ?? 86_400_000
-      if (lookback < 0 || lookback > 31 * 86_400_000) throw new QueryParamError(`lookback=${lookback} must be from 0 to 31 days in milliseconds`)
+      const endTs = optionalUnixMs(url, 'endTs') ?? Date.now()
+      const lookback = optionalInRange(url, 'lookback', 0, 31 * 86_400_000, 'milliseconds (at most 31 days)') ?? 86_400_000
       const edges = (await dependenciesInSlices(store, endTs - lookback, endTs)).map((e) => ({ parent: e.parent, child: e.child, callCount: e.callCount }))
       sendJson(res, 200, envelope(edges, edges.length))
     } },

@@ -17,10 +17,33 @@ export function optionalNumber(url: URL, name: string, what = 'a number'): numbe
   return value
 }
 
-export function optionalNonNegative(url: URL, name: string, what: string): number | undefined {
+/**
+ * The latest time, and the longest duration, the store can compare against:
+ * it keeps nanoseconds in signed 64-bit integers, so 2^63 ns (the year 2262).
+ * Anything beyond is not a search anyone means, and would not fit the query.
+ */
+export const MAX_UNIX_MS = 9_223_372_036_854
+export const MAX_DURATION_MS = MAX_UNIX_MS
+
+/** A number from `min` to `max`; `what` says what it counts ("a Unix time in milliseconds"). */
+export function optionalInRange(url: URL, name: string, min: number, max: number, what: string): number | undefined {
   const value = optionalNumber(url, name, what)
-  if (value !== undefined && value < 0) throw new QueryParamError(`${name}=${value} must not be negative (${what})`)
+  if (value !== undefined) checkRange(name, value, min, max, what)
   return value
+}
+
+/** Throws QueryParamError naming the parameter and the allowed range unless min <= value <= max. */
+export function checkRange(name: string, value: number, min: number, max: number, what: string): void {
+  if (!(value >= min && value <= max)) throw new QueryParamError(`${name}=${value} is out of range: use ${what} from ${min} to ${max}`)
+}
+
+/** A Unix time in milliseconds, from 1970 to 2^63 ns. */
+export function optionalUnixMs(url: URL, name: string): number | undefined {
+  return optionalInRange(url, name, 0, MAX_UNIX_MS, 'a Unix time in milliseconds')
+}
+
+export function optionalNonNegative(url: URL, name: string, what: string): number | undefined {
+  return optionalInRange(url, name, 0, MAX_DURATION_MS, what)
 }
 
 export function limitParam(url: URL, name: string, defaultValue: number, max: number): number {

@@ -6,7 +6,7 @@
 import type { CollectorRoute } from '../http/route.js'
 import { sendJson } from '../http/route.js'
 import type { TraceStore } from '../store/trace-store.js'
-import { booleanParam, keyValueParams, limitParam, optionalNonNegative, optionalNumber, optionalSpanId, optionalString, QueryParamError, requireTraceId } from './query-params.js'
+import { booleanParam, keyValueParams, limitParam, optionalNonNegative, optionalSpanId, optionalString, optionalUnixMs, QueryParamError, requireTraceId } from './query-params.js'
 import { orderTraceForDisplay } from './trace-order.js'
 import { dependenciesInSlices } from './dependency-slices.js'
 
@@ -33,11 +33,11 @@ export function queryRoutes(store: TraceStore): CollectorRoute[] {
       method: 'GET',
       path: '/api/traces',
       handle: (_req, res, _params, url) => {
-        const start = optionalNumber(url, 'start', 'a Unix time in milliseconds')
-        const end = optionalNumber(url, 'end', 'a Unix time in milliseconds')
+        const start = optionalUnixMs(url, 'start')
+        const end = optionalUnixMs(url, 'end')
         if (start !== undefined && end !== undefined && end < start) throw new QueryParamError(`end=${end} is before start=${start}`)
-        const minDurationMs = optionalNonNegative(url, 'minDurationMs', 'milliseconds')
-        const maxDurationMs = optionalNonNegative(url, 'maxDurationMs', 'milliseconds')
+        const minDurationMs = optionalNonNegative(url, 'minDurationMs', 'a duration in milliseconds')
+        const maxDurationMs = optionalNonNegative(url, 'maxDurationMs', 'a duration in milliseconds')
         if (minDurationMs !== undefined && maxDurationMs !== undefined && maxDurationMs < minDurationMs) {
           throw new QueryParamError(`maxDurationMs=${maxDurationMs} is below minDurationMs=${minDurationMs}`)
         }
@@ -92,8 +92,8 @@ export function queryRoutes(store: TraceStore): CollectorRoute[] {
           traceId: rawTraceId === undefined ? undefined : requireTraceId(rawTraceId),
           spanId: optionalSpanId(url, 'spanId'),
           text: optionalString(url, 'q'),
-          startUnixMs: optionalNumber(url, 'start', 'a Unix time in milliseconds'),
-          endUnixMs: optionalNumber(url, 'end', 'a Unix time in milliseconds'),
+          startUnixMs: optionalUnixMs(url, 'start'),
+          endUnixMs: optionalUnixMs(url, 'end'),
           order: 'desc',
           limit: limitParam(url, 'limit', 100, MAX_LOG_LIMIT),
         })
@@ -104,8 +104,8 @@ export function queryRoutes(store: TraceStore): CollectorRoute[] {
       method: 'GET',
       path: '/api/dependencies',
       handle: async (_req, res, _params, url) => {
-        const end = optionalNumber(url, 'end', 'a Unix time in milliseconds') ?? Date.now()
-        const start = optionalNumber(url, 'start', 'a Unix time in milliseconds') ?? end - DEFAULT_DEPENDENCY_WINDOW_MS
+        const end = optionalUnixMs(url, 'end') ?? Date.now()
+        const start = optionalUnixMs(url, 'start') ?? end - DEFAULT_DEPENDENCY_WINDOW_MS
         if (end < start) throw new QueryParamError(`end=${end} is before start=${start}`)
         if (end - start > MAX_DEPENDENCY_WINDOW_MS) throw new QueryParamError(`the window from start to end is over 31 days; ask for a shorter one`)
         sendJson(res, 200, { edges: await dependenciesInSlices(store, start, end) })
