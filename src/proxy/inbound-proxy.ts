@@ -164,7 +164,7 @@ export class InboundProxy implements RelaySettings {
       const incoming = h[requestIdHeader]
       exchange.requestId = typeof incoming === 'string' && incoming !== '' ? incoming : randomUUID()
     }
-    this.deps.propagation.begin(exchange, h)
+    this.deps.propagation.begin(exchange, h, req.rawHeaders)
     return exchange
   }
 
@@ -265,7 +265,7 @@ export class InboundProxy implements RelaySettings {
       socket.destroy()
       return
     }
-    this.deps.propagation.begin(exchange, {})
+    this.deps.propagation.begin(exchange, {}, [])
     exchange.fail(failure.errorType, failure.message)
     exchange.statusCode = failure.status
     if (socket.writable) {

@@ -21,6 +21,7 @@ export const JoinOutcome = {
 export type JoinOutcomeValue = (typeof JoinOutcome)[keyof typeof JoinOutcome]
 
 const NO_HEADERS: IncomingHttpHeaders = {}
+const NO_RAW_HEADERS: readonly string[] = []
 
 /**
  * Sets the trace context of an outbound exchange from what the service sent,
@@ -37,13 +38,15 @@ const NO_HEADERS: IncomingHttpHeaders = {}
 export function joinOutbound(
   exchange: Exchange,
   headers: IncomingHttpHeaders,
+  rawHeaders: readonly string[],
   rules: readonly OutboundJoinRule[],
   propagation: TracePropagation,
   inflight: InflightExchanges | undefined,
 ): JoinOutcomeValue {
   // Reading the call's own context (or starting a root) is the propagation
   // module's job; a context is only read when the `context` rule is on.
-  propagation.begin(exchange, rules.includes('context') ? headers : NO_HEADERS)
+  if (rules.includes('context')) propagation.begin(exchange, headers, rawHeaders)
+  else propagation.begin(exchange, NO_HEADERS, NO_RAW_HEADERS)
   const forwarded = exchange.parentSpanId !== ''
   for (const rule of rules) {
     if (rule === 'context') {

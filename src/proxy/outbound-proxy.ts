@@ -203,7 +203,7 @@ export class OutboundProxy implements RelaySettings {
   }
 
   private join(exchange: Exchange, req: IncomingMessage): void {
-    const outcome = joinOutbound(exchange, req.headers, this.deps.config.outbound.join, this.deps.propagation, this.deps.inflight)
+    const outcome = joinOutbound(exchange, req.headers, req.rawHeaders, this.deps.config.outbound.join, this.deps.propagation, this.deps.inflight)
     exchange.joinRule = outcome
     this.deps.metrics.joined(outcome)
   }

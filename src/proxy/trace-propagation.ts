@@ -8,6 +8,7 @@ import {
   newTraceId,
   TRACE_FLAG_RANDOM,
   TRACE_FLAG_SAMPLED,
+  TRACESTATE_HEADER,
 } from '../trace-context/index.js'
 import type { Exchange } from './exchange.js'
 
@@ -16,8 +17,11 @@ import type { Exchange } from './exchange.js'
  * start a trace), decide sampling, and write the context for the upstream.
  */
 export interface TracePropagation {
-  /** Sets trace id, span id, parent, flags, tracestate and the sampling decision on the exchange. */
-  begin(exchange: Exchange, headers: IncomingHttpHeaders): void
+  /**
+   * Sets trace id, span id, parent, flags, tracestate and the sampling decision on the
+   * exchange. `rawHeaders` (Node's `req.rawHeaders`) tells one header line from two.
+   */
+  begin(exchange: Exchange, headers: IncomingHttpHeaders, rawHeaders: readonly string[]): void
   /** Appends the context headers for the upstream request as name, value pairs to `out`. */
   inject(exchange: Exchange, out: string[]): void
 }
@@ -28,10 +32,8 @@ export function createTracePropagation(config: ProxyConfig): TracePropagation {
   const injectFormats = new Set<PropagationFormat>(inject)
 
   return {
-    begin(exchange, headers) {
-      // Node joins a repeated header with ", ", which the single-valued formats
-      // reject as malformed and tracestate combines as the spec says.
-      const result = extractContext((name) => headers[name], extract)
+    begin(exchange, headers, rawHeaders) {
+      const result = extractContext((name) => headerLines(headers, rawHeaders, name), extract)
       if (result.invalid !== undefined) exchange.invalidContextHeader = result.invalid
       const parent = result.context
       exchange.spanId = newSpanId()
@@ -78,4 +80,23 @@ export function createTracePropagation(config: ProxyConfig): TracePropagation {
       )
     },
   }
+}
+
+/**
+ * A request header for `extractContext`. Node joins a repeated header with ", ",
+ * which tracestate combines as the spec says; but a single-valued header sent twice
+ * must be seen as two (invalid), and a joined value can still parse: two
+ * `01-<trace>-<span>-01-x` lines make one future-version traceparent. So when a
+ * single-valued header's value holds a comma, its lines are counted in the raw
+ * headers (the rare case: the common one costs an `indexOf`).
+ */
+function headerLines(headers: IncomingHttpHeaders, rawHeaders: readonly string[], name: string): string | string[] | undefined {
+  const value = headers[name]
+  if (typeof value !== 'string' || name === TRACESTATE_HEADER || value.indexOf(',') === -1) return value
+  let lines: string[] | undefined
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const raw = rawHeaders[i]!
+    if (raw.length === name.length && raw.toLowerCase() === name) (lines ??= []).push(rawHeaders[i + 1]!)
+  }
+  return lines !== undefined && lines.length > 1 ? lines : value
 }

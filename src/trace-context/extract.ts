@@ -14,8 +14,10 @@ export type InvalidContextHeader = 'traceparent' | 'tracestate' | 'b3' | 'b3mult
 /**
  * Reads one request header by lower-case name: undefined when absent, an array when
  * the header was sent more than once (Node's `req.headersDistinct`). A plain
- * `req.headers` lookup also works: Node joins repeats with ", ", which the
- * single-valued formats then reject as malformed and tracestate combines correctly.
+ * `req.headers` lookup is not enough: Node joins repeats with ", ", which tracestate
+ * combines correctly and most single-valued headers fail to parse, but two
+ * future-version traceparent lines (`01-<trace>-<span>-01-x`) join into one value
+ * that parses. The getter must say when a single-valued header came twice.
  */
 export type HeaderGetter = (name: string) => string | readonly string[] | undefined
 

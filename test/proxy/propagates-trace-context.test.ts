@@ -71,6 +71,9 @@ const invalid: Array<[string, string | string[]]> = [
   ['short trace id', `00-${TRACE.slice(1)}-${PARENT}-01`],
   ['non-hex', `00-${TRACE.slice(0, 31)}g-${PARENT}-01`],
   ['two traceparent headers', [`00-${TRACE}-${PARENT}-01`, `00-${TRACE}-${PARENT}-01`]],
+  // Joined by Node into one value that passes the future-version rules.
+  ['two future-version traceparent headers', [`01-${TRACE}-${PARENT}-01-x`, `01-${TRACE}-${PARENT}-01-x`]],
+  ['a future version and an empty traceparent header', [`01-${TRACE}-${PARENT}-01-x`, '']],
 ]
 for (const [what, value] of invalid) {
   t.test(`invalid traceparent (${what}): a new trace, the malformed value never forwarded`, async (t) => {

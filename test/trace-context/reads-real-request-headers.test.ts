@@ -55,6 +55,14 @@ t.test('two traceparent lines are rejected however Node delivers them', async (t
   }
 })
 
+t.test('two future-version traceparent lines: rejected as two lines, though their joined value parses', async (t) => {
+  const line = `traceparent: 01-${TRACE}-${SPAN}-01-x`
+  const { distinct, joined } = await extractFromWire([line, line])
+  t.equal(distinct.context, undefined)
+  t.equal(distinct.invalid, 'traceparent')
+  t.equal(joined.context?.traceId, TRACE, 'why a getter over the joined headers is not enough')
+})
+
 t.test('two b3 lines are rejected, the jaeger header is used instead', async (t) => {
   const b3 = `${TRACE}-${SPAN}-1`
   const { distinct, joined } = await extractFromWire([`b3: ${b3}`, `B3: ${b3}`, `uber-trace-id: ${TRACE}:${SPAN}:0:1`])
