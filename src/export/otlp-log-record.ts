@@ -16,7 +16,7 @@ export interface LogRecordData {
   /** '' when the record belongs to no trace. */
   traceId: string
   spanId: string
-  /** W3C trace flags (bit 0 sampled). */
+  /** W3C trace flags (bit 0 sampled, bit 1 random trace id). */
   traceFlags: number
   attributes: Attributes
 }

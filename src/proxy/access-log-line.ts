@@ -1,5 +1,6 @@
 import type { Exchange } from './exchange.js'
 import { SpanKind } from '../span/span-record.js'
+import { W3C_DEFINED_TRACE_FLAGS } from '../trace-context/remote-context.js'
 
 /**
  * The access log's JSON line, built field by field.
@@ -19,7 +20,7 @@ export function formatAccessLine(ex: Exchange, service: string, nowMs: number): 
   const start = ex.startUnixMs
   let line = lineHead(nowMs, service) + ',"trace_id":' + jsonString(ex.traceId) + ',"span_id":' + jsonString(ex.spanId)
   if (ex.parentSpanId !== '') line += ',"parent_span_id":' + jsonString(ex.parentSpanId)
-  line += ex.sampled ? ',"trace_flags":"01"' : ',"trace_flags":"00"'
+  line += TRACE_FLAGS_FIELD[ex.traceFlags & W3C_DEFINED_TRACE_FLAGS]
   if (ex.requestId !== '') line += ',"request_id":' + jsonString(ex.requestId)
   line += ex.kind === SpanKind.CLIENT ? ',"kind":"outbound"' : ',"kind":"inbound"'
   line += ',"method":' + jsonString(ex.method) + ',"path":' + jsonString(ex.path)
@@ -33,6 +34,12 @@ export function formatAccessLine(ex: Exchange, service: string, nowMs: number): 
   if (ex.errorType !== '') line += ',"error_type":' + jsonString(ex.errorType)
   return line + (ex.upgraded ? ',"msg":"upgrade"}\n' : ',"msg":"request"}\n')
 }
+
+/**
+ * `trace_flags` as the traceparent the upstream saw writes them: sampled (01) and,
+ * for a trace tracecar started, random (02). Indexed by the two defined bits.
+ */
+const TRACE_FLAGS_FIELD = [',"trace_flags":"00"', ',"trace_flags":"01"', ',"trace_flags":"02"', ',"trace_flags":"03"'] as const
 
 /**
  * `{"level":"info","time":"…","service":"…"`, rebuilt once per millisecond

@@ -1,5 +1,6 @@
 import type { LogRecordData, LogRecordExporter } from '../export/otlp-log-record.js'
 import type { Attributes } from '../span/span-record.js'
+import { W3C_DEFINED_TRACE_FLAGS } from '../trace-context/remote-context.js'
 import type { Exchange, ExchangeObserver } from './exchange.js'
 
 /**
@@ -45,7 +46,8 @@ export class OtlpAccessLog implements ExchangeObserver {
       body: `${ex.upgraded ? 'upgrade' : 'request'} ${ex.method} ${ex.path} ${ex.statusCode} ${durationMs}ms`,
       traceId: ex.traceId,
       spanId: ex.spanId,
-      traceFlags: ex.sampled ? 1 : 0,
+      // As written on the traceparent: the random bit too, for a trace tracecar started.
+      traceFlags: ex.traceFlags & W3C_DEFINED_TRACE_FLAGS,
       attributes,
     }
     this.exporter.export(record)

@@ -35,7 +35,8 @@ function pinoLine(ex: Exchange, service: string, nowMs: number): string {
       trace_id: ex.traceId,
       span_id: ex.spanId,
       parent_span_id: ex.parentSpanId === '' ? undefined : ex.parentSpanId,
-      trace_flags: ex.sampled ? '01' : '00',
+      // The W3C flags byte as written on the traceparent (pino's log wrote 01/00 from `sampled`).
+      trace_flags: (ex.traceFlags & 3).toString(16).padStart(2, '0'),
       request_id: ex.requestId === '' ? undefined : ex.requestId,
       kind: ex.kind === 3 ? 'outbound' : 'inbound',
       method: ex.method,
@@ -68,6 +69,7 @@ function exchange(fields: Partial<Exchange> = {}): Exchange {
     spanId: '00f067aa0ba902b7',
     parentSpanId: 'a3ce929d0e0e4736',
     sampled: true,
+    traceFlags: 1,
     requestId: 'req-7f3a',
     method: 'GET',
     path: '/users/42',
@@ -98,8 +100,9 @@ const cases: Array<[string, Exchange]> = [
   ],
   [
     'a request with every optional field absent',
-    exchange({ parentSpanId: '', requestId: '', route: '', upstreamConnectedUnixMs: 0, firstByteUnixMs: 0, userAgent: '', sampled: false }),
+    exchange({ parentSpanId: '', requestId: '', route: '', upstreamConnectedUnixMs: 0, firstByteUnixMs: 0, userAgent: '', sampled: false, traceFlags: 0 }),
   ],
+  ['a trace tracecar started (sampled, random trace id), whatever reserved bits', exchange({ parentSpanId: '', traceFlags: 0x83 })],
   [
     'strings pino escapes (quote, backslash, control characters) and strings it leaves raw (U+2028, emoji)',
     exchange({ path: '/a"b\\c\nd\te\u0001', userAgent: 'ua\u2028\u2029 😀 é', requestId: 'id"1' }),
