@@ -29,6 +29,10 @@ t.test('the critical path follows what the parent waited for last', async (t) =>
   ])
   const critical = m.nodes.filter((n) => n.critical).map((n) => n.span.spanId).sort()
   t.same(critical, ['c1', 'c2', 'c2a', 'c2b', 'root'])
+  const segments = (id: string) => m.byId.get(id)!.criticalSegments.map((s) => [s.startMs, s.endMs])
+  t.same(segments('root'), [[0, 5], [95, 100]], 'the root holds up the end only before c1 and after c2')
+  t.same(segments('c2'), [[60, 61], [94, 95]], 'c2 only around its children')
+  t.same(segments('side'), [], 'side ran beside c1 and held nothing up')
 })
 
 t.test("each span's self time is its duration minus what its children cover", async (t) => {

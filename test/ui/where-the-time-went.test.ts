@@ -1,5 +1,8 @@
 // "Where did the time go" on the trace page, in a real browser against a real collector: self
 // time in the waterfall and the span details, and the trace's statistics by service and operation.
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { chromiumMissing, launchBrowser } from './browser.ts'
@@ -44,6 +47,9 @@ async function run() {
   page.setDefaultTimeout(20_000)
   page.on('pageerror', (e) => pageErrors.push(e.message))
   const base = running.baseUrl
+  const shots = join(fileURLToPath(new URL('../../', import.meta.url)), '.tap', 'ui-screenshots')
+  mkdirSync(shots, { recursive: true })
+  const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`) })
   const rowOf = (spanId: string) => page.locator(`.wf-row[data-span-id="${spanId}"]`)
 
   await t.test("each span's self time is in the waterfall and in its details", async (t) => {
@@ -58,6 +64,28 @@ async function run() {
     await rowOf(order.root.spanId).click()
     await page.locator('[data-testid=self-time]').waitFor()
     t.match(await page.locator('[data-testid=self-time]').innerText(), /^110ms \(37%\)/, 'the span details give the self time and its share of the span')
+  })
+
+  await t.test('the critical path is drawn as the segments in which each span held up the trace', async (t) => {
+    await page.goto(`${base}/trace/${order.traceId}`)
+    await rowOf(order.root.spanId).locator('[data-testid=critical-segment]').first().waitFor()
+    // Each segment as [start, end] in ms from the span's start, read from where it is drawn on the bar.
+    const drawn = async (s: TestSpan) => {
+      const bar = (await rowOf(s.spanId).locator('[data-testid=span-bar]').boundingBox())!
+      const boxes = await rowOf(s.spanId).locator('[data-testid=critical-segment]').evaluateAll((els) => els.map((e) => {
+        const r = e.getBoundingClientRect()
+        return [r.x, r.width]
+      }))
+      return boxes.map(([x, w]) => [Math.round(((x! - bar.x) / bar.width) * s.durationMs), Math.round(((x! + w! - bar.x) / bar.width) * s.durationMs)])
+    }
+    t.same(await drawn(order.root), [[0, 10], [110, 200], [290, 300]], 'the root: before its first call, its own 90ms between the calls, after the last')
+    t.same(await drawn(order.priceCall), [[0, 5], [95, 100]], 'a client span only around the server span it waited for')
+    t.same(await drawn(order.pricing), [[0, 5], [75, 90]], 'pricing: around the db read')
+    t.same(await drawn(order.db), [[0, 70]], 'the db read, all of it')
+    t.same(await drawn(order.stock), [[0, 80]], 'the stock reservation, all of it')
+    t.same(await drawn(order.cache), [], 'the cache lookup ran beside the db read and held nothing up')
+    t.notMatch(await rowOf(order.cache.spanId).locator('[data-testid=span-bar]').getAttribute('class'), /critical/)
+    await shot('critical-path-segments')
   })
 
   await t.test('the statistics view groups the trace by service and by operation, sortable, in the URL', async (t) => {
@@ -86,6 +114,7 @@ async function run() {
     await page.waitForURL((u) => !u.search.includes('sort='))
     const byOp = await rows()
     t.same(byOp[0], ['frontend GET /order', '1', '300ms', '110ms', '37%'], 'by operation: the root did most of the work itself')
+    await shot('trace-statistics')
     t.same(byOp.map((r) => r[0]).filter((n) => n.endsWith('GET /price')), ['pricing GET /price', 'frontend GET /price'], 'the same name in two services is two rows')
 
     await page.reload()

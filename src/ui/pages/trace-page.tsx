@@ -196,7 +196,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
               </Link>
             ))}
           </span>
-          <span class="legend"><i class="legend-critical" /> critical path</span>
+          <span class="legend" title="The dark marks on the bars: the intervals in which each span itself, not a child it waited for, held up the end of the trace"><i class="legend-critical" /> critical path</span>
 
         </div>
         {props.warnings.length > 0 && (

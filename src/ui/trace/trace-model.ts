@@ -1,6 +1,7 @@
 // Turns the flat span list of a trace into what the waterfall draws: a tree (children by start
 // time), depths, self times, the critical path and the rows visible under the current collapsed set.
 // Iterative throughout: a trace can be a 10,000-deep chain and recursion would overflow.
+import { criticalPath } from '../../trace-analysis/critical-path'
 import { selfTime } from '../../trace-analysis/self-time'
 import type { Span } from '../lib/api-types'
 
@@ -12,7 +13,10 @@ export interface SpanNode {
   children: SpanNode[]
   /** spans below this one, at any depth */
   descendantCount: number
+  /** has a segment on the critical path */
   critical: boolean
+  /** the intervals (Unix ms) in which this span itself held up the root, in time order */
+  criticalSegments: { startMs: number; endMs: number }[]
   /** the span's own time: its duration minus the union of its children's intervals */
   selfMs: number
   /** has an error itself */
@@ -39,7 +43,7 @@ export interface TraceModel {
 
 export function buildTraceModel(spans: Span[]): TraceModel {
   const nodes: SpanNode[] = spans.map((span, index) => ({
-    span, index, depth: 0, parent: null, children: [], descendantCount: 0, critical: false, selfMs: 0,
+    span, index, depth: 0, parent: null, children: [], descendantCount: 0, critical: false, criticalSegments: [], selfMs: 0,
     error: span.status?.code === 'ERROR', childError: false, errorOrigin: false,
   }))
   const byId = new Map<string, SpanNode>()
@@ -115,7 +119,7 @@ export function buildTraceModel(spans: Span[]): TraceModel {
   }
   if (!nodes.length) startMs = endMs = 0
 
-  markCriticalPath(roots)
+  markCriticalPath(roots, byId)
   return {
     nodes: order, roots, byId, startMs, endMs, durationMs: Math.max(0, endMs - startMs),
     services: [...services].sort(), errorCount, maxDepth, errorOrigins,
@@ -123,28 +127,27 @@ export function buildTraceModel(spans: Span[]): TraceModel {
 }
 
 /**
- * The critical path: the chain of work that decided when the trace finished. From the root, walk
- * back from its end: the child that finished last before that point is on the path, then look
- * for the next one before that child started (the approach Jaeger and Tempo use). Only the
- * longest root's path is marked.
+ * The critical path as segments (`src/trace-analysis/critical-path.ts`, Jaeger's walk back from
+ * the root's end): each span gets the intervals in which it, not a child, held up the root. Only
+ * the longest root's path is marked.
  */
-function markCriticalPath(roots: SpanNode[]): void {
+function markCriticalPath(roots: SpanNode[], byId: Map<string, SpanNode>): void {
   let root: SpanNode | undefined
   for (const r of roots) if (!root || r.span.durationMs > root.span.durationMs) root = r
   if (!root) return
+  // Only the spans under that root as the tree shows them (a span cut out of a cycle is not).
+  const spans: Span[] = []
   const stack: SpanNode[] = [root]
   while (stack.length) {
     const n = stack.pop()!
+    spans.push(n.span)
+    for (const c of n.children) stack.push(c)
+  }
+  for (const segment of criticalPath(spans, root.span)) {
+    const n = byId.get(segment.spanId)
+    if (!n) continue
     n.critical = true
-    let cursor = n.span.endTimeUnixMs
-    const byEnd = [...n.children].sort((a, b) => b.span.endTimeUnixMs - a.span.endTimeUnixMs)
-    for (const c of byEnd) {
-      if (cursor <= n.span.startTimeUnixMs) break
-      if (c.span.endTimeUnixMs > cursor && c.span.startTimeUnixMs >= cursor) continue
-      // A child that overlaps the cursor counts: it was still running when the parent waited.
-      stack.push(c)
-      cursor = Math.min(cursor, c.span.startTimeUnixMs)
-    }
+    n.criticalSegments.push({ startMs: segment.startMs, endMs: segment.endMs })
   }
 }
 

@@ -172,6 +172,10 @@ function renderRow(props: RowProps) {
           style={{ left: `${leftPct}%`, width: `${widthPct}%`, background: node.error ? '#d62728' : color }}
           data-testid="span-bar"
         >
+          {node.criticalSegments.map((seg, i) => (
+            <i key={`c${i}`} class="wf-crit" data-testid="critical-segment"
+              style={{ left: `${((seg.startMs - s.startTimeUnixMs) / Math.max(s.durationMs, 1e-9)) * 100}%`, width: `${((seg.endMs - seg.startMs) / Math.max(s.durationMs, 1e-9)) * 100}%` }} />
+          ))}
           {s.events.map((ev, i) => {
             const p = ((ev.timeUnixMs - s.startTimeUnixMs) / Math.max(s.durationMs, 1e-9)) * 100
             return p >= 0 && p <= 100 ? <i key={i} class="wf-event" style={{ left: `${p}%` }} /> : null
