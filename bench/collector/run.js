@@ -188,6 +188,10 @@ try {
     await timeQueries('search: service + attr matching nothing (worst case; 1 s budget)', Array.from({ length: Math.min(QUERIES, 20) }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&attr=customer.tier=platinum&limit=20`)),
     await timeQueries('search: operation matching nothing, no service', Array.from({ length: Math.min(QUERIES, 20) }, () => `${api}/api/traces?operation=${encodeURIComponent('GET /nowhere')}&limit=20`)),
     await timeQueries('search: service + minDurationMs=0.05', Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&minDurationMs=0.05&limit=20`)),
+    // Jaeger's tag search: the tags must hold on the span of that service (Grafana's Jaeger data source).
+    await timeQueries('jaeger: service + tags error=true', Array.from({ length: QUERIES }, (_, i) => `${api}/api/jaeger/api/traces?service=${SERVICES[i % SERVICES.length]}&tags=${encodeURIComponent('{"error":"true"}')}&limit=20`)),
+    await timeQueries('jaeger: service + tags customer.tier=gold', Array.from({ length: QUERIES }, (_, i) => `${api}/api/jaeger/api/traces?service=${SERVICES[i % SERVICES.length]}&tags=${encodeURIComponent('{"customer.tier":"gold"}')}&limit=20`)),
+    await timeQueries('jaeger: service + tag matching nothing (worst case; 1 s budget)', Array.from({ length: Math.min(QUERIES, 20) }, (_, i) => `${api}/api/jaeger/api/traces?service=${SERVICES[i % SERVICES.length]}&tags=${encodeURIComponent('{"customer.tier":"platinum"}')}&limit=20`)),
   ]
   const report = {
     spansStored: batches * BATCH,

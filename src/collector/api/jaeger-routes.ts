@@ -3,8 +3,9 @@
  * source (URL http://host:16686/api/jaeger) and other Jaeger clients read
  * tracecar. Supported: GET /api/services, /api/services/:service/operations,
  * /api/operations?service=&spanKind=, /api/traces (service, operation, tags
- * (JSON object) or tag=k:v, start/end in µs, lookback, minDuration and
- * maxDuration as Go durations, limit), /api/traces/:traceID,
+ * (JSON object or logfmt) or tag=k:v, all on the same span, start/end in µs,
+ * lookback, minDuration and maxDuration as Go durations, limit, default 100),
+ * /api/traces/:traceID,
  * /api/dependencies (endTs, lookback in ms). See docs/api.md.
  */
 import type { ServerResponse } from 'node:http'
@@ -18,6 +19,8 @@ import { dependenciesInSlices } from './dependency-slices.js'
 import { SEARCH_BUDGET_MS } from './query-routes.js'
 
 const PREFIX = '/api/jaeger'
+/** What Jaeger's query service returns when no limit is given. */
+const JAEGER_DEFAULT_LIMIT = 100
 
 function jaegerBadRequest(res: ServerResponse, message: string): void {
   sendJson(res, 400, errorEnvelope(400, message))
@@ -31,23 +34,47 @@ function lookbackMs(text: string): number | undefined {
   return parseGoDurationMs(text)
 }
 
+/**
+ * `tags` as Grafana's Jaeger data source and Jaeger's UI send it: a JSON object
+ * (`{"error":"true"}`) or logfmt (`error=true http.route="/cart"`); plus
+ * repeated `tag=key:value`.
+ */
 function tagsFromUrl(url: URL): Array<{ key: string; value: string }> {
   const out: Array<{ key: string; value: string }> = []
-  const json = optionalString(url, 'tags')
-  if (json !== undefined) {
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(json)
-    } catch {
-      throw new QueryParamError(`tags=${JSON.stringify(json)} must be a JSON object like {"http.status_code":"500"}`)
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new QueryParamError('tags must be a JSON object of key: value')
-    for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) out.push({ key, value: String(value) })
-  }
+  const tags = optionalString(url, 'tags')
+  if (tags !== undefined) out.push(...(tags.trimStart().startsWith('{') ? jsonTags(tags) : logfmtTags(tags)))
   for (const raw of url.searchParams.getAll('tag')) {
     const colon = raw.indexOf(':')
     if (colon <= 0) throw new QueryParamError(`tag=${JSON.stringify(raw)} must be key:value`)
     out.push({ key: raw.slice(0, colon), value: raw.slice(colon + 1) })
+  }
+  return out
+}
+
+function jsonTags(json: string): Array<{ key: string; value: string }> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(json)
+  } catch {
+    throw new QueryParamError(`tags=${JSON.stringify(json)} must be a JSON object like {"http.status_code":"500"} or logfmt like http.status_code=500`)
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new QueryParamError('tags must be a JSON object of key: value')
+  return Object.entries(parsed as Record<string, unknown>).map(([key, value]) => ({ key, value: String(value) }))
+}
+
+/** key=value pairs separated by blanks; a value may be "quoted" (with \" and \\ escapes). */
+const LOGFMT_PAIR = /\s*([^\s="]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s"]*))\s*/y
+
+function logfmtTags(text: string): Array<{ key: string; value: string }> {
+  const out: Array<{ key: string; value: string }> = []
+  LOGFMT_PAIR.lastIndex = 0
+  while (LOGFMT_PAIR.lastIndex < text.length) {
+    const at = LOGFMT_PAIR.lastIndex
+    const m = LOGFMT_PAIR.exec(text)
+    if (m === null) {
+      throw new QueryParamError(`tags=${JSON.stringify(text)} is not logfmt at ${JSON.stringify(text.slice(at, at + 20))}: use key=value pairs (key="a value" with blanks) or a JSON object`)
+    }
+    out.push({ key: m[1]!, value: m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]! })
   }
   return out
 }
@@ -115,8 +142,9 @@ export function jaegerRoutes(store: TraceStore): CollectorRoute[] {
         endUnixMs: endUs === undefined ? undefined : endUs / 1000,
         minDurationMs: duration('minDuration'),
         maxDurationMs: duration('maxDuration'),
-        attributes: tagsFromUrl(url),
-        limit: limitParam(url, 'limit', 20, 1500),
+        // Jaeger's rule: every tag holds on the span that matches service, operation and duration.
+        spanTags: tagsFromUrl(url),
+        limit: limitParam(url, 'limit', JAEGER_DEFAULT_LIMIT, 1500),
         budgetMs: SEARCH_BUDGET_MS,
       })
       const data = result.traces.map((summary) => {

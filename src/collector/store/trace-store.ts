@@ -36,6 +36,15 @@ export interface TraceQuery {
   errorOnly?: boolean
   /** key=value on span or resource attributes of any span of the trace. */
   attributes?: Array<{ key: string; value: string }>
+  /**
+   * key=value that must all hold on the span matching service/operation/duration
+   * (Jaeger's tag search): each is a span attribute, a resource attribute, an
+   * attribute of one of the span's events (or `event` = an event's name), or a
+   * tag Jaeger derives from the span: `span.kind` (client, server, ...),
+   * `error=true`, `otel.status_code`, `otel.status_description`,
+   * `otel.scope.name`, `otel.scope.version`, `w3c.tracestate`.
+   */
+  spanTags?: Array<{ key: string; value: string }>
   /** key=value list members of any span's W3C tracestate. */
   traceState?: Array<{ key: string; value: string }>
   limit: number

@@ -106,6 +106,39 @@ function filterValues(value: string): [string, string | number] {
   return [value, value.trim() !== '' && Number.isFinite(n) ? n : value]
 }
 
+const KIND_BY_JAEGER_NAME: Record<string, number> = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 }
+const STATUS_BY_NAME: Record<string, number> = { OK: 1, ERROR: 2 }
+
+/**
+ * The tags Jaeger's OTLP translation adds to a span (api/jaeger-format.ts
+ * shows them) as a condition on the span's own columns, or undefined when the
+ * key is not one of them (or the value cannot be one of its values).
+ */
+function derivedTagColumn(key: string, value: string): [string, unknown[]] | undefined {
+  switch (key) {
+    case 'span.kind': {
+      const kind = KIND_BY_JAEGER_NAME[value.toLowerCase()]
+      return kind === undefined ? undefined : ['kind = ?', [kind]]
+    }
+    case 'error':
+      return value === 'true' ? ['status_code = 2', []] : undefined
+    case 'otel.status_code': {
+      const code = STATUS_BY_NAME[value.toUpperCase()]
+      return code === undefined ? undefined : ['status_code = ?', [code]]
+    }
+    case 'otel.status_description':
+      return ['status_message = ?', [value]]
+    case 'otel.scope.name':
+      return ['scope_name = ?', [value]]
+    case 'otel.scope.version':
+      return ['scope_version = ?', [value]]
+    case 'w3c.tracestate':
+      return ['trace_state = ?', [value]]
+    default:
+      return undefined
+  }
+}
+
 export class SqliteTraceStore implements TraceStore {
   /** The better-sqlite3 handle, for collector parts with their own tables (their own migrations). */
   readonly db: Database.Database
@@ -380,6 +413,11 @@ export class SqliteTraceStore implements TraceStore {
       filterParams.push(msToNs(query.maxDurationMs))
     }
     if (query.errorOnly === true) filters.push('status_code = 2')
+    for (const tag of query.spanTags ?? []) {
+      const [sql, params] = this.spanTagCondition(tag.key, tag.value)
+      filters.push(sql)
+      filterParams.push(...params)
+    }
     const index = query.service !== undefined ? 'spans_by_service_start' : 'spans_by_start'
     const order = 'ORDER BY start_ns DESC, rowid DESC'
     const whereOf = (parts: string[]): string => (parts.length > 0 ? `WHERE ${parts.join(' AND ')}` : '')
@@ -430,17 +468,46 @@ export class SqliteTraceStore implements TraceStore {
     return { traces: this.summarize(found).sort((a, b) => b.startTimeUnixMs - a.startTimeUnixMs), incomplete }
   }
 
+  /**
+   * A Jaeger tag as a condition on one span row, checked while the scan walks
+   * the (service, start) or (start) index: the cheap column tests come first
+   * and SQLite stops at the first that holds, so events are only parsed for
+   * spans that have them and matched nothing cheaper.
+   */
+  private spanTagCondition(key: string, value: string): [string, unknown[]] {
+    const path = jsonPath(key)
+    const [text, typed] = filterValues(value)
+    const alternatives: string[] = []
+    const params: unknown[] = []
+    const derived = derivedTagColumn(key, value)
+    if (derived !== undefined) {
+      alternatives.push(derived[0])
+      params.push(...derived[1])
+    }
+    alternatives.push('json_extract(attributes, ?) IN (?, ?)')
+    params.push(path, text, typed)
+    const resourceIds = this.resourceIdsWith(path, text, typed)
+    if (resourceIds.length > 0) alternatives.push(`resource_id IN (${resourceIds.join(',')})`)
+    const eventMatch = key === 'event' ? "json_extract(e.value, '$.name') = ? OR json_extract(e.value, ?) IN (?, ?)" : 'json_extract(e.value, ?) IN (?, ?)'
+    alternatives.push(`(events IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(events) e WHERE ${eventMatch}))`)
+    if (key === 'event') params.push(text)
+    params.push(`$.attributes${path.slice(1)}`, text, typed)
+    return [`(${alternatives.join(' OR ')})`, params]
+  }
+
+  private resourceIdsWith(path: string, text: string, typed: string | number): number[] {
+    const ids = this.db.prepare('SELECT id FROM resources WHERE json_extract(attributes, ?) IN (?, ?)').pluck().all(path, text, typed) as number[]
+    return ids.map(Number)
+  }
+
   /** One check per attr/tracestate condition; each must hold on some span of the trace. */
   private traceChecks(query: TraceQuery): Array<(traceId: Buffer) => boolean> {
     const checks: Array<(traceId: Buffer) => boolean> = []
     for (const { key, value } of query.attributes ?? []) {
       const path = jsonPath(key)
       const [text, typed] = filterValues(value)
-      const resourceIds = this.db
-        .prepare('SELECT id FROM resources WHERE json_extract(attributes, ?) IN (?, ?)')
-        .pluck()
-        .all(path, text, typed) as number[]
-      const inResources = resourceIds.length > 0 ? ` OR resource_id IN (${resourceIds.map(Number).join(',')})` : ''
+      const resourceIds = this.resourceIdsWith(path, text, typed)
+      const inResources = resourceIds.length > 0 ? ` OR resource_id IN (${resourceIds.join(',')})` : ''
       const stmt = this.db.prepare(`SELECT 1 FROM spans WHERE trace_id = ? AND (json_extract(attributes, ?) IN (?, ?)${inResources}) LIMIT 1`).pluck()
       checks.push((traceId) => stmt.get(traceId, path, text, typed) !== undefined)
     }
