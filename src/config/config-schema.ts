@@ -194,7 +194,7 @@ export const CONFIG_KEYS = [
   define({ path: 'headers.spanId', type: headerName(), default: 'x-span-id', flag: 'span-id-header', description: "Request header telling the service the proxy's span id (\"\" disables)." }),
   define({ path: 'headers.requestId', type: headerName(), default: 'x-request-id', flag: 'request-id-header', description: 'Request id header added when none came in ("" disables).' }),
   define({ path: 'headers.responseTraceId', type: boolean(), default: true, flag: 'response-trace-id', description: 'Return the trace id to the caller under headers.traceId.' }),
-  define({ path: 'headers.traceresponse', type: boolean(), default: true, flag: 'traceresponse', description: 'Return the W3C traceresponse header to the caller.' }),
+  define({ path: 'headers.traceresponse', type: boolean(), default: true, flag: 'traceresponse', description: 'Return the W3C trace context to the caller: the traceresponse header and the server-timing trace metric.' }),
   define({ path: 'routes', type: routeTemplates(), default: [], flag: 'route', description: 'Route templates for span names, first match wins (/users/:id, /static/*).' }),
   define({ path: 'outbound.enabled', type: boolean(), default: true, flag: 'outbound-enabled', description: 'Run the outbound forward proxy (HTTP_PROXY for the service) and the named routes.' }),
   define({ path: 'outbound.host', type: host(), default: '127.0.0.1', flag: 'outbound-host', description: 'Outbound proxy and route listener address (loopback: it is not an open proxy).' }),

@@ -74,7 +74,7 @@ export interface ProxyConfig {
     requestId: string
     /** Also return the trace id to the caller under `headers.traceId`. */
     responseTraceId: boolean
-    /** Return the W3C `traceresponse` header to the caller. */
+    /** Return the W3C trace context to the caller: `traceresponse` and the `server-timing` `trace` metric. */
     traceresponse: boolean
   }
 

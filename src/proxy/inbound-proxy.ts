@@ -18,7 +18,8 @@ import { upstreamDispatcherOptions, UpstreamRelay, writeErrorResponse } from './
 import type { RelaySettings } from './upstream-relay.js'
 import { UpgradeTunnel } from './upgrade-tunnel.js'
 import { describeClientError } from './client-errors.js'
-import { formatTraceresponse } from '../trace-context/index.js'
+import { formatServerTimingTrace, formatTraceresponse } from '../trace-context/index.js'
+import { appendServerTiming } from './server-timing.js'
 
 export interface InboundProxyDeps {
   config: ProxyConfig
@@ -135,7 +136,9 @@ export class InboundProxy implements RelaySettings {
     const { headers } = this.deps.config
     if (exchange.traceId === '') return
     if (headers.traceresponse) {
-      out.push('traceresponse', formatTraceresponse(exchange.traceId, exchange.spanId, exchange.traceFlags))
+      const traceresponse = formatTraceresponse(exchange.traceId, exchange.spanId, exchange.traceFlags)
+      out.push('traceresponse', traceresponse)
+      appendServerTiming(out, formatServerTimingTrace(traceresponse))
     }
     if (headers.responseTraceId && headers.traceId !== '') out.push(headers.traceId, exchange.traceId)
   }

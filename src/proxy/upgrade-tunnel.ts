@@ -106,6 +106,9 @@ export class UpgradeTunnel {
       exchange.statusCode = 101
       exchange.firstByteUnixMs = nowUnixMs()
       const extra: string[] = []
+      // Ours are merged with the service's Server-Timing metrics, not written over them.
+      const serviceTiming = proxyRes.headers['server-timing']
+      if (serviceTiming !== undefined) extra.push('server-timing', String(serviceTiming))
       this.settings.addResponseHeaders(exchange, extra)
       for (let i = 0; i < extra.length; i += 2) proxyRes.headers[extra[i]!] = extra[i + 1]!
     })

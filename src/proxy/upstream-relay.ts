@@ -25,7 +25,10 @@ export function upstreamDispatcherOptions(config: ProxyConfig): Pool.Options {
 export interface RelaySettings {
   /** Response headers the proxy sets itself (lower-case), dropped from the upstream's. */
   readonly replacedResponseHeaders: ReadonlySet<string>
-  /** Appends the proxy's own response headers (traceresponse, x-trace-id). */
+  /**
+   * Appends the proxy's own response headers (traceresponse, x-trace-id) and adds the
+   * `trace` metric to the Server-Timing already in `out` (the service's).
+   */
   addResponseHeaders(exchange: Exchange, out: string[]): void
   /** True once shutdown began: responses then close their connection. */
   isDraining(): boolean

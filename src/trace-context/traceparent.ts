@@ -91,3 +91,13 @@ export function formatTraceparent(traceId: TraceId, spanId: SpanId, traceFlags: 
 export function formatTraceresponse(traceId: TraceId, spanId: SpanId, traceFlags: number): string {
   return formatTraceparent(traceId, spanId, traceFlags)
 }
+
+/**
+ * The `Server-Timing` metric by which Trace Context Level 2 returns the same value to
+ * the caller (readable by scripts in a browser, where `traceresponse` is not):
+ * `trace;desc=00-traceid-spanid-flags`, from a `formatTraceresponse` value. The desc
+ * is a token (hex and dashes), so it needs no quotes.
+ */
+export function formatServerTimingTrace(traceresponse: string): string {
+  return 'trace;desc=' + traceresponse
+}
