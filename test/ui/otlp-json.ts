@@ -11,7 +11,7 @@ export interface TestSpan {
   startMs: number
   durationMs: number
   attributes?: Record<string, string | number | boolean>
-  events?: { name: string; atMs: number }[]
+  events?: { name: string; atMs: number; attributes?: Record<string, string | number | boolean> }[]
   error?: string
   /** W3C tracestate, as `tracecar load` sets it (`tracecar=run-<id>`). */
   traceState?: string
@@ -62,7 +62,7 @@ export function tracesBody(spans: TestSpan[]) {
           startTimeUnixNano: nanos(s.startMs),
           endTimeUnixNano: nanos(s.startMs + s.durationMs),
           attributes: attrs(s.attributes ?? {}),
-          events: (s.events ?? []).map((e) => ({ name: e.name, timeUnixNano: nanos(e.atMs), attributes: [] })),
+          events: (s.events ?? []).map((e) => ({ name: e.name, timeUnixNano: nanos(e.atMs), attributes: attrs(e.attributes ?? {}) })),
           status: s.error ? { code: 2, message: s.error } : { code: 0 },
         })),
       }],

@@ -1,5 +1,6 @@
 // "Where did the time go" on the trace page, in a real browser against a real collector: self
-// time in the waterfall and the span details, and the trace's statistics by service and operation.
+// time in the waterfall and the span details, the trace's statistics by service and operation,
+// the critical path drawn as segments, and an exception event shown as an exception.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -8,6 +9,8 @@ import type { Page } from 'playwright-core'
 import { chromiumMissing, launchBrowser } from './browser.ts'
 import { startCollectorWithData } from './collector-with-data.ts'
 import { hexId, postOtlp, type TestSpan, tracesBody } from './otlp-json.ts'
+
+const STACK = 'OutOfStockError: sku-42: 0 left\n    at reserve (/srv/stock/reserve.js:12:11)\n    at handle (/srv/stock/server.js:40:5)'
 
 /**
  * GET /order (300ms) asks pricing (which reads the db and, beside it, a cache) and then stock; in
@@ -22,7 +25,14 @@ function orderTrace(t0: number) {
   const db: TestSpan = { traceId, spanId: hexId('e4', 16), parentSpanId: pricing.spanId, service: 'db', name: 'SELECT prices', kind: 'CLIENT', startMs: t0 + 20, durationMs: 70 }
   const cache: TestSpan = { traceId, spanId: hexId('e5', 16), parentSpanId: pricing.spanId, service: 'pricing', name: 'cache lookup', kind: 'INTERNAL', startMs: t0 + 20, durationMs: 20 }
   const reserveCall: TestSpan = { traceId, spanId: hexId('e6', 16), parentSpanId: root.spanId, service: 'frontend', name: 'POST /reserve', kind: 'CLIENT', startMs: t0 + 200, durationMs: 90 }
-  const stock: TestSpan = { traceId, spanId: hexId('e7', 16), parentSpanId: reserveCall.spanId, service: 'stock', name: 'POST /reserve', kind: 'SERVER', startMs: t0 + 205, durationMs: 80 }
+  const stock: TestSpan = {
+    traceId, spanId: hexId('e7', 16), parentSpanId: reserveCall.spanId, service: 'stock', name: 'POST /reserve', kind: 'SERVER', startMs: t0 + 205, durationMs: 80,
+    error: 'out of stock',
+    events: [
+      { name: 'first byte', atMs: t0 + 206 },
+      { name: 'exception', atMs: t0 + 270, attributes: { 'exception.type': 'OutOfStockError', 'exception.message': 'sku-42: 0 left <b>now</b>', 'exception.stacktrace': STACK, 'exception.escaped': false } },
+    ],
+  }
   return { traceId, root, priceCall, pricing, db, cache, reserveCall, stock, spans: [root, priceCall, pricing, db, cache, reserveCall, stock] }
 }
 
@@ -123,6 +133,22 @@ async function run() {
     await page.click('.segmented button:has-text("Waterfall")')
     await rowOf(order.root.spanId).waitFor()
     t.notMatch(page.url(), /view=/, 'back to the waterfall')
+  })
+
+  await t.test('an exception event shows as an exception, not as a timing phase', async (t) => {
+    await page.goto(`${base}/trace/${order.traceId}?span=${order.stock.spanId}`)
+    const exception = page.locator('[data-testid=exception]')
+    await exception.waitFor()
+    t.match(await exception.innerText(), /^OutOfStockError\s+sku-42: 0 left <b>now<\/b>\s+at \+65\.0ms/, 'type, message (as text) and when')
+    const stack = exception.locator('[data-testid=stacktrace]')
+    t.equal(await stack.innerText(), STACK, 'the stack trace keeps its line breaks')
+    t.match(await stack.evaluate((e) => getComputedStyle(e).fontFamily), /mono/i, 'in a monospace font')
+    t.match(await exception.innerText(), /exception\.escaped\s+false/, 'other attributes of the event are listed with it')
+    const timing = await page.locator('[data-testid=timing-breakdown]').innerText()
+    t.match(timing, /first byte/, 'the timing events are still phases')
+    t.notMatch(timing, /exception/, 'but the exception is not one of them')
+    t.equal(await rowOf(order.stock.spanId).locator('.wf-event.exception').count(), 1, 'the waterfall marks the exception on the bar')
+    await shot('exception')
   })
 
   t.same(pageErrors, [], 'no uncaught errors in the page')

@@ -2,10 +2,11 @@
 // breakdown of where the time went, attributes, resource, links and scope. Every value is text.
 import type { ComponentChildren } from 'preact'
 import { Link, ValueText } from '../components/link'
-import type { Attributes, Span } from '../lib/api-types'
+import type { Attributes, Span, SpanEvent } from '../lib/api-types'
 import { attributeText, formatDateTime, formatDuration, formatPercent } from '../lib/format'
 import { href } from '../lib/router'
 import { serviceColor } from '../lib/service-colors'
+import { isException } from './exception-event'
 import type { TraceModel } from './trace-model'
 
 function Section(props: { title: string; count?: number; children: ComponentChildren; open?: boolean }) {
@@ -34,10 +35,36 @@ export function AttributeTable(props: { attributes: Attributes; testId?: string 
   )
 }
 
+/** Exception events as what they are: type, message and stack trace (line breaks kept), when. */
+function Exceptions(props: { span: Span; events: SpanEvent[] }) {
+  const text = (v: unknown) => (v === undefined || v === null ? '' : attributeText(v as Attributes[string]))
+  return (
+    <div class="exceptions">
+      {props.events.map((ev, i) => {
+        const type = text(ev.attributes['exception.type'])
+        const message = text(ev.attributes['exception.message'])
+        const stack = text(ev.attributes['exception.stacktrace'])
+        const rest = Object.fromEntries(Object.entries(ev.attributes).filter(([k]) => k !== 'exception.type' && k !== 'exception.message' && k !== 'exception.stacktrace'))
+        return (
+          <div key={i} class="exception-card" data-testid="exception">
+            <div class="exception-head">
+              <span class="exception-type">{type || 'exception'}</span>
+              {message && <span class="exception-message">{message}</span>}
+              <span class="muted small exception-at">at +{formatDuration(ev.timeUnixMs - props.span.startTimeUnixMs)}</span>
+            </div>
+            {stack && <pre class="stacktrace" data-testid="stacktrace">{stack}</pre>}
+            {Object.keys(rest).length > 0 && <AttributeTable attributes={rest} />}
+          </div>
+        )
+      })}
+    </div>
+  )
+}
+
 /** Events turned into phases: start → first event → … → end, each with its share of the span. */
-function TimingBreakdown(props: { span: Span }) {
+function TimingBreakdown(props: { span: Span; events: SpanEvent[] }) {
   const s = props.span
-  const events = [...s.events].sort((a, b) => a.timeUnixMs - b.timeUnixMs)
+  const events = [...props.events].sort((a, b) => a.timeUnixMs - b.timeUnixMs)
   if (!events.length) return <p class="muted small">This span recorded no events.</p>
   const total = Math.max(s.durationMs, 1e-9)
   const marks = [...events.map((e) => ({ name: e.name, t: e.timeUnixMs, attributes: e.attributes })), { name: 'end', t: s.endTimeUnixMs, attributes: {} }]
@@ -80,6 +107,9 @@ export function SpanDetails(props: { span: Span; model: TraceModel; onSelect: (s
   const s = props.span
   const parent = s.parentSpanId ? props.model.byId.get(s.parentSpanId) : undefined
   const node = props.model.byId.get(s.spanId)
+  // An exception is not a step of the request: it gets its own section, not a "took" phase.
+  const exceptions = s.events.filter(isException)
+  const timingEvents = s.events.filter((e) => !isException(e))
   const status = s.status?.code ?? 'UNSET'
   return (
     <div class="span-details" data-testid="span-details">
@@ -109,7 +139,8 @@ export function SpanDetails(props: { span: Span; model: TraceModel; onSelect: (s
         <button type="button" class="small-button" onClick={() => props.onOpenTab('metrics')}>Metrics of {s.service}</button>
         <Link class="small-button" href={href('/search', { service: s.service, operation: s.name })}>Other {s.name.length > 24 ? 'traces of this operation' : `"${s.name}" traces`}</Link>
       </div>
-      {s.events.length > 0 && <Section title="Timing" count={s.events.length}><TimingBreakdown span={s} /></Section>}
+      {exceptions.length > 0 && <Section title="Exceptions" count={exceptions.length}><Exceptions span={s} events={exceptions} /></Section>}
+      {timingEvents.length > 0 && <Section title="Timing" count={timingEvents.length}><TimingBreakdown span={s} events={timingEvents} /></Section>}
       <Section title="Attributes" count={Object.keys(s.attributes).length}><AttributeTable attributes={s.attributes} testId="span-attributes" /></Section>
       <Section title="Resource" count={Object.keys(s.resource).length} open={false}><AttributeTable attributes={s.resource} testId="span-resource" /></Section>
       {s.links.length > 0 && (

@@ -6,6 +6,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { formatDuration } from '../lib/format'
 import { serviceColor } from '../lib/service-colors'
 import type { Span } from '../lib/api-types'
+import { isException } from './exception-event'
 import type { SpanNode, TraceModel } from './trace-model'
 
 export const ROW_HEIGHT = 24
@@ -178,7 +179,7 @@ function renderRow(props: RowProps) {
           ))}
           {s.events.map((ev, i) => {
             const p = ((ev.timeUnixMs - s.startTimeUnixMs) / Math.max(s.durationMs, 1e-9)) * 100
-            return p >= 0 && p <= 100 ? <i key={i} class="wf-event" style={{ left: `${p}%` }} /> : null
+            return p >= 0 && p <= 100 ? <i key={i} class={isException(ev) ? 'wf-event exception' : 'wf-event'} style={{ left: `${p}%` }} /> : null
           })}
         </div>
         <span
