@@ -18,6 +18,10 @@ Receives OTLP traces and logs, stores them in SQLite, serves the query API and U
 
   --data-dir <dir>          folder of the database file tracecar.db (default ./data)
   --host <addr>             listen address of all listeners (default 127.0.0.1; 0.0.0.0 to open)
+  --allowed-hosts <names>   host names the API and UI answer to, comma-separated (repeatable), besides IP
+                            addresses, localhost and --host; others get 403 (DNS rebinding guard). Name the
+                            collector's DNS name here (a Kubernetes Service, Grafana's data source URL), or
+                            use any behind a reverse proxy that checks Host itself
   --otlp-http-port <port>   OTLP/HTTP /v1/traces, /v1/logs (default 4318; 0 = any free port)
   --otlp-grpc-port <port>   OTLP/gRPC (default 4317; 0 = any free port)
   --http-port <port>        query API (/api) and UI (default 16686; 0 = any free port)
@@ -74,6 +78,7 @@ export function parseCollectorFlags(argv: string[]): CollectorOptions | 'help' {
       options: {
         'data-dir': { type: 'string' },
         host: { type: 'string' },
+        'allowed-hosts': { type: 'string', multiple: true },
         'otlp-http-port': { type: 'string' },
         'otlp-grpc-port': { type: 'string' },
         'http-port': { type: 'string' },
@@ -103,6 +108,12 @@ export function parseCollectorFlags(argv: string[]): CollectorOptions | 'help' {
     httpPort: port('http-port', v['http-port'], 16686),
   }
   if (options.host === '') throw new CollectorFlagError('--host: must not be empty; use 127.0.0.1 or 0.0.0.0')
+  if (v['allowed-hosts'] !== undefined) {
+    const names = v['allowed-hosts'].flatMap((list) => list.split(',')).map((name) => name.trim()).filter((name) => name !== '')
+    if (names.includes('any')) options.allowedHosts = 'any'
+    else if (names.length === 0) throw new CollectorFlagError('--allowed-hosts: list host names (grafana.example.com,tracecar-collector) or any')
+    else options.allowedHosts = names
+  }
   const retention: NonNullable<CollectorOptions['retention']> = {}
   if (v.retention !== undefined) retention.maxAgeMs = parseDurationMs('retention', v.retention)
   if (v['max-db-size'] !== undefined) retention.maxBytes = parseBytes('max-db-size', v['max-db-size'])

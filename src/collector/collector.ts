@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import type Database from 'better-sqlite3'
 import { startApiServer } from './api/api-server.js'
 import type { CollectorRoute } from './http/route.js'
+import type { AllowedHosts } from './http/allowed-hosts.js'
 import type { TraceIdPattern } from './logs/trace-id-in-text.js'
 import { IngestPipeline } from './receivers/ingest-pipeline.js'
 import type { IngestListener, IngestTee } from './receivers/ingest-pipeline.js'
@@ -45,6 +46,12 @@ export interface CollectorOptions {
   synchronous?: 'full' | 'normal'
   /** Listen address of all three listeners (default 127.0.0.1). */
   host?: string
+  /**
+   * Host names the API and UI answer to besides IP addresses, localhost and
+   * `host` (DNS rebinding guard); 'any' turns the check off (behind a reverse
+   * proxy that checks Host itself).
+   */
+  allowedHosts?: AllowedHosts
   /** Ports; 0 picks a free one (default 4318, 4317, 16686). */
   otlpHttpPort?: number
   otlpGrpcPort?: number
@@ -135,6 +142,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       store,
       routes: [...(options.apiRoutes ?? []), ...extensions.flatMap((e) => e.apiRoutes ?? [])],
       uiDir: options.uiDir === null ? undefined : (options.uiDir ?? defaultUiDir()),
+      allowedHosts: options.allowedHosts,
       log,
     })
     closers.push(() => api.close())

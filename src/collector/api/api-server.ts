@@ -6,6 +6,8 @@ import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { markRequestStart, RouteTable, sendJson } from '../http/route.js'
+import { hostCheck } from '../http/allowed-hosts.js'
+import type { AllowedHosts } from '../http/allowed-hosts.js'
 import type { CollectorRoute } from '../http/route.js'
 import type { TraceStore } from '../store/trace-store.js'
 import { closeServer } from '../receivers/otlp-http-receiver.js'
@@ -21,7 +23,23 @@ export interface ApiServerOptions {
   /** Mounted before the built-in routes; paths are full paths (`/api/metrics/...`, `/metrics`). */
   routes?: readonly CollectorRoute[]
   uiDir?: string
+  /** Host names answered besides IP addresses, localhost and `host`; 'any' for all (behind a proxy that checks Host). */
+  allowedHosts?: AllowedHosts
   log: (line: string) => void
+}
+
+/**
+ * Sent with every answer, UI and API alike. The UI's own policy is also in
+ * index.html's <meta>, but only a header can forbid framing (clickjacking);
+ * the UI never needs to be framed, sniffed as another type, or to tell other
+ * sites which trace was open.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
 }
 
 export interface ApiServer {
@@ -32,8 +50,18 @@ export interface ApiServer {
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const table = new RouteTable([...(options.routes ?? []), ...queryRoutes(options.store), ...jaegerRoutes(options.store)])
+  const hosts = hostCheck(options.host, options.allowedHosts)
   const server = createServer((req, res) => {
     markRequestStart(res)
+    for (const name in SECURITY_HEADERS) res.setHeader(name, SECURITY_HEADERS[name]!)
+    if (!hosts.allows(req.headers.host)) {
+      sendJson(res, 403, {
+        error:
+          `Host ${JSON.stringify(req.headers.host)} is not a name this collector answers to (a guard against DNS rebinding); ` +
+          'start it with --allowed-hosts <that name>, or --allowed-hosts any behind a reverse proxy that checks Host',
+      })
+      return
+    }
     let url: URL
     try {
       url = new URL(req.url ?? '/', 'http://collector')
