@@ -25,3 +25,20 @@ export function describeClientError(err: Error & { code?: string }): ClientFailu
   }
   return undefined
 }
+
+/**
+ * A request's `Transfer-Encoding` (Node's joined value) whose final coding is not
+ * `chunked`: its body has no length the proxy and the service would agree on, so it
+ * is answered 400 and the connection closed (RFC 9112 §6.1). Node's parser rejects
+ * it too, but only after the request event. `undefined` when it ends in chunked.
+ */
+export function describeTransferEncoding(value: string): ClientFailure | undefined {
+  const comma = value.lastIndexOf(',')
+  const last = (comma === -1 ? value : value.slice(comma + 1)).trim()
+  if (last.length === 7 && last.toLowerCase() === 'chunked') return undefined
+  return {
+    status: 400,
+    errorType: 'malformed_request',
+    message: `Transfer-Encoding ${JSON.stringify(value.slice(0, 100))} does not end in chunked (RFC 9112 §6.1)`,
+  }
+}

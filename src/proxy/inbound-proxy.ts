@@ -17,7 +17,7 @@ import type { TracePropagation } from './trace-propagation.js'
 import { upstreamDispatcherOptions, UpstreamRelay, writeErrorResponse } from './upstream-relay.js'
 import type { RelaySettings } from './upstream-relay.js'
 import { UpgradeTunnel } from './upgrade-tunnel.js'
-import { describeClientError } from './client-errors.js'
+import { describeClientError, describeTransferEncoding } from './client-errors.js'
 import { formatServerTimingTrace, formatTraceresponse } from '../trace-context/index.js'
 import { appendServerTiming } from './server-timing.js'
 
@@ -213,9 +213,23 @@ export class InboundProxy implements RelaySettings {
       return
     }
 
+    const transferEncoding = req.headers['transfer-encoding']
+    if (transferEncoding !== undefined) {
+      const failure = describeTransferEncoding(transferEncoding)
+      if (failure !== undefined) {
+        // Never forwarded: the service could read the body's end elsewhere than we
+        // do (request smuggling). Node's parser rejects the rest of it at once
+        // (clientError, which leaves this answer to finish and close the connection).
+        exchange.fail(failure.errorType, failure.message)
+        res.shouldKeepAlive = false
+        writeErrorResponse(res, exchange, this, failure.status)
+        return
+      }
+    }
+
     const hasBody = req.headers['content-length'] !== undefined
       ? req.headers['content-length'] !== '0'
-      : req.headers['transfer-encoding'] !== undefined
+      : transferEncoding !== undefined
     const options: Dispatcher.DispatchOptions = {
       path: exchange.target,
       method: exchange.method as Dispatcher.HttpMethod,
@@ -261,7 +275,12 @@ export class InboundProxy implements RelaySettings {
     exchange.peerPort = s.remotePort ?? 0
     exchange.clientAddress = exchange.peerAddress
     const failure = describeClientError(err)
-    const active = (s as Socket & { _httpMessage?: unknown })._httpMessage
+    const active = (s as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
+    if (active !== undefined && active !== null && active.writableEnded && this.inFlight.has(active)) {
+      // Already answered by onRequest (a framing it refuses to forward): the answer
+      // is still being written, and closes the connection once it is.
+      return
+    }
     if (failure === undefined || active !== undefined && active !== null) {
       // A reset between requests (there was no request), or trouble in the body
       // of a request already under way, whose exchange records how it ended.

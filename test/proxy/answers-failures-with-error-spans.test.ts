@@ -151,6 +151,47 @@ t.test('a malformed request: 400 and an ERROR span', async (t) => {
   t.equal(more[0]!.attributes['error.type'], 'missing_host')
 })
 
+/** Writes raw bytes without ending the request side, and collects the answer until the server closes. */
+function rawKeptOpen(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => s.write(text))
+    let out = ''
+    s.on('data', (d) => (out += d.toString()))
+    s.on('close', () => resolve(out))
+    s.on('error', reject)
+  })
+}
+
+t.test('a Transfer-Encoding that does not end in chunked: 400, connection closed, never forwarded', async (t) => {
+  let forwarded = 0
+  const upstream = await startHttpServer((req, res) => {
+    forwarded++
+    req.resume()
+    res.end('ok')
+  })
+  const proxy = await startTestSidecar(upstream.url)
+  t.teardown(async () => {
+    await proxy.close()
+    await upstream.close()
+  })
+  const port = (proxy.sidecar.inbound as AddressInfo).port
+  const codings = ['xchunked', 'gzip', 'chunked, gzip', 'chunked;q=1']
+  for (const [i, coding] of codings.entries()) {
+    const out = await rawKeptOpen(port, `POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ${coding}\r\n\r\n5\r\nhello\r\n0\r\n\r\n`)
+    t.match(out, /^HTTP\/1\.1 400 /, `${coding}: answered 400`)
+    t.match(out, /\r\nconnection: close\r\n/i, `${coding}: the connection is closed`)
+    t.match(out, /tracecar: malformed_request: /)
+    const spans = await onlySpanAfter(proxy, i)
+    t.equal(spans.length, 1, `${coding}: one span`)
+    t.equal(spans[0]!.attributes['error.type'], 'malformed_request')
+    t.equal(spans[0]!.attributes['http.response.status_code'], 400)
+    t.equal(spans[0]!.statusCode, 2)
+  }
+  t.equal(forwarded, 0, 'the service never saw them')
+  const ok = await rawKeptOpen(port, 'POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n')
+  t.match(ok, /^HTTP\/1\.1 200 /, 'a final chunked coding is relayed')
+})
+
 t.test('a client that goes away mid-request: its span ends and the upstream request is aborted', async (t) => {
   let upstreamSawClose!: () => void
   const upstreamClosed = new Promise<void>((r) => (upstreamSawClose = r))
