@@ -7,6 +7,7 @@ import type { ProxyConfig } from '../config/proxy-config.js'
 import { nowUnixMs } from '../span/clock.js'
 import type { Exchange } from './exchange.js'
 import type { RelaySettings } from './upstream-relay.js'
+import { classifyUpstreamError } from './upstream-errors.js'
 
 /** Per-session state, kept on the request object http-proxy hands back in its events. */
 interface UpgradeSession {
@@ -126,15 +127,15 @@ export class UpgradeTunnel {
     const session = (req as UpgradeRequest)[kSession]
     if (session === undefined) return
     const { exchange } = session
-    const refused = err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'EHOSTUNREACH'
-    const timedOut = err.code === 'ECONNRESET' && exchange.statusCode === 0 && /socket hang up/.test(err.message)
-    exchange.fail(refused ? 'connection_refused' : timedOut ? 'upstream_reset' : (err.code ?? 'upstream_error'), err.message)
+    // The classifier every other path uses: the same cause, the same error.type and status.
+    const failure = classifyUpstreamError(err)
+    exchange.fail(failure.errorType, failure.message)
     const s = socket as Socket
     if (exchange.statusCode === 0 && s.writable) {
-      exchange.statusCode = 502
+      exchange.statusCode = failure.status
       const body = `tracecar: ${exchange.errorType}: ${exchange.errorMessage}\n`
       s.write(
-        `HTTP/1.1 502 ${http.STATUS_CODES[502]}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
+        `HTTP/1.1 ${failure.status} ${http.STATUS_CODES[failure.status]}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
           `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
       )
     }

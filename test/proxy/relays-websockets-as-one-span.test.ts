@@ -1,7 +1,7 @@
 import t from 'tap'
 import { WebSocket, WebSocketServer } from 'ws'
 import type { IncomingHttpHeaders } from 'node:http'
-import { freePort, startHttpServer } from '../helpers/servers.js'
+import { freePort, request, startHttpServer } from '../helpers/servers.js'
 import { startTestSidecar } from '../helpers/sidecar.js'
 
 let handshake: IncomingHttpHeaders | undefined
@@ -61,4 +61,23 @@ t.test('a WebSocket to an unreachable upstream: 502 and an ERROR span', async (t
   await dead.spans.waitFor(1)
   t.equal(dead.spans.spans[0]!.statusCode, 2)
   t.equal(dead.spans.spans[0]!.attributes['error.type'], 'connection_refused')
+})
+
+t.test('a failed upgrade gets the error.type a plain request gets for the same cause', async (t) => {
+  // `.invalid` never resolves (RFC 6761): a DNS failure, not a refused connection.
+  const unresolvable = await startTestSidecar('http://tracecar-upstream.invalid:8080')
+  t.teardown(() => unresolvable.close())
+  const plain = await request(unresolvable.url + '/x')
+  await unresolvable.spans.waitFor(1)
+  const status = await new Promise<number>((resolve) => {
+    const ws = new WebSocket(unresolvable.url.replace('http', 'ws') + '/socket')
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+    ws.on('error', () => resolve(-1))
+  })
+  await unresolvable.spans.waitFor(2)
+  const [plainSpan, upgradeSpan] = unresolvable.spans.spans
+  t.equal(plainSpan!.attributes['error.type'], 'dns_error')
+  t.equal(upgradeSpan!.attributes['error.type'], 'dns_error', 'not connection_refused')
+  t.equal(status, plain.status, 'the same status (502)')
+  t.equal(upgradeSpan!.statusCode, 2)
 })
