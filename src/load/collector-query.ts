@@ -18,6 +18,8 @@ export interface ApiSpan {
   durationMs: number
   traceState?: string
   status?: { code: string; message?: string }
+  /** Span attributes; `server.address`/`server.port` say where a CLIENT span went. */
+  attributes?: Record<string, unknown>
 }
 
 export interface ApiTrace {

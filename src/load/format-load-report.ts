@@ -33,7 +33,9 @@ export function formatLoadReport(report: LoadReport): string {
 
   if (report.attribution.length > 0) {
     out.push('')
-    out.push(`where the slowest requests spent their time (self time over ${report.slowest.filter((r) => r.trace).length} traces):`)
+    const complete = report.slowest.filter((r) => r.trace?.complete === true).length
+    const incomplete = report.slowest.filter((r) => r.trace?.complete === false).length
+    out.push(`where the slowest requests spent their time (self time over ${complete} traces${incomplete > 0 ? `; ${incomplete} incomplete left out` : ''}):`)
     out.push(...table(['service', 'operation', 'self time', 'share'], report.attribution.slice(0, 8).map(attributionRow)))
   }
 
@@ -59,6 +61,7 @@ export function formatLoadReport(report: LoadReport): string {
 function requestRow(r: ExplainedRequest): string[] {
   const top = r.trace?.selfTime[0]
   const where = r.trace === null ? '(trace not in the collector)' : top ? `${top.service} ${top.operation} ${ms(top.selfMs)} (${pct(top.share)})` : '-'
+  if (r.trace !== null && !r.trace.complete) return [ms(r.latencyMs), status(r), r.traceId, `${where} (incomplete: a hop had not arrived)`]
   return [ms(r.latencyMs), status(r), r.traceId, where]
 }
 

@@ -35,7 +35,11 @@ export interface TraceSummaryPart {
   services: string[]
   /** Self time by service/operation in this trace, biggest first (at most 5 rows). */
   selfTime: SelfTimeRow[]
-  /** False when the trace was still changing (or waiting for a parent) at the deadline. */
+  /**
+   * False when the trace was still changing, waiting for a parent, or had a call
+   * into a traced service whose child span had not arrived, at the deadline.
+   * Incomplete traces are left out of `attribution`.
+   */
   complete: boolean
   warnings: string[]
 }
@@ -90,7 +94,7 @@ export interface LoadReport {
     byStatus: Record<string, number>
     listed: ExplainedRequest[]
   }
-  /** Self time over all found slowest traces, biggest first: where the tail went. */
+  /** Self time over the slowest traces that arrived complete, biggest first: where the tail went. */
   attribution: SelfTimeRow[]
   collector: {
     url: string
@@ -177,7 +181,11 @@ export function buildLoadReport(run: LoadRun, options: LoadOptions, collector: C
   let message: string | null
   let tracesFound = 0
   if (collector.reachable) {
-    const slowTraces = run.outcomes.slowest.map((o) => collector.traces.get(o.traceId)).filter((t) => t !== undefined)
+    // A trace still missing a hop would put the missing hop's time on its caller: left out.
+    const slowTraces = run.outcomes.slowest
+      .filter((o) => !collector.unsettled.includes(o.traceId))
+      .map((o) => collector.traces.get(o.traceId))
+      .filter((t) => t !== undefined)
     attribution = attributeSelfTime(slowTraces.map((t) => t.spans))
     tracesFound = wanted.filter((o) => collector.traces.has(o.traceId)).length
     const missing = wanted.length - tracesFound
@@ -186,7 +194,8 @@ export function buildLoadReport(run: LoadRun, options: LoadOptions, collector: C
         ? `${missing} of ${wanted.length} traces had not reached the collector after ${Math.round(collector.waitedMs / 100) / 10} s ` +
           `(is the sidecar in front of ${options.url} exporting to this collector, with a sampler that keeps the caller's decision?)`
         : collector.unsettled.length > 0
-          ? `${collector.unsettled.length} traces were still incomplete at the deadline (--trace-wait); their breakdown may miss spans`
+          ? `${collector.unsettled.length} traces were still incomplete at the deadline (--trace-wait), e.g. a call whose callee's spans had not arrived; ` +
+            'they are marked incomplete, their breakdown may miss a hop, and they are left out of where the time went'
           : null
   } else {
     message = collector.message

@@ -1,18 +1,30 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { ApiTrace, CollectorQuery } from './collector-query.js'
+import type { ApiSpan, ApiTrace, CollectorQuery } from './collector-query.js'
 
 /**
  * Waits for the traces of some requests to reach the collector. Sidecars batch
  * their spans (a few seconds by default) and each hop exports on its own timer, so
- * a trace can show up in parts: it counts as settled once it is found, none of its
- * spans waits for a missing parent (other than the load generator's own span,
- * which is never exported), and its span count has not changed for `settleMs`.
- * Gives up at the deadline with whatever has arrived.
+ * a trace can show up in parts. A trace counts as settled once it is found, its
+ * span count has not changed for `settleMs`, none of its spans waits for a missing
+ * parent (other than the load generator's own span, which is never exported), and
+ * none of its CLIENT spans to a traced peer waits for its child: a CLIENT span
+ * whose destination (service, server.address, server.port) had a child span in
+ * any trace seen so far is a call into a traced service, whose SERVER span may
+ * still be in that service's next batch: it waits for that child until the
+ * deadline. A childless CLIENT span to a destination not known either way (the
+ * callee's whole batch may still be on its way, for every wanted trace at once)
+ * holds its trace for `exportLagMs`, one sidecar batch delay, before it counts
+ * as a call to an untraced peer (a database, an outside API). What is learnt
+ * later can unsettle a trace again, so every trace is judged afresh on each
+ * poll. Gives up at the deadline with whatever has arrived.
  */
+
+/** A sidecar's default batch delay (exporter.scheduledDelayMs, 5 s) and a margin. */
+export const DEFAULT_EXPORT_LAG_MS = 5500
 
 export interface TraceArrival {
   traces: Map<string, ApiTrace>
-  /** Trace ids that had not settled at the deadline (found or not). */
+  /** Trace ids that had not settled at the deadline (not found, still changing, or missing a hop). */
   unsettled: string[]
   waitedMs: number
 }
@@ -21,6 +33,8 @@ export interface AwaitTracesOptions {
   deadlineMs: number
   pollMs?: number
   settleMs?: number
+  /** How long a CLIENT span without a child, to a destination not seen traced, may still expect one. */
+  exportLagMs?: number
   /** traceId → the load generator's span id (the expected missing parent). */
   loadSpanIds: ReadonlyMap<string, string>
 }
@@ -31,25 +45,59 @@ export async function awaitTraces(query: CollectorQuery, traceIds: readonly stri
   const started = Date.now()
   const traces = new Map<string, ApiTrace>()
   const lastChange = new Map<string, number>()
-  const pending = new Set(traceIds)
+  const tracedPeers = new Set<string>()
+  const exportLagMs = options.exportLagMs ?? DEFAULT_EXPORT_LAG_MS
+  const settled = (id: string, now: number): boolean => {
+    const trace = traces.get(id)
+    if (trace === undefined || waitsForParent(trace, options.loadSpanIds.get(id))) return false
+    const childless = childlessClients(trace)
+    if (childless.some((s) => tracedPeers.has(peerOf(s)))) return false
+    return now - lastChange.get(id)! >= (childless.length > 0 ? Math.max(settleMs, exportLagMs) : settleMs)
+  }
 
   for (;;) {
     const now = Date.now()
-    for (const id of [...pending]) {
+    for (const id of traceIds) {
+      if (settled(id, now)) continue
       const trace = await query.trace(id)
       if (trace === undefined) continue
       const before = traces.get(id)
       if (before === undefined || before.spans.length !== trace.spans.length) lastChange.set(id, now)
       traces.set(id, trace)
-      if (now - lastChange.get(id)! >= settleMs && !waitsForParent(trace, options.loadSpanIds.get(id))) pending.delete(id)
+      learnTracedPeers(trace, tracedPeers)
     }
-    if (pending.size === 0 || Date.now() - started >= options.deadlineMs) break
+    const pending = traceIds.filter((id) => !settled(id, now))
+    if (pending.length === 0 || Date.now() - started >= options.deadlineMs) {
+      return { traces, unsettled: traceIds.filter((id) => !settled(id, Date.now())), waitedMs: Date.now() - started }
+    }
     await sleep(Math.min(pollMs, Math.max(0, options.deadlineMs - (Date.now() - started))))
   }
-  return { traces, unsettled: [...pending], waitedMs: Date.now() - started }
 }
 
 function waitsForParent(trace: ApiTrace, loadSpanId: string | undefined): boolean {
   const ids = new Set(trace.spans.map((s) => s.spanId))
   return trace.spans.some((s) => s.parentSpanId !== null && s.parentSpanId !== loadSpanId && !ids.has(s.parentSpanId))
+}
+
+/** Where a CLIENT span went: its service and its server.address/port (its name when it has neither). */
+function peerOf(span: ApiSpan): string {
+  const address = span.attributes?.['server.address']
+  const port = span.attributes?.['server.port']
+  return address === undefined && port === undefined ? `${span.service}\u0000${span.name}` : `${span.service}\u0000${String(address)}:${String(port)}`
+}
+
+function parentsIn(trace: ApiTrace): Set<string> {
+  const parents = new Set<string>()
+  for (const s of trace.spans) if (s.parentSpanId !== null) parents.add(s.parentSpanId)
+  return parents
+}
+
+function learnTracedPeers(trace: ApiTrace, tracedPeers: Set<string>): void {
+  const parents = parentsIn(trace)
+  for (const s of trace.spans) if (s.kind === 'CLIENT' && parents.has(s.spanId)) tracedPeers.add(peerOf(s))
+}
+
+function childlessClients(trace: ApiTrace): ApiSpan[] {
+  const parents = parentsIn(trace)
+  return trace.spans.filter((s) => s.kind === 'CLIENT' && !parents.has(s.spanId))
 }
