@@ -2,6 +2,7 @@
 // duration and attribute syntax, number formatting and the service map's layout.
 import t from 'tap'
 import { formatDuration, formatPercent, formatRate } from '../../src/ui/lib/format.ts'
+import { serviceColor } from '../../src/ui/lib/service-colors.ts'
 import { layeredLayout, NODE_W } from '../../src/ui/lib/layered-layout.ts'
 import { normaliseTraceId, safeHttpUrl } from '../../src/ui/lib/safe-url.ts'
 import { formatAttributeFilter, parseAttributeFilter, parseDurationMs } from '../../src/ui/lib/time-range.ts'
@@ -68,4 +69,16 @@ t.test('service map: callers left of callees, cycles and separate groups handled
   for (const a of boxes) for (const b of boxes) if (a !== b) t.notOk(a.x === b.x && Math.abs(a.y - b.y) < 44, `${a.name} and ${b.name} do not overlap`)
   t.equal(x('frontend'), 20, 'the first column starts at the margin')
   t.equal(x('checkout') - x('frontend') > NODE_W, true)
+})
+
+t.test("a service's colour comes from its name alone, whatever was seen before it", async (t) => {
+  // Two fresh copies of the module stand for two page loads that met services in different orders.
+  const first = await import('../../src/ui/lib/service-colors.ts?load=1')
+  const second = await import('../../src/ui/lib/service-colors.ts?load=2')
+  const colour = first.serviceColor('checkout')
+  for (const s of ['payments', 'inventory', 'frontend']) second.serviceColor(s)
+  t.equal(second.serviceColor('checkout'), colour, 'the same colour in the other load')
+  t.equal(serviceColor('checkout'), colour)
+  t.match(colour, /^#[0-9a-f]{6}$/)
+  t.not(serviceColor('api-1'), serviceColor('api-2'), 'similar names spread apart')
 })

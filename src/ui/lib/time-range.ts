@@ -14,10 +14,16 @@ export function lookbackMs(value: string | null, fallback = 3600_000): number {
   return LOOKBACKS.find((l) => l.value === value)?.ms ?? fallback
 }
 
-export function resolveRange(query: URLSearchParams, defaultLookback = '1h'): { start: number; end: number } {
+/** `lookback=custom&start=&end=` (Unix ms), or null when the URL holds no usable custom range. */
+export function customRange(query: URLSearchParams): { start: number; end: number } | null {
   const start = Number(query.get('start'))
   const end = Number(query.get('end'))
-  if (query.get('lookback') === 'custom' && start > 0 && end > start) return { start, end }
+  return query.get('lookback') === 'custom' && start > 0 && end > start ? { start, end } : null
+}
+
+export function resolveRange(query: URLSearchParams, defaultLookback = '1h'): { start: number; end: number } {
+  const custom = customRange(query)
+  if (custom) return custom
   const now = Date.now()
   return { start: now - lookbackMs(query.get('lookback') ?? defaultLookback), end: now }
 }

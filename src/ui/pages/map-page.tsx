@@ -1,27 +1,25 @@
-// Service map: who calls whom, from parent/child spans in different services, with the call rate
-// and error share on each edge.
+// Service map: who calls whom, from parent/child spans in different services, with the call count
+// in the window and the error share on each edge.
 import { Link } from '../components/link'
 import { EmptyState, ErrorState, Loading } from '../components/states'
 import { api } from '../lib/api'
 import type { DependencyEdge } from '../lib/api-types'
-import { formatPercent, formatRate } from '../lib/format'
+import { formatPercent } from '../lib/format'
 import { layeredLayout, NODE_H, NODE_W } from '../lib/layered-layout'
 import { href, onLinkClick } from '../lib/router'
 import { serviceColor } from '../lib/service-colors'
-import { lookbackMs } from '../lib/time-range'
 import { useApi } from '../lib/use-api'
-import { LookbackSelect } from './services-page'
+import { LookbackSelect, type PageWindow, pageWindow, windowParams } from './services-page'
 
 /** Calls back to an earlier column loop below the boxes: room for them and their labels. */
 const BACK_EDGE_ROOM = 90
 
 export function MapPage(props: { query: URLSearchParams }) {
-  const lookback = props.query.get('lookback') ?? '1h'
-  const windowMs = lookbackMs(lookback)
+  const win = pageWindow(props.query)
   const deps = useApi((signal) => {
-    const end = Date.now()
-    return Promise.all([api.dependencies({ start: end - windowMs, end }, signal), api.services(signal)])
-  }, [windowMs])
+    const end = win.custom?.end ?? Date.now()
+    return Promise.all([api.dependencies({ start: win.custom?.start ?? end - win.windowMs, end }, signal), api.services(signal)])
+  }, [win.key])
 
   let body
   if (deps.loading && !deps.data) body = <Loading what="dependencies" />
@@ -31,21 +29,21 @@ export function MapPage(props: { query: URLSearchParams }) {
     if (!edges.length && !services.length) body = <EmptyState title="No services yet">Send spans to the collector and the calls between services appear here.</EmptyState>
     else body = <>
       {!edges.length && <p class="notice">No calls between different services in this window: each service below only talked to itself, or to nothing traced.</p>}
-      <ServiceGraph edges={edges} services={services} windowMs={windowMs} lookback={lookback} />
+      <ServiceGraph edges={edges} services={services} window={win} />
     </>
   }
   return (
     <div class="page">
       <div class="page-head">
         <h2>Service map</h2>
-        <LookbackSelect value={lookback} path="/map" />
+        <LookbackSelect window={win} path="/map" />
       </div>
       {body}
     </div>
   )
 }
 
-function ServiceGraph(props: { edges: DependencyEdge[]; services: string[]; windowMs: number; lookback: string }) {
+function ServiceGraph(props: { edges: DependencyEdge[]; services: string[]; window: PageWindow }) {
   const { nodes, width, height } = layeredLayout(props.services, props.edges)
   const maxCalls = Math.max(1, ...props.edges.map((e) => e.callCount))
   return (
@@ -80,15 +78,15 @@ function ServiceGraph(props: { edges: DependencyEdge[]; services: string[]; wind
           return (
             <g key={`${e.parent}\u0000${e.child}`} class="map-edge">
               <path d={d} fill="none" stroke={bad ? '#d62728' : '#999'} stroke-width={1 + 3 * Math.sqrt(e.callCount / maxCalls)} marker-end={bad ? 'url(#arrow-err)' : 'url(#arrow)'} opacity="0.8" />
-              <text x={mx} y={bad ? my - 12 : my} text-anchor="middle" class="edge-label">{formatRate(e.callCount / (props.windowMs / 1000))}</text>
+              <text x={mx} y={bad ? my - 12 : my} text-anchor="middle" class="edge-label">{e.callCount} call{e.callCount === 1 ? '' : 's'} in {props.window.short}</text>
               {bad && <text x={mx} y={my} text-anchor="middle" class="edge-label bad">{formatPercent(errRatio)} errors</text>}
-              <title>{`${e.parent} → ${e.child}: ${e.callCount} calls, ${e.errorCount} errors`}</title>
+              <title>{`${e.parent} → ${e.child}: ${e.callCount} calls, ${e.errorCount} errors in ${props.window.short}`}</title>
             </g>
           )
         })}
         {[...nodes.values()].map((n) => (
-          <a key={n.name} href={href('/search', { service: n.name, lookback: props.lookback })} class="map-node"
-            onClick={(e) => onLinkClick(e, href('/search', { service: n.name, lookback: props.lookback }))}>
+          <a key={n.name} href={href('/search', { service: n.name, ...windowParams(props.window) })} class="map-node"
+            onClick={(e) => onLinkClick(e, href('/search', { service: n.name, ...windowParams(props.window) }))}>
             <rect x={n.x} y={n.y} width={NODE_W} height={NODE_H} rx="6" fill="#fff" stroke={serviceColor(n.name)} stroke-width="2" />
             <rect x={n.x} y={n.y} width="6" height={NODE_H} rx="3" fill={serviceColor(n.name)} />
             <text x={n.x + NODE_W / 2 + 3} y={n.y + NODE_H / 2 + 4} text-anchor="middle" class="node-label">{n.name.length > 22 ? `${n.name.slice(0, 21)}…` : n.name}</text>
@@ -96,7 +94,7 @@ function ServiceGraph(props: { edges: DependencyEdge[]; services: string[]; wind
           </a>
         ))}
       </svg>
-      <p class="muted small">Edges: calls per unit of time over the window, and the share that failed (hover an edge for the counts). Click a service to search its traces. <Link href="/services">Service table →</Link></p>
+      <p class="muted small">Edges: calls in the window (a count, not a rate: a service busy for a minute of the hour is not averaged over the hour), and the share that failed (hover an edge for the counts). Click a service to search its traces. <Link href="/services">Service table →</Link></p>
     </div>
   )
 }

@@ -1,4 +1,5 @@
-// Services: rate, errors and latency per service and operation with a sparkline of traffic.
+// Services: rate, errors and latency per service and operation with a sparkline of traffic, over
+// a lookback or the custom range in the URL (`lookback=custom&start=&end=`, as the load report links).
 // Falls back to the plain service list when the collector has no metrics endpoint.
 import { useState } from 'preact/hooks'
 import { Sparkline } from '../charts/sparkline'
@@ -6,16 +7,41 @@ import { Link } from '../components/link'
 import { EmptyState, ErrorState, Loading } from '../components/states'
 import { api } from '../lib/api'
 import type { ServiceMetricsRow } from '../lib/api-types'
-import { formatDuration, formatPercent, formatRate } from '../lib/format'
+import { formatDateTime, formatDuration, formatPercent, formatRate } from '../lib/format'
 import { href, navigate } from '../lib/router'
 import { serviceColor } from '../lib/service-colors'
-import { LOOKBACKS, lookbackMs } from '../lib/time-range'
+import { customRange, LOOKBACKS, lookbackMs } from '../lib/time-range'
 import { useApi } from '../lib/use-api'
 
-export function LookbackSelect(props: { value: string; path: string }) {
+/** The window a page shows: a lookback from now, or the custom range its URL names. */
+export interface PageWindow {
+  lookback: string
+  custom: { start: number; end: number } | null
+  windowMs: number
+  /** changes when the window does (a lookback's range moves with the clock, its key does not) */
+  key: string
+  /** the window said short, beside a figure: "1h", "30m" */
+  short: string
+}
+
+export function pageWindow(query: URLSearchParams): PageWindow {
+  const custom = customRange(query)
+  const lookback = custom ? 'custom' : query.get('lookback') ?? '1h'
+  const windowMs = custom ? custom.end - custom.start : lookbackMs(lookback)
+  return { lookback, custom, windowMs, key: custom ? `${custom.start}-${custom.end}` : lookback, short: formatDuration(windowMs) }
+}
+
+/** The window's search parameters, for links that keep it (search understands the custom range too). */
+export function windowParams(w: PageWindow): Record<string, string | number> {
+  return w.custom ? { lookback: 'custom', start: w.custom.start, end: w.custom.end } : { lookback: w.lookback }
+}
+
+export function LookbackSelect(props: { window: PageWindow; path: string }) {
+  const { custom } = props.window
   return (
     <label class="inline-label">Window
-      <select value={props.value} onChange={(e) => navigate(href(props.path, { lookback: e.currentTarget.value }))}>
+      <select value={props.window.lookback} onChange={(e) => navigate(href(props.path, { lookback: e.currentTarget.value }))}>
+        {custom && <option value="custom">{formatDateTime(custom.start)} – {formatDateTime(custom.end)}</option>}
         {LOOKBACKS.map((l) => <option key={l.value} value={l.value}>{l.label}</option>)}
       </select>
     </label>
@@ -44,12 +70,11 @@ function ServiceList() {
 }
 
 export function ServicesPage(props: { query: URLSearchParams }) {
-  const lookback = props.query.get('lookback') ?? '1h'
-  const windowMs = lookbackMs(lookback)
+  const win = pageWindow(props.query)
   const metrics = useApi((signal) => {
-    const end = Date.now()
-    return api.serviceMetrics({ start: end - windowMs, end }, signal)
-  }, [windowMs])
+    const end = win.custom?.end ?? Date.now()
+    return api.serviceMetrics({ start: win.custom?.start ?? end - win.windowMs, end }, signal)
+  }, [win.key])
 
   let body
   if (metrics.loading && !metrics.data) body = <Loading what="service metrics" />
@@ -70,13 +95,13 @@ export function ServicesPage(props: { query: URLSearchParams }) {
           <ServiceList />
         </>
       )
-    } else body = <MetricsTable rows={rows} lookback={lookback} windowMs={windowMs} />
+    } else body = <MetricsTable rows={rows} window={win} />
   }
   return (
     <div class="page">
       <div class="page-head">
         <h2>Services</h2>
-        <LookbackSelect value={lookback} path="/services" />
+        <LookbackSelect window={win} path="/services" />
       </div>
       {body}
     </div>
@@ -87,7 +112,19 @@ export function ServicesPage(props: { query: URLSearchParams }) {
  * names (ids in paths) must not turn the page into thousands of rows. */
 const OPS_SHOWN = 8
 
-function MetricsTable(props: { rows: ServiceMetricsRow[]; lookback: string; windowMs: number }) {
+/**
+ * Requests per second over the time the operation had traffic, not over the whole window: 5 req/s
+ * for ten minutes is "5/s", not "0.83/s over the last hour". The sparkline's slots say when there
+ * was traffic (each slot is the window over the number of slots), so that is as fine as they are.
+ */
+export function activeRate(row: Pick<ServiceMetricsRow, 'requests' | 'spark'>, windowMs: number): { perSec: number; activeMs: number } {
+  const slots = row.spark?.length ?? 0
+  const busy = slots ? row.spark.filter((n) => n > 0).length : 0
+  const activeMs = busy ? (windowMs / slots) * busy : windowMs
+  return { perSec: activeMs > 0 ? row.requests / (activeMs / 1000) : 0, activeMs }
+}
+
+function MetricsTable(props: { rows: ServiceMetricsRow[]; window: PageWindow }) {
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set())
   const groups = new Map<string, ServiceMetricsRow[]>()
   for (const r of props.rows) groups.set(r.service, [...(groups.get(r.service) ?? []), r])
@@ -102,13 +139,13 @@ function MetricsTable(props: { rows: ServiceMetricsRow[]; lookback: string; wind
         <td>{i === 0 && <><span class="svc-dot" style={{ background: serviceColor(r.service) }} />{r.service}</>}</td>
         <td>{r.operation}</td>
         <td class="muted small">{r.spanKind}</td>
-        <td class="num" title={`${r.requests} requests`}>{formatRate(r.ratePerSec > 0 || !r.requests ? r.ratePerSec : r.requests / (props.windowMs / 1000))}</td>
+        <RateCell row={r} window={props.window} />
         <td class={`num ${r.errorRate > 0.05 ? 'bad' : r.errorRate > 0 ? 'warn' : ''}`}>{formatPercent(r.errorRate)}</td>
         <td class="num">{formatDuration(r.p50Ms)}</td>
         <td class="num">{formatDuration(r.p95Ms)}</td>
         <td class="num">{formatDuration(r.p99Ms)}</td>
         <td><Sparkline values={r.spark ?? []} color={serviceColor(r.service)} /></td>
-        <td><Link href={href('/search', { service: r.service, operation: r.operation, lookback: props.lookback })}>Traces →</Link></td>
+        <td><Link href={href('/search', { service: r.service, operation: r.operation, ...windowParams(props.window) })}>Traces →</Link></td>
       </tr>,
     ))
     if (list.length > OPS_SHOWN) {
@@ -133,10 +170,20 @@ function MetricsTable(props: { rows: ServiceMetricsRow[]; lookback: string; wind
   return (
     <table class="data-table" data-testid="services-table">
       <thead>
-        <tr><th>Service</th><th>Operation</th><th>Kind</th><th class="num">Rate</th><th class="num">Error %</th>
+        <tr><th>Service</th><th>Operation</th><th>Kind</th><th class="num" title="Requests per second while the operation had traffic in the window">Rate (while active)</th><th class="num">Error %</th>
           <th class="num">p50</th><th class="num">p95</th><th class="num">p99</th><th>Requests</th><th /></tr>
       </thead>
       <tbody>{body}</tbody>
     </table>
+  )
+}
+
+function RateCell(props: { row: ServiceMetricsRow; window: PageWindow }) {
+  const { perSec, activeMs } = activeRate(props.row, props.window.windowMs)
+  const whole = activeMs >= props.window.windowMs
+  return (
+    <td class="num" data-testid="rate" title={`${props.row.requests} requests in ${props.window.short}; ${formatRate(perSec)} over the ${formatDuration(activeMs)} with traffic, ${formatRate(props.row.requests / (props.window.windowMs / 1000))} over the whole window`}>
+      {formatRate(perSec)} <span class="muted small">{whole ? `over ${props.window.short}` : `over ${formatDuration(activeMs)} of ${props.window.short}`}</span>
+    </td>
   )
 }
