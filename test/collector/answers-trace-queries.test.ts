@@ -130,6 +130,23 @@ t.test('a trace: parents before children, notes for broken and skewed traces', a
   t.match(bad.body.error, /not a trace id/)
 })
 
+t.test("a tracecar load request's trace: the load generator's own span is an expected missing parent, not a warning", async (t) => {
+  const traceId = hexId(16)
+  const first = hexId(8)
+  const missingHop = hexId(8)
+  const start = Date.now() - 5000
+  const traceState = 'tracecar=run-0123456789ab'
+  const res = await postJson(`${collector.otlpUrl}/v1/traces`, jsonTraceRequest({
+    checkout: [{ traceId, spanId: first, parentSpanId: hexId(8), name: 'GET /checkout', startMs: start, durationMs: 50, traceState }],
+    inventory: [{ traceId, spanId: hexId(8), parentSpanId: missingHop, name: 'GET /stock', startMs: start + 10, durationMs: 20, traceState }],
+  }))
+  t.equal(res.status, 200)
+  const { body } = await getJson(`${api}/api/traces/${traceId}`)
+  t.same(body.warnings, [`span ${body.spans[1].spanId} has parent ${missingHop} which is not in the trace`], 'only the hop that really is missing')
+  const jaeger = await getJson(`${api}/api/jaeger/api/traces/${traceId}`)
+  t.same(jaeger.body.data[0].warnings, [`span ${body.spans[1].spanId} has parent ${missingHop} which is not in the trace`])
+})
+
 t.test('logs of a trace and of one span', async (t) => {
   const all = await getJson(`${api}/api/traces/${main}/logs`)
   t.same(all.body.logs.map((l: { body: string }) => l.body), ['charging', '{"msg":"db call"}', 'card declined'], 'oldest first by default')

@@ -3,9 +3,22 @@
  * siblings by start time. A span whose parent never arrived (a broken
  * trace) is shown as a root with a warning; a child that starts before its
  * parent (clock skew between hosts) keeps its place under that parent.
+ * The one exception is a `tracecar load` request: its first hop's parent is
+ * the load generator's own span, which is never exported, so that missing
+ * parent is expected and not warned about.
  * Pure: no I/O.
  */
 import type { StoredSpan } from '../model/stored-span.js'
+
+/** The tracestate member `tracecar load` sends with every request (`tracecar=run-<12 hex>`). */
+const LOAD_RUN_MEMBER = /(?:^|,)[ \t]*tracecar=run-[0-9a-f]{12}[ \t]*(?:,|$)/
+
+/** The earliest span of a load run's trace, whose parent is the load generator's span. */
+function loadGeneratorChild(spans: readonly StoredSpan[]): StoredSpan | undefined {
+  let earliest: StoredSpan | undefined
+  for (const span of spans) if (earliest === undefined || span.startTimeUnixMs < earliest.startTimeUnixMs) earliest = span
+  return earliest !== undefined && LOAD_RUN_MEMBER.test(earliest.traceState) ? earliest : undefined
+}
 
 export function orderTraceForDisplay(spans: readonly StoredSpan[]): { spans: StoredSpan[]; warnings: string[] } {
   const byId = new Map<string, StoredSpan>()
@@ -13,13 +26,14 @@ export function orderTraceForDisplay(spans: readonly StoredSpan[]): { spans: Sto
   const children = new Map<string, StoredSpan[]>()
   const roots: StoredSpan[] = []
   const warnings: string[] = []
+  const fromLoadGenerator = loadGeneratorChild(spans)
   for (const span of spans) {
     const parent = span.parentSpanId
     if (parent === null) {
       roots.push(span)
     } else if (!byId.has(parent) || parent === span.spanId) {
       roots.push(span)
-      warnings.push(`span ${span.spanId} has parent ${parent} which is not in the trace`)
+      if (span !== fromLoadGenerator || parent === span.spanId) warnings.push(`span ${span.spanId} has parent ${parent} which is not in the trace`)
     } else {
       let list = children.get(parent)
       if (list === undefined) children.set(parent, (list = []))
