@@ -123,6 +123,14 @@ export const CONFIG_KEYS = [
     flag: 'upstream',
     description: 'The service behind the sidecar (required).',
   }),
+  define({
+    path: 'httpEngine',
+    type: oneOf(['node', 'raw'] as const),
+    default: 'node',
+    flag: 'http-engine',
+    description:
+      "HTTP/1.1 engine of the inbound side: 'node' (Node's http server and undici) or 'raw' (Node's own parser, llhttp, on plain sockets with the sidecar's own upstream connection pool: far fewer objects and callbacks per request; upgrades are relayed by the node engine).",
+  }),
   define({ path: 'listen.host', type: host(), default: '0.0.0.0', flag: 'listen-host', description: 'Inbound listener address (clients call this instead of the service).' }),
   define({ path: 'listen.port', type: port(), default: 15006, flag: 'listen-port', description: 'Inbound listener port.' }),
   define({ path: 'admin.enabled', type: boolean(), default: true, flag: 'admin-enabled', description: 'Serve /healthz, /ready and /metrics.' }),

@@ -22,6 +22,8 @@ export interface ProxyConfig {
   serviceName: string
   /** The service behind the sidecar, e.g. http://127.0.0.1:8080 (TRACECAR_UPSTREAM, --upstream). */
   upstream: string
+  /** Inbound HTTP/1.1 engine: `node` (node:http + undici, the default) or `raw` (llhttp on raw sockets). */
+  httpEngine: 'node' | 'raw'
   /** Inbound listener: clients call this instead of the service. Default 0.0.0.0:15006. */
   listen: ListenAddress
   /** /healthz /ready /metrics. Default 127.0.0.1:15000; port 0 = any free port. */

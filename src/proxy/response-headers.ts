@@ -1,25 +1,30 @@
 import { connectionTokens, isHopByHop } from './hop-by-hop.js'
 
+/** A header name or value as its bytes read as latin1 (undici hands Buffers, llhttp strings). */
+function latin1(v: Buffer | string): string {
+  return typeof v === 'string' ? v : v.toString('latin1')
+}
+
 /**
- * Turns undici's raw upstream response headers (Buffer pairs) into the flat
- * [name, value…] list `ServerResponse.writeHead` takes, dropping hop-by-hop
+ * Turns the upstream's raw response headers (undici's Buffer pairs, or the raw
+ * engine's strings) into a flat [name, value…] list, dropping hop-by-hop
  * headers and the names in `replaced` (which the proxy sets itself, such as
  * `traceresponse`). Bytes are read as latin1 so that no header byte is altered.
  */
-export function copyResponseHeaders(rawHeaders: Buffer[], replaced: ReadonlySet<string>, out: string[]): void {
+export function copyResponseHeaders(rawHeaders: ReadonlyArray<Buffer | string>, replaced: ReadonlySet<string>, out: string[]): void {
   let named: Set<string> | undefined
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!
-    if (name.length === 10 && name.toString('latin1').toLowerCase() === 'connection') {
-      named = connectionTokens(rawHeaders[i + 1]!.toString('latin1'))
+    if (name.length === 10 && latin1(name).toLowerCase() === 'connection') {
+      named = connectionTokens(latin1(rawHeaders[i + 1]!))
       break
     }
   }
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!.toString('latin1')
+    const name = latin1(rawHeaders[i]!)
     const lower = name.toLowerCase()
     if (isHopByHop(lower, named) || replaced.has(lower)) continue
-    out.push(name, rawHeaders[i + 1]!.toString('latin1'))
+    out.push(name, latin1(rawHeaders[i + 1]!))
   }
 }
 

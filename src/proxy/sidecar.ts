@@ -8,6 +8,7 @@ import { AdminServer } from './admin-server.js'
 import type { ExchangeObserver } from './exchange.js'
 import { InboundProxy } from './inbound-proxy.js'
 import { InflightExchanges } from './inflight-exchanges.js'
+import { RawInboundProxy } from './raw-inbound-proxy.js'
 import { OutboundMetrics } from './outbound-metrics.js'
 import { OutboundProxy } from './outbound-proxy.js'
 import { OtlpAccessLog } from './otlp-access-log.js'
@@ -79,7 +80,8 @@ export async function startSidecar(config: ProxyConfig, deps: SidecarDeps): Prom
     outboundConfig.enabled && (outboundConfig.join.includes('correlation') || outboundConfig.join.includes('sole-inbound'))
       ? new InflightExchanges(outboundConfig.join.includes('correlation') ? outboundConfig.correlationHeaders : [], config.headers)
       : undefined
-  const inbound = new InboundProxy({ config, propagation, observers, onObserverError, inflight })
+  const inboundDeps = { config, propagation, observers, onObserverError, inflight }
+  const inbound = config.httpEngine === 'raw' ? new RawInboundProxy(inboundDeps) : new InboundProxy(inboundDeps)
   const outbound = outboundConfig.enabled
     ? new OutboundProxy({ config, propagation, inflight, observers, metrics: new OutboundMetrics(registry), onObserverError })
     : undefined

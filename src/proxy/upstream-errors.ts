@@ -26,6 +26,11 @@ const BY_CODE: Record<string, { status: number; errorType: string }> = {
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: { status: 502, errorType: 'upstream_protocol_error' },
   UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: { status: 400, errorType: 'request_length_mismatch' },
   HPE_INVALID_CONSTANT: { status: 502, errorType: 'upstream_protocol_error' },
+  // The raw engine's own pool (src/proxy/http1/upstream-pool.ts).
+  ERR_UPSTREAM_CLOSED: { status: 502, errorType: 'upstream_reset' },
+  ERR_UPSTREAM_CONNECT_TIMEOUT: { status: 504, errorType: 'connect_timeout' },
+  ERR_UPSTREAM_HEADERS_TIMEOUT: { status: 504, errorType: 'headers_timeout' },
+  ERR_UPSTREAM_BODY_TIMEOUT: { status: 504, errorType: 'idle_timeout' },
 }
 
 export function classifyUpstreamError(err: Error & { code?: string }): UpstreamFailure {

@@ -3,16 +3,13 @@
  * wire behaviour (test/proxy/http1-framing-*.test.ts) run once per engine, so
  * a new engine is held to the same cases by adding its name here.
  */
-export const HTTP_ENGINES = ['node'] as const
+export const HTTP_ENGINES = ['node', 'raw'] as const
 
 export type HttpEngine = (typeof HTTP_ENGINES)[number]
 
-/**
- * The `tracecar proxy` flags that select `engine`. Node's http server is the
- * default and needs none; any other engine is named with `--http-engine`.
- */
+/** The `tracecar proxy` flags that select `engine` (named even for the default, so no outer setting overrides it). */
 export function httpEngineFlags(engine: string): string[] {
-  return engine === 'node' ? [] : ['--http-engine', engine]
+  return ['--http-engine', engine]
 }
 
 /**

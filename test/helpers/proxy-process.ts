@@ -4,11 +4,17 @@ import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 
+/** TRACECAR_TEST_HTTP_ENGINE runs a whole suite on another inbound engine (see test/helpers/sidecar.ts). */
+function engineEnv(): NodeJS.ProcessEnv {
+  const engine = process.env.TRACECAR_TEST_HTTP_ENGINE
+  return engine === undefined || engine === '' ? {} : { TRACECAR_HTTP_ENGINE: engine }
+}
+
 /** Runs `tracecar <args>` from source (tsx) as a real child process. */
 export function spawnTracecar(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'src/cli/tracecar.ts', ...args], {
     cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...engineEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
 }

@@ -1,0 +1,336 @@
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
+import { describeClientError } from '../client-errors.js'
+import type { ClientFailure } from '../client-errors.js'
+import { createParser, isParseError, METHODS, PAUSE_AFTER_HEAD } from './llhttp.js'
+import type { Llhttp } from './llhttp.js'
+import { originForm, RequestHead } from './request-head.js'
+import { RawExchange } from './raw-exchange.js'
+import type { RawEngineHost } from './raw-exchange.js'
+
+/** Buffered request body past which the client is paused while the upstream connection is made. */
+const MAX_EARLY_BODY_BYTES = 256 * 1024
+
+/**
+ * One client connection of the raw engine: llhttp reads requests off the
+ * socket, each becomes a `RawExchange`, answered in order. A request
+ * pipelined behind one still running is held at the end of its head (the
+ * parser is paused there and the socket stops reading) until the one before
+ * it is answered, so at most one request per connection is in flight.
+ */
+export class ClientConnection {
+  readonly parser: Llhttp
+  /** The exchange being answered. */
+  current: RawExchange | undefined
+  /** Set when the first byte of a request head arrives, cleared when the head is complete (headers timeout). */
+  headStartMs = 0
+  /** A pipelined request's head, held until `current` is answered, and the bytes after it. */
+  private held: { head: RequestHead; rest: Buffer } | undefined
+  /** The head that stopped the parser for a hand-over to Node's server (upgrades). */
+  private handingOver: RequestHead | undefined
+  private pendingHead: RequestHead | undefined
+  private headerPairs: string[] = []
+  private url = ''
+  private closed = false
+  /** A head refused after llhttp accepted it (HTTP/0.9): answered once the parser stops. */
+  private pendingError: ClientFailure | undefined
+  /** What to do once the request under way is answered, when the bytes after it could not be parsed. */
+  private afterCurrent: 'close' | ClientFailure | undefined
+  /** The client half-closed its side: the request under way is answered, then the connection ends. */
+  private clientEnded = false
+  /** Between requests: the keep-alive timeout is on the socket instead of the idle timeout. */
+  private betweenRequests = false
+
+  constructor(
+    readonly socket: Socket,
+    readonly host: RawEngineHost,
+  ) {
+    this.parser = createParser('request', host.config.limits.maxHeaderBytes, {
+      onMessageBegin: this.onMessageBegin,
+      onHeaders: this.onHeaders,
+      onHeadersComplete: this.onHeadersComplete,
+      onBody: this.onBody,
+      onMessageComplete: this.onMessageComplete,
+    })
+    socket.setNoDelay(true)
+    socket.setTimeout(host.config.timeouts.idleMs)
+    socket.on('data', this.onData)
+    socket.on('timeout', this.onTimeout)
+    socket.on('error', this.onSocketError)
+    socket.on('close', this.onClose)
+    socket.on('end', this.onEnd)
+  }
+
+  /** True when nothing is under way: safe to close (drain). */
+  get idle(): boolean {
+    return this.current === undefined && this.held === undefined && this.headStartMs === 0
+  }
+
+  destroy(): void {
+    this.socket.destroy()
+  }
+
+  /** Called by the exchange once its response is complete (or it failed and was answered). */
+  exchangeDone(exchange: RawExchange, keepAlive: boolean): void {
+    if (this.current !== exchange) return
+    this.current = undefined
+    const after = this.afterCurrent
+    if (after !== undefined) {
+      this.afterCurrent = undefined
+      if (after === 'close') this.socket.end()
+      else this.answerUnparsed(after.status, after.errorType, after.message)
+      return
+    }
+    if (!keepAlive || this.host.isDraining()) {
+      this.socket.end()
+      return
+    }
+    const held = this.held
+    if (held !== undefined) {
+      this.held = undefined
+      if (held.head.upgrade) {
+        this.handingOver = held.head
+        this.handOver(held.rest)
+        return
+      }
+      this.parser.resume()
+      this.startRequest(held.head)
+      this.socket.resume()
+      this.feed(held.rest)
+      return
+    }
+    if (this.clientEnded) {
+      this.socket.end()
+      return
+    }
+    this.betweenRequests = true
+    this.socket.setTimeout(this.host.keepAliveTimeoutMs)
+  }
+
+  /** Past the headers timeout with a head still incomplete: 408, as Node's server answers it. */
+  headersTimedOut(): void {
+    this.headStartMs = 0
+    this.answerUnparsed(408, 'request_timeout', 'the request headers did not arrive in time')
+  }
+
+  private readonly onData = (data: Buffer): void => {
+    if (this.held !== undefined) {
+      // Data already on its way when the socket was paused for a pipelined request.
+      this.held.rest = Buffer.concat([this.held.rest, data])
+      return
+    }
+    this.feed(data)
+  }
+
+  private feed(data: Buffer): void {
+    if (data.length === 0 || this.closed) return
+    const result = this.parser.execute(data)
+    if (!isParseError(result)) {
+      if (this.handingOver !== undefined) this.handOver(data.subarray(result))
+      else if (this.pendingError !== undefined) this.answerUnparsed(this.pendingError.status, this.pendingError.errorType, this.pendingError.message)
+      return
+    }
+    if (result.code === 'HPE_PAUSED') {
+      const head = this.pendingHead!
+      this.pendingHead = undefined
+      this.held = { head, rest: data.subarray(result.bytesParsed) }
+      this.socket.pause()
+      return
+    }
+    this.onParseError(result)
+  }
+
+  private handOver(rest: Buffer): void {
+    const head = this.handingOver!
+    this.handingOver = undefined
+    this.closed = true
+    const { socket } = this
+    socket.removeListener('data', this.onData)
+    socket.removeListener('timeout', this.onTimeout)
+    socket.removeListener('error', this.onSocketError)
+    socket.removeListener('close', this.onClose)
+    socket.removeListener('end', this.onEnd)
+    socket.setTimeout(0)
+    this.parser.close()
+    this.host.handOver(socket, Buffer.concat([head.serialize(), rest]))
+  }
+
+  private readonly onMessageBegin = (): void => {
+    if (this.betweenRequests) {
+      this.betweenRequests = false
+      this.socket.setTimeout(this.host.config.timeouts.idleMs)
+    }
+    this.headStartMs = this.host.nowMs()
+  }
+
+  private readonly onHeaders = (headers: string[], url: string): void => {
+    for (let i = 0; i < headers.length; i++) this.headerPairs.push(headers[i]!)
+    this.url += url
+  }
+
+  private readonly onHeadersComplete = (
+    versionMajor: number,
+    versionMinor: number,
+    headers: string[] | undefined,
+    method: number | undefined,
+    url: string | undefined,
+    _statusCode: number | undefined,
+    _statusMessage: string | undefined,
+    upgrade: boolean,
+    shouldKeepAlive: boolean,
+  ): number => {
+    this.headStartMs = 0
+    let raw = headers
+    if (raw === undefined) {
+      raw = this.headerPairs
+      this.headerPairs = []
+    }
+    let target = url ?? this.url
+    this.url = ''
+    if (versionMajor === 0) {
+      // `GET /a` with no version: HTTP/0.9, which no service behind a sidecar speaks (RFC 9112 §3: 400).
+      this.pendingError = { status: 400, errorType: 'malformed_request', message: 'a request line without an HTTP version' }
+      return 2
+    }
+    if (target.charCodeAt(0) !== 0x2f && target !== '*') {
+      const origin = originForm(target, raw)
+      if (origin !== undefined) {
+        target = origin.target
+        raw = origin.rawHeaders
+      }
+    }
+    const head = new RequestHead(METHODS[method ?? -1] ?? '', target, versionMajor, versionMinor, raw, this.socket, shouldKeepAlive, upgrade)
+    if (this.current !== undefined) {
+      // Pipelined behind a request still being answered: wait for it.
+      this.pendingHead = head
+      return PAUSE_AFTER_HEAD
+    }
+    if (upgrade) {
+      // WebSocket and other upgrades (and CONNECT) are relayed by the node engine.
+      this.handingOver = head
+      return 2
+    }
+    this.startRequest(head)
+    return 0
+  }
+
+  private startRequest(head: RequestHead): void {
+    // Assigned before it starts: an answer given at once (400 for a missing Host) ends it inside start().
+    const exchange = new RawExchange(this, head)
+    this.current = exchange
+    exchange.start()
+  }
+
+  private readonly onBody = (chunk: Buffer): void => {
+    const current = this.current
+    if (current === undefined) return
+    current.requestBody(chunk)
+    if (current.bufferedRequestBytes > MAX_EARLY_BODY_BYTES) this.pauseRequest()
+  }
+
+  private readonly onMessageComplete = (): void => {
+    const current = this.current
+    if (current === undefined) return
+    const trailers = this.headerPairs
+    if (trailers.length > 0) this.headerPairs = []
+    current.requestEnd()
+  }
+
+  /** The upstream is slower than the client: stop reading until it drains. */
+  pauseRequest(): void {
+    this.socket.pause()
+  }
+
+  resumeRequest(): void {
+    if (this.held === undefined) this.socket.resume()
+  }
+
+  private onParseError(err: Error & { code: string; reason?: string }): void {
+    this.closed = true
+    const current = this.current
+    const failure = describeClientError(err)
+    if (current !== undefined && current.requestComplete) {
+      // The bytes after the request under way are bad (or come after its
+      // `Connection: close`): that request is answered first, then the
+      // connection is closed, with a 400 if those bytes tried to be a request.
+      this.socket.pause()
+      this.afterCurrent = err.code === 'HPE_CLOSED_CONNECTION' ? 'close' : failure
+      return
+    }
+    if (current !== undefined) {
+      // Bad framing inside the body of the request under way (a bad chunk, an
+      // unknown transfer coding): it never reaches the service whole.
+      current.rejectRequest(failure?.status ?? 400, failure?.errorType ?? 'malformed_request', failure?.message ?? err.message)
+      return
+    }
+    if (failure === undefined) {
+      this.socket.destroy()
+      return
+    }
+    this.answerUnparsed(failure.status, failure.errorType, failure.message)
+  }
+
+  /**
+   * A request the parser rejected before it became one: answered, recorded
+   * as a span of a new trace (no context could be read), connection closed.
+   */
+  private answerUnparsed(status: number, errorType: string, message: string): void {
+    this.closed = true
+    const exchange = this.host.rejectedExchange(this.socket)
+    exchange.fail(errorType, message)
+    exchange.statusCode = status
+    if (this.socket.writable) {
+      const body = `tracecar: ${errorType}: ${message}\n`
+      this.socket.end(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+          'content-type: text/plain; charset=utf-8\r\n' +
+          `content-length: ${Buffer.byteLength(body)}\r\n` +
+          'connection: close\r\n\r\n' +
+          body,
+      )
+    } else {
+      this.socket.destroy()
+    }
+    this.host.finish(exchange)
+  }
+
+  private readonly onTimeout = (): void => {
+    const current = this.current
+    if (current === undefined) {
+      // Idle between requests (keep-alive timeout) or a head that stalled: close quietly, as Node does.
+      this.socket.destroy()
+      return
+    }
+    // The request is complete and the response awaited: the upstream's timeouts decide.
+    if (current.requestComplete) return
+    current.clientFailed('client_idle_timeout', `no bytes from the client for ${this.host.config.timeouts.idleMs} ms`)
+    this.socket.destroy()
+  }
+
+  private readonly onSocketError = (): void => {
+    // 'close' follows and ends whatever was under way.
+  }
+
+  private readonly onEnd = (): void => {
+    this.clientEnded = true
+    const current = this.current
+    if (current === undefined) {
+      if (this.held === undefined) this.socket.end()
+      return
+    }
+    if (!current.requestComplete) {
+      current.clientFailed('client_disconnected', 'the client closed the connection before the request was complete')
+      this.socket.destroy()
+    }
+  }
+
+  private readonly onClose = (): void => {
+    this.closed = true
+    this.held = undefined
+    this.parser.close()
+    this.current?.clientClosed()
+    this.current = undefined
+    this.host.connectionClosed(this)
+  }
+}
+

@@ -1,0 +1,188 @@
+import type { IncomingMessage } from 'node:http'
+import net from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
+import { nowUnixMs } from '../span/clock.js'
+import { endExchange, Exchange } from './exchange.js'
+import { ClientConnection } from './http1/client-connection.js'
+import { checkParserShape } from './http1/llhttp.js'
+import type { RawEngineHost } from './http1/raw-exchange.js'
+import type { RequestHead } from './http1/request-head.js'
+import { UpstreamPool } from './http1/upstream-pool.js'
+import { InboundProxy } from './inbound-proxy.js'
+import type { InboundProxyDeps } from './inbound-proxy.js'
+
+/** Node's server keeps an idle client connection this long; so does the raw engine (and says so in `Keep-Alive`). */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000
+/** Idle upstream connections are closed before a Node upstream's 5 s default can race a request (undici's choice too). */
+const UPSTREAM_KEEP_ALIVE_MS = 4_000
+/** How often heads still incomplete are checked against the headers timeout. */
+const HEADERS_SWEEP_MS = 1_000
+
+/**
+ * The inbound side on the raw engine (`--http-engine raw`): client
+ * connections parsed with llhttp straight off `net` sockets, requests
+ * relayed over the engine's own keep-alive pool to the one upstream, with
+ * no `IncomingMessage`, `ServerResponse` or undici handler per request.
+ *
+ * Everything about a request that is not HTTP framing is shared with the
+ * node engine (`InboundProxy`): the exchange and its trace context, the
+ * upstream headers, the response headers the proxy adds, the observers. An
+ * `Upgrade` request (WebSocket) is handed, connection and all, to the node
+ * engine's server, which relays it as it always does.
+ */
+export class RawInboundProxy implements RawEngineHost {
+  readonly server: net.Server
+  readonly pool: UpstreamPool
+  readonly keepAliveTimeoutMs = KEEP_ALIVE_TIMEOUT_MS
+  readonly config: InboundProxyDeps['config']
+  /** The node engine: shared per-request code, and the relay for upgrades. */
+  private readonly node: InboundProxy
+  private readonly connections = new Set<ClientConnection>()
+  /** Connections given to the node engine (upgrades), closed at the drain deadline if still open. */
+  private readonly handedOver = new Set<Socket>()
+  private draining = false
+  private deadlinePassed = false
+  private sweep: NodeJS.Timeout | undefined
+  private readonly headersTimeoutMs: number
+
+  constructor(private readonly deps: InboundProxyDeps) {
+    checkParserShape()
+    const { config } = deps
+    this.config = config
+    this.node = new InboundProxy(deps)
+    this.headersTimeoutMs = Math.min(60_000, config.timeouts.idleMs)
+    this.pool = new UpstreamPool({
+      origin: new URL(config.upstream),
+      maxConnections: config.limits.maxUpstreamConnections,
+      connectTimeoutMs: config.timeouts.connectMs,
+      headersTimeoutMs: config.timeouts.headersMs,
+      idleTimeoutMs: config.timeouts.idleMs,
+      keepAliveTimeoutMs: UPSTREAM_KEEP_ALIVE_MS,
+      maxHeaderBytes: Math.max(config.limits.maxHeaderBytes, 16384),
+    })
+    // Half-open: a client that shuts down its sending side still gets its answer.
+    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, this.onConnection)
+  }
+
+  get replacedResponseHeaders(): ReadonlySet<string> {
+    return this.node.replacedResponseHeaders
+  }
+
+  listen(): Promise<AddressInfo> {
+    const { host, port } = this.config.listen
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject)
+        this.sweep = setInterval(this.sweepHeads, HEADERS_SWEEP_MS).unref()
+        resolve(this.server.address() as AddressInfo)
+      })
+    })
+  }
+
+  isDraining(): boolean {
+    return this.draining
+  }
+
+  drainDeadlinePassed(): boolean {
+    return this.deadlinePassed
+  }
+
+  get inFlightCount(): number {
+    let busy = 0
+    for (const connection of this.connections) if (!connection.idle) busy++
+    return busy
+  }
+
+  /** As the node engine's drain: stop accepting, let requests finish until the deadline, then cut them (`shutdown`). */
+  async drain(deadlineMs: number): Promise<number> {
+    this.draining = true
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
+    const upgrades = this.node.drain(deadlineMs)
+    const start = Date.now()
+    for (;;) {
+      for (const connection of this.connections) if (connection.idle) connection.destroy()
+      if (this.inFlightCount === 0 || Date.now() - start >= deadlineMs) break
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    const cut = this.inFlightCount
+    if (cut > 0) {
+      this.deadlinePassed = true
+      for (const connection of this.connections) connection.destroy()
+    }
+    const upgradesCut = await upgrades
+    for (const socket of this.handedOver) socket.destroy()
+    await closed
+    clearInterval(this.sweep)
+    this.pool.close()
+    return cut + upgradesCut
+  }
+
+  nowMs(): number {
+    return Date.now()
+  }
+
+  beginExchange(head: RequestHead): Exchange {
+    return this.node.beginExchange(head as unknown as IncomingMessage)
+  }
+
+  upstreamRequestHeaders(head: RequestHead, exchange: Exchange): string[] {
+    return this.node.upstreamRequestHeaders(head as unknown as IncomingMessage, exchange).headers
+  }
+
+  addResponseHeaders(exchange: Exchange, out: string[]): void {
+    this.node.addResponseHeaders(exchange, out)
+  }
+
+  track(exchange: Exchange, head: RequestHead): void {
+    this.deps.inflight?.add(exchange, head.headers)
+  }
+
+  untrack(exchange: Exchange, head: RequestHead): void {
+    this.deps.inflight?.delete(exchange, head.headers)
+  }
+
+  finish(exchange: Exchange): void {
+    endExchange(exchange, this.deps.observers, this.deps.onObserverError)
+  }
+
+  rejectedExchange(socket: Socket): Exchange {
+    const exchange = new Exchange(nowUnixMs())
+    exchange.peerAddress = unmapIPv4(socket.remoteAddress ?? '')
+    exchange.peerPort = socket.remotePort ?? 0
+    exchange.clientAddress = exchange.peerAddress
+    this.deps.propagation.begin(exchange, {}, [])
+    return exchange
+  }
+
+  handOver(socket: Socket, unparsed: Buffer): void {
+    this.handedOver.add(socket)
+    socket.once('close', () => this.handedOver.delete(socket))
+    socket.unshift(unparsed)
+    this.node.server.emit('connection', socket)
+  }
+
+  connectionClosed(connection: ClientConnection): void {
+    this.connections.delete(connection)
+  }
+
+  private readonly onConnection = (socket: Socket): void => {
+    if (this.draining) {
+      socket.destroy()
+      return
+    }
+    const connection = new ClientConnection(socket, this)
+    this.connections.add(connection)
+  }
+
+  private readonly sweepHeads = (): void => {
+    const now = Date.now()
+    for (const connection of this.connections) {
+      if (connection.headStartMs !== 0 && now - connection.headStartMs > this.headersTimeoutMs) connection.headersTimedOut()
+    }
+  }
+}
+
+function unmapIPv4(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address
+}
