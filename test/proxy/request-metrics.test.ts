@@ -275,7 +275,7 @@ t.test('after real requests through a sidecar, /metrics shows their buckets, sum
     await send(`/users/${i}`, { headers: { traceparent: `00-${traceId}-${hex(8)}-00` } })
   }
   for (let i = 0; i < 2; i++) await send('/users/8', { headers: { traceparent: 'not-a-traceparent' } })
-  await send('/users/9', { headers: { traceparent: `00-${hex(16)}-${hex(8)}-01`, tracestate: 'a=1,a=2' } })
+  await send('/users/9', { headers: { traceparent: `00-${hex(16)}-${hex(8)}-01`, tracestate: 'a=1,@b=2' } })
   for (let i = 0; i < 2; i++) {
     const res = await undiciRequest(`${destination.url}/x`, { dispatcher: agent })
     t.equal(await res.body.text(), 'destination')
