@@ -50,6 +50,11 @@ export function formatLoadReport(report: LoadReport): string {
   }
 
   const q = report.requests
+  if (q.cutOff > 0) {
+    out.push('')
+    out.push(`cut off by the end of the run: ${q.cutOff} ${q.cutOff === 1 ? 'request was' : 'requests were'} sent but not answered when the load stopped; ` +
+      'not errors (the sidecar records them as client_disconnected)')
+  }
   if (q.unmatched > 0 || q.traceresponseMismatches > 0) {
     out.push('')
     out.push(`warning: ${q.unmatched} responses could not be paired with a sent trace, ${q.traceresponseMismatches} paired by their traceresponse header instead`)

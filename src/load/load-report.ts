@@ -84,6 +84,10 @@ export interface LoadReport {
   }
   requests: {
     recorded: number
+    /** Sent but not answered when the run ended (autocannon closed the connection): not errors. */
+    cutOff: number
+    /** The first 20 of them; a sidecar records each as `client_disconnected`. */
+    cutOffTraceIds: string[]
     unmatched: number
     traceresponseSeen: number
     traceresponseMismatches: number
@@ -233,6 +237,8 @@ export function buildLoadReport(run: LoadRun, options: LoadOptions, collector: C
     },
     requests: {
       recorded: run.outcomes.recorded,
+      cutOff: run.outcomes.cutOff,
+      cutOffTraceIds: [...run.outcomes.cutOffTraceIds],
       unmatched: run.outcomes.unmatched,
       traceresponseSeen: run.outcomes.traceresponseSeen,
       traceresponseMismatches: run.outcomes.traceresponseMismatches,

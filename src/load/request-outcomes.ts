@@ -7,6 +7,8 @@ import type { SpanId, TraceId } from '../span/span-record.js'
  */
 
 export const MAX_ERRORS_LISTED = 20
+/** Trace ids of requests cut off by the end of the run kept for the report. */
+export const MAX_CUT_OFF_LISTED = 20
 /** `failure` of a request lost with its connection (never answered, maybe never sent). */
 export const CONNECTION_ERROR = 'connection error'
 export const TIMEOUT = 'timeout'
@@ -31,6 +33,15 @@ export class RequestOutcomes {
   errorCount = 0
   /** Responses and failures matched to the trace they were sent under. */
   recorded = 0
+  /**
+   * Requests sent but not answered when the run ended: autocannon closes its
+   * connections when it stops (duration over, `--amount` reached, Ctrl-C), and
+   * drops whatever was still on the way. Not errors (the service was not asked to
+   * fail); a sidecar records each as `client_disconnected`.
+   */
+  cutOff = 0
+  /** The first MAX_CUT_OFF_LISTED of them, so their sidecar spans can be told apart. */
+  readonly cutOffTraceIds: TraceId[] = []
   /** Responses autocannon reported that matched no sent request (should stay 0). */
   unmatched = 0
   /** Responses whose `traceresponse` named another trace than the one we paired them with. */
@@ -50,6 +61,11 @@ export class RequestOutcomes {
       this.errorsByStatus[key] = (this.errorsByStatus[key] ?? 0) + 1
       if (this.errorsListed.length < MAX_ERRORS_LISTED) this.errorsListed.push(outcome)
     }
+  }
+
+  recordCutOff(traceId: TraceId): void {
+    this.cutOff++
+    if (this.cutOffTraceIds.length < MAX_CUT_OFF_LISTED) this.cutOffTraceIds.push(traceId)
   }
 
   // Insertion into a short sorted array: N is small (default 10, at most 1000) and

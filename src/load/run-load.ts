@@ -27,7 +27,11 @@ import { type SentRequest, runTracestate, stampNewTrace, traceIdFromTracerespons
  *   headers into an object for it on every response, a cost paid for nothing.)
  * - on a timeout autocannon drops its queue, reconnects and re-sends before it
  *   emits `timeout`: the entries sent before the timeout are the old ones; on a
- *   connection error it emits `connError` before reconnecting: all are lost.
+ *   connection error it emits `connError` before reconnecting: all are lost;
+ * - when autocannon stops (the duration is over, a connection has sent its share
+ *   of `--amount`, Ctrl-C) it destroys each connection after its `done` event,
+ *   silently: what the FIFO still holds then was sent and cut off by the end of
+ *   the run, neither a response nor an error.
  * When the service (through a tracecar sidecar) returns `traceresponse`, its trace
  * id wins, and a disagreement is counted (`traceresponseMismatches`).
  */
@@ -121,6 +125,10 @@ export async function runLoad(options: LoadOptions, runId: string, io: RunLoadIo
     events.on('connError', () => {
       const now = performance.now()
       while (queue.length > 0) fail(queue.shift()!, CONNECTION_ERROR, now)
+    })
+    events.on('done', () => {
+      for (const sent of queue) outcomes.recordCutOff(sent.traceId)
+      queue.length = 0
     })
   }
 

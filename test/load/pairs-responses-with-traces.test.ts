@@ -42,10 +42,12 @@ t.test('pipelined requests: every response paired with its own trace, each a new
   const run = await runLoad(options, runId, { progress: quiet })
 
   // autocannon stops a connection once it has *sent* its share, dropping the few
-  // pipelined answers still on the way: those are neither responses nor errors.
+  // pipelined answers still on the way: those are cut off, neither responses nor errors.
   const answered = run.result.requests.total
   t.ok(answered > 380 && answered <= 400, `${answered} answered`)
   t.equal(run.outcomes.recorded, answered)
+  t.equal(answered + run.outcomes.cutOff, 400, `${run.outcomes.cutOff} cut off: every request sent is answered or cut off`)
+  t.equal(run.outcomes.errorCount, 0)
   t.equal(run.outcomes.unmatched, 0)
   t.equal(run.outcomes.traceresponseSeen, answered)
   t.equal(run.outcomes.traceresponseMismatches, 0, 'the per-connection FIFO agreed with the sidecar every time')
