@@ -32,6 +32,9 @@ export class ClientConnection {
   private headerPairs: string[] = []
   private url = ''
   private closed = false
+  /** Inside `parser.execute`, and the upstream socket corked during it. */
+  private reading = false
+  private corkedUpstream: { uncork(): void } | undefined
   /** A head refused after llhttp accepted it (HTTP/0.9): answered once the parser stops. */
   private pendingError: ClientFailure | undefined
   /** What to do once the request under way is answered, when the bytes after it could not be parsed. */
@@ -122,9 +125,25 @@ export class ClientConnection {
     this.feed(data)
   }
 
+  /**
+   * Corks `upstream` until the read being parsed is done (so a request head
+   * and the body bytes that came with it leave in one write); outside a read, at once.
+   */
+  uncorkAfterRead(upstream: { uncork(): void }): void {
+    if (this.reading) this.corkedUpstream = upstream
+    else upstream.uncork()
+  }
+
   private feed(data: Buffer): void {
     if (data.length === 0 || this.closed) return
+    this.reading = true
     const result = this.parser.execute(data)
+    this.reading = false
+    const corked = this.corkedUpstream
+    if (corked !== undefined) {
+      this.corkedUpstream = undefined
+      corked.uncork()
+    }
     if (!isParseError(result)) {
       if (this.handingOver !== undefined) this.handOver(data.subarray(result))
       else if (this.pendingError !== undefined) this.answerUnparsed(this.pendingError.status, this.pendingError.errorType, this.pendingError.message)

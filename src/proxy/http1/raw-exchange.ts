@@ -78,6 +78,8 @@ export class RawExchange implements UpstreamRequest {
   private chunkedResponse = false
   private keepAlive = false
   private waitingForClient = false
+  /** The client socket is corked by the response head, until the end of the upstream read that carried it. */
+  private clientCorked = false
   private waitingForUpstream = false
   private ended = false
   /** Close the client connection after this exchange whatever its headers say. */
@@ -202,6 +204,8 @@ export class RawExchange implements UpstreamRequest {
     }
     this.upstream = upstream
     this.exchange.upstreamConnectedUnixMs = nowUnixMs()
+    // Head and the body bytes that came with it leave in one write (at the end of the client's read).
+    upstream.cork()
     upstream.write(this.requestHead)
     const early = this.earlyBody
     if (early !== undefined) {
@@ -214,6 +218,7 @@ export class RawExchange implements UpstreamRequest {
       this.connection.resumeRequest()
     }
     if (this.requestComplete) this.sendRequestEnd(upstream)
+    this.connection.uncorkAfterRead(upstream)
   }
 
   onResponseStarted(): void {
@@ -269,8 +274,19 @@ export class RawExchange implements UpstreamRequest {
     this.keepAlive = head.keepAlive && !closeDelimited && !this.closeAfter && !host.isDraining()
     text += this.keepAlive ? `connection: keep-alive\r\nkeep-alive: timeout=${Math.floor(host.keepAliveTimeoutMs / 1000)}\r\n\r\n` : 'connection: close\r\n\r\n'
     this.responseHeadSent = true
+    // Held until this read of the upstream is done: head and body leave in one write.
+    this.connection.socket.cork()
+    this.clientCorked = true
     this.connection.socket.write(text, 'latin1')
     return head.method === 'HEAD'
+  }
+
+  /** The pool finished handing over what one read of the upstream socket held. */
+  onReadDone(): void {
+    if (this.clientCorked) {
+      this.clientCorked = false
+      this.connection.socket.uncork()
+    }
   }
 
   onResponseBody(chunk: Buffer): void {
@@ -278,11 +294,11 @@ export class RawExchange implements UpstreamRequest {
     const socket = this.connection.socket
     let flowing: boolean
     if (this.chunkedResponse) {
-      socket.cork()
+      if (!this.clientCorked) socket.cork()
       socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1')
       socket.write(chunk)
       flowing = socket.write('\r\n', 'latin1')
-      socket.uncork()
+      if (!this.clientCorked) socket.uncork()
     } else {
       flowing = socket.write(chunk)
     }
@@ -344,19 +360,19 @@ export class RawExchange implements UpstreamRequest {
     this.respondDone(head.method === 'HEAD' ? text : text + body)
   }
 
-  /** Writes the last bytes; the exchange ends once they are handed to the socket. */
+  /**
+   * Writes the last bytes and ends the exchange: once handed to the socket,
+   * as the node engine's response 'finish' (a write the kernel cannot take
+   * at once is still queued in order before anything else on the connection).
+   */
   private respondDone(last: string): void {
     // A response that ended before its request did leaves the client's body unread: close after it.
     if (!this.requestComplete) this.keepAlive = false
     const socket = this.connection.socket
-    if (socket.destroyed) {
-      this.end()
-      return
-    }
-    socket.write(last, 'latin1', () => {
-      this.end()
-      this.connection.exchangeDone(this, this.keepAlive)
-    })
+    if (!socket.destroyed && last !== '') socket.write(last, 'latin1')
+    this.onReadDone()
+    this.end()
+    this.connection.exchangeDone(this, this.keepAlive)
   }
 
   private end(): void {

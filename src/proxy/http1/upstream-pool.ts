@@ -20,6 +20,8 @@ export interface UpstreamRequest {
   onResponseBody(chunk: Buffer): void
   /** `rawTrailers`: trailer fields of a chunked response, flat [name, value…]. */
   onResponseEnd(rawTrailers: string[]): void
+  /** One read of the upstream socket has been parsed (what it held was handed over). */
+  onReadDone(): void
   onUpstreamError(err: Error & { code?: string }): void
 }
 
@@ -202,6 +204,14 @@ export class UpstreamConnection {
     return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data)
   }
 
+  cork(): void {
+    this.socket.cork()
+  }
+
+  uncork(): void {
+    this.socket.uncork()
+  }
+
   /** A chunk of a chunked request body, in one write. */
   writeChunk(chunk: Buffer): boolean {
     this.socket.cork()
@@ -282,7 +292,9 @@ export class UpstreamConnection {
       this.awaitingFirstByte = false
       this.request.onResponseStarted()
     }
+    const request = this.request
     const result = this.parser.execute(data)
+    request?.onReadDone()
     if (isParseError(result)) {
       this.fail(upstreamError(result.code, `the upstream's response could not be parsed: ${result.reason ?? result.message}`))
     }
