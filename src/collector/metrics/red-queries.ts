@@ -87,11 +87,14 @@ export interface SeriesPoint {
   t: number
   requests: number
   errors: number
+  /** per second over the part of the bucket that has passed (the whole step unless unfinished) */
   ratePerSec: number
   errorRate: number
   p50Ms: number | null
   p95Ms: number | null
   p99Ms: number | null
+  /** the bucket reaches past now: still filling, so its figures are partial */
+  unfinished: boolean
 }
 
 /** Entry points of a service: with no operation named, a service's own traffic is its SERVER/CONSUMER spans. */
@@ -104,28 +107,40 @@ export function cellsFor(store: RedRollupStore, resolutionMs: number, filter: Ro
   return entry.length > 0 ? entry : cells
 }
 
-export function series(store: RedRollupStore, filter: RollupFilter, startMs: number, endMs: number, maxPoints = 120): { stepMs: number; points: SeriesPoint[] } {
+/**
+ * Buckets of `stepMs` from startMs to endMs, but none that starts after `nowMs`: a bucket in the
+ * future has not counted anything yet, and drawing it as zero says traffic stopped. The bucket
+ * holding now is marked unfinished and its rate is over the part that has passed.
+ */
+export function series(store: RedRollupStore, filter: RollupFilter, startMs: number, endMs: number, maxPoints = 120, nowMs = Date.now()): { stepMs: number; points: SeriesPoint[] } {
   const resolutionMs = chooseResolution(store, startMs, endMs)
   const from = Math.floor(startMs / resolutionMs) * resolutionMs
   const stepMs = Math.max(resolutionMs, Math.ceil((endMs - from) / maxPoints / resolutionMs) * resolutionMs)
-  const slots = Math.max(1, Math.ceil((endMs - from) / stepMs))
+  const lastMs = Math.min(endMs, nowMs)
+  const slots = lastMs > from ? Math.max(1, Math.ceil((lastMs - from) / stepMs)) : 0
   const acc = Array.from({ length: slots }, () => ({ requests: 0, errors: 0, h: new DurationHistogram() }))
-  for (const cell of cellsFor(store, resolutionMs, filter, from, endMs)) {
+  for (const cell of slots ? cellsFor(store, resolutionMs, filter, from, lastMs) : []) {
     const slot = acc[Math.min(slots - 1, Math.floor((cell.bucketStartMs - from) / stepMs))]!
     slot.requests += cell.requests
     slot.errors += cell.errors
     slot.h.merge(cell.histogram)
   }
-  const points = acc.map((a, i) => ({
-    t: from + i * stepMs,
-    requests: a.requests,
-    errors: a.errors,
-    ratePerSec: roundMs(a.requests / (stepMs / 1000)),
-    errorRate: a.requests === 0 ? 0 : a.errors / a.requests,
-    p50Ms: quantileOrNull(a.h, 0.5),
-    p95Ms: quantileOrNull(a.h, 0.95),
-    p99Ms: quantileOrNull(a.h, 0.99),
-  }))
+  const points = acc.map((a, i) => {
+    const t = from + i * stepMs
+    const unfinished = t + stepMs > nowMs
+    const seconds = unfinished ? Math.max(1, (nowMs - t) / 1000) : stepMs / 1000
+    return {
+      t,
+      requests: a.requests,
+      errors: a.errors,
+      ratePerSec: roundMs(a.requests / seconds),
+      errorRate: a.requests === 0 ? 0 : a.errors / a.requests,
+      p50Ms: quantileOrNull(a.h, 0.5),
+      p95Ms: quantileOrNull(a.h, 0.95),
+      p99Ms: quantileOrNull(a.h, 0.99),
+      unfinished,
+    }
+  })
   return { stepMs, points }
 }
 

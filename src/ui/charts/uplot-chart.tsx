@@ -30,7 +30,8 @@ export function UPlotChart(props: {
   return <div ref={ref} class={`uplot-host ${props.class ?? ''}`} />
 }
 
-/** Draws a vertical marker at x (in the x scale's units) with a label: "this trace". */
+/** Draws a vertical marker at x (in the x scale's units), with a label on the plot unless `label`
+ * is empty (then the chart's key outside the plot names it, and no data is covered). */
 export function markerPlugin(x: number, label: string, color = '#d62728'): uPlot.Plugin {
   return {
     hooks: {
@@ -47,6 +48,10 @@ export function markerPlugin(x: number, label: string, color = '#d62728'): uPlot
         ctx.lineTo(px, u.bbox.top + u.bbox.height)
         ctx.stroke()
         ctx.setLineDash([])
+        if (label === '') {
+          ctx.restore()
+          return
+        }
         // The label sits at the bottom of the plot on a white box: data points near the marker
         // (this trace's own bucket) are usually high up and must stay visible.
         const dpr = devicePixelRatio

@@ -101,6 +101,8 @@ export interface MetricsPoint {
   errorRate: number
   p50Ms: number | null
   p99Ms: number | null
+  /** the bucket reaches past now and is still filling (absent from older collectors) */
+  unfinished?: boolean
 }
 
 export interface MetricsSeries {

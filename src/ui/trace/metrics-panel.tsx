@@ -1,43 +1,84 @@
-// The RED metrics of a service for ±30 minutes around the trace, with the trace's moment marked:
-// was the service struggling then, or is this trace an outlier?
+// The RED metrics of a service around the trace (±5 min, ±30 min or ±2 h, `around=` in the URL),
+// with the trace's moment marked: was the service struggling then, or is this trace an outlier?
+// The charts end at now, the bucket still filling is drawn apart (red-chart-data.ts), and each
+// chart's key sits above its plot, never on the data.
+import type { ComponentChildren } from 'preact'
 import { useMemo } from 'preact/hooks'
 import type uPlot from 'uplot'
+import { METRICS_WINDOWS, metricsWindow, type RedChartData, redChartData } from '../charts/red-chart-data'
 import { markerPlugin, UPlotChart } from '../charts/uplot-chart'
 import { EmptyState, ErrorState, Loading } from '../components/states'
 import { api } from '../lib/api'
-import type { MetricsSeries } from '../lib/api-types'
 import { formatDuration, formatPercent, formatRate, formatTime } from '../lib/format'
+import { navigate, useLocation } from '../lib/router'
 import { useApi } from '../lib/use-api'
 
-const WINDOW_MS = 30 * 60_000
+const TRACE_MARK = '#d62728'
 /** Buckets without requests have no error rate or latency: a lone bucket must still show as a dot. */
 const sparsePoints = (fill: string): uPlot.Series.Points => ({ show: true, size: 6, fill })
 
-function chartOptions(title: string, traceMs: number, series: uPlot.Series[], fmt: (v: number) => string, yMin0 = true): Omit<uPlot.Options, 'width'> {
+/** The dashed, hollow continuation to the bucket still filling: only its own point is drawn. */
+function unfinishedSeries(stroke: string, data: RedChartData): uPlot.Series {
+  const last = data.xs.length - 1
+  return { label: 'unfinished', stroke, width: 1.5, dash: [4, 4], points: { show: true, size: 7, fill: '#fff', stroke, width: 1.5, filter: () => [last] } }
+}
+
+function chartOptions(range: [number, number], traceMs: number, series: uPlot.Series[], fmt: (v: number) => string, yMin0 = true): Omit<uPlot.Options, 'width'> {
   return {
-    title,
-    height: 130,
-    legend: { show: series.length > 1, live: false },
+    height: 120,
+    legend: { show: false },
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true }, y: yMin0 ? { range: (_u, _min, max) => [0, max > 0 ? max * 1.25 : 1] } : {} },
+    scales: { x: { time: true, range: () => range }, y: yMin0 ? { range: (_u, _min, max) => [0, max > 0 ? max * 1.25 : 1] } : {} },
     axes: [
       { stroke: '#555', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' }, font: '11px system-ui' },
       { stroke: '#555', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' }, size: 56, font: '11px system-ui', values: (_u, vals) => vals.map(fmt) },
     ],
     series: [{}, ...series],
-    plugins: [markerPlugin(traceMs / 1000, 'this trace')],
+    plugins: [markerPlugin(traceMs / 1000, '', TRACE_MARK)],
   }
 }
 
-export function MetricsPanel(props: { service: string; operation?: string; traceStartMs: number }) {
-  const start = props.traceStartMs - WINDOW_MS
-  const end = props.traceStartMs + WINDOW_MS
-  const series = useApi(
-    (signal) => api.metricsSeries({ service: props.service, operation: props.operation, start, end }, signal),
-    [props.service, props.operation, props.traceStartMs],
+function ChartKey(props: { items: { label: string; color: string; kind: 'line' | 'dot' | 'unfinished' | 'marker'; title?: string }[] }) {
+  return (
+    <span class="chart-key" data-testid="chart-key">
+      {props.items.map((it) => (
+        <span key={it.label} class="chart-key-item" title={it.title}>
+          <i class={`key-${it.kind}`} style={{ borderColor: it.color, background: it.kind === 'line' || it.kind === 'dot' ? it.color : undefined }} />{it.label}
+        </span>
+      ))}
+    </span>
   )
-  const charts = useMemo(() => (series.data ? buildCharts(series.data, props.traceStartMs) : null), [series.data])
-  const around = `${formatTime(start)} – ${formatTime(end)}`
+}
+
+function Chart(props: { title: string; keys: ComponentChildren; options: Omit<uPlot.Options, 'width'>; data: uPlot.AlignedData }) {
+  return (
+    <div class="red-chart" data-testid="red-chart">
+      <div class="red-chart-head"><b>{props.title}</b>{props.keys}</div>
+      <UPlotChart options={props.options} data={props.data} />
+    </div>
+  )
+}
+
+export function MetricsPanel(props: { service: string; operation?: string; traceStartMs: number }) {
+  const loc = useLocation()
+  const win = metricsWindow(loc.query.get('around'))
+  // Fixed per window: "now" is when the panel asked, so the axis and the answer agree.
+  const range = useMemo(() => {
+    const start = props.traceStartMs - win.ms
+    const end = Math.min(props.traceStartMs + win.ms, Date.now())
+    return { start, end: Math.max(end, start + 1000), toNow: props.traceStartMs + win.ms > end }
+  }, [props.traceStartMs, win.ms])
+  const series = useApi(
+    (signal) => api.metricsSeries({ service: props.service, operation: props.operation, start: range.start, end: range.end }, signal),
+    [props.service, props.operation, range],
+  )
+  const charts = useMemo(() => (series.data ? buildCharts(series.data, props.traceStartMs, range) : null), [series.data, range])
+  const around = `${formatTime(range.start)} – ${range.toNow ? `now (${formatTime(range.end)})` : formatTime(range.end)}`
+  const setWindow = (value: string) => {
+    const next = new URLSearchParams(window.location.search)
+    next.set('around', value)
+    navigate(`${window.location.pathname}?${next.toString()}`, { replace: true })
+  }
 
   let body
   if (series.loading && !series.data) body = <Loading what="metrics" />
@@ -57,41 +98,61 @@ export function MetricsPanel(props: { service: string; operation?: string; trace
       </EmptyState>
     )
   } else {
+    const trace = { label: 'this trace', color: TRACE_MARK, kind: 'marker' as const }
+    const unfinished = charts.unfinishedFromMs !== null
+      ? { label: 'still filling', color: '#555', kind: 'unfinished' as const, title: `The last bucket (from ${formatTime(charts.unfinishedFromMs)}, ${formatDuration(charts.stepMs)} wide) has not ended: its figures are partial, and it has no error rate yet` }
+      : null
+    const withUnfinished = <T,>(items: T[]) => (unfinished ? [...items, unfinished] : items)
     body = (
       <div class="metrics-charts" data-testid="metrics-charts">
-        <UPlotChart options={charts.rate.options} data={charts.rate.data} />
-        <UPlotChart options={charts.errors.options} data={charts.errors.data} />
-        <UPlotChart options={charts.latency.options} data={charts.latency.data} />
+        <Chart title="Request rate" options={charts.rate.options} data={charts.rate.data}
+          keys={<ChartKey items={withUnfinished([{ label: 'req/s', color: '#4e79a7', kind: 'line' as const }, trace])} />} />
+        <Chart title="Error rate" options={charts.errors.options} data={charts.errors.data}
+          keys={<ChartKey items={[{ label: 'errors', color: '#d62728', kind: 'dot' as const }, trace]} />} />
+        <Chart title="Duration" options={charts.latency.options} data={charts.latency.data}
+          keys={<ChartKey items={withUnfinished([{ label: 'p50', color: '#59a14f', kind: 'line' as const }, { label: 'p99', color: '#f28e2b', kind: 'line' as const }, trace])} />} />
+        {unfinished && <p class="muted small" data-testid="unfinished-note">The last bucket, from {formatTime(charts.unfinishedFromMs!)}, is still filling: drawn dashed and hollow, and left out of the error rate.</p>}
       </div>
     )
   }
   return (
     <div class="metrics-panel" data-testid="metrics-panel">
-      <p class="panel-caption"><b>{props.service}</b>{props.operation ? <> · {props.operation}</> : null} · {around} (±30 min)</p>
+      <div class="panel-toolbar">
+        <p class="panel-caption"><b>{props.service}</b>{props.operation ? <> · {props.operation}</> : null} · {around} ({win.label})</p>
+        <div class="segmented" role="group" aria-label="Window around the trace">
+          {METRICS_WINDOWS.map((w) => (
+            <button key={w.value} type="button" class={w.value === win.value ? 'on' : ''} aria-pressed={w.value === win.value} onClick={() => setWindow(w.value)}>{w.label}</button>
+          ))}
+        </div>
+      </div>
       {body}
     </div>
   )
 }
 
-function buildCharts(m: MetricsSeries, traceMs: number) {
-  const pts = [...m.points].sort((a, b) => a.t - b.t)
-  if (!pts.length) return null
-  const xs = pts.map((p) => p.t / 1000)
+function buildCharts(m: Parameters<typeof redChartData>[0], traceMs: number, range: { start: number; end: number }) {
+  const d = redChartData(m, range.end)
+  if (!d) return null
+  const x: [number, number] = [range.start / 1000, range.end / 1000]
   return {
+    unfinishedFromMs: d.unfinishedFromMs,
+    stepMs: d.stepMs,
     rate: {
-      options: chartOptions('Request rate', traceMs, [{ label: 'req/s', stroke: '#4e79a7', fill: '#4e79a722', width: 1.5 }], formatRate),
-      data: [xs, pts.map((p) => p.ratePerSec)] as uPlot.AlignedData,
+      options: chartOptions(x, traceMs, [{ label: 'req/s', stroke: '#4e79a7', fill: '#4e79a722', width: 1.5, points: { show: false } }, unfinishedSeries('#4e79a7', d)], formatRate),
+      data: [d.xs, d.rate, d.rateUnfinished] as uPlot.AlignedData,
     },
     errors: {
-      options: chartOptions('Error rate', traceMs, [{ label: 'errors', stroke: '#d62728', fill: '#d6272822', width: 1.5, points: sparsePoints('#d62728') }], formatPercent),
-      data: [xs, pts.map((p) => (p.requests ? p.errorRate : null))] as uPlot.AlignedData,
+      options: chartOptions(x, traceMs, [{ label: 'errors', stroke: '#d62728', fill: '#d6272822', width: 1.5, points: sparsePoints('#d62728') }], formatPercent),
+      data: [d.xs, d.errorRate] as uPlot.AlignedData,
     },
     latency: {
-      options: chartOptions('Duration', traceMs, [
+      options: chartOptions(x, traceMs, [
         { label: 'p50', stroke: '#59a14f', width: 1.5, points: sparsePoints('#59a14f') },
         { label: 'p99', stroke: '#f28e2b', width: 1.5, points: sparsePoints('#f28e2b') },
+        unfinishedSeries('#59a14f', d),
+        unfinishedSeries('#f28e2b', d),
       ], formatDuration),
-      data: [xs, pts.map((p) => p.p50Ms), pts.map((p) => p.p99Ms)] as uPlot.AlignedData,
+      data: [d.xs, d.p50, d.p99, d.p50Unfinished, d.p99Unfinished] as uPlot.AlignedData,
     },
   }
 }
