@@ -25,6 +25,11 @@ Ctrl-C stops everything cleanly.
   --http-port <port>     UI and API port (default 16686; 0 = any free port)
   --otlp-http-port <p>   OTLP/HTTP port (default 4318; 0 = any free port)
   --otlp-grpc-port <p>   OTLP/gRPC port (default 4317; 0 = any free port)
+  --entry-port <port>    frontend's sidecar, where traffic enters (default 15006;
+                         0 = any free port)
+
+It also prints a ready-to-paste \`tracecar load\` command against frontend's
+sidecar, reporting from the demo's collector.
 `
 
 /** Rules written for the sample services (config/, two levels above src/cli or dist/cli). */
@@ -42,6 +47,7 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
         'http-port': { type: 'string', default: '16686' },
         'otlp-http-port': { type: 'string', default: '4318' },
         'otlp-grpc-port': { type: 'string', default: '4317' },
+        'entry-port': { type: 'string', default: String(DEFAULT_ENTRY_PORT) },
         help: { type: 'boolean', short: 'h' },
       },
     }).values
@@ -54,6 +60,8 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
   }
   const rate = Number(values.rate)
   if (!(rate > 0 && rate <= 1000)) return fail(`bad --rate "${values.rate}": expected requests per second from 0 (exclusive) to 1000`)
+  const entryPort = Number(values['entry-port'])
+  if (!/^\d+$/.test(values['entry-port']) || entryPort > 65535) return fail(`bad --entry-port "${values['entry-port']}": expected a port from 0 (any free port) to 65535`)
 
   let collectorOptions
   try {
@@ -118,17 +126,28 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
   const otlpUrl = `http://127.0.0.1:${collector.ports.otlpHttp}`
   const uiUrl = `http://127.0.0.1:${collector.ports.http}`
   shipper = startLogShipper(`${otlpUrl}/v1/logs`, warn)
-  topology = await startDemoTopology({
-    sidecarArgs: ['--exporter', 'otlp', '--otlp-endpoint', `${otlpUrl}/v1/traces`, '--schedule-delay-ms', '500', '--export-workers', '1'],
-    accessLog: (service, line, isError) => shipper?.ship(service, line, isError),
-    log: warn,
-  })
+  try {
+    topology = await startDemoTopology({
+      entryPort,
+      sidecarArgs: ['--exporter', 'otlp', '--otlp-endpoint', `${otlpUrl}/v1/traces`, '--schedule-delay-ms', '500', '--export-workers', '1'],
+      accessLog: (service, line, isError) => shipper?.ship(service, line, isError),
+      log: warn,
+    })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      await shipper.close()
+      await collector.close()
+      return fail(`port ${entryPort} for frontend's sidecar is already in use (${(err as Error).message}); pick another with --entry-port (0 = any free port)`)
+    }
+    throw err
+  }
   if (stopping) return
 
   say(`collector storing in ${collectorOptions.dataDir}; OTLP on ${otlpUrl} (HTTP) and 127.0.0.1:${collector.ports.otlpGrpc} (gRPC)`)
   say(`services: ${topology.services.map((s) => `${s.name} (sidecar ${s.sidecarUrl})`).join(', ')}`)
   say(`traffic: ${rate} request(s)/s to ${topology.entryUrl}/buy`)
   say(`open the UI: ${uiUrl}/`)
+  say(`load test it, each request its own trace: ${demoLoadCommand(topology.entryUrl, uiUrl)}`)
 
   const entryUrl = topology.entryUrl
   traffic = setInterval(() => {
@@ -141,6 +160,17 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
     slow: (traceId, durationMs) => say(`a slow trace (${durationMs.toFixed(0)} ms): ${uiUrl}/trace/${traceId}`),
     failing: (traceId) => say(`a failing trace: ${uiUrl}/trace/${traceId}`),
   })
+}
+
+/** frontend's sidecar port when nothing else is asked for: the sidecar's own default inbound port. */
+const DEFAULT_ENTRY_PORT = 15006
+
+/**
+ * The `tracecar load` command line for the demo's front door, ready to paste: the
+ * entry sidecar's URL and this collector's query API, whatever ports were picked.
+ */
+export function demoLoadCommand(entryUrl: string, collectorUrl: string): string {
+  return `npx tracecar load ${entryUrl}/buy -c 10 -d 30 --collector ${collectorUrl}`
 }
 
 function fail(message: string): void {

@@ -22,6 +22,8 @@ export interface DemoTopology {
 }
 
 export interface DemoOptions {
+  /** The frontend's sidecar port, where traffic and `tracecar load` go (0 = any free port). */
+  entryPort: number
   /** Extra `tracecar proxy` flags for every sidecar (the exporter and its endpoint). */
   sidecarArgs: string[]
   /** A service's own access-log line (plain text, with the injected trace id). */
@@ -35,7 +37,7 @@ export async function startDemoTopology(options: DemoOptions): Promise<DemoTopol
   const services: SampleService[] = []
   const urls = new Map<string, string>()
 
-  async function add(name: string, calls: () => string[], delayMs: () => number, fails: () => boolean, routes: string[]): Promise<void> {
+  async function add(name: string, calls: () => string[], delayMs: () => number, fails: () => boolean, routes: string[], listenPort = 0): Promise<void> {
     const service = await startSampleService({
       name,
       calls,
@@ -48,7 +50,7 @@ export async function startDemoTopology(options: DemoOptions): Promise<DemoTopol
       argv: [
         '--upstream', `http://127.0.0.1:${service.port}`,
         '--service', name,
-        '--listen-host', '127.0.0.1', '--listen-port', '0',
+        '--listen-host', '127.0.0.1', '--listen-port', String(listenPort),
         '--admin-port', '0',
         '--outbound-port', '0',
         '--access-log=false',
@@ -64,31 +66,41 @@ export async function startDemoTopology(options: DemoOptions): Promise<DemoTopol
       registry,
       log: (line) => options.log(`[${name} sidecar] ${line}`),
     })
-    const sidecar = await startSidecar(config, { exporter, registry })
+    const sidecar = await startSidecar(config, { exporter, registry }).catch(async (err: unknown) => {
+      await exporter.shutdown(1000)
+      throw err
+    })
     sidecars.push(sidecar)
     if (sidecar.outbound !== undefined) service.useProxy(`http://127.0.0.1:${sidecar.outbound.forward.port}`)
     urls.set(name, `http://127.0.0.1:${(sidecar.inbound as AddressInfo).port}`)
   }
 
+  const closeAll = async (): Promise<void> => {
+    // Front to back, so that no sidecar is gone while a caller still needs it.
+    for (const sidecar of sidecars.reverse()) await sidecar.shutdown()
+    for (const service of services) await service.close()
+  }
   const chance = (p: number) => () => Math.random() < p
-  await add('payments', () => [], () => (Math.random() < 0.1 ? 300 + Math.random() * 300 : 5 + Math.random() * 10), () => false, ['/charge'])
-  await add('inventory', () => [], () => 2 + Math.random() * 5, chance(1 / 15), ['/reserve/:sku'])
-  await add(
-    'checkout',
-    () => [`${urls.get('inventory')}/reserve/sku-${Math.floor(Math.random() * 100)}`, `${urls.get('payments')}/charge`],
-    () => 3,
-    () => false,
-    ['/cart', '/checkout'],
-  )
-  await add('frontend', () => [`${urls.get('checkout')}/checkout`], () => 1, () => false, ['/', '/buy'])
+  try {
+    await add('payments', () => [], () => (Math.random() < 0.1 ? 300 + Math.random() * 300 : 5 + Math.random() * 10), () => false, ['/charge'])
+    await add('inventory', () => [], () => 2 + Math.random() * 5, chance(1 / 15), ['/reserve/:sku'])
+    await add(
+      'checkout',
+      () => [`${urls.get('inventory')}/reserve/sku-${Math.floor(Math.random() * 100)}`, `${urls.get('payments')}/charge`],
+      () => 3,
+      () => false,
+      ['/cart', '/checkout'],
+    )
+    await add('frontend', () => [`${urls.get('checkout')}/checkout`], () => 1, () => false, ['/', '/buy'], options.entryPort)
+  } catch (err) {
+    // A taken --entry-port: what did start must not keep the process alive.
+    await closeAll()
+    throw err
+  }
 
   return {
     entryUrl: urls.get('frontend')!,
     services: services.map((s) => ({ name: s.name, sidecarUrl: urls.get(s.name)!, servicePort: s.port })),
-    close: async () => {
-      // Front to back, so that no sidecar is gone while a caller still needs it.
-      for (const sidecar of sidecars.reverse()) await sidecar.shutdown()
-      for (const service of services) await service.close()
-    },
+    close: closeAll,
   }
 }

@@ -17,10 +17,10 @@ interface SpanJson {
   name: string
 }
 
-t.test('the demo serves whole traces, their logs and the UI, and stops cleanly on Ctrl-C', async (t) => {
+t.test('the demo serves whole traces, their logs and the UI, prints a tracecar load command that works, and stops cleanly on Ctrl-C', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tracecar-demo-'))
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
-  const child = spawnTracecar(['demo', '--rate', '20', '--data-dir', dataDir, '--http-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0'])
+  const child = spawnTracecar(['demo', '--rate', '20', '--data-dir', dataDir, '--http-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--entry-port', '0'])
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL')
@@ -69,6 +69,30 @@ t.test('the demo serves whole traces, their logs and the UI, and stops cleanly o
   }
   t.same([...new Set(logs.map((l) => l.service))].sort(), ['checkout', 'frontend', 'inventory', 'payments'], 'each service\'s access-log line is linked to the trace')
   t.ok(logs.every((l) => l.body.includes(`trace_id=${traceId}`)), 'linked by the trace id the service printed, nothing else')
+
+  // The `tracecar load` command the demo prints is ready to paste: frontend's sidecar and this collector.
+  const frontendSidecar = /frontend \(sidecar (http:\/\/\S+)\)/.exec(out)?.[1]
+  t.ok(frontendSidecar, "frontend's sidecar address is printed")
+  const command = /load test it, each request its own trace: (.+)\n/.exec(out)?.[1]
+  t.equal(command, `npx tracecar load ${frontendSidecar}/buy -c 10 -d 30 --collector ${ui}`)
+  await t.test('the printed tracecar load command, with a shorter duration, reports from the demo', async (t) => {
+    const args = command!.split(' ')
+    t.same(args.slice(0, 3), ['npx', 'tracecar', 'load'])
+    const duration = args.indexOf('-d')
+    args[duration + 1] = '3'
+    const load = spawnTracecar(args.slice(2))
+    let loadOut = ''
+    let loadErr = ''
+    load.stdout!.on('data', (d: Buffer) => (loadOut += d.toString()))
+    load.stderr!.on('data', (d: Buffer) => (loadErr += d.toString()))
+    t.equal(await new Promise((resolve) => load.once('exit', resolve)), 0, `exit 0\n${loadErr.slice(-1500)}`)
+    t.match(loadOut, /tracecar load run-[0-9a-f]{12}: \d+ responses/)
+    t.notMatch(loadOut, /trace report missing/, 'the collector was found')
+    t.match(loadOut, new RegExp(`all traces of this run: ${ui}/search\\?tracestate=tracecar%3Drun-`))
+    t.match(loadOut, /slowest 10 requests:/)
+    t.notMatch(loadOut, /trace not in the collector/, 'every one of the slowest explained by its trace')
+    t.match(loadOut, /where the slowest requests spent their time/)
+  })
 
   child.kill('SIGINT')
   t.equal(await exited, 0, 'Ctrl-C exits 0')
