@@ -18,8 +18,17 @@ import { upstreamDispatcherOptions, UpstreamRelay, writeErrorResponse } from './
 import type { RelaySettings } from './upstream-relay.js'
 import { UpgradeTunnel } from './upgrade-tunnel.js'
 import { describeClientError, describeTransferEncoding } from './client-errors.js'
+import { rejectedExchange, rejectedRequestAnswer, unmapIPv4 } from './rejected-request.js'
 import { formatServerTimingTrace, formatTraceresponse } from '../trace-context/index.js'
 import { appendServerTiming } from './server-timing.js'
+
+/**
+ * What the per-request code shared by both engines reads of a request head:
+ * Node's `IncomingMessage` has it, and so does the raw engine's `RequestHead`.
+ */
+export type InboundRequestHead = Pick<IncomingMessage, 'method' | 'url' | 'httpVersion' | 'headers' | 'rawHeaders'> & {
+  socket: { remoteAddress?: string; remotePort?: number }
+}
 
 export interface InboundProxyDeps {
   config: ProxyConfig
@@ -144,7 +153,7 @@ export class InboundProxy implements RelaySettings {
   }
 
   /** Fills in what the client sent and the trace context; shared by requests and upgrades. */
-  beginExchange(req: IncomingMessage): Exchange {
+  beginExchange(req: InboundRequestHead): Exchange {
     const exchange = new Exchange(nowUnixMs())
     const socket = req.socket
     exchange.method = req.method ?? ''
@@ -172,7 +181,7 @@ export class InboundProxy implements RelaySettings {
   }
 
   /** Headers for the upstream request: the client's, minus hop-by-hop, plus ours. */
-  upstreamRequestHeaders(req: IncomingMessage, exchange: Exchange): { headers: string[]; ownFrom: number } {
+  upstreamRequestHeaders(req: InboundRequestHead, exchange: Exchange): { headers: string[]; ownFrom: number } {
     const { config } = this.deps
     const out: string[] = []
     const ownFrom = copyRequestHeaders(req.rawHeaders, this.replacedRequestHeaders, config.preserveHost, {
@@ -269,11 +278,7 @@ export class InboundProxy implements RelaySettings {
    * span of a new trace, since no trace context could be read from it.
    */
   private readonly onClientError = (err: Error & { code?: string }, socket: Duplex): void => {
-    const exchange = new Exchange(nowUnixMs())
     const s = socket as Socket
-    exchange.peerAddress = unmapIPv4(s.remoteAddress ?? '')
-    exchange.peerPort = s.remotePort ?? 0
-    exchange.clientAddress = exchange.peerAddress
     const failure = describeClientError(err)
     const active = (s as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
     if (active !== undefined && active !== null && active.writableEnded && this.inFlight.has(active)) {
@@ -287,18 +292,11 @@ export class InboundProxy implements RelaySettings {
       socket.destroy()
       return
     }
-    this.deps.propagation.begin(exchange, {}, [])
-    exchange.fail(failure.errorType, failure.message)
-    exchange.statusCode = failure.status
+    const exchange = rejectedExchange(s, this.deps.propagation, failure)
     if (socket.writable) {
-      const body = `tracecar: ${failure.errorType}: ${failure.message}\n`
-      socket.end(
-        `HTTP/1.1 ${failure.status} ${http.STATUS_CODES[failure.status]}\r\n` +
-          'content-type: text/plain; charset=utf-8\r\n' +
-          `content-length: ${Buffer.byteLength(body)}\r\n` +
-          'connection: close\r\n\r\n' +
-          body,
-      )
+      const own: string[] = []
+      this.addResponseHeaders(exchange, own)
+      socket.end(rejectedRequestAnswer(failure, own))
     } else {
       socket.destroy()
     }
@@ -310,9 +308,6 @@ export class InboundProxy implements RelaySettings {
   }
 }
 
-function unmapIPv4(address: string): string {
-  return address.startsWith('::ffff:') ? address.slice(7) : address
-}
 
 function firstListItem(value: string): string {
   const comma = value.indexOf(',')

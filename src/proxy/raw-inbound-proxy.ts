@@ -1,8 +1,9 @@
-import type { IncomingMessage } from 'node:http'
 import net from 'node:net'
 import type { AddressInfo, Socket } from 'node:net'
-import { nowUnixMs } from '../span/clock.js'
-import { endExchange, Exchange } from './exchange.js'
+import type { ClientFailure } from './client-errors.js'
+import { endExchange } from './exchange.js'
+import type { Exchange } from './exchange.js'
+import { rejectedExchange } from './rejected-request.js'
 import { ClientConnection } from './http1/client-connection.js'
 import { checkParserShape } from './http1/llhttp.js'
 import type { RawEngineHost } from './http1/raw-exchange.js'
@@ -123,11 +124,11 @@ export class RawInboundProxy implements RawEngineHost {
   }
 
   beginExchange(head: RequestHead): Exchange {
-    return this.node.beginExchange(head as unknown as IncomingMessage)
+    return this.node.beginExchange(head)
   }
 
   upstreamRequestHeaders(head: RequestHead, exchange: Exchange): string[] {
-    return this.node.upstreamRequestHeaders(head as unknown as IncomingMessage, exchange).headers
+    return this.node.upstreamRequestHeaders(head, exchange).headers
   }
 
   addResponseHeaders(exchange: Exchange, out: string[]): void {
@@ -146,13 +147,8 @@ export class RawInboundProxy implements RawEngineHost {
     endExchange(exchange, this.deps.observers, this.deps.onObserverError)
   }
 
-  rejectedExchange(socket: Socket): Exchange {
-    const exchange = new Exchange(nowUnixMs())
-    exchange.peerAddress = unmapIPv4(socket.remoteAddress ?? '')
-    exchange.peerPort = socket.remotePort ?? 0
-    exchange.clientAddress = exchange.peerAddress
-    this.deps.propagation.begin(exchange, {}, [])
-    return exchange
+  rejectedExchange(socket: Socket, failure: ClientFailure): Exchange {
+    return rejectedExchange(socket, this.deps.propagation, failure)
   }
 
   handOver(socket: Socket, unparsed: Buffer): void {
@@ -181,8 +177,4 @@ export class RawInboundProxy implements RawEngineHost {
       if (connection.headStartMs !== 0 && now - connection.headStartMs > this.headersTimeoutMs) connection.headersTimedOut()
     }
   }
-}
-
-function unmapIPv4(address: string): string {
-  return address.startsWith('::ffff:') ? address.slice(7) : address
 }

@@ -69,6 +69,9 @@ async function assertRejected(
   t.equal(spans.length, 1, 'one span')
   t.equal(spans[0]!.attributes['error.type'], errorType, `error.type ${errorType}`, { skip })
   t.equal(spans[0]!.statusCode, 2, 'span status ERROR')
+  if (skip === false && responses[0] !== undefined) {
+    t.equal(responses[0].header('traceresponse')[0]?.slice(0, 52), `00-${spans[0]!.traceId}-${spans[0]!.spanId}`, 'the answer names its trace, as every answer does')
+  }
 }
 
 /** A request the proxy answers with the service's 200, body `hello`, one framing upstream. */

@@ -1,7 +1,7 @@
-import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import { describeClientError } from '../client-errors.js'
 import type { ClientFailure } from '../client-errors.js'
+import { rejectedRequestAnswer } from '../rejected-request.js'
 import { createParser, isParseError, METHODS, PAUSE_AFTER_HEAD } from './llhttp.js'
 import type { Llhttp } from './llhttp.js'
 import { originForm, RequestHead } from './request-head.js'
@@ -295,18 +295,12 @@ export class ClientConnection {
    */
   private answerUnparsed(status: number, errorType: string, message: string): void {
     this.closed = true
-    const exchange = this.host.rejectedExchange(this.socket)
-    exchange.fail(errorType, message)
-    exchange.statusCode = status
+    const failure = { status, errorType, message }
+    const exchange = this.host.rejectedExchange(this.socket, failure)
     if (this.socket.writable) {
-      const body = `tracecar: ${errorType}: ${message}\n`
-      this.socket.end(
-        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
-          'content-type: text/plain; charset=utf-8\r\n' +
-          `content-length: ${Buffer.byteLength(body)}\r\n` +
-          'connection: close\r\n\r\n' +
-          body,
-      )
+      const own: string[] = []
+      this.host.addResponseHeaders(exchange, own)
+      this.socket.end(rejectedRequestAnswer(failure, own))
     } else {
       this.socket.destroy()
     }

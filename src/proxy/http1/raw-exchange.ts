@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { ProxyConfig } from '../../config/proxy-config.js'
 import { nowUnixMs } from '../../span/clock.js'
+import type { ClientFailure } from '../client-errors.js'
 import type { Exchange } from '../exchange.js'
 import { copyResponseHeaders } from '../response-headers.js'
 import { classifyUpstreamError } from '../upstream-errors.js'
@@ -32,7 +33,7 @@ export interface RawEngineHost {
   /** Ends the exchange: its span, access-log line and metrics. */
   finish(exchange: Exchange): void
   /** A new exchange for bytes the parser rejected before they were a request. */
-  rejectedExchange(socket: Socket): Exchange
+  rejectedExchange(socket: Socket, failure: ClientFailure): Exchange
   /** Gives the connection, with the bytes not yet parsed, to the node engine (upgrades). */
   handOver(socket: Socket, unparsed: Buffer): void
   connectionClosed(connection: ClientConnection): void
