@@ -14,14 +14,17 @@ import { LogsPanel } from '../trace/logs-panel'
 import { MetricsPanel } from '../trace/metrics-panel'
 import { Minimap } from '../trace/minimap'
 import { SpanDetails } from '../trace/span-details'
+import { FlameGraph } from '../trace/flame-graph'
 import { buildTraceModel, findSpans, type TraceModel, visibleRows } from '../trace/trace-model'
 import { formatStatsSort, parseStatsSort, TraceStats } from '../trace/trace-stats'
 import { type TimeWindow, ViewportStore, Waterfall } from '../trace/waterfall'
 
 type Tab = 'details' | 'logs' | 'metrics'
-/** The trace's main view: the span waterfall, or its time grouped by service/operation. */
-type View = 'waterfall' | 'stats'
-const VIEWS: { value: View; label: string }[] = [{ value: 'waterfall', label: 'Waterfall' }, { value: 'stats', label: 'Statistics' }]
+/** The trace's main view: the span waterfall, the flame graph, or its time grouped by service/operation. */
+type View = 'waterfall' | 'flame' | 'stats'
+const VIEWS: { value: View; label: string }[] = [
+  { value: 'waterfall', label: 'Waterfall' }, { value: 'flame', label: 'Flame graph' }, { value: 'stats', label: 'Statistics' },
+]
 
 export function TracePage(props: { traceId: string; query: URLSearchParams }) {
   const trace = useApi((signal) => {
@@ -162,11 +165,13 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
                 onClick={() => setQuery({ view: v.value === 'waterfall' ? null : v.value })}>{v.label}</button>
             ))}
           </span>
+          {mainView === 'waterfall' && (
           <span class="trace-actions">
             <button type="button" class="small-button" onClick={() => setCollapsed(new Set())}>Expand all</button>
             <button type="button" class="small-button" title="Collapse every span below the root's children"
               onClick={() => setCollapsed(new Set(model.roots.flatMap((r) => r.children).filter((n) => n.children.length).map((n) => n.span.spanId)))}>Collapse</button>
           </span>
+          )}
           </span>
         </div>
         <div class="trace-facts">
@@ -196,7 +201,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
               </Link>
             ))}
           </span>
-          <span class="legend" title="The dark marks on the bars: the intervals in which each span itself, not a child it waited for, held up the end of the trace"><i class="legend-critical" /> critical path</span>
+          {mainView === 'waterfall' && <span class="legend" title="The dark marks on the bars: the intervals in which each span itself, not a child it waited for, held up the end of the trace"><i class="legend-critical" /> critical path</span>}
 
         </div>
         {props.warnings.length > 0 && (
@@ -230,6 +235,9 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
             />
           </div>
         )}
+        {mainView === 'flame' && (
+          <FlameGraph model={model} selectedId={selectedId} onSelect={onSelect} matches={matches} finding={find.trim() !== ''} />
+        )}
         {mainView === 'waterfall' && <Waterfall
           model={model}
           rows={rows}
@@ -255,7 +263,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
               ? <SpanDetails span={selected.span} model={model} onSelect={onSelect} onOpenTab={(t) => setQuery({ tab: t, ...(t === 'logs' ? { logs: null } : {}) })} />
               : (
                 <EmptyState title="Select a span">
-                  Click a row in the waterfall (or use ↑/↓) to see its attributes, timing events, resource and status.
+                  Click a span in the waterfall or the flame graph (or use ↑/↓) to see its attributes, timing events, resource and status.
                   {selectedId && <p>Span <code>{selectedId}</code> from the link is not in this trace.</p>}
                 </EmptyState>
               ))}

@@ -55,7 +55,8 @@ export interface WaterfallProps {
   matches: ReadonlySet<SpanNode>
 }
 
-function Ticks(props: { view: TimeWindow; traceStart: number }) {
+/** Five time labels across the lane, from the trace's start (the flame graph uses them too). */
+export function Ticks(props: { view: TimeWindow; traceStart: number }) {
   const n = 5
   const span = props.view.end - props.view.start
   return (
