@@ -42,15 +42,28 @@ export function parseDurationMs(text: string): number | null {
   }
 }
 
-/** For <input type="datetime-local">: local time without zone. */
-export function toLocalInput(unixMs: number): string {
-  const d = new Date(unixMs - new Date(unixMs).getTimezoneOffset() * 60_000)
-  return d.toISOString().slice(0, 16)
+/** For <input type="datetime-local" step="1">: local time to the second, without zone. `round`
+ * "up" for the end of a range, so a range given to the millisecond is not narrowed. */
+export function toLocalInput(unixMs: number, round: 'down' | 'up' = 'down'): string {
+  const s = round === 'up' ? Math.ceil(unixMs / 1000) * 1000 : Math.floor(unixMs / 1000) * 1000
+  const d = new Date(s - new Date(s).getTimezoneOffset() * 60_000)
+  return d.toISOString().slice(0, 19)
 }
 
 export function fromLocalInput(text: string): number | null {
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(text)) return null
   const t = new Date(text).getTime()
   return Number.isFinite(t) ? t : null
+}
+
+/** The From/To inputs of a custom range → Unix ms, or what to fix. */
+export function parseCustomRange(startText: string, endText: string): { start: number; end: number } | { error: string } {
+  const start = fromLocalInput(startText)
+  const end = fromLocalInput(endText)
+  if (start === null) return { error: 'Custom range: pick a start date and time' }
+  if (end === null) return { error: 'Custom range: pick an end date and time' }
+  if (end <= start) return { error: 'Custom range: pick a start before the end' }
+  return { start, end }
 }
 
 /** logfmt-ish "k=v k2=\"a b\"" → ["k=v", "k2=a b"]; returns an error text for a term without "=". */

@@ -5,6 +5,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks'
 import type uPlot from 'uplot'
 import { UPlotChart } from '../charts/uplot-chart'
 import { Link } from '../components/link'
+import { CustomRangeInputs } from '../components/time-range-inputs'
 import { EmptyState, ErrorState, Loading } from '../components/states'
 import { api } from '../lib/api'
 import type { TraceSummary } from '../lib/api-types'
@@ -12,7 +13,7 @@ import { formatDateTime, formatDuration, formatRelative } from '../lib/format'
 import { href, navigate } from '../lib/router'
 import { serviceColor } from '../lib/service-colors'
 import {
-  formatAttributeFilter, fromLocalInput, LOOKBACKS, parseAttributeFilter, parseDurationMs, resolveRange, toLocalInput,
+  formatAttributeFilter, LOOKBACKS, parseAttributeFilter, parseCustomRange, parseDurationMs, resolveRange, toLocalInput,
 } from '../lib/time-range'
 import { useApi } from '../lib/use-api'
 
@@ -40,7 +41,7 @@ function formFromQuery(q: URLSearchParams): FormState {
     operation: q.get('operation') ?? '',
     lookback: q.get('lookback') ?? '1h',
     start: toLocalInput(start > 0 ? start : now - 3600_000),
-    end: toLocalInput(end > 0 ? end : now),
+    end: toLocalInput(end > 0 ? end : now, 'up'),
     minDuration: q.get('minDuration') ?? '',
     maxDuration: q.get('maxDuration') ?? '',
     error: q.get('error') === 'true',
@@ -80,9 +81,9 @@ function SearchForm(props: { query: URLSearchParams }) {
     let start: number | undefined
     let end: number | undefined
     if (form.lookback === 'custom') {
-      start = fromLocalInput(form.start) ?? undefined
-      end = fromLocalInput(form.end) ?? undefined
-      if (!start || !end || end <= start) return setProblem('Custom range: pick a start before the end')
+      const range = parseCustomRange(form.start, form.end)
+      if ('error' in range) return setProblem(range.error)
+      ;({ start, end } = range)
     }
     setProblem(null)
     navigate(href('/search', {
@@ -115,10 +116,7 @@ function SearchForm(props: { query: URLSearchParams }) {
         </select>
       </label>
       {form.lookback === 'custom' && (
-        <div class="form-row">
-          <label>From<input type="datetime-local" name="start" value={form.start} onInput={(e) => set('start', e.currentTarget.value)} /></label>
-          <label>To<input type="datetime-local" name="end" value={form.end} onInput={(e) => set('end', e.currentTarget.value)} /></label>
-        </div>
+        <CustomRangeInputs start={form.start} end={form.end} onInput={set} />
       )}
       <div class="form-row">
         <label>Min duration<input name="minDuration" placeholder="e.g. 100ms" value={form.minDuration} onInput={(e) => set('minDuration', e.currentTarget.value)} /></label>

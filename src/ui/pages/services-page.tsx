@@ -1,16 +1,17 @@
 // Services: rate, errors and latency per service and operation with a sparkline of traffic, over
 // a lookback or the custom range in the URL (`lookback=custom&start=&end=`, as the load report links).
 // Falls back to the plain service list when the collector has no metrics endpoint.
-import { useState } from 'preact/hooks'
+import { useEffect, useState } from 'preact/hooks'
 import { Sparkline } from '../charts/sparkline'
 import { Link } from '../components/link'
+import { CustomRangeInputs } from '../components/time-range-inputs'
 import { EmptyState, ErrorState, Loading } from '../components/states'
 import { api } from '../lib/api'
 import type { ServiceMetricsRow } from '../lib/api-types'
 import { formatDateTime, formatDuration, formatPercent, formatRate } from '../lib/format'
 import { href, navigate } from '../lib/router'
 import { serviceColor } from '../lib/service-colors'
-import { customRange, LOOKBACKS, lookbackMs } from '../lib/time-range'
+import { customRange, LOOKBACKS, lookbackMs, parseCustomRange, toLocalInput } from '../lib/time-range'
 import { useApi } from '../lib/use-api'
 
 /** The window a page shows: a lookback from now, or the custom range its URL names. */
@@ -36,15 +37,50 @@ export function windowParams(w: PageWindow): Record<string, string | number> {
   return w.custom ? { lookback: 'custom', start: w.custom.start, end: w.custom.end } : { lookback: w.lookback }
 }
 
+/** A lookback, or a custom range to the second (From/To and Apply): the URL holds the choice. */
 export function LookbackSelect(props: { window: PageWindow; path: string }) {
   const { custom } = props.window
+  const initial = () => {
+    const end = custom?.end ?? Date.now()
+    return { start: toLocalInput(custom?.start ?? end - props.window.windowMs), end: toLocalInput(end, 'up') }
+  }
+  const [editing, setEditing] = useState(false)
+  const [range, setRange] = useState(initial)
+  const [problem, setProblem] = useState<string | null>(null)
+  useEffect(() => {
+    setRange(initial())
+    setEditing(false)
+    setProblem(null)
+  }, [props.window.key])
+  const showRange = editing || custom !== null
+  const apply = (e: Event) => {
+    e.preventDefault()
+    const r = parseCustomRange(range.start, range.end)
+    if ('error' in r) return setProblem(r.error)
+    navigate(href(props.path, { lookback: 'custom', start: r.start, end: r.end }))
+  }
   return (
-    <label class="inline-label">Window
-      <select value={props.window.lookback} onChange={(e) => navigate(href(props.path, { lookback: e.currentTarget.value }))}>
-        {custom && <option value="custom">{formatDateTime(custom.start)} – {formatDateTime(custom.end)}</option>}
-        {LOOKBACKS.map((l) => <option key={l.value} value={l.value}>{l.label}</option>)}
-      </select>
-    </label>
+    <form class="window-picker" onSubmit={apply} aria-label="Time window">
+      <label class="inline-label">Window
+        <select name="lookback" value={showRange ? 'custom' : props.window.lookback} onChange={(e) => {
+          const v = e.currentTarget.value
+          if (v === 'custom') {
+            setRange(initial())
+            setEditing(true)
+          } else navigate(href(props.path, { lookback: v }))
+        }}>
+          {LOOKBACKS.map((l) => <option key={l.value} value={l.value}>{l.label}</option>)}
+          <option value="custom">{custom ? `${formatDateTime(custom.start)} – ${formatDateTime(custom.end)}` : 'Custom range…'}</option>
+        </select>
+      </label>
+      {showRange && (
+        <>
+          <CustomRangeInputs start={range.start} end={range.end} onInput={(which, v) => setRange((r) => ({ ...r, [which]: v }))} />
+          <button type="submit" class="small-button">Apply</button>
+        </>
+      )}
+      {problem && <span class="form-problem" role="alert">{problem}</span>}
+    </form>
   )
 }
 
