@@ -17,8 +17,8 @@ Starts a collector (OTLP, store, API and UI), four sample services
 sidecar, and a steady trickle of traffic through them. payments is slow now and
 then, inventory fails sometimes; the services write plain access logs carrying
 the trace id their sidecar injected, shipped to the collector. It prints the
-UI's address, then links to a slow and a failing trace once they exist.
-Ctrl-C stops everything cleanly.
+UI's address, then links to two traces of this run once they are whole: one
+where payments was slow and one that failed. Ctrl-C stops everything cleanly.
 
   --rate <n>             requests per second into frontend (default 5)
   --data-dir <dir>       where the demo's database lives (default ./data/demo)
@@ -36,6 +36,7 @@ sidecar, reporting from the demo's collector.
 const DEMO_ALERT_RULES = fileURLToPath(new URL('../../config/demo-alerts.yaml', import.meta.url))
 
 export async function runDemoCommand(argv: string[]): Promise<void> {
+  const startedAtMs = Date.now()
   let values
   try {
     values = parseArgs({
@@ -156,8 +157,10 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
       .catch(() => {})
   }, 1000 / rate)
 
-  stopWatching = watchForExampleTraces(uiUrl, {
-    slow: (traceId, durationMs) => say(`a slow trace (${durationMs.toFixed(0)} ms): ${uiUrl}/trace/${traceId}`),
+  // Only this run's traces: the data folder keeps earlier runs' traces for a day.
+  stopWatching = watchForExampleTraces(uiUrl, startedAtMs, {
+    slow: (traceId, durationMs, paymentsMs) =>
+      say(`a slow trace (${durationMs.toFixed(0)} ms, ${paymentsMs.toFixed(0)} ms of it in payments): ${uiUrl}/trace/${traceId}`),
     failing: (traceId) => say(`a failing trace: ${uiUrl}/trace/${traceId}`),
   })
 }
