@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks'
 import { Link } from './components/link'
 import { AlertsPage } from './pages/alerts-page'
+import { ComparePage } from './pages/compare-page'
 import { MapPage } from './pages/map-page'
 import { SearchPage } from './pages/search-page'
 import { ServicesPage } from './pages/services-page'
@@ -59,7 +60,9 @@ export function App() {
   const path = loc.path
   let page
   const traceMatch = /^\/trace\/([^/]+)\/?$/.exec(path)
+  const compareMatch = /^\/compare\/([^/]+)\/([^/]+)\/?$/.exec(path)
   if (traceMatch) page = <TracePage traceId={safeDecode(traceMatch[1]!)} query={loc.query} />
+  else if (compareMatch) page = <ComparePage traceA={safeDecode(compareMatch[1]!)} traceB={safeDecode(compareMatch[2]!)} />
   else if (path === '/' || path === '/search') page = <SearchPage query={loc.query} seq={loc.seq} />
   else if (path === '/services') page = <ServicesPage query={loc.query} />
   else if (path === '/map') page = <MapPage query={loc.query} />
@@ -79,7 +82,7 @@ export function App() {
             <Link
               key={n.path}
               href={n.path}
-              class={path === n.path || (n.path === '/search' && (path === '/' || path.startsWith('/trace/'))) ? 'active' : ''}
+              class={path === n.path || (n.path === '/search' && (path === '/' || path.startsWith('/trace/') || path.startsWith('/compare/'))) ? 'active' : ''}
             >
               {n.label}
             </Link>

@@ -14,6 +14,7 @@ import { LogsPanel } from '../trace/logs-panel'
 import { MetricsPanel } from '../trace/metrics-panel'
 import { Minimap } from '../trace/minimap'
 import { SpanDetails } from '../trace/span-details'
+import { ComparePicker } from '../trace/compare-picker'
 import { FlameGraph } from '../trace/flame-graph'
 import { buildTraceModel, findSpans, type TraceModel, visibleRows } from '../trace/trace-model'
 import { formatStatsSort, parseStatsSort, TraceStats } from '../trace/trace-stats'
@@ -140,6 +141,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
           <h2><b>{root.span.service}</b>: {root.span.name}</h2>
           <span class="mono muted trace-id-full">{props.traceId}</span>
           <a class="small-button" href={`/api/traces/${encodeURIComponent(props.traceId)}`} download={`trace-${props.traceId}.json`} title="The trace as the query API returns it">JSON</a>
+          <ComparePicker traceId={props.traceId} service={root.span.service} operation={root.span.name} durationMs={model.durationMs} />
           <span class="trace-tools">
           <span class="trace-find">
             <input
