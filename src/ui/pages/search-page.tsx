@@ -1,7 +1,7 @@
 // Search: the form lives in the URL (/search?service=..&lookback=..), so a search is a link and
 // the back button returns to the previous one. Results show as a scatter of duration over time
 // (click a point to open the trace) and as a list.
-import { useEffect, useMemo, useState } from 'preact/hooks'
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import type uPlot from 'uplot'
 import { UPlotChart } from '../charts/uplot-chart'
 import { Link } from '../components/link'
@@ -142,20 +142,32 @@ function SearchForm(props: { query: URLSearchParams }) {
   )
 }
 
-function Scatter(props: { traces: TraceSummary[]; range: { start: number; end: number } }) {
+/** Room on either side of the results on the scatter's time axis: a twentieth of their span, at least a second. */
+export function scatterTimeRange(startsMs: number[]): [number, number] {
+  const first = Math.min(...startsMs) / 1000
+  const last = Math.max(...startsMs) / 1000
+  const pad = Math.max((last - first) * 0.05, 1)
+  return [first - pad, last + pad]
+}
+
+function Scatter(props: { traces: TraceSummary[] }) {
+  const [hover, setHover] = useState<{ i: number; left: number; top: number; flip: boolean } | null>(null)
+  const boxRef = useRef<HTMLDivElement>(null)
   const { options, data, sorted } = useMemo(() => {
     const sorted = [...props.traces].sort((a, b) => a.startTimeUnixMs - b.startTimeUnixMs)
     const xs = sorted.map((t) => t.startTimeUnixMs / 1000)
     const ok = sorted.map((t) => (t.errorCount ? null : t.durationMs))
     const bad = sorted.map((t) => (t.errorCount ? t.durationMs : null))
     const data: uPlot.AlignedData = [xs, ok, bad]
+    // The x axis spans the results (a limit of 20 in a 7-day lookback are often minutes apart:
+    // the whole lookback would pile them into one column); the result list says the window.
+    const xRange = scatterTimeRange(sorted.map((t) => t.startTimeUnixMs))
     const options: Omit<uPlot.Options, 'width'> = {
       height: 170,
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { show: false } },
-      // The x axis is the searched window, so where a point sits says when in that window it ran.
       scales: {
-        x: { time: true, range: () => [Math.min(props.range.start / 1000, xs[0] ?? Infinity), Math.max(props.range.end / 1000, xs[xs.length - 1] ?? -Infinity)] },
+        x: { time: true, range: () => xRange },
         y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
       },
       axes: [
@@ -169,10 +181,10 @@ function Scatter(props: { traces: TraceSummary[]; range: { start: number; end: n
       ],
     }
     return { options, data, sorted }
-  }, [props.traces, props.range.start, props.range.end])
+  }, [props.traces])
 
   const onCreate = (u: uPlot) => {
-    // Click the nearest point (in pixels, both axes) within 12px: open that trace.
+    // The nearest point (in pixels, both axes) within 12px opens on click and is described on hover.
     const nearest = (e: MouseEvent): number | null => {
       const rect = u.over.getBoundingClientRect()
       const x = e.clientX - rect.left
@@ -194,10 +206,30 @@ function Scatter(props: { traces: TraceSummary[]; range: { start: number; end: n
     u.over.addEventListener('mousemove', (e) => {
       const i = nearest(e)
       u.over.style.cursor = i === null ? 'default' : 'pointer'
-      u.over.title = i === null ? '' : `${sorted[i]!.rootService}: ${sorted[i]!.rootOperation} · ${formatDuration(sorted[i]!.durationMs)}`
+      if (i === null) return setHover(null)
+      // Where the dot is, in the scatter box's coordinates (the tooltip is placed beside it).
+      const box = boxRef.current!.getBoundingClientRect()
+      const over = u.over.getBoundingClientRect()
+      const left = over.left - box.left + u.valToPos(sorted[i]!.startTimeUnixMs / 1000, 'x')
+      const top = over.top - box.top + u.valToPos(sorted[i]!.durationMs, 'y')
+      setHover((h) => (h && h.i === i ? h : { i, left, top, flip: left > box.width - 260 }))
     })
+    u.over.addEventListener('mouseleave', () => setHover(null))
   }
-  return <div class="scatter" data-testid="scatter"><UPlotChart options={options} data={data} onCreate={onCreate} /></div>
+  const tip = hover ? sorted[hover.i] : undefined
+  return (
+    <div class="scatter" data-testid="scatter" ref={boxRef}>
+      <UPlotChart options={options} data={data} onCreate={onCreate} />
+      {tip && hover && (
+        <div class={`scatter-tip ${hover.flip ? 'to-left' : ''}`} data-testid="scatter-tooltip" role="tooltip" style={{ left: `${hover.left}px`, top: `${hover.top}px` }}>
+          <div class="scatter-tip-title"><span class="svc-dot" style={{ background: serviceColor(tip.rootService) }} /><b>{tip.rootService}</b>: {tip.rootOperation}</div>
+          <div><b>{formatDuration(tip.durationMs)}</b> · {tip.spanCount} span{tip.spanCount === 1 ? '' : 's'}</div>
+          <div>{formatDateTime(tip.startTimeUnixMs)}</div>
+          <div class={tip.errorCount ? 'scatter-tip-errors' : 'muted'}>{tip.errorCount ? `${tip.errorCount} error${tip.errorCount === 1 ? '' : 's'}` : 'no errors'}</div>
+        </div>
+      )}
+    </div>
+  )
 }
 
 function TraceRow(props: { t: TraceSummary; maxDuration: number }) {
@@ -243,8 +275,6 @@ function Results(props: { query: URLSearchParams; seq: number }) {
     }, signal)
   }, [key, props.seq])
   const services = useApi((s) => api.services(s), [])
-  // The window the answer was for (a lookback moves with the clock: fix it per answer).
-  const range = useMemo(() => resolveRange(q), [results.data])
 
   if (results.loading && !results.data) return <Loading what="traces" />
   if (results.error) {
@@ -273,7 +303,7 @@ function Results(props: { query: URLSearchParams; seq: number }) {
   const sorted = [...traces].sort(SORTS[sort])
   return (
     <div class={`results ${results.loading ? 'refreshing' : ''}`}>
-      <Scatter traces={traces} range={range} />
+      <Scatter traces={traces} />
       <div class="results-head">
         <span><b>{traces.length}</b> trace{traces.length === 1 ? '' : 's'}</span>
         <label>Sort
