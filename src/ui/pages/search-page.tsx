@@ -239,9 +239,9 @@ function TraceRow(props: { t: TraceSummary; maxDuration: number }) {
     <li class={`trace-row ${t.errorCount ? 'has-error' : ''}`}>
       <Link href={`/trace/${encodeURIComponent(t.traceId)}`}>
         <div class="trace-row-head">
-          <span class="trace-title">
+          <span class="trace-title" title={`${t.rootService}: ${t.rootOperation}`}>
             <span class="svc-dot" style={{ background: serviceColor(t.rootService) }} />
-            <b>{t.rootService}</b>: {t.rootOperation}
+            <b class="trace-svc">{t.rootService}</b><span class="trace-op">: {t.rootOperation}</span>
             <span class="trace-id">{t.traceId.slice(0, 8)}</span>
           </span>
           <span class="trace-duration">{formatDuration(t.durationMs)}</span>
@@ -251,7 +251,7 @@ function TraceRow(props: { t: TraceSummary; maxDuration: number }) {
           <span>{t.spanCount} span{t.spanCount === 1 ? '' : 's'}</span>
           {t.errorCount > 0 && <span class="badge badge-error">{t.errorCount} error{t.errorCount === 1 ? '' : 's'}</span>}
           <span class="svc-chips">
-            {t.services.map((s) => <span key={s} class="svc-chip" style={{ borderColor: serviceColor(s) }}>{s}</span>)}
+            {t.services.map((s) => <span key={s} class="svc-chip" title={s} style={{ borderColor: serviceColor(s) }}>{s}</span>)}
           </span>
           <span class="trace-when" title={formatDateTime(t.startTimeUnixMs)}>{formatDateTime(t.startTimeUnixMs)} · {formatRelative(t.startTimeUnixMs)}</span>
         </div>
