@@ -75,7 +75,9 @@ export class AlertEngine {
   /** Measures one rule's window: the value and whether the condition holds. */
   measure(rule: AlertRule, nowMs: number): { value: number; holds: boolean; examples: ExampleTrace[]; windowStartMs: number } {
     const windowStartMs = nowMs - rule.windowMs
-    const w = windowSummary(this.options.rollups, { service: rule.service, operation: rule.operation, spanKind: rule.spanKind }, windowStartMs, nowMs)
+    // An error-rate alert is investigated from its failures: those lead its examples, newest first.
+    const lead = rule.kind === 'error_rate' ? 'failing' : 'slowest'
+    const w = windowSummary(this.options.rollups, { service: rule.service, operation: rule.operation, spanKind: rule.spanKind }, windowStartMs, nowMs, 3, lead)
     switch (rule.kind) {
       case 'duration_quantile': {
         const value = w.requests >= Math.max(1, rule.minRequests) ? w.histogram.quantile(rule.quantile) : NaN

@@ -154,12 +154,16 @@ export interface WindowSummary {
   requests: number
   errors: number
   histogram: DurationHistogram
-  /** The slowest traces first, then failing ones not already listed; at most `examples` of each. */
+  /**
+   * At most `examples` of each kind: with `lead: 'slowest'` the slowest traces, then failing ones
+   * not already listed; with `lead: 'failing'` (error-rate alerts) the failing traces first, most
+   * recent first, then the slowest not already listed.
+   */
   exampleTraces: ExampleTrace[]
 }
 
 /** Totals over the buckets overlapping [startMs, endMs) at the finest resolution (alerting). */
-export function windowSummary(store: RedRollupStore, filter: RollupFilter, startMs: number, endMs: number, examples = 3): WindowSummary {
+export function windowSummary(store: RedRollupStore, filter: RollupFilter, startMs: number, endMs: number, examples = 3, lead: 'slowest' | 'failing' = 'slowest'): WindowSummary {
   const resolutionMs = RESOLUTIONS_MS[0]!
   const from = Math.floor(startMs / resolutionMs) * resolutionMs
   const cells = cellsFor(store, resolutionMs, filter, from, endMs)
@@ -183,7 +187,19 @@ export function windowSummary(store: RedRollupStore, filter: RollupFilter, start
       n++
     }
   }
-  pick(cells.map((c) => ({ traceId: c.slowestTraceId, durationMs: roundMs(c.slowestMs), error: c.slowestTraceId === c.errorTraceId && c.errorTraceId !== '' })).sort((a, b) => b.durationMs - a.durationMs))
-  pick(cells.filter((c) => c.errorTraceId !== '').map((c) => ({ traceId: c.errorTraceId, durationMs: roundMs(c.errorMs), error: true })).sort((a, b) => b.durationMs - a.durationMs))
+  const slowest = () => cells
+    .map((c) => ({ traceId: c.slowestTraceId, durationMs: roundMs(c.slowestMs), error: c.slowestTraceId === c.errorTraceId && c.errorTraceId !== '' }))
+    .sort((a, b) => b.durationMs - a.durationMs)
+  const failing = (order: 'slowest' | 'recent') => cells
+    .filter((c) => c.errorTraceId !== '')
+    .sort((a, b) => (order === 'recent' ? b.bucketStartMs - a.bucketStartMs : 0) || b.errorMs - a.errorMs)
+    .map((c) => ({ traceId: c.errorTraceId, durationMs: roundMs(c.errorMs), error: true }))
+  if (lead === 'failing') {
+    pick(failing('recent'))
+    pick(slowest())
+  } else {
+    pick(slowest())
+    pick(failing('slowest'))
+  }
   return { requests, errors, histogram: h, exampleTraces }
 }
