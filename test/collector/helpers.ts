@@ -77,6 +77,7 @@ export interface JsonSpanInput {
   status?: number
   attributes?: Record<string, string | number | boolean>
   traceState?: string
+  links?: Array<{ traceId: string; spanId: string; traceState?: string; attributes?: Record<string, string | number | boolean> }>
 }
 
 function anyValue(v: string | number | boolean): Record<string, unknown> {
@@ -112,6 +113,7 @@ export function jsonTraceRequest(byService: Record<string, JsonSpanInput[]>, res
             endTimeUnixNano: msToNanoString(s.startMs + s.durationMs),
             attributes: kvList(s.attributes ?? {}),
             status: { code: s.status ?? 0 },
+            links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState ?? '', attributes: kvList(l.attributes ?? {}) })),
           })),
         },
       ],

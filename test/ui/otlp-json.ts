@@ -15,6 +15,7 @@ export interface TestSpan {
   error?: string
   /** W3C tracestate, as `tracecar load` sets it (`tracecar=run-<id>`). */
   traceState?: string
+  links?: { traceId: string; spanId: string; traceState?: string; attributes?: Record<string, string | number | boolean> }[]
 }
 
 export interface TestLog {
@@ -64,6 +65,7 @@ export function tracesBody(spans: TestSpan[]) {
           attributes: attrs(s.attributes ?? {}),
           events: (s.events ?? []).map((e) => ({ name: e.name, timeUnixNano: nanos(e.atMs), attributes: attrs(e.attributes ?? {}) })),
           status: s.error ? { code: 2, message: s.error } : { code: 0 },
+          links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState ?? '', attributes: attrs(l.attributes ?? {}) })),
         })),
       }],
     })),

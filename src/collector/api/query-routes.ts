@@ -84,6 +84,15 @@ export function queryRoutes(store: TraceStore): CollectorRoute[] {
     },
     {
       method: 'GET',
+      path: '/api/traces/:traceId/linked-from',
+      handle: (_req, res, params, url) => {
+        const traceId = requireTraceId(params.traceId!)
+        const result = store.findLinksTo(traceId, { limit: limitParam(url, 'limit', 50, MAX_TRACE_LIMIT), budgetMs: SEARCH_BUDGET_MS })
+        sendJson(res, 200, result.incomplete ? { links: result.links, incomplete: true } : { links: result.links })
+      },
+    },
+    {
+      method: 'GET',
       path: '/api/logs',
       handle: (_req, res, _params, url) => {
         const rawTraceId = optionalString(url, 'traceId')

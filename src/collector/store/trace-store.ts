@@ -5,7 +5,7 @@
  */
 import type { IngestLog } from '../otlp/decode-logs.js'
 import type { IngestSpan } from '../otlp/decode-traces.js'
-import type { SpanKindName, StoredLog, StoredSpan } from '../model/stored-span.js'
+import type { AttributeMap, SpanKindName, StoredLog, StoredSpan } from '../model/stored-span.js'
 
 export interface WriteResult {
   /** Records stored by this call (a span already stored, e.g. a retried batch, is not stored twice). */
@@ -62,6 +62,27 @@ export interface TraceSearchResult {
   incomplete: boolean
 }
 
+/** A span of another trace that links to a trace (OTLP span links: batches, fan-in, follow-ups). */
+export interface IncomingLink {
+  /** the linking span's trace and span */
+  traceId: string
+  spanId: string
+  service: string
+  name: string
+  startTimeUnixMs: number
+  /** the span of the linked trace the link names */
+  linkedSpanId: string
+  traceState: string
+  attributes: AttributeMap
+}
+
+export interface IncomingLinksResult {
+  /** newest linking span first */
+  links: IncomingLink[]
+  /** True when the time budget ran out before `limit` links were found or every linking span was read. */
+  incomplete: boolean
+}
+
 export interface LogQuery {
   service?: string
   traceId?: string
@@ -102,6 +123,11 @@ export interface TraceStore {
   /** Spans of one trace in storage order, or [] when unknown. */
   getTrace(traceId: string): StoredSpan[]
   summarize(traceIds: readonly string[]): TraceSummary[]
+  /**
+   * Spans of other traces with a link to `traceId`, newest first, at most `limit`; stops after
+   * `budgetMs` (ingest shares the thread) with what it found and `incomplete`.
+   */
+  findLinksTo(traceId: string, options: { limit: number; budgetMs?: number }): IncomingLinksResult
   findLogs(query: LogQuery): StoredLog[]
   dependencies(startUnixMs: number, endUnixMs: number): DependencyEdge[]
 

@@ -49,6 +49,19 @@ export interface Span {
   links: SpanLink[]
 }
 
+/** A span of another trace whose link names this trace (`/api/traces/:id/linked-from`). */
+export interface IncomingLink {
+  traceId: string
+  spanId: string
+  service: string
+  name: string
+  startTimeUnixMs: number
+  /** the span of this trace the link names */
+  linkedSpanId: string
+  traceState: string
+  attributes: Attributes
+}
+
 export interface TraceResponse {
   traceId: string
   spans: Span[]

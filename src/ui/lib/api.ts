@@ -1,7 +1,7 @@
 // Fetches from the collector's query API. Every failure becomes an ApiError carrying the HTTP
 // status and the server's own message, so a page can tell "not found" from "collector down".
 import type {
-  AlertRule, DependencyEdge, LogRecord, MetricsSeries, Operation, ServiceMetricsRow, TraceResponse, TraceSummary,
+  AlertRule, DependencyEdge, IncomingLink, LogRecord, MetricsSeries, Operation, ServiceMetricsRow, TraceResponse, TraceSummary,
 } from './api-types'
 
 export class ApiError extends Error {
@@ -52,6 +52,8 @@ export const api = {
     getJson<{ operations: Operation[] }>(`/services/${seg(service)}/operations`, {}, signal),
   traces: (query: Query, signal?: AbortSignal) => getJson<{ traces: TraceSummary[] }>('/traces', query, signal),
   trace: (traceId: string, signal?: AbortSignal) => getJson<TraceResponse>(`/traces/${seg(traceId)}`, {}, signal),
+  linkedFrom: (traceId: string, signal?: AbortSignal) =>
+    getJson<{ links: IncomingLink[]; incomplete?: boolean }>(`/traces/${seg(traceId)}/linked-from`, {}, signal),
   traceLogs: (traceId: string, query: { spanId?: string; order: 'asc' | 'desc' }, signal?: AbortSignal) =>
     getJson<{ logs: LogRecord[] }>(`/traces/${seg(traceId)}/logs`, query, signal),
   dependencies: (query: { start: number; end: number }, signal?: AbortSignal) =>

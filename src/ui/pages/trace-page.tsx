@@ -73,6 +73,9 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
   const [viewport] = useState(() => new ViewportStore())
   const [scrollTo, setScrollTo] = useState<{ index: number; seq: number } | null>(null)
   const rows = useMemo(() => visibleRows(model, collapsed), [model, collapsed])
+  // Other traces whose span links name this one (a collector without the route answers 404: none shown).
+  const incoming = useApi((signal) => api.linkedFrom(props.traceId, signal), [props.traceId])
+  const incomingLinks = incoming.data?.links ?? []
 
   // Update the URL without a history entry per click: the back button leaves the trace.
   const setQuery = useCallback((change: Record<string, string | null>) => {
@@ -206,6 +209,28 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
           {mainView === 'waterfall' && <span class="legend" title="The dark marks on the bars: the intervals in which each span itself, not a child it waited for, held up the end of the trace"><i class="legend-critical" /> critical path</span>}
 
         </div>
+        {incomingLinks.length > 0 && (
+          <details class="trace-linked-from" data-testid="trace-linked-from">
+            <summary>
+              Linked from {incomingLinks.length}{incoming.data?.incomplete ? '+' : ''} span{incomingLinks.length === 1 ? '' : 's'} in{' '}
+              {new Set(incomingLinks.map((l) => l.traceId)).size} other trace{new Set(incomingLinks.map((l) => l.traceId)).size === 1 ? '' : 's'}
+            </summary>
+            <ul>
+              {incomingLinks.map((l, i) => {
+                const target = model.byId.get(l.linkedSpanId)
+                return (
+                  <li key={i}>
+                    <Link href={`/trace/${encodeURIComponent(l.traceId)}?span=${encodeURIComponent(l.spanId)}`}>{l.service}: {l.name}</Link>
+                    <span class="muted"> {formatDateTime(l.startTimeUnixMs)} → </span>
+                    {target
+                      ? <button type="button" class="link-button" onClick={() => onSelect(l.linkedSpanId)}>{target.span.service}: {target.span.name}</button>
+                      : <span class="mono muted" title="not in this trace">{l.linkedSpanId}</span>}
+                  </li>
+                )
+              })}
+            </ul>
+          </details>
+        )}
         {props.warnings.length > 0 && (
           <details class="trace-warnings">
             <summary>{props.warnings.length} warning{props.warnings.length === 1 ? '' : 's'} about this trace's structure</summary>
@@ -262,7 +287,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
           </div>
           <div class="tab-body">
             {tab === 'details' && (selected
-              ? <SpanDetails span={selected.span} model={model} onSelect={onSelect} onOpenTab={(t) => setQuery({ tab: t, ...(t === 'logs' ? { logs: null } : {}) })} />
+              ? <SpanDetails span={selected.span} model={model} incomingLinks={incomingLinks} onSelect={onSelect} onOpenTab={(t) => setQuery({ tab: t, ...(t === 'logs' ? { logs: null } : {}) })} />
               : (
                 <EmptyState title="Select a span">
                   Click a span in the waterfall or the flame graph (or use ↑/↓) to see its attributes, timing events, resource and status.

@@ -2,7 +2,7 @@
 // breakdown of where the time went, attributes, resource, links and scope. Every value is text.
 import type { ComponentChildren } from 'preact'
 import { Link, ValueText } from '../components/link'
-import type { Attributes, Span, SpanEvent } from '../lib/api-types'
+import type { Attributes, IncomingLink, Span, SpanEvent } from '../lib/api-types'
 import { attributeText, formatDateTime, formatDuration, formatPercent } from '../lib/format'
 import { href } from '../lib/router'
 import { serviceColor } from '../lib/service-colors'
@@ -103,7 +103,50 @@ function TimingBreakdown(props: { span: Span; events: SpanEvent[] }) {
   )
 }
 
-export function SpanDetails(props: { span: Span; model: TraceModel; onSelect: (spanId: string) => void; onOpenTab: (tab: 'logs' | 'metrics') => void }) {
+/** The span's links: where each points (a span of this trace by name, another trace by id), its tracestate and attributes. */
+function Links(props: { span: Span; model: TraceModel; onSelect: (spanId: string) => void }) {
+  return (
+    <ul class="link-list" data-testid="span-links">
+      {props.span.links.map((l, i) => {
+        const here = l.traceId === props.span.traceId ? props.model.byId.get(l.spanId) : undefined
+        return (
+          <li key={i}>
+            {here
+              ? <>this trace: <button type="button" class="link-button" onClick={() => props.onSelect(l.spanId)}>{here.span.service}: {here.span.name}</button></>
+              : <Link href={`/trace/${encodeURIComponent(l.traceId)}?span=${encodeURIComponent(l.spanId)}`} class="mono">{l.traceId.slice(0, 16)}… / {l.spanId}</Link>}
+            {l.traceState && <div class="muted small">tracestate <span class="mono">{l.traceState}</span></div>}
+            {Object.keys(l.attributes).length > 0 ? <AttributeTable attributes={l.attributes} /> : <div class="muted small">no attributes</div>}
+          </li>
+        )
+      })}
+    </ul>
+  )
+}
+
+/** Spans of other traces whose links name this span. */
+function LinkedFrom(props: { links: IncomingLink[] }) {
+  return (
+    <ul class="link-list" data-testid="span-linked-from">
+      {props.links.map((l, i) => (
+        <li key={i}>
+          <Link href={`/trace/${encodeURIComponent(l.traceId)}?span=${encodeURIComponent(l.spanId)}`}>{l.service}: {l.name}</Link>
+          <span class="muted small"> {formatDateTime(l.startTimeUnixMs)}</span>
+          {l.traceState && <div class="muted small">tracestate <span class="mono">{l.traceState}</span></div>}
+          {Object.keys(l.attributes).length > 0 ? <AttributeTable attributes={l.attributes} /> : <div class="muted small">no attributes</div>}
+        </li>
+      ))}
+    </ul>
+  )
+}
+
+export function SpanDetails(props: {
+  span: Span
+  model: TraceModel
+  /** spans of other traces linking to this trace (all of them: the ones naming this span are shown) */
+  incomingLinks?: IncomingLink[]
+  onSelect: (spanId: string) => void
+  onOpenTab: (tab: 'logs' | 'metrics') => void
+}) {
   const s = props.span
   const parent = s.parentSpanId ? props.model.byId.get(s.parentSpanId) : undefined
   const node = props.model.byId.get(s.spanId)
@@ -111,6 +154,7 @@ export function SpanDetails(props: { span: Span; model: TraceModel; onSelect: (s
   const exceptions = s.events.filter(isException)
   const timingEvents = s.events.filter((e) => !isException(e))
   const status = s.status?.code ?? 'UNSET'
+  const linkedFrom = (props.incomingLinks ?? []).filter((l) => l.linkedSpanId === s.spanId)
   return (
     <div class="span-details" data-testid="span-details">
       <div class="span-title">
@@ -143,15 +187,8 @@ export function SpanDetails(props: { span: Span; model: TraceModel; onSelect: (s
       {timingEvents.length > 0 && <Section title="Timing" count={timingEvents.length}><TimingBreakdown span={s} events={timingEvents} /></Section>}
       <Section title="Attributes" count={Object.keys(s.attributes).length}><AttributeTable attributes={s.attributes} testId="span-attributes" /></Section>
       <Section title="Resource" count={Object.keys(s.resource).length} open={false}><AttributeTable attributes={s.resource} testId="span-resource" /></Section>
-      {s.links.length > 0 && (
-        <Section title="Links" count={s.links.length}>
-          <ul class="link-list">
-            {s.links.map((l, i) => (
-              <li key={i}><Link href={`/trace/${encodeURIComponent(l.traceId)}?span=${encodeURIComponent(l.spanId)}`}>{l.traceId.slice(0, 16)}… / {l.spanId}</Link></li>
-            ))}
-          </ul>
-        </Section>
-      )}
+      {s.links.length > 0 && <Section title="Links" count={s.links.length}><Links span={s} model={props.model} onSelect={props.onSelect} /></Section>}
+      {linkedFrom.length > 0 && <Section title="Linked from" count={linkedFrom.length}><LinkedFrom links={linkedFrom} /></Section>}
       {s.scope?.name && <p class="muted small">Instrumentation scope: {s.scope.name}{s.scope.version ? ` ${s.scope.version}` : ''}</p>}
     </div>
   )

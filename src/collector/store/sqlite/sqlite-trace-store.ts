@@ -19,7 +19,7 @@ import type { AttributeMap, StoredLog, StoredSpan, SpanKindName } from '../../mo
 import type { IngestLog } from '../../otlp/decode-logs.js'
 import type { IngestSpan } from '../../otlp/decode-traces.js'
 import { nanosToMs } from '../../otlp/otlp-values.js'
-import type { DependencyEdge, LogQuery, OperationInfo, RetentionStep, TraceQuery, TraceSearchResult, TraceStore, TraceSummary, WriteResult } from '../trace-store.js'
+import type { DependencyEdge, IncomingLinksResult, LogQuery, OperationInfo, RetentionStep, TraceQuery, TraceSearchResult, TraceStore, TraceSummary, WriteResult } from '../trace-store.js'
 import { applyMigrations } from './migrations.js'
 import { TRACE_STORE_MIGRATIONS, TRACE_STORE_MODULE } from './trace-store-schema.js'
 
@@ -88,6 +88,8 @@ interface SummaryRow {
  */
 const FIRST_SCAN_STEP_ROWS = 1000
 const MAX_SCAN_STEP_ROWS = 16_000
+/** Spans with links read per step of `findLinksTo`; the time budget is checked between steps. */
+const LINK_SCAN_STEP_ROWS = 2000
 
 function msToNs(ms: number): bigint {
   return BigInt(Math.round(ms * 1e6))
@@ -380,6 +382,50 @@ export class SqliteTraceStore implements TraceStore {
       })
     }
     return out
+  }
+
+  findLinksTo(traceId: string, options: { limit: number; budgetMs?: number }): IncomingLinksResult {
+    if (!/^[0-9a-f]{32}$/.test(traceId)) return { links: [], incomplete: false }
+    const target = Buffer.from(traceId, 'hex')
+    // Links are JSON text on the span (hex ids): the spans_with_links index walks only the
+    // spans that have links, newest first, and instr() leaves unparsed those that cannot name
+    // the trace; the candidates are parsed to check that a link's traceId really is it.
+    const columns = 'rowid, start_ns, trace_id, span_id, service, name, CASE WHEN instr(links, ?) > 0 THEN links END AS links'
+    const order = 'ORDER BY start_ns DESC, rowid DESC LIMIT ?'
+    const first = this.db.prepare(`SELECT ${columns} FROM spans INDEXED BY spans_with_links WHERE links IS NOT NULL ${order}`).safeIntegers(true)
+    const next = this.db
+      .prepare(`SELECT ${columns} FROM spans INDEXED BY spans_with_links WHERE links IS NOT NULL AND (start_ns, rowid) < (?, ?) ${order}`)
+      .safeIntegers(true)
+    type Row = { rowid: bigint; start_ns: bigint; trace_id: Buffer; span_id: Buffer; service: string; name: string; links: string | null }
+    const deadline = options.budgetMs === undefined ? Infinity : performance.now() + options.budgetMs
+    const links: IncomingLinksResult['links'] = []
+    let after: [bigint, bigint] | undefined
+    for (;;) {
+      const rows = (after === undefined
+        ? first.all(traceId, LINK_SCAN_STEP_ROWS)
+        : next.all(traceId, ...after, LINK_SCAN_STEP_ROWS)) as Row[]
+      for (const row of rows) {
+        if (row.links === null || row.trace_id.equals(target)) continue
+        for (const link of JSON.parse(row.links) as StoredSpan['links']) {
+          if (link.traceId !== traceId) continue
+          links.push({
+            traceId: row.trace_id.toString('hex'),
+            spanId: row.span_id.toString('hex'),
+            service: row.service,
+            name: row.name,
+            startTimeUnixMs: nanosToMs(row.start_ns),
+            linkedSpanId: link.spanId,
+            traceState: link.traceState,
+            attributes: link.attributes,
+          })
+          if (links.length >= options.limit) return { links, incomplete: false }
+        }
+      }
+      if (rows.length < LINK_SCAN_STEP_ROWS) return { links, incomplete: false }
+      const last = rows[rows.length - 1]!
+      after = [last.start_ns, last.rowid]
+      if (performance.now() > deadline) return { links, incomplete: true }
+    }
   }
 
   findTraces(query: TraceQuery): TraceSearchResult {
