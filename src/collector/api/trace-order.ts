@@ -20,6 +20,11 @@ function loadGeneratorChild(spans: readonly StoredSpan[]): StoredSpan | undefine
   return earliest !== undefined && LOAD_RUN_MEMBER.test(earliest.traceState) ? earliest : undefined
 }
 
+/** How a warning names a span: what a reader recognises, not its id. */
+function spanLabel(span: StoredSpan): string {
+  return `${span.service}: ${span.name}`
+}
+
 export function orderTraceForDisplay(spans: readonly StoredSpan[]): { spans: StoredSpan[]; warnings: string[] } {
   const byId = new Map<string, StoredSpan>()
   for (const span of spans) byId.set(span.spanId, span)
@@ -33,7 +38,7 @@ export function orderTraceForDisplay(spans: readonly StoredSpan[]): { spans: Sto
       roots.push(span)
     } else if (!byId.has(parent) || parent === span.spanId) {
       roots.push(span)
-      if (span !== fromLoadGenerator || parent === span.spanId) warnings.push(`span ${span.spanId} has parent ${parent} which is not in the trace`)
+      if (span !== fromLoadGenerator || parent === span.spanId) warnings.push(`${spanLabel(span)} has parent ${parent} which is not in the trace`)
     } else {
       let list = children.get(parent)
       if (list === undefined) children.set(parent, (list = []))
@@ -61,12 +66,12 @@ export function orderTraceForDisplay(spans: readonly StoredSpan[]): { spans: Sto
     if (visited.has(span.spanId)) continue
     visited.add(span.spanId)
     ordered.push(span)
-    warnings.push(`span ${span.spanId} is part of a parent cycle`)
+    warnings.push(`${spanLabel(span)} is part of a parent cycle`)
   }
   for (const span of ordered) {
     const parent = span.parentSpanId === null ? undefined : byId.get(span.parentSpanId)
     if (parent !== undefined && span.startTimeUnixMs < parent.startTimeUnixMs) {
-      warnings.push(`span ${span.spanId} starts ${(parent.startTimeUnixMs - span.startTimeUnixMs).toFixed(3)} ms before its parent ${parent.spanId} (clock skew?)`)
+      warnings.push(`${spanLabel(span)} starts ${(parent.startTimeUnixMs - span.startTimeUnixMs).toFixed(3)} ms before its parent ${spanLabel(parent)} (clock skew?)`)
     }
   }
   return { spans: ordered, warnings }
