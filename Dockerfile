@@ -19,6 +19,7 @@ COPY tsconfig.json ./
 COPY scripts ./scripts
 COPY src ./src
 RUN npm run build \
+ && rm -f dist/.tsbuildinfo dist/.ui.tsbuildinfo dist/.ui-build-stamp.json \
  && npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
