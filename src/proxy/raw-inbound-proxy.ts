@@ -8,6 +8,7 @@ import { ClientConnection } from './http1/client-connection.js'
 import { checkParserShape } from './http1/llhttp.js'
 import type { RawEngineHost } from './http1/raw-exchange.js'
 import type { RequestHead } from './http1/request-head.js'
+import { sweepIntervalMs } from './http1/quiet-watch.js'
 import { UpstreamPool } from './http1/upstream-pool.js'
 import { InboundProxy } from './inbound-proxy.js'
 import type { InboundProxyDeps } from './inbound-proxy.js'
@@ -16,8 +17,6 @@ import type { InboundProxyDeps } from './inbound-proxy.js'
 const KEEP_ALIVE_TIMEOUT_MS = 65_000
 /** Idle upstream connections are closed before a Node upstream's 5 s default can race a request (undici's choice too). */
 const UPSTREAM_KEEP_ALIVE_MS = 4_000
-/** How often heads still incomplete are checked against the headers timeout. */
-const HEADERS_SWEEP_MS = 1_000
 
 /**
  * The inbound side on the raw engine (`--http-engine raw`): client
@@ -43,8 +42,11 @@ export class RawInboundProxy implements RawEngineHost {
   private readonly handedOver = new Set<Socket>()
   private draining = false
   private deadlinePassed = false
-  private sweep: NodeJS.Timeout | undefined
+  private sweepTimer: NodeJS.Timeout | undefined
+  private readonly sweepMs: number
   private readonly headersTimeoutMs: number
+  /** Updated by the sweep: the time timeouts count from. */
+  readonly clock = { nowMs: Date.now() }
 
   constructor(private readonly deps: InboundProxyDeps) {
     checkParserShape()
@@ -60,7 +62,9 @@ export class RawInboundProxy implements RawEngineHost {
       idleTimeoutMs: config.timeouts.idleMs,
       keepAliveTimeoutMs: UPSTREAM_KEEP_ALIVE_MS,
       maxHeaderBytes: Math.max(config.limits.maxHeaderBytes, 16384),
-    })
+    }, this.clock)
+    const { connectMs, headersMs, idleMs } = config.timeouts
+    this.sweepMs = sweepIntervalMs([connectMs, headersMs, idleMs, this.headersTimeoutMs, UPSTREAM_KEEP_ALIVE_MS])
     // Half-open: a client that shuts down its sending side still gets its answer.
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, this.onConnection)
   }
@@ -75,7 +79,7 @@ export class RawInboundProxy implements RawEngineHost {
       this.server.once('error', reject)
       this.server.listen(port, host, () => {
         this.server.off('error', reject)
-        this.sweep = setInterval(this.sweepHeads, HEADERS_SWEEP_MS).unref()
+        this.sweepTimer = setInterval(this.sweep, this.sweepMs).unref()
         resolve(this.server.address() as AddressInfo)
       })
     })
@@ -114,13 +118,9 @@ export class RawInboundProxy implements RawEngineHost {
     const upgradesCut = await upgrades
     for (const socket of this.handedOver) socket.destroy()
     await closed
-    clearInterval(this.sweep)
+    clearInterval(this.sweepTimer)
     this.pool.close()
     return cut + upgradesCut
-  }
-
-  nowMs(): number {
-    return Date.now()
   }
 
   beginExchange(head: RequestHead): Exchange {
@@ -171,10 +171,11 @@ export class RawInboundProxy implements RawEngineHost {
     this.connections.add(connection)
   }
 
-  private readonly sweepHeads = (): void => {
+  /** Every timeout of the engine, client and upstream side, in one pass (see QuietWatch). */
+  private readonly sweep = (): void => {
     const now = Date.now()
-    for (const connection of this.connections) {
-      if (connection.headStartMs !== 0 && now - connection.headStartMs > this.headersTimeoutMs) connection.headersTimedOut()
-    }
+    this.clock.nowMs = now
+    for (const connection of this.connections) connection.sweep(now, this.headersTimeoutMs)
+    this.pool.sweep(now)
   }
 }

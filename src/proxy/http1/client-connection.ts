@@ -4,6 +4,7 @@ import type { ClientFailure } from '../client-errors.js'
 import { rejectedRequestAnswer } from '../rejected-request.js'
 import { createParser, isParseError, METHODS, PAUSE_AFTER_HEAD } from './llhttp.js'
 import type { Llhttp } from './llhttp.js'
+import { QuietWatch } from './quiet-watch.js'
 import { originForm, RequestHead } from './request-head.js'
 import { RawExchange } from './raw-exchange.js'
 import type { RawEngineHost } from './raw-exchange.js'
@@ -20,6 +21,7 @@ const MAX_EARLY_BODY_BYTES = 256 * 1024
  */
 export class ClientConnection {
   readonly parser: Llhttp
+  private readonly quiet: QuietWatch
   /** The exchange being answered. */
   current: RawExchange | undefined
   /** Set when the first byte of a request head arrives, cleared when the head is complete (headers timeout). */
@@ -56,9 +58,9 @@ export class ClientConnection {
       onMessageComplete: this.onMessageComplete,
     })
     socket.setNoDelay(true)
-    socket.setTimeout(host.config.timeouts.idleMs)
+    this.quiet = new QuietWatch(host.clock)
+    this.quiet.arm(host.config.timeouts.idleMs)
     socket.on('data', this.onData)
-    socket.on('timeout', this.onTimeout)
     socket.on('error', this.onSocketError)
     socket.on('close', this.onClose)
     socket.on('end', this.onEnd)
@@ -85,6 +87,8 @@ export class ClientConnection {
       return
     }
     if (!keepAlive || this.host.isDraining()) {
+      // Nothing after this exchange is read: bytes the parser still holds are not a request of ours.
+      this.closed = true
       this.socket.end()
       return
     }
@@ -107,7 +111,13 @@ export class ClientConnection {
       return
     }
     this.betweenRequests = true
-    this.socket.setTimeout(this.host.keepAliveTimeoutMs)
+    this.quiet.arm(this.host.keepAliveTimeoutMs)
+  }
+
+  /** Called by the engine's sweep: the idle and keep-alive timeouts, and the headers timeout. */
+  sweep(nowMs: number, headersTimeoutMs: number): void {
+    if (this.headStartMs !== 0 && nowMs - this.headStartMs > headersTimeoutMs) this.headersTimedOut()
+    else if (this.quiet.expired(this.socket, nowMs)) this.onQuiet()
   }
 
   /** Past the headers timeout with a head still incomplete: 408, as Node's server answers it. */
@@ -144,6 +154,7 @@ export class ClientConnection {
       this.corkedUpstream = undefined
       corked.uncork()
     }
+    if (this.closed) return
     if (!isParseError(result)) {
       if (this.handingOver !== undefined) this.handOver(data.subarray(result))
       else if (this.pendingError !== undefined) this.answerUnparsed(this.pendingError.status, this.pendingError.errorType, this.pendingError.message)
@@ -165,11 +176,10 @@ export class ClientConnection {
     this.closed = true
     const { socket } = this
     socket.removeListener('data', this.onData)
-    socket.removeListener('timeout', this.onTimeout)
     socket.removeListener('error', this.onSocketError)
     socket.removeListener('close', this.onClose)
     socket.removeListener('end', this.onEnd)
-    socket.setTimeout(0)
+    this.quiet.arm(0)
     this.parser.close()
     this.host.handOver(socket, Buffer.concat([head.serialize(), rest]))
   }
@@ -177,9 +187,9 @@ export class ClientConnection {
   private readonly onMessageBegin = (): void => {
     if (this.betweenRequests) {
       this.betweenRequests = false
-      this.socket.setTimeout(this.host.config.timeouts.idleMs)
+      this.quiet.arm(this.host.config.timeouts.idleMs)
     }
-    this.headStartMs = this.host.nowMs()
+    this.headStartMs = this.host.clock.nowMs
   }
 
   private readonly onHeaders = (headers: string[], url: string): void => {
@@ -199,6 +209,8 @@ export class ClientConnection {
     shouldKeepAlive: boolean,
   ): number => {
     this.headStartMs = 0
+    // The connection is closing: what follows is not read (parsing stops here).
+    if (this.closed) return 2
     let raw = headers
     if (raw === undefined) {
       raw = this.headerPairs
@@ -307,7 +319,8 @@ export class ClientConnection {
     this.host.finish(exchange)
   }
 
-  private readonly onTimeout = (): void => {
+  /** No byte either way for the current limit (idle while a request is under way, or keep-alive between requests). */
+  private onQuiet(): void {
     const current = this.current
     if (current === undefined) {
       // Idle between requests (keep-alive timeout) or a head that stalled: close quietly, as Node does.
@@ -325,16 +338,16 @@ export class ClientConnection {
   }
 
   private readonly onEnd = (): void => {
+    // A client that shuts its sending side has gone, as Node's server (without
+    // httpAllowHalfOpen) takes it: the request under way ends client_disconnected.
     this.clientEnded = true
     const current = this.current
-    if (current === undefined) {
-      if (this.held === undefined) this.socket.end()
+    if (current !== undefined) {
+      current.clientFailed('client_disconnected', 'the client closed the connection before the response finished')
+      this.socket.destroy()
       return
     }
-    if (!current.requestComplete) {
-      current.clientFailed('client_disconnected', 'the client closed the connection before the request was complete')
-      this.socket.destroy()
-    }
+    this.socket.end()
   }
 
   private readonly onClose = (): void => {

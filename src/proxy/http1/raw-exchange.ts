@@ -2,11 +2,13 @@ import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { ProxyConfig } from '../../config/proxy-config.js'
 import { nowUnixMs } from '../../span/clock.js'
+import { describeTransferEncoding } from '../client-errors.js'
 import type { ClientFailure } from '../client-errors.js'
 import type { Exchange } from '../exchange.js'
 import { copyResponseHeaders } from '../response-headers.js'
 import { classifyUpstreamError } from '../upstream-errors.js'
 import type { ClientConnection } from './client-connection.js'
+import type { SweepClock } from './quiet-watch.js'
 import type { RequestHead } from './request-head.js'
 import type { UpstreamConnection, UpstreamPool, UpstreamRequest } from './upstream-pool.js'
 
@@ -18,7 +20,8 @@ export interface RawEngineHost {
   readonly keepAliveTimeoutMs: number
   /** Response headers the proxy sets itself (lower-case), dropped from the upstream's. */
   readonly replacedResponseHeaders: ReadonlySet<string>
-  nowMs(): number
+  /** The sweep's coarse clock, for timeouts. */
+  readonly clock: SweepClock
   isDraining(): boolean
   /** True once the drain deadline passed: what is still open ends as `shutdown`. */
   drainDeadlinePassed(): boolean
@@ -121,6 +124,17 @@ export class RawExchange implements UpstreamRequest {
       return
     }
     const transferEncoding = headers['transfer-encoding']
+    if (transferEncoding !== undefined) {
+      // Checked before anything goes upstream: llhttp refuses these too, but
+      // only once it reads on past the head, after the request was dispatched.
+      const failure = describeTransferEncoding(transferEncoding)
+      if (failure !== undefined) {
+        exchange.fail(failure.errorType, failure.message)
+        this.closeAfter = true
+        this.answerError(failure.status)
+        return
+      }
+    }
     this.chunkedRequest = transferEncoding !== undefined && contentLength === undefined
     // A transfer coding on an HTTP/1.0 request leaves its framing in doubt for what follows: close after it (RFC 9112 §6.1).
     if (transferEncoding !== undefined && head.httpVersionMinor === 0) this.closeAfter = true

@@ -2,6 +2,8 @@ import net from 'node:net'
 import tls from 'node:tls'
 import { createParser, isParseError, SKIP_BODY } from './llhttp.js'
 import type { Llhttp } from './llhttp.js'
+import { QuietWatch } from './quiet-watch.js'
+import type { SweepClock } from './quiet-watch.js'
 
 /**
  * What one request does with the upstream connection it was given. The pool
@@ -53,13 +55,24 @@ function upstreamError(code: string, message: string): Error & { code: string } 
  */
 export class UpstreamPool {
   private readonly idle: UpstreamConnection[] = []
+  /** Every open connection, for the sweep of their timeouts. */
+  private readonly all = new Set<UpstreamConnection>()
   private readonly waiting: UpstreamRequest[] = []
   private open = 0
   private closed = false
   readonly hostHeader: string
 
-  constructor(readonly options: UpstreamPoolOptions) {
+  constructor(
+    readonly options: UpstreamPoolOptions,
+    /** The engine's coarse clock, for the connections' timeouts. */
+    readonly clock: SweepClock,
+  ) {
     this.hostHeader = options.origin.host
+  }
+
+  /** The connect, headers, idle and keep-alive timeouts of every connection (the engine's sweep). */
+  sweep(nowMs: number): void {
+    for (const connection of this.all) connection.sweep(nowMs)
   }
 
   /** Hands `request` a connection now, or when one frees up. */
@@ -75,7 +88,7 @@ export class UpstreamPool {
     }
     if (this.open < this.options.maxConnections) {
       this.open++
-      new UpstreamConnection(this, request)
+      this.all.add(new UpstreamConnection(this, request))
       return
     }
     this.waiting.push(request)
@@ -105,6 +118,7 @@ export class UpstreamPool {
   /** Called by a connection once its socket is gone. */
   forget(connection: UpstreamConnection): void {
     this.open--
+    this.all.delete(connection)
     const i = this.idle.indexOf(connection)
     if (i !== -1) this.idle.splice(i, 1)
     // A slot is free: a waiting request gets a new connection.
@@ -136,6 +150,7 @@ export class UpstreamConnection {
   private headerPairs: string[] = []
   private destroyed = false
   private awaitingFirstByte = true
+  private readonly quiet: QuietWatch
 
   constructor(
     private readonly pool: UpstreamPool,
@@ -150,13 +165,13 @@ export class UpstreamConnection {
         ? tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : undefined })
         : net.connect({ host, port })
     this.socket.setNoDelay(true)
-    this.socket.setTimeout(connectTimeoutMs)
+    this.quiet = new QuietWatch(pool.clock)
+    this.quiet.arm(connectTimeoutMs)
     this.socket.once(origin.protocol === 'https:' ? 'secureConnect' : 'connect', this.onConnect)
     this.socket.on('data', this.onData)
     this.socket.on('end', this.onEnd)
     this.socket.on('error', this.onError)
     this.socket.on('close', this.onClose)
-    this.socket.on('timeout', this.onTimeout)
     this.parser = createParser('response', maxHeaderBytes, {
       onMessageBegin() {},
       onHeaders: (headers) => {
@@ -174,7 +189,7 @@ export class UpstreamConnection {
         }
         this.responseStarted = true
         this.keepAlive = shouldKeepAlive
-        this.socket.setTimeout(this.pool.options.idleTimeoutMs)
+        this.quiet.arm(this.pool.options.idleTimeoutMs)
         return request.onResponseHead(status, statusText ?? '', raw) ? SKIP_BODY : 0
       },
       onBody: (chunk) => this.request?.onResponseBody(chunk),
@@ -191,12 +206,16 @@ export class UpstreamConnection {
     this.requestDone = false
     this.responseStarted = false
     this.awaitingFirstByte = true
-    this.socket.setTimeout(this.pool.options.idleTimeoutMs)
+    this.quiet.arm(this.pool.options.idleTimeoutMs)
     request.onConnection(this)
   }
 
   idleSince(): void {
-    this.socket.setTimeout(this.pool.options.keepAliveTimeoutMs)
+    this.quiet.arm(this.pool.options.keepAliveTimeoutMs)
+  }
+
+  sweep(nowMs: number): void {
+    if (this.quiet.expired(this.socket, nowMs)) this.onQuiet()
   }
 
   /** Writes request bytes (latin1 for heads: every byte as it came); false when the socket wants a pause. */
@@ -225,7 +244,7 @@ export class UpstreamConnection {
   /** The request is fully written; from now the upstream has `headersTimeoutMs` to answer. */
   requestSent(): void {
     this.requestDone = true
-    if (!this.responseStarted) this.socket.setTimeout(this.pool.options.headersTimeoutMs)
+    if (!this.responseStarted) this.quiet.arm(this.pool.options.headersTimeoutMs)
   }
 
   /** Calls `resume` once the socket has room again. */
@@ -283,7 +302,7 @@ export class UpstreamConnection {
       this.pool.release(this)
       return
     }
-    this.socket.setTimeout(this.pool.options.idleTimeoutMs)
+    this.quiet.arm(this.pool.options.idleTimeoutMs)
     request.onConnection(this)
   }
 
@@ -307,7 +326,8 @@ export class UpstreamConnection {
     this.destroy()
   }
 
-  private readonly onTimeout = (): void => {
+  /** Quiet past the limit of its state: idle in the pool, connecting, awaiting the head, or mid-body. */
+  private onQuiet(): void {
     if (this.request === undefined) {
       // Idle in the pool past the keep-alive timeout.
       this.destroy()
