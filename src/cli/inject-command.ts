@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { FlagError, INJECT_FLAG_SPEC, INJECT_FLAGS_HELP, injectOptionsFromFlags, type InjectFlagValues } from '../k8s/inject-flags.js'
-import { InjectError } from '../k8s/inject-options.js'
+import { DEFAULT_IMAGE, DEFAULT_IMAGE_HOW_TO, InjectError } from '../k8s/inject-options.js'
 import { joinStreams, readManifestSources } from '../k8s/manifest-input.js'
 import { injectManifests, uninjectManifests, type ManifestResult } from '../k8s/manifest-stream.js'
 
@@ -72,7 +72,14 @@ async function run(argv: string[], command: 'inject' | 'uninject'): Promise<void
     const results: ManifestResult[] = sources.map((s) => (options ? injectManifests(s.text, s.name, options) : uninjectManifests(s.text, s.name)))
     // Nothing is written unless every input worked: half a stream piped to kubectl apply is worse than none.
     process.stdout.write(joinStreams(results.map((r) => r.text)))
-    if (!values.quiet) for (const note of results.flatMap((r) => r.notes)) process.stderr.write(`${note}\n`)
+    if (!values.quiet) {
+      const notes = results.flatMap((r) => r.notes)
+      for (const note of notes) process.stderr.write(`${note}\n`)
+      // The default image is one the user builds: a pod pulling it from Docker Hub would never start.
+      if (options?.image === DEFAULT_IMAGE && notes.some((n) => n.includes(': injected ('))) {
+        process.stderr.write(`sidecar image ${DEFAULT_IMAGE} (the default): ${DEFAULT_IMAGE_HOW_TO}\n`)
+      }
+    }
   } catch (error) {
     if (error instanceof FlagError || error instanceof InjectError || (error instanceof Error && error.message.startsWith('cannot read'))) {
       fail(error.message)

@@ -35,11 +35,18 @@ export type InjectFlagValues = { [K in keyof typeof INJECT_FLAG_SPEC]?: (typeof 
 
 const d = DEFAULT_INJECT_OPTIONS
 export const INJECT_FLAGS_HELP = `Defaults for every pod (an annotation on the workload or pod template wins):
-  --image <ref>                   sidecar image (default ${d.image})
+  --image <ref>                   sidecar image (default ${d.image}, the image this repository's
+                                  Dockerfile builds; no registry serves it: build it with
+                                    docker build -t ${d.image} .
+                                  load it into the cluster (kind load docker-image ${d.image}),
+                                  or push it to your registry and pass --image <registry>/${d.image})
   --collector-endpoint <url>      OTLP/HTTP base URL; annotation tracecar.io/collector-endpoint
                                   (default ${d.collectorEndpoint})
   --capture <mode>                ${CAPTURE_MODES.join(' | ')}; annotation tracecar.io/capture
-                                  (default ${d.capture})
+                                  (default ${d.capture}: the sidecar takes the app's port and
+                                  the app is given ${d.appPortEnv}=${d.movedAppPort}, so the app MUST listen on $${d.appPortEnv}
+                                  (--app-port-env names another variable); for an app with a
+                                  fixed port use service-target-port or iptables)
   --legacy-sidecar                a regular container instead of a native sidecar (Kubernetes < 1.29)
   --outbound                      point the app's HTTP_PROXY/HTTPS_PROXY at the sidecar (CLIENT spans);
                                   annotation tracecar.io/outbound: enabled|disabled (default: off)

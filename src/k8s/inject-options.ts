@@ -42,8 +42,19 @@ export const INIT_CONTAINER_NAME = 'tracecar-init'
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
+/**
+ * The image the repository's Dockerfile builds, tagged as its first line says
+ * (`docker build -t tracecar:<version> .`). No registry serves it: a cluster gets it
+ * from `kind load docker-image` or a registry the user pushes it to (then `--image`).
+ */
+export const DEFAULT_IMAGE = `tracecar:${VERSION}`
+/** How to get DEFAULT_IMAGE, said in the help and when inject uses it. */
+export const DEFAULT_IMAGE_HOW_TO =
+  `build it from the tracecar repository (docker build -t ${DEFAULT_IMAGE} .) and load it into the cluster ` +
+  `(kind load docker-image ${DEFAULT_IMAGE}), or push it to your registry and pass --image <registry>/${DEFAULT_IMAGE}`
+
 export const DEFAULT_INJECT_OPTIONS: InjectOptions = {
-  image: `tracecar:${VERSION}`,
+  image: DEFAULT_IMAGE,
   collectorEndpoint: 'http://tracecar-collector.tracecar.svc.cluster.local:4318',
   capture: 'move-app-port',
   legacySidecar: false,

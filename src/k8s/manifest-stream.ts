@@ -54,7 +54,7 @@ export function injectManifests(source: string, sourceName: string, options: Inj
     notes.push(
       `${where}: injected (${s.sidecar} sidecar, ${s.capture}: ` +
         (s.capture === 'move-app-port'
-          ? `sidecar on ${s.appPort}, app moved to ${options.movedAppPort} via ${s.originalEnv?.[0]?.name})`
+          ? `sidecar on ${s.appPort}, app moved to ${options.movedAppPort}: it must listen on $${s.originalEnv?.[0]?.name})`
           : s.capture === 'iptables'
             ? `port ${s.appPort} redirected to the sidecar)`
             : `Services targeting ${s.appPortName ?? s.appPort} now target the sidecar)`) +
