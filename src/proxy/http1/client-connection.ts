@@ -116,7 +116,8 @@ export class ClientConnection {
 
   /** Called by the engine's sweep: the idle and keep-alive timeouts, and the headers timeout. */
   sweep(nowMs: number, headersTimeoutMs: number): void {
-    if (this.headStartMs !== 0 && nowMs - this.headStartMs > headersTimeoutMs) this.headersTimedOut()
+    // (A head pipelined behind a request under way waits for it; its time counts from when it is read.)
+    if (this.headStartMs !== 0 && this.current === undefined && nowMs - this.headStartMs > headersTimeoutMs) this.headersTimedOut()
     else if (this.quiet.expired(this.socket, nowMs)) this.onQuiet()
   }
 
@@ -150,24 +151,26 @@ export class ClientConnection {
     const result = this.parser.execute(data)
     this.reading = false
     const corked = this.corkedUpstream
-    if (corked !== undefined) {
-      this.corkedUpstream = undefined
-      corked.uncork()
+    this.corkedUpstream = undefined
+    if (isParseError(result) && result.code !== 'HPE_PAUSED') {
+      // Before the upstream is uncorked: a request refused here (its framing
+      // turned bad past the head) is dropped with its upstream connection, so
+      // the bytes already queued for it never leave.
+      if (!this.closed) this.onParseError(result)
+      corked?.uncork()
+      return
     }
+    corked?.uncork()
     if (this.closed) return
     if (!isParseError(result)) {
       if (this.handingOver !== undefined) this.handOver(data.subarray(result))
       else if (this.pendingError !== undefined) this.answerUnparsed(this.pendingError.status, this.pendingError.errorType, this.pendingError.message)
       return
     }
-    if (result.code === 'HPE_PAUSED') {
-      const head = this.pendingHead!
-      this.pendingHead = undefined
-      this.held = { head, rest: data.subarray(result.bytesParsed) }
-      this.socket.pause()
-      return
-    }
-    this.onParseError(result)
+    const head = this.pendingHead!
+    this.pendingHead = undefined
+    this.held = { head, rest: data.subarray(result.bytesParsed) }
+    this.socket.pause()
   }
 
   private handOver(rest: Buffer): void {
