@@ -1,5 +1,5 @@
 /**
- * Logs ingest, RED metrics and alerts (issue 5) as one collector extension:
+ * Logs ingest, RED metrics and alerts as one collector extension:
  * the command builds it from its flags, passes `extension` to
  * startCollector, then calls `attach(collector)` once the servers listen
  * (the log endpoints need the ingest pipeline, alert links need the UI port).

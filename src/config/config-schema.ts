@@ -91,8 +91,6 @@ function appendSignalPath(signalPath: string): EnvReader['read'] {
   return (text) => `${text.trim().replace(/\/+$/, '')}/${signalPath}`
 }
 
-const asIs: EnvReader['read'] = (text) => text
-
 export const CONFIG_KEYS = [
   define({
     path: 'serviceName',

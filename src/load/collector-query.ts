@@ -1,5 +1,5 @@
 /**
- * The two collector query-API calls the load report needs (contract.md, "Query API"),
+ * The two collector query-API calls the load report needs (docs/api.md, "Query API"),
  * over plain fetch with a timeout. Every failure becomes a `CollectorUnavailable`
  * whose message says what was tried and what went wrong, because the report prints
  * it as the reason the trace part is missing.

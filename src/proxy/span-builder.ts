@@ -26,7 +26,7 @@ import type { SpanWriter } from '../span/span-sink.js'
 import type { Exchange, ExchangeObserver } from './exchange.js'
 import type { SpanExporter } from '../span/span-exporter.js'
 
-/** Span event names for the sidecar's timing breakdown (documented in docs/spans.md). */
+/** Span event names for the sidecar's timing breakdown (named in README.md and docs/outbound-and-joining.md). */
 export const SpanEventName = {
   upstreamConnectionReady: 'upstream.connection_ready',
   upstreamRequestSent: 'upstream.request_sent',
@@ -114,7 +114,7 @@ export const writeExchangeSpan: SpanWriter<Exchange> = (exchange, sink) => {
   if (errorType === '' && exchange.statusCode >= errorStatusFloor) errorType = String(exchange.statusCode)
   if (errorType !== '') sink.attribute(ATTR_ERROR_TYPE, errorType)
 
-  // The timing breakdown (documented in docs/spans.md).
+  // The timing breakdown (the events named in SpanEventName above).
   if (exchange.upstreamConnectedUnixMs !== 0) sink.event(SpanEventName.upstreamConnectionReady, exchange.upstreamConnectedUnixMs)
   if (exchange.requestSentUnixMs !== 0) sink.event(SpanEventName.upstreamRequestSent, exchange.requestSentUnixMs)
   if (exchange.firstByteUnixMs !== 0) sink.event(SpanEventName.upstreamFirstByte, exchange.firstByteUnixMs)

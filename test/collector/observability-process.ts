@@ -1,7 +1,7 @@
 /**
  * `tracecar collector` as a real child process on free loopback ports, with
- * its database in a fresh temp dir (issue 5 tests: logs ingest, RED metrics,
- * alerts). Reads the ports from the listening line on stdout.
+ * its database in a fresh temp dir (for the tests of logs ingest, RED metrics
+ * and alerts). Reads the ports from the listening line on stdout.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -1,6 +1,6 @@
 /**
  * Debian's Prometheus and Alertmanager as real child processes on free
- * loopback ports with temp configs and storage, for the issue 5 tests.
+ * loopback ports with temp configs and storage, for the RED metrics and alerts tests.
  * `missingBinary` says why a test must be skipped on a machine without them.
  */
 import { spawn } from 'node:child_process'

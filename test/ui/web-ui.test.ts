@@ -244,12 +244,27 @@ async function run() {
 
   await t.test('a 10,000-span trace opens quickly and renders only what is visible', async (t) => {
     const big = await newPage()
+    // The page's own clock: when the first waterfall row appears (the API call's times come
+    // from the browser's resource timing), so the UI carries no hook for this measurement.
+    await big.addInitScript(() => {
+      const seen = new MutationObserver(() => {
+        if (document.querySelector('.wf-row') === null) return
+        ;(window as unknown as { firstRowAtMs?: number }).firstRowAtMs = performance.now()
+        seen.disconnect()
+      })
+      document.addEventListener('DOMContentLoaded', () => seen.observe(document.body, { childList: true, subtree: true }))
+    })
     const started = Date.now()
     await big.goto(`${base}/trace/${fixture.big.traceId}`)
     await big.locator('.wf-row').first().waitFor({ timeout: 60_000 })
     const openMs = Date.now() - started
-    const inPage = await big.evaluate(() => (window as unknown as { __traceLoad?: { fetchMs: number; modelMs: number } }).__traceLoad)
-    t.comment(`10,000-span trace: first rows visible ${openMs} ms after navigation (in the page: API fetch ${inPage?.fetchMs.toFixed(0)} ms, tree + critical path ${inPage?.modelMs.toFixed(0)} ms)`)
+    const inPage = await big.evaluate((traceId) => {
+      const call = performance.getEntriesByType('resource').find((e) => e.name.endsWith(`/api/traces/${traceId}`)) as PerformanceResourceTiming | undefined
+      const firstRowAtMs = (window as unknown as { firstRowAtMs?: number }).firstRowAtMs
+      if (call === undefined || firstRowAtMs === undefined) return undefined
+      return { fetchMs: call.responseEnd - call.startTime, modelMs: firstRowAtMs - call.responseEnd }
+    }, fixture.big.traceId)
+    t.comment(`10,000-span trace: first rows visible ${openMs} ms after navigation (in the page: API fetch ${inPage?.fetchMs.toFixed(0)} ms, tree + critical path + first rows ${inPage?.modelMs.toFixed(0)} ms)`)
     t.ok(openMs < 30_000, 'opens within a generous sanity bound')
     t.match(await big.locator('.trace-facts').innerText(), /Spans 10000/)
     const rendered = await big.locator('.wf-row').count()

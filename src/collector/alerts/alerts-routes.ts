@@ -1,4 +1,4 @@
-/** `GET /api/alerts`: every rule with its state, value and example traces (contract.md). */
+/** `GET /api/alerts`: every rule with its state, value and example traces (docs/logs-metrics-alerts.md, "Alerts"). */
 import type { CollectorRoute } from '../http/route.js'
 import { sendJson } from '../http/route.js'
 import type { AlertEngine } from './alert-engine.js'

@@ -1,6 +1,7 @@
 /**
  * The route shape other collector parts mount on the collector's HTTP
- * servers (contract.md: options.apiRoutes, options.ingestRoutes), and the
+ * servers (`apiRoutes`, `ingestRoutes` in `CollectorOptions`, collector.ts;
+ * docs/api.md, "Extending the collector"), and the
  * matcher for `/path/:param` patterns.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'

@@ -17,7 +17,7 @@ const BARE = /(?<![0-9a-zA-Z])([0-9a-fA-F]{32})(?![0-9a-zA-Z])/g
 
 const ALL_ZERO = '00000000000000000000000000000000'
 
-/** Extra patterns (issue 5 adds configurable ones): the first capture group is the trace id. */
+/** Extra patterns (`--log-trace-id-pattern`, `traceIdPatterns` in `CollectorOptions`): the first capture group is the trace id. */
 export type TraceIdPattern = RegExp
 
 /**

@@ -124,11 +124,8 @@ function readLinks(value: unknown): StoredSpanLink[] {
   const links: StoredSpanLink[] = []
   for (const raw of value as Array<Record<string, unknown> | null>) {
     if (raw == null) continue
-    const rawTraceId = raw.traceId ?? raw.trace_id
-  const rawSpanId = raw.spanId ?? raw.span_id
-  const rawParent = raw.parentSpanId ?? raw.parent_span_id
-  const traceId = readIdHex(rawTraceId, 16)
-    const spanId = readIdHex(rawSpanId, 8)
+    const traceId = readIdHex(raw.traceId ?? raw.trace_id, 16)
+    const spanId = readIdHex(raw.spanId ?? raw.span_id, 8)
     if (traceId === undefined || spanId === undefined || traceId === '' || spanId === '') continue
     const traceState = raw.traceState ?? raw.trace_state
     links.push({ traceId, spanId, traceState: typeof traceState === 'string' ? traceState : '', attributes: readAttributes(raw.attributes) })

@@ -28,16 +28,7 @@ const VIEWS: { value: View; label: string }[] = [
 ]
 
 export function TracePage(props: { traceId: string; query: URLSearchParams }) {
-  const trace = useApi((signal) => {
-    const t0 = performance.now()
-    return api.trace(props.traceId, signal).then((data) => {
-      const t1 = performance.now()
-      const model = buildTraceModel(data.spans)
-      // Read by the UI tests to report where the time of opening a big trace goes.
-      ;(window as unknown as { __traceLoad?: unknown }).__traceLoad = { fetchMs: t1 - t0, modelMs: performance.now() - t1, spans: data.spans.length }
-      return { data, model }
-    })
-  }, [props.traceId])
+  const trace = useApi((signal) => api.trace(props.traceId, signal).then((data) => ({ data, model: buildTraceModel(data.spans) })), [props.traceId])
 
   if (trace.loading && !trace.data) return <Loading what={`trace ${props.traceId}`} />
   if (trace.error) {

@@ -671,7 +671,3 @@ export class SqliteTraceStore implements TraceStore {
   }
 }
 
-export function openSqliteTraceStore(options: SqliteTraceStoreOptions): SqliteTraceStore {
-  return new SqliteTraceStore(options)
-}
-
