@@ -1,7 +1,7 @@
 export { startCollector, DEFAULTS as COLLECTOR_DEFAULTS, DATABASE_FILE, defaultUiDir } from './collector.js'
 export type { Collector, CollectorContext, CollectorExtension, CollectorOptions } from './collector.js'
 export type { CollectorRoute } from './http/route.js'
-export { sendJson } from './http/route.js'
+export { sendJson } from '../http/http-answer.js'
 export type { IngestListener } from './receivers/ingest-pipeline.js'
 export type { AttributeJson, AttributeMap, StoredLog, StoredSpan } from './model/stored-span.js'
 export type { TraceStore, TraceSummary, TraceQuery, LogQuery, DependencyEdge } from './store/trace-store.js'

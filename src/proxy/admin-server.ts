@@ -2,6 +2,7 @@ import http from 'node:http'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import type client from 'prom-client'
+import { sendError, sendFailure, sendText } from '../http/http-answer.js'
 
 export interface AdminDeps {
   host: string
@@ -22,10 +23,7 @@ export class AdminServer {
 
   constructor(private readonly deps: AdminDeps) {
     this.server = http.createServer((req, res) => {
-      this.handle(req, res).catch((err: Error) => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' })
-        res.end(`error: ${err.message}\n`)
-      })
+      this.handle(req, res).catch((err: unknown) => sendFailure(res, err, 'text'))
     })
   }
 
@@ -49,24 +47,24 @@ export class AdminServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n')
+      sendError(res, 405, 'method not allowed', 'text', { allow: 'GET, HEAD' })
       return
     }
     if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n')
+      sendText(res, 200, 'ok\n')
     } else if (path === '/ready') {
       if (this.deps.isDraining()) {
-        res.writeHead(503, { 'content-type': 'text/plain' }).end('draining\n')
+        sendError(res, 503, 'draining', 'text')
         return
       }
       const problem = await probeTcp(this.deps.upstream, 1000)
-      if (problem === undefined) res.writeHead(200, { 'content-type': 'text/plain' }).end('ready\n')
-      else res.writeHead(503, { 'content-type': 'text/plain' }).end(`upstream ${this.deps.upstream.origin} not reachable: ${problem}\n`)
+      if (problem === undefined) sendText(res, 200, 'ready\n')
+      else sendError(res, 503, `upstream ${this.deps.upstream.origin} not reachable: ${problem}`, 'text')
     } else if (path === '/metrics') {
       const body = await this.deps.registry.metrics()
       res.writeHead(200, { 'content-type': this.deps.registry.contentType }).end(body)
     } else {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz, /ready or /metrics\n')
+      sendError(res, 404, 'not found: try /healthz, /ready or /metrics', 'text')
     }
   }
 }

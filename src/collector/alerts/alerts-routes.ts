@@ -1,6 +1,6 @@
 /** `GET /api/alerts`: every rule with its state, value and example traces (docs/logs-metrics-alerts.md, "Alerts"). */
 import type { CollectorRoute } from '../http/route.js'
-import { sendJson } from '../http/route.js'
+import { sendJson } from '../../http/http-answer.js'
 import type { AlertEngine } from './alert-engine.js'
 
 export function alertsRoutes(engine: AlertEngine | undefined): CollectorRoute[] {

@@ -5,14 +5,14 @@
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { markRequestStart, RouteTable, sendJson } from '../http/route.js'
+import { markRequestStart, sendError, sendFailure } from '../../http/http-answer.js'
+import { RouteTable } from '../http/route.js'
 import { hostCheck } from '../http/allowed-hosts.js'
 import type { AllowedHosts } from '../http/allowed-hosts.js'
 import type { CollectorRoute } from '../http/route.js'
 import type { TraceStore } from '../store/trace-store.js'
 import { closeServer } from '../receivers/otlp-http-receiver.js'
 import { jaegerRoutes } from './jaeger-routes.js'
-import { QueryParamError } from './query-params.js'
 import { queryRoutes } from './query-routes.js'
 import { serveStatic } from './static-files.js'
 
@@ -55,35 +55,27 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     markRequestStart(res)
     for (const name in SECURITY_HEADERS) res.setHeader(name, SECURITY_HEADERS[name]!)
     if (!hosts.allows(req.headers.host)) {
-      sendJson(res, 403, {
-        error:
-          `Host ${JSON.stringify(req.headers.host)} is not a name this collector answers to (a guard against DNS rebinding); ` +
+      sendError(
+        res,
+        403,
+        `Host ${JSON.stringify(req.headers.host)} is not a name this collector answers to (a guard against DNS rebinding); ` +
           'start it with --allowed-hosts <that name>, or --allowed-hosts any behind a reverse proxy that checks Host',
-      })
+        'json',
+      )
       return
     }
     let url: URL
     try {
       url = new URL(req.url ?? '/', 'http://collector')
     } catch {
-      sendJson(res, 400, { error: 'unreadable request URL' })
+      sendError(res, 400, 'unreadable request URL', 'json')
       return
     }
     const method = req.method ?? 'GET'
     const match = table.match(method, url.pathname)
     if ('route' in match) {
-      const fail = (err: unknown): void => {
-        if (res.headersSent) {
-          res.destroy()
-          return
-        }
-        if (err instanceof QueryParamError) {
-          sendJson(res, 400, { error: err.message })
-          return
-        }
-        options.log(`${method} ${url.pathname} failed: ${(err as Error).stack ?? String(err)}`)
-        sendJson(res, 500, { error: `internal error: ${(err as Error).message}` })
-      }
+      const fail = (err: unknown): void =>
+        sendFailure(res, err, 'json', (error) => options.log(`${method} ${url.pathname} failed: ${error.stack ?? String(error)}`))
       try {
         const result = match.route.handle(req, res, match.params, url)
         if (result instanceof Promise) result.catch(fail)
@@ -93,12 +85,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return
     }
     if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
-      if (match.methodMismatch) sendJson(res, 405, { error: `${url.pathname} does not take ${method}` })
-      else sendJson(res, 404, { error: `no API endpoint at ${url.pathname} (see docs/api.md)` })
+      if (match.methodMismatch) sendError(res, 405, `${url.pathname} does not take ${method}`, 'json')
+      else sendError(res, 404, `no API endpoint at ${url.pathname} (see docs/api.md)`, 'json')
       return
     }
     if (method !== 'GET' && method !== 'HEAD') {
-      sendJson(res, 405, { error: `${method} is not allowed here; the UI is read with GET` })
+      sendError(res, 405, `${method} is not allowed here; the UI is read with GET`, 'json')
       return
     }
     serveStatic(options.uiDir, req, res, url.pathname)

@@ -10,7 +10,7 @@
  */
 import type { ServerResponse } from 'node:http'
 import type { CollectorRoute } from '../http/route.js'
-import { sendJson } from '../http/route.js'
+import { sendJson } from '../../http/http-answer.js'
 import type { TraceStore } from '../store/trace-store.js'
 import { envelope, errorEnvelope, parseGoDurationMs, toJaegerTrace } from './jaeger-format.js'
 import { checkRange, limitParam, MAX_DURATION_MS, MAX_UNIX_MS, normalizeTraceId, optionalInRange, optionalString, optionalUnixMs, QueryParamError } from './query-params.js'

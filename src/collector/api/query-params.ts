@@ -2,7 +2,14 @@
  * Reading query-string parameters with errors a user can act on: each
  * failure names the parameter, what was given and what is allowed.
  */
-export class QueryParamError extends Error {}
+import { HttpError } from '../../http/http-answer.js'
+
+/** A bad query parameter: a 400 naming it, what was given and what is allowed (on :16686 and on routes other parts mount). */
+export class QueryParamError extends HttpError {
+  constructor(message: string) {
+    super(400, message)
+  }
+}
 
 export function optionalString(url: URL, name: string): string | undefined {
   const value = url.searchParams.get(name)

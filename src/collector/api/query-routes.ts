@@ -4,7 +4,7 @@
  * lives in the store.
  */
 import type { CollectorRoute } from '../http/route.js'
-import { sendJson } from '../http/route.js'
+import { sendError, sendJson } from '../../http/http-answer.js'
 import type { TraceStore } from '../store/trace-store.js'
 import { booleanParam, keyValueParams, limitParam, optionalNonNegative, optionalSpanId, optionalString, optionalUnixMs, QueryParamError, requireTraceId } from './query-params.js'
 import { orderTraceForDisplay } from './trace-order.js'
@@ -64,7 +64,7 @@ export function queryRoutes(store: TraceStore): CollectorRoute[] {
         const traceId = requireTraceId(params.traceId!)
         const spans = store.getTrace(traceId)
         if (spans.length === 0) {
-          sendJson(res, 404, { error: `trace ${traceId} is not stored (never received, or removed by retention)` })
+          sendError(res, 404, `trace ${traceId} is not stored (never received, or removed by retention)`, 'json')
           return
         }
         const ordered = orderTraceForDisplay(spans)

@@ -6,6 +6,7 @@
 import { createReadStream, statSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { extname, join, normalize, resolve, sep } from 'node:path'
+import { sendError, sendText } from '../../http/http-answer.js'
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -32,9 +33,7 @@ function fileSize(path: string): number | undefined {
 
 export function serveStatic(uiDir: string | undefined, req: IncomingMessage, res: ServerResponse, pathname: string): void {
   if (uiDir === undefined) {
-    const text = 'tracecar collector: the UI is not built (npm run build). The query API is at /api (docs/api.md).\n'
-    res.writeHead(pathname === '/' ? 200 : 404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) })
-    res.end(text)
+    sendText(res, pathname === '/' ? 200 : 404, 'tracecar collector: the UI is not built (npm run build). The query API is at /api (docs/api.md).\n')
     return
   }
   const root = resolve(uiDir)
@@ -54,8 +53,7 @@ export function serveStatic(uiDir: string | undefined, req: IncomingMessage, res
     size = fileSize(file)
   }
   if (size === undefined) {
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
-    res.end(`not found: ${pathname}\n`)
+    sendError(res, 404, `not found: ${pathname}`, 'text')
     return
   }
   const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream'

@@ -65,18 +65,3 @@ function matchSegments(segments: string[], parts: string[]): Record<string, stri
   }
   return params
 }
-
-/** When each API request started, for its Server-Timing header (benchmarks read the server's share of latency). */
-const requestStarts = new WeakMap<ServerResponse, number>()
-
-export function markRequestStart(res: ServerResponse): void {
-  requestStarts.set(res, performance.now())
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body)
-  const started = requestStarts.get(res)
-  if (started !== undefined) res.setHeader('server-timing', `app;dur=${(performance.now() - started).toFixed(3)}`)
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers })
-  res.end(text)
-}

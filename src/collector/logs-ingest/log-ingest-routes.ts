@@ -10,12 +10,13 @@
  * and then goes through the collector's ingest pipeline as OTLP logs would.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { HttpError, sendError, sendJson, sendText } from '../../http/http-answer.js'
+import type { ErrorFormat } from '../../http/http-answer.js'
 import type { CollectorRoute } from '../http/route.js'
-import { sendJson } from '../http/route.js'
 import { OtlpValueError } from '../otlp/otlp-values.js'
 import type { IngestOutcome, RawRequest } from '../receivers/ingest-pipeline.js'
 import { StoreUnavailableError } from '../receivers/ingest-pipeline.js'
-import { BodyError, decodeContentEncoding, readRawBody } from '../receivers/request-body.js'
+import { decodeContentEncoding, readRawBody } from '../receivers/request-body.js'
 import type { IngestedLog } from './ingested-log.js'
 import { logFromLokiEntry, logFromRawLine, nowUnixNano } from './log-line.js'
 import { logsToOtlpRequest } from './logs-to-otlp.js'
@@ -41,20 +42,6 @@ export interface LogIngestRoutesOptions {
 const SCOPE = 'tracecar/logs-ingest'
 const SERVICE_NAME = /^[\w.\-/:@ ]{1,200}$/
 
-class ClientError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
-function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers })
-  res.end(text)
-}
-
 async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const raw = await readRawBody(req, maxBytes)
   // Loki's protobuf is always snappy-compressed; a few shippers say so in Content-Encoding.
@@ -70,15 +57,16 @@ function store(sink: LogSink, logs: IngestedLog[]): IngestOutcome {
   return sink.ingestLogs(request, raw)
 }
 
-/** Runs one ingest request and maps failures to statuses; `answer` writes the success. */
+/** Runs one ingest request and answers failures in `format` (Loki's text or JSON); `answer` writes the success. */
 async function ingest(
   req: IncomingMessage,
   res: ServerResponse,
   options: LogIngestRoutesOptions,
   decode: (body: Buffer) => IngestedLog[],
   answer: (logs: IngestedLog[], outcome: IngestOutcome) => void,
-  fail: (status: number, message: string, headers?: Record<string, string>) => void,
+  format: ErrorFormat,
 ): Promise<void> {
+  const fail = (status: number, message: string, headers?: Record<string, string>): void => sendError(res, status, message, format, headers)
   const sink = options.sink()
   if (sink === undefined || sink.isStoreUnavailable()) {
     res.setHeader('connection', 'close')
@@ -90,7 +78,7 @@ async function ingest(
     body = await readBody(req, options.maxBodyBytes)
   } catch (err) {
     res.setHeader('connection', 'close')
-    if (err instanceof BodyError) fail(err.status, err.message)
+    if (err instanceof HttpError) fail(err.status, err.message)
     else res.destroy()
     return
   }
@@ -98,7 +86,7 @@ async function ingest(
     const logs = decode(body)
     answer(logs, store(sink, logs))
   } catch (err) {
-    if (err instanceof ClientError) fail(err.status, err.message)
+    if (err instanceof HttpError) fail(err.status, err.message, err.headers)
     else if (err instanceof LokiPushError || err instanceof OtlpValueError) fail(400, err.message)
     else if (err instanceof StoreUnavailableError) fail(503, err.message, { 'retry-after': '1' })
     else throw err
@@ -122,14 +110,14 @@ function lokiRoute(options: LogIngestRoutesOptions): CollectorRoute {
             try {
               parsed = JSON.parse(body.toString('utf8'))
             } catch (err) {
-              throw new ClientError(400, `the body is not valid JSON: ${(err as Error).message}`)
+              throw new HttpError(400, `the body is not valid JSON: ${(err as Error).message}`)
             }
             entries = decodeLokiPushJson(parsed)
           } else if (type === 'application/x-protobuf' || type === '') {
             // Loki's default: snappy-compressed protobuf, with or without the content type set.
             entries = decodeLokiPushProto(body)
           } else {
-            throw new ClientError(415, `Content-Type '${type}' is not supported; Loki push takes application/x-protobuf (snappy) or application/json`)
+            throw new HttpError(415, `Content-Type '${type}' is not supported; Loki push takes application/x-protobuf (snappy) or application/json`)
           }
           const observed = nowUnixNano()
           return entries.map((entry) => logFromLokiEntry(entry, options.derivation, observed))
@@ -138,7 +126,7 @@ function lokiRoute(options: LogIngestRoutesOptions): CollectorRoute {
           if (outcome.rejected > 0) sendText(res, 400, outcome.errorMessage)
           else res.writeHead(204).end()
         },
-        (status, message, headers) => sendText(res, status, `${message}\n`, headers),
+        'text',
       ),
   }
 }
@@ -154,7 +142,7 @@ function rawRoute(options: LogIngestRoutesOptions): CollectorRoute {
         options,
         (body) => {
           const service = url.searchParams.get('service') ?? ''
-          if (service !== '' && !SERVICE_NAME.test(service)) throw new ClientError(400, `service=${JSON.stringify(service)} must be 1-200 letters, digits, spaces or . _ - / : @`)
+          if (service !== '' && !SERVICE_NAME.test(service)) throw new HttpError(400, `service=${JSON.stringify(service)} must be 1-200 letters, digits, spaces or . _ - / : @`)
           const observed = nowUnixNano()
           const defaults = { service, resource: {} }
           const logs: IngestedLog[] = []
@@ -170,7 +158,7 @@ function rawRoute(options: LogIngestRoutesOptions): CollectorRoute {
             linkedToTraces: logs.filter((l) => l.traceId !== '').length,
             ...(outcome.rejected > 0 ? { rejected: outcome.rejected, error: outcome.errorMessage } : {}),
           }),
-        (status, message, headers) => sendJson(res, status, { error: message }, headers),
+        'json',
       ),
   }
 }

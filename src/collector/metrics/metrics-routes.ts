@@ -3,16 +3,15 @@
  * `/api/metrics/series` (JSON for the UI) and `/metrics` (OpenMetrics for
  * Prometheus). Times are Unix milliseconds; a bad parameter is a 400 naming it.
  */
+import { sendJson } from '../../http/http-answer.js'
+import { optionalString, QueryParamError } from '../api/query-params.js'
 import type { CollectorRoute } from '../http/route.js'
-import { sendJson } from '../http/route.js'
 import { series, servicesTable } from './red-queries.js'
 import type { RedRollupStore } from './red-rollup-store.js'
 import type { SpanMetricsExporter } from './span-metrics-exporter.js'
 
 export const DEFAULT_RANGE_MS = 3600_000
 const MAX_RANGE_MS = 31 * 24 * 3600_000
-
-export class QueryParamError extends Error {}
 
 /** [start, end) from `start`/`end` (Unix ms; end defaults to now, start to end − 1 h). */
 export function timeRange(url: URL, nowMs = Date.now()): { startMs: number; endMs: number } {
@@ -30,23 +29,14 @@ export function timeRange(url: URL, nowMs = Date.now()): { startMs: number; endM
   return { startMs, endMs }
 }
 
-function optional(url: URL, name: string): string | undefined {
-  const v = url.searchParams.get(name)
-  return v === null || v === '' ? undefined : v
-}
-
-/** `flush` writes rollups still held in memory before a query reads them. */
+/**
+ * `flush` writes rollups still held in memory before a query reads them. A bad
+ * parameter throws `QueryParamError`, which the :16686 server answers (400).
+ */
 export function metricsRoutes(store: RedRollupStore, exporter: SpanMetricsExporter, flush: () => void = () => {}): CollectorRoute[] {
   const guarded = (fn: (url: URL) => unknown): CollectorRoute['handle'] => (_req, res, _params, url) => {
-    let body: unknown
-    try {
-      flush()
-      body = fn(url)
-    } catch (err) {
-      if (err instanceof QueryParamError) return sendJson(res, 400, { error: err.message })
-      throw err
-    }
-    sendJson(res, 200, body)
+    flush()
+    sendJson(res, 200, fn(url))
   }
   return [
     {
@@ -55,7 +45,7 @@ export function metricsRoutes(store: RedRollupStore, exporter: SpanMetricsExport
       handle: guarded((url) => {
         const { startMs, endMs } = timeRange(url)
         let rows = servicesTable(store, startMs, endMs)
-        const service = optional(url, 'service')
+        const service = optionalString(url, 'service')
         if (service !== undefined) rows = rows.filter((r) => r.service === service)
         return { rows }
       }),
@@ -64,10 +54,10 @@ export function metricsRoutes(store: RedRollupStore, exporter: SpanMetricsExport
       method: 'GET',
       path: '/api/metrics/series',
       handle: guarded((url) => {
-        const service = optional(url, 'service')
+        const service = optionalString(url, 'service')
         if (service === undefined) throw new QueryParamError('service is required, e.g. /api/metrics/series?service=checkout')
         const { startMs, endMs } = timeRange(url)
-        return series(store, { service, operation: optional(url, 'operation'), spanKind: optional(url, 'spanKind') }, startMs, endMs)
+        return series(store, { service, operation: optionalString(url, 'operation'), spanKind: optionalString(url, 'spanKind') }, startMs, endMs)
       }),
     },
     {

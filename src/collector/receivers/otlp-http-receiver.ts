@@ -13,7 +13,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { ExportLogsServiceRequest, ExportLogsServiceResponse, ExportTraceServiceRequest, ExportTraceServiceResponse } from '../otlp/otlp-proto-root.js'
 import { OtlpValueError } from '../otlp/otlp-values.js'
-import { RouteTable, sendJson } from '../http/route.js'
+import { sendJson } from '../../http/http-answer.js'
+import { RouteTable } from '../http/route.js'
 import type { CollectorRoute } from '../http/route.js'
 import { BodyError, decodeContentEncoding, readRawBody } from './request-body.js'
 import { StoreUnavailableError } from './ingest-pipeline.js'
@@ -78,7 +79,8 @@ function varint(n: number): number[] {
 /** gRPC codes used in the Status body, by HTTP status (OTLP/HTTP spec's mapping). */
 const RPC_CODE: Record<number, number> = { 400: 3, 404: 5, 405: 12, 413: 3, 415: 3, 429: 8, 500: 13, 503: 14 }
 
-function sendError(res: ServerResponse, encoding: Encoding | undefined, status: number, message: string, headers: Record<string, string> = {}): void {
+/** An OTLP error answer: a google.rpc.Status in the request's encoding (OTLP/HTTP spec). */
+function sendOtlpError(res: ServerResponse, encoding: Encoding | undefined, status: number, message: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy()
     return
@@ -108,19 +110,19 @@ export async function startOtlpHttpReceiver(options: OtlpHttpReceiverOptions): P
     if (encoding === undefined) {
       // Drain nothing: the answer is final, and closing spares us reading a body we cannot use.
       res.setHeader('connection', 'close')
-      sendError(res, 'json', 415, `Content-Type '${req.headers['content-type'] ?? ''}' is not supported; use application/x-protobuf or application/json`)
+      sendOtlpError(res, 'json', 415, `Content-Type '${req.headers['content-type'] ?? ''}' is not supported; use application/x-protobuf or application/json`)
       return
     }
     if (options.pipeline.isStoreUnavailable()) {
       res.setHeader('connection', 'close')
-      sendError(res, encoding, 503, 'the store is not accepting writes right now; retry later', { 'retry-after': RETRY_AFTER_SECONDS })
+      sendOtlpError(res, encoding, 503, 'the store is not accepting writes right now; retry later', { 'retry-after': RETRY_AFTER_SECONDS })
       return
     }
     const declared = Number(req.headers['content-length'])
     const reserve = Number.isFinite(declared) && declared > 0 ? Math.min(declared, options.maxBodyBytes) : 64 * 1024
     if (inflightBytes + reserve > options.maxInflightBytes && inflightBytes > 0) {
       res.setHeader('connection', 'close')
-      sendError(res, encoding, 429, 'the collector is reading too many requests at once; retry later', { 'retry-after': RETRY_AFTER_SECONDS })
+      sendOtlpError(res, encoding, 429, 'the collector is reading too many requests at once; retry later', { 'retry-after': RETRY_AFTER_SECONDS })
       return
     }
     inflightBytes += reserve
@@ -132,7 +134,7 @@ export async function startOtlpHttpReceiver(options: OtlpHttpReceiverOptions): P
       inflightBytes -= reserve
       if (err instanceof BodyError) {
         res.setHeader('connection', 'close')
-        sendError(res, encoding, err.status, err.message)
+        sendOtlpError(res, encoding, err.status, err.message)
       } else {
         res.destroy()
       }
@@ -144,18 +146,18 @@ export async function startOtlpHttpReceiver(options: OtlpHttpReceiverOptions): P
     try {
       request = encoding === 'protobuf' ? signal.decode.decode(body) : JSON.parse(body.toString('utf8'))
     } catch (err) {
-      sendError(res, encoding, 400, `the body is not a valid ${encoding === 'protobuf' ? 'protobuf' : 'JSON'} ${signal.decode === ExportTraceServiceRequest ? 'ExportTraceServiceRequest' : 'ExportLogsServiceRequest'}: ${(err as Error).message}`)
+      sendOtlpError(res, encoding, 400, `the body is not a valid ${encoding === 'protobuf' ? 'protobuf' : 'JSON'} ${signal.decode === ExportTraceServiceRequest ? 'ExportTraceServiceRequest' : 'ExportLogsServiceRequest'}: ${(err as Error).message}`)
       return
     }
     let outcome: IngestOutcome
     try {
       outcome = signal.ingest(options.pipeline, request, { body, encoding })
     } catch (err) {
-      if (err instanceof OtlpValueError) sendError(res, encoding, 400, err.message)
-      else if (err instanceof StoreUnavailableError) sendError(res, encoding, 503, err.message, { 'retry-after': RETRY_AFTER_SECONDS })
+      if (err instanceof OtlpValueError) sendOtlpError(res, encoding, 400, err.message)
+      else if (err instanceof StoreUnavailableError) sendOtlpError(res, encoding, 503, err.message, { 'retry-after': RETRY_AFTER_SECONDS })
       else {
         options.log(`unexpected error while ingesting ${req.url}: ${(err as Error).stack ?? String(err)}`)
-        sendError(res, encoding, 500, `internal error: ${(err as Error).message}`)
+        sendOtlpError(res, encoding, 500, `internal error: ${(err as Error).message}`)
       }
       return
     }
@@ -177,24 +179,24 @@ export async function startOtlpHttpReceiver(options: OtlpHttpReceiverOptions): P
         .then(() => custom.route.handle(req, res, custom.params, url))
         .catch((err: unknown) => {
           options.log(`ingest route ${url.pathname} failed: ${(err as Error).stack ?? String(err)}`)
-          sendError(res, 'json', 500, `internal error: ${(err as Error).message}`)
+          sendOtlpError(res, 'json', 500, `internal error: ${(err as Error).message}`)
         })
       return
     }
     const signal = SIGNALS[url.pathname as keyof typeof SIGNALS]
     if (signal === undefined) {
       res.setHeader('connection', 'close')
-      sendError(res, 'json', 404, `no OTLP endpoint at ${url.pathname}; use POST /v1/traces or /v1/logs`)
+      sendOtlpError(res, 'json', 404, `no OTLP endpoint at ${url.pathname}; use POST /v1/traces or /v1/logs`)
       return
     }
     if (req.method !== 'POST') {
       res.setHeader('connection', 'close')
-      sendError(res, 'json', 405, `${url.pathname} takes POST, not ${req.method}`, { allow: 'POST' })
+      sendOtlpError(res, 'json', 405, `${url.pathname} takes POST, not ${req.method}`, { allow: 'POST' })
       return
     }
     handleExport(req, res, signal).catch((err: unknown) => {
       options.log(`unexpected error on ${url.pathname}: ${(err as Error).stack ?? String(err)}`)
-      sendError(res, 'json', 500, 'internal error')
+      sendOtlpError(res, 'json', 500, 'internal error')
     })
   })
   server.on('clientError', (_err, socket) => {

@@ -6,13 +6,15 @@
 import type { IncomingMessage } from 'node:http'
 import { gunzip, inflate } from 'node:zlib'
 import type { InputType, ZlibOptions } from 'node:zlib'
+import { HttpError } from '../../http/http-answer.js'
 
-export class BodyError extends Error {
+/** A body that cannot be read: too large (413), not decodable (400), an unknown encoding (415). */
+export class BodyError extends HttpError {
   constructor(
-    readonly status: 400 | 413 | 415,
+    override readonly status: 400 | 413 | 415,
     message: string,
   ) {
-    super(message)
+    super(status, message)
   }
 }
 
