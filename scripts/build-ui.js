@@ -4,7 +4,7 @@
 //
 // Skipped when nothing it reads has changed since the last build (`npm start` builds every time):
 // dist/.ui-build-stamp.json holds a hash of the contents of every input (src/ui, src/trace-analysis
-// which the UI imports, every file esbuild bundled, this script, package-lock.json). `--force`
+// and src/query-api which the UI imports, every file esbuild bundled, this script, package-lock.json). `--force`
 // builds anyway; deleting dist/ does too.
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -22,10 +22,12 @@ const require = createRequire(import.meta.url)
 const check = !process.argv.includes('--no-check')
 const force = process.argv.includes('--force')
 
-/** Inputs known before a build: the UI's own folder, the folder it imports across its boundary, the recipe. */
+/** Inputs known before a build: the UI's own folder, the folders it imports across its boundary, the recipe. */
 function knownInputs() {
   const files = []
   const walk = (dir) => {
+    // A folder that is not there is no input (as a missing file counts as a content in fingerprint).
+    if (!existsSync(dir)) return
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name)
       if (entry.isDirectory()) walk(path)
@@ -34,6 +36,8 @@ function knownInputs() {
   }
   walk(srcDir)
   walk(join(root, 'src', 'trace-analysis'))
+  // Types only: esbuild drops them, so they are never among the bundled files, but the typecheck reads them.
+  walk(join(root, 'src', 'query-api'))
   files.push('scripts/build-ui.js', 'package-lock.json', relative(root, require.resolve('uplot/dist/uPlot.min.css')))
   return files
 }

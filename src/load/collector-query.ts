@@ -4,29 +4,7 @@
  * whose message says what was tried and what went wrong, because the report prints
  * it as the reason the trace part is missing.
  */
-
-/** A span as `/api/traces/:id` returns it (the fields the report reads). */
-export interface ApiSpan {
-  traceId: string
-  spanId: string
-  parentSpanId: string | null
-  name: string
-  kind: string
-  service: string
-  startTimeUnixMs: number
-  endTimeUnixMs: number
-  durationMs: number
-  traceState?: string
-  status?: { code: string; message?: string }
-  /** Span attributes; `server.address`/`server.port` say where a CLIENT span went. */
-  attributes?: Record<string, unknown>
-}
-
-export interface ApiTrace {
-  traceId: string
-  spans: ApiSpan[]
-  warnings: string[]
-}
+import type { ServicesResponse, TraceResponse } from '../query-api/query-api-types.js'
 
 export class CollectorUnavailable extends Error {
   override readonly name = 'CollectorUnavailable'
@@ -41,14 +19,14 @@ export class CollectorQuery {
   /** Throws CollectorUnavailable unless the query API answers `/api/services`. */
   async probe(): Promise<void> {
     const body = await this.getJson('/api/services')
-    if (body === undefined || !Array.isArray((body as { services?: unknown }).services)) {
+    if (body === undefined || !Array.isArray((body as Partial<ServicesResponse>).services)) {
       throw new CollectorUnavailable(`${this.baseUrl}/api/services did not answer like a tracecar collector (no "services" list)`)
     }
   }
 
   /** The trace, or undefined while the collector does not know it (404). */
-  async trace(traceId: string): Promise<ApiTrace | undefined> {
-    const body = (await this.getJson(`/api/traces/${encodeURIComponent(traceId)}`)) as ApiTrace | undefined
+  async trace(traceId: string): Promise<TraceResponse | undefined> {
+    const body = (await this.getJson(`/api/traces/${encodeURIComponent(traceId)}`)) as TraceResponse | undefined
     if (body === undefined) return undefined
     if (!Array.isArray(body.spans)) throw new CollectorUnavailable(`${this.baseUrl}/api/traces/${traceId} answered without a "spans" list`)
     return { traceId: body.traceId, spans: body.spans, warnings: Array.isArray(body.warnings) ? body.warnings : [] }

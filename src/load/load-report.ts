@@ -1,5 +1,5 @@
 import type autocannon from 'autocannon'
-import type { ApiTrace } from './collector-query.js'
+import type { TraceResponse } from '../query-api/query-api-types.js'
 import type { LoadOptions } from './load-options.js'
 import { CONNECTION_ERROR, type RequestOutcome } from './request-outcomes.js'
 import type { LoadRun } from './run-load.js'
@@ -119,7 +119,7 @@ export interface LoadReport {
 /** What the collector part produced. */
 export type CollectorPart =
   | { reachable: false; message: string }
-  | { reachable: true; traces: Map<string, ApiTrace>; unsettled: string[]; waitedMs: number; loadSpanIds: ReadonlyMap<string, string> }
+  | { reachable: true; traces: Map<string, TraceResponse>; unsettled: string[]; waitedMs: number; loadSpanIds: ReadonlyMap<string, string> }
 
 /**
  * The UI search for the run's traces. With the run's time window the link keeps

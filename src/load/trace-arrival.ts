@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { ApiSpan, ApiTrace, CollectorQuery } from './collector-query.js'
+import type { CollectorQuery } from './collector-query.js'
+import type { Span, TraceResponse } from '../query-api/query-api-types.js'
 
 /**
  * Waits for the traces of some requests to reach the collector. Sidecars batch
@@ -23,7 +24,7 @@ import type { ApiSpan, ApiTrace, CollectorQuery } from './collector-query.js'
 export const DEFAULT_EXPORT_LAG_MS = 5500
 
 export interface TraceArrival {
-  traces: Map<string, ApiTrace>
+  traces: Map<string, TraceResponse>
   /** Trace ids that had not settled at the deadline (not found, still changing, or missing a hop). */
   unsettled: string[]
   waitedMs: number
@@ -43,7 +44,7 @@ export async function awaitTraces(query: CollectorQuery, traceIds: readonly stri
   const pollMs = options.pollMs ?? 500
   const settleMs = options.settleMs ?? 1500
   const started = Date.now()
-  const traces = new Map<string, ApiTrace>()
+  const traces = new Map<string, TraceResponse>()
   const lastChange = new Map<string, number>()
   const tracedPeers = new Set<string>()
   const exportLagMs = options.exportLagMs ?? DEFAULT_EXPORT_LAG_MS
@@ -74,30 +75,30 @@ export async function awaitTraces(query: CollectorQuery, traceIds: readonly stri
   }
 }
 
-function waitsForParent(trace: ApiTrace, loadSpanId: string | undefined): boolean {
+function waitsForParent(trace: TraceResponse, loadSpanId: string | undefined): boolean {
   const ids = new Set(trace.spans.map((s) => s.spanId))
   return trace.spans.some((s) => s.parentSpanId !== null && s.parentSpanId !== loadSpanId && !ids.has(s.parentSpanId))
 }
 
 /** Where a CLIENT span went: its service and its server.address/port (its name when it has neither). */
-function peerOf(span: ApiSpan): string {
+function peerOf(span: Span): string {
   const address = span.attributes?.['server.address']
   const port = span.attributes?.['server.port']
   return address === undefined && port === undefined ? `${span.service}\u0000${span.name}` : `${span.service}\u0000${String(address)}:${String(port)}`
 }
 
-function parentsIn(trace: ApiTrace): Set<string> {
+function parentsIn(trace: TraceResponse): Set<string> {
   const parents = new Set<string>()
   for (const s of trace.spans) if (s.parentSpanId !== null) parents.add(s.parentSpanId)
   return parents
 }
 
-function learnTracedPeers(trace: ApiTrace, tracedPeers: Set<string>): void {
+function learnTracedPeers(trace: TraceResponse, tracedPeers: Set<string>): void {
   const parents = parentsIn(trace)
   for (const s of trace.spans) if (s.kind === 'CLIENT' && parents.has(s.spanId)) tracedPeers.add(peerOf(s))
 }
 
-function childlessClients(trace: ApiTrace): ApiSpan[] {
+function childlessClients(trace: TraceResponse): Span[] {
   const parents = parentsIn(trace)
   return trace.spans.filter((s) => s.kind === 'CLIENT' && !parents.has(s.spanId))
 }

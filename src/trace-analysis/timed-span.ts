@@ -1,6 +1,6 @@
 /**
- * The fields of a span that trace analysis reads: the query API's span (`/api/traces/:id`) has
- * them, so the UI's `Span` and `tracecar load`'s `ApiSpan` both fit without conversion.
+ * The fields of a span that trace analysis reads: the query API's `Span` (`/api/traces/:id`,
+ * src/query-api/query-api-types.ts), which the UI and `tracecar load` both read, has them.
  */
 export interface TimedSpan {
   spanId: string

@@ -3,7 +3,7 @@
 // half-filled bucket cannot show a fake drop or a fake error spike.
 import t from 'tap'
 import { metricsWindow, redChartData } from '../../src/ui/charts/red-chart-data.ts'
-import type { MetricsPoint } from '../../src/ui/lib/api-types.ts'
+import type { MetricsPoint } from '../../src/query-api/query-api-types.ts'
 
 const point = (t: number, requests: number, errors: number, extra: Partial<MetricsPoint> = {}): MetricsPoint => ({
   t, requests, errors, ratePerSec: requests / 10, errorRate: requests ? errors / requests : 0, p50Ms: requests ? 5 : null, p99Ms: requests ? 9 : null, ...extra,

@@ -1,7 +1,7 @@
 // The waterfall's model: nesting, order, critical path, collapse, and traces that are not trees
 // (missing parents, cycles, 10,000-deep chains) still show every span.
 import t from 'tap'
-import type { Span } from '../../src/ui/lib/api-types.ts'
+import type { Span } from '../../src/query-api/query-api-types.ts'
 import { buildTraceModel, visibleRows } from '../../src/ui/trace/trace-model.ts'
 
 function span(spanId: string, parentSpanId: string | null, start: number, end: number, extra: Partial<Span> = {}): Span {

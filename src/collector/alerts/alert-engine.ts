@@ -5,7 +5,7 @@
  * rollup rows per rule); sending is asynchronous, in order per notifier, and
  * never blocks the next evaluation.
  */
-import type { ExampleTrace } from '../metrics/red-queries.js'
+import type { AlertRuleStatus, ExampleTrace } from '../../query-api/query-api-types.js'
 import { windowSummary } from '../metrics/red-queries.js'
 import type { RedRollupStore } from '../metrics/red-rollup-store.js'
 import type { AlertNotice } from './alert-notice.js'
@@ -41,23 +41,8 @@ interface RuleRuntime {
   lastEvaluatedMs: number
 }
 
-export interface AlertStatus {
-  name: string
-  kind: string
-  service: string
-  operation: string | null
-  spanKind: string | null
-  quantile: number | null
-  threshold: number
-  windowMs: number
-  forMs: number
-  state: AlertState['state']
-  since: number | null
-  activeAt: number | null
-  value: number | null
-  lastEvaluatedAt: number | null
-  exampleTraces: ExampleTrace[]
-}
+/** A rule with its state, as `GET /api/alerts` lists it. */
+export type AlertStatus = AlertRuleStatus
 
 export class AlertEngine {
   private readonly runtimes: RuleRuntime[]

@@ -4,7 +4,9 @@
  * holding a firing alert resolves (and is notified as resolved) and a
  * pending one quietly returns to inactive. Pure: time comes in as `nowMs`.
  */
-export type AlertStateName = 'inactive' | 'pending' | 'firing'
+import type { AlertStateName } from '../../query-api/query-api-types.js'
+
+export type { AlertStateName } from '../../query-api/query-api-types.js'
 
 export interface AlertState {
   state: AlertStateName

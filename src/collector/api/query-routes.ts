@@ -5,6 +5,9 @@
  */
 import type { CollectorRoute } from '../http/route.js'
 import { sendError, sendJson } from '../../http/http-answer.js'
+import type {
+  DependenciesResponse, LinkedFromResponse, LogsResponse, OperationsResponse, ServicesResponse, TraceResponse, TraceSearchResponse,
+} from '../../query-api/query-api-types.js'
 import type { TraceStore } from '../store/trace-store.js'
 import { booleanParam, keyValueParams, limitParam, optionalNonNegative, optionalSpanId, optionalString, optionalUnixMs, QueryParamError, requireTraceId } from './query-params.js'
 import { orderTraceForDisplay } from './trace-order.js'
@@ -22,12 +25,12 @@ export function queryRoutes(store: TraceStore): CollectorRoute[] {
     {
       method: 'GET',
       path: '/api/services',
-      handle: (_req, res) => sendJson(res, 200, { services: store.services() }),
+      handle: (_req, res) => sendJson(res, 200, { services: store.services() } satisfies ServicesResponse),
     },
     {
       method: 'GET',
       path: '/api/services/:service/operations',
-      handle: (_req, res, params) => sendJson(res, 200, { operations: store.operations(params.service!) }),
+      handle: (_req, res, params) => sendJson(res, 200, { operations: store.operations(params.service!) } satisfies OperationsResponse),
     },
     {
       method: 'GET',
@@ -54,7 +57,7 @@ export function queryRoutes(store: TraceStore): CollectorRoute[] {
           limit: limitParam(url, 'limit', 20, MAX_TRACE_LIMIT),
           budgetMs: SEARCH_BUDGET_MS,
         })
-        sendJson(res, 200, result.incomplete ? { traces: result.traces, incomplete: true } : { traces: result.traces })
+        sendJson(res, 200, (result.incomplete ? { traces: result.traces, incomplete: true } : { traces: result.traces }) satisfies TraceSearchResponse)
       },
     },
     {
@@ -68,7 +71,7 @@ export function queryRoutes(store: TraceStore): CollectorRoute[] {
           return
         }
         const ordered = orderTraceForDisplay(spans)
-        sendJson(res, 200, { traceId, spans: ordered.spans, warnings: ordered.warnings })
+        sendJson(res, 200, { traceId, spans: ordered.spans, warnings: ordered.warnings } satisfies TraceResponse)
       },
     },
     {
@@ -79,7 +82,7 @@ export function queryRoutes(store: TraceStore): CollectorRoute[] {
         const order = optionalString(url, 'order') ?? 'asc'
         if (order !== 'asc' && order !== 'desc') throw new QueryParamError(`order=${JSON.stringify(order)} must be asc or desc`)
         const logs = store.findLogs({ traceId, spanId: optionalSpanId(url, 'spanId'), order, limit: limitParam(url, 'limit', 1000, MAX_LOG_LIMIT) })
-        sendJson(res, 200, { logs })
+        sendJson(res, 200, { logs } satisfies LogsResponse)
       },
     },
     {
@@ -88,7 +91,7 @@ export function queryRoutes(store: TraceStore): CollectorRoute[] {
       handle: (_req, res, params, url) => {
         const traceId = requireTraceId(params.traceId!)
         const result = store.findLinksTo(traceId, { limit: limitParam(url, 'limit', 50, MAX_TRACE_LIMIT), budgetMs: SEARCH_BUDGET_MS })
-        sendJson(res, 200, result.incomplete ? { links: result.links, incomplete: true } : { links: result.links })
+        sendJson(res, 200, (result.incomplete ? { links: result.links, incomplete: true } : { links: result.links }) satisfies LinkedFromResponse)
       },
     },
     {
@@ -106,7 +109,7 @@ export function queryRoutes(store: TraceStore): CollectorRoute[] {
           order: 'desc',
           limit: limitParam(url, 'limit', 100, MAX_LOG_LIMIT),
         })
-        sendJson(res, 200, { logs })
+        sendJson(res, 200, { logs } satisfies LogsResponse)
       },
     },
     {
@@ -117,7 +120,7 @@ export function queryRoutes(store: TraceStore): CollectorRoute[] {
         const start = optionalUnixMs(url, 'start') ?? end - DEFAULT_DEPENDENCY_WINDOW_MS
         if (end < start) throw new QueryParamError(`end=${end} is before start=${start}`)
         if (end - start > MAX_DEPENDENCY_WINDOW_MS) throw new QueryParamError(`the window from start to end is over 31 days; ask for a shorter one`)
-        sendJson(res, 200, { edges: await dependenciesInSlices(store, start, end) })
+        sendJson(res, 200, { edges: await dependenciesInSlices(store, start, end) } satisfies DependenciesResponse)
       },
     },
   ]

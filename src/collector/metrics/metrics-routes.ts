@@ -6,6 +6,7 @@
 import { sendJson } from '../../http/http-answer.js'
 import { optionalString, QueryParamError } from '../api/query-params.js'
 import type { CollectorRoute } from '../http/route.js'
+import type { MetricsSeries, ServiceMetricsResponse } from '../../query-api/query-api-types.js'
 import { series, servicesTable } from './red-queries.js'
 import type { RedRollupStore } from './red-rollup-store.js'
 import type { SpanMetricsExporter } from './span-metrics-exporter.js'
@@ -47,7 +48,7 @@ export function metricsRoutes(store: RedRollupStore, exporter: SpanMetricsExport
         let rows = servicesTable(store, startMs, endMs)
         const service = optionalString(url, 'service')
         if (service !== undefined) rows = rows.filter((r) => r.service === service)
-        return { rows }
+        return { rows } satisfies ServiceMetricsResponse
       }),
     },
     {
@@ -57,7 +58,7 @@ export function metricsRoutes(store: RedRollupStore, exporter: SpanMetricsExport
         const service = optionalString(url, 'service')
         if (service === undefined) throw new QueryParamError('service is required, e.g. /api/metrics/series?service=checkout')
         const { startMs, endMs } = timeRange(url)
-        return series(store, { service, operation: optionalString(url, 'operation'), spanKind: optionalString(url, 'spanKind') }, startMs, endMs)
+        return series(store, { service, operation: optionalString(url, 'operation'), spanKind: optionalString(url, 'spanKind') }, startMs, endMs) satisfies MetricsSeries
       }),
     },
     {

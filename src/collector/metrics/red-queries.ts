@@ -8,6 +8,9 @@ import { DurationHistogram } from './duration-histogram.js'
 import type { RedCell } from './red-rollup.js'
 import { RESOLUTIONS_MS } from './red-rollup.js'
 import type { RedRollupStore, RollupFilter } from './red-rollup-store.js'
+import type { ExampleTrace, MetricsPoint, ServiceMetricsRow } from '../../query-api/query-api-types.js'
+
+export type { ExampleTrace } from '../../query-api/query-api-types.js'
 
 /** The 10 s rollups answer ranges up to this long; longer ranges read the 1 min rollups. */
 const FINE_RANGE_LIMIT_MS = 3 * 3600_000
@@ -30,26 +33,14 @@ function quantileOrNull(h: DurationHistogram, q: number): number | null {
   return h.count === 0 ? null : roundMs(h.quantile(q))
 }
 
-export interface ServiceRow {
-  service: string
-  operation: string
-  spanKind: string
-  requests: number
-  ratePerSec: number
-  errorRate: number
-  p50Ms: number | null
-  p95Ms: number | null
-  p99Ms: number | null
-  spark: number[]
-}
 
 /** One row per service/operation/span kind seen in [startMs, endMs), busiest first. */
-export function servicesTable(store: RedRollupStore, startMs: number, endMs: number, sparkPoints = 30): ServiceRow[] {
+export function servicesTable(store: RedRollupStore, startMs: number, endMs: number, sparkPoints = 30): ServiceMetricsRow[] {
   const resolutionMs = chooseResolution(store, startMs, endMs)
   const from = Math.floor(startMs / resolutionMs) * resolutionMs
   const sparkStepMs = Math.max(resolutionMs, Math.ceil((endMs - from) / sparkPoints / resolutionMs) * resolutionMs)
   const slots = Math.max(1, Math.ceil((endMs - from) / sparkStepMs))
-  const groups = new Map<string, { row: ServiceRow; requests: number; errors: number; h: DurationHistogram }>()
+  const groups = new Map<string, { row: ServiceMetricsRow; requests: number; errors: number; h: DurationHistogram }>()
   for (const cell of store.cells(resolutionMs, from, endMs)) {
     const id = `${cell.service}\u0000${cell.operation}\u0000${cell.spanKind}`
     let g = groups.get(id)
@@ -69,7 +60,7 @@ export function servicesTable(store: RedRollupStore, startMs: number, endMs: num
     g.row.spark[slot]! += cell.requests
   }
   const seconds = Math.max(1, (endMs - startMs) / 1000)
-  const rows: ServiceRow[] = []
+  const rows: ServiceMetricsRow[] = []
   for (const { row, requests, errors, h } of groups.values()) {
     row.requests = requests
     row.ratePerSec = roundMs(requests / seconds)
@@ -83,19 +74,6 @@ export function servicesTable(store: RedRollupStore, startMs: number, endMs: num
   return rows
 }
 
-export interface SeriesPoint {
-  t: number
-  requests: number
-  errors: number
-  /** per second over the part of the bucket that has passed (the whole step unless unfinished) */
-  ratePerSec: number
-  errorRate: number
-  p50Ms: number | null
-  p95Ms: number | null
-  p99Ms: number | null
-  /** the bucket reaches past now: still filling, so its figures are partial */
-  unfinished: boolean
-}
 
 /** Entry points of a service: with no operation named, a service's own traffic is its SERVER/CONSUMER spans. */
 const ENTRY_KINDS = new Set(['SERVER', 'CONSUMER'])
@@ -112,7 +90,7 @@ export function cellsFor(store: RedRollupStore, resolutionMs: number, filter: Ro
  * future has not counted anything yet, and drawing it as zero says traffic stopped. The bucket
  * holding now is marked unfinished and its rate is over the part that has passed.
  */
-export function series(store: RedRollupStore, filter: RollupFilter, startMs: number, endMs: number, maxPoints = 120, nowMs = Date.now()): { stepMs: number; points: SeriesPoint[] } {
+export function series(store: RedRollupStore, filter: RollupFilter, startMs: number, endMs: number, maxPoints = 120, nowMs = Date.now()): { stepMs: number; points: MetricsPoint[] } {
   const resolutionMs = chooseResolution(store, startMs, endMs)
   const from = Math.floor(startMs / resolutionMs) * resolutionMs
   const stepMs = Math.max(resolutionMs, Math.ceil((endMs - from) / maxPoints / resolutionMs) * resolutionMs)
@@ -144,11 +122,6 @@ export function series(store: RedRollupStore, filter: RollupFilter, startMs: num
   return { stepMs, points }
 }
 
-export interface ExampleTrace {
-  traceId: string
-  durationMs: number
-  error: boolean
-}
 
 export interface WindowSummary {
   requests: number

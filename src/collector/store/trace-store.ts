@@ -5,22 +5,16 @@
  */
 import type { IngestLog } from '../otlp/decode-logs.js'
 import type { IngestSpan } from '../otlp/decode-traces.js'
-import type { AttributeMap, SpanKindName, StoredLog, StoredSpan } from '../model/stored-span.js'
+import type { StoredLog, StoredSpan } from '../model/stored-span.js'
+import type { DependencyEdge, IncomingLink, Operation, TraceSummary } from '../../query-api/query-api-types.js'
+
+export type { DependencyEdge, IncomingLink, TraceSummary } from '../../query-api/query-api-types.js'
+/** A service's operation: its span name and kind. */
+export type OperationInfo = Operation
 
 export interface WriteResult {
   /** Records stored by this call (a span already stored, e.g. a retried batch, is not stored twice). */
   stored: number
-}
-
-export interface TraceSummary {
-  traceId: string
-  rootService: string
-  rootOperation: string
-  startTimeUnixMs: number
-  durationMs: number
-  spanCount: number
-  errorCount: number
-  services: string[]
 }
 
 export interface TraceQuery {
@@ -62,20 +56,6 @@ export interface TraceSearchResult {
   incomplete: boolean
 }
 
-/** A span of another trace that links to a trace (OTLP span links: batches, fan-in, follow-ups). */
-export interface IncomingLink {
-  /** the linking span's trace and span */
-  traceId: string
-  spanId: string
-  service: string
-  name: string
-  startTimeUnixMs: number
-  /** the span of the linked trace the link names */
-  linkedSpanId: string
-  traceState: string
-  attributes: AttributeMap
-}
-
 export interface IncomingLinksResult {
   /** newest linking span first */
   links: IncomingLink[]
@@ -95,17 +75,6 @@ export interface LogQuery {
   limit: number
 }
 
-export interface DependencyEdge {
-  parent: string
-  child: string
-  callCount: number
-  errorCount: number
-}
-
-export interface OperationInfo {
-  name: string
-  spanKind: SpanKindName
-}
 
 export interface RetentionStep {
   /** Records removed by this step. */

@@ -3,7 +3,7 @@
 // kept apart because it is still filling: its rate and latency are drawn as a dashed, hollow
 // continuation, and it has no error rate (two requests and one failure in a half-filled bucket
 // are not a 50 % spike). Pure: no DOM, no uPlot.
-import type { MetricsSeries } from '../lib/api-types'
+import type { MetricsSeries } from '../../query-api/query-api-types'
 
 export interface RedChartData {
   /** bucket starts in seconds (uPlot's time unit) */

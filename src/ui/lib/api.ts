@@ -1,8 +1,9 @@
 // Fetches from the collector's query API. Every failure becomes an ApiError carrying the HTTP
 // status and the server's own message, so a page can tell "not found" from "collector down".
 import type {
-  AlertRule, DependencyEdge, IncomingLink, LogRecord, MetricsSeries, Operation, ServiceMetricsRow, TraceResponse, TraceSummary,
-} from './api-types'
+  AlertsResponse, DependenciesResponse, ErrorResponse, LinkedFromResponse, LogsResponse, MetricsSeries, OperationsResponse, ServiceMetricsResponse,
+  ServicesResponse, TraceResponse, TraceSearchResponse,
+} from '../../query-api/query-api-types'
 
 export class ApiError extends Error {
   constructor(message: string, readonly status: number) {
@@ -34,7 +35,7 @@ export async function getJson<T>(path: string, query: Query = {}, signal?: Abort
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`
     try {
-      const body = (await res.json()) as { error?: unknown }
+      const body = (await res.json()) as Partial<ErrorResponse>
       if (typeof body.error === 'string') message = body.error
     } catch {
       // Not JSON: keep the status line.
@@ -47,20 +48,20 @@ export async function getJson<T>(path: string, query: Query = {}, signal?: Abort
 const seg = encodeURIComponent
 
 export const api = {
-  services: (signal?: AbortSignal) => getJson<{ services: string[] }>('/services', {}, signal),
+  services: (signal?: AbortSignal) => getJson<ServicesResponse>('/services', {}, signal),
   operations: (service: string, signal?: AbortSignal) =>
-    getJson<{ operations: Operation[] }>(`/services/${seg(service)}/operations`, {}, signal),
-  traces: (query: Query, signal?: AbortSignal) => getJson<{ traces: TraceSummary[] }>('/traces', query, signal),
+    getJson<OperationsResponse>(`/services/${seg(service)}/operations`, {}, signal),
+  traces: (query: Query, signal?: AbortSignal) => getJson<TraceSearchResponse>('/traces', query, signal),
   trace: (traceId: string, signal?: AbortSignal) => getJson<TraceResponse>(`/traces/${seg(traceId)}`, {}, signal),
   linkedFrom: (traceId: string, signal?: AbortSignal) =>
-    getJson<{ links: IncomingLink[]; incomplete?: boolean }>(`/traces/${seg(traceId)}/linked-from`, {}, signal),
+    getJson<LinkedFromResponse>(`/traces/${seg(traceId)}/linked-from`, {}, signal),
   traceLogs: (traceId: string, query: { spanId?: string; order: 'asc' | 'desc' }, signal?: AbortSignal) =>
-    getJson<{ logs: LogRecord[] }>(`/traces/${seg(traceId)}/logs`, query, signal),
+    getJson<LogsResponse>(`/traces/${seg(traceId)}/logs`, query, signal),
   dependencies: (query: { start: number; end: number }, signal?: AbortSignal) =>
-    getJson<{ edges: DependencyEdge[] }>('/dependencies', query, signal),
+    getJson<DependenciesResponse>('/dependencies', query, signal),
   serviceMetrics: (query: { start: number; end: number }, signal?: AbortSignal) =>
-    getJson<{ rows: ServiceMetricsRow[] }>('/metrics/services', query, signal),
+    getJson<ServiceMetricsResponse>('/metrics/services', query, signal),
   metricsSeries: (query: { service: string; operation?: string; start: number; end: number }, signal?: AbortSignal) =>
     getJson<MetricsSeries>('/metrics/series', query, signal),
-  alerts: (signal?: AbortSignal) => getJson<{ rules: AlertRule[] }>('/alerts', {}, signal),
+  alerts: (signal?: AbortSignal) => getJson<AlertsResponse>('/alerts', {}, signal),
 }

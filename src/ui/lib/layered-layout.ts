@@ -1,6 +1,6 @@
 // Places services in columns by call depth (callers left, callees right): longest path from a
 // service nobody calls, with cycles broken by visiting each edge once.
-import type { DependencyEdge } from './api-types'
+import type { DependencyEdge } from '../../query-api/query-api-types'
 
 export interface LaidOutNode {
   name: string

@@ -2,7 +2,7 @@
 import { Link } from '../components/link'
 import { EmptyState, ErrorState, Loading } from '../components/states'
 import { api } from '../lib/api'
-import type { AlertRule } from '../lib/api-types'
+import type { AlertRuleStatus } from '../../query-api/query-api-types'
 import { formatDateTime, formatDuration, formatPercent, formatRate, formatRelative } from '../lib/format'
 import { useApi } from '../lib/use-api'
 
@@ -14,7 +14,7 @@ function formatValue(kind: string, v: number | null | undefined): string {
   return formatDuration(v)
 }
 
-function condition(r: AlertRule): string {
+function condition(r: AlertRuleStatus): string {
   const t = formatValue(r.kind, r.threshold)
   switch (r.kind) {
     case 'duration_quantile': return `p${+((r.quantile ?? 0.99) * 100).toFixed(1)} duration > ${t}`

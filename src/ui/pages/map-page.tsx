@@ -3,7 +3,7 @@
 import { Link } from '../components/link'
 import { EmptyState, ErrorState, Loading } from '../components/states'
 import { api } from '../lib/api'
-import type { DependencyEdge } from '../lib/api-types'
+import type { DependencyEdge } from '../../query-api/query-api-types'
 import { formatPercent } from '../lib/format'
 import { layeredLayout, NODE_H, NODE_W } from '../lib/layered-layout'
 import { href, onLinkClick } from '../lib/router'

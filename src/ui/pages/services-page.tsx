@@ -7,7 +7,7 @@ import { Link } from '../components/link'
 import { CustomRangeInputs } from '../components/time-range-inputs'
 import { EmptyState, ErrorState, Loading } from '../components/states'
 import { api } from '../lib/api'
-import type { ServiceMetricsRow } from '../lib/api-types'
+import type { ServiceMetricsRow } from '../../query-api/query-api-types'
 import { formatDateTime, formatDuration, formatPercent, formatRate } from '../lib/format'
 import { href, navigate } from '../lib/router'
 import { serviceColor } from '../lib/service-colors'
@@ -177,9 +177,9 @@ function MetricsTable(props: { rows: ServiceMetricsRow[]; window: PageWindow }) 
         <td class="muted small">{r.spanKind}</td>
         <RateCell row={r} window={props.window} />
         <td class={`num ${r.errorRate > 0.05 ? 'bad' : r.errorRate > 0 ? 'warn' : ''}`}>{formatPercent(r.errorRate)}</td>
-        <td class="num">{formatDuration(r.p50Ms)}</td>
-        <td class="num">{formatDuration(r.p95Ms)}</td>
-        <td class="num">{formatDuration(r.p99Ms)}</td>
+        <td class="num">{formatDuration(r.p50Ms ?? NaN)}</td>
+        <td class="num">{formatDuration(r.p95Ms ?? NaN)}</td>
+        <td class="num">{formatDuration(r.p99Ms ?? NaN)}</td>
         <td><Sparkline values={r.spark ?? []} color={serviceColor(r.service)} /></td>
         <td><Link href={href('/search', { service: r.service, operation: r.operation, ...windowParams(props.window) })}>Traces →</Link></td>
       </tr>,

@@ -2,7 +2,7 @@
 // breakdown of where the time went, attributes, resource, links and scope. Every value is text.
 import type { ComponentChildren } from 'preact'
 import { Link, ValueText } from '../components/link'
-import type { Attributes, IncomingLink, Span, SpanEvent } from '../lib/api-types'
+import type { AttributeMap, IncomingLink, Span, SpanEvent } from '../../query-api/query-api-types'
 import { attributeText, formatDateTime, formatDuration, formatPercent } from '../lib/format'
 import { href } from '../lib/router'
 import { serviceColor } from '../lib/service-colors'
@@ -18,7 +18,7 @@ function Section(props: { title: string; count?: number; children: ComponentChil
   )
 }
 
-export function AttributeTable(props: { attributes: Attributes; testId?: string }) {
+export function AttributeTable(props: { attributes: AttributeMap; testId?: string }) {
   const keys = Object.keys(props.attributes).sort()
   if (!keys.length) return <p class="muted small">none</p>
   return (
@@ -37,7 +37,7 @@ export function AttributeTable(props: { attributes: Attributes; testId?: string 
 
 /** Exception events as what they are: type, message and stack trace (line breaks kept), when. */
 function Exceptions(props: { span: Span; events: SpanEvent[] }) {
-  const text = (v: unknown) => (v === undefined || v === null ? '' : attributeText(v as Attributes[string]))
+  const text = (v: unknown) => (v === undefined || v === null ? '' : attributeText(v as AttributeMap[string]))
   return (
     <div class="exceptions">
       {props.events.map((ev, i) => {
@@ -185,7 +185,7 @@ export function SpanDetails(props: {
       </div>
       {exceptions.length > 0 && <Section title="Exceptions" count={exceptions.length}><Exceptions span={s} events={exceptions} /></Section>}
       {timingEvents.length > 0 && <Section title="Timing" count={timingEvents.length}><TimingBreakdown span={s} events={timingEvents} /></Section>}
-      <Section title="Attributes" count={Object.keys(s.attributes).length}><AttributeTable attributes={s.attributes} testId="span-attributes" /></Section>
+      <Section title="AttributeMap" count={Object.keys(s.attributes).length}><AttributeTable attributes={s.attributes} testId="span-attributes" /></Section>
       <Section title="Resource" count={Object.keys(s.resource).length} open={false}><AttributeTable attributes={s.resource} testId="span-resource" /></Section>
       {s.links.length > 0 && <Section title="Links" count={s.links.length}><Links span={s} model={props.model} onSelect={props.onSelect} /></Section>}
       {linkedFrom.length > 0 && <Section title="Linked from" count={linkedFrom.length}><LinkedFrom links={linkedFrom} /></Section>}

@@ -3,7 +3,7 @@
 // Iterative throughout: a trace can be a 10,000-deep chain and recursion would overflow.
 import { criticalPath } from '../../trace-analysis/critical-path'
 import { selfTime } from '../../trace-analysis/self-time'
-import type { Span } from '../lib/api-types'
+import type { Span } from '../../query-api/query-api-types'
 
 export interface SpanNode {
   span: Span

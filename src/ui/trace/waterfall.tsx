@@ -5,7 +5,7 @@ import { Component } from 'preact'
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { formatDuration } from '../lib/format'
 import { serviceColor } from '../lib/service-colors'
-import type { Span } from '../lib/api-types'
+import type { Span } from '../../query-api/query-api-types'
 import { isException } from './exception-event'
 import type { SpanNode, TraceModel } from './trace-model'
 
