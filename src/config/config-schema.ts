@@ -4,6 +4,8 @@
  * flags, `--help`, the README table and the example file all come from this table;
  * adding a key here is the whole job of adding a setting.
  */
+import { PROPAGATION_FORMATS } from '../trace-context/propagation-format.js'
+import { DEFAULT_SAMPLER, SAMPLER_NAMES } from '../trace-context/sampler.js'
 import type { ProxyConfig } from './proxy-config.js'
 import {
   boolean,
@@ -74,15 +76,6 @@ export interface AddressShorthand {
   readonly portPath: string
 }
 
-const PROPAGATION_FORMATS = ['tracecontext', 'b3', 'b3multi', 'jaeger'] as const
-export const SAMPLERS = [
-  'always_on',
-  'always_off',
-  'traceidratio',
-  'parentbased_always_on',
-  'parentbased_always_off',
-  'parentbased_traceidratio',
-] as const
 
 const define = <T, P extends ConfigPath>(key: ConfigKey<T> & { path: P }): ConfigKey & { path: P } => key as ConfigKey & { path: P }
 
@@ -178,12 +171,12 @@ export const CONFIG_KEYS = [
   }),
   define({
     path: 'sampling.sampler',
-    type: oneOf(SAMPLERS, {
+    type: oneOf(SAMPLER_NAMES, {
       jaeger_remote: 'jaeger_remote is not supported by tracecar',
       parentbased_jaeger_remote: 'parentbased_jaeger_remote is not supported by tracecar',
       xray: 'xray is not supported by tracecar',
     }),
-    default: 'parentbased_always_on',
+    default: DEFAULT_SAMPLER,
     flag: 'sampler',
     otelEnv: [{ name: 'OTEL_TRACES_SAMPLER' }],
     description: 'Which traces are recorded (OpenTelemetry sampler names).',

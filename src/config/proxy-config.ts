@@ -3,9 +3,11 @@
  * produces after merging defaults < YAML file < environment < flags and validating.
  * Every other part of the proxy reads this shape and nothing else.
  */
+import type { PropagationFormat } from '../trace-context/propagation-format.js'
+import type { SamplerName } from '../trace-context/sampler.js'
 import type { NamedRoute } from './value-types.js'
 
-export type PropagationFormat = 'tracecontext' | 'b3' | 'b3multi' | 'jaeger'
+export type { PropagationFormat } from '../trace-context/propagation-format.js'
 
 /** How an outbound call is joined to the inbound request it belongs to (docs/outbound-and-joining.md). */
 export type OutboundJoinRule = 'context' | 'correlation' | 'sole-inbound'
@@ -61,8 +63,8 @@ export interface ProxyConfig {
   }
 
   sampling: {
-    /** OTEL_TRACES_SAMPLER names: always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio. */
-    sampler: string
+    /** OTEL_TRACES_SAMPLER names (SAMPLER_NAMES in src/trace-context/sampler.ts). */
+    sampler: SamplerName
     /** 0..1, for the traceidratio samplers (OTEL_TRACES_SAMPLER_ARG). */
     ratio: number
   }

@@ -1,4 +1,4 @@
-import type { PropagationFormat } from '../config/proxy-config.js'
+import type { PropagationFormat } from './propagation-format.js'
 import { B3_FLAGS_HEADER, B3_HEADER, B3_SAMPLED_HEADER, B3_SPAN_ID_HEADER, B3_TRACE_ID_HEADER, parseB3Multi, parseB3Single } from './b3.js'
 import { JAEGER_HEADER, parseUberTraceId } from './jaeger.js'
 import type { RemoteContext, SamplingOnly } from './remote-context.js'

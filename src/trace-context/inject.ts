@@ -1,4 +1,4 @@
-import type { PropagationFormat } from '../config/proxy-config.js'
+import type { PropagationFormat } from './propagation-format.js'
 import { B3_HEADER, formatB3Single, injectB3Multi } from './b3.js'
 import { JAEGER_HEADER, formatUberTraceId } from './jaeger.js'
 import type { HeaderSetter, InjectContext } from './remote-context.js'

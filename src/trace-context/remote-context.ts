@@ -1,4 +1,4 @@
-import type { PropagationFormat } from '../config/proxy-config.js'
+import type { PropagationFormat } from './propagation-format.js'
 import type { SpanId, TraceId } from '../span/span-record.js'
 
 /** W3C trace-flags bit 0: the caller recorded and sampled this trace. */
