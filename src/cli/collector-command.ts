@@ -2,7 +2,7 @@ import { stopOnSignals } from './stop-on-signals.js'
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import type { CollectorOptions } from '../collector/index.js'
-import type { Observability } from '../collector/extensions.js'
+import type { Observability } from '../collector/collector.js'
 import { OBSERVABILITY_FLAG_SPECS, OBSERVABILITY_HELP, parseObservabilityFlags } from '../collector/observability-flags.js'
 
 /**
@@ -167,12 +167,11 @@ export async function runCollectorCommand(argv: string[]): Promise<void> {
     process.stderr.write(`tracecar collector: ${line}\n`)
   }
   // Loaded here so that `--help` and flag errors do not open SQLite or gRPC.
-  const { startCollector } = await import('../collector/index.js')
-  // Logs ingest, RED metrics and alerts (src/collector/extensions.ts); a bad rules file stops here.
+  const { checkObservability, startCollector } = await import('../collector/index.js')
+  // Logs ingest, RED metrics and alerts (docs/logs-metrics-alerts.md); a bad rules file stops here.
   let observability: Observability
   try {
-    const { createObservabilityExtensions } = await import('../collector/extensions.js')
-    observability = createObservabilityExtensions(parseObservabilityFlags(argv, resolve))
+    observability = checkObservability(parseObservabilityFlags(argv, resolve))
   } catch (err) {
     process.stderr.write(`tracecar collector: ${(err as Error).message}\n`)
     process.exitCode = 2
@@ -180,8 +179,7 @@ export async function runCollectorCommand(argv: string[]): Promise<void> {
   }
   let collector
   try {
-    collector = await startCollector({ ...options, log, extensions: [...(options.extensions ?? []), (context) => observability.extension(context)] })
-    observability.attach(collector, options.host ?? '127.0.0.1')
+    collector = await startCollector({ ...options, log, observability })
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     const hint = e.code === 'EADDRINUSE' ? ' (another process uses that port; pick another with the --*-port flags, or 0)' : ''

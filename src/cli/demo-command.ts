@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { startCollector } from '../collector/index.js'
+import { checkObservability, startCollector } from '../collector/index.js'
 import type { Collector } from '../collector/index.js'
 import { startDemoTopology } from '../demo/demo-topology.js'
 import type { DemoTopology } from '../demo/demo-topology.js'
@@ -113,10 +113,7 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
 
   try {
     // RED metrics (/api/metrics/*, /metrics), the Loki and raw log endpoints, /api/alerts: docs/logs-metrics-alerts.md.
-    const { createObservabilityExtensions } = await import('../collector/extensions.js')
-    const observability = createObservabilityExtensions({ alertRulesPath: DEMO_ALERT_RULES })
-    collector = await startCollector({ ...collectorOptions, log: warn, extensions: [(context) => observability.extension(context)] })
-    observability.attach(collector, collectorOptions.host ?? '127.0.0.1')
+    collector = await startCollector({ ...collectorOptions, log: warn, observability: checkObservability({ alertRulesPath: DEMO_ALERT_RULES }) })
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     if (e.code === 'EADDRINUSE') {

@@ -2,13 +2,24 @@
  * startCollector: opens the store, starts the OTLP/HTTP and OTLP/gRPC
  * receivers and the API/UI server, runs retention and forwarding, and
  * closes it all in order (stop listening, finish in-flight writes, close
- * the database).
+ * the database). With `observability` it also serves logs ingest (Loki push,
+ * raw lines), RED metrics from spans and alert rules
+ * (docs/logs-metrics-alerts.md).
  */
 import { existsSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type Database from 'better-sqlite3'
+import { AlertEngine } from './alerts/alert-engine.js'
+import type { AlertNotifier } from './alerts/alert-notifiers.js'
+import { AlertmanagerNotifier, WebhookNotifier } from './alerts/alert-notifiers.js'
+import type { AlertRule } from './alerts/alert-rule.js'
+import { loadAlertRulesFile } from './alerts/alert-rules-file.js'
+import { alertsRoutes } from './alerts/alerts-routes.js'
 import { startApiServer } from './api/api-server.js'
+import { logIngestRoutes } from './logs-ingest/log-ingest-routes.js'
+import { createTraceIdDerivation } from './logs-ingest/trace-id-derivation.js'
+import type { TraceIdDerivation } from './logs-ingest/trace-id-derivation.js'
+import { RedMetrics } from './metrics/red-metrics.js'
 import type { CollectorRoute } from './http/route.js'
 import type { AllowedHosts } from './http/allowed-hosts.js'
 import type { TraceIdPattern } from './logs/trace-id-in-text.js'
@@ -22,21 +33,73 @@ import { SqliteTraceStore } from './store/sqlite/sqlite-trace-store.js'
 import { OtlpForwarder } from './forward/otlp-forwarder.js'
 import type { ForwardOptions } from './forward/otlp-forwarder.js'
 
-/** What an extension gets to build its listeners and routes (it may create its own tables in `db`). */
-export interface CollectorContext {
-  store: SqliteTraceStore
-  db: Database.Database
-  log: (line: string) => void
+export interface ObservabilityOptions {
+  /** YAML alert rules (config/alerts.yaml); none when undefined. */
+  alertRulesPath?: string
+  alertWebhookUrls?: readonly string[]
+  /** Alertmanager base URLs (http://host:9093); alerts go to <url>/api/v2/alerts. */
+  alertmanagerUrls?: readonly string[]
+  /** Base of the links in notifications; default http://<host>:<http port>. */
+  uiBaseUrl?: string
+  /** Overrides the rules file's evaluationInterval (default 15 s). */
+  evaluationIntervalMs?: number
+  /** How often firing alerts are re-sent to Alertmanager (default 60 s). */
+  resendIntervalMs?: number
+  /** Rollup retention by resolution (10000, 60000) in ms. */
+  rollupRetentionMs?: Partial<Record<number, number>>
+  /** Extra structured fields holding trace ids (`name`, or `name:decimal`). */
+  logTraceIdFields?: readonly string[]
+  /** Extra regular expressions finding trace ids in log text (named group traceId, or group 1). */
+  logTraceIdPatterns?: readonly string[]
+  /** Largest body of the log endpoints (default 16 MiB). */
+  maxBodyBytes?: number
 }
 
-/** A part plugged into the collector (RED metrics, alerts, logs ingest): everything optional. */
-export interface CollectorExtension {
-  ingestListeners?: IngestListener[]
-  apiRoutes?: CollectorRoute[]
-  ingestRoutes?: CollectorRoute[]
-  traceIdPatterns?: TraceIdPattern[]
-  /** Called on close, after the listeners stopped and before the database closes. */
-  close?(): void | Promise<void>
+/** ObservabilityOptions checked, with the rules file read: what startCollector wires. */
+export interface Observability {
+  options: ObservabilityOptions
+  rules: readonly AlertRule[]
+  evaluationIntervalMs: number
+  resendIntervalMs: number
+  webhookUrls: readonly string[]
+  alertmanagerUrls: readonly string[]
+  derivation: TraceIdDerivation
+}
+
+export const DEFAULT_EVALUATION_INTERVAL_MS = 15_000
+
+function checkUrl(what: string, raw: string, example: string): string {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new Error(`${what}: ${JSON.stringify(raw)} is not a URL; give e.g. ${example}`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${what}: ${JSON.stringify(raw)} must be http:// or https://`)
+  return url.href
+}
+
+/**
+ * Reads the rules file and checks the URLs and patterns, so that a bad one
+ * stops the command before anything starts, with a message naming the rule
+ * and the key. Throws AlertRulesError, or Error for a bad URL or pattern.
+ */
+export function checkObservability(options: ObservabilityOptions = {}): Observability {
+  const rulesFile = options.alertRulesPath === undefined ? { rules: [] as AlertRule[], evaluationIntervalMs: undefined } : loadAlertRulesFile(options.alertRulesPath)
+  const derivation = createTraceIdDerivation({ traceIdFields: options.logTraceIdFields, textPatterns: options.logTraceIdPatterns })
+  const webhookUrls = (options.alertWebhookUrls ?? []).map((u) => checkUrl('--alert-webhook', u, 'http://127.0.0.1:8080/alerts'))
+  const alertmanagerUrls = (options.alertmanagerUrls ?? []).map((u) => checkUrl('--alertmanager-url', u, 'http://127.0.0.1:9093'))
+  const uiBaseUrl = options.uiBaseUrl === undefined ? undefined : checkUrl('--ui-base-url', options.uiBaseUrl, 'https://tracecar.example.com')
+  const evaluationIntervalMs = options.evaluationIntervalMs ?? rulesFile.evaluationIntervalMs ?? DEFAULT_EVALUATION_INTERVAL_MS
+  return {
+    options: { ...options, uiBaseUrl },
+    rules: rulesFile.rules,
+    evaluationIntervalMs,
+    resendIntervalMs: Math.max(evaluationIntervalMs, options.resendIntervalMs ?? 60_000),
+    webhookUrls,
+    alertmanagerUrls,
+    derivation,
+  }
 }
 
 export interface CollectorOptions {
@@ -67,8 +130,8 @@ export interface CollectorOptions {
   apiRoutes?: CollectorRoute[]
   /** Full paths on the :4318 server, matched before /v1/traces and /v1/logs. */
   ingestRoutes?: CollectorRoute[]
-  /** Built once the store is open, for parts that need `db`. */
-  extensions?: Array<(context: CollectorContext) => CollectorExtension | Promise<CollectorExtension>>
+  /** Logs ingest, RED metrics and alerts, from checkObservability; none when undefined. */
+  observability?: Observability
   /** Static UI files; default dist/ui of the package when it exists; null for none. */
   uiDir?: string | null
   traceIdPatterns?: TraceIdPattern[]
@@ -81,6 +144,10 @@ export interface Collector {
   pipeline: IngestPipeline
   retention: RetentionWorker
   forwarder: OtlpForwarder | undefined
+  /** RED metrics, with `observability`. */
+  red: RedMetrics | undefined
+  /** The alert rules' engine, with `observability` and at least one rule. */
+  alerts: AlertEngine | undefined
   close(): Promise<void>
 }
 
@@ -112,17 +179,41 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const store = new SqliteTraceStore({ path: resolve(options.dataDir ?? DEFAULTS.dataDir, DATABASE_FILE), synchronous: options.synchronous })
   const closers: Array<() => Promise<void> | void> = []
   try {
-    const extensions: CollectorExtension[] = []
-    for (const build of options.extensions ?? []) extensions.push(await build({ store, db: store.db, log }))
+    const observability = options.observability
+    // RED rollups keep their own tables in the store's database.
+    const red = observability === undefined ? undefined : new RedMetrics({ db: store.db, retentionMs: observability.options.rollupRetentionMs, log })
+    // Known once :16686 listens (its port may be 0 until then).
+    let uiBaseUrl = observability?.options.uiBaseUrl ?? 'http://127.0.0.1:16686'
+    const alerts =
+      red === undefined || observability === undefined || observability.rules.length === 0
+        ? undefined
+        : new AlertEngine({
+            rules: observability.rules,
+            rollups: red.store,
+            flushRollups: () => red.flush(),
+            evaluationIntervalMs: observability.evaluationIntervalMs,
+            resendIntervalMs: observability.resendIntervalMs,
+            notifiers: [
+              ...observability.webhookUrls.map((u): AlertNotifier => new WebhookNotifier(u)),
+              ...observability.alertmanagerUrls.map((u): AlertNotifier => new AlertmanagerNotifier(u, 4 * observability.resendIntervalMs)),
+            ],
+            uiBaseUrl: () => uiBaseUrl,
+            log,
+          })
     const forwarder = options.forward === undefined ? undefined : new OtlpForwarder(options.forward, log)
     const tee: IngestTee | undefined = forwarder
     const pipeline = new IngestPipeline({
       store,
-      listeners: [...(options.ingestListeners ?? []), ...extensions.flatMap((e) => e.ingestListeners ?? [])],
+      listeners: [...(options.ingestListeners ?? []), ...(red === undefined ? [] : [red])],
       tee,
-      traceIdPatterns: [...(options.traceIdPatterns ?? []), ...extensions.flatMap((e) => e.traceIdPatterns ?? [])],
+      // Configured log patterns also apply to OTLP log bodies (group 1 is the id there).
+      traceIdPatterns: [...(options.traceIdPatterns ?? []), ...(observability?.options.logTraceIdPatterns ?? []).map((source) => new RegExp(source))],
       log,
     })
+    const logRoutes =
+      observability === undefined
+        ? []
+        : logIngestRoutes({ sink: () => pipeline, derivation: observability.derivation, maxBodyBytes: observability.options.maxBodyBytes ?? 16 * 1024 * 1024 })
     const maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes
     const http = await startOtlpHttpReceiver({
       host,
@@ -130,7 +221,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       pipeline,
       maxBodyBytes,
       maxInflightBytes: options.maxInflightBytes ?? DEFAULTS.maxInflightBytes,
-      routes: [...(options.ingestRoutes ?? []), ...extensions.flatMap((e) => e.ingestRoutes ?? [])],
+      routes: [...(options.ingestRoutes ?? []), ...logRoutes],
       log,
     })
     closers.push(() => http.close())
@@ -140,7 +231,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       host,
       port: options.httpPort ?? DEFAULTS.httpPort,
       store,
-      routes: [...(options.apiRoutes ?? []), ...extensions.flatMap((e) => e.apiRoutes ?? [])],
+      routes: [...(options.apiRoutes ?? []), ...(red === undefined ? [] : [...red.routes, ...alertsRoutes(alerts)])],
       uiDir: options.uiDir === null ? undefined : (options.uiDir ?? defaultUiDir()),
       allowedHosts: options.allowedHosts,
       log,
@@ -148,6 +239,20 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     closers.push(() => api.close())
     const retention = new RetentionWorker(store, options.retention ?? {}, log)
     retention.start()
+    if (observability !== undefined) {
+      const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+      uiBaseUrl = observability.options.uiBaseUrl ?? `http://${reachable}:${api.port}`
+      red?.start()
+      if (alerts !== undefined) {
+        alerts.start()
+        const targets = [...observability.webhookUrls.map((u) => `webhook ${u}`), ...observability.alertmanagerUrls.map((u) => `Alertmanager ${u}`)]
+        log(
+          `${observability.rules.length} alert rule(s) from ${observability.options.alertRulesPath}, evaluated every ${observability.evaluationIntervalMs} ms; ` +
+            (targets.length > 0 ? `notifying ${targets.join(', ')}` : 'no --alert-webhook or --alertmanager-url: states only in /api/alerts') +
+            `; trace links on ${uiBaseUrl}`,
+        )
+      }
+    }
 
     let closing: Promise<void> | undefined
     return {
@@ -156,12 +261,15 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       pipeline,
       retention,
       forwarder,
+      red,
+      alerts,
       close: () =>
         (closing ??= (async () => {
           retention.stop()
           // Receivers first: in-flight requests finish their writes before the store closes.
           await Promise.all(closers.map((close) => close()))
-          for (const extension of extensions) await extension.close?.()
+          red?.stop()
+          await alerts?.stop()
           if (forwarder !== undefined) await forwarder.close()
           store.close()
         })()),

@@ -1,5 +1,5 @@
-export { startCollector, DEFAULTS as COLLECTOR_DEFAULTS, DATABASE_FILE, defaultUiDir } from './collector.js'
-export type { Collector, CollectorContext, CollectorExtension, CollectorOptions } from './collector.js'
+export { checkObservability, startCollector, DEFAULTS as COLLECTOR_DEFAULTS, DATABASE_FILE, defaultUiDir } from './collector.js'
+export type { Collector, CollectorOptions, Observability, ObservabilityOptions } from './collector.js'
 export type { CollectorRoute } from './http/route.js'
 export { sendJson } from '../http/http-answer.js'
 export type { IngestListener } from './receivers/ingest-pipeline.js'

@@ -3,7 +3,7 @@
  * so the command only spreads them into its parser and help text.
  */
 import { parseArgs } from 'node:util'
-import type { ObservabilityOptions } from './extensions.js'
+import type { ObservabilityOptions } from './collector.js'
 
 export const OBSERVABILITY_FLAG_SPECS = {
   'alert-rules': { type: 'string' },

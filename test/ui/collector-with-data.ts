@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startCollector, type Collector } from '../../src/collector/index.ts'
-import { createObservabilityExtensions } from '../../src/collector/extensions.ts'
+import { checkObservability } from '../../src/collector/collector.ts'
 import { logsBody, postOtlp, tracesBody } from './otlp-json.ts'
 import type { Fixture } from './ui-fixture.ts'
 
@@ -65,7 +65,6 @@ export async function startCollectorWithData(fixture: Fixture | null, options: {
   const dataDir = mkdtempSync(join(tmpdir(), 'tracecar-ui-'))
   const rulesPath = join(dataDir, 'alerts.yaml')
   writeFileSync(rulesPath, ALERT_RULES)
-  const observability = options.metrics ? createObservabilityExtensions({ alertRulesPath: rulesPath }) : undefined
   const collector = await startCollector({
     dataDir,
     otlpHttpPort: 0,
@@ -73,9 +72,8 @@ export async function startCollectorWithData(fixture: Fixture | null, options: {
     httpPort: 0,
     uiDir: UI_DIR,
     log: () => {},
-    extensions: observability ? [(context) => observability.extension(context)] : [],
+    observability: options.metrics ? checkObservability({ alertRulesPath: rulesPath }) : undefined,
   })
-  observability?.attach(collector, '127.0.0.1')
   if (fixture) {
     const port = collector.ports.otlpHttp
     await postOtlp(port, '/v1/traces', tracesBody(fixture.spans))
@@ -84,7 +82,7 @@ export async function startCollectorWithData(fixture: Fixture | null, options: {
     }
     await postOtlp(port, '/v1/logs', logsBody(fixture.logs))
     // Evaluate now rather than on the (hour-long) schedule: the alerts page sees settled states.
-    observability?.engine?.evaluate()
+    collector.alerts?.evaluate()
   }
   return {
     collector,
