@@ -10,7 +10,7 @@ import { nowUnixMs } from '../span/clock.js'
 import { endExchange, Exchange } from './exchange.js'
 import type { ExchangeObserver } from './exchange.js'
 import type { InflightExchanges } from './inflight-exchanges.js'
-import { copyRequestHeaders } from './request-headers.js'
+import { copyRequestHeaders, hasRepeatedHost } from './request-headers.js'
 import { compileRoutes } from './route-matcher.js'
 import type { RouteMatcher } from './route-matcher.js'
 import type { TracePropagation } from './trace-propagation.js'
@@ -218,6 +218,13 @@ export class InboundProxy implements RelaySettings {
 
     if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined) {
       exchange.fail('missing_host', 'HTTP/1.1 request without a Host header')
+      writeErrorResponse(res, exchange, this, 400)
+      return
+    }
+    if (hasRepeatedHost(req.rawHeaders)) {
+      // RFC 9110 §7.2 (undici would refuse to send it, and the client would see a 502).
+      exchange.fail('malformed_request', 'more than one Host header (RFC 9110 §7.2)')
+      res.shouldKeepAlive = false
       writeErrorResponse(res, exchange, this, 400)
       return
     }

@@ -77,3 +77,15 @@ export function copyRequestHeaders(
   else if (forwarded.host !== '') out.push('x-forwarded-host', forwarded.host)
   return ownFrom
 }
+
+/** More than one Host field line (RFC 9110 §7.2: the request is refused with 400). */
+export function hasRepeatedHost(rawHeaders: readonly string[]): boolean {
+  let seen = false
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!
+    if (name.length !== 4 || name.toLowerCase() !== 'host') continue
+    if (seen) return true
+    seen = true
+  }
+  return false
+}

@@ -114,37 +114,9 @@ const KNOWN_FAILURES: KnownFailure[] = [
   },
   {
     does: {
-      raw: 'the request after a chunked request, when its head arrives in a read of its own, reaches the service with the chunked request\'s target in front of its own (GET /first/second for GET /second)',
-    },
-    explains: (run, _violations, records) => records.some((r) => new RegExp(`^/f/${run.fuzz.id}/.*/f/${run.fuzz.id}/[0-9ksx]`).test(r.message.target)),
-  },
-  {
-    does: {
-      raw: 'a request whose head arrived while the one before it was in flight (pipelined) is answered with connection: keep-alive, then the connection is closed: the request sent next on it is never read',
-    },
-    explains: (run, violations) => run.caseRequests >= 2 && violations.every((v) => v.startsWith('the connection was closed after answers that kept it open')),
-  },
-  {
-    does: {
-      node: 'a request with two Host fields is answered 502 "tracecar: UND_ERR_INVALID_ARG: duplicate host header" (undici refuses it; error.type UND_ERR_INVALID_ARG) instead of 400 (RFC 9110 §7.2), and the requests after it are served',
-      raw: 'a request with two Host fields is forwarded to the service with both (RFC 9110 §7.2: 400)',
-    },
-    explains: (run) => run.reading.requests.some((r) => r.refuse === 'more than one Host') || run.fuzz.mutations.some((m) => m.endsWith('host: two Host fields')),
-  },
-  {
-    does: {
       node: 'a request line without a version is read as HTTP/0.9 and forwarded (see http1-framing-requests.test.ts)',
-      raw: 'a request line without a version behind a request still in flight is answered 400 at once, ahead of that request, whose own answer is lost; and the chunked request before it can reach the service with its last chunk twice (0\\r\\n\\r\\n0\\r\\n\\r\\n), the second read as the start of another request on that upstream connection',
     },
     explains: (run) => run.reading.rest === 'invalid' && /^not a request line: "[^ ]+ [^ ]+"$/.test(run.reading.reason),
-  },
-  {
-    does: {
-      raw: 'the 400 for a Transfer-Encoding that does not end in chunked says content-length: 99 and sends 98 bytes (the message\'s "§" counted in UTF-8, written in latin1), then closes: the answer arrives cut',
-    },
-    explains: (run, violations) =>
-      /\r\ntransfer-encoding[ \t]*:/i.test(run.fuzz.bytes.toString('latin1')) &&
-      violations.every((v) => v === 'the proxy closed the connection in the middle of an answer' || v.startsWith('the answers are not HTTP/1.1 Node can read: HPE_INVALID_EOF_STATE')),
   },
   {
     does: {
@@ -158,7 +130,6 @@ const KNOWN_FAILURES: KnownFailure[] = [
 /** What an engine leaves in flight after the cases today. */
 const LEFT_IN_FLIGHT: Readonly<Record<string, string>> = {
   node: 'the pipelined requests that never finish (see the known failures) are still in flight at the drain deadline',
-  raw: 'a connection answered 400 for bad bytes after a request still in flight, when more bytes came before that answer, is never closed (its socket stays paused with unread bytes, so the client\'s close goes unseen) until the headers timeout, which records a second span (408 request_timeout) for it',
 }
 
 const ids = ONLY ?? Array.from({ length: CASE_COUNT }, (_, i) => i)

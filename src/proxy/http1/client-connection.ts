@@ -9,6 +9,11 @@ import { originForm, RequestHead } from './request-head.js'
 import { RawExchange } from './raw-exchange.js'
 import type { RawEngineHost } from './raw-exchange.js'
 
+/** How long a closing connection keeps reading (and dropping) what the client still sends. */
+const LINGER_MS = 2_000
+
+function dropBytes(): void {}
+
 /** Buffered request body past which the client is paused while the upstream connection is made. */
 const MAX_EARLY_BODY_BYTES = 256 * 1024
 
@@ -24,6 +29,8 @@ export class ClientConnection {
   private readonly quiet: QuietWatch
   /** The exchange being answered. */
   current: RawExchange | undefined
+  /** The exchange whose request body llhttp is reading (body bytes and the end go to it, not to whatever is current). */
+  private bodyOf: RawExchange | undefined
   /** Set when the first byte of a request head arrives, cleared when the head is complete (headers timeout). */
   headStartMs = 0
   /** A pipelined request's head, held until `current` is answered, and the bytes after it. */
@@ -34,6 +41,8 @@ export class ClientConnection {
   private headerPairs: string[] = []
   private url = ''
   private closed = false
+  /** Set when the connection is closing: until then the client's bytes are read and dropped. */
+  private lingerUntilMs = 0
   /** Inside `parser.execute`, and the upstream socket corked during it. */
   private reading = false
   private corkedUpstream: { uncork(): void } | undefined
@@ -82,14 +91,13 @@ export class ClientConnection {
     const after = this.afterCurrent
     if (after !== undefined) {
       this.afterCurrent = undefined
-      if (after === 'close') this.socket.end()
+      if (after === 'close') this.closeAfterWrites()
       else this.answerUnparsed(after.status, after.errorType, after.message)
       return
     }
     if (!keepAlive || this.host.isDraining()) {
       // Nothing after this exchange is read: bytes the parser still holds are not a request of ours.
-      this.closed = true
-      this.socket.end()
+      this.closeAfterWrites()
       return
     }
     const held = this.held
@@ -101,21 +109,53 @@ export class ClientConnection {
         return
       }
       this.parser.resume()
+      if (held.head.httpVersionMajor === 0) {
+        this.answerUnparsed(400, 'malformed_request', 'a request line without an HTTP version')
+        return
+      }
       this.startRequest(held.head)
       this.socket.resume()
-      this.feed(held.rest)
+      // Even with no bytes left: the parser still owes the held request its end (a request without a body).
+      this.feed(held.rest, true)
       return
     }
     if (this.clientEnded) {
-      this.socket.end()
+      this.closeAfterWrites()
       return
     }
     this.betweenRequests = true
     this.quiet.arm(this.host.keepAliveTimeoutMs)
   }
 
-  /** Called by the engine's sweep: the idle and keep-alive timeouts, and the headers timeout. */
+  /**
+   * Ends the connection once what was written is out, and then destroys it:
+   * a paused socket (a held or refused request) would never read the client's
+   * own end, and the half-open socket would linger.
+   */
+  private closeAfterWrites(): void {
+    if (this.lingerUntilMs !== 0) return
+    this.closed = true
+    this.headStartMs = 0
+    this.held = undefined
+    const { socket } = this
+    socket.end()
+    // A lingering close (RFC 9112 §9.6): a socket closed with bytes from the
+    // client still unread makes the kernel send a reset, and a reset can make
+    // the client drop the answer it has not read yet. So what still comes is
+    // read and dropped until the client closes too, or the sweep ends the wait.
+    this.lingerUntilMs = this.host.clock.nowMs + LINGER_MS
+    socket.removeListener('data', this.onData)
+    socket.on('data', dropBytes)
+    socket.resume()
+  }
+
+  /** Called by the engine's sweep: the idle and keep-alive timeouts, the headers timeout, the end of a lingering close. */
   sweep(nowMs: number, headersTimeoutMs: number): void {
+    if (this.lingerUntilMs !== 0) {
+      if (nowMs >= this.lingerUntilMs) this.socket.destroy()
+      return
+    }
+    if (this.closed) return
     // (A head pipelined behind a request under way waits for it; its time counts from when it is read.)
     if (this.headStartMs !== 0 && this.current === undefined && nowMs - this.headStartMs > headersTimeoutMs) this.headersTimedOut()
     else if (this.quiet.expired(this.socket, nowMs)) this.onQuiet()
@@ -145,8 +185,8 @@ export class ClientConnection {
     else upstream.uncork()
   }
 
-  private feed(data: Buffer): void {
-    if (data.length === 0 || this.closed) return
+  private feed(data: Buffer, resumed = false): void {
+    if ((data.length === 0 && !resumed) || this.closed) return
     this.reading = true
     const result = this.parser.execute(data)
     this.reading = false
@@ -188,6 +228,9 @@ export class ClientConnection {
   }
 
   private readonly onMessageBegin = (): void => {
+    // Pieces of a head (or trailers) llhttp handed over for an earlier message are not this one's.
+    this.url = ''
+    if (this.headerPairs.length > 0) this.headerPairs = []
     if (this.betweenRequests) {
       this.betweenRequests = false
       this.quiet.arm(this.host.config.timeouts.idleMs)
@@ -221,11 +264,6 @@ export class ClientConnection {
     }
     let target = url ?? this.url
     this.url = ''
-    if (versionMajor === 0) {
-      // `GET /a` with no version: HTTP/0.9, which no service behind a sidecar speaks (RFC 9112 §3: 400).
-      this.pendingError = { status: 400, errorType: 'malformed_request', message: 'a request line without an HTTP version' }
-      return 2
-    }
     if (target.charCodeAt(0) !== 0x2f && target !== '*') {
       const origin = originForm(target, raw)
       if (origin !== undefined) {
@@ -238,6 +276,11 @@ export class ClientConnection {
       // Pipelined behind a request still being answered: wait for it.
       this.pendingHead = head
       return PAUSE_AFTER_HEAD
+    }
+    if (versionMajor === 0) {
+      // `GET /a` with no version: HTTP/0.9, which no service behind a sidecar speaks (RFC 9112 §3: 400).
+      this.pendingError = { status: 400, errorType: 'malformed_request', message: 'a request line without an HTTP version' }
+      return 2
     }
     if (upgrade) {
       // WebSocket and other upgrades (and CONNECT) are relayed by the node engine.
@@ -252,21 +295,23 @@ export class ClientConnection {
     // Assigned before it starts: an answer given at once (400 for a missing Host) ends it inside start().
     const exchange = new RawExchange(this, head)
     this.current = exchange
+    this.bodyOf = exchange
     exchange.start()
   }
 
   private readonly onBody = (chunk: Buffer): void => {
-    const current = this.current
+    const current = this.bodyOf
     if (current === undefined) return
     current.requestBody(chunk)
     if (current.bufferedRequestBytes > MAX_EARLY_BODY_BYTES) this.pauseRequest()
   }
 
   private readonly onMessageComplete = (): void => {
-    const current = this.current
+    const current = this.bodyOf
+    // Request trailers are not forwarded (see the proxy README).
+    if (this.headerPairs.length > 0) this.headerPairs = []
     if (current === undefined) return
-    const trailers = this.headerPairs
-    if (trailers.length > 0) this.headerPairs = []
+    this.bodyOf = undefined
     current.requestEnd()
   }
 
@@ -310,12 +355,14 @@ export class ClientConnection {
    */
   private answerUnparsed(status: number, errorType: string, message: string): void {
     this.closed = true
+    this.headStartMs = 0
     const failure = { status, errorType, message }
     const exchange = this.host.rejectedExchange(this.socket, failure)
     if (this.socket.writable) {
       const own: string[] = []
       this.host.addResponseHeaders(exchange, own)
-      this.socket.end(rejectedRequestAnswer(failure, own))
+      this.socket.write(rejectedRequestAnswer(failure, own))
+      this.closeAfterWrites()
     } else {
       this.socket.destroy()
     }
@@ -341,6 +388,11 @@ export class ClientConnection {
   }
 
   private readonly onEnd = (): void => {
+    if (this.lingerUntilMs !== 0) {
+      // The client closed its side too: the lingering close is over.
+      this.socket.destroy()
+      return
+    }
     // A client that shuts its sending side has gone, as Node's server (without
     // httpAllowHalfOpen) takes it: the request under way ends client_disconnected.
     this.clientEnded = true
@@ -350,7 +402,7 @@ export class ClientConnection {
       this.socket.destroy()
       return
     }
-    this.socket.end()
+    this.closeAfterWrites()
   }
 
   private readonly onClose = (): void => {

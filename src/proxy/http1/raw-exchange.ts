@@ -106,6 +106,12 @@ export class RawExchange implements UpstreamRequest {
       this.answerError(400)
       return
     }
+    if (head.repeatedHost) {
+      exchange.fail('malformed_request', 'more than one Host header (RFC 9110 §7.2)')
+      this.closeAfter = true
+      this.answerError(400)
+      return
+    }
     const expect = headers.expect
     if (expect !== undefined) {
       if (expect.toLowerCase() !== '100-continue') {
@@ -172,6 +178,7 @@ export class RawExchange implements UpstreamRequest {
   }
 
   requestEnd(): void {
+    if (this.requestComplete) return
     this.requestComplete = true
     if (this.upstream !== undefined) this.sendRequestEnd(this.upstream)
   }
@@ -362,17 +369,23 @@ export class RawExchange implements UpstreamRequest {
     const { exchange, head } = this
     const { host } = this.connection
     exchange.statusCode = status
-    const body = `tracecar: ${exchange.errorType}: ${exchange.errorMessage}\n`
+    // UTF-8, as the node engine writes it; the head is latin1 (every byte of a header value as it came).
+    const body = Buffer.from(`tracecar: ${exchange.errorType}: ${exchange.errorMessage}\n`)
     const headers: string[] = []
     host.addResponseHeaders(exchange, headers)
-    let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`
+    let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n`
     for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`
     text += `date: ${httpDate()}\r\n`
     // A request whose body is still coming cannot leave the connection reusable.
     this.keepAlive = head.keepAlive && this.requestComplete && !this.closeAfter && !host.isDraining()
     text += this.keepAlive ? 'connection: keep-alive\r\n\r\n' : 'connection: close\r\n\r\n'
     this.responseHeadSent = true
-    this.respondDone(head.method === 'HEAD' ? text : text + body)
+    const socket = this.connection.socket
+    if (!socket.destroyed) {
+      socket.write(text, 'latin1')
+      if (head.method !== 'HEAD') socket.write(body)
+    }
+    this.respondDone('')
   }
 
   /**
