@@ -17,7 +17,7 @@ import type { OtlpExportPool } from './export-worker-pool.js'
 import type { ExportStats } from './exporter-metrics.js'
 import { ProtoLogBatch } from './otlp-log-encode.js'
 import type { LogRecordData, LogRecordExporter } from './otlp-log-record.js'
-import { OtlpRequestFrame, protoBatchForm } from './otlp-proto-batch.js'
+import { OtlpRequestFrame, protoBatches } from './otlp-proto-batch.js'
 import type { EncodedBatch } from './otlp-proto-batch.js'
 import { SignalExport } from './signal-export.js'
 import type { SignalExportControl } from './signal-export.js'
@@ -47,9 +47,11 @@ export class OtlpLogExporter implements LogRecordExporter {
       const delivery = new SignalExport<ProtoLogBatch, EncodedBatch>({
         ...common,
         batches: (channel) => ({
-          form: protoBatchForm((initialBytes) => new ProtoLogBatch(frame, initialBytes)),
-          // Shared memory: cloned by reference, and still there to send again if the worker dies.
-          send: (encoded) => channel.run({ signal: 'logs', encoded }),
+          ...protoBatches(
+            (memory) => new ProtoLogBatch(frame, memory),
+            // Shared memory: cloned by reference, and still there to send again if the worker dies.
+            (encoded) => channel.run({ signal: 'logs', encoded }),
+          ),
         }),
       })
       this.delivery = delivery

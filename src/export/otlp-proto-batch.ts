@@ -15,7 +15,7 @@
  * Field numbers: opentelemetry/proto/{collector/trace,collector/logs,trace,logs,resource,common}/v1.
  */
 import type { ResourceAttributes } from '../span/span-record.js'
-import type { BatchForm } from './batch-queue.js'
+import type { BatchForm, SendBatch } from './batch-queue.js'
 import { ProtoWriter, varintSize, writeAttributes } from './proto-writer.js'
 
 /** Tag bytes: (field number << 3) | wire type 2 (length-delimited). */
@@ -117,10 +117,12 @@ export class SharedProtoBatch {
 
   constructor(
     private readonly frame: OtlpRequestFrame,
-    initialBytes: number,
+    /** Bytes to allocate, or shared memory to reuse. */
+    memory: number | SharedArrayBuffer,
   ) {
     this.itemsAt = frame.maxPrefixBytes
-    this.w = new ProtoWriter(Math.max(initialBytes, this.itemsAt + 1024), true)
+    const room = this.itemsAt + 1024
+    this.w = new ProtoWriter(typeof memory === 'number' ? Math.max(memory, room) : memory.byteLength < room ? room : memory, true)
     this.w.pos = this.itemsAt
   }
 
@@ -138,15 +140,42 @@ export class SharedProtoBatch {
 
 /** A new batch buffer starts this large, then as large as the last batch needed (fewer regrowths). */
 const INITIAL_BATCH_BYTES = 64 * 1024
+/** Buffers kept for reuse: enough for the batches waiting in a default queue (2048 / 512) and one more. */
+const KEPT_BUFFERS = 5
 
-/** Protobuf batches for a `BatchQueue`: each new buffer sized after the last sealed batch. */
-export function protoBatchForm<B extends SharedProtoBatch>(open: (initialBytes: number) => B): BatchForm<B, EncodedBatch> {
+/**
+ * Protobuf batches for a `BatchQueue`: each new buffer sized after the last
+ * sealed batch, and the memory of a batch the worker is done with (its send
+ * settled) reused for a later one. Without the reuse every batch is a new
+ * SharedArrayBuffer, freed only once both threads' collectors have dropped
+ * it: under load tens of MiB of sent batches waited for the worker's GC.
+ */
+export function protoBatches<B extends SharedProtoBatch>(
+  open: (memory: number | SharedArrayBuffer) => B,
+  send: SendBatch<EncodedBatch>,
+): { form: BatchForm<B, EncodedBatch>; send: SendBatch<EncodedBatch> } {
   let batchBytes = INITIAL_BATCH_BYTES
+  const free: SharedArrayBuffer[] = []
+  const take = (): number | SharedArrayBuffer => {
+    for (let i = free.length - 1; i >= 0; i--) {
+      if (free[i]!.byteLength >= batchBytes) return free.splice(i, 1)[0]!
+    }
+    return batchBytes
+  }
   return {
-    open: () => open(batchBytes),
-    seal: (batch) => {
-      batchBytes = Math.max(INITIAL_BATCH_BYTES, batch.byteLength + (batch.byteLength >>> 3))
-      return batch.seal()
+    form: {
+      open: () => open(take()),
+      seal: (batch) => {
+        batchBytes = Math.max(INITIAL_BATCH_BYTES, batch.byteLength + (batch.byteLength >>> 3))
+        return batch.seal()
+      },
+    },
+    send: async (encoded, count) => {
+      try {
+        return await send(encoded, count)
+      } finally {
+        if (free.length < KEPT_BUFFERS) free.push(encoded.buffer)
+      }
     },
   }
 }

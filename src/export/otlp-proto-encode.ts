@@ -181,8 +181,8 @@ export class ProtoSpanSink implements SpanSink {
 export class ProtoSpanBatch extends SharedProtoBatch {
   readonly sink: ProtoSpanSink
 
-  constructor(frame: OtlpRequestFrame, initialBytes: number) {
-    super(frame, initialBytes)
+  constructor(frame: OtlpRequestFrame, memory: number | SharedArrayBuffer) {
+    super(frame, memory)
     this.sink = new ProtoSpanSink(this.w)
   }
 }

@@ -18,7 +18,7 @@ import type { SpanWriter } from '../span/span-sink.js'
 import { arrayBatches } from './batch-queue.js'
 import { OtlpExportPool } from './export-worker-pool.js'
 import type { ExportStats } from './exporter-metrics.js'
-import { OtlpRequestFrame, protoBatchForm } from './otlp-proto-batch.js'
+import { OtlpRequestFrame, protoBatches } from './otlp-proto-batch.js'
 import type { EncodedBatch } from './otlp-proto-batch.js'
 import { ProtoSpanBatch } from './otlp-proto-encode.js'
 import { SignalExport } from './signal-export.js'
@@ -91,9 +91,11 @@ export class OtlpSpanExporter implements SpanExporter {
       const delivery = new SignalExport<ProtoSpanBatch, EncodedBatch>({
         ...common,
         batches: (channel) => ({
-          form: protoBatchForm((initialBytes) => new ProtoSpanBatch(frame, initialBytes)),
-          // Shared memory: cloned by reference, and still there to send again if the worker dies.
-          send: (encoded) => channel.run({ signal: 'traces', encoded }),
+          ...protoBatches(
+            (memory) => new ProtoSpanBatch(frame, memory),
+            // Shared memory: cloned by reference, and still there to send again if the worker dies.
+            (encoded) => channel.run({ signal: 'traces', encoded }),
+          ),
         }),
       })
       this.delivery = delivery

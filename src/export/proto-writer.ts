@@ -52,10 +52,11 @@ export class ProtoWriter {
    * handed to a worker thread without copying, and handed again if that
    * worker dies (a transferred ArrayBuffer would have gone with it).
    */
-  constructor(initialBytes: number, private readonly shared = false) {
-    this.buf = this.allocate(initialBytes)
+  constructor(initial: number | SharedArrayBuffer, private readonly shared = false) {
+    // A SharedArrayBuffer given is memory to reuse (a batch the worker is done with).
+    this.buf = typeof initial === 'number' ? this.allocate(initial) : new Uint8Array(initial)
     this.view = new DataView(this.buf.buffer)
-    this.nodeBuffer = Buffer.from(this.buf.buffer, 0, initialBytes)
+    this.nodeBuffer = Buffer.from(this.buf.buffer, 0, this.buf.length)
   }
 
   private allocate(bytes: number): Uint8Array {
