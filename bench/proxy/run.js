@@ -3,7 +3,7 @@
 //   npm run bench            (builds first; see bench/README.md)
 //   node bench/proxy/run.js [--duration 10] [--connections 50] [--rate 1000] [--rate-seconds 10]
 //                           [--rounds 3] [--load-tool autocannon|wrk] [--outage-seconds 20]
-//                           [--only direct,tracecar,image,unsampled,raw,raw-image,bare,http-proxy,nginx,outage]
+//                           [--only direct,tracecar,image,unsampled,node-engine,bare,http-proxy,nginx,outage]
 //                           [--baseline-dist <another build's dist/>]
 //
 // Targets: a direct connection to the upstream (the physical limit), tracecar
@@ -387,8 +387,7 @@ async function main() {
     // The Docker image (and so every injected sidecar) runs with this young-generation cap (Dockerfile).
     { id: 'image', name: 'tracecar 100%, as the image runs it (NODE_OPTIONS=--max-semi-space-size=2)', start: tracecar([], undefined, { ...process.env, NODE_OPTIONS: '--max-semi-space-size=2' }) },
     { id: 'unsampled', name: 'tracecar (sampling off)', start: tracecar(['--sampler', 'always_off']) },
-    { id: 'raw', name: 'tracecar 100%, raw engine (--http-engine raw)', start: tracecar(['--http-engine', 'raw']) },
-    { id: 'raw-image', name: 'tracecar 100%, raw engine, as the image runs it', start: tracecar(['--http-engine', 'raw'], undefined, { ...process.env, NODE_OPTIONS: '--max-semi-space-size=2' }) },
+    { id: 'node-engine', name: 'tracecar 100%, node engine (--http-engine node: node:http + undici)', start: tracecar(['--http-engine', 'node']) },
     { id: 'bare', name: 'bare node:http + undici (no tracing)', start: printingPort('bench/proxy/bare-proxy.js') },
     { id: 'http-proxy', name: 'http-proxy (naive Node baseline)', start: printingPort('bench/proxy/http-proxy-baseline.js') },
     {
@@ -494,7 +493,7 @@ function report(results, rounds, outage, { loadAtStart, loadAtEnd }) {
     lines.push(`| ${r.name} | ${r.rps} | ${r.latency.p50Us} | ${r.latency.p99Us} | ${r.latency.p999Us} | ${r.cpuUsPerRequest ?? '—'} | ${r.cpuUsPerRequestAtRate ?? '—'} | ${r.idleRssMiB ?? '—'} | ${r.peakRssMiB ?? '—'} | ${r.errors + r.latency.errors} |`)
   }
   const ratios = []
-  for (const [id, label] of [['tracecar', 'tracecar'], ['image', 'tracecar as the image runs it'], ['unsampled', 'tracecar unsampled'], ['raw', 'tracecar on the raw engine'], ['raw-image', 'tracecar on the raw engine as the image runs it']]) {
+  for (const [id, label] of [['tracecar', 'tracecar'], ['image', 'tracecar as the image runs it'], ['unsampled', 'tracecar unsampled'], ['node-engine', 'tracecar on the node engine']]) {
     const t = by[id]
     if (t === undefined) continue
     if (by.direct && id === 'tracecar') ratios.push(`tracecar vs direct: ${x(t.rps, by.direct.rps)} req/s${perRound(id, 'direct', rps)}, p99 +${t.latency.p99Us - by.direct.latency.p99Us} µs at ${RATE}/s`)

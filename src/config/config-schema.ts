@@ -123,10 +123,10 @@ export const CONFIG_KEYS = [
   define({
     path: 'httpEngine',
     type: oneOf(['node', 'raw'] as const),
-    default: 'node',
+    default: 'raw',
     flag: 'http-engine',
     description:
-      "HTTP/1.1 engine of the inbound side: 'node' (Node's http server and undici) or 'raw' (Node's own parser, llhttp, on plain sockets with the sidecar's own upstream connection pool: far fewer objects and callbacks per request; upgrades are relayed by the node engine).",
+      "HTTP/1.1 engine of the inbound side: 'raw' (Node's own parser, llhttp, on plain sockets with the sidecar's own keep-alive pool to the upstream: about half the CPU per request of 'node'; upgrades are relayed by the node engine) or 'node' (Node's http server and undici).",
   }),
   define({ path: 'timeouts.connectMs', type: milliseconds(), default: 5000, flag: 'connect-timeout-ms', description: 'Connecting to the upstream; past it the caller gets 504.' }),
   define({ path: 'timeouts.headersMs', type: milliseconds(), default: 60000, flag: 'headers-timeout-ms', description: 'Request sent to response headers received; past it 504.' }),

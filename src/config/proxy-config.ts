@@ -24,7 +24,7 @@ export interface ProxyConfig {
   serviceName: string
   /** The service behind the sidecar, e.g. http://127.0.0.1:8080 (TRACECAR_UPSTREAM, --upstream). */
   upstream: string
-  /** Inbound HTTP/1.1 engine: `node` (node:http + undici, the default) or `raw` (llhttp on raw sockets). */
+  /** Inbound HTTP/1.1 engine: `raw` (llhttp on plain sockets, the default) or `node` (node:http + undici). */
   httpEngine: 'node' | 'raw'
   /** Inbound listener: clients call this instead of the service. Default 0.0.0.0:15006. */
   listen: ListenAddress

@@ -13,7 +13,7 @@ t.test('with only the upstream given, every key has its documented default', asy
     listen: { host: '0.0.0.0', port: 15006 },
     admin: { enabled: true, host: '127.0.0.1', port: 15000 },
     preserveHost: true,
-    httpEngine: 'node',
+    httpEngine: 'raw',
     timeouts: { connectMs: 5000, headersMs: 60000, idleMs: 300000, drainMs: 20000 },
     limits: { maxHeaderBytes: 16384, maxUpstreamConnections: 256 },
     propagation: { extract: ['tracecontext', 'b3', 'b3multi', 'jaeger'], inject: ['tracecontext'], injectIncoming: true },

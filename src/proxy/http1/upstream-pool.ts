@@ -81,7 +81,9 @@ export class UpstreamPool {
       request.onUpstreamError(upstreamError('ERR_UPSTREAM_CLOSED', 'the proxy is shutting down'))
       return
     }
-    const connection = this.idle.pop()
+    let connection = this.idle.pop()
+    // One closed since it went idle (its 'close' not yet delivered) never takes a request.
+    while (connection !== undefined && connection.isDestroyed) connection = this.idle.pop()
     if (connection !== undefined) {
       connection.assign(request)
       return
@@ -270,6 +272,10 @@ export class UpstreamConnection {
   abort(): void {
     this.request = undefined
     this.destroy()
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed
   }
 
   destroy(): void {
