@@ -2,7 +2,7 @@ import type { Socket } from 'node:net'
 import { describeClientError } from '../client-errors.js'
 import type { ClientFailure } from '../client-errors.js'
 import { rejectedRequestAnswer } from '../rejected-request.js'
-import { createParser, isParseError, METHODS, PAUSE_AFTER_HEAD } from './llhttp.js'
+import { createParser, isParseError, METHODS, PAUSE_AFTER_HEAD, STOP_AFTER_HEAD } from './llhttp.js'
 import type { Llhttp } from './llhttp.js'
 import { QuietWatch } from './quiet-watch.js'
 import { originForm, RequestHead } from './request-head.js'
@@ -256,7 +256,7 @@ export class ClientConnection {
   ): number => {
     this.headStartMs = 0
     // The connection is closing: what follows is not read (parsing stops here).
-    if (this.closed) return 2
+    if (this.closed) return STOP_AFTER_HEAD
     let raw = headers
     if (raw === undefined) {
       raw = this.headerPairs
@@ -280,12 +280,12 @@ export class ClientConnection {
     if (versionMajor === 0) {
       // `GET /a` with no version: HTTP/0.9, which no service behind a sidecar speaks (RFC 9112 §3: 400).
       this.pendingError = { status: 400, errorType: 'malformed_request', message: 'a request line without an HTTP version' }
-      return 2
+      return STOP_AFTER_HEAD
     }
     if (upgrade) {
       // WebSocket and other upgrades (and CONNECT) are relayed by the node engine.
       this.handingOver = head
-      return 2
+      return STOP_AFTER_HEAD
     }
     this.startRequest(head)
     return 0

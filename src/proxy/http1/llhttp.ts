@@ -58,6 +58,12 @@ export const METHODS: readonly string[] = common.methods
  * call with the rest go on with the body. Used for pipelined requests.
  */
 export const PAUSE_AFTER_HEAD = 21
+/**
+ * Returned from the headers-complete callback, llhttp takes the message as an
+ * upgrade and stops parsing right after the head: `execute` returns how many
+ * bytes that was. Used to hand a connection over, or to stop reading one that closes.
+ */
+export const STOP_AFTER_HEAD = 2
 /** Returned from the headers-complete callback: the message has no body (a response to HEAD). */
 export const SKIP_BODY = 1
 

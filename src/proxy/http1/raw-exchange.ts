@@ -5,8 +5,10 @@ import { nowUnixMs } from '../../span/clock.js'
 import { describeTransferEncoding } from '../client-errors.js'
 import type { ClientFailure } from '../client-errors.js'
 import type { Exchange } from '../exchange.js'
+import { hasRepeatedHost } from '../request-headers.js'
 import { copyResponseHeaders } from '../response-headers.js'
 import { classifyUpstreamError } from '../upstream-errors.js'
+import { writeChunk } from './chunked.js'
 import type { ClientConnection } from './client-connection.js'
 import type { SweepClock } from './quiet-watch.js'
 import type { RequestHead } from './request-head.js'
@@ -106,7 +108,7 @@ export class RawExchange implements UpstreamRequest {
       this.answerError(400)
       return
     }
-    if (head.repeatedHost) {
+    if (hasRepeatedHost(head.rawHeaders)) {
       exchange.fail('malformed_request', 'more than one Host header (RFC 9110 §7.2)')
       this.closeAfter = true
       this.answerError(400)
@@ -314,16 +316,7 @@ export class RawExchange implements UpstreamRequest {
   onResponseBody(chunk: Buffer): void {
     this.exchange.responseBodyBytes += chunk.length
     const socket = this.connection.socket
-    let flowing: boolean
-    if (this.chunkedResponse) {
-      if (!this.clientCorked) socket.cork()
-      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1')
-      socket.write(chunk)
-      flowing = socket.write('\r\n', 'latin1')
-      if (!this.clientCorked) socket.uncork()
-    } else {
-      flowing = socket.write(chunk)
-    }
+    const flowing = this.chunkedResponse ? writeChunk(socket, chunk) : socket.write(chunk)
     if (!flowing && !this.waitingForClient && this.upstream !== undefined) {
       this.waitingForClient = true
       const upstream = this.upstream

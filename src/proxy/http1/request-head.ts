@@ -9,8 +9,6 @@ export class RequestHead {
   readonly httpVersion: string
   /** Lower-case names, repeated headers combined the way Node does it (see `headersObject`). */
   readonly headers: IncomingHttpHeaders
-  /** More than one Host field: RFC 9110 §7.2 has the server refuse the request (400). */
-  readonly repeatedHost: boolean
 
   constructor(
     readonly method: string,
@@ -26,9 +24,7 @@ export class RequestHead {
     readonly upgrade: boolean,
   ) {
     this.httpVersion = `${httpVersionMajor}.${httpVersionMinor}`
-    const repeated: string[] = []
-    this.headers = headersObject(rawHeaders, repeated)
-    this.repeatedHost = repeated.length > 0 && repeated.includes('host')
+    this.headers = headersObject(rawHeaders)
   }
 
   /** The head again as bytes, for handing the connection to Node's server (upgrades). */
@@ -66,10 +62,9 @@ const FIRST_WINS = new Set([
  * `IncomingMessage#headers` from a raw header list, by Node's rules: names
  * lower-cased; `set-cookie` an array; `cookie` joined with "; "; the
  * single-valued fields above keep their first value; any other repeat joined
- * with ", ". The names of single-valued fields that came more than once are
- * added to `repeated`.
+ * with ", ".
  */
-export function headersObject(raw: readonly string[], repeated?: string[]): IncomingHttpHeaders {
+export function headersObject(raw: readonly string[]): IncomingHttpHeaders {
   const headers: Record<string, string | string[]> = {}
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase()
@@ -81,8 +76,6 @@ export function headersObject(raw: readonly string[], repeated?: string[]): Inco
       ;(existing as string[]).push(value)
     } else if (!FIRST_WINS.has(name)) {
       headers[name] = `${existing as string}${name === 'cookie' ? '; ' : ', '}${value}`
-    } else {
-      repeated?.push(name)
     }
   }
   return headers as IncomingHttpHeaders

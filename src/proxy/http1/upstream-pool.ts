@@ -1,5 +1,6 @@
 import net from 'node:net'
 import tls from 'node:tls'
+import { writeChunk } from './chunked.js'
 import { createParser, isParseError, SKIP_BODY } from './llhttp.js'
 import type { Llhttp } from './llhttp.js'
 import { QuietWatch } from './quiet-watch.js'
@@ -235,12 +236,7 @@ export class UpstreamConnection {
 
   /** A chunk of a chunked request body, in one write. */
   writeChunk(chunk: Buffer): boolean {
-    this.socket.cork()
-    this.socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1')
-    this.socket.write(chunk)
-    const flowing = this.socket.write('\r\n', 'latin1')
-    this.socket.uncork()
-    return flowing
+    return writeChunk(this.socket, chunk)
   }
 
   /** The request is fully written; from now the upstream has `headersTimeoutMs` to answer. */
