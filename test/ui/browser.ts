@@ -1,8 +1,10 @@
 // Launches Debian's chromium through playwright-core with a throwaway profile.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type BrowserContext } from 'playwright-core'
+import { fileURLToPath } from 'node:url'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { Test } from 'tap'
 
 export const CHROMIUM = '/usr/bin/chromium'
 
@@ -26,4 +28,28 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close:
       rmSync(profile, { recursive: true, force: true })
     },
   }
+}
+
+export type TestBrowser = Awaited<ReturnType<typeof launchBrowser>>
+
+/**
+ * A browser for one test file, closed at its teardown, and a first page in it
+ * whose uncaught errors are collected in `pageErrors` (the files end by
+ * asserting there were none) and whose steps fail after 20 s instead of hanging.
+ */
+export async function openTestPage(t: Test): Promise<{ browser: TestBrowser; page: Page; pageErrors: string[] }> {
+  const browser = await launchBrowser()
+  t.teardown(() => browser.close())
+  const pageErrors: string[] = []
+  const page = await browser.context.newPage()
+  page.setDefaultTimeout(20_000)
+  page.on('pageerror', (e) => pageErrors.push(e.message))
+  return { browser, page, pageErrors }
+}
+
+/** Where the UI tests leave their screenshots (.tap/ui-screenshots), created if need be. */
+export function screenshotDir(): string {
+  const dir = join(fileURLToPath(new URL('../../', import.meta.url)), '.tap', 'ui-screenshots')
+  mkdirSync(dir, { recursive: true })
+  return dir
 }

@@ -2,12 +2,9 @@
 // page offers the other traces of the same operation (or takes a pasted id) and opens
 // /compare/<A>/<B>, which lists per service and operation the span count and self time in each
 // trace and the difference, the biggest first.
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import type { Page } from 'playwright-core'
-import { chromiumMissing, launchBrowser } from './browser.ts'
+import { chromiumMissing, openTestPage, screenshotDir } from './browser.ts'
 import { startCollectorWithData } from './collector-with-data.ts'
 import { hexId, postOtlp, type TestSpan, tracesBody } from './otlp-json.ts'
 
@@ -44,15 +41,9 @@ async function run() {
   const running = await startCollectorWithData(null, { metrics: false })
   t.teardown(() => running.close())
   await postOtlp(running.collector.ports.otlpHttp, '/v1/traces', tracesBody(data.spans))
-  const browser = await launchBrowser()
-  t.teardown(() => browser.close())
-  const pageErrors: string[] = []
-  const page: Page = await browser.context.newPage()
-  page.setDefaultTimeout(20_000)
-  page.on('pageerror', (e) => pageErrors.push(e.message))
+  const { page, pageErrors } = await openTestPage(t)
   const base = running.baseUrl
-  const shots = join(fileURLToPath(new URL('../../', import.meta.url)), '.tap', 'ui-screenshots')
-  mkdirSync(shots, { recursive: true })
+  const shots = screenshotDir()
   const rows = async () => (await page.locator('[data-testid=compare-table] tbody tr').allInnerTexts()).map((r) => r.split('\t').map((c) => c.trim()))
 
   await t.test('"Compare with…" offers the other traces of the same operation and opens the comparison', async (t) => {

@@ -1,12 +1,10 @@
 // Custom time ranges in a real browser: the search form, the services page and the service map
 // take a From/To range to the second (and show it again to the second), and the To input stays
 // inside its column at 1280 and 1024 px wide.
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import type { Locator, Page } from 'playwright-core'
-import { chromiumMissing, launchBrowser } from './browser.ts'
+import type { Locator } from 'playwright-core'
+import { chromiumMissing, openTestPage, screenshotDir } from './browser.ts'
 import { startCollectorWithData } from './collector-with-data.ts'
 import { hexId, postOtlp, type TestSpan, tracesBody } from './otlp-json.ts'
 
@@ -26,8 +24,7 @@ function localText(ms: number): string {
 
 async function run() {
   t.setTimeout(300_000)
-  const shots = join(fileURLToPath(new URL('../../', import.meta.url)), '.tap', 'ui-screenshots')
-  mkdirSync(shots, { recursive: true })
+  const shots = screenshotDir()
   // Three checkout → stock calls 8 s apart, 20 minutes ago: a range of seconds picks out the middle one.
   const base = Math.floor((Date.now() - 20 * 60_000) / 1000) * 1000 + 300
   const spans: TestSpan[] = []
@@ -41,12 +38,7 @@ async function run() {
   const running = await startCollectorWithData(null, { metrics: true })
   t.teardown(() => running.close())
   await postOtlp(running.collector.ports.otlpHttp, '/v1/traces', tracesBody(spans))
-  const browser = await launchBrowser()
-  t.teardown(() => browser.close())
-  const pageErrors: string[] = []
-  const page: Page = await browser.context.newPage()
-  page.setDefaultTimeout(20_000)
-  page.on('pageerror', (e) => pageErrors.push(e.message))
+  const { page, pageErrors } = await openTestPage(t)
   const base_ = running.baseUrl
 
   /** Whether the input's box lies within the column's, and the two spans in pixels. */

@@ -3,13 +3,10 @@
 // service's colour, failing spans outlined in red, hover names the span, click selects it and
 // shows its details, double-click zooms; a 10,000-span trace and a 3,000-deep chain draw on one
 // canvas with no element per span.
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import type { Page } from 'playwright-core'
 import { serviceColor } from '../../src/ui/lib/service-colors.ts'
-import { chromiumMissing, launchBrowser } from './browser.ts'
+import { chromiumMissing, openTestPage, screenshotDir } from './browser.ts'
 import { startCollectorWithData } from './collector-with-data.ts'
 import { hexId, postOtlp, type TestSpan, tracesBody } from './otlp-json.ts'
 import { buildFixture } from './ui-fixture.ts'
@@ -66,15 +63,9 @@ async function run() {
   await postOtlp(port, '/v1/traces', tracesBody(chain.spans))
   for (let i = 0; i < big.bigSpans.length; i += 2500) await postOtlp(port, '/v1/traces', tracesBody(big.bigSpans.slice(i, i + 2500)))
 
-  const browser = await launchBrowser()
-  t.teardown(() => browser.close())
-  const pageErrors: string[] = []
-  const page: Page = await browser.context.newPage()
-  page.setDefaultTimeout(20_000)
-  page.on('pageerror', (e) => pageErrors.push(e.message))
+  const { browser, page, pageErrors } = await openTestPage(t)
   const base = running.baseUrl
-  const shots = join(fileURLToPath(new URL('../../', import.meta.url)), '.tap', 'ui-screenshots')
-  mkdirSync(shots, { recursive: true })
+  const shots = screenshotDir()
   const canvas = page.locator('[data-testid=flame-canvas]')
   const drawn = () => page.locator('[data-testid=flame-canvas][data-drawn-bars]').waitFor()
 

@@ -3,9 +3,8 @@
 // and the map honour a custom range in the URL (the load report links to one), and a service
 // keeps its colour (a hash of its name) across pages and reloads.
 import t from 'tap'
-import type { Page } from 'playwright-core'
 import { serviceColor } from '../../src/ui/lib/service-colors.ts'
-import { chromiumMissing, launchBrowser } from './browser.ts'
+import { chromiumMissing, openTestPage } from './browser.ts'
 import { startCollectorWithData } from './collector-with-data.ts'
 import { hexId, postOtlp, type TestSpan, tracesBody } from './otlp-json.ts'
 
@@ -39,12 +38,7 @@ async function run() {
   const running = await startCollectorWithData(null, { metrics: true })
   t.teardown(() => running.close())
   await postOtlp(running.collector.ports.otlpHttp, '/v1/traces', tracesBody(spans))
-  const browser = await launchBrowser()
-  t.teardown(() => browser.close())
-  const pageErrors: string[] = []
-  const page: Page = await browser.context.newPage()
-  page.setDefaultTimeout(20_000)
-  page.on('pageerror', (e) => pageErrors.push(e.message))
+  const { page, pageErrors } = await openTestPage(t)
   const base = running.baseUrl
   const custom = `lookback=custom&start=${start}&end=${end}`
 

@@ -3,8 +3,8 @@
 // pushes the error icon, the hidden-spans badge, the trace id, the duration or the error badge
 // out of sight.
 import t from 'tap'
-import type { Locator, Page } from 'playwright-core'
-import { chromiumMissing, launchBrowser } from './browser.ts'
+import type { Locator } from 'playwright-core'
+import { chromiumMissing, openTestPage } from './browser.ts'
 import { startCollectorWithData } from './collector-with-data.ts'
 import { hexId, postOtlp, type TestSpan, tracesBody } from './otlp-json.ts'
 
@@ -36,12 +36,7 @@ async function run() {
   const running = await startCollectorWithData(null, { metrics: false })
   t.teardown(() => running.close())
   await postOtlp(running.collector.ports.otlpHttp, '/v1/traces', tracesBody([root, child, grandchild]))
-  const browser = await launchBrowser()
-  t.teardown(() => browser.close())
-  const pageErrors: string[] = []
-  const page: Page = await browser.context.newPage()
-  page.setDefaultTimeout(20_000)
-  page.on('pageerror', (e) => pageErrors.push(e.message))
+  const { page, pageErrors } = await openTestPage(t)
 
   await t.test('waterfall: the error icon and the hidden-spans badge stay visible beside a long name', async (t) => {
     await page.setViewportSize({ width: 1280, height: 800 })

@@ -1,12 +1,9 @@
 // The trace page's metrics panel in a real browser: its window ends at now (the trace is recent,
 // so ±30 min would reach into the future), the bucket still filling is said apart, each chart's
 // key sits outside its plot, and the window (±5 min, ±30 min, ±2 h) is in the URL.
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import type { Page } from 'playwright-core'
-import { chromiumMissing, launchBrowser } from './browser.ts'
+import { chromiumMissing, openTestPage, screenshotDir } from './browser.ts'
 import { startCollectorWithData } from './collector-with-data.ts'
 import { hexId, postOtlp, type TestSpan, tracesBody } from './otlp-json.ts'
 
@@ -20,8 +17,7 @@ if (missing) {
 
 async function run() {
   t.setTimeout(300_000)
-  const shots = join(fileURLToPath(new URL('../../', import.meta.url)), '.tap', 'ui-screenshots')
-  mkdirSync(shots, { recursive: true })
+  const shots = screenshotDir()
   const now = Date.now()
   // payments answered every 5 s for the last 10 minutes; one of them is the trace we open.
   const spans: TestSpan[] = []
@@ -32,12 +28,7 @@ async function run() {
   const running = await startCollectorWithData(null, { metrics: true })
   t.teardown(() => running.close())
   await postOtlp(running.collector.ports.otlpHttp, '/v1/traces', tracesBody(spans))
-  const browser = await launchBrowser()
-  t.teardown(() => browser.close())
-  const pageErrors: string[] = []
-  const page: Page = await browser.context.newPage()
-  page.setDefaultTimeout(20_000)
-  page.on('pageerror', (e) => pageErrors.push(e.message))
+  const { page, pageErrors } = await openTestPage(t)
   const panel = page.locator('[data-testid=metrics-panel]')
 
   await t.test('a recent trace: the window ends at now and the bucket still filling is said apart', async (t) => {

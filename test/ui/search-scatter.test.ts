@@ -2,9 +2,8 @@
 // the whole lookback, which would pile them into one column), and each dot describes its trace on
 // hover: operation, duration, time and errors.
 import t from 'tap'
-import type { Page } from 'playwright-core'
 import { formatDateTime } from '../../src/ui/lib/format.ts'
-import { chromiumMissing, launchBrowser } from './browser.ts'
+import { chromiumMissing, openTestPage } from './browser.ts'
 import { startCollectorWithData } from './collector-with-data.ts'
 import { hexId, postOtlp, type TestSpan, tracesBody } from './otlp-json.ts'
 
@@ -28,12 +27,7 @@ async function run() {
   const running = await startCollectorWithData(null, { metrics: false })
   t.teardown(() => running.close())
   await postOtlp(running.collector.ports.otlpHttp, '/v1/traces', tracesBody(spans))
-  const browser = await launchBrowser()
-  t.teardown(() => browser.close())
-  const pageErrors: string[] = []
-  const page: Page = await browser.context.newPage()
-  page.setDefaultTimeout(20_000)
-  page.on('pageerror', (e) => pageErrors.push(e.message))
+  const { page, pageErrors } = await openTestPage(t)
 
   await page.goto(`${running.baseUrl}/search?lookback=1h`)
   await page.locator('[data-testid=scatter] .u-over').waitFor()

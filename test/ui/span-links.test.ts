@@ -2,8 +2,7 @@
 // (and tracestate) beside where they point, and a trace lists the spans of other traces that
 // link to it, in its header and in the details of the span they name.
 import t from 'tap'
-import type { Page } from 'playwright-core'
-import { chromiumMissing, launchBrowser } from './browser.ts'
+import { chromiumMissing, openTestPage } from './browser.ts'
 import { startCollectorWithData } from './collector-with-data.ts'
 import { hexId, postOtlp, type TestSpan, tracesBody } from './otlp-json.ts'
 
@@ -38,12 +37,7 @@ async function run() {
   const running = await startCollectorWithData(null, { metrics: false })
   t.teardown(() => running.close())
   await postOtlp(running.collector.ports.otlpHttp, '/v1/traces', tracesBody(data.spans))
-  const browser = await launchBrowser()
-  t.teardown(() => browser.close())
-  const pageErrors: string[] = []
-  const page: Page = await browser.context.newPage()
-  page.setDefaultTimeout(20_000)
-  page.on('pageerror', (e) => pageErrors.push(e.message))
+  const { page, pageErrors } = await openTestPage(t)
   const base = running.baseUrl
 
   await t.test("a span's links show their attributes and tracestate", async (t) => {

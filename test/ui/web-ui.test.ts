@@ -1,12 +1,10 @@
 // The web UI in a real browser against a real collector: search and filter, open a trace, the
 // waterfall's nesting and geometry, span details, logs, metrics, deep links and the back
 // button, a 10,000-span trace, and markup in span data staying text.
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import type { BrowserContext, Page } from 'playwright-core'
-import { chromiumMissing, launchBrowser } from './browser.ts'
+import { chromiumMissing, launchBrowser, screenshotDir } from './browser.ts'
 import { startCollectorWithData, type RunningCollector } from './collector-with-data.ts'
 import { buildFixture, type Fixture } from './ui-fixture.ts'
 import { postOtlp, tracesBody } from './otlp-json.ts'
@@ -22,8 +20,7 @@ if (missing) {
 async function run() {
   // A real browser on a shared machine: allow more than tap's default per-file timeout.
   t.setTimeout(600_000)
-  const shots = join(fileURLToPath(new URL('../../', import.meta.url)), '.tap', 'ui-screenshots')
-  mkdirSync(shots, { recursive: true })
+  const shots = screenshotDir()
   t.comment(`screenshots: ${shots}`)
 
   const fixture: Fixture = buildFixture()

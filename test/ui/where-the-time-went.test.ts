@@ -1,12 +1,9 @@
 // "Where did the time go" on the trace page, in a real browser against a real collector: self
 // time in the waterfall and the span details, the trace's statistics by service and operation,
 // the critical path drawn as segments, and an exception event shown as an exception.
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import type { Page } from 'playwright-core'
-import { chromiumMissing, launchBrowser } from './browser.ts'
+import { chromiumMissing, openTestPage, screenshotDir } from './browser.ts'
 import { startCollectorWithData } from './collector-with-data.ts'
 import { hexId, postOtlp, type TestSpan, tracesBody } from './otlp-json.ts'
 
@@ -50,15 +47,9 @@ async function run() {
   const running = await startCollectorWithData(null, { metrics: false })
   t.teardown(() => running.close())
   await postOtlp(running.collector.ports.otlpHttp, '/v1/traces', tracesBody(order.spans))
-  const browser = await launchBrowser()
-  t.teardown(() => browser.close())
-  const pageErrors: string[] = []
-  const page: Page = await browser.context.newPage()
-  page.setDefaultTimeout(20_000)
-  page.on('pageerror', (e) => pageErrors.push(e.message))
+  const { page, pageErrors } = await openTestPage(t)
   const base = running.baseUrl
-  const shots = join(fileURLToPath(new URL('../../', import.meta.url)), '.tap', 'ui-screenshots')
-  mkdirSync(shots, { recursive: true })
+  const shots = screenshotDir()
   const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`) })
   const rowOf = (spanId: string) => page.locator(`.wf-row[data-span-id="${spanId}"]`)
 
