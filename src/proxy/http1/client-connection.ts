@@ -50,8 +50,6 @@ export class ClientConnection {
   private pendingError: ClientFailure | undefined
   /** What to do once the request under way is answered, when the bytes after it could not be parsed. */
   private afterCurrent: 'close' | ClientFailure | undefined
-  /** The client half-closed its side: the request under way is answered, then the connection ends. */
-  private clientEnded = false
   /** Between requests: the keep-alive timeout is on the socket instead of the idle timeout. */
   private betweenRequests = false
 
@@ -119,10 +117,6 @@ export class ClientConnection {
       this.feed(held.rest, true)
       return
     }
-    if (this.clientEnded) {
-      this.closeAfterWrites()
-      return
-    }
     this.betweenRequests = true
     this.quiet.arm(this.host.keepAliveTimeoutMs)
   }
@@ -162,7 +156,7 @@ export class ClientConnection {
   }
 
   /** Past the headers timeout with a head still incomplete: 408, as Node's server answers it. */
-  headersTimedOut(): void {
+  private headersTimedOut(): void {
     this.headStartMs = 0
     this.answerUnparsed(408, 'request_timeout', 'the request headers did not arrive in time')
   }
@@ -395,7 +389,6 @@ export class ClientConnection {
     }
     // A client that shuts its sending side has gone, as Node's server (without
     // httpAllowHalfOpen) takes it: the request under way ends client_disconnected.
-    this.clientEnded = true
     const current = this.current
     if (current !== undefined) {
       current.clientFailed('client_disconnected', 'the client closed the connection before the response finished')
