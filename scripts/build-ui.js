@@ -3,8 +3,8 @@
 // in dist/ui: the collector serves that folder, there is no CDN.
 //
 // Skipped when nothing it reads has changed since the last build (`npm start` builds every time):
-// dist/.ui-build-stamp.json holds a hash of the contents of every input (src/ui, src/trace-analysis
-// and src/query-api which the UI imports, every file esbuild bundled, this script, package-lock.json). `--force`
+// dist/.ui-build-stamp.json holds a hash of the contents of every input (src/ui, src/trace-analysis,
+// src/units and src/query-api which the UI imports, every file esbuild bundled, this script, package-lock.json). `--force`
 // builds anyway; deleting dist/ does too.
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -36,6 +36,7 @@ function knownInputs() {
   }
   walk(srcDir)
   walk(join(root, 'src', 'trace-analysis'))
+  walk(join(root, 'src', 'units'))
   // Types only: esbuild drops them, so they are never among the bundled files, but the typecheck reads them.
   walk(join(root, 'src', 'query-api'))
   files.push('scripts/build-ui.js', 'package-lock.json', relative(root, require.resolve('uplot/dist/uPlot.min.css')))

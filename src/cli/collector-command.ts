@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import type { CollectorOptions } from '../collector/index.js'
 import type { Observability } from '../collector/collector.js'
+import { parseByteSize } from '../units/byte-size.js'
+import { parseDuration } from '../units/duration.js'
 import { OBSERVABILITY_FLAG_SPECS, OBSERVABILITY_HELP, parseObservabilityFlags } from '../collector/observability-flags.js'
 
 /**
@@ -49,23 +51,16 @@ function port(name: string, raw: string | undefined, fallback: number): number {
   return n
 }
 
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
-
-export function parseDurationMs(name: string, raw: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(raw.trim())
-  if (m === null || Number(m[1]) <= 0) throw new CollectorFlagError(`--${name}: ${JSON.stringify(raw)} is not a duration; use a positive number with ms, s, m, h, d or w (e.g. 72h, 7d)`)
-  return Number(m[1]) * DURATION_UNITS_MS[m[2]!]!
+function durationFlag(name: string, raw: string): number {
+  const result = parseDuration(raw, { positive: true })
+  if (!result.ok) throw new CollectorFlagError(`--${name}: ${JSON.stringify(raw)} is not a duration; ${result.problem}`)
+  return result.ms
 }
 
-const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 }
-
-export function parseBytes(name: string, raw: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw.trim())
-  const unit = SIZE_UNITS[(m?.[2] || 'b').toLowerCase()]
-  if (m === null || unit === undefined || Number(m[1]) <= 0) {
-    throw new CollectorFlagError(`--${name}: ${JSON.stringify(raw)} is not a size; use a positive number with B, KB, MB, GB, KiB, MiB or GiB (e.g. 2GiB)`)
-  }
-  return Math.floor(Number(m[1]) * unit)
+function byteSizeFlag(name: string, raw: string): number {
+  const result = parseByteSize(raw)
+  if (!result.ok) throw new CollectorFlagError(`--${name}: ${JSON.stringify(raw)} is not a size; ${result.problem}`)
+  return result.bytes
 }
 
 export function parseCollectorFlags(argv: string[]): CollectorOptions | 'help' {
@@ -115,11 +110,11 @@ export function parseCollectorFlags(argv: string[]): CollectorOptions | 'help' {
     else options.allowedHosts = names
   }
   const retention: NonNullable<CollectorOptions['retention']> = {}
-  if (v.retention !== undefined) retention.maxAgeMs = parseDurationMs('retention', v.retention)
-  if (v['max-db-size'] !== undefined) retention.maxBytes = parseBytes('max-db-size', v['max-db-size'])
-  if (v['retention-interval'] !== undefined) retention.intervalMs = parseDurationMs('retention-interval', v['retention-interval'])
+  if (v.retention !== undefined) retention.maxAgeMs = durationFlag('retention', v.retention)
+  if (v['max-db-size'] !== undefined) retention.maxBytes = byteSizeFlag('max-db-size', v['max-db-size'])
+  if (v['retention-interval'] !== undefined) retention.intervalMs = durationFlag('retention-interval', v['retention-interval'])
   options.retention = retention
-  if (v['max-body-bytes'] !== undefined) options.maxBodyBytes = parseBytes('max-body-bytes', v['max-body-bytes'])
+  if (v['max-body-bytes'] !== undefined) options.maxBodyBytes = byteSizeFlag('max-body-bytes', v['max-body-bytes'])
   if (v.sync !== undefined) {
     if (v.sync !== 'full' && v.sync !== 'normal') throw new CollectorFlagError(`--sync: ${JSON.stringify(v.sync)} is not allowed; use full or normal`)
     options.synchronous = v.sync

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util'
 import type { ObservabilityOptions } from './collector.js'
+import { parseDuration } from '../units/duration.js'
 
 export const OBSERVABILITY_FLAG_SPECS = {
   'alert-rules': { type: 'string' },
@@ -23,8 +24,6 @@ export const OBSERVABILITY_HELP = `  --alert-rules <file>      alert rules (YAML
   --log-trace-id-field <f>  extra log field holding trace ids; f:decimal for 64-bit decimal ids (repeatable)
   --log-trace-id-pattern <re> extra regular expression finding trace ids in log text (repeatable)
 `
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
 
 export interface ObservabilityFlagValues {
   'alert-rules'?: string
@@ -48,10 +47,9 @@ export function readObservabilityFlags(v: ObservabilityFlagValues, resolvePath: 
   if (v['ui-base-url'] !== undefined) options.uiBaseUrl = v['ui-base-url']
   const interval = v['alert-eval-interval']
   if (interval !== undefined) {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(interval.trim())
-    const ms = m === null ? NaN : Number(m[1]) * UNIT_MS[m[2]!]!
-    if (!(ms >= 100)) throw new Error(`--alert-eval-interval: ${JSON.stringify(interval)} is not a duration of at least 100ms (e.g. 15s)`)
-    options.evaluationIntervalMs = ms
+    const result = parseDuration(interval, { minMs: 100 })
+    if (!result.ok) throw new Error(`--alert-eval-interval: ${JSON.stringify(interval)} is not a duration of at least 100ms (e.g. 15s); ${result.problem}`)
+    options.evaluationIntervalMs = result.ms
   }
   return options
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { parseTracestate } from '../trace-context/tracestate.js'
+import { parseDuration } from '../units/duration.js'
 
 /**
  * `tracecar load` options: autocannon's familiar flags plus where the collector and
@@ -321,10 +322,9 @@ function nonNegativeNumber(flag: string, value: string): number {
 
 /** `30`, `30s`, `1.5m`, `1h` → seconds. */
 function durationSeconds(flag: string, value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(value.trim())
-  const n = m ? Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1) : NaN
-  if (!(n > 0) || !Number.isFinite(n)) {
+  const result = parseDuration(value, { bareNumberUnit: 's', positive: true })
+  if (!result.ok || !Number.isFinite(result.ms)) {
     throw new LoadOptionError(`${flag} ${JSON.stringify(value)}: expected a duration above 0 in seconds, e.g. 30, 30s, 2m`)
   }
-  return n
+  return result.ms / 1000
 }

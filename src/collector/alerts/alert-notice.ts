@@ -6,7 +6,8 @@
  * docs/logs-metrics-alerts.md) is built here too.
  */
 import type { AlertRule } from './alert-rule.js'
-import { formatDuration, formatValue, ruleSubject } from './alert-rule.js'
+import { formatValue, ruleSubject } from './alert-rule.js'
+import { formatDurationMs } from '../../units/duration.js'
 
 export interface NoticeTrace {
   traceId: string
@@ -43,7 +44,7 @@ export function noticeSummary(n: AlertNotice): string {
   const { rule } = n
   const comparison = rule.kind === 'request_rate' ? '<' : '>'
   const verb = n.status === 'firing' ? 'is' : 'was'
-  return `${ruleSubject(rule)} ${verb} ${formatValue(rule, n.value)} ${comparison} ${formatValue(rule, rule.threshold)} over ${formatDuration(rule.windowMs)}${n.status === 'resolved' ? ' (resolved)' : ''}`
+  return `${ruleSubject(rule)} ${verb} ${formatValue(rule, n.value)} ${comparison} ${formatValue(rule, rule.threshold)} over ${formatDurationMs(rule.windowMs)}${n.status === 'resolved' ? ' (resolved)' : ''}`
 }
 
 /** The webhook body (`version` changes only with an incompatible change). */

@@ -4,6 +4,8 @@
  * span kind), the threshold, the window it is measured over and how long the
  * condition must hold (`for`) before the alert fires.
  */
+import { durationMs } from '../../units/duration.js'
+
 export type AlertKind = 'duration_quantile' | 'error_rate' | 'request_rate'
 
 export const ALERT_KINDS: readonly AlertKind[] = ['duration_quantile', 'error_rate', 'request_rate']
@@ -30,28 +32,10 @@ export interface AlertRule {
   annotations: Record<string, string>
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 }
-const DURATION = /^(?:(\d+(?:\.\d+)?)(ms|s|m|h|d))+$/
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g
-
-/** Milliseconds from `500ms`, `5s`, `1m30s`, `2h` or a number (already ms); undefined when unreadable. */
+/** Milliseconds from `500ms`, `5s`, `1m30s`, `2h` (the product's duration grammar) or a number (already ms); undefined when unreadable. */
 export function parseDurationMs(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined
-  if (typeof value !== 'string') return undefined
-  const s = value.trim()
-  if (!DURATION.test(s)) return undefined
-  let total = 0
-  for (const m of s.matchAll(DURATION_PART)) total += Number(m[1]) * UNIT_MS[m[2]!]!
-  return total
-}
-
-/** `500ms`, `5m`, `1h30m` — the inverse of parseDurationMs for messages. */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s'
-  if (ms % 3600_000 === 0) return `${ms / 3600_000}h`
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`
-  if (ms % 1000 === 0) return `${ms / 1000}s`
-  return `${ms}ms`
+  return typeof value === 'string' ? durationMs(value) : undefined
 }
 
 /** Words for what the rule measures, e.g. `p99 of checkout POST /cart`. */

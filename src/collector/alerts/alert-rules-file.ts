@@ -11,6 +11,7 @@ import type { ErrorObject } from 'ajv'
 import { parse as parseYaml } from 'yaml'
 import type { AlertKind, AlertRule } from './alert-rule.js'
 import { ALERT_KINDS, parseDurationMs } from './alert-rule.js'
+import { durationMs } from '../../units/duration.js'
 
 export interface AlertRulesFile {
   /** How often rules are evaluated; undefined when the file does not say. */
@@ -20,8 +21,8 @@ export interface AlertRulesFile {
 
 export class AlertRulesError extends Error {}
 
-const DURATION_PATTERN = '^(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d))+$'
-const durationSchema = { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: DURATION_PATTERN }] }
+// A duration string is read by the product's one grammar (src/units/duration.ts), as an ajv format.
+const durationSchema = { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', format: 'duration' }] }
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } }
 
 const RULE_KEYS = ['name', 'kind', 'service', 'operation', 'spanKind', 'quantile', 'threshold', 'window', 'for', 'minRequests', 'labels', 'annotations'] as const
@@ -58,6 +59,7 @@ const fileSchema = {
 }
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true })
+ajv.addFormat('duration', { type: 'string', validate: (text: string) => durationMs(text) !== undefined })
 const validateFile = ajv.compile(fileSchema)
 
 function describe(err: ErrorObject): string {

@@ -113,20 +113,3 @@ export function toJaegerTrace(traceId: string, spans: readonly StoredSpan[], war
   }
   return { traceID: traceId, spans: jaegerSpans, processes, warnings: warnings.length > 0 ? warnings : null }
 }
-
-/**
- * Go duration strings as Jaeger takes them for minDuration/maxDuration
- * ("1.5s", "100ms", "250us", "1m30s") -> milliseconds; undefined if unreadable.
- */
-export function parseGoDurationMs(text: string): number | undefined {
-  const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
-  const re = /(\d+(?:\.\d+)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gy
-  let total = 0
-  let consumed = 0
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    total += Number(m[1]) * unitMs[m[2]!]!
-    consumed = re.lastIndex
-  }
-  if (consumed === 0 || consumed !== text.length) return undefined
-  return total
-}

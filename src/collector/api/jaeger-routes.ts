@@ -12,7 +12,8 @@ import type { ServerResponse } from 'node:http'
 import type { CollectorRoute } from '../http/route.js'
 import { sendJson } from '../../http/http-answer.js'
 import type { TraceStore } from '../store/trace-store.js'
-import { envelope, errorEnvelope, parseGoDurationMs, toJaegerTrace } from './jaeger-format.js'
+import { envelope, errorEnvelope, toJaegerTrace } from './jaeger-format.js'
+import { durationMs } from '../../units/duration.js'
 import { checkRange, limitParam, MAX_DURATION_MS, MAX_UNIX_MS, normalizeTraceId, optionalInRange, optionalString, optionalUnixMs, QueryParamError } from './query-params.js'
 import { orderTraceForDisplay } from './trace-order.js'
 import { dependenciesInSlices } from './dependency-slices.js'
@@ -24,14 +25,6 @@ const JAEGER_DEFAULT_LIMIT = 100
 
 function jaegerBadRequest(res: ServerResponse, message: string): void {
   sendJson(res, 400, errorEnvelope(400, message))
-}
-
-const LOOKBACK_UNITS_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
-
-function lookbackMs(text: string): number | undefined {
-  const m = /^(\d+)([mhdw])$/.exec(text)
-  if (m !== null) return Number(m[1]) * LOOKBACK_UNITS_MS[m[2]!]!
-  return parseGoDurationMs(text)
 }
 
 /**
@@ -120,7 +113,7 @@ export function jaegerRoutes(store: TraceStore): CollectorRoute[] {
       let startUs = optionalInRange(url, 'start', 0, MAX_UNIX_MS * 1000, 'a Unix time in microseconds')
       const lookback = optionalString(url, 'lookback')
       if (startUs === undefined && lookback !== undefined && lookback !== 'custom') {
-        const ms = lookbackMs(lookback)
+        const ms = durationMs(lookback)
         if (ms === undefined) throw new QueryParamError(`lookback=${JSON.stringify(lookback)} must be like 1h, 2d or 30m`)
         checkRange('lookback', ms, 0, MAX_DURATION_MS, 'a duration in milliseconds (1h, 2d, 30m)')
         // A lookback reaching before 1970 means "everything".
@@ -129,7 +122,8 @@ export function jaegerRoutes(store: TraceStore): CollectorRoute[] {
       const duration = (name: string): number | undefined => {
         const raw = optionalString(url, name)
         if (raw === undefined) return undefined
-        const ms = parseGoDurationMs(raw)
+        // Jaeger sends Go durations (1.5s, 250us, 1m30s); the product's grammar reads them and more.
+        const ms = durationMs(raw)
         if (ms === undefined) throw new QueryParamError(`${name}=${JSON.stringify(raw)} must be a duration like 100ms, 1.5s or 2m`)
         checkRange(name, ms, 0, MAX_DURATION_MS, 'a duration in milliseconds (100ms, 1.5s, 2m)')
         return ms

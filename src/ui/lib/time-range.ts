@@ -1,14 +1,16 @@
 // Time ranges in URLs: a lookback ("1h") relative to now, or explicit start/end in Unix ms.
+import { durationMs } from '../../units/duration'
 
+// Each lookback's length is its value read by the product's duration grammar, so the two cannot disagree.
 export const LOOKBACKS: { value: string; label: string; ms: number }[] = [
-  { value: '5m', label: 'Last 5 minutes', ms: 5 * 60_000 },
-  { value: '15m', label: 'Last 15 minutes', ms: 15 * 60_000 },
-  { value: '1h', label: 'Last hour', ms: 3600_000 },
-  { value: '6h', label: 'Last 6 hours', ms: 6 * 3600_000 },
-  { value: '24h', label: 'Last 24 hours', ms: 24 * 3600_000 },
-  { value: '2d', label: 'Last 2 days', ms: 2 * 86_400_000 },
-  { value: '7d', label: 'Last 7 days', ms: 7 * 86_400_000 },
-]
+  { value: '5m', label: 'Last 5 minutes' },
+  { value: '15m', label: 'Last 15 minutes' },
+  { value: '1h', label: 'Last hour' },
+  { value: '6h', label: 'Last 6 hours' },
+  { value: '24h', label: 'Last 24 hours' },
+  { value: '2d', label: 'Last 2 days' },
+  { value: '7d', label: 'Last 7 days' },
+].map((lookback) => ({ ...lookback, ms: durationMs(lookback.value)! }))
 
 export function lookbackMs(value: string | null, fallback = 3600_000): number {
   return LOOKBACKS.find((l) => l.value === value)?.ms ?? fallback
@@ -28,18 +30,9 @@ export function resolveRange(query: URLSearchParams, defaultLookback = '1h'): { 
   return { start: now - lookbackMs(query.get('lookback') ?? defaultLookback), end: now }
 }
 
-/** "250ms", "1.5s", "2m", "800us", "42" (ms) → milliseconds; null if not a duration. */
+/** "250ms", "1.5s", "2m", "800us", "1m30s", "42" (ms) → milliseconds; null if not a duration. */
 export function parseDurationMs(text: string): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(us|µs|ms|s|m|h)?\s*$/i.exec(text)
-  if (!m) return null
-  const n = Number(m[1])
-  switch ((m[2] ?? 'ms').toLowerCase()) {
-    case 'us': case 'µs': return n / 1000
-    case 's': return n * 1000
-    case 'm': return n * 60_000
-    case 'h': return n * 3600_000
-    default: return n
-  }
+  return durationMs(text, { bareNumberUnit: 'ms' }) ?? null
 }
 
 /** For <input type="datetime-local" step="1">: local time to the second, without zone. `round`
