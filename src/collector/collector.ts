@@ -29,7 +29,8 @@ import { startOtlpGrpcReceiver } from './receivers/otlp-grpc-receiver.js'
 import { startOtlpHttpReceiver } from './receivers/otlp-http-receiver.js'
 import { RetentionWorker } from './retention/retention-worker.js'
 import type { RetentionOptions } from './retention/retention-worker.js'
-import { SqliteTraceStore } from './store/sqlite/sqlite-trace-store.js'
+import { openSqliteStorage } from './store/sqlite/sqlite-storage.js'
+import type { TraceStorage } from './store/store-roles.js'
 import { OtlpForwarder } from './forward/otlp-forwarder.js'
 import type { ForwardOptions } from './forward/otlp-forwarder.js'
 
@@ -140,7 +141,8 @@ export interface CollectorOptions {
 
 export interface Collector {
   ports: { otlpHttp: number; otlpGrpc: number; http: number }
-  store: SqliteTraceStore
+  /** The store's roles (SQLite by default). */
+  store: TraceStorage
   pipeline: IngestPipeline
   retention: RetentionWorker
   forwarder: OtlpForwarder | undefined
@@ -176,12 +178,11 @@ export function defaultUiDir(): string | undefined {
 export async function startCollector(options: CollectorOptions = {}): Promise<Collector> {
   const log = options.log ?? ((line: string) => process.stderr.write(`tracecar collector: ${line}\n`))
   const host = options.host ?? DEFAULTS.host
-  const store = new SqliteTraceStore({ path: resolve(options.dataDir ?? DEFAULTS.dataDir, DATABASE_FILE), synchronous: options.synchronous })
+  const store = openSqliteStorage({ path: resolve(options.dataDir ?? DEFAULTS.dataDir, DATABASE_FILE), synchronous: options.synchronous })
   const closers: Array<() => Promise<void> | void> = []
   try {
     const observability = options.observability
-    // RED rollups keep their own tables in the store's database.
-    const red = observability === undefined ? undefined : new RedMetrics({ db: store.db, retentionMs: observability.options.rollupRetentionMs, log })
+    const red = observability === undefined ? undefined : new RedMetrics({ store: store.redRollups, retentionMs: observability.options.rollupRetentionMs, log })
     // Known once :16686 listens (its port may be 0 until then).
     let uiBaseUrl = observability?.options.uiBaseUrl ?? 'http://127.0.0.1:16686'
     const alerts =
@@ -203,7 +204,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     const forwarder = options.forward === undefined ? undefined : new OtlpForwarder(options.forward, log)
     const tee: IngestTee | undefined = forwarder
     const pipeline = new IngestPipeline({
-      store,
+      spanWriter: store.spanWriter,
+      logWriter: store.logWriter,
       listeners: [...(options.ingestListeners ?? []), ...(red === undefined ? [] : [red])],
       tee,
       // Configured log patterns also apply to OTLP log bodies (group 1 is the id there).
@@ -230,14 +232,14 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     const api = await startApiServer({
       host,
       port: options.httpPort ?? DEFAULTS.httpPort,
-      store,
+      stores: { spans: store.spanReader, logs: store.logReader, dependencies: store.dependencyReader },
       routes: [...(options.apiRoutes ?? []), ...(red === undefined ? [] : [...red.routes, ...alertsRoutes(alerts)])],
       uiDir: options.uiDir === null ? undefined : (options.uiDir ?? defaultUiDir()),
       allowedHosts: options.allowedHosts,
       log,
     })
     closers.push(() => api.close())
-    const retention = new RetentionWorker(store, options.retention ?? {}, log)
+    const retention = new RetentionWorker(store.retention, options.retention ?? {}, log)
     retention.start()
     if (observability !== undefined) {
       const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
@@ -268,15 +270,15 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
           retention.stop()
           // Receivers first: in-flight requests finish their writes before the store closes.
           await Promise.all(closers.map((close) => close()))
-          red?.stop()
+          await red?.stop()
           await alerts?.stop()
           if (forwarder !== undefined) await forwarder.close()
-          store.close()
+          await store.close()
         })()),
     }
   } catch (err) {
     await Promise.allSettled(closers.map((close) => close()))
-    store.close()
+    await store.close()
     throw err
   }
 }

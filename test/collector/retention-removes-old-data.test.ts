@@ -68,16 +68,16 @@ t.test('a service whose spans are all gone leaves the service list', async (t) =
 t.test('past the size limit the oldest data goes until the store fits', async (t) => {
   const collector = await startTestCollector({ retention: { maxBytes: 1_500_000, intervalMs: 3_600_000, batchSize: 200 } })
   t.teardown(() => collector.close())
-  const store = collector.collector.store
+  const store = collector.collector.store.retention!
   const base = Date.now() - HOUR_MS
   const traceIds: string[] = []
   // ~4 MB of spans, oldest first.
   for (let i = 0; i < 100; i++) traceIds.push(await sendTrace(collector.otlpUrl, 'size', base + i * 1000, 20, 2000))
-  const before = store.usedBytes()
+  const before = (await store.usedBytes())
   t.ok(before > 3_000_000, `stored ${before} bytes`)
   const deleted = await collector.collector.retention.runOnce()
   t.ok(deleted > 0, `${deleted} spans deleted`)
-  t.ok(store.usedBytes() <= 1_500_000, `now ${store.usedBytes()} bytes used`)
+  t.ok((await store.usedBytes()) <= 1_500_000, `now ${(await store.usedBytes())} bytes used`)
   t.equal((await getJson(`${collector.apiUrl}/api/traces/${traceIds[0]}`)).status, 404, 'the oldest trace is gone')
   t.equal((await getJson(`${collector.apiUrl}/api/traces/${traceIds[99]}`)).status, 200, 'the newest trace is kept')
 })

@@ -14,12 +14,12 @@ t.test('an unmatched search over many spans ends at the budget, marked incomplet
     const res = await postJson(`${collector.otlpUrl}/v1/traces`, jsonTraceRequest({ many: spans }))
     t.equal(res.status, 200)
   }
-  const store = collector.collector.store
-  const exhausted = store.findTraces({ service: 'many', attributes: [{ key: 'tier', value: 'platinum' }], limit: 20, budgetMs: 60_000 })
+  const store = collector.collector.store.spanReader
+  const exhausted = await store.findTraces({ service: 'many', attributes: [{ key: 'tier', value: 'platinum' }], limit: 20, budgetMs: 60_000 })
   t.same(exhausted, { traces: [], incomplete: false }, 'with time to spare, every candidate is examined')
-  const cut = store.findTraces({ service: 'many', attributes: [{ key: 'tier', value: 'platinum' }], limit: 20, budgetMs: 0 })
+  const cut = await store.findTraces({ service: 'many', attributes: [{ key: 'tier', value: 'platinum' }], limit: 20, budgetMs: 0 })
   t.same(cut, { traces: [], incomplete: true }, 'with no time, it stops and says so')
-  const found = store.findTraces({ service: 'many', attributes: [{ key: 'tier', value: 'standard' }], limit: 5, budgetMs: 0 })
+  const found = await store.findTraces({ service: 'many', attributes: [{ key: 'tier', value: 'standard' }], limit: 5, budgetMs: 0 })
   t.equal(found.traces.length, 5, 'matches found before the first clock check are returned')
 })
 
@@ -39,12 +39,12 @@ t.test('a search walks past the first scan step to older matches, in order', asy
     const res = await postJson(`${collector.otlpUrl}/v1/traces`, jsonTraceRequest({ deep: spans }))
     t.equal(res.status, 200)
   }
-  const store = collector.collector.store
+  const store = collector.collector.store.spanReader
   for (const service of ['deep', undefined]) {
-    const result = store.findTraces({ service, operation: 'rare', limit: 20, budgetMs: 60_000 })
+    const result = await store.findTraces({ service, operation: 'rare', limit: 20, budgetMs: 60_000 })
     t.same(result.traces.map((tr) => tr.traceId), rare, `all ${rare.length} found newest first (service ${service ?? 'any'})`)
     t.equal(result.incomplete, false)
   }
-  const limited = store.findTraces({ operation: 'rare', limit: 3, budgetMs: 60_000 })
+  const limited = await store.findTraces({ operation: 'rare', limit: 3, budgetMs: 60_000 })
   t.same(limited.traces.map((tr) => tr.traceId), rare.slice(0, 3))
 })

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import ts from 'typescript'
 import { queryRoutes } from '../../src/collector/api/query-routes.js'
-import type { TraceStore } from '../../src/collector/store/trace-store.js'
+import type { QueryStores } from '../../src/collector/api/query-routes.js'
 
 const root = join(import.meta.dirname, '..', '..')
 const apiDoc = readFileSync(join(root, 'docs', 'api.md'), 'utf8')
@@ -148,7 +148,7 @@ function documentedRoutes(): Map<string, string> {
 }
 
 t.test('docs/api.md documents every query route the collector serves, and no other', async (t) => {
-  const served = queryRoutes({} as TraceStore).filter((r) => r.method === 'GET').map((r) => r.path).sort()
+  const served = queryRoutes({} as QueryStores).filter((r) => r.method === 'GET').map((r) => r.path).sort()
   const documented = [...documentedRoutes().keys()].sort()
   t.same(documented, served, 'the headings under "Query API" are the GET routes of query-routes.ts')
   t.same(Object.keys(ROUTE_ANSWERS).sort(), served, 'and each has the type of its answer in the contract')

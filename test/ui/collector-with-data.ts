@@ -82,7 +82,7 @@ export async function startCollectorWithData(fixture: Fixture | null, options: {
     }
     await postOtlp(port, '/v1/logs', logsBody(fixture.logs))
     // Evaluate now rather than on the (hour-long) schedule: the alerts page sees settled states.
-    collector.alerts?.evaluate()
+    await collector.alerts?.evaluate()
   }
   return {
     collector,

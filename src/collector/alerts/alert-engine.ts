@@ -1,13 +1,13 @@
 /**
  * Evaluates the alert rules on the RED rollups on a schedule, moves each
  * rule through pending/firing/resolved (alert-state.ts) and hands notices to
- * the notifiers. Evaluation is synchronous and cheap (a window of 10 s
- * rollup rows per rule); sending is asynchronous, in order per notifier, and
- * never blocks the next evaluation.
+ * the notifiers. Evaluation is cheap (a window of 10 s rollup rows per
+ * rule), one round at a time; sending is asynchronous, in order per notifier,
+ * and never blocks the next evaluation.
  */
 import type { AlertRuleStatus, ExampleTrace } from '../../query-api/query-api-types.js'
 import { windowSummary } from '../metrics/red-queries.js'
-import type { RedRollupStore } from '../metrics/red-rollup-store.js'
+import type { RedRollupStore } from '../store/store-roles.js'
 import type { AlertNotice } from './alert-notice.js'
 import { traceLinks } from './alert-notice.js'
 import type { AlertNotifier } from './alert-notifiers.js'
@@ -27,7 +27,7 @@ export interface AlertEngineOptions {
   log: (line: string) => void
   now?: () => number
   /** Writes rollups still held in memory before a round reads them. */
-  flushRollups?: () => void
+  flushRollups?: () => Promise<void>
 }
 
 interface RuleRuntime {
@@ -50,6 +50,7 @@ export class AlertEngine {
   private readonly queues = new Map<AlertNotifier, Promise<unknown>>()
   private timer: NodeJS.Timeout | undefined
   private lastResendMs = 0
+  private evaluating: Promise<void> | undefined
   private readonly failuresLogged = new Set<string>()
 
   constructor(private readonly options: AlertEngineOptions) {
@@ -58,11 +59,11 @@ export class AlertEngine {
   }
 
   /** Measures one rule's window: the value and whether the condition holds. */
-  measure(rule: AlertRule, nowMs: number): { value: number; holds: boolean; examples: ExampleTrace[]; windowStartMs: number } {
+  async measure(rule: AlertRule, nowMs: number): Promise<{ value: number; holds: boolean; examples: ExampleTrace[]; windowStartMs: number }> {
     const windowStartMs = nowMs - rule.windowMs
     // An error-rate alert is investigated from its failures: those lead its examples, newest first.
     const lead = rule.kind === 'error_rate' ? 'failing' : 'slowest'
-    const w = windowSummary(this.options.rollups, { service: rule.service, operation: rule.operation, spanKind: rule.spanKind }, windowStartMs, nowMs, 3, lead)
+    const w = await windowSummary(this.options.rollups, { service: rule.service, operation: rule.operation, spanKind: rule.spanKind }, windowStartMs, nowMs, 3, lead)
     switch (rule.kind) {
       case 'duration_quantile': {
         const value = w.requests >= Math.max(1, rule.minRequests) ? w.histogram.quantile(rule.quantile) : NaN
@@ -81,20 +82,25 @@ export class AlertEngine {
     }
   }
 
-  /** One evaluation round at `nowMs`; notifications are queued, not awaited. */
-  evaluate(nowMs = this.now()): void {
+  /** One evaluation round at `nowMs` (a round still running is awaited instead); notifications are queued, not awaited. */
+  evaluate(nowMs = this.now()): Promise<void> {
+    this.evaluating ??= this.round(nowMs).finally(() => (this.evaluating = undefined))
+    return this.evaluating
+  }
+
+  private async round(nowMs: number): Promise<void> {
     const base = this.options.uiBaseUrl()
     // Re-sends start one interval after the first round (a new alert was just sent).
     if (this.lastResendMs === 0) this.lastResendMs = nowMs
     try {
-      this.options.flushRollups?.()
+      await this.options.flushRollups?.()
     } catch (err) {
       this.logOnce('flush', `alert evaluation could not flush the rollups: ${(err as Error).message}`)
     }
     for (const rt of this.runtimes) {
-      let m: ReturnType<AlertEngine['measure']>
+      let m: Awaited<ReturnType<AlertEngine['measure']>>
       try {
-        m = this.measure(rt.rule, nowMs)
+        m = await this.measure(rt.rule, nowMs)
       } catch (err) {
         this.logOnce(`evaluate ${rt.rule.name}`, `alert rule ${rt.rule.name}: evaluation failed: ${(err as Error).message}`)
         continue
@@ -179,7 +185,7 @@ export class AlertEngine {
 
   start(): void {
     if (this.runtimes.length === 0) return
-    this.timer = setInterval(() => this.evaluate(), this.options.evaluationIntervalMs)
+    this.timer = setInterval(() => void this.evaluate(), this.options.evaluationIntervalMs)
     this.timer.unref()
   }
 

@@ -10,16 +10,17 @@ import { RouteTable } from '../http/route.js'
 import { hostCheck } from '../http/allowed-hosts.js'
 import type { AllowedHosts } from '../http/allowed-hosts.js'
 import type { CollectorRoute } from '../http/route.js'
-import type { TraceStore } from '../store/trace-store.js'
 import { closeServer } from '../receivers/otlp-http-receiver.js'
 import { jaegerRoutes } from './jaeger-routes.js'
 import { queryRoutes } from './query-routes.js'
+import type { QueryStores } from './query-routes.js'
 import { serveStatic } from './static-files.js'
 
 export interface ApiServerOptions {
   host: string
   port: number
-  store: TraceStore
+  /** The store's reading roles. */
+  stores: QueryStores
   /** Mounted before the built-in routes; paths are full paths (`/api/metrics/...`, `/metrics`). */
   routes?: readonly CollectorRoute[]
   uiDir?: string
@@ -49,7 +50,7 @@ export interface ApiServer {
 }
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  const table = new RouteTable([...(options.routes ?? []), ...queryRoutes(options.store), ...jaegerRoutes(options.store)])
+  const table = new RouteTable([...(options.routes ?? []), ...queryRoutes(options.stores), ...jaegerRoutes(options.stores)])
   const hosts = hostCheck(options.host, options.allowedHosts)
   const server = createServer((req, res) => {
     markRequestStart(res)

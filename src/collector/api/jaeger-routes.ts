@@ -11,7 +11,7 @@
 import type { ServerResponse } from 'node:http'
 import type { CollectorRoute } from '../http/route.js'
 import { sendJson } from '../../http/http-answer.js'
-import type { TraceStore } from '../store/trace-store.js'
+import type { QueryStores } from './query-routes.js'
 import { envelope, errorEnvelope, toJaegerTrace } from './jaeger-format.js'
 import { durationMs } from '../../units/duration.js'
 import { checkRange, limitParam, MAX_DURATION_MS, MAX_UNIX_MS, normalizeTraceId, optionalInRange, optionalString, optionalUnixMs, QueryParamError } from './query-params.js'
@@ -72,7 +72,8 @@ function logfmtTags(text: string): Array<{ key: string; value: string }> {
   return out
 }
 
-export function jaegerRoutes(store: TraceStore): CollectorRoute[] {
+export function jaegerRoutes(stores: Pick<QueryStores, 'spans' | 'dependencies'>): CollectorRoute[] {
+  const store = stores.spans
   const wrap = (route: CollectorRoute): CollectorRoute => ({
     ...route,
     path: PREFIX + route.path,
@@ -90,25 +91,24 @@ export function jaegerRoutes(store: TraceStore): CollectorRoute[] {
     },
   })
   const routes: CollectorRoute[] = [
-    { method: 'GET', path: '/api/services', handle: (_q, res) => {
-      const services = store.services()
+    { method: 'GET', path: '/api/services', handle: async (_q, res) => {
+      const services = await store.services()
       sendJson(res, 200, envelope(services, services.length))
     } },
-    { method: 'GET', path: '/api/services/:service/operations', handle: (_q, res, params) => {
-      const names = [...new Set(store.operations(params.service!).map((op) => op.name))]
+    { method: 'GET', path: '/api/services/:service/operations', handle: async (_q, res, params) => {
+      const names = [...new Set((await store.operations(params.service!)).map((op) => op.name))]
       sendJson(res, 200, envelope(names, names.length))
     } },
-    { method: 'GET', path: '/api/operations', handle: (_q, res, _p, url) => {
+    { method: 'GET', path: '/api/operations', handle: async (_q, res, _p, url) => {
       const service = optionalString(url, 'service')
       if (service === undefined) throw new QueryParamError('service is required')
       const spanKind = optionalString(url, 'spanKind')
-      const ops = store
-        .operations(service)
+      const ops = (await store.operations(service))
         .map((op) => ({ name: op.name, spanKind: op.spanKind === 'UNSPECIFIED' ? '' : op.spanKind.toLowerCase() }))
         .filter((op) => spanKind === undefined || op.spanKind === spanKind)
       sendJson(res, 200, envelope(ops, ops.length))
     } },
-    { method: 'GET', path: '/api/traces', handle: (_q, res, _p, url) => {
+    { method: 'GET', path: '/api/traces', handle: async (_q, res, _p, url) => {
       const endUs = optionalInRange(url, 'end', 0, MAX_UNIX_MS * 1000, 'a Unix time in microseconds')
       let startUs = optionalInRange(url, 'start', 0, MAX_UNIX_MS * 1000, 'a Unix time in microseconds')
       const lookback = optionalString(url, 'lookback')
@@ -129,7 +129,7 @@ export function jaegerRoutes(store: TraceStore): CollectorRoute[] {
         return ms
       }
       const operation = optionalString(url, 'operation')
-      const result = store.findTraces({
+      const result = await store.findTraces({
         service: optionalString(url, 'service'),
         operation: operation === 'all' ? undefined : operation,
         startUnixMs: startUs === undefined ? undefined : startUs / 1000,
@@ -141,16 +141,17 @@ export function jaegerRoutes(store: TraceStore): CollectorRoute[] {
         limit: limitParam(url, 'limit', JAEGER_DEFAULT_LIMIT, 1500),
         budgetMs: SEARCH_BUDGET_MS,
       })
-      const data = result.traces.map((summary) => {
-        const ordered = orderTraceForDisplay(store.getTrace(summary.traceId))
+      const traces = await Promise.all(result.traces.map((summary) => store.getTrace(summary.traceId)))
+      const data = result.traces.map((summary, i) => {
+        const ordered = orderTraceForDisplay(traces[i]!)
         return toJaegerTrace(summary.traceId, ordered.spans, ordered.warnings)
       })
       sendJson(res, 200, envelope(data, data.length))
     } },
-    { method: 'GET', path: '/api/traces/:traceId', handle: (_q, res, params) => {
+    { method: 'GET', path: '/api/traces/:traceId', handle: async (_q, res, params) => {
       const traceId = normalizeTraceId(params.traceId!)
       if (traceId === undefined) throw new QueryParamError(`${JSON.stringify(params.traceId)} is not a trace id (hex, up to 32 digits)`)
-      const spans = store.getTrace(traceId)
+      const spans = await store.getTrace(traceId)
       if (spans.length === 0) {
         sendJson(res, 404, errorEnvelope(404, 'trace not found'))
         return
@@ -161,7 +162,7 @@ export function jaegerRoutes(store: TraceStore): CollectorRoute[] {
     { method: 'GET', path: '/api/dependencies', handle: async (_q, res, _p, url) => {
       const endTs = optionalUnixMs(url, 'endTs') ?? Date.now()
       const lookback = optionalInRange(url, 'lookback', 0, 31 * 86_400_000, 'milliseconds (at most 31 days)') ?? 86_400_000
-      const edges = (await dependenciesInSlices(store, endTs - lookback, endTs)).map((e) => ({ parent: e.parent, child: e.child, callCount: e.callCount }))
+      const edges = (await dependenciesInSlices(stores.dependencies, endTs - lookback, endTs)).map((e) => ({ parent: e.parent, child: e.child, callCount: e.callCount }))
       sendJson(res, 200, envelope(edges, edges.length))
     } },
   ]

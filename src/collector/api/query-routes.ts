@@ -8,7 +8,7 @@ import { sendError, sendJson } from '../../http/http-answer.js'
 import type {
   DependenciesResponse, LinkedFromResponse, LogsResponse, OperationsResponse, ServicesResponse, TraceResponse, TraceSearchResponse,
 } from '../../query-api/query-api-types.js'
-import type { TraceStore } from '../store/trace-store.js'
+import type { DependencyReader, LogReader, SpanReader } from '../store/store-roles.js'
 import { booleanParam, keyValueParams, limitParam, optionalNonNegative, optionalSpanId, optionalString, optionalUnixMs, QueryParamError, requireTraceId } from './query-params.js'
 import { orderTraceForDisplay } from './trace-order.js'
 import { dependenciesInSlices } from './dependency-slices.js'
@@ -20,22 +20,30 @@ const MAX_DEPENDENCY_WINDOW_MS = 31 * 86_400_000
 /** A search stops after this long (returning what it found, `incomplete: true`) so that ingest is never held up. */
 export const SEARCH_BUDGET_MS = 1000
 
-export function queryRoutes(store: TraceStore): CollectorRoute[] {
+/** The reading roles of the store that the API uses. */
+export interface QueryStores {
+  spans: SpanReader
+  logs: LogReader
+  dependencies: DependencyReader
+}
+
+export function queryRoutes(stores: QueryStores): CollectorRoute[] {
+  const store = stores.spans
   return [
     {
       method: 'GET',
       path: '/api/services',
-      handle: (_req, res) => sendJson(res, 200, { services: store.services() } satisfies ServicesResponse),
+      handle: async (_req, res) => sendJson(res, 200, { services: await store.services() } satisfies ServicesResponse),
     },
     {
       method: 'GET',
       path: '/api/services/:service/operations',
-      handle: (_req, res, params) => sendJson(res, 200, { operations: store.operations(params.service!) } satisfies OperationsResponse),
+      handle: async (_req, res, params) => sendJson(res, 200, { operations: await store.operations(params.service!) } satisfies OperationsResponse),
     },
     {
       method: 'GET',
       path: '/api/traces',
-      handle: (_req, res, _params, url) => {
+      handle: async (_req, res, _params, url) => {
         const start = optionalUnixMs(url, 'start')
         const end = optionalUnixMs(url, 'end')
         if (start !== undefined && end !== undefined && end < start) throw new QueryParamError(`end=${end} is before start=${start}`)
@@ -44,7 +52,7 @@ export function queryRoutes(store: TraceStore): CollectorRoute[] {
         if (minDurationMs !== undefined && maxDurationMs !== undefined && maxDurationMs < minDurationMs) {
           throw new QueryParamError(`maxDurationMs=${maxDurationMs} is below minDurationMs=${minDurationMs}`)
         }
-        const result = store.findTraces({
+        const result = await store.findTraces({
           service: optionalString(url, 'service'),
           operation: optionalString(url, 'operation'),
           startUnixMs: start,
@@ -63,9 +71,9 @@ export function queryRoutes(store: TraceStore): CollectorRoute[] {
     {
       method: 'GET',
       path: '/api/traces/:traceId',
-      handle: (_req, res, params) => {
+      handle: async (_req, res, params) => {
         const traceId = requireTraceId(params.traceId!)
-        const spans = store.getTrace(traceId)
+        const spans = await store.getTrace(traceId)
         if (spans.length === 0) {
           sendError(res, 404, `trace ${traceId} is not stored (never received, or removed by retention)`, 'json')
           return
@@ -77,29 +85,29 @@ export function queryRoutes(store: TraceStore): CollectorRoute[] {
     {
       method: 'GET',
       path: '/api/traces/:traceId/logs',
-      handle: (_req, res, params, url) => {
+      handle: async (_req, res, params, url) => {
         const traceId = requireTraceId(params.traceId!)
         const order = optionalString(url, 'order') ?? 'asc'
         if (order !== 'asc' && order !== 'desc') throw new QueryParamError(`order=${JSON.stringify(order)} must be asc or desc`)
-        const logs = store.findLogs({ traceId, spanId: optionalSpanId(url, 'spanId'), order, limit: limitParam(url, 'limit', 1000, MAX_LOG_LIMIT) })
+        const logs = await stores.logs.findLogs({ traceId, spanId: optionalSpanId(url, 'spanId'), order, limit: limitParam(url, 'limit', 1000, MAX_LOG_LIMIT) })
         sendJson(res, 200, { logs } satisfies LogsResponse)
       },
     },
     {
       method: 'GET',
       path: '/api/traces/:traceId/linked-from',
-      handle: (_req, res, params, url) => {
+      handle: async (_req, res, params, url) => {
         const traceId = requireTraceId(params.traceId!)
-        const result = store.findLinksTo(traceId, { limit: limitParam(url, 'limit', 50, MAX_TRACE_LIMIT), budgetMs: SEARCH_BUDGET_MS })
+        const result = await store.findLinksTo(traceId, { limit: limitParam(url, 'limit', 50, MAX_TRACE_LIMIT), budgetMs: SEARCH_BUDGET_MS })
         sendJson(res, 200, (result.incomplete ? { links: result.links, incomplete: true } : { links: result.links }) satisfies LinkedFromResponse)
       },
     },
     {
       method: 'GET',
       path: '/api/logs',
-      handle: (_req, res, _params, url) => {
+      handle: async (_req, res, _params, url) => {
         const rawTraceId = optionalString(url, 'traceId')
-        const logs = store.findLogs({
+        const logs = await stores.logs.findLogs({
           service: optionalString(url, 'service'),
           traceId: rawTraceId === undefined ? undefined : requireTraceId(rawTraceId),
           spanId: optionalSpanId(url, 'spanId'),
@@ -120,7 +128,7 @@ export function queryRoutes(store: TraceStore): CollectorRoute[] {
         const start = optionalUnixMs(url, 'start') ?? end - DEFAULT_DEPENDENCY_WINDOW_MS
         if (end < start) throw new QueryParamError(`end=${end} is before start=${start}`)
         if (end - start > MAX_DEPENDENCY_WINDOW_MS) throw new QueryParamError(`the window from start to end is over 31 days; ask for a shorter one`)
-        sendJson(res, 200, { edges: await dependenciesInSlices(store, start, end) } satisfies DependenciesResponse)
+        sendJson(res, 200, { edges: await dependenciesInSlices(stores.dependencies, start, end) } satisfies DependenciesResponse)
       },
     },
   ]

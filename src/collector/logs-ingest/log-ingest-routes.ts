@@ -29,7 +29,7 @@ import type { TraceIdDerivation } from './trace-id-derivation.js'
 /** Where decoded lines go: the collector's IngestPipeline (only the two methods used). */
 export interface LogSink {
   isStoreUnavailable(): boolean
-  ingestLogs(request: unknown, raw?: RawRequest): IngestOutcome
+  ingestLogs(request: unknown, raw?: RawRequest): Promise<IngestOutcome>
 }
 
 export interface LogIngestRoutesOptions {
@@ -49,7 +49,7 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer>
   return decodeContentEncoding(raw, req.headers['content-encoding'], maxBytes)
 }
 
-function store(sink: LogSink, logs: IngestedLog[]): IngestOutcome {
+async function store(sink: LogSink, logs: IngestedLog[]): Promise<IngestOutcome> {
   if (logs.length === 0) return { rejected: 0, errorMessage: '' }
   const request = logsToOtlpRequest(logs, SCOPE)
   // Forwarded (when the collector forwards) as the OTLP/JSON it became.
@@ -84,7 +84,7 @@ async function ingest(
   }
   try {
     const logs = decode(body)
-    answer(logs, store(sink, logs))
+    answer(logs, await store(sink, logs))
   } catch (err) {
     if (err instanceof HttpError) fail(err.status, err.message, err.headers)
     else if (err instanceof LokiPushError || err instanceof OtlpValueError) fail(400, err.message)

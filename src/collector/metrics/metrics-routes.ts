@@ -8,7 +8,7 @@ import { optionalString, QueryParamError } from '../api/query-params.js'
 import type { CollectorRoute } from '../http/route.js'
 import type { MetricsSeries, ServiceMetricsResponse } from '../../query-api/query-api-types.js'
 import { series, servicesTable } from './red-queries.js'
-import type { RedRollupStore } from './red-rollup-store.js'
+import type { RedRollupStore } from '../store/store-roles.js'
 import type { SpanMetricsExporter } from './span-metrics-exporter.js'
 
 export const DEFAULT_RANGE_MS = 3600_000
@@ -34,18 +34,18 @@ export function timeRange(url: URL, nowMs = Date.now()): { startMs: number; endM
  * `flush` writes rollups still held in memory before a query reads them. A bad
  * parameter throws `QueryParamError`, which the :16686 server answers (400).
  */
-export function metricsRoutes(store: RedRollupStore, exporter: SpanMetricsExporter, flush: () => void = () => {}): CollectorRoute[] {
-  const guarded = (fn: (url: URL) => unknown): CollectorRoute['handle'] => (_req, res, _params, url) => {
-    flush()
-    sendJson(res, 200, fn(url))
+export function metricsRoutes(store: RedRollupStore, exporter: SpanMetricsExporter, flush: () => Promise<void> = async () => {}): CollectorRoute[] {
+  const guarded = (fn: (url: URL) => Promise<unknown>): CollectorRoute['handle'] => async (_req, res, _params, url) => {
+    await flush()
+    sendJson(res, 200, await fn(url))
   }
   return [
     {
       method: 'GET',
       path: '/api/metrics/services',
-      handle: guarded((url) => {
+      handle: guarded(async (url) => {
         const { startMs, endMs } = timeRange(url)
-        let rows = servicesTable(store, startMs, endMs)
+        let rows = await servicesTable(store, startMs, endMs)
         const service = optionalString(url, 'service')
         if (service !== undefined) rows = rows.filter((r) => r.service === service)
         return { rows } satisfies ServiceMetricsResponse
@@ -54,11 +54,11 @@ export function metricsRoutes(store: RedRollupStore, exporter: SpanMetricsExport
     {
       method: 'GET',
       path: '/api/metrics/series',
-      handle: guarded((url) => {
+      handle: guarded(async (url) => {
         const service = optionalString(url, 'service')
         if (service === undefined) throw new QueryParamError('service is required, e.g. /api/metrics/series?service=checkout')
         const { startMs, endMs } = timeRange(url)
-        return series(store, { service, operation: optionalString(url, 'operation'), spanKind: optionalString(url, 'spanKind') }, startMs, endMs) satisfies MetricsSeries
+        return (await series(store, { service, operation: optionalString(url, 'operation'), spanKind: optionalString(url, 'spanKind') }, startMs, endMs)) satisfies MetricsSeries
       }),
     },
     {

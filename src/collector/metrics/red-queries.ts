@@ -7,7 +7,7 @@
 import { DurationHistogram } from './duration-histogram.js'
 import type { RedCell } from './red-rollup.js'
 import { RESOLUTIONS_MS } from './red-rollup.js'
-import type { RedRollupStore, RollupFilter } from './red-rollup-store.js'
+import type { RedRollupStore, RollupFilter } from '../store/store-roles.js'
 import type { ExampleTrace, MetricsPoint, ServiceMetricsRow } from '../../query-api/query-api-types.js'
 
 export type { ExampleTrace } from '../../query-api/query-api-types.js'
@@ -15,13 +15,15 @@ export type { ExampleTrace } from '../../query-api/query-api-types.js'
 /** The 10 s rollups answer ranges up to this long; longer ranges read the 1 min rollups. */
 const FINE_RANGE_LIMIT_MS = 3 * 3600_000
 
-export function chooseResolution(store: RedRollupStore, startMs: number, endMs: number): number {
+export async function chooseResolution(store: RedRollupStore, startMs: number, endMs: number): Promise<number> {
   const fine = RESOLUTIONS_MS[0]!
   const coarse = RESOLUTIONS_MS[RESOLUTIONS_MS.length - 1]!
   if (endMs - startMs > FINE_RANGE_LIMIT_MS) return coarse
   // Older than what the 10 s rollups still keep: only the coarse ones cover it.
-  const oldestFine = store.oldestBucketMs(fine)
-  if (oldestFine !== undefined && startMs < oldestFine - fine && store.oldestBucketMs(coarse) !== undefined && store.oldestBucketMs(coarse)! < oldestFine) return coarse
+  const oldestFine = await store.oldestBucketMs(fine)
+  if (oldestFine === undefined || startMs >= oldestFine - fine) return fine
+  const oldestCoarse = await store.oldestBucketMs(coarse)
+  if (oldestCoarse !== undefined && oldestCoarse < oldestFine) return coarse
   return fine
 }
 
@@ -35,13 +37,13 @@ function quantileOrNull(h: DurationHistogram, q: number): number | null {
 
 
 /** One row per service/operation/span kind seen in [startMs, endMs), busiest first. */
-export function servicesTable(store: RedRollupStore, startMs: number, endMs: number, sparkPoints = 30): ServiceMetricsRow[] {
-  const resolutionMs = chooseResolution(store, startMs, endMs)
+export async function servicesTable(store: RedRollupStore, startMs: number, endMs: number, sparkPoints = 30): Promise<ServiceMetricsRow[]> {
+  const resolutionMs = await chooseResolution(store, startMs, endMs)
   const from = Math.floor(startMs / resolutionMs) * resolutionMs
   const sparkStepMs = Math.max(resolutionMs, Math.ceil((endMs - from) / sparkPoints / resolutionMs) * resolutionMs)
   const slots = Math.max(1, Math.ceil((endMs - from) / sparkStepMs))
   const groups = new Map<string, { row: ServiceMetricsRow; requests: number; errors: number; h: DurationHistogram }>()
-  for (const cell of store.cells(resolutionMs, from, endMs)) {
+  for (const cell of await store.cells(resolutionMs, from, endMs)) {
     const id = `${cell.service}\u0000${cell.operation}\u0000${cell.spanKind}`
     let g = groups.get(id)
     if (g === undefined) {
@@ -78,8 +80,8 @@ export function servicesTable(store: RedRollupStore, startMs: number, endMs: num
 /** Entry points of a service: with no operation named, a service's own traffic is its SERVER/CONSUMER spans. */
 const ENTRY_KINDS = new Set(['SERVER', 'CONSUMER'])
 
-export function cellsFor(store: RedRollupStore, resolutionMs: number, filter: RollupFilter, startMs: number, endMs: number): RedCell[] {
-  const cells = store.cells(resolutionMs, startMs, endMs, filter)
+export async function cellsFor(store: RedRollupStore, resolutionMs: number, filter: RollupFilter, startMs: number, endMs: number): Promise<RedCell[]> {
+  const cells = await store.cells(resolutionMs, startMs, endMs, filter)
   if (filter.operation !== undefined || filter.spanKind !== undefined) return cells
   const entry = cells.filter((c) => ENTRY_KINDS.has(c.spanKind))
   return entry.length > 0 ? entry : cells
@@ -90,14 +92,16 @@ export function cellsFor(store: RedRollupStore, resolutionMs: number, filter: Ro
  * future has not counted anything yet, and drawing it as zero says traffic stopped. The bucket
  * holding now is marked unfinished and its rate is over the part that has passed.
  */
-export function series(store: RedRollupStore, filter: RollupFilter, startMs: number, endMs: number, maxPoints = 120, nowMs = Date.now()): { stepMs: number; points: MetricsPoint[] } {
-  const resolutionMs = chooseResolution(store, startMs, endMs)
+export async function series(
+  store: RedRollupStore, filter: RollupFilter, startMs: number, endMs: number, maxPoints = 120, nowMs = Date.now(),
+): Promise<{ stepMs: number; points: MetricsPoint[] }> {
+  const resolutionMs = await chooseResolution(store, startMs, endMs)
   const from = Math.floor(startMs / resolutionMs) * resolutionMs
   const stepMs = Math.max(resolutionMs, Math.ceil((endMs - from) / maxPoints / resolutionMs) * resolutionMs)
   const lastMs = Math.min(endMs, nowMs)
   const slots = lastMs > from ? Math.max(1, Math.ceil((lastMs - from) / stepMs)) : 0
   const acc = Array.from({ length: slots }, () => ({ requests: 0, errors: 0, h: new DurationHistogram() }))
-  for (const cell of slots ? cellsFor(store, resolutionMs, filter, from, lastMs) : []) {
+  for (const cell of slots ? await cellsFor(store, resolutionMs, filter, from, lastMs) : []) {
     const slot = acc[Math.min(slots - 1, Math.floor((cell.bucketStartMs - from) / stepMs))]!
     slot.requests += cell.requests
     slot.errors += cell.errors
@@ -136,10 +140,12 @@ export interface WindowSummary {
 }
 
 /** Totals over the buckets overlapping [startMs, endMs) at the finest resolution (alerting). */
-export function windowSummary(store: RedRollupStore, filter: RollupFilter, startMs: number, endMs: number, examples = 3, lead: 'slowest' | 'failing' = 'slowest'): WindowSummary {
+export async function windowSummary(
+  store: RedRollupStore, filter: RollupFilter, startMs: number, endMs: number, examples = 3, lead: 'slowest' | 'failing' = 'slowest',
+): Promise<WindowSummary> {
   const resolutionMs = RESOLUTIONS_MS[0]!
   const from = Math.floor(startMs / resolutionMs) * resolutionMs
-  const cells = cellsFor(store, resolutionMs, filter, from, endMs)
+  const cells = await cellsFor(store, resolutionMs, filter, from, endMs)
   const h = new DurationHistogram()
   let requests = 0
   let errors = 0

@@ -13,7 +13,7 @@
  * prom-client produced (same names, labels, buckets and exemplar syntax).
  *
  * These are process-lifetime counters, as Prometheus expects; the stored
- * rollups (red-rollup-store.ts) are what survives a restart.
+ * rollups (the store's RedRollupStore) are what survives a restart.
  */
 import type { StoredSpan } from '../model/stored-span.js'
 import { isErrorSpan, statusClassOf } from './red-rollup.js'

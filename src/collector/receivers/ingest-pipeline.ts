@@ -1,7 +1,8 @@
 /**
  * What every receiver does with a decoded request: store it (one
- * transaction), then tell the listeners and the forwarder. Receivers differ
- * only in how bytes arrive and how answers are written.
+ * transaction, or one acknowledged insert), then tell the listeners and the
+ * forwarder. Receivers differ only in how bytes arrive and how answers are
+ * written; they answer only once the returned promise resolves.
  */
 import type { StoredLog, StoredSpan } from '../model/stored-span.js'
 import { decodeLogsRequest } from '../otlp/decode-logs.js'
@@ -10,7 +11,7 @@ import { decodeTraceRequest } from '../otlp/decode-traces.js'
 import type { DecodedBatch, IngestSpan } from '../otlp/decode-traces.js'
 import type { TraceIdPattern } from '../logs/trace-id-in-text.js'
 import { OtlpValueError } from '../otlp/otlp-values.js'
-import type { TraceStore } from '../store/trace-store.js'
+import type { LogWriter, SpanWriter, WriteResult } from '../store/store-roles.js'
 
 /** Called after a batch is durably stored; must not throw (errors are logged and ignored). */
 export interface IngestListener {
@@ -39,7 +40,8 @@ export interface IngestOutcome {
 export class StoreUnavailableError extends Error {}
 
 export interface IngestPipelineOptions {
-  store: TraceStore
+  spanWriter: SpanWriter
+  logWriter: LogWriter
   listeners?: readonly IngestListener[]
   tee?: IngestTee
   traceIdPatterns?: readonly TraceIdPattern[]
@@ -61,9 +63,9 @@ export class IngestPipeline {
   }
 
   /** Throws OtlpValueError (malformed request) or StoreUnavailableError. */
-  ingestTraces(request: unknown, raw?: RawRequest): IngestOutcome {
+  async ingestTraces(request: unknown, raw?: RawRequest): Promise<IngestOutcome> {
     const batch = decodeTraceRequest(request)
-    this.store(() => this.options.store.writeSpans(batch.items).stored, (n) => (this.spansStored += n))
+    this.spansStored += await this.store(() => this.options.spanWriter.writeSpans(batch.items))
     if (raw !== undefined && batch.items.length > 0) this.options.tee?.forward('traces', raw, batch.items.length)
     const listeners = this.options.listeners ?? []
     if (listeners.length > 0 && batch.items.length > 0) {
@@ -73,9 +75,9 @@ export class IngestPipeline {
     return outcomeOf(batch, 'spans')
   }
 
-  ingestLogs(request: unknown, raw?: RawRequest): IngestOutcome {
+  async ingestLogs(request: unknown, raw?: RawRequest): Promise<IngestOutcome> {
     const batch = decodeLogsRequest(request, { receivedNs: BigInt(Date.now()) * 1_000_000n, traceIdPatterns: this.options.traceIdPatterns })
-    this.store(() => this.options.store.writeLogs(batch.items).stored, (n) => (this.logsStored += n))
+    this.logsStored += await this.store(() => this.options.logWriter.writeLogs(batch.items))
     if (raw !== undefined && batch.items.length > 0) this.options.tee?.forward('logs', raw, batch.items.length)
     const listeners = this.options.listeners ?? []
     if (listeners.length > 0 && batch.items.length > 0) {
@@ -85,12 +87,12 @@ export class IngestPipeline {
     return outcomeOf(batch, 'log records')
   }
 
-  private store(write: () => number, count: (n: number) => void): void {
+  private async store(write: () => Promise<WriteResult>): Promise<number> {
     try {
-      count(write())
+      return (await write()).stored
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
-      // A value the decoders let through but SQLite refuses is this sender's
+      // A value the decoders let through but the database refuses is this sender's
       // problem: a 400 for its request, and everyone else keeps writing.
       if (refusesTheData(err)) throw new OtlpValueError(`the store refused a value in this request, so none of it was stored: ${message}`)
       // Back off for a moment so a failing disk is not hammered by every sender.

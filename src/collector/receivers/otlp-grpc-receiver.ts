@@ -45,7 +45,7 @@ function exportHandler(
   request: ProtoMessageType,
   typeName: string,
   rejectedField: string,
-  ingest: (decoded: unknown, bytes: Uint8Array) => IngestOutcome,
+  ingest: (decoded: unknown, bytes: Uint8Array) => Promise<IngestOutcome>,
 ): grpc.handleUnaryCall<Buffer, unknown> {
   return (call, callback) => {
     if (options.pipeline.isStoreUnavailable()) {
@@ -59,17 +59,17 @@ function exportHandler(
       callback({ code: grpc.status.INVALID_ARGUMENT, details: `not a valid ${typeName}: ${(err as Error).message}` })
       return
     }
-    try {
-      const outcome = ingest(decoded, call.request)
-      callback(null, outcome.rejected > 0 ? { partialSuccess: { [rejectedField]: outcome.rejected, errorMessage: outcome.errorMessage } } : {})
-    } catch (err) {
-      if (err instanceof OtlpValueError) callback({ code: grpc.status.INVALID_ARGUMENT, details: err.message })
-      else if (err instanceof StoreUnavailableError) callback({ code: grpc.status.UNAVAILABLE, details: err.message })
-      else {
-        options.log(`unexpected error in gRPC ${typeName}: ${(err as Error).stack ?? String(err)}`)
-        callback({ code: grpc.status.INTERNAL, details: (err as Error).message })
-      }
-    }
+    ingest(decoded, call.request).then(
+      (outcome) => callback(null, outcome.rejected > 0 ? { partialSuccess: { [rejectedField]: outcome.rejected, errorMessage: outcome.errorMessage } } : {}),
+      (err: unknown) => {
+        if (err instanceof OtlpValueError) callback({ code: grpc.status.INVALID_ARGUMENT, details: err.message })
+        else if (err instanceof StoreUnavailableError) callback({ code: grpc.status.UNAVAILABLE, details: err.message })
+        else {
+          options.log(`unexpected error in gRPC ${typeName}: ${(err as Error).stack ?? String(err)}`)
+          callback({ code: grpc.status.INTERNAL, details: (err as Error).message })
+        }
+      },
+    )
   }
 }
 

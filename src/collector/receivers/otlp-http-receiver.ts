@@ -151,7 +151,7 @@ export async function startOtlpHttpReceiver(options: OtlpHttpReceiverOptions): P
     }
     let outcome: IngestOutcome
     try {
-      outcome = signal.ingest(options.pipeline, request, { body, encoding })
+      outcome = await signal.ingest(options.pipeline, request, { body, encoding })
     } catch (err) {
       if (err instanceof OtlpValueError) sendOtlpError(res, encoding, 400, err.message)
       else if (err instanceof StoreUnavailableError) sendOtlpError(res, encoding, 503, err.message, { 'retry-after': RETRY_AFTER_SECONDS })

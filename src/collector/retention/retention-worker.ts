@@ -3,9 +3,10 @@
  * older than `maxAgeMs`, then the oldest ones while the data exceeds
  * `maxBytes`. Deletes go in small batches with a yield to the event loop
  * between them, so an OTLP request waits at most one small batch, never the
- * whole clean-up.
+ * whole clean-up. Only for a store that does not expire data by itself
+ * (SQLite; ClickHouse tables have a TTL).
  */
-import type { TraceStore } from '../store/trace-store.js'
+import type { RetentionStore } from '../store/store-roles.js'
 
 export interface RetentionOptions {
   /** Keep data at most this long (by span start / log time); undefined keeps forever. */
@@ -27,13 +28,14 @@ export class RetentionWorker {
   totalDeleted = 0
 
   constructor(
-    private readonly store: TraceStore,
+    /** undefined: the store expires data itself, and the worker never runs. */
+    private readonly store: RetentionStore | undefined,
     private readonly options: RetentionOptions,
     private readonly log: (line: string) => void,
   ) {}
 
   get enabled(): boolean {
-    return this.options.maxAgeMs !== undefined || this.options.maxBytes !== undefined
+    return this.store !== undefined && (this.options.maxAgeMs !== undefined || this.options.maxBytes !== undefined)
   }
 
   start(): void {
@@ -63,6 +65,8 @@ export class RetentionWorker {
   }
 
   private async pass(nowUnixMs: number): Promise<number> {
+    const store = this.store
+    if (store === undefined) return 0
     const batch = this.options.batchSize ?? 2000
     let deleted = 0
     let steps = 0
@@ -70,7 +74,7 @@ export class RetentionWorker {
       const cutoff = nowUnixMs - this.options.maxAgeMs
       for (;;) {
         if (this.stopped || steps++ > MAX_STEPS_PER_RUN) break
-        const step = this.store.deleteOlderThan(cutoff, batch).deleted
+        const step = (await store.deleteOlderThan(cutoff, batch)).deleted
         deleted += step
         if (step === 0) break
         await yieldToEventLoop()
@@ -78,8 +82,8 @@ export class RetentionWorker {
     }
     if (this.options.maxBytes !== undefined) {
       let shrank = false
-      while (!this.stopped && steps++ < MAX_STEPS_PER_RUN && this.store.usedBytes() > this.options.maxBytes) {
-        const step = this.store.deleteOldest(batch).deleted
+      while (!this.stopped && steps++ < MAX_STEPS_PER_RUN && (await store.usedBytes()) > this.options.maxBytes) {
+        const step = (await store.deleteOldest(batch)).deleted
         deleted += step
         shrank = true
         if (step === 0) break
@@ -88,13 +92,13 @@ export class RetentionWorker {
       // Hand the freed pages back to the file system, a slice at a time.
       if (shrank) {
         for (let i = 0; i < 100 && !this.stopped; i++) {
-          this.store.reclaimSpace(2048)
+          await store.reclaimSpace(2048)
           await yieldToEventLoop()
         }
       }
     }
     if (deleted > 0) {
-      this.store.pruneServices()
+      await store.pruneServices()
       this.totalDeleted += deleted
       this.log(`retention removed ${deleted} spans and log records`)
     }

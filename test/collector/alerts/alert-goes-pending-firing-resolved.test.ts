@@ -10,7 +10,7 @@ import { WebhookNotifier } from '../../../src/collector/alerts/alert-notifiers.j
 import { parseAlertRulesYaml } from '../../../src/collector/alerts/alert-rules-file.js'
 import { stepAlert, INITIAL_ALERT_STATE } from '../../../src/collector/alerts/alert-state.js'
 import { accumulateSpans } from '../../../src/collector/metrics/red-rollup.js'
-import { RedRollupStore } from '../../../src/collector/metrics/red-rollup-store.js'
+import { SqliteRedRollups } from '../../../src/collector/store/sqlite/sqlite-red-rollups.js'
 import type { StoredSpan } from '../../../src/collector/model/stored-span.js'
 
 t.test('state machine: pending waits for `for`, a pending alert clears quietly, a firing one resolves', async (t) => {
@@ -42,7 +42,7 @@ t.test('engine on real rollups notifies a real webhook with trace and log links'
     db.close()
     rmSync(dir, { recursive: true, force: true })
   })
-  const rollups = new RedRollupStore(db)
+  const rollups = new SqliteRedRollups(db)
   const received: Record<string, any>[] = []
   const server = createServer((req, res) => {
     let body = ''
@@ -66,27 +66,27 @@ t.test('engine on real rollups notifies a real webhook with trace and log links'
   })
   const state = (name: string) => engine.status().find((r) => r.name === name)!
   let id = 1
-  const traffic = (durationMs: number, count: number, errors = 0): void => {
+  const traffic = async (durationMs: number, count: number, errors = 0): Promise<void> => {
     const spans: StoredSpan[] = []
     for (let i = 0; i < count; i++) spans.push(span(id++, now - 100, durationMs + i, i < errors))
-    rollups.merge(accumulateSpans(spans))
+    await rollups.merge(accumulateSpans(spans))
   }
-  traffic(20, 20)
-  engine.evaluate(now)
+  await traffic(20, 20)
+  await engine.evaluate(now)
   t.equal(state('cart-slow').state, 'inactive')
   t.ok(state('cart-slow').value! < 200)
   now += 5000
-  traffic(500, 50)
-  engine.evaluate(now)
+  await traffic(500, 50)
+  await engine.evaluate(now)
   t.equal(state('cart-slow').state, 'pending', 'latency injected: pending')
   now += 25_000
-  traffic(500, 50)
-  engine.evaluate(now)
+  await traffic(500, 50)
+  await engine.evaluate(now)
   t.equal(state('cart-slow').state, 'firing', 'still slow after `for`: firing')
   t.equal(state('cart-errors').state, 'inactive')
   now += 60_000
-  traffic(20, 50)
-  engine.evaluate(now)
+  await traffic(20, 50)
+  await engine.evaluate(now)
   t.equal(state('cart-slow').state, 'inactive', 'latency removed: resolved')
   await engine.stop()
   t.equal(received.length, 2, 'one notice firing, one resolved')
@@ -111,7 +111,7 @@ t.test('Alertmanager shape: firing alerts are re-sent with endsAt ahead, a resol
     db.close()
     rmSync(dir, { recursive: true, force: true })
   })
-  const rollups = new RedRollupStore(db)
+  const rollups = new SqliteRedRollups(db)
   const posts: { path: string; body: any[] }[] = []
   const server = createServer((req, res) => {
     let body = ''
@@ -132,19 +132,19 @@ t.test('Alertmanager shape: firing alerts are re-sent with endsAt ahead, a resol
     uiBaseUrl: () => 'http://ui', log: (l) => lines.push(l), now: () => now,
   })
   let id = 1
-  const traffic = (errors: number): void => {
+  const traffic = async (errors: number): Promise<void> => {
     const spans: StoredSpan[] = []
     for (let i = 0; i < 10; i++) spans.push(span(id++, now - 100, 10 + i, i < errors))
-    rollups.merge(accumulateSpans(spans))
+    await rollups.merge(accumulateSpans(spans))
   }
-  traffic(5)
-  engine.evaluate(now)
+  await traffic(5)
+  await engine.evaluate(now)
   now += 6000
-  traffic(5)
-  engine.evaluate(now)
+  await traffic(5)
+  await engine.evaluate(now)
   now += 60_000
-  traffic(0)
-  engine.evaluate(now)
+  await traffic(0)
+  await engine.evaluate(now)
   await engine.stop(20_000)
   t.ok(posts.every((p) => p.path === '/api/v2/alerts'), 'posted to /api/v2/alerts')
   const [fired, resent, resolved] = posts.map((p) => p.body[0])
@@ -165,7 +165,7 @@ t.test('request rate below a floor fires when traffic stops; error rate waits fo
     db.close()
     rmSync(dir, { recursive: true, force: true })
   })
-  const rollups = new RedRollupStore(db)
+  const rollups = new SqliteRedRollups(db)
   const { rules } = parseAlertRulesYaml(
     'rules:\n  - {name: traffic, kind: request_rate, service: checkout, threshold: 1/s, window: 20s}\n  - {name: errs, kind: error_rate, service: checkout, threshold: 0.1, window: 20s, minRequests: 50}',
     'inline',
@@ -176,13 +176,13 @@ t.test('request rate below a floor fires when traffic stops; error rate waits fo
   let id = 1
   const spans: StoredSpan[] = []
   for (let i = 0; i < 40; i++) spans.push(span(id++, now - 500 - i * 100, 10, true))
-  rollups.merge(accumulateSpans(spans))
-  engine.evaluate(now)
+  await rollups.merge(accumulateSpans(spans))
+  await engine.evaluate(now)
   t.equal(byName('traffic').state, 'inactive', `${byName('traffic').value}/s is above the floor`)
   t.equal(byName('errs').state, 'inactive', 'every request failed, but 40 < minRequests: no data')
   t.equal(byName('errs').value, null)
   now += 60_000
-  engine.evaluate(now)
+  await engine.evaluate(now)
   t.equal(byName('traffic').state, 'firing', 'no traffic at all is below the floor')
   t.equal(byName('traffic').value, 0)
   await engine.stop()

@@ -12,7 +12,7 @@ import { AlertEngine } from '../../../src/collector/alerts/alert-engine.js'
 import { WebhookNotifier } from '../../../src/collector/alerts/alert-notifiers.js'
 import { parseAlertRulesYaml } from '../../../src/collector/alerts/alert-rules-file.js'
 import { accumulateSpans } from '../../../src/collector/metrics/red-rollup.js'
-import { RedRollupStore } from '../../../src/collector/metrics/red-rollup-store.js'
+import { SqliteRedRollups } from '../../../src/collector/store/sqlite/sqlite-red-rollups.js'
 import type { StoredSpan } from '../../../src/collector/model/stored-span.js'
 
 function span(traceId: string, service: string, endMs: number, durationMs: number, error: boolean): StoredSpan {
@@ -32,7 +32,7 @@ t.test('an error-rate alert lists failing traces first, most recent first; a lat
     db.close()
     rmSync(dir, { recursive: true, force: true })
   })
-  const rollups = new RedRollupStore(db)
+  const rollups = new SqliteRedRollups(db)
   const received: Record<string, any>[] = []
   const server = createServer((req, res) => {
     let body = ''
@@ -61,13 +61,13 @@ t.test('an error-rate alert lists failing traces first, most recent first; a lat
     span(id('b1'), 'payments', now - 1_000, 10, true),
   ]
   for (let i = 0; i < 20; i++) spans.push(span(id(`c${i}`), 'checkout', now - 90_000 + i * 4000, 10, false))
-  rollups.merge(accumulateSpans(spans))
+  await rollups.merge(accumulateSpans(spans))
   const engine = new AlertEngine({
     rules, rollups, evaluationIntervalMs: 1000, resendIntervalMs: 60_000,
     notifiers: [new WebhookNotifier(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`)],
     uiBaseUrl: () => 'http://ui.example:16686/', log: () => {}, now: () => now,
   })
-  engine.evaluate(now)
+  await engine.evaluate(now)
   await engine.stop()
   const status = (name: string) => engine.status().find((r) => r.name === name)!
   t.equal(status('cart-errors').state, 'firing', '3 of 26 failed: over 10%')

@@ -6,7 +6,7 @@ import t from 'tap'
 import type { StoredSpan } from '../../../src/collector/model/stored-span.js'
 import { DurationHistogram } from '../../../src/collector/metrics/duration-histogram.js'
 import { accumulateSpans } from '../../../src/collector/metrics/red-rollup.js'
-import { RedRollupStore } from '../../../src/collector/metrics/red-rollup-store.js'
+import { SqliteRedRollups } from '../../../src/collector/store/sqlite/sqlite-red-rollups.js'
 import { series, servicesTable, windowSummary } from '../../../src/collector/metrics/red-queries.js'
 
 const BUCKET_RATIO = 2 ** 0.25
@@ -51,7 +51,7 @@ t.test('rollups merged batch by batch in SQLite match counts and quantiles of th
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const db = new Database(join(dir, 'x.db'))
   t.teardown(() => db.close())
-  const store = new RedRollupStore(db)
+  const store = new SqliteRedRollups(db)
   const base = 1_700_000_000_000
   const spans: StoredSpan[] = []
   for (let i = 1; i <= 3000; i++) {
@@ -60,8 +60,8 @@ t.test('rollups merged batch by batch in SQLite match counts and quantiles of th
     spans.push(span(i, i % 3 === 0 ? 'cart' : 'checkout', i % 2 === 0 ? 'GET /a' : 'POST /b', base + (i % 600) * 100, slow ? 700 + (i % 7) : 3 + (i % 40), error, error ? 503 : 200))
   }
   // Several batches, so rows are merged with what is stored.
-  for (let i = 0; i < spans.length; i += 250) store.merge(accumulateSpans(spans.slice(i, i + 250)))
-  const rows = servicesTable(store, base - 60_000, base + 120_000)
+  for (let i = 0; i < spans.length; i += 250) await store.merge(accumulateSpans(spans.slice(i, i + 250)))
+  const rows = await servicesTable(store, base - 60_000, base + 120_000)
   t.equal(rows.length, 4, 'one row per service and operation')
   for (const row of rows) {
     const mine = spans.filter((s) => s.service === row.service && s.name === row.operation)
@@ -74,10 +74,10 @@ t.test('rollups merged batch by batch in SQLite match counts and quantiles of th
       t.ok(v! <= exact * BUCKET_RATIO && v! >= exact / BUCKET_RATIO, `${row.service} ${row.operation} p${q * 100} ${v} vs ${exact}`)
     }
   }
-  const s = series(store, { service: 'checkout' }, base, base + 60_000)
+  const s = await series(store, { service: 'checkout' }, base, base + 60_000)
   t.equal(s.stepMs, 10_000)
   t.equal(s.points.reduce((a, p) => a + p.requests, 0), spans.filter((x) => x.service === 'checkout' && x.endTimeUnixMs < base + 60_000).length)
-  const w = windowSummary(store, { service: 'checkout', operation: 'GET /a' }, base, base + 60_000)
+  const w = await windowSummary(store, { service: 'checkout', operation: 'GET /a' }, base, base + 60_000)
   const slowest = spans.filter((x) => x.service === 'checkout' && x.name === 'GET /a' && x.endTimeUnixMs < base + 60_000).sort((a, b) => b.durationMs - a.durationMs)[0]!
   t.equal(w.exampleTraces[0]!.durationMs, slowest.durationMs, 'the slowest trace of the window comes first')
   t.ok(w.exampleTraces.some((e) => e.error), 'a failing trace is among the examples')
@@ -89,17 +89,17 @@ t.test('rollups have their own retention per resolution; long ranges read the 1 
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const db = new Database(join(dir, 'x.db'))
   t.teardown(() => db.close())
-  const red = new RedMetrics({ db, log: () => {}, retentionMs: { 10_000: 3600_000, 60_000: 48 * 3600_000 } })
+  const red = new RedMetrics({ store: new SqliteRedRollups(db), log: () => {}, retentionMs: { 10_000: 3600_000, 60_000: 48 * 3600_000 } })
   const now = Date.now()
   const old = now - 5 * 3600_000
   red.onSpans([span(1, 'cart', 'GET /a', old, 5, false), span(2, 'cart', 'GET /a', now - 1000, 5, false)])
-  red.flush()
-  t.equal(red.store.cells(10_000, 0, now + 1).length, 2)
-  const deleted = red.applyRetention(now)
+  await red.flush()
+  t.equal((await red.store.cells(10_000, 0, now + 1)).length, 2)
+  const deleted = await red.applyRetention(now)
   t.equal(deleted, 1, 'the 10 s row older than 1 h is deleted')
-  t.equal(red.store.cells(10_000, 0, now + 1).length, 1)
-  t.equal(red.store.cells(60_000, 0, now + 1).length, 2, 'the 1 min rows are kept 48 h')
-  const rows = servicesTable(red.store, now - 6 * 3600_000, now)
+  t.equal((await red.store.cells(10_000, 0, now + 1)).length, 1)
+  t.equal((await red.store.cells(60_000, 0, now + 1)).length, 2, 'the 1 min rows are kept 48 h')
+  const rows = await servicesTable(red.store, now - 6 * 3600_000, now)
   t.equal(rows[0]!.requests, 2, 'a 6 h range reads the 1 min rollups and still sees the old span')
-  red.stop()
+  await red.stop()
 })

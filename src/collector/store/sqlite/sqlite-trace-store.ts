@@ -19,7 +19,10 @@ import type { AttributeMap, StoredLog, StoredSpan, SpanKindName } from '../../mo
 import type { IngestLog } from '../../otlp/decode-logs.js'
 import type { IngestSpan } from '../../otlp/decode-traces.js'
 import { nanosToMs } from '../../otlp/otlp-values.js'
-import type { DependencyEdge, IncomingLinksResult, LogQuery, OperationInfo, RetentionStep, TraceQuery, TraceSearchResult, TraceStore, TraceSummary, WriteResult } from '../trace-store.js'
+import type {
+  DependencyEdge, DependencyReader, IncomingLinksResult, LogQuery, LogReader, LogWriter, OperationInfo, RetentionStep, RetentionStore, SpanReader, SpanWriter,
+  TraceQuery, TraceSearchResult, TraceSummary, WriteResult,
+} from '../store-roles.js'
 import { applyMigrations } from './migrations.js'
 import { TRACE_STORE_MIGRATIONS, TRACE_STORE_MODULE } from './trace-store-schema.js'
 
@@ -141,8 +144,8 @@ function derivedTagColumn(key: string, value: string): [string, unknown[]] | und
   }
 }
 
-export class SqliteTraceStore implements TraceStore {
-  /** The better-sqlite3 handle, for collector parts with their own tables (their own migrations). */
+export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogReader, DependencyReader, RetentionStore {
+  /** The better-sqlite3 handle; only the SQLite storage's other tables (RED rollups) use it. */
   readonly db: Database.Database
   private readonly resourceIds = new Map<string, number>()
   private readonly resourceJsonById = new Map<number, AttributeMap>()
@@ -273,7 +276,7 @@ export class SqliteTraceStore implements TraceStore {
     return id
   }
 
-  writeSpans(spans: readonly IngestSpan[]): WriteResult {
+  async writeSpans(spans: readonly IngestSpan[]): Promise<WriteResult> {
     if (spans.length === 0) return { stored: 0 }
     const pendingResources = new Map<string, number>()
     const pendingOps: string[] = []
@@ -283,7 +286,7 @@ export class SqliteTraceStore implements TraceStore {
     return { stored }
   }
 
-  writeLogs(logs: readonly IngestLog[]): WriteResult {
+  async writeLogs(logs: readonly IngestLog[]): Promise<WriteResult> {
     if (logs.length === 0) return { stored: 0 }
     const pendingResources = new Map<string, number>()
     const stored = this.writeLogsTx(logs, pendingResources)
@@ -291,11 +294,11 @@ export class SqliteTraceStore implements TraceStore {
     return { stored }
   }
 
-  services(): string[] {
+  async services(): Promise<string[]> {
     return (this.db.prepare('SELECT DISTINCT service FROM operations ORDER BY service').pluck().all() as string[])
   }
 
-  operations(service: string): OperationInfo[] {
+  async operations(service: string): Promise<OperationInfo[]> {
     const rows = this.db.prepare('SELECT name, kind FROM operations WHERE service = ? ORDER BY name, kind').all(service) as Array<{ name: string; kind: number }>
     return rows.map((r) => ({ name: r.name, spanKind: (SPAN_KIND_NAMES[r.kind] ?? 'UNSPECIFIED') as SpanKindName }))
   }
@@ -310,7 +313,7 @@ export class SqliteTraceStore implements TraceStore {
     return attrs
   }
 
-  getTrace(traceId: string): StoredSpan[] {
+  async getTrace(traceId: string): Promise<StoredSpan[]> {
     if (!/^[0-9a-f]{32}$/.test(traceId)) return []
     const rows = this.selectTrace.all(Buffer.from(traceId, 'hex')) as SpanRow[]
     return rows.map((row) => this.spanFromRow(row))
@@ -341,7 +344,7 @@ export class SqliteTraceStore implements TraceStore {
     }
   }
 
-  summarize(traceIds: readonly string[]): TraceSummary[] {
+  private summarize(traceIds: readonly string[]): TraceSummary[] {
     const out: TraceSummary[] = []
     for (const traceId of traceIds) {
       const rows = this.selectSummary.all(Buffer.from(traceId, 'hex')) as SummaryRow[]
@@ -384,7 +387,7 @@ export class SqliteTraceStore implements TraceStore {
     return out
   }
 
-  findLinksTo(traceId: string, options: { limit: number; budgetMs?: number }): IncomingLinksResult {
+  async findLinksTo(traceId: string, options: { limit: number; budgetMs?: number }): Promise<IncomingLinksResult> {
     if (!/^[0-9a-f]{32}$/.test(traceId)) return { links: [], incomplete: false }
     const target = Buffer.from(traceId, 'hex')
     // Links are JSON text on the span (hex ids): the spans_with_links index walks only the
@@ -428,7 +431,7 @@ export class SqliteTraceStore implements TraceStore {
     }
   }
 
-  findTraces(query: TraceQuery): TraceSearchResult {
+  async findTraces(query: TraceQuery): Promise<TraceSearchResult> {
     // Range conditions select the index range; the others filter rows in it.
     const range: string[] = []
     const rangeParams: unknown[] = []
@@ -568,7 +571,7 @@ export class SqliteTraceStore implements TraceStore {
     return checks
   }
 
-  findLogs(query: LogQuery): StoredLog[] {
+  async findLogs(query: LogQuery): Promise<StoredLog[]> {
     const where: string[] = []
     const params: unknown[] = []
     if (query.traceId !== undefined) {
@@ -612,7 +615,7 @@ export class SqliteTraceStore implements TraceStore {
     }))
   }
 
-  dependencies(startUnixMs: number, endUnixMs: number): DependencyEdge[] {
+  async dependencies(startUnixMs: number, endUnixMs: number): Promise<DependencyEdge[]> {
     const rows = this.db
       .prepare(`SELECT p.service AS parent, c.service AS child, COUNT(*) AS callCount, SUM(c.status_code = 2) AS errorCount
         FROM spans c INDEXED BY spans_by_start
@@ -623,14 +626,14 @@ export class SqliteTraceStore implements TraceStore {
     return rows.map((r) => ({ parent: r.parent, child: r.child, callCount: Number(r.callCount), errorCount: Number(r.errorCount) }))
   }
 
-  deleteOlderThan(cutoffUnixMs: number, maxRecords: number): RetentionStep {
+  async deleteOlderThan(cutoffUnixMs: number, maxRecords: number): Promise<RetentionStep> {
     const cutoff = msToNs(cutoffUnixMs)
     const spans = this.db.prepare('DELETE FROM spans WHERE rowid IN (SELECT rowid FROM spans WHERE start_ns < ? ORDER BY start_ns LIMIT ?)').run(cutoff, maxRecords).changes
     const logs = this.db.prepare('DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE time_ns < ? ORDER BY time_ns LIMIT ?)').run(cutoff, maxRecords).changes
     return { deleted: spans + logs }
   }
 
-  deleteOldest(maxRecords: number): RetentionStep {
+  async deleteOldest(maxRecords: number): Promise<RetentionStep> {
     // Remove spans and logs up to the same moment, so neither outlives the other by much.
     const oldestSpan = this.db.prepare('SELECT start_ns FROM spans ORDER BY start_ns LIMIT 1 OFFSET ?').pluck().safeIntegers(true).get(maxRecords - 1) as bigint | undefined
     const cutoff = oldestSpan ?? (this.db.prepare('SELECT MAX(start_ns) FROM spans').pluck().safeIntegers(true).get() as bigint | null) ?? 0n
@@ -641,7 +644,7 @@ export class SqliteTraceStore implements TraceStore {
     return { deleted: spans + logs }
   }
 
-  pruneServices(): number {
+  async pruneServices(): Promise<number> {
     const gone = this.db
       .prepare('SELECT DISTINCT service FROM operations o WHERE NOT EXISTS (SELECT 1 FROM spans INDEXED BY spans_by_service_start WHERE spans.service = o.service)')
       .pluck()
@@ -655,14 +658,14 @@ export class SqliteTraceStore implements TraceStore {
     return gone.length
   }
 
-  usedBytes(): number {
+  async usedBytes(): Promise<number> {
     const pageSize = this.db.pragma('page_size', { simple: true }) as number
     const pages = this.db.pragma('page_count', { simple: true }) as number
     const free = this.db.pragma('freelist_count', { simple: true }) as number
     return (pages - free) * pageSize
   }
 
-  reclaimSpace(maxPages: number): void {
+  async reclaimSpace(maxPages: number): Promise<void> {
     this.db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`)
   }
 

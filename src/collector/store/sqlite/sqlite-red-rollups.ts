@@ -2,14 +2,16 @@
  * The RED rollups' own tables in the collector's SQLite database (module
  * `red-rollups` in schema_migrations), kept apart from spans so they can
  * outlive them: rollups are small and answer range queries without reading
- * a single span. Each ingested batch merges its cells in one transaction.
+ * a single span. Each flush merges its cells in one transaction (read, add,
+ * write back: one process owns the file).
  */
 import type Database from 'better-sqlite3'
-import { applyMigrations } from '../store/sqlite/migrations.js'
-import type { Migration } from '../store/sqlite/migrations.js'
-import { DurationHistogram } from './duration-histogram.js'
-import type { RedCell, RedKey } from './red-rollup.js'
-import { mergeCell, newCell } from './red-rollup.js'
+import { applyMigrations } from './migrations.js'
+import type { Migration } from './migrations.js'
+import type { DurationHistogram } from '../../metrics/duration-histogram.js'
+import type { RedCell, RedKey } from '../../metrics/red-rollup.js'
+import { mergeCell, newCell } from '../../metrics/red-rollup.js'
+import type { RedRollupStore, RollupFilter } from '../store-roles.js'
 
 export const RED_ROLLUPS_MODULE = 'red-rollups'
 
@@ -61,12 +63,6 @@ interface Row {
   error_ms: number
 }
 
-export interface RollupFilter {
-  service?: string
-  operation?: string
-  spanKind?: string
-}
-
 function cellFromRow(row: Row): RedCell {
   const key: RedKey = { service: row.service, operation: row.operation, spanKind: row.span_kind, statusClass: row.status_class }
   const cell = newCell(key, row.resolution_ms, row.bucket_start_ms)
@@ -94,7 +90,7 @@ function rowValues(cell: RedCell): unknown[] {
   ]
 }
 
-export class RedRollupStore {
+export class SqliteRedRollups implements RedRollupStore {
   private readonly selectOne: Database.Statement
   private readonly upsert: Database.Statement
   private readonly mergeAll: (cells: readonly RedCell[]) => void
@@ -118,13 +114,11 @@ export class RedRollupStore {
     })
   }
 
-  /** Adds a batch's cells to the stored rollups, in one transaction. */
-  merge(cells: readonly RedCell[]): void {
+  async merge(cells: readonly RedCell[]): Promise<void> {
     if (cells.length > 0) this.mergeAll(cells)
   }
 
-  /** Cells of one resolution whose bucket starts in [startMs, endMs). */
-  cells(resolutionMs: number, startMs: number, endMs: number, filter: RollupFilter = {}): RedCell[] {
+  async cells(resolutionMs: number, startMs: number, endMs: number, filter: RollupFilter = {}): Promise<RedCell[]> {
     let sql = 'SELECT * FROM red_rollups WHERE resolution_ms = ? AND bucket_start_ms >= ? AND bucket_start_ms < ?'
     const args: unknown[] = [resolutionMs, startMs, endMs]
     if (filter.service !== undefined) {
@@ -142,14 +136,12 @@ export class RedRollupStore {
     return (this.db.prepare(sql).all(...args) as Row[]).map(cellFromRow)
   }
 
-  /** The oldest bucket start kept at a resolution, or undefined when none. */
-  oldestBucketMs(resolutionMs: number): number | undefined {
+  async oldestBucketMs(resolutionMs: number): Promise<number | undefined> {
     const row = this.db.prepare('SELECT MIN(bucket_start_ms) AS t FROM red_rollups WHERE resolution_ms = ?').get(resolutionMs) as { t: number | null }
     return row.t ?? undefined
   }
 
-  /** Deletes rows of a resolution older than the cutoff; returns how many. */
-  deleteOlderThan(resolutionMs: number, cutoffMs: number): number {
+  async deleteOlderThan(resolutionMs: number, cutoffMs: number): Promise<number> {
     return this.db.prepare('DELETE FROM red_rollups WHERE resolution_ms = ? AND bucket_start_ms < ?').run(resolutionMs, cutoffMs).changes
   }
 }

@@ -1,0 +1,177 @@
+/**
+ * The store as small roles, the way Jaeger's storage is split (a span
+ * writer, a span reader, a dependency reader, ...): each part of the
+ * collector is handed only the roles it uses, and a backend is a folder that
+ * builds a `TraceStorage` (SQLite under sqlite/, ClickHouse under
+ * clickhouse/). Every method returns a promise: the embedded store answers
+ * at once, a network store when its server has.
+ *
+ * No implementation hands its database handle to another part: the RED
+ * rollups' tables, too, are behind a role.
+ */
+import type { IngestLog } from '../otlp/decode-logs.js'
+import type { IngestSpan } from '../otlp/decode-traces.js'
+import type { StoredLog, StoredSpan } from '../model/stored-span.js'
+import type { RedCell } from '../metrics/red-rollup.js'
+import type { DependencyEdge, IncomingLink, Operation, TraceSummary } from '../../query-api/query-api-types.js'
+
+export type { DependencyEdge, IncomingLink, TraceSummary } from '../../query-api/query-api-types.js'
+/** A service's operation: its span name and kind. */
+export type OperationInfo = Operation
+
+export interface WriteResult {
+  /** Records stored by this call (a span already stored, e.g. a retried batch, is not stored twice). */
+  stored: number
+}
+
+export interface TraceQuery {
+  service?: string
+  operation?: string
+  /** Unix ms, inclusive, on span start. */
+  startUnixMs?: number
+  endUnixMs?: number
+  /** On the duration of a span matching service/operation (Jaeger's rule). */
+  minDurationMs?: number
+  maxDurationMs?: number
+  /** Only traces where a matching span has status ERROR. */
+  errorOnly?: boolean
+  /** key=value on span or resource attributes of any span of the trace. */
+  attributes?: Array<{ key: string; value: string }>
+  /**
+   * key=value that must all hold on the span matching service/operation/duration
+   * (Jaeger's tag search): each is a span attribute, a resource attribute, an
+   * attribute of one of the span's events (or `event` = an event's name), or a
+   * tag Jaeger derives from the span: `span.kind` (client, server, ...),
+   * `error=true`, `otel.status_code`, `otel.status_description`,
+   * `otel.scope.name`, `otel.scope.version`, `w3c.tracestate`.
+   */
+  spanTags?: Array<{ key: string; value: string }>
+  /** key=value list members of any span's W3C tracestate. */
+  traceState?: Array<{ key: string; value: string }>
+  limit: number
+  /**
+   * Longest the search may run, in ms. Queries are synchronous and share the
+   * thread with ingest, so a search whose filters match almost nothing stops
+   * here and returns what it found (`incomplete`), rather than stall ingest.
+   */
+  budgetMs?: number
+}
+
+export interface TraceSearchResult {
+  traces: TraceSummary[]
+  /** True when the time budget ran out before `limit` traces were found or the candidates were exhausted. */
+  incomplete: boolean
+}
+
+export interface IncomingLinksResult {
+  /** newest linking span first */
+  links: IncomingLink[]
+  /** True when the time budget ran out before `limit` links were found or every linking span was read. */
+  incomplete: boolean
+}
+
+export interface LogQuery {
+  service?: string
+  traceId?: string
+  spanId?: string
+  /** Case-insensitive substring of the body. */
+  text?: string
+  startUnixMs?: number
+  endUnixMs?: number
+  order: 'asc' | 'desc'
+  limit: number
+}
+
+
+export interface RetentionStep {
+  /** Records removed by this step. */
+  deleted: number
+}
+
+/**
+ * Stores received spans. Resolves only after the batch is durably stored
+ * (its transaction committed, or the database acknowledged the insert);
+ * rejects with nothing of the batch visible otherwise. A batch stored again
+ * (an exporter's retry) does not store its spans twice.
+ */
+export interface SpanWriter {
+  writeSpans(spans: readonly IngestSpan[]): Promise<WriteResult>
+}
+
+/** Stores received log records, with the same contract as SpanWriter. */
+export interface LogWriter {
+  writeLogs(logs: readonly IngestLog[]): Promise<WriteResult>
+}
+
+export interface SpanReader {
+  services(): Promise<string[]>
+  operations(service: string): Promise<OperationInfo[]>
+  findTraces(query: TraceQuery): Promise<TraceSearchResult>
+  /** Spans of one trace in start order, or [] when unknown. */
+  getTrace(traceId: string): Promise<StoredSpan[]>
+  /**
+   * Spans of other traces with a link to `traceId`, newest first, at most `limit`; stops after
+   * `budgetMs` with what it found and `incomplete`.
+   */
+  findLinksTo(traceId: string, options: { limit: number; budgetMs?: number }): Promise<IncomingLinksResult>
+}
+
+export interface LogReader {
+  findLogs(query: LogQuery): Promise<StoredLog[]>
+}
+
+export interface DependencyReader {
+  /** Calls between services (a span whose parent span is of another service) by child span start in [start, end]. */
+  dependencies(startUnixMs: number, endUnixMs: number): Promise<DependencyEdge[]>
+}
+
+export interface RollupFilter {
+  service?: string
+  operation?: string
+  spanKind?: string
+}
+
+/**
+ * The RED rollups (metrics/red-rollup.ts): cells per resolution, time bucket,
+ * service, operation, span kind and status class. Several collectors may
+ * merge into one store: a cell read back is the sum of every merge into it.
+ */
+export interface RedRollupStore {
+  /** Adds cells to what is stored (one transaction, or one insert). */
+  merge(cells: readonly RedCell[]): Promise<void>
+  /** Cells of one resolution whose bucket starts in [startMs, endMs), one per key and bucket. */
+  cells(resolutionMs: number, startMs: number, endMs: number, filter?: RollupFilter): Promise<RedCell[]>
+  /** The oldest bucket start kept at a resolution, or undefined when none. */
+  oldestBucketMs(resolutionMs: number): Promise<number | undefined>
+  /** Deletes cells of a resolution older than the cutoff; resolves with how many (when the store knows). */
+  deleteOlderThan(resolutionMs: number, cutoffMs: number): Promise<number>
+}
+
+/** Retention done by the collector, a small step at a time (a store that expires data itself has none). */
+export interface RetentionStore {
+  /** Deletes at most `maxRecords` spans and logs older than the cutoff. */
+  deleteOlderThan(cutoffUnixMs: number, maxRecords: number): Promise<RetentionStep>
+  /** Deletes at most `maxRecords` of the oldest spans and logs. */
+  deleteOldest(maxRecords: number): Promise<RetentionStep>
+  /** Forgets services that no longer have any span (after retention), so they leave the service list. */
+  pruneServices(): Promise<number>
+  /** Bytes the stored data occupies (free space excluded). */
+  usedBytes(): Promise<number>
+  /** Hands free space back to the file system, a little at a time. */
+  reclaimSpace(maxPages: number): Promise<void>
+}
+
+/** What a backend hands out: one object per role, and a close for the whole. */
+export interface TraceStorage {
+  /** One line naming the backend and where it keeps its data, for the start-up log. */
+  readonly description: string
+  readonly spanWriter: SpanWriter
+  readonly spanReader: SpanReader
+  readonly logWriter: LogWriter
+  readonly logReader: LogReader
+  readonly dependencyReader: DependencyReader
+  readonly redRollups: RedRollupStore
+  /** undefined when the database expires old data by itself. */
+  readonly retention: RetentionStore | undefined
+  close(): Promise<void>
+}
