@@ -141,6 +141,52 @@ export interface TraceResponse {
   warnings: string[]
 }
 
+/**
+ * `GET /api/traces/:traceId/compact`: the trace as the UI's trace page reads it, small enough
+ * for 100,000 spans. One array per field (a column), one entry per span in display order; each
+ * string a span names (service, operation, kind, status message) is in `strings` once and the
+ * columns hold its index. Attributes, resource, events and links are left out: the span route
+ * answers them for one span.
+ */
+export interface CompactTraceResponse {
+  traceId: string
+  warnings: string[]
+  /** every distinct service, operation, kind and status message; `strings[0]` is '' */
+  strings: string[]
+  /** the earliest span's start, Unix ms; the time columns count from it */
+  startTimeUnixMs: number
+  spanId: string[]
+  /** the parent's position in these columns; -1 for a root and for a span whose parent is not stored */
+  parent: number[]
+  /** indexes into `strings` */
+  service: number[]
+  name: number[]
+  kind: number[]
+  /** nanoseconds after `startTimeUnixMs` (integers) */
+  startOffsetNs: number[]
+  durationNs: number[]
+  /** 0 UNSET, 1 OK, 2 ERROR */
+  statusCode: number[]
+  /** index into `strings` */
+  statusMessage: number[]
+  /** where an outgoing call (CLIENT or PRODUCER) went, when its attributes say (peer.service, url.full's host and path, server.address): index into `strings`, 0 for none */
+  callTarget: number[]
+  /** the spans' events, one entry per event: the span's position, nanoseconds after `startTimeUnixMs`, the name's index into `strings` */
+  eventSpan: number[]
+  eventOffsetNs: number[]
+  eventName: number[]
+}
+
+/** `GET /api/traces/:traceId/spans/:spanId`: one span, whole (what the compact trace leaves out). */
+export interface SpanResponse {
+  span: Span
+}
+
+/** `GET /api/traces/:traceId/find?text=`: the spans of a trace with an attribute value containing the text. */
+export interface TraceFindResponse {
+  spanIds: string[]
+}
+
 /** `GET /api/traces/:traceId/logs` and `GET /api/logs` */
 export interface LogsResponse {
   logs: LogRecord[]

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import ts from 'typescript'
 import { queryRoutes } from '../../src/collector/api/query-routes.js'
+import { tracePageRoutes } from '../../src/collector/api/trace-page-routes.js'
 import type { QueryStores } from '../../src/collector/api/query-routes.js'
 
 const root = join(import.meta.dirname, '..', '..')
@@ -132,6 +133,9 @@ const ROUTE_ANSWERS: Record<string, string> = {
   '/api/traces/:traceId': 'TraceResponse',
   '/api/traces/:traceId/logs': 'LogsResponse',
   '/api/traces/:traceId/linked-from': 'LinkedFromResponse',
+  '/api/traces/:traceId/compact': 'CompactTraceResponse',
+  '/api/traces/:traceId/spans/:spanId': 'SpanResponse',
+  '/api/traces/:traceId/find': 'TraceFindResponse',
   '/api/logs': 'LogsResponse',
   '/api/dependencies': 'DependenciesResponse',
 }
@@ -148,9 +152,9 @@ function documentedRoutes(): Map<string, string> {
 }
 
 t.test('docs/api.md documents every query route the collector serves, and no other', async (t) => {
-  const served = queryRoutes({} as QueryStores).filter((r) => r.method === 'GET').map((r) => r.path).sort()
+  const served = [...queryRoutes({} as QueryStores), ...tracePageRoutes({} as QueryStores['spans'])].filter((r) => r.method === 'GET').map((r) => r.path).sort()
   const documented = [...documentedRoutes().keys()].sort()
-  t.same(documented, served, 'the headings under "Query API" are the GET routes of query-routes.ts')
+  t.same(documented, served, 'the headings under "Query API" are the GET routes of query-routes.ts and trace-page-routes.ts')
   t.same(Object.keys(ROUTE_ANSWERS).sort(), served, 'and each has the type of its answer in the contract')
 })
 

@@ -256,7 +256,7 @@ async function run() {
     await big.locator('.wf-row').first().waitFor({ timeout: 60_000 })
     const openMs = Date.now() - started
     const inPage = await big.evaluate((traceId) => {
-      const call = performance.getEntriesByType('resource').find((e) => e.name.endsWith(`/api/traces/${traceId}`)) as PerformanceResourceTiming | undefined
+      const call = performance.getEntriesByType('resource').find((e) => e.name.endsWith(`/api/traces/${traceId}/compact`)) as PerformanceResourceTiming | undefined
       const firstRowAtMs = (window as unknown as { firstRowAtMs?: number }).firstRowAtMs
       if (call === undefined || firstRowAtMs === undefined) return undefined
       return { fetchMs: call.responseEnd - call.startTime, modelMs: firstRowAtMs - call.responseEnd }

@@ -14,6 +14,7 @@ import { closeServer } from '../receivers/otlp-http-receiver.js'
 import { jaegerRoutes } from './jaeger-routes.js'
 import { queryRoutes } from './query-routes.js'
 import type { QueryStores } from './query-routes.js'
+import { tracePageRoutes } from './trace-page-routes.js'
 import { serveStatic } from './static-files.js'
 
 export interface ApiServerOptions {
@@ -50,7 +51,7 @@ export interface ApiServer {
 }
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  const table = new RouteTable([...(options.routes ?? []), ...queryRoutes(options.stores), ...jaegerRoutes(options.stores)])
+  const table = new RouteTable([...(options.routes ?? []), ...queryRoutes(options.stores), ...tracePageRoutes(options.stores.spans), ...jaegerRoutes(options.stores)])
   const hosts = hostCheck(options.host, options.allowedHosts)
   const server = createServer((req, res) => {
     markRequestStart(res)

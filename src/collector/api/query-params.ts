@@ -96,7 +96,10 @@ export function requireTraceId(raw: string, name = 'traceId'): string {
 
 export function optionalSpanId(url: URL, name: string): string | undefined {
   const raw = optionalString(url, name)
-  if (raw === undefined) return undefined
+  return raw === undefined ? undefined : requireSpanId(raw, name)
+}
+
+export function requireSpanId(raw: string, name = 'spanId'): string {
   if (!/^[0-9a-fA-F]{16}$/.test(raw)) throw new QueryParamError(`${name}=${JSON.stringify(raw)} is not a span id: use 16 hex digits`)
   return raw.toLowerCase()
 }

@@ -1,8 +1,8 @@
 // Fetches from the collector's query API. Every failure becomes an ApiError carrying the HTTP
 // status and the server's own message, so a page can tell "not found" from "collector down".
 import type {
-  AlertsResponse, DependenciesResponse, ErrorResponse, LinkedFromResponse, LogsResponse, MetricsSeries, OperationsResponse, ServiceMetricsResponse,
-  ServicesResponse, TraceResponse, TraceSearchResponse,
+  AlertsResponse, CompactTraceResponse, DependenciesResponse, ErrorResponse, LinkedFromResponse, LogsResponse, MetricsSeries, OperationsResponse, ServiceMetricsResponse,
+  ServicesResponse, SpanResponse, TraceFindResponse, TraceResponse, TraceSearchResponse,
 } from '../../query-api/query-api-types'
 
 export class ApiError extends Error {
@@ -53,6 +53,12 @@ export const api = {
     getJson<OperationsResponse>(`/services/${seg(service)}/operations`, {}, signal),
   traces: (query: Query, signal?: AbortSignal) => getJson<TraceSearchResponse>('/traces', query, signal),
   trace: (traceId: string, signal?: AbortSignal) => getJson<TraceResponse>(`/traces/${seg(traceId)}`, {}, signal),
+  /** The trace page's encoding: columns, strings once, no attributes (docs/api.md). */
+  compactTrace: (traceId: string, signal?: AbortSignal) => getJson<CompactTraceResponse>(`/traces/${seg(traceId)}/compact`, {}, signal),
+  span: (traceId: string, spanId: string, signal?: AbortSignal) =>
+    getJson<SpanResponse>(`/traces/${seg(traceId)}/spans/${seg(spanId)}`, {}, signal),
+  findInTrace: (traceId: string, text: string, signal?: AbortSignal) =>
+    getJson<TraceFindResponse>(`/traces/${seg(traceId)}/find`, { text }, signal),
   linkedFrom: (traceId: string, signal?: AbortSignal) =>
     getJson<LinkedFromResponse>(`/traces/${seg(traceId)}/linked-from`, {}, signal),
   traceLogs: (traceId: string, query: { spanId?: string; order: 'asc' | 'desc' }, signal?: AbortSignal) =>

@@ -1,10 +1,8 @@
 // OpenTelemetry records an exception as a span event named "exception" with exception.type,
 // exception.message and exception.stacktrace (semantic conventions). It says what went wrong,
 // not how long a step took, so the UI shows it apart from the timing events.
-import type { SpanEvent } from '../../query-api/query-api-types'
-
 export const EXCEPTION_EVENT = 'exception'
 
-export function isException(event: SpanEvent): boolean {
+export function isException(event: { name: string }): boolean {
   return event.name === EXCEPTION_EVENT
 }

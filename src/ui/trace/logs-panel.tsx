@@ -3,7 +3,8 @@ import { useMemo, useState } from 'preact/hooks'
 import { EmptyState, ErrorState, Loading } from '../components/states'
 import { ValueText } from '../components/link'
 import { api } from '../lib/api'
-import type { LogRecord, Span } from '../../query-api/query-api-types'
+import type { LogRecord } from '../../query-api/query-api-types'
+import type { SpanHead } from './span-head'
 import { attributeText, formatDuration, formatTime } from '../lib/format'
 import { serviceColor } from '../lib/service-colors'
 import { useApi } from '../lib/use-api'
@@ -29,7 +30,7 @@ export function levelOf(log: LogRecord): Level {
 const LOG_AFTER_SPAN_SLACK_MS = 50
 const LOG_PAGE = 300
 
-export function logBelongsToSpan(log: LogRecord, span: Span): 'id' | 'inferred' | null {
+export function logBelongsToSpan(log: LogRecord, span: Pick<SpanHead, 'spanId' | 'service' | 'startTimeUnixMs' | 'endTimeUnixMs'>): 'id' | 'inferred' | null {
   if (log.spanId) return log.spanId === span.spanId ? 'id' : null
   if (log.service !== span.service) return null
   return log.timeUnixMs >= span.startTimeUnixMs - 1 && log.timeUnixMs <= span.endTimeUnixMs + LOG_AFTER_SPAN_SLACK_MS ? 'inferred' : null
@@ -38,7 +39,7 @@ export function logBelongsToSpan(log: LogRecord, span: Span): 'id' | 'inferred' 
 export function LogsPanel(props: {
   traceId: string
   traceStartMs: number
-  selectedSpan: Span | null
+  selectedSpan: SpanHead | null
   scope: 'span' | 'trace'
   order: 'asc' | 'desc'
   onChange: (change: { scope?: 'span' | 'trace'; order?: 'asc' | 'desc' }) => void

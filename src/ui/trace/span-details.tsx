@@ -2,7 +2,11 @@
 // breakdown of where the time went, attributes, resource, links and scope. Every value is text.
 import type { ComponentChildren } from 'preact'
 import { Link, ValueText } from '../components/link'
+import { ErrorState } from '../components/states'
 import type { AttributeMap, IncomingLink, Span, SpanEvent } from '../../query-api/query-api-types'
+import { api } from '../lib/api'
+import { useApi } from '../lib/use-api'
+import type { SpanHead } from './span-head'
 import { attributeText, formatDateTime, formatDuration, formatPercent } from '../lib/format'
 import { href } from '../lib/router'
 import { serviceColor } from '../lib/service-colors'
@@ -36,7 +40,7 @@ export function AttributeTable(props: { attributes: AttributeMap; testId?: strin
 }
 
 /** Exception events as what they are: type, message and stack trace (line breaks kept), when. */
-function Exceptions(props: { span: Span; events: SpanEvent[] }) {
+function Exceptions(props: { span: SpanHead; events: SpanEvent[] }) {
   const text = (v: unknown) => (v === undefined || v === null ? '' : attributeText(v as AttributeMap[string]))
   return (
     <div class="exceptions">
@@ -62,7 +66,7 @@ function Exceptions(props: { span: Span; events: SpanEvent[] }) {
 }
 
 /** Events turned into phases: start → first event → … → end, each with its share of the span. */
-function TimingBreakdown(props: { span: Span; events: SpanEvent[] }) {
+function TimingBreakdown(props: { span: SpanHead; events: SpanEvent[] }) {
   const s = props.span
   const events = [...props.events].sort((a, b) => a.timeUnixMs - b.timeUnixMs)
   if (!events.length) return <p class="muted small">This span recorded no events.</p>
@@ -139,8 +143,12 @@ function LinkedFrom(props: { links: IncomingLink[] }) {
   )
 }
 
+/**
+ * The page holds each span's outline (the compact trace); the rest of the one span opened (its
+ * attributes, resource, events with their attributes, links) is fetched when it is opened.
+ */
 export function SpanDetails(props: {
-  span: Span
+  span: SpanHead
   model: TraceModel
   /** spans of other traces linking to this trace (all of them: the ones naming this span are shown) */
   incomingLinks?: IncomingLink[]
@@ -148,11 +156,12 @@ export function SpanDetails(props: {
   onOpenTab: (tab: 'logs' | 'metrics') => void
 }) {
   const s = props.span
+  const whole = useApi((signal) => api.span(s.traceId, s.spanId, signal).then((r) => r.span), [s.traceId, s.spanId])
+  const full: Span | undefined = whole.data?.spanId === s.spanId ? whole.data : undefined
   const parent = s.parentSpanId ? props.model.byId.get(s.parentSpanId) : undefined
+  // A parent that is not in the trace: the outline has no id for it, the whole span does.
+  const missingParentId = !parent && full?.parentSpanId && full.parentSpanId !== s.spanId ? full.parentSpanId : null
   const node = props.model.byId.get(s.spanId)
-  // An exception is not a step of the request: it gets its own section, not a "took" phase.
-  const exceptions = s.events.filter(isException)
-  const timingEvents = s.events.filter((e) => !isException(e))
   const status = s.status?.code ?? 'UNSET'
   const linkedFrom = (props.incomingLinks ?? []).filter((l) => l.linkedSpanId === s.spanId)
   return (
@@ -174,22 +183,37 @@ export function SpanDetails(props: {
         <div><dt>Span ID</dt><dd class="mono">{s.spanId}</dd></div>
         <div><dt>Parent</dt><dd class="mono">
           {parent ? <button type="button" class="link-button" onClick={() => props.onSelect(parent.span.spanId)}>{parent.span.name}</button>
-            : s.parentSpanId ? <span title="not in this trace">{s.parentSpanId} (missing)</span> : 'none (root)'}
+            : missingParentId ? <span title="not in this trace">{missingParentId} (missing)</span> : full || s.parentSpanId ? 'none (root)' : '…'}
         </dd></div>
-        {s.traceState && <div><dt>Tracestate</dt><dd class="mono">{s.traceState}</dd></div>}
+        {full?.traceState && <div><dt>Tracestate</dt><dd class="mono">{full.traceState}</dd></div>}
       </dl>
       <div class="span-actions">
         <button type="button" class="small-button" onClick={() => props.onOpenTab('logs')}>Logs of this span</button>
         <button type="button" class="small-button" onClick={() => props.onOpenTab('metrics')}>Metrics of {s.service}</button>
         <Link class="small-button" href={href('/search', { service: s.service, operation: s.name })}>Other {s.name.length > 24 ? 'traces of this operation' : `"${s.name}" traces`}</Link>
       </div>
-      {exceptions.length > 0 && <Section title="Exceptions" count={exceptions.length}><Exceptions span={s} events={exceptions} /></Section>}
-      {timingEvents.length > 0 && <Section title="Timing" count={timingEvents.length}><TimingBreakdown span={s} events={timingEvents} /></Section>}
-      <Section title="AttributeMap" count={Object.keys(s.attributes).length}><AttributeTable attributes={s.attributes} testId="span-attributes" /></Section>
+      {full ? <WholeSpan span={full} head={s} model={props.model} onSelect={props.onSelect} />
+        : whole.error ? <ErrorState title="Could not load the span's attributes" error={whole.error} hint="Check that the collector is running and select the span again." />
+        : <p class="muted small" data-testid="span-loading">Loading attributes, events and links…</p>}
+      {linkedFrom.length > 0 && <Section title="Linked from" count={linkedFrom.length}><LinkedFrom links={linkedFrom} /></Section>}
+    </div>
+  )
+}
+
+/** The sections only the whole span has. */
+function WholeSpan(props: { span: Span; head: SpanHead; model: TraceModel; onSelect: (spanId: string) => void }) {
+  const s = props.span
+  // An exception is not a step of the request: it gets its own section, not a "took" phase.
+  const exceptions = s.events.filter(isException)
+  const timingEvents = s.events.filter((e) => !isException(e))
+  return (
+    <>
+      {exceptions.length > 0 && <Section title="Exceptions" count={exceptions.length}><Exceptions span={props.head} events={exceptions} /></Section>}
+      {timingEvents.length > 0 && <Section title="Timing" count={timingEvents.length}><TimingBreakdown span={props.head} events={timingEvents} /></Section>}
+      <Section title="Attributes" count={Object.keys(s.attributes).length}><AttributeTable attributes={s.attributes} testId="span-attributes" /></Section>
       <Section title="Resource" count={Object.keys(s.resource).length} open={false}><AttributeTable attributes={s.resource} testId="span-resource" /></Section>
       {s.links.length > 0 && <Section title="Links" count={s.links.length}><Links span={s} model={props.model} onSelect={props.onSelect} /></Section>}
-      {linkedFrom.length > 0 && <Section title="Linked from" count={linkedFrom.length}><LinkedFrom links={linkedFrom} /></Section>}
       {s.scope?.name && <p class="muted small">Instrumentation scope: {s.scope.name}{s.scope.version ? ` ${s.scope.version}` : ''}</p>}
-    </div>
+    </>
   )
 }

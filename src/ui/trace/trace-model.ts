@@ -3,10 +3,10 @@
 // Iterative throughout: a trace can be a 10,000-deep chain and recursion would overflow.
 import { criticalPath } from '../../trace-analysis/critical-path'
 import { selfTime } from '../../trace-analysis/self-time'
-import type { Span } from '../../query-api/query-api-types'
+import type { SpanHead } from './span-head'
 
 export interface SpanNode {
-  span: Span
+  span: SpanHead
   index: number
   depth: number
   parent: SpanNode | null
@@ -41,9 +41,13 @@ export interface TraceModel {
   errorOrigins: SpanNode[]
 }
 
-export function buildTraceModel(spans: Span[]): TraceModel {
+/** Shared by every span off the critical path and every leaf: 100,000 spans, not 100,000 empty arrays. */
+const NO_SEGMENTS: SpanNode['criticalSegments'] = []
+const NO_SPANS: SpanHead[] = []
+
+export function buildTraceModel(spans: SpanHead[]): TraceModel {
   const nodes: SpanNode[] = spans.map((span, index) => ({
-    span, index, depth: 0, parent: null, children: [], descendantCount: 0, critical: false, criticalSegments: [], selfMs: 0,
+    span, index, depth: 0, parent: null, children: [], descendantCount: 0, critical: false, criticalSegments: NO_SEGMENTS, selfMs: 0,
     error: span.status?.code === 'ERROR', childError: false, errorOrigin: false,
   }))
   const byId = new Map<string, SpanNode>()
@@ -100,7 +104,8 @@ export function buildTraceModel(spans: Span[]): TraceModel {
 
   const errorOrigins: SpanNode[] = []
   for (const n of order) {
-    n.selfMs = selfTime(n.span, n.children.map((c) => c.span))
+    // A leaf's self time is its duration: no array per leaf (most spans of a big trace are leaves).
+    n.selfMs = n.children.length ? selfTime(n.span, n.children.map((c) => c.span)) : selfTime(n.span, NO_SPANS)
     n.errorOrigin = n.error && !n.childError
     if (n.errorOrigin) errorOrigins.push(n)
   }
@@ -136,7 +141,7 @@ function markCriticalPath(roots: SpanNode[], byId: Map<string, SpanNode>): void 
   for (const r of roots) if (!root || r.span.durationMs > root.span.durationMs) root = r
   if (!root) return
   // Only the spans under that root as the tree shows them (a span cut out of a cycle is not).
-  const spans: Span[] = []
+  const spans: SpanHead[] = []
   const stack: SpanNode[] = [root]
   while (stack.length) {
     const n = stack.pop()!
@@ -146,6 +151,7 @@ function markCriticalPath(roots: SpanNode[], byId: Map<string, SpanNode>): void 
   for (const segment of criticalPath(spans, root.span)) {
     const n = byId.get(segment.spanId)
     if (!n) continue
+    if (!n.critical) n.criticalSegments = []
     n.critical = true
     n.criticalSegments.push({ startMs: segment.startMs, endMs: segment.endMs })
   }
@@ -165,15 +171,15 @@ export function visibleRows(model: TraceModel, collapsed: ReadonlySet<string>): 
   return rows
 }
 
-/** Spans whose name, service, id or an attribute value contains `text` (any case), in row order. */
-export function findSpans(model: TraceModel, text: string): SpanNode[] {
+/**
+ * Spans whose name, service or id contains `text` (any case), or whose id is in `alsoIds` (the
+ * spans the collector found by attribute value), in row order.
+ */
+export function findSpans(model: TraceModel, text: string, alsoIds: ReadonlySet<string> = new Set()): SpanNode[] {
   const needle = text.trim().toLowerCase()
   if (!needle) return []
-  const has = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v) ?? '').toLowerCase().includes(needle)
   return model.nodes.filter((n) => {
     const s = n.span
-    if (has(s.name) || has(s.service) || s.spanId === needle) return true
-    for (const k in s.attributes) if (has(s.attributes[k])) return true
-    return false
+    return s.name.toLowerCase().includes(needle) || s.service.toLowerCase().includes(needle) || s.spanId === needle || alsoIds.has(s.spanId)
   })
 }

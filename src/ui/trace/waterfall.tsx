@@ -5,7 +5,6 @@ import { Component } from 'preact'
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { formatDuration } from '../lib/format'
 import { serviceColor } from '../lib/service-colors'
-import type { Span } from '../../query-api/query-api-types'
 import { isException } from './exception-event'
 import type { SpanNode, TraceModel } from './trace-model'
 
@@ -74,24 +73,6 @@ export function Ticks(props: { view: TimeWindow; traceStart: number }) {
   )
 }
 
-/** Where an outgoing call went, when the span name alone ("GET") does not say. */
-function callTarget(s: Span): string | null {
-  if (s.kind !== 'CLIENT' && s.kind !== 'PRODUCER') return null
-  const peer = s.attributes['peer.service']
-  if (typeof peer === 'string' && peer) return peer
-  const url = s.attributes['url.full']
-  if (typeof url === 'string') {
-    try {
-      const u = new URL(url)
-      return `${u.host}${u.pathname}`
-    } catch {
-      return null
-    }
-  }
-  const host = s.attributes['server.address']
-  return typeof host === 'string' ? host : null
-}
-
 interface RowProps {
   node: SpanNode; index: number; view: TimeWindow; selected: boolean; collapsed: boolean; matched: boolean
   onSelect: (id: string) => void; onToggle: (id: string) => void
@@ -155,7 +136,7 @@ function renderRow(props: RowProps) {
         {node.depth > MAX_INDENT_DEPTH && <span class="wf-depth">↳{node.depth}</span>}
         <span class="wf-svc">{s.service}</span>
         <span class="wf-op">{s.name}</span>
-        {callTarget(s) && <span class="wf-target">→ {callTarget(s)}</span>}
+        {s.callTarget && <span class="wf-target">→ {s.callTarget}</span>}
         {node.error && (
           <span class={`wf-err-icon ${node.errorOrigin ? 'origin' : ''}`}
             title={`${node.errorOrigin ? 'The error starts here' : 'Error (passed on from a span below)'}${s.status.message ? `: ${s.status.message}` : ''}`}>!</span>

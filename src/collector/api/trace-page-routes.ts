@@ -1,0 +1,105 @@
+/**
+ * The routes the UI's trace page reads (docs/api.md): the trace as compact
+ * columns, one span whole when it is opened, and the spans whose attribute
+ * values hold a text (find in the trace). They sit beside the JSON trace
+ * route, which stays as it is for other clients.
+ *
+ * The page asks for a trace's columns once and then for single spans of the
+ * same trace as the user opens them; so the spans read for the columns are
+ * kept (one trace, for a minute) and those requests do not read the whole
+ * trace again.
+ */
+import type { CollectorRoute } from '../http/route.js'
+import { sendError, sendJson } from '../../http/http-answer.js'
+import type { AttributeMap, StoredSpan } from '../model/stored-span.js'
+import type { CompactTraceResponse, SpanResponse, TraceFindResponse } from '../../query-api/query-api-types.js'
+import { encodeCompactTrace } from './compact-trace.js'
+import { optionalString, QueryParamError, requireSpanId, requireTraceId } from './query-params.js'
+import { orderTraceForDisplay } from './trace-order.js'
+
+/** What these routes read: one trace's spans, from the store. */
+export interface TraceSpansReader {
+  getTrace(traceId: string): StoredSpan[] | Promise<StoredSpan[]>
+}
+
+/** How long the spans read for a trace's columns are kept for its span and find requests. */
+const RECENT_TRACE_MS = 60_000
+/** A bigger trace is not kept: its spans would hold too much memory for a minute. */
+const MAX_KEPT_SPANS = 200_000
+
+function notStored(traceId: string): string {
+  return `trace ${traceId} is not stored (never received, or removed by retention)`
+}
+
+/** Whether an attribute value, as JSON text, contains `needle` (lower case): the UI's find rule. */
+function attributesContain(attributes: AttributeMap, needle: string): boolean {
+  for (const key in attributes) {
+    const value = attributes[key]
+    if ((typeof value === 'string' ? value : JSON.stringify(value) ?? '').toLowerCase().includes(needle)) return true
+  }
+  return false
+}
+
+export function tracePageRoutes(reader: TraceSpansReader): CollectorRoute[] {
+  let recent: { traceId: string; spans: StoredSpan[]; byId: Map<string, StoredSpan>; timer: NodeJS.Timeout } | undefined
+  const keep = (traceId: string, spans: StoredSpan[]) => {
+    if (recent !== undefined) clearTimeout(recent.timer)
+    recent = undefined
+    if (spans.length === 0 || spans.length > MAX_KEPT_SPANS) return
+    const byId = new Map<string, StoredSpan>()
+    for (const span of spans) byId.set(span.spanId, span)
+    const timer = setTimeout(() => { recent = undefined }, RECENT_TRACE_MS)
+    timer.unref()
+    recent = { traceId, spans, byId, timer }
+  }
+  const spansOf = async (traceId: string): Promise<StoredSpan[]> => {
+    if (recent?.traceId === traceId) return recent.spans
+    const spans = await reader.getTrace(traceId)
+    keep(traceId, spans)
+    return spans
+  }
+
+  return [
+    {
+      method: 'GET',
+      path: '/api/traces/:traceId/compact',
+      handle: async (_req, res, params) => {
+        const traceId = requireTraceId(params.traceId!)
+        // Always read afresh: spans of a trace may still be arriving.
+        const spans = await reader.getTrace(traceId)
+        keep(traceId, spans)
+        if (spans.length === 0) return sendError(res, 404, notStored(traceId), 'json')
+        const ordered = orderTraceForDisplay(spans)
+        sendJson(res, 200, encodeCompactTrace(traceId, ordered.spans, ordered.warnings) satisfies CompactTraceResponse)
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/traces/:traceId/spans/:spanId',
+      handle: async (_req, res, params) => {
+        const traceId = requireTraceId(params.traceId!)
+        const spanId = requireSpanId(params.spanId!)
+        let span = recent?.traceId === traceId ? recent.byId.get(spanId) : undefined
+        // Not among the kept spans (none kept, or it arrived since): read the trace again.
+        if (span === undefined) {
+          if (recent?.traceId === traceId) keep(traceId, [])
+          span = (await spansOf(traceId)).find((s) => s.spanId === spanId)
+        }
+        if (span === undefined) return sendError(res, 404, `span ${spanId} is not stored in trace ${traceId}`, 'json')
+        sendJson(res, 200, { span } satisfies SpanResponse)
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/traces/:traceId/find',
+      handle: async (_req, res, params, url) => {
+        const traceId = requireTraceId(params.traceId!)
+        const text = optionalString(url, 'text')
+        if (text === undefined || text.trim() === '') throw new QueryParamError('text= is missing: give the text to look for in attribute values')
+        const needle = text.trim().toLowerCase()
+        const spanIds = (await spansOf(traceId)).filter((s) => attributesContain(s.attributes, needle)).map((s) => s.spanId)
+        sendJson(res, 200, { spanIds } satisfies TraceFindResponse)
+      },
+    },
+  ]
+}

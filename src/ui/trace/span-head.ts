@@ -1,0 +1,55 @@
+// What the trace page holds of every span: its place in the tree, times, names and status, where
+// a call went and when its events happened; everything else (attributes, resource, links, event
+// attributes) is fetched for the one span that is opened. Decoded from the query API's compact
+// trace (`/api/traces/:traceId/compact`, docs/api.md).
+import type { CompactTraceResponse, SpanKindName, StatusCodeName } from '../../query-api/query-api-types'
+import type { TimedSpan } from '../../trace-analysis/timed-span'
+
+export interface SpanHead extends TimedSpan {
+  traceId: string
+  kind: SpanKindName
+  durationMs: number
+  status: { code: StatusCodeName; message: string }
+  /** where an outgoing call went ('' when its attributes do not say) */
+  callTarget: string
+  events: { name: string; timeUnixMs: number }[]
+}
+
+const STATUS: StatusCodeName[] = ['UNSET', 'OK', 'ERROR']
+const NO_EVENTS: SpanHead['events'] = []
+
+/** The columns back into one object per span, in the answer's (display) order. */
+export function decodeCompactTrace(c: CompactTraceResponse): SpanHead[] {
+  const n = c.spanId.length
+  const heads = new Array<SpanHead>(n)
+  const str = c.strings
+  const base = c.startTimeUnixMs
+  for (let i = 0; i < n; i++) {
+    const start = base + c.startOffsetNs[i]! / 1e6
+    const durationMs = c.durationNs[i]! / 1e6
+    heads[i] = {
+      traceId: c.traceId,
+      spanId: c.spanId[i]!,
+      parentSpanId: null,
+      service: str[c.service[i]!]!,
+      name: str[c.name[i]!]!,
+      kind: str[c.kind[i]!] as SpanKindName,
+      startTimeUnixMs: start,
+      endTimeUnixMs: start + durationMs,
+      durationMs,
+      status: { code: STATUS[c.statusCode[i]!] ?? 'UNSET', message: str[c.statusMessage[i]!]! },
+      callTarget: str[c.callTarget[i]!]!,
+      events: NO_EVENTS,
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const p = c.parent[i]!
+    if (p >= 0) heads[i]!.parentSpanId = heads[p]!.spanId
+  }
+  for (let e = 0; e < c.eventSpan.length; e++) {
+    const head = heads[c.eventSpan[e]!]!
+    if (head.events === NO_EVENTS) head.events = []
+    head.events.push({ name: str[c.eventName[e]!]!, timeUnixMs: base + c.eventOffsetNs[e]! / 1e6 })
+  }
+  return heads
+}
