@@ -46,16 +46,20 @@ export interface EnvReader {
   read?(text: string, env: Readonly<Record<string, string | undefined>>): unknown
 }
 
-export interface ConfigKey<T = unknown> {
-  /** Dotted path into ProxyConfig, e.g. `timeouts.connectMs`. Also the YAML path. */
-  readonly path: ConfigPath
+export interface ConfigKey<T = unknown, P extends string = string> {
+  /** Dotted path into the command's config (ProxyConfig: `timeouts.connectMs`). Also the YAML path. */
+  readonly path: P
   readonly type: ValueType<T>
-  /** Absent only for required keys. */
+  /** Absent only for required and optional keys. */
   readonly default?: T
+  /** Without a default and unset by every source, the key is left out instead of required. */
+  readonly optional?: boolean
   /** When the default is more than a constant (shown in --help and the README). */
   readonly defaultNote?: string
   /** Long flag name without `--`. */
   readonly flag: string
+  /** A value to show in the error when a required key is missing. */
+  readonly example?: string
   /** Standard variables, highest precedence first; TRACECAR_* beats all of them. */
   readonly otelEnv?: readonly EnvReader[]
   readonly description: string
@@ -69,7 +73,7 @@ export interface ConfigKey<T = unknown> {
 
 /** `host:port` shorthands: one flag/env/YAML string setting two keys. */
 export interface AddressShorthand {
-  readonly name: 'listen' | 'admin'
+  readonly name: string
   readonly flag: string
   readonly env: string
   readonly hostPath: string
@@ -77,7 +81,7 @@ export interface AddressShorthand {
 }
 
 
-const define = <T, P extends ConfigPath>(key: ConfigKey<T> & { path: P }): ConfigKey & { path: P } => key as ConfigKey & { path: P }
+const define = <T, P extends ConfigPath>(key: ConfigKey<T, P>): ConfigKey<unknown, P> => key as ConfigKey<unknown, P>
 
 /** OTEL_EXPORTER_OTLP_ENDPOINT is a base URL: the signal path is appended (OTLP exporter spec). */
 function appendSignalPath(signalPath: string): EnvReader['read'] {
@@ -112,6 +116,7 @@ export const CONFIG_KEYS = [
     path: 'upstream',
     type: httpOrigin('http://127.0.0.1:8080'),
     flag: 'upstream',
+    example: 'http://127.0.0.1:8080',
     description: 'The service behind the sidecar (required).',
   }),
   define({ path: 'listen.host', type: host(), default: '0.0.0.0', flag: 'listen-host', description: 'Inbound listener address (clients call this instead of the service).' }),
@@ -431,13 +436,14 @@ export const CONFIG_FILE_FLAG = 'config'
 export const CONFIG_FILE_ENV = 'TRACECAR_CONFIG'
 
 /**
- * The TRACECAR_* name of a key: `TRACECAR_` + the dotted path with each dot and each
+ * The TRACECAR_* name of a key: the command's prefix (`TRACECAR_` for the proxy,
+ * `TRACECAR_COLLECTOR_` for the collector) + the dotted path with each dot and each
  * lower-to-upper camelCase boundary turned into `_`, upper-cased.
  * `timeouts.connectMs` -> TRACECAR_TIMEOUTS_CONNECT_MS, `exporter.logsEndpoint` ->
  * TRACECAR_EXPORTER_LOGS_ENDPOINT.
  */
-export function tracecarEnvName(path: string): string {
-  return `TRACECAR_${path.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/\./g, '_').toUpperCase()}`
+export function tracecarEnvName(path: string, prefix = 'TRACECAR_'): string {
+  return `${prefix}${path.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/\./g, '_').toUpperCase()}`
 }
 
 

@@ -1,20 +1,22 @@
 /**
- * Reads the environment: TRACECAR_<PATH> for every key (see tracecarEnvName), the
- * TRACECAR_LISTEN / TRACECAR_ADMIN host:port shorthands, and the standard OTEL_* variables
- * listed on each key. A TRACECAR_* variable beats any OTEL_* one for the same key.
+ * Reads the environment: the command's prefix + <PATH> for every key (see tracecarEnvName:
+ * TRACECAR_UPSTREAM, TRACECAR_COLLECTOR_HTTP_PORT), the host:port shorthands
+ * (TRACECAR_LISTEN), and the standard OTEL_* variables listed on each key. A TRACECAR_*
+ * variable beats any OTEL_* one for the same key.
  *
  * An empty TRACECAR_* variable is a value (`TRACECAR_HEADERS_TRACE_ID=` disables that
  * header); an empty OTEL_* variable counts as unset, as the OpenTelemetry spec says.
  */
 import { badValue, showValue } from './config-error.js'
-import { ADDRESS_SHORTHANDS, CONFIG_KEYS, EnvValueProblem, tracecarEnvName, type ConfigKey } from './config-schema.js'
+import { PROXY_SCHEMA, type CommandSchema } from './command-schema.js'
+import { EnvValueProblem, tracecarEnvName, type ConfigKey } from './config-schema.js'
 import { splitHostPort, type SourcedValue } from './sourced-value.js'
 
 export type Environment = Readonly<Record<string, string | undefined>>
 
-export function readTracecarEnv(env: Environment): Map<string, SourcedValue> {
+export function readTracecarEnv(env: Environment, schema: CommandSchema = PROXY_SCHEMA): Map<string, SourcedValue> {
   const values = new Map<string, SourcedValue>()
-  for (const shorthand of ADDRESS_SHORTHANDS) {
+  for (const shorthand of schema.shorthands) {
     const text = env[shorthand.env]
     if (text === undefined) continue
     const origin = `env ${shorthand.env}`
@@ -23,8 +25,8 @@ export function readTracecarEnv(env: Environment): Map<string, SourcedValue> {
     values.set(shorthand.hostPath, { input: parts.host, given: text, origin, validateWhenShadowed: true })
     values.set(shorthand.portPath, { input: parts.port, given: text, origin, validateWhenShadowed: true })
   }
-  for (const key of CONFIG_KEYS) {
-    const name = tracecarEnvName(key.path)
+  for (const key of schema.keys) {
+    const name = tracecarEnvName(key.path, schema.envPrefix)
     const text = env[name]
     if (text === undefined) continue
     values.set(key.path, { input: text, given: text, origin: `env ${name}`, validateWhenShadowed: true })

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { Node, YAMLMap } from 'yaml'
 import { ConfigError, badValue, showValue } from './config-error.js'
-import { ADDRESS_SHORTHANDS, CONFIG_KEYS } from './config-schema.js'
+import { PROXY_SCHEMA, type CommandSchema } from './command-schema.js'
 import { splitHostPort, type SourcedValue } from './sourced-value.js'
 
 /**
@@ -24,14 +24,14 @@ function yaml(): typeof import('yaml') {
 }
 
 /** `absolutePath` is read; `shownPath` is how the user wrote it, used in messages. */
-export function readConfigFile(absolutePath: string, shownPath: string): Map<string, SourcedValue> {
+export function readConfigFile(absolutePath: string, shownPath: string, schema: CommandSchema = PROXY_SCHEMA): Map<string, SourcedValue> {
   let text: string
   try {
     text = readFileSync(absolutePath, 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     const reason = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? String(error)})`
-    throw new ConfigError(`config file ${shownPath} ${reason} (resolved to ${absolutePath}; given with --config or TRACECAR_CONFIG)`, undefined, `file ${shownPath}`)
+    throw new ConfigError(`config file ${shownPath} ${reason} (resolved to ${absolutePath}; given with --${schema.configFile.flag} or ${schema.configFile.env})`, undefined, `file ${shownPath}`)
   }
 
   const { LineCounter, isMap, isScalar, parseDocument } = yaml()
@@ -52,9 +52,9 @@ export function readConfigFile(absolutePath: string, shownPath: string): Map<str
   const values = new Map<string, SourcedValue>()
   const root = doc.contents
   if (root === null || (isScalar(root) && root.value === null)) return values // an empty file sets nothing
-  if (!isMap(root)) throw new ConfigError(`config file ${shownPath} must be a mapping of keys (like upstream: http://127.0.0.1:8080)`, undefined, origin(root))
+  if (!isMap(root)) throw new ConfigError(`config file ${shownPath} must be a mapping of keys (tracecar ${schema.command} --help lists them)`, undefined, origin(root))
 
-  const keyPaths = new Set<string>(CONFIG_KEYS.map((key) => key.path))
+  const keyPaths = new Set<string>(schema.keys.map((key) => key.path))
   const visit = (map: YAMLMap, prefix: string): void => {
     for (const pair of map.items) {
       const name = isScalar(pair.key) ? String(pair.key.value) : String(pair.key)
@@ -79,7 +79,7 @@ export function readConfigFile(absolutePath: string, shownPath: string): Map<str
         visit(valueNode, `${path}.`)
         continue
       }
-      const shorthand = ADDRESS_SHORTHANDS.find((candidate) => candidate.name === path)
+      const shorthand = schema.shorthands.find((candidate) => candidate.name === path)
       const scalar = isScalar(valueNode) ? valueNode.value : undefined
       if (shorthand && typeof scalar === 'string') {
         const parts = splitHostPort(scalar)

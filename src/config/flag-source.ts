@@ -1,10 +1,11 @@
 /**
- * Reads `tracecar proxy` flags with node:util parseArgs (strict), with the option table
- * derived from the config schema. Booleans take `--x`, `--no-x` and `--x=true|false`.
+ * Reads a command's flags (`tracecar proxy`, `tracecar collector`) with node:util parseArgs
+ * (strict), with the option table derived from its config schema. Booleans take `--x`,
+ * `--no-x` and `--x=true|false`.
  */
 import { parseArgs } from 'node:util'
 import { ConfigError, badValue, showValue } from './config-error.js'
-import { ADDRESS_SHORTHANDS, CONFIG_FILE_FLAG, CONFIG_KEYS } from './config-schema.js'
+import { PROXY_SCHEMA, type CommandSchema } from './command-schema.js'
 import { splitHostPort, type SourcedValue } from './sourced-value.js'
 
 export interface FlagValues {
@@ -15,13 +16,13 @@ export interface FlagValues {
 
 type OptionTable = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>
 
-function optionTable(): OptionTable {
+function optionTable(schema: CommandSchema): OptionTable {
   const options: OptionTable = {
     help: { type: 'boolean', short: 'h' },
-    [CONFIG_FILE_FLAG]: { type: 'string' },
+    [schema.configFile.flag]: { type: 'string' },
   }
-  for (const shorthand of ADDRESS_SHORTHANDS) options[shorthand.flag] = { type: 'string' }
-  for (const key of CONFIG_KEYS) {
+  for (const shorthand of schema.shorthands) options[shorthand.flag] = { type: 'string' }
+  for (const key of schema.keys) {
     const shape = key.type.flagShape
     options[key.flag] = shape === 'boolean' ? { type: 'boolean' } : { type: 'string', multiple: shape !== 'single' }
   }
@@ -37,13 +38,13 @@ export function isHelpRequested(argv: readonly string[]): boolean {
   return false
 }
 
-export function readFlags(argv: readonly string[]): FlagValues {
-  const options = optionTable()
-  const parsed = parseStrict(rewriteBooleanAssignments(argv, options), options)
+export function readFlags(argv: readonly string[], schema: CommandSchema = PROXY_SCHEMA): FlagValues {
+  const options = optionTable(schema)
+  const parsed = parseStrict(rewriteBooleanAssignments(argv, options, schema), options, schema)
   const values = new Map<string, SourcedValue>()
 
   // Shorthands first: a specific flag (--listen-port) given alongside --listen wins.
-  for (const shorthand of ADDRESS_SHORTHANDS) {
+  for (const shorthand of schema.shorthands) {
     const text = parsed[shorthand.flag]
     if (typeof text !== 'string') continue
     const origin = `flag --${shorthand.flag}`
@@ -53,7 +54,7 @@ export function readFlags(argv: readonly string[]): FlagValues {
     values.set(shorthand.portPath, { input: parts.port, given: text, origin, validateWhenShadowed: true })
   }
 
-  for (const key of CONFIG_KEYS) {
+  for (const key of schema.keys) {
     const value = parsed[key.flag]
     if (value === undefined) continue
     let input: unknown = value
@@ -66,7 +67,7 @@ export function readFlags(argv: readonly string[]): FlagValues {
     values.set(key.path, { input, given: input, origin: `flag --${key.flag}`, validateWhenShadowed: true })
   }
 
-  const configFile = parsed[CONFIG_FILE_FLAG]
+  const configFile = parsed[schema.configFile.flag]
   return {
     values,
     configFile: typeof configFile === 'string' ? configFile : undefined,
@@ -75,7 +76,7 @@ export function readFlags(argv: readonly string[]): FlagValues {
 }
 
 /** `--access-log=false` -> `--no-access-log`: parseArgs itself refuses a value on a boolean. */
-function rewriteBooleanAssignments(argv: readonly string[], options: OptionTable): string[] {
+function rewriteBooleanAssignments(argv: readonly string[], options: OptionTable, schema: CommandSchema): string[] {
   const result: string[] = []
   let terminated = false
   for (const arg of argv) {
@@ -87,7 +88,7 @@ function rewriteBooleanAssignments(argv: readonly string[], options: OptionTable
       if (text === 'true') result.push(`--${name}`)
       else if (text === 'false') result.push(`--no-${name}`)
       else {
-        const key = CONFIG_KEYS.find((candidate) => candidate.flag === name)
+        const key = schema.keys.find((candidate) => candidate.flag === name)
         throw badValue(key?.path ?? name, showValue(match[2]), `flag --${name}`, 'expected true or false')
       }
     } else result.push(arg)
@@ -95,27 +96,27 @@ function rewriteBooleanAssignments(argv: readonly string[], options: OptionTable
   return result
 }
 
-function parseStrict(args: string[], options: OptionTable): Record<string, string | boolean | string[] | boolean[] | undefined> {
+function parseStrict(args: string[], options: OptionTable, schema: CommandSchema): Record<string, string | boolean | string[] | boolean[] | undefined> {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false, allowNegative: true }).values as Record<
       string,
       string | boolean | string[] | boolean[] | undefined
     >
   } catch (error) {
-    throw flagError(error)
+    throw flagError(error, schema.command)
   }
 }
 
-function flagError(error: unknown): ConfigError {
+function flagError(error: unknown, command: string): ConfigError {
   const code = (error as { code?: string }).code
   const message = error instanceof Error ? error.message : String(error)
   const quoted = /'([^']*)'/.exec(message)?.[1] ?? ''
   switch (code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return new ConfigError(`unknown flag ${quoted} (run tracecar proxy --help for the list)`, undefined, `flag ${quoted}`)
+      return new ConfigError(`unknown flag ${quoted} (run tracecar ${command} --help for the list)`, undefined, `flag ${quoted}`)
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return new ConfigError(
-        `unexpected argument ${JSON.stringify(quoted)}: every setting is a --flag (run tracecar proxy --help for the list)`,
+        `unexpected argument ${JSON.stringify(quoted)}: every setting is a --flag (run tracecar ${command} --help for the list)`,
         undefined,
         'command line',
       )

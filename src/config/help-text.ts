@@ -1,5 +1,6 @@
-/** `tracecar proxy --help`, generated from the config schema: one line per key. */
-import { ADDRESS_SHORTHANDS, CONFIG_FILE_ENV, CONFIG_FILE_FLAG, CONFIG_KEYS, tracecarEnvName, type ConfigKey } from './config-schema.js'
+/** A command's `--help`, generated from its config schema: one line per key. */
+import { PROXY_SCHEMA, type CommandSchema } from './command-schema.js'
+import { tracecarEnvName, type ConfigKey } from './config-schema.js'
 
 export function flagUsage(key: ConfigKey): string {
   const shape = key.type.flagShape
@@ -8,39 +9,41 @@ export function flagUsage(key: ConfigKey): string {
   return `--${key.flag} ${key.type.placeholder}${repeat}`
 }
 
-export function envNames(key: ConfigKey): string[] {
-  return [tracecarEnvName(key.path), ...(key.otelEnv ?? []).map((reader) => (reader.note ? `${reader.name} (${reader.note})` : reader.name))]
+export function envNames(key: ConfigKey, envPrefix = PROXY_SCHEMA.envPrefix): string[] {
+  return [tracecarEnvName(key.path, envPrefix), ...(key.otelEnv ?? []).map((reader) => (reader.note ? `${reader.name} (${reader.note})` : reader.name))]
 }
 
 export function defaultText(key: ConfigKey): string {
   if (key.defaultNote) return key.defaultNote
-  if (key.default === undefined) return 'required'
+  if (key.default === undefined) return key.optional ? '(not set)' : 'required'
   return key.type.show(key.default)
 }
 
-export function proxyHelpText(): string {
+/** `about`: the usage line and the paragraphs before the flags; `after`: lines after them. */
+export function commandHelpText(schema: CommandSchema, about: readonly string[], after: readonly string[] = []): string {
   const rows: Array<[string, string]> = [
     ['--help, -h', 'print this help and exit'],
-    [`--${CONFIG_FILE_FLAG} <file>`, `YAML config file (keys as below; env ${CONFIG_FILE_ENV})`],
-    ...ADDRESS_SHORTHANDS.map((shorthand): [string, string] => [
+    [`--${schema.configFile.flag} <file>`, `YAML config file (keys as below; env ${schema.configFile.env})`],
+    ...schema.shorthands.map((shorthand): [string, string] => [
       `--${shorthand.flag} <host:port>`,
       `sets ${shorthand.hostPath} and ${shorthand.portPath} at once; env ${shorthand.env}`,
     ]),
-    ...CONFIG_KEYS.map((key): [string, string] => [
+    ...schema.keys.map((key): [string, string] => [
       flagUsage(key),
-      `${key.path}: ${key.description}${key.type.choices ? ` One of: ${key.type.choices.join(', ')}.` : ''} Default: ${defaultText(key)}. Env: ${envNames(key).join(', ')}.`,
+      `${key.path}: ${key.description}${key.type.choices ? ` One of: ${key.type.choices.join(', ')}.` : ''} Default: ${defaultText(key)}. Env: ${envNames(key, schema.envPrefix).join(', ')}.`,
     ]),
   ]
   const width = Math.min(34, Math.max(...rows.map(([flag]) => flag.length)) + 2)
-  return [
+  return [...about, '', ...rows.map(([flag, text]) => `  ${flag.padEnd(width - 1)} ${text}`), '', ...after].join('\n')
+}
+
+export function proxyHelpText(): string {
+  return commandHelpText(PROXY_SCHEMA, [
     'Usage: tracecar proxy --upstream <url> [flags]',
     '',
     'Runs the sidecar proxy in front of the service at --upstream.',
     'Every setting comes from, in order of precedence: a flag, the environment (TRACECAR_* before',
     'the standard OTEL_* variables), the YAML file given with --config, the default.',
     'Lists and k=v flags may be repeated; booleans take --x, --no-x or --x=true|false.',
-    '',
-    ...rows.map(([flag, text]) => `  ${flag.padEnd(width - 1)} ${text}`),
-    '',
-  ].join('\n')
+  ])
 }

@@ -12,6 +12,8 @@
  */
 import { isIP } from 'node:net'
 import { KeyValueListError, parseKeyValueList } from './key-value-list.js'
+import { byteSizeExpected, formatBytes, parseByteSize, type ByteSizeRules } from '../units/byte-size.js'
+import { durationExpected, formatDurationMs, parseDuration, type DurationRules } from '../units/duration.js'
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; problem: string }
 
@@ -58,6 +60,97 @@ export function integer(options: { min: number; max?: number; noun: string; plac
 
 export const milliseconds = (min = 1): ValueType<number> =>
   integer({ min, noun: 'number of milliseconds', placeholder: '<ms>' })
+
+/**
+ * A duration in milliseconds, written in the product's one grammar (src/units/duration.ts):
+ * `500ms`, `30s`, `72h`, `7d`, `1h30m`. A YAML number is milliseconds, as in the alert rules
+ * file; a bare number in text means `rules.bareNumberUnit` (refused without one: `30`
+ * typed on a command line is too easily seconds).
+ */
+export function duration(rules: DurationRules = {}): ValueType<number> {
+  return quantity('<duration>', durationExpected(rules), formatDurationMs, (text, fromYamlNumber) => {
+    const result = parseDuration(text, fromYamlNumber ? { ...rules, bareNumberUnit: 'ms' } : rules)
+    return result.ok ? result.ms : result.problem
+  })
+}
+
+/** A size in bytes, written in the product's one grammar (src/units/byte-size.ts): `16MiB`, `2GB`, `4096`. */
+export function byteSize(rules: ByteSizeRules = {}): ValueType<number> {
+  return quantity('<size>', byteSizeExpected(rules), formatBytes, (text) => {
+    const result = parseByteSize(text, rules)
+    return result.ok ? result.bytes : result.problem
+  })
+}
+
+/** A number written with a unit; `read` answers the number or the problem ("expected ..."). */
+function quantity(placeholder: string, expected: string, show: (value: number) => string, read: (text: string, fromYamlNumber: boolean) => number | string): ValueType<number> {
+  return {
+    placeholder,
+    expected,
+    flagShape: 'single',
+    parse(input) {
+      if (typeof input !== 'number' && typeof input !== 'string') return fail(`expected ${expected}`)
+      const value = read(String(input), typeof input === 'number')
+      if (typeof value === 'string') return fail(value)
+      return Number.isSafeInteger(Math.round(value)) ? ok(value) : fail(`expected ${expected} (this one is too large)`)
+    },
+    show,
+  }
+}
+
+/**
+ * Free-text items (field names, regular expressions): a YAML list, repeated flags, or one
+ * environment variable with one item per line. Items are not split on commas, which a
+ * regular expression may hold.
+ */
+export function textLines(expected: string, placeholder: string): ValueType<string[]> {
+  return {
+    placeholder,
+    expected,
+    flagShape: 'repeatable',
+    parse(input) {
+      const parts = typeof input === 'string' ? input.split('\n') : Array.isArray(input) ? input : undefined
+      if (!parts || !parts.every((part) => typeof part === 'string')) return fail(`expected ${expected}`)
+      return ok((parts as string[]).map((part) => part.trim()).filter((part) => part !== ''))
+    },
+    show: (value) => (value.length === 0 ? '(none)' : value.join('\n')),
+  }
+}
+
+/** http(s) URLs, e.g. where alert notices go: a YAML list, comma-separated text or repeated flags. */
+export function httpUrls(example: string): ValueType<string[]> {
+  const expected = `a comma-separated list of http: or https: URLs (e.g. ${example})`
+  return {
+    placeholder: '<url>',
+    expected,
+    flagShape: 'repeatable',
+    parse(input) {
+      return parseCheckedList(input, expected, (item) => (parseHttpUrl(item) ? undefined : `${JSON.stringify(item)} is not an http: or https: URL`))
+    },
+    show: (value) => (value.length === 0 ? '(none)' : value.join(',')),
+  }
+}
+
+/**
+ * Host names a listener answers to besides IP addresses and localhost (a DNS rebinding
+ * guard), or `any` to turn the check off.
+ */
+export function allowedHostNames(): ValueType<string[] | 'any'> {
+  const expected = 'a comma-separated list of host names (e.g. grafana.example.com,tracecar-collector), or any'
+  return {
+    placeholder: '<names>',
+    expected,
+    flagShape: 'repeatable',
+    parse(input) {
+      const items = listItems(input)
+      if (!items || items.length === 0) return fail(`expected ${expected}`)
+      if (items.some((item) => item.toLowerCase() === 'any')) return ok('any')
+      const bad = items.find((item) => !/^[A-Za-z0-9._:-]+$/.test(item))
+      return bad === undefined ? ok(items) : fail(`${JSON.stringify(bad)} is not a host name; expected ${expected}`)
+    },
+    show: (value) => (value === 'any' ? 'any' : value.length === 0 ? '(none)' : value.join(',')),
+  }
+}
 
 export const port = (): ValueType<number> =>
   integer({ min: 0, max: 65535, noun: 'port number (0 = any free port)', placeholder: '<port>' })
