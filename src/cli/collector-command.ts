@@ -5,11 +5,12 @@ import type { CollectorOptions } from '../collector/index.js'
 import type { Observability } from '../collector/collector.js'
 import { parseByteSize } from '../units/byte-size.js'
 import { parseDuration } from '../units/duration.js'
+import { CLICKHOUSE_URL_EXAMPLE, isClickHouseStore, parseClickHouseUrl } from '../collector/store/clickhouse/clickhouse-url.js'
 import { OBSERVABILITY_FLAG_SPECS, OBSERVABILITY_HELP, parseObservabilityFlags } from '../collector/observability-flags.js'
 
 /**
- * `tracecar collector`: the OTLP receivers, the embedded store and the query
- * API/UI in one process. Prints one JSON line when listening (scripts and
+ * `tracecar collector`: the OTLP receivers, the store (embedded SQLite, or a
+ * shared ClickHouse) and the query API/UI in one process. Prints one JSON line when listening (scripts and
  * tests read the ports from it); SIGTERM/SIGINT stop listening, finish
  * in-flight writes, close the database and exit 0.
  */
@@ -18,6 +19,9 @@ const HELP = `usage: tracecar collector [options]
 
 Receives OTLP traces and logs, stores them in SQLite, serves the query API and UI.
 
+  --store <sqlite|url>      where data is kept: sqlite (default, a file in --data-dir), or a ClickHouse that
+                            several collectors share: clickhouse://user:password@host:8123/database
+                            (docs/scale-out.md)
   --data-dir <dir>          folder of the database file tracecar.db (default ./data)
   --host <addr>             listen address of all listeners (default 127.0.0.1; 0.0.0.0 to open)
   --allowed-hosts <names>   host names the API and UI answer to, comma-separated (repeatable), besides IP
@@ -71,6 +75,7 @@ export function parseCollectorFlags(argv: string[]): CollectorOptions | 'help' {
       strict: true,
       allowPositionals: false,
       options: {
+        store: { type: 'string' },
         'data-dir': { type: 'string' },
         host: { type: 'string' },
         'allowed-hosts': { type: 'string', multiple: true },
@@ -101,6 +106,17 @@ export function parseCollectorFlags(argv: string[]): CollectorOptions | 'help' {
     otlpHttpPort: port('otlp-http-port', v['otlp-http-port'], 4318),
     otlpGrpcPort: port('otlp-grpc-port', v['otlp-grpc-port'], 4317),
     httpPort: port('http-port', v['http-port'], 16686),
+  }
+  if (v.store !== undefined) {
+    if (v.store !== 'sqlite' && !isClickHouseStore(v.store)) {
+      throw new CollectorFlagError(`--store: ${JSON.stringify(v.store)} is not allowed; use sqlite or a ClickHouse URL such as ${CLICKHOUSE_URL_EXAMPLE}`)
+    }
+    try {
+      if (v.store !== 'sqlite') parseClickHouseUrl(v.store)
+    } catch (err) {
+      throw new CollectorFlagError((err as Error).message)
+    }
+    options.store = v.store
   }
   if (options.host === '') throw new CollectorFlagError('--host: must not be empty; use 127.0.0.1 or 0.0.0.0')
   if (v['allowed-hosts'] !== undefined) {
@@ -161,7 +177,7 @@ export async function runCollectorCommand(argv: string[]): Promise<void> {
   const log = (line: string): void => {
     process.stderr.write(`tracecar collector: ${line}\n`)
   }
-  // Loaded here so that `--help` and flag errors do not open SQLite or gRPC.
+  // Loaded here so that `--help` and flag errors do not open a store or gRPC.
   const { checkObservability, startCollector } = await import('../collector/index.js')
   // Logs ingest, RED metrics and alerts (docs/logs-metrics-alerts.md); a bad rules file stops here.
   let observability: Observability
@@ -185,7 +201,7 @@ export async function runCollectorCommand(argv: string[]): Promise<void> {
   const { ports } = collector
   process.stdout.write(`${JSON.stringify({ event: 'listening', otlpHttpPort: ports.otlpHttp, otlpGrpcPort: ports.otlpGrpc, httpPort: ports.http })}\n`)
   log(
-    `OTLP/HTTP on ${options.host}:${ports.otlpHttp}, OTLP/gRPC on ${options.host}:${ports.otlpGrpc}, API and UI on http://${options.host}:${ports.http}/; data in ${options.dataDir}`,
+    `OTLP/HTTP on ${options.host}:${ports.otlpHttp}, OTLP/gRPC on ${options.host}:${ports.otlpGrpc}, API and UI on http://${options.host}:${ports.http}/; data in ${collector.store.description}`,
   )
 
   const running = collector

@@ -31,6 +31,7 @@ import { RetentionWorker } from './retention/retention-worker.js'
 import type { RetentionOptions } from './retention/retention-worker.js'
 import { openSqliteStorage } from './store/sqlite/sqlite-storage.js'
 import type { TraceStorage } from './store/store-roles.js'
+import { isClickHouseStore, CLICKHOUSE_URL_EXAMPLE } from './store/clickhouse/clickhouse-url.js'
 import { OtlpForwarder } from './forward/otlp-forwarder.js'
 import type { ForwardOptions } from './forward/otlp-forwarder.js'
 
@@ -104,6 +105,12 @@ export function checkObservability(options: ObservabilityOptions = {}): Observab
 }
 
 export interface CollectorOptions {
+  /**
+   * Where spans, logs and rollups are kept: 'sqlite' (default, the file
+   * `tracecar.db` in `dataDir`) or a ClickHouse URL
+   * (clickhouse://user:password@host:8123/database) that several collectors share.
+   */
+  store?: string
   /** Folder of the SQLite file `tracecar.db` (default ./data). */
   dataDir?: string
   /** SQLite commit durability (see SqliteTraceStoreOptions.synchronous); default 'full'. */
@@ -175,10 +182,23 @@ export function defaultUiDir(): string | undefined {
   }
 }
 
+/** The store `options.store` names; a bad name or an unreachable ClickHouse throws, naming it. */
+async function openStorage(options: CollectorOptions, log: (line: string) => void): Promise<TraceStorage> {
+  const name = options.store ?? 'sqlite'
+  if (name === 'sqlite') return openSqliteStorage({ path: resolve(options.dataDir ?? DEFAULTS.dataDir, DATABASE_FILE), synchronous: options.synchronous })
+  if (!isClickHouseStore(name)) throw new Error(`--store ${JSON.stringify(name)}: use sqlite (the default) or a ClickHouse URL such as ${CLICKHOUSE_URL_EXAMPLE}`)
+  if (options.retention?.maxBytes !== undefined) {
+    throw new Error('--max-db-size applies to the embedded SQLite store; with ClickHouse, retention is by age (--retention) and the disk is ClickHouse\'s to watch')
+  }
+  // Loaded on demand: the embedded default does not load the ClickHouse client.
+  const { openClickHouseStorage } = await import('./store/clickhouse/clickhouse-storage.js')
+  return openClickHouseStorage({ url: name, maxAgeMs: options.retention?.maxAgeMs, log })
+}
+
 export async function startCollector(options: CollectorOptions = {}): Promise<Collector> {
   const log = options.log ?? ((line: string) => process.stderr.write(`tracecar collector: ${line}\n`))
   const host = options.host ?? DEFAULTS.host
-  const store = openSqliteStorage({ path: resolve(options.dataDir ?? DEFAULTS.dataDir, DATABASE_FILE), synchronous: options.synchronous })
+  const store = await openStorage(options, log)
   const closers: Array<() => Promise<void> | void> = []
   try {
     const observability = options.observability

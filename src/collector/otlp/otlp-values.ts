@@ -161,3 +161,8 @@ export function nanosToMs(nanos: bigint): number {
   const wholeMs = nanos / 1_000_000n
   return Number(wholeMs) + Number(nanos - wholeMs * 1_000_000n) / 1e6
 }
+
+/** Unix milliseconds (fractions kept to the nanosecond) -> integer nanoseconds, as the stores compare times. */
+export function msToNs(ms: number): bigint {
+  return BigInt(Math.round(ms * 1e6))
+}

@@ -121,6 +121,12 @@ export interface LogReader {
 }
 
 export interface DependencyReader {
+  /**
+   * The longest window one call should cover, when the store answers on the
+   * collector's own thread (the API then asks slice by slice, yielding between);
+   * undefined when any window is one query.
+   */
+  readonly sliceMs?: number
   /** Calls between services (a span whose parent span is of another service) by child span start in [start, end]. */
   dependencies(startUnixMs: number, endUnixMs: number): Promise<DependencyEdge[]>
 }

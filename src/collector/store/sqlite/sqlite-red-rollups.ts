@@ -8,9 +8,10 @@
 import type Database from 'better-sqlite3'
 import { applyMigrations } from './migrations.js'
 import type { Migration } from './migrations.js'
-import type { DurationHistogram } from '../../metrics/duration-histogram.js'
-import type { RedCell, RedKey } from '../../metrics/red-rollup.js'
-import { mergeCell, newCell } from '../../metrics/red-rollup.js'
+import type { RedCell } from '../../metrics/red-rollup.js'
+import { mergeCell } from '../../metrics/red-rollup.js'
+import { cellFromRow, rowOfCell } from '../red-rollup-row.js'
+import type { RedRollupRow } from '../red-rollup-row.js'
 import type { RedRollupStore, RollupFilter } from '../store-roles.js'
 
 export const RED_ROLLUPS_MODULE = 'red-rollups'
@@ -44,50 +45,9 @@ const MIGRATIONS: readonly Migration[] = [
   },
 ]
 
-interface Row {
-  resolution_ms: number
-  bucket_start_ms: number
-  service: string
-  operation: string
-  span_kind: string
-  status_class: string
-  requests: number
-  errors: number
-  duration_sum_ms: number
-  duration_min_ms: number
-  duration_max_ms: number
-  histogram: Buffer
-  slowest_trace_id: string
-  slowest_ms: number
-  error_trace_id: string
-  error_ms: number
-}
-
-function cellFromRow(row: Row): RedCell {
-  const key: RedKey = { service: row.service, operation: row.operation, spanKind: row.span_kind, statusClass: row.status_class }
-  const cell = newCell(key, row.resolution_ms, row.bucket_start_ms)
-  cell.requests = row.requests
-  cell.errors = row.errors
-  const h = cell.histogram
-  h.addEncodedCounts(row.histogram)
-  h.count = row.requests
-  h.sumMs = row.duration_sum_ms
-  h.minMs = row.requests > 0 ? row.duration_min_ms : Infinity
-  h.maxMs = row.requests > 0 ? row.duration_max_ms : -Infinity
-  cell.slowestTraceId = row.slowest_trace_id
-  cell.slowestMs = row.slowest_ms
-  cell.errorTraceId = row.error_trace_id
-  cell.errorMs = row.error_ms
-  return cell
-}
-
+/** Columns in the table's order, for its positional INSERT. */
 function rowValues(cell: RedCell): unknown[] {
-  const h: DurationHistogram = cell.histogram
-  return [
-    cell.resolutionMs, cell.bucketStartMs, cell.service, cell.operation, cell.spanKind, cell.statusClass,
-    cell.requests, cell.errors, h.sumMs, Number.isFinite(h.minMs) ? h.minMs : 0, Number.isFinite(h.maxMs) ? h.maxMs : 0, h.encodeCounts(),
-    cell.slowestTraceId, cell.slowestMs, cell.errorTraceId, cell.errorMs,
-  ]
+  return Object.values(rowOfCell(cell))
 }
 
 export class SqliteRedRollups implements RedRollupStore {
@@ -103,7 +63,7 @@ export class SqliteRedRollups implements RedRollupStore {
     this.upsert = db.prepare(`INSERT OR REPLACE INTO red_rollups VALUES (${new Array(16).fill('?').join(', ')})`)
     this.mergeAll = db.transaction((cells: readonly RedCell[]) => {
       for (const cell of cells) {
-        const existing = this.selectOne.get(cell.resolutionMs, cell.bucketStartMs, cell.service, cell.operation, cell.spanKind, cell.statusClass) as Row | undefined
+        const existing = this.selectOne.get(cell.resolutionMs, cell.bucketStartMs, cell.service, cell.operation, cell.spanKind, cell.statusClass) as RedRollupRow | undefined
         let merged = cell
         if (existing !== undefined) {
           merged = cellFromRow(existing)
@@ -133,7 +93,7 @@ export class SqliteRedRollups implements RedRollupStore {
       sql += ' AND span_kind = ?'
       args.push(filter.spanKind)
     }
-    return (this.db.prepare(sql).all(...args) as Row[]).map(cellFromRow)
+    return (this.db.prepare(sql).all(...args) as RedRollupRow[]).map(cellFromRow)
   }
 
   async oldestBucketMs(resolutionMs: number): Promise<number | undefined> {

@@ -14,15 +14,18 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
-import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from '../../model/stored-span.js'
+import { SPAN_KIND_NAMES } from '../../model/stored-span.js'
 import type { AttributeMap, StoredLog, StoredSpan, SpanKindName } from '../../model/stored-span.js'
 import type { IngestLog } from '../../otlp/decode-logs.js'
 import type { IngestSpan } from '../../otlp/decode-traces.js'
-import { nanosToMs } from '../../otlp/otlp-values.js'
+import { msToNs, nanosToMs } from '../../otlp/otlp-values.js'
 import type {
   DependencyEdge, DependencyReader, IncomingLinksResult, LogQuery, LogReader, LogWriter, OperationInfo, RetentionStep, RetentionStore, SpanReader, SpanWriter,
   TraceQuery, TraceSearchResult, TraceSummary, WriteResult,
 } from '../store-roles.js'
+import { derivedTagCondition } from '../jaeger-derived-tags.js'
+import { storedSpanOf } from '../stored-span-of.js'
+import { summarizeTrace } from '../trace-summary.js'
 import { applyMigrations } from './migrations.js'
 import { TRACE_STORE_MIGRATIONS, TRACE_STORE_MODULE } from './trace-store-schema.js'
 
@@ -94,10 +97,6 @@ const MAX_SCAN_STEP_ROWS = 16_000
 /** Spans with links read per step of `findLinksTo`; the time budget is checked between steps. */
 const LINK_SCAN_STEP_ROWS = 2000
 
-function msToNs(ms: number): bigint {
-  return BigInt(Math.round(ms * 1e6))
-}
-
 /** '$."key"': keys with dots (http.method) must be quoted in a JSON path. */
 function jsonPath(key: string): string {
   return `$."${key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
@@ -111,42 +110,11 @@ function filterValues(value: string): [string, string | number] {
   return [value, value.trim() !== '' && Number.isFinite(n) ? n : value]
 }
 
-const KIND_BY_JAEGER_NAME: Record<string, number> = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 }
-const STATUS_BY_NAME: Record<string, number> = { OK: 1, ERROR: 2 }
-
-/**
- * The tags Jaeger's OTLP translation adds to a span (api/jaeger-format.ts
- * shows them) as a condition on the span's own columns, or undefined when the
- * key is not one of them (or the value cannot be one of its values).
- */
-function derivedTagColumn(key: string, value: string): [string, unknown[]] | undefined {
-  switch (key) {
-    case 'span.kind': {
-      const kind = KIND_BY_JAEGER_NAME[value.toLowerCase()]
-      return kind === undefined ? undefined : ['kind = ?', [kind]]
-    }
-    case 'error':
-      return value === 'true' ? ['status_code = 2', []] : undefined
-    case 'otel.status_code': {
-      const code = STATUS_BY_NAME[value.toUpperCase()]
-      return code === undefined ? undefined : ['status_code = ?', [code]]
-    }
-    case 'otel.status_description':
-      return ['status_message = ?', [value]]
-    case 'otel.scope.name':
-      return ['scope_name = ?', [value]]
-    case 'otel.scope.version':
-      return ['scope_version = ?', [value]]
-    case 'w3c.tracestate':
-      return ['trace_state = ?', [value]]
-    default:
-      return undefined
-  }
-}
-
 export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogReader, DependencyReader, RetentionStore {
   /** The better-sqlite3 handle; only the SQLite storage's other tables (RED rollups) use it. */
   readonly db: Database.Database
+  /** Dependencies are a join on the collector's thread: the API asks for 5 minutes at a time. */
+  readonly sliceMs = 5 * 60_000
   private readonly resourceIds = new Map<string, number>()
   private readonly resourceJsonById = new Map<number, AttributeMap>()
   private readonly knownOperations = new Set<string>()
@@ -320,69 +288,45 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
   }
 
   private spanFromRow(row: SpanRow): StoredSpan {
-    const startNs = row.start_ns
-    const endNs = row.end_ns
-    return {
+    return storedSpanOf({
       traceId: row.trace_id.toString('hex'),
       spanId: row.span_id.toString('hex'),
       parentSpanId: row.parent_span_id === null ? null : row.parent_span_id.toString('hex'),
       name: row.name,
-      kind: SPAN_KIND_NAMES[Number(row.kind)] ?? 'UNSPECIFIED',
+      kind: Number(row.kind),
       service: row.service,
-      startTimeUnixMs: nanosToMs(startNs),
-      endTimeUnixMs: nanosToMs(endNs),
-      durationMs: nanosToMs(endNs - startNs),
-      startTimeUnixNano: startNs.toString(),
-      endTimeUnixNano: endNs.toString(),
+      startNs: row.start_ns,
+      endNs: row.end_ns,
       traceState: row.trace_state,
-      status: { code: STATUS_CODE_NAMES[Number(row.status_code)] ?? 'UNSET', message: row.status_message },
-      attributes: JSON.parse(row.attributes) as AttributeMap,
+      statusCode: Number(row.status_code),
+      statusMessage: row.status_message,
+      attributesJson: row.attributes,
       resource: this.resourceAttributes(Number(row.resource_id)),
-      scope: { name: row.scope_name, version: row.scope_version },
-      events: row.events === null ? [] : (JSON.parse(row.events) as StoredSpan['events']),
-      links: row.links === null ? [] : (JSON.parse(row.links) as StoredSpan['links']),
-    }
+      scopeName: row.scope_name,
+      scopeVersion: row.scope_version,
+      eventsJson: row.events,
+      linksJson: row.links,
+    })
   }
+
 
   private summarize(traceIds: readonly string[]): TraceSummary[] {
     const out: TraceSummary[] = []
     for (const traceId of traceIds) {
       const rows = this.selectSummary.all(Buffer.from(traceId, 'hex')) as SummaryRow[]
-      if (rows.length === 0) continue
-      // Root: the span without a parent; failing that, the earliest span whose
-      // parent is not stored (the top of what arrived); failing that, the earliest.
-      let root: SummaryRow | undefined
-      let orphan: SummaryRow | undefined
-      const ids = new Set<string>()
-      for (const row of rows) ids.add(row.span_id.toString('hex'))
-      let earliest = rows[0]!
-      let minStart = rows[0]!.start_ns
-      let maxEnd = rows[0]!.end_ns
-      let errorCount = 0
-      const services = new Set<string>()
-      for (const row of rows) {
-        if (row.start_ns < minStart) minStart = row.start_ns
-        if (row.end_ns > maxEnd) maxEnd = row.end_ns
-        if (row.start_ns < earliest.start_ns) earliest = row
-        if (row.parent_span_id === null) {
-          if (root === undefined || row.start_ns < root.start_ns) root = row
-        } else if (!ids.has(row.parent_span_id.toString('hex')) && (orphan === undefined || row.start_ns < orphan.start_ns)) {
-          orphan = row
-        }
-        if (row.status_code === 2n) errorCount++
-        services.add(row.service)
-      }
-      const head = root ?? orphan ?? earliest
-      out.push({
+      const summary = summarizeTrace(
         traceId,
-        rootService: head.service,
-        rootOperation: head.name,
-        startTimeUnixMs: nanosToMs(minStart),
-        durationMs: nanosToMs(maxEnd - minStart),
-        spanCount: rows.length,
-        errorCount,
-        services: [...services].sort(),
-      })
+        rows.map((row) => ({
+          spanId: row.span_id.toString('hex'),
+          parentSpanId: row.parent_span_id === null ? null : row.parent_span_id.toString('hex'),
+          service: row.service,
+          name: row.name,
+          startNs: row.start_ns,
+          endNs: row.end_ns,
+          error: row.status_code === 2n,
+        })),
+      )
+      if (summary !== undefined) out.push(summary)
     }
     return out
   }
@@ -528,10 +472,10 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
     const [text, typed] = filterValues(value)
     const alternatives: string[] = []
     const params: unknown[] = []
-    const derived = derivedTagColumn(key, value)
+    const derived = derivedTagCondition(key, value)
     if (derived !== undefined) {
-      alternatives.push(derived[0])
-      params.push(...derived[1])
+      alternatives.push(`${derived.column} = ?`)
+      params.push(derived.value)
     }
     alternatives.push('json_extract(attributes, ?) IN (?, ?)')
     params.push(path, text, typed)

@@ -1,0 +1,392 @@
+/**
+ * Spans and logs in ClickHouse (tables in clickhouse-schema.ts), through the
+ * official client's HTTP interface. Plays the span and log writer and reader
+ * roles and the dependency reader.
+ *
+ * Writes: one INSERT per received batch (the materialized views fill the
+ * search and by-trace tables in the same request); the promise resolves only
+ * when ClickHouse answered that INSERT, and the receiver acknowledges only
+ * then. A span already stored is left out of the insert (one lookup by
+ * trace id first), and when two collectors race with the same retried batch,
+ * the ReplacingMergeTree keeps one row and every read takes one per span id.
+ *
+ * Reads: ids are hex text, times integer nanoseconds, as in SQLite; values a
+ * user gives are written into the SQL as escaped literals (clickhouse-sql.ts).
+ */
+import { createHash } from 'node:crypto'
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
+import { SPAN_KIND_NAMES } from '../../model/stored-span.js'
+import type { AttributeJson, AttributeMap, SpanKindName, StoredLog, StoredSpan } from '../../model/stored-span.js'
+import type { IngestLog } from '../../otlp/decode-logs.js'
+import type { IngestSpan } from '../../otlp/decode-traces.js'
+import { msToNs, nanosToMs } from '../../otlp/otlp-values.js'
+import { derivedTagCondition } from '../jaeger-derived-tags.js'
+import type {
+  DependencyEdge, DependencyReader, IncomingLinksResult, LogQuery, LogReader, LogWriter, OperationInfo, SpanReader, SpanWriter,
+  TraceQuery, TraceSearchResult, TraceSummary, WriteResult,
+} from '../store-roles.js'
+import { storedSpanOf } from '../stored-span-of.js'
+import { summarizeTrace } from '../trace-summary.js'
+import { sqlString, sqlStringList, sqlUInt } from './clickhouse-sql.js'
+
+const SPAN_COLUMNS = `trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, status_code, status_message, trace_state,
+  scope_name, scope_version, resource, attributes, events, links`
+
+interface SpanRow {
+  trace_id: string
+  span_id: string
+  parent_span_id: string
+  service: string
+  name: string
+  kind: number
+  start_ns: string
+  end_ns: string
+  status_code: number
+  status_message: string
+  trace_state: string
+  scope_name: string
+  scope_version: string
+  resource: string
+  attributes: string
+  events: string
+  links: string
+}
+
+interface LogRow {
+  time_ns: string
+  observed_ns: string
+  severity_number: number
+  severity_text: string
+  body: string
+  trace_id: string
+  span_id: string
+  service: string
+  resource: string
+  attributes: string
+}
+
+const HEX_TRACE_ID = /^[0-9a-f]{32}$/
+const HEX_SPAN_ID = /^[0-9a-f]{16}$/
+
+/** An attribute value as the text a `key=value` filter compares with. */
+function attributeText(value: AttributeJson): string {
+  return typeof value === 'string' ? value : JSON.stringify(value)
+}
+
+function pushAttributes(keys: string[], values: string[], attributes: AttributeMap): void {
+  for (const key in attributes) {
+    keys.push(key)
+    values.push(attributeText(attributes[key]!))
+  }
+}
+
+/** Unix ms to the day a row is partitioned under (UTC, as ClickHouse's toDate of a Unix time). */
+function dayOf(ns: bigint): string {
+  return new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 10)
+}
+
+function spanRowValues(item: IngestSpan): Record<string, unknown> {
+  const span = item.span
+  const attrKeys: string[] = []
+  const attrValues: string[] = []
+  pushAttributes(attrKeys, attrValues, span.attributes)
+  pushAttributes(attrKeys, attrValues, span.resource)
+  const eventKeys: string[] = []
+  const eventValues: string[] = []
+  for (const event of span.events) {
+    eventKeys.push('event')
+    eventValues.push(event.name)
+    pushAttributes(eventKeys, eventValues, event.attributes)
+  }
+  return {
+    service: span.service,
+    start_ns: item.startNs.toString(),
+    trace_id: span.traceId,
+    span_id: span.spanId,
+    parent_span_id: span.parentSpanId ?? '',
+    name: span.name,
+    kind: item.kind,
+    duration_ns: (item.endNs > item.startNs ? item.endNs - item.startNs : 0n).toString(),
+    status_code: item.statusCode,
+    status_message: span.status.message,
+    trace_state: span.traceState,
+    scope_name: span.scope.name,
+    scope_version: span.scope.version,
+    attr_keys: attrKeys,
+    attr_values: attrValues,
+    event_keys: eventKeys,
+    event_values: eventValues,
+    start_date: dayOf(item.startNs),
+    end_ns: item.endNs.toString(),
+    flags: item.flags,
+    resource: item.resourceJson,
+    attributes: JSON.stringify(span.attributes),
+    events: span.events.length === 0 ? '' : JSON.stringify(span.events),
+    links: span.links.length === 0 ? '' : JSON.stringify(span.links),
+  }
+}
+
+/** A query stops after the budget (whole seconds, at least one) and returns what it has. */
+function budgetSettings(budgetMs: number): ClickHouseSettings | undefined {
+  return Number.isFinite(budgetMs) ? { max_execution_time: Math.max(1, Math.ceil(budgetMs / 1000)), timeout_overflow_mode: 'break' } : undefined
+}
+
+/** The condition "some key/value pair of these arrays is key=value". */
+function pairCondition(keys: string, values: string, key: string, value: string): string {
+  return `arrayExists((k, v) -> k = ${sqlString(key)} AND v = ${sqlString(value)}, ${keys}, ${values})`
+}
+
+export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, LogReader, DependencyReader {
+  /** Parsed resources by their JSON text: a service's spans share one. */
+  private readonly resources = new Map<string, AttributeMap>()
+
+  constructor(private readonly client: ClickHouseClient) {}
+
+  private async rows<T>(query: string, settings?: ClickHouseSettings): Promise<T[]> {
+    const result = await this.client.query({ query, format: 'JSONEachRow', clickhouse_settings: settings })
+    return result.json<T>()
+  }
+
+  async writeSpans(spans: readonly IngestSpan[]): Promise<WriteResult> {
+    if (spans.length === 0) return { stored: 0 }
+    const fresh = new Map<string, IngestSpan>()
+    for (const item of spans) fresh.set(`${item.span.traceId}${item.span.spanId}`, item)
+    const traceIds = [...new Set(spans.map((s) => s.span.traceId))]
+    const known = await this.rows<{ trace_id: string; span_id: string }>(
+      `SELECT trace_id, span_id FROM spans WHERE trace_id IN (${sqlStringList(traceIds)}) AND span_id IN (${sqlStringList([...new Set(spans.map((s) => s.span.spanId))])})`,
+    )
+    for (const row of known) fresh.delete(`${row.trace_id}${row.span_id}`)
+    if (fresh.size === 0) return { stored: 0 }
+    await this.client.insert({ table: 'spans', values: [...fresh.values()].map(spanRowValues), format: 'JSONEachRow' })
+    return { stored: fresh.size }
+  }
+
+  async writeLogs(logs: readonly IngestLog[]): Promise<WriteResult> {
+    if (logs.length === 0) return { stored: 0 }
+    // The record id is what a retried batch repeats (content and place in the batch), so the
+    // ReplacingMergeTree keeps one copy; seq orders records of one moment as they arrived.
+    const seqBase = BigInt(Date.now()) * 1_000_000n
+    const values = logs.map((item, i) => {
+      const log = item.log
+      const record = [item.timeNs, item.observedNs, log.severityNumber, log.severityText, log.body, log.traceId, log.spanId, log.service, item.resourceJson,
+        item.scope.name, item.scope.version, JSON.stringify(log.attributes), item.flags, i].join('\u0000')
+      return {
+        time_ns: item.timeNs.toString(),
+        observed_ns: item.observedNs.toString(),
+        seq: (seqBase + BigInt(i)).toString(),
+        record_id: createHash('sha1').update(record).digest('hex'),
+        severity_number: log.severityNumber,
+        severity_text: log.severityText,
+        body: log.body,
+        trace_id: log.traceId,
+        span_id: log.spanId,
+        service: log.service,
+        resource: item.resourceJson,
+        scope_name: item.scope.name,
+        scope_version: item.scope.version,
+        attributes: JSON.stringify(log.attributes),
+        flags: item.flags,
+        time_date: dayOf(item.timeNs),
+      }
+    })
+    await this.client.insert({ table: 'logs', values, format: 'JSONEachRow' })
+    return { stored: logs.length }
+  }
+
+  async services(): Promise<string[]> {
+    return (await this.rows<{ service: string }>('SELECT DISTINCT service FROM operations ORDER BY service')).map((r) => r.service)
+  }
+
+  async operations(service: string): Promise<OperationInfo[]> {
+    const rows = await this.rows<{ name: string; kind: number }>(`SELECT DISTINCT name, kind FROM operations WHERE service = ${sqlString(service)} ORDER BY name, kind`)
+    return rows.map((r) => ({ name: r.name, spanKind: (SPAN_KIND_NAMES[Number(r.kind)] ?? 'UNSPECIFIED') as SpanKindName }))
+  }
+
+  private resourceOf(json: string): AttributeMap {
+    let attrs = this.resources.get(json)
+    if (attrs === undefined) {
+      attrs = JSON.parse(json) as AttributeMap
+      if (this.resources.size > 10_000) this.resources.clear()
+      this.resources.set(json, attrs)
+    }
+    return attrs
+  }
+
+  async getTrace(traceId: string): Promise<StoredSpan[]> {
+    if (!HEX_TRACE_ID.test(traceId)) return []
+    const rows = await this.rows<SpanRow>(`SELECT ${SPAN_COLUMNS} FROM spans WHERE trace_id = ${sqlString(traceId)} ORDER BY start_ns, span_id LIMIT 1 BY span_id`)
+    return rows.map((row) => this.spanFromRow(row))
+  }
+
+  private spanFromRow(row: SpanRow): StoredSpan {
+    return storedSpanOf({
+      traceId: row.trace_id,
+      spanId: row.span_id,
+      parentSpanId: row.parent_span_id === '' ? null : row.parent_span_id,
+      name: row.name,
+      kind: Number(row.kind),
+      service: row.service,
+      startNs: BigInt(row.start_ns),
+      endNs: BigInt(row.end_ns),
+      traceState: row.trace_state,
+      statusCode: Number(row.status_code),
+      statusMessage: row.status_message,
+      attributesJson: row.attributes,
+      resource: this.resourceOf(row.resource),
+      scopeName: row.scope_name,
+      scopeVersion: row.scope_version,
+      eventsJson: row.events,
+      linksJson: row.links,
+    })
+  }
+
+
+  private async summarize(traceIds: readonly string[]): Promise<TraceSummary[]> {
+    if (traceIds.length === 0) return []
+    const rows = await this.rows<{ trace_id: string; span_id: string; parent_span_id: string; service: string; name: string; start_ns: string; end_ns: string; status_code: number }>(
+      `SELECT trace_id, span_id, parent_span_id, service, name, start_ns, end_ns, status_code FROM spans
+        WHERE trace_id IN (${sqlStringList(traceIds)}) LIMIT 1 BY trace_id, span_id`,
+    )
+    const byTrace = new Map<string, typeof rows>()
+    for (const row of rows) {
+      let list = byTrace.get(row.trace_id)
+      if (list === undefined) byTrace.set(row.trace_id, (list = []))
+      list.push(row)
+    }
+    const out: TraceSummary[] = []
+    for (const traceId of traceIds) {
+      const summary = summarizeTrace(
+        traceId,
+        (byTrace.get(traceId) ?? []).map((r) => ({
+          spanId: r.span_id,
+          parentSpanId: r.parent_span_id === '' ? null : r.parent_span_id,
+          service: r.service,
+          name: r.name,
+          startNs: BigInt(r.start_ns),
+          endNs: BigInt(r.end_ns),
+          error: Number(r.status_code) === 2,
+        })),
+      )
+      if (summary !== undefined) out.push(summary)
+    }
+    return out
+  }
+
+  /** Time range conditions on span_index, for a search and its per-trace subqueries. */
+  private static timeRange(query: { startUnixMs?: number; endUnixMs?: number }): string[] {
+    const range: string[] = []
+    if (query.startUnixMs !== undefined) range.push(`start_ns >= ${sqlUInt(msToNs(query.startUnixMs))}`)
+    if (query.endUnixMs !== undefined) range.push(`start_ns <= ${sqlUInt(msToNs(query.endUnixMs))}`)
+    return range
+  }
+
+  async findTraces(query: TraceQuery): Promise<TraceSearchResult> {
+    const range = ClickHouseTraceStore.timeRange(query)
+    const where = [...range]
+    if (query.service !== undefined) where.push(`service = ${sqlString(query.service)}`)
+    if (query.operation !== undefined) where.push(`name = ${sqlString(query.operation)}`)
+    if (query.minDurationMs !== undefined) where.push(`duration_ns >= ${sqlUInt(msToNs(query.minDurationMs))}`)
+    if (query.maxDurationMs !== undefined) where.push(`duration_ns <= ${sqlUInt(msToNs(query.maxDurationMs))}`)
+    if (query.errorOnly === true) where.push('status_code = 2')
+    // Jaeger's rule: every tag holds on the span that matches service/operation/duration.
+    for (const { key, value } of query.spanTags ?? []) {
+      const alternatives = [pairCondition('attr_keys', 'attr_values', key, value), pairCondition('event_keys', 'event_values', key, value)]
+      const derived = derivedTagCondition(key, value)
+      if (derived !== undefined) alternatives.unshift(`${derived.column} = ${typeof derived.value === 'number' ? sqlUInt(derived.value) : sqlString(derived.value)}`)
+      where.push(`(${alternatives.join(' OR ')})`)
+    }
+    // attr and tracestate hold on any span of the trace.
+    const anySpan = (condition: string): string => `trace_id IN (SELECT trace_id FROM span_index WHERE ${[...range, condition].join(' AND ')})`
+    for (const { key, value } of query.attributes ?? []) where.push(anySpan(pairCondition('attr_keys', 'attr_values', key, value)))
+    for (const { key, value } of query.traceState ?? []) {
+      where.push(anySpan(`has(splitByChar(',', replaceAll(replaceAll(trace_state, ' ', ''), '\\t', '')), ${sqlString(`${key}=${value}`)})`))
+    }
+    const budgetMs = query.budgetMs ?? Infinity
+    const started = performance.now()
+    // Searches on ClickHouse do not share the collector's thread; the budget still bounds the wait.
+    const rows = await this.rows<{ trace_id: string }>(
+      `SELECT trace_id, max(start_ns) AS newest FROM span_index ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        GROUP BY trace_id ORDER BY newest DESC, trace_id LIMIT ${sqlUInt(query.limit)}`,
+      budgetSettings(budgetMs),
+    )
+    const incomplete = rows.length < query.limit && performance.now() - started >= budgetMs
+    const traces = (await this.summarize(rows.map((r) => r.trace_id))).sort((a, b) => b.startTimeUnixMs - a.startTimeUnixMs)
+    return { traces, incomplete }
+  }
+
+  async findLinksTo(traceId: string, options: { limit: number; budgetMs?: number }): Promise<IncomingLinksResult> {
+    if (!HEX_TRACE_ID.test(traceId)) return { links: [], incomplete: false }
+    const budgetMs = options.budgetMs ?? Infinity
+    const started = performance.now()
+    // The links column is JSON text with hex ids: position() finds the candidates, parsing checks them.
+    const rows = await this.rows<{ trace_id: string; span_id: string; service: string; name: string; start_ns: string; links: string }>(
+      `SELECT trace_id, span_id, service, name, start_ns, links FROM spans
+        WHERE links != '' AND position(links, ${sqlString(traceId)}) > 0 AND trace_id != ${sqlString(traceId)}
+        ORDER BY start_ns DESC, span_id LIMIT 1 BY trace_id, span_id LIMIT ${sqlUInt(options.limit * 4 + 16)}`,
+      budgetSettings(budgetMs),
+    )
+    const links: IncomingLinksResult['links'] = []
+    for (const row of rows) {
+      for (const link of JSON.parse(row.links) as StoredSpan['links']) {
+        if (link.traceId !== traceId) continue
+        links.push({
+          traceId: row.trace_id,
+          spanId: row.span_id,
+          service: row.service,
+          name: row.name,
+          startTimeUnixMs: nanosToMs(BigInt(row.start_ns)),
+          linkedSpanId: link.spanId,
+          traceState: link.traceState,
+          attributes: link.attributes,
+        })
+        if (links.length >= options.limit) return { links, incomplete: false }
+      }
+    }
+    return { links, incomplete: performance.now() - started >= budgetMs }
+  }
+
+  async findLogs(query: LogQuery): Promise<StoredLog[]> {
+    const where: string[] = []
+    if (query.traceId !== undefined) where.push(`trace_id = ${sqlString(query.traceId)}`)
+    if (query.spanId !== undefined) where.push(HEX_SPAN_ID.test(query.spanId) ? `span_id = ${sqlString(query.spanId)}` : '0')
+    if (query.service !== undefined) where.push(`service = ${sqlString(query.service)}`)
+    if (query.startUnixMs !== undefined) where.push(`time_ns >= ${sqlUInt(msToNs(query.startUnixMs))}`)
+    if (query.endUnixMs !== undefined) where.push(`time_ns <= ${sqlUInt(msToNs(query.endUnixMs))}`)
+    if (query.text !== undefined && query.text !== '') where.push(`positionCaseInsensitiveUTF8(body, ${sqlString(query.text)}) > 0`)
+    // The logs of one trace come from the table ordered by trace id.
+    const table = query.traceId !== undefined ? 'logs_by_trace' : 'logs'
+    const dir = query.order === 'asc' ? 'ASC' : 'DESC'
+    const rows = await this.rows<LogRow>(
+      `SELECT time_ns, observed_ns, severity_number, severity_text, body, trace_id, span_id, service, resource, attributes FROM ${table}
+        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY time_ns ${dir}, seq ${dir} LIMIT 1 BY record_id LIMIT ${sqlUInt(query.limit)}`,
+    )
+    return rows.map((row) => ({
+      timeUnixMs: nanosToMs(BigInt(row.time_ns)),
+      observedTimeUnixMs: nanosToMs(BigInt(row.observed_ns)),
+      severityText: row.severity_text,
+      severityNumber: Number(row.severity_number),
+      body: row.body,
+      traceId: row.trace_id,
+      spanId: row.span_id,
+      service: row.service,
+      attributes: JSON.parse(row.attributes) as AttributeMap,
+      resource: this.resourceOf(row.resource),
+    }))
+  }
+
+  async dependencies(startUnixMs: number, endUnixMs: number): Promise<DependencyEdge[]> {
+    const range = `start_ns >= ${sqlUInt(msToNs(startUnixMs))} AND start_ns <= ${sqlUInt(msToNs(endUnixMs))}`
+    // Children started in the window, each joined to its parent span (of any time) in the same trace.
+    const rows = await this.rows<{ parent: string; child: string; callCount: string; errorCount: string }>(
+      `SELECT parent, child, count() AS callCount, sum(err) AS errorCount FROM (
+        SELECT trace_id, span_id, parent_span_id AS pid, service AS child, toUInt8(status_code = 2) AS err
+        FROM span_index WHERE ${range} AND parent_span_id != '' LIMIT 1 BY trace_id, span_id
+      ) ANY INNER JOIN (
+        SELECT trace_id, span_id AS pid, service AS parent FROM spans
+        WHERE trace_id IN (SELECT trace_id FROM span_index WHERE ${range} AND parent_span_id != '')
+      ) USING (trace_id, pid)
+      WHERE parent != child GROUP BY parent, child ORDER BY parent, child`,
+    )
+    return rows.map((r) => ({ parent: r.parent, child: r.child, callCount: Number(r.callCount), errorCount: Number(r.errorCount) }))
+  }
+}
