@@ -1,6 +1,7 @@
 // The shell: top navigation, the trace-id box, and the page for the current URL.
-import { useState } from 'preact/hooks'
+import { useEffect, useState } from 'preact/hooks'
 import { Link } from './components/link'
+import { ShortcutsHelp } from './components/shortcuts-help'
 import { AlertsPage } from './pages/alerts-page'
 import { ComparePage } from './pages/compare-page'
 import { MapPage } from './pages/map-page'
@@ -9,6 +10,8 @@ import { ServicesPage } from './pages/services-page'
 import { TracePage } from './pages/trace-page'
 import { navigate, useLocation } from './lib/router'
 import { normaliseTraceId } from './lib/safe-url'
+import { isTyping } from './lib/shortcuts'
+import { nextThemeChoice, setThemeChoice, useTheme } from './lib/theme'
 
 const NAV = [
   { path: '/search', label: 'Search' },
@@ -55,8 +58,55 @@ function safeDecode(segment: string): string {
   }
 }
 
+/** auto → dark → light: the label says what is shown and why. */
+function ThemeToggle() {
+  const { choice, theme } = useTheme()
+  const label = choice === 'auto' ? `Auto (${theme})` : theme === 'dark' ? 'Dark' : 'Light'
+  return (
+    <button type="button" class="theme-toggle" data-testid="theme-toggle" aria-label={`Theme: ${label}. Change theme`}
+      title="Theme: auto follows the system; dark and light are remembered in this browser"
+      onClick={() => setThemeChoice(nextThemeChoice(choice))}>
+      {theme === 'dark' ? '☾' : '☀'} {label}
+    </button>
+  )
+}
+
+/** The shortcuts every page has: `/` focuses the page's search, `?` lists the shortcuts. */
+function useGlobalShortcuts(setHelp: (f: (open: boolean) => boolean) => void) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        if (document.querySelector('[data-testid=shortcuts-help]')) {
+          // Esc closes the list and nothing else (a page's own Esc, such as closing a span, waits).
+          e.stopImmediatePropagation()
+          setHelp(() => false)
+        } else if (isTyping(e)) {
+          (e.target as HTMLElement).blur()
+        }
+        return
+      }
+      if (isTyping(e)) return
+      if (e.key === '?') {
+        e.preventDefault()
+        setHelp((open) => !open)
+      } else if (e.key === '/') {
+        // The page's own search (find in a trace, the search form) or else the trace-id box.
+        const field = document.querySelector<HTMLElement>('[data-shortcut=search]') ?? document.querySelector<HTMLElement>('input[name=traceId]')
+        if (field) {
+          e.preventDefault()
+          field.focus()
+        }
+      }
+    }
+    document.addEventListener('keydown', onKey)
+    return () => document.removeEventListener('keydown', onKey)
+  }, [setHelp])
+}
+
 export function App() {
   const loc = useLocation()
+  const [help, setHelp] = useState(false)
+  useGlobalShortcuts(setHelp)
   const path = loc.path
   let page
   const traceMatch = /^\/trace\/([^/]+)\/?$/.exec(path)
@@ -89,8 +139,11 @@ export function App() {
           ))}
         </nav>
         <TraceIdBox />
+        <button type="button" class="theme-toggle" onClick={() => setHelp((open) => !open)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">?</button>
+        <ThemeToggle />
       </header>
       <main class="content">{page}</main>
+      {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
     </div>
   )
 }

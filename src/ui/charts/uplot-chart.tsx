@@ -2,6 +2,15 @@
 // `data` change identity, so callers memoise them.
 import { useEffect, useRef } from 'preact/hooks'
 import uPlot from 'uplot'
+import { useTheme } from '../lib/theme'
+
+/** Axis text and grid in the page's colours (styles.css), so the charts read in the dark theme too. */
+function themedAxes(axes: uPlot.Axis[] | undefined): uPlot.Axis[] | undefined {
+  const css = getComputedStyle(document.documentElement)
+  const fg = css.getPropertyValue('--muted').trim() || '#6b7280'
+  const line = css.getPropertyValue('--line-soft').trim() || '#f0f1f4'
+  return (axes ?? [{}, {}]).map((axis) => ({ stroke: fg, ...axis, grid: { stroke: line, ...axis.grid }, ticks: { stroke: line, ...axis.ticks } }))
+}
 
 export function UPlotChart(props: {
   options: Omit<uPlot.Options, 'width'>
@@ -10,11 +19,12 @@ export function UPlotChart(props: {
   onCreate?: (u: uPlot) => void
 }) {
   const ref = useRef<HTMLDivElement>(null)
+  const { theme } = useTheme()
   useEffect(() => {
     const el = ref.current
     if (!el) return
     const width = Math.max(200, el.clientWidth)
-    const u = new uPlot({ ...props.options, width } as uPlot.Options, props.data, el)
+    const u = new uPlot({ ...props.options, axes: themedAxes(props.options.axes), width } as uPlot.Options, props.data, el)
     props.onCreate?.(u)
     const ro = new ResizeObserver(() => {
       const w = Math.max(200, el.clientWidth)
@@ -26,7 +36,7 @@ export function UPlotChart(props: {
       u.destroy()
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [props.options, props.data])
+  }, [props.options, props.data, theme])
   return <div ref={ref} class={`uplot-host ${props.class ?? ''}`} />
 }
 
@@ -52,7 +62,7 @@ export function markerPlugin(x: number, label: string, color = '#d62728'): uPlot
           ctx.restore()
           return
         }
-        // The label sits at the bottom of the plot on a white box: data points near the marker
+        // The label sits at the bottom of the plot on a box of the panel's colour: data points near the marker
         // (this trace's own bucket) are usually high up and must stay visible.
         const dpr = devicePixelRatio
         ctx.font = `${11 * dpr}px system-ui, sans-serif`
@@ -60,7 +70,7 @@ export function markerPlugin(x: number, label: string, color = '#d62728'): uPlot
         const right = px + 4 * dpr + w + 4 * dpr <= u.bbox.left + u.bbox.width
         const lx = right ? px + 4 * dpr : px - 4 * dpr - w
         const y = u.bbox.top + u.bbox.height - 5 * dpr
-        ctx.fillStyle = 'rgba(255, 255, 255, 0.85)'
+        ctx.fillStyle = getComputedStyle(document.documentElement).getPropertyValue('--panel').trim() || '#fff'
         ctx.fillRect(lx - 2 * dpr, y - 11 * dpr, w + 4 * dpr, 14 * dpr)
         ctx.fillStyle = color
         ctx.fillText(label, lx, y)

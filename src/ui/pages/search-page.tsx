@@ -96,7 +96,7 @@ function SearchForm(props: { query: URLSearchParams }) {
   return (
     <form class="search-form" onSubmit={submit} aria-label="Find traces">
       <label>Service
-        <select name="service" value={form.service} onChange={(e) => setForm((f) => ({ ...f, service: e.currentTarget.value, operation: '' }))}>
+        <select name="service" data-shortcut="search" value={form.service} onChange={(e) => setForm((f) => ({ ...f, service: e.currentTarget.value, operation: '' }))}>
           <option value="">All services</option>
           {services.data?.services.map((s) => <option key={s} value={s}>{s}</option>)}
           {form.service && !services.data?.services.includes(form.service) && <option value={form.service}>{form.service}</option>}

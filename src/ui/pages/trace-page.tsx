@@ -9,6 +9,7 @@ import { api } from '../lib/api'
 import { formatDateTime, formatDuration } from '../lib/format'
 import { href, navigate } from '../lib/router'
 import { serviceColor } from '../lib/service-colors'
+import { isTyping } from '../lib/shortcuts'
 import { useApi } from '../lib/use-api'
 import { LogsPanel } from '../trace/logs-panel'
 import { MetricsPanel } from '../trace/metrics-panel'
@@ -125,21 +126,65 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
     onSelect(next.span.spanId)
   }
 
-  const keyNav = (e: KeyboardEvent) => {
-    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return
-    const target = e.target as HTMLElement
-    if (target.tagName === 'INPUT' || target.tagName === 'SELECT') return
+  // Keyboard (the `?` list, lib/shortcuts.ts): on the document, so no element needs the focus.
+  const fullView = (): TimeWindow => ({ start: model.startMs, end: model.endMs || model.startMs + 1 })
+  const onKey = (e: KeyboardEvent) => {
+    if (isTyping(e) || document.querySelector('[data-testid=shortcuts-help]')) return
+    const at = selected ? rows.indexOf(selected) : -1
+    const move = (step: number) => {
+      const next = rows[Math.min(rows.length - 1, Math.max(0, at + step))]
+      if (next) onSelect(next.span.spanId)
+    }
+    const zoom = (factor: number) => {
+      const full = fullView()
+      const width = Math.min(full.end - full.start, Math.max((view.end - view.start) * factor, (full.end - full.start) / 1e6))
+      const center = selected ? (selected.span.startTimeUnixMs + selected.span.endTimeUnixMs) / 2 : (view.start + view.end) / 2
+      const start = Math.min(Math.max(full.start, center - width / 2), full.end - width)
+      setView({ start, end: start + width })
+    }
+    switch (e.key) {
+      case 'j': case 'ArrowDown': move(1); break
+      case 'k': case 'ArrowUp': move(-1); break
+      case 'Enter':
+        // Enter on a focused button or link is that control's own click.
+        if ((e.target as HTMLElement).closest?.('button, a')) return
+        if (!selected) move(1)
+        setQuery({ tab: null })
+        break
+      case 'Escape':
+        if (!selected) return
+        setQuery({ span: null })
+        break
+      case 'h': case 'ArrowLeft':
+        if (!selected) return
+        if (selected.children.length && !collapsed.has(selected.span.spanId)) onToggle(selected.span.spanId)
+        else if (selected.parent) onSelect(selected.parent.span.spanId)
+        break
+      case 'l': case 'ArrowRight':
+        if (!selected) return
+        if (collapsed.has(selected.span.spanId)) onToggle(selected.span.spanId)
+        else if (selected.children.length) onSelect(selected.children[0]!.span.spanId)
+        break
+      case '+': case '=': zoom(0.5); break
+      case '-': zoom(2); break
+      case '0': setView(fullView()); break
+      default: return
+    }
     e.preventDefault()
-    const i = selected ? rows.indexOf(selected) : -1
-    const next = rows[Math.min(rows.length - 1, Math.max(0, i + (e.key === 'ArrowDown' ? 1 : -1)))]
-    if (next) onSelect(next.span.spanId)
   }
+  const onKeyRef = useRef(onKey)
+  onKeyRef.current = onKey
+  useEffect(() => {
+    const listener = (e: KeyboardEvent) => onKeyRef.current(e)
+    document.addEventListener('keydown', listener)
+    return () => document.removeEventListener('keydown', listener)
+  }, [])
 
   const setTab = (t: Tab) => setQuery({ tab: t === 'details' ? null : t })
   const panelSpan = selected?.span ?? root.span
 
   return (
-    <div class="trace-page" onKeyDown={keyNav} tabIndex={-1}>
+    <div class="trace-page">
       <div class="trace-header">
         <div class="trace-heading">
           <span class="svc-dot" style={{ background: serviceColor(root.span.service) }} />
@@ -152,6 +197,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
             <input
               type="search"
               name="find"
+              data-shortcut="search"
               placeholder="Find spans…"
               value={find}
               aria-label="Find spans by name, service, id or attribute value"
@@ -292,7 +338,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
               ? <SpanDetails span={selected.span} model={model} incomingLinks={incomingLinks} onSelect={onSelect} onOpenTab={(t) => setQuery({ tab: t, ...(t === 'logs' ? { logs: null } : {}) })} />
               : (
                 <EmptyState title="Select a span">
-                  Click a span in the waterfall or the flame graph (or use ↑/↓) to see its attributes, timing events, resource and status.
+                  Click a span in the waterfall or the flame graph (or use j/k or ↑/↓; ? lists the keys) to see its attributes, timing events, resource and status.
                   {selectedId && <p>Span <code>{selectedId}</code> from the link is not in this trace.</p>}
                 </EmptyState>
               ))}
