@@ -81,7 +81,13 @@ export interface AddressShorthand {
 }
 
 
-const define = <T, P extends ConfigPath>(key: ConfigKey<T, P>): ConfigKey<unknown, P> => key as ConfigKey<unknown, P>
+/**
+ * One key of the table. Its value type must fit the ProxyConfig field at its path (a key
+ * whose type yields `string` for a `'node' | 'raw'` field fails to compile), so the table
+ * and the type cannot drift; the value type comes from `type` alone (`default` must fit it).
+ */
+const define = <P extends ConfigPath, T extends ProxyConfigValue<P>>(key: Omit<ConfigKey<T, P>, 'default'> & { default?: NoInfer<T> }): ConfigKey<unknown, P> =>
+  key as ConfigKey<unknown, P>
 
 /** OTEL_EXPORTER_OTLP_ENDPOINT is a base URL: the signal path is appended (OTLP exporter spec). */
 function appendSignalPath(signalPath: string): EnvReader['read'] {
@@ -458,3 +464,13 @@ type Leaves<T, Prefix extends string = ''> = {
       : Leaves<T[K], `${Prefix}${K}.`>
 }[keyof T & string]
 export type ConfigPath = Leaves<ProxyConfig>
+
+/** The type of the ProxyConfig field at a dotted path: `timeouts.connectMs` -> number. */
+type ValueAt<T, P extends string> = P extends `${infer Head}.${infer Rest}`
+  ? Head extends keyof T
+    ? ValueAt<T[Head], Rest>
+    : never
+  : P extends keyof T
+    ? T[P]
+    : never
+export type ProxyConfigValue<P extends ConfigPath> = ValueAt<ProxyConfig, P>
