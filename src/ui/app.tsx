@@ -4,6 +4,7 @@ import { Link } from './components/link'
 import { ShortcutsHelp } from './components/shortcuts-help'
 import { AlertsPage } from './pages/alerts-page'
 import { ComparePage } from './pages/compare-page'
+import { LogsPage } from './pages/logs-page'
 import { MapPage } from './pages/map-page'
 import { SearchPage } from './pages/search-page'
 import { ServicesPage } from './pages/services-page'
@@ -17,6 +18,7 @@ const NAV = [
   { path: '/search', label: 'Search' },
   { path: '/services', label: 'Services' },
   { path: '/map', label: 'Service map' },
+  { path: '/logs', label: 'Logs' },
   { path: '/alerts', label: 'Alerts' },
 ]
 
@@ -116,6 +118,7 @@ export function App() {
   else if (path === '/' || path === '/search') page = <SearchPage query={loc.query} seq={loc.seq} />
   else if (path === '/services') page = <ServicesPage query={loc.query} />
   else if (path === '/map') page = <MapPage query={loc.query} />
+  else if (path === '/logs') page = <LogsPage query={loc.query} seq={loc.seq} />
   else if (path === '/alerts') page = <AlertsPage />
   else page = (
     <div class="page-message">

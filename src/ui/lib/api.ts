@@ -63,6 +63,8 @@ export const api = {
     getJson<LinkedFromResponse>(`/traces/${seg(traceId)}/linked-from`, {}, signal),
   traceLogs: (traceId: string, query: { spanId?: string; order: 'asc' | 'desc' }, signal?: AbortSignal) =>
     getJson<LogsResponse>(`/traces/${seg(traceId)}/logs`, query, signal),
+  logs: (query: { service?: string; q?: string; start: number; end: number; limit: number }, signal?: AbortSignal) =>
+    getJson<LogsResponse>('/logs', query, signal),
   dependencies: (query: { start: number; end: number }, signal?: AbortSignal) =>
     getJson<DependenciesResponse>('/dependencies', query, signal),
   serviceMetrics: (query: { start: number; end: number }, signal?: AbortSignal) =>

@@ -38,7 +38,7 @@ export function windowParams(w: PageWindow): Record<string, string | number> {
 }
 
 /** A lookback, or a custom range to the second (From/To and Apply): the URL holds the choice. */
-export function LookbackSelect(props: { window: PageWindow; path: string }) {
+export function LookbackSelect(props: { window: PageWindow; path: string; /** the page's other URL parameters, kept when the window changes */ keep?: Record<string, string> }) {
   const { custom } = props.window
   const initial = () => {
     const end = custom?.end ?? Date.now()
@@ -57,7 +57,7 @@ export function LookbackSelect(props: { window: PageWindow; path: string }) {
     e.preventDefault()
     const r = parseCustomRange(range.start, range.end)
     if ('error' in r) return setProblem(r.error)
-    navigate(href(props.path, { lookback: 'custom', start: r.start, end: r.end }))
+    navigate(href(props.path, { ...props.keep, lookback: 'custom', start: r.start, end: r.end }))
   }
   return (
     <form class="window-picker" onSubmit={apply} aria-label="Time window">
@@ -67,7 +67,7 @@ export function LookbackSelect(props: { window: PageWindow; path: string }) {
           if (v === 'custom') {
             setRange(initial())
             setEditing(true)
-          } else navigate(href(props.path, { lookback: v }))
+          } else navigate(href(props.path, { ...props.keep, lookback: v }))
         }}>
           {LOOKBACKS.map((l) => <option key={l.value} value={l.value}>{l.label}</option>)}
           <option value="custom">{custom ? `${formatDateTime(custom.start)} – ${formatDateTime(custom.end)}` : 'Custom range…'}</option>
@@ -160,8 +160,13 @@ export function activeRate(row: Pick<ServiceMetricsRow, 'requests' | 'spark'>, w
   return { perSec: activeMs > 0 ? row.requests / (activeMs / 1000) : 0, activeMs }
 }
 
+/** The collector's finest rollup bucket: a window ending less than this ago has its last one still filling. */
+const FINEST_BUCKET_MS = 10_000
+
 function MetricsTable(props: { rows: ServiceMetricsRow[]; window: PageWindow }) {
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set())
+  // A lookback ends now, and so does a custom range reaching the present: its last slot is still counting.
+  const lastSlotFilling = (props.window.custom?.end ?? Infinity) > Date.now() - FINEST_BUCKET_MS
   const groups = new Map<string, ServiceMetricsRow[]>()
   for (const r of props.rows) groups.set(r.service, [...(groups.get(r.service) ?? []), r])
   const body = []
@@ -180,7 +185,7 @@ function MetricsTable(props: { rows: ServiceMetricsRow[]; window: PageWindow }) 
         <td class="num">{formatDuration(r.p50Ms ?? NaN)}</td>
         <td class="num">{formatDuration(r.p95Ms ?? NaN)}</td>
         <td class="num">{formatDuration(r.p99Ms ?? NaN)}</td>
-        <td><Sparkline values={r.spark ?? []} color={serviceColor(r.service)} /></td>
+        <td><Sparkline values={r.spark ?? []} color={serviceColor(r.service)} unfinishedLast={lastSlotFilling} /></td>
         <td><Link href={href('/search', { service: r.service, operation: r.operation, ...windowParams(props.window) })}>Traces →</Link></td>
       </tr>,
     ))
