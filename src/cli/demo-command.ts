@@ -7,7 +7,8 @@ import type { DemoTopology } from '../demo/demo-topology.js'
 import { startLogShipper } from '../demo/log-shipper.js'
 import type { LogShipper } from '../demo/log-shipper.js'
 import { watchForExampleTraces } from '../demo/example-traces.js'
-import { CollectorFlagError, parseCollectorFlags } from './collector-command.js'
+import { parseCollectorFlags } from './collector-command.js'
+import { ConfigError } from '../config/config-error.js'
 import { stopOnSignals } from './stop-on-signals.js'
 
 const HELP = `Usage: tracecar demo [options]
@@ -77,7 +78,7 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
     if (parsed === 'help') return
     collectorOptions = parsed
   } catch (err) {
-    if (err instanceof CollectorFlagError) return fail(err.message)
+    if (err instanceof ConfigError) return fail(err.message)
     throw err
   }
 

@@ -34,6 +34,14 @@ const absolute = (value: string, cwd: string): string => resolvePath(cwd, value)
 
 export const COLLECTOR_KEYS = [
   key({
+    path: 'store',
+    type: nonEmptyString('sqlite, or a ClickHouse URL such as clickhouse://default@127.0.0.1:8123/tracecar', '<sqlite|url>'),
+    default: 'sqlite',
+    flag: 'store',
+    description:
+      'Where data is kept: sqlite (a file in dataDir), or a ClickHouse that several collectors share: clickhouse://user:password@host:8123/database (docs/scale-out.md).',
+  }),
+  key({
     path: 'dataDir',
     type: nonEmptyString('a folder path', '<dir>'),
     default: './data',

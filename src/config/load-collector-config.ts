@@ -3,13 +3,24 @@
  * file and defaults, validated by the collector's table (collector-schema.ts) with the
  * same machinery and the same one-line ConfigError as the proxy's.
  */
-import { badValue } from './config-error.js'
+import { badValue, showValue } from './config-error.js'
 import { COLLECTOR_SCHEMA, type CollectorConfig } from './collector-schema.js'
 import { commandHelpText } from './help-text.js'
 import { resolveConfig, type ResolveConfigOptions } from './resolve-config.js'
 
-export function loadCollectorConfig(options: ResolveConfigOptions): CollectorConfig {
+/**
+ * A check the command adds for a key whose meaning lives in another part (the store URL's
+ * syntax is the collector's): the problem with the value ("expected ..."), or undefined.
+ */
+export type CollectorValueChecks = { readonly [P in keyof CollectorConfig]?: (value: NonNullable<CollectorConfig[P]>) => string | undefined }
+
+export function loadCollectorConfig(options: ResolveConfigOptions, checks: CollectorValueChecks = {}): CollectorConfig {
   const resolved = resolveConfig(COLLECTOR_SCHEMA, options)
+  for (const [path, check] of Object.entries(checks) as Array<[string, (value: unknown) => string | undefined]>) {
+    const given = resolved.get(path)
+    const problem = given === undefined ? undefined : check(given.value)
+    if (problem !== undefined) throw badValue(path, showValue(given!.value), given!.origin, problem)
+  }
   const headers = resolved.get('forward.headers')!
   if (Object.keys(headers.value as object).length > 0 && !resolved.has('forward.endpoint')) {
     throw badValue('forward.headers', '(hidden)', headers.origin, 'headers are only sent when forwarding: set forward.endpoint (--forward-endpoint) too')

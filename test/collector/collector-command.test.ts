@@ -22,15 +22,16 @@ t.test('--help describes the flags', async (t) => {
   const { code, stdout } = await run(['collector', '--help'])
   t.equal(code, 0)
   for (const flag of ['--data-dir', '--otlp-http-port', '--otlp-grpc-port', '--http-port', '--retention', '--max-db-size', '--forward-endpoint']) t.match(stdout, flag)
+  t.match(stdout, 'TRACECAR_COLLECTOR_HTTP_PORT', 'and the environment variables')
 })
 
 t.test('bad values are one clear line and exit 2', async (t) => {
   for (const [args, pattern] of [
-    [['--http-port', '99999'], /--http-port: "99999" is not a port/],
-    [['--retention', 'forever'], /--retention: "forever" is not a duration/],
-    [['--max-db-size', '2 lots'], /--max-db-size: "2 lots" is not a size/],
-    [['--forward-endpoint', 'ftp://x'], /must be http:\/\/ or https:\/\//],
-    [['--colour'], /Unknown option '--colour'/],
+    [['--http-port', '99999'], /^tracecar: bad config: httpPort = "99999" \(from flag --http-port\): expected an integer port number/],
+    [['--retention', 'forever'], /retention\.maxAge = "forever" \(from flag --retention\): expected a duration above zero/],
+    [['--max-db-size', '2 lots'], /retention\.maxSize = "2 lots" \(from flag --max-db-size\): expected a size/],
+    [['--forward-endpoint', 'ftp://x'], /forward\.endpoint = "ftp:\/\/x" \(from flag --forward-endpoint\): expected an http: or https: URL/],
+    [['--colour'], /unknown flag --colour \(run tracecar collector --help for the list\)/],
   ] as const) {
     const { code, stderr } = await run(['collector', ...args])
     t.equal(code, 2, args.join(' '))

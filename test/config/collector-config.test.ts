@@ -45,6 +45,7 @@ t.test('the collector\'s flags, with durations and sizes in the product\'s gramm
     cwd: '/srv',
   })
   t.strictSame(config, {
+    store: 'sqlite',
     dataDir: resolve('/srv', 'store'),
     host: '0.0.0.0',
     allowedHosts: ['a.example', 'b', 'c'],
@@ -74,6 +75,7 @@ t.test('the collector\'s flags, with durations and sizes in the product\'s gramm
 
 t.test('nothing given: the collector\'s defaults, optional settings left out', async (t) => {
   t.strictSame(loadCollectorConfig({ argv: [], env: {}, cwd: '/srv' }), {
+    store: 'sqlite',
     dataDir: resolve('/srv', 'data'),
     host: '127.0.0.1',
     otlpHttpPort: 4318,
@@ -138,7 +140,7 @@ t.test('a YAML file sets them too, below the environment', async (t) => {
   })
   t.equal(loadCollectorConfig({ argv: [], env: { TRACECAR_COLLECTOR_CONFIG: 'collector.yaml' }, cwd: dir }).httpPort, 16001, 'TRACECAR_COLLECTOR_CONFIG names the file')
   writeFileSync(join(dir, 'typo.yaml'), 'retension:\n  maxAge: 7d\n')
-  t.match(errorOf(t, () => loadCollectorConfig({ argv: ['--config', 'typo.yaml'], env: {}, cwd: dir })), /unknown key "retension" in typo\.yaml:1 \(allowed: dataDir, host, allowedHosts/)
+  t.match(errorOf(t, () => loadCollectorConfig({ argv: ['--config', 'typo.yaml'], env: {}, cwd: dir })), /unknown key "retension" in typo\.yaml:1 \(allowed: store, dataDir, host, allowedHosts/)
 })
 
 t.test('bad values and combinations are one line naming key, source and what is allowed', async (t) => {
