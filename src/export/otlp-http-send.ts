@@ -6,7 +6,9 @@
  */
 import { gzip } from 'node:zlib'
 import { promisify } from 'node:util'
-import { Agent, request } from 'undici'
+import http from 'node:http'
+import https from 'node:https'
+import type { IncomingHttpHeaders } from 'node:http'
 import type { BatchOutcome } from './export-task.js'
 import { backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from './retry-policy.js'
 import type { BackoffPolicy } from './retry-policy.js'
@@ -24,6 +26,15 @@ const GZIP_OPTIONS = { level: 1 }
 /** The longest collector error body we quote in an error message. */
 const ERROR_BODY_QUOTE_CHARS = 200
 
+/**
+ * How much of a collector's answer is read: a partial-success answer is a few
+ * hundred bytes, and a misbehaving endpoint must not fill the worker's memory.
+ */
+const MAX_ANSWER_BYTES = 1024 * 1024
+
+/** How long an idle keep-alive connection to the collector stays open. */
+const KEEP_ALIVE_IDLE_MS = 10_000
+
 export interface OtlpHttpTarget {
   url: string
   contentType: string
@@ -40,15 +51,28 @@ type AttemptResult =
   | { kind: 'retry'; retryAfterMs: number | undefined; error: string }
   | { kind: 'refused'; error: string }
 
+/**
+ * Node's own http client, not undici: a worker isolate that loads undici
+ * (and compiles its llhttp WebAssembly) is ~15 MiB larger, and every
+ * sidecar pays that; node:http is in Node's snapshot already (~1 MiB). One
+ * POST at a time per batch needs none of undici's speed.
+ */
 export class OtlpHttpSender {
+  private readonly url: URL
+  private readonly client: typeof http | typeof https
   // One keep-alive pool per worker thread; the collector sees few connections.
-  private readonly agent = new Agent({ keepAliveTimeout: 10_000, connections: 8 })
+  private readonly agent: http.Agent
 
   constructor(
     private readonly target: OtlpHttpTarget,
     private readonly readPartialSuccess: PartialSuccessReader,
     private readonly shutdown: ShutdownWatch,
-  ) {}
+  ) {
+    this.url = new URL(target.url)
+    this.client = this.url.protocol === 'https:' ? https : http
+    // An agent's timeout closes only idle (free) sockets; a request's own deadline is attemptTimeoutMs.
+    this.agent = new this.client.Agent({ keepAlive: true, maxSockets: 8, timeout: KEEP_ALIVE_IDLE_MS })
+  }
 
   async send(body: Uint8Array, itemCount: number): Promise<BatchOutcome> {
     const outcome: BatchOutcome = { delivered: 0, rejected: 0, failed: itemCount, stoppedByShutdown: false, attempts: 0, error: '' }
@@ -92,8 +116,9 @@ export class OtlpHttpSender {
     }
   }
 
-  async close(): Promise<void> {
-    await this.agent.close()
+  /** Closes the keep-alive connections (the collector's forwarder, when it stops). */
+  close(): void {
+    this.agent.destroy()
   }
 
   /** The per-request timeout, shortened to the shutdown deadline once shutdown began. */
@@ -103,36 +128,56 @@ export class OtlpHttpSender {
   }
 
   private async attempt(payload: Uint8Array, timeoutMs: number): Promise<AttemptResult> {
-    const headers: Record<string, string> = {
+    const headers: Record<string, string | number> = {
       ...this.target.headers,
       'content-type': this.target.contentType,
+      'content-length': payload.byteLength,
       'user-agent': 'tracecar-exporter',
     }
     if (this.target.compression === 'gzip') headers['content-encoding'] = 'gzip'
     try {
-      const response = await request(this.target.url, {
-        method: 'POST',
-        headers,
-        body: payload,
-        dispatcher: this.agent,
-        signal: AbortSignal.timeout(timeoutMs),
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      })
-      const responseBody = new Uint8Array(await response.body.arrayBuffer())
-      const status = response.statusCode
+      const answer = await this.post(payload, headers, timeoutMs)
+      const { status } = answer
       if (status >= 200 && status < 300) {
-        const contentType = String(response.headers['content-type'] ?? this.target.contentType)
-        return { kind: 'ok', ...this.readPartialSuccess(responseBody, contentType) }
+        const contentType = String(answer.headers['content-type'] ?? this.target.contentType)
+        return { kind: 'ok', ...this.readPartialSuccess(answer.body, contentType) }
       }
-      const quoted = Buffer.from(responseBody.subarray(0, ERROR_BODY_QUOTE_CHARS)).toString('utf8').replace(/\s+/g, ' ').trim()
+      const quoted = answer.body.subarray(0, ERROR_BODY_QUOTE_CHARS).toString('utf8').replace(/\s+/g, ' ').trim()
       const error = `collector at ${this.target.url} answered HTTP ${status}${quoted ? `: ${quoted}` : ''}`
-      if (isRetryableStatus(status)) return { kind: 'retry', retryAfterMs: parseRetryAfterMs(response.headers['retry-after']), error }
+      if (isRetryableStatus(status)) return { kind: 'retry', retryAfterMs: parseRetryAfterMs(answer.headers['retry-after']), error }
       return { kind: 'refused', error }
     } catch (err) {
       return { kind: 'retry', retryAfterMs: undefined, error: `POST ${this.target.url} failed: ${describeError(err)}` }
     }
   }
+
+  /** One POST; resolves with the whole answer, rejects on any failure before its end (the timeout included). */
+  private post(payload: Uint8Array, headers: Record<string, string | number>, timeoutMs: number): Promise<CollectorAnswer> {
+    return new Promise((resolve, reject) => {
+      const req = this.client.request(this.url, { method: 'POST', headers, agent: this.agent, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+        const chunks: Buffer[] = []
+        let bytes = 0
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length
+          if (bytes <= MAX_ANSWER_BYTES) chunks.push(chunk)
+        })
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
+        res.on('error', reject)
+        // A connection lost mid-answer ends neither with 'end' nor always with 'error'.
+        res.on('close', () => {
+          if (!res.complete) reject(new Error('the connection closed before the answer ended'))
+        })
+      })
+      req.on('error', reject)
+      req.end(payload)
+    })
+  }
+}
+
+interface CollectorAnswer {
+  status: number
+  headers: IncomingHttpHeaders
+  body: Buffer
 }
 
 function describeError(err: unknown): string {
