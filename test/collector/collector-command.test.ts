@@ -21,7 +21,7 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 t.test('--help describes the flags', async (t) => {
   const { code, stdout } = await run(['collector', '--help'])
   t.equal(code, 0)
-  for (const flag of ['--data-dir', '--otlp-http-port', '--otlp-grpc-port', '--http-port', '--retention', '--max-db-size', '--forward-endpoint']) t.match(stdout, flag)
+  for (const flag of ['--store', '--data-dir', '--otlp-http-port', '--otlp-grpc-port', '--http-port', '--retention', '--max-db-size', '--forward-endpoint']) t.match(stdout, flag)
   t.match(stdout, 'TRACECAR_COLLECTOR_HTTP_PORT', 'and the environment variables')
 })
 
@@ -31,6 +31,8 @@ t.test('bad values are one clear line and exit 2', async (t) => {
     [['--retention', 'forever'], /retention\.maxAge = "forever" \(from flag --retention\): expected a duration above zero/],
     [['--max-db-size', '2 lots'], /retention\.maxSize = "2 lots" \(from flag --max-db-size\): expected a size/],
     [['--forward-endpoint', 'ftp://x'], /forward\.endpoint = "ftp:\/\/x" \(from flag --forward-endpoint\): expected an http: or https: URL/],
+    [['--store', 'postgres://db/x'], /store = "postgres:\/\/db\/x" \(from flag --store\): expected sqlite or a ClickHouse URL such as clickhouse:\/\//],
+    [['--store', 'clickhouse://default@ch-1:8123/trace-car'], /the database name "trace-car" must be letters, digits and _/],
     [['--colour'], /unknown flag --colour \(run tracecar collector --help for the list\)/],
   ] as const) {
     const { code, stderr } = await run(['collector', ...args])
@@ -94,4 +96,16 @@ t.test('SIGTERM does not wait forever for a client that never finishes its body'
   t.equal(await collector.exited, 0)
   t.ok(Date.now() - t0 < 20_000, `exited after ${Date.now() - t0} ms`)
   stuck.destroy()
+})
+
+t.test('--store clickhouse:// with a ClickHouse that does not answer is one clear line and exit 1', async (t) => {
+  const { code, stderr } = await run(['collector', '--store', 'clickhouse://default@127.0.0.1:1/tracecar', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--http-port', '0', '--no-ui'])
+  t.equal(code, 1)
+  t.match(stderr, /cannot start: ClickHouse at http:\/\/127\.0\.0\.1:1 did not answer CREATE DATABASE tracecar/)
+})
+
+t.test('--max-db-size with a ClickHouse store is refused, naming what applies instead', async (t) => {
+  const { code, stderr } = await run(['collector', '--store', 'clickhouse://default@127.0.0.1:1/tracecar', '--max-db-size', '1GiB', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--http-port', '0', '--no-ui'])
+  t.equal(code, 1)
+  t.match(stderr, /--max-db-size applies to the embedded SQLite store; with ClickHouse, retention is by age \(--retention\)/)
 })

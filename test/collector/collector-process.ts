@@ -1,6 +1,7 @@
 /** `tracecar collector` as a real child process, ports read from its listening line. */
 import type { ChildProcess } from 'node:child_process'
 import { spawnTracecar } from '../helpers/proxy-process.js'
+import { testStoreUrl } from '../helpers/test-store.js'
 
 export interface CollectorProcess {
   child: ChildProcess
@@ -12,7 +13,8 @@ export interface CollectorProcess {
 }
 
 export async function startCollectorProcess(dataDir: string, flags: string[] = []): Promise<CollectorProcess> {
-  const child = spawnTracecar(['collector', '--data-dir', dataDir, '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--http-port', '0', '--no-ui', ...flags])
+  const store = testStoreUrl(dataDir)
+  const child = spawnTracecar(['collector', ...(store === undefined ? [] : ['--store', store]), '--data-dir', dataDir, '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--http-port', '0', '--no-ui', ...flags])
   let out = ''
   let err = ''
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()))

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { startCollector } from '../../src/collector/index.js'
 import type { Collector, CollectorOptions } from '../../src/collector/index.js'
+import { testStoreUrl } from '../helpers/test-store.js'
 
 export interface TestCollector {
   collector: Collector
@@ -29,6 +30,8 @@ export async function startTestCollector(options: CollectorOptions = {}): Promis
   const logs: string[] = []
   const collector = await startCollector({
     uiDir: null,
+    // The default store, or ClickHouse when the suite runs on it (test/helpers/test-store.ts).
+    store: testStoreUrl(),
     ...options,
     dataDir,
     otlpHttpPort: 0,

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnTracecar } from '../helpers/proxy-process.js'
+import { testStoreUrl } from '../helpers/test-store.js'
 
 export interface CollectorProcess {
   otlpUrl: string
@@ -20,7 +21,8 @@ export interface CollectorProcess {
 /** `serveUi`: serve the built UI (dist/ui) instead of passing --no-ui. */
 export async function startCollectorProcess(flags: string[] = [], serveUi = false): Promise<CollectorProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tracecar-obs-'))
-  const child = spawnTracecar(['collector', '--data-dir', dataDir, '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--http-port', '0', ...(serveUi ? [] : ['--no-ui']), ...flags])
+  const store = testStoreUrl()
+  const child = spawnTracecar(['collector', ...(store === undefined ? [] : ['--store', store]), '--data-dir', dataDir, '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--http-port', '0', ...(serveUi ? [] : ['--no-ui']), ...flags])
   let out = ''
   let err = ''
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
