@@ -58,6 +58,8 @@ export interface ConfigKey<T = unknown, P extends string = string> {
   readonly defaultNote?: string
   /** Long flag name without `--`. */
   readonly flag: string
+  /** A one-letter alias (`f` for `-f`), for commands whose users know one (`tracecar inject -f`). */
+  readonly short?: string
   /** A value to show in the error when a required key is missing. */
   readonly example?: string
   /** Standard variables, highest precedence first; TRACECAR_* beats all of them. */
@@ -232,10 +234,13 @@ export const CONFIG_KEYS = [
   }),
   define({
     path: 'outbound.join',
-    type: orderedChoices(['context', 'correlation', 'sole-inbound'] as const, 'join rule'),
+    type: orderedChoices(['context', 'correlation', 'worker-process', 'sole-inbound'] as const, 'join rule'),
     default: ['context', 'correlation'],
     flag: 'outbound-join',
-    description: 'How an outbound call finds its inbound request, in order: forwarded trace context, a forwarded correlation header, the only inbound request in flight (inferred).',
+    description:
+      'How an outbound call finds its inbound request, in order: forwarded trace context, a forwarded correlation header, ' +
+      'the only request the calling process serves (inferred from /proc: needs a shared PID namespace), ' +
+      'the only inbound request in flight (inferred).',
   }),
   define({
     path: 'outbound.correlationHeaders',

@@ -10,7 +10,7 @@ import type { NamedRoute } from './value-types.js'
 export type { PropagationFormat } from '../trace-context/propagation-format.js'
 
 /** How an outbound call is joined to the inbound request it belongs to (docs/outbound-and-joining.md). */
-export type OutboundJoinRule = 'context' | 'correlation' | 'sole-inbound'
+export type OutboundJoinRule = 'context' | 'correlation' | 'worker-process' | 'sole-inbound'
 
 export type { NamedRoute } from './value-types.js'
 

@@ -49,6 +49,8 @@ export class Exchange {
   upstreamOrigin = ''
   /** Outbound: how the CLIENT span found its parent (outbound-join.ts); '' for inbound. */
   joinRule = ''
+  /** Outbound: the inbound request it was joined to had lost its client (the service still worked on it). */
+  joinedAbandoned = false
   /** Outbound through a named route: the route's name (`peer.service`); '' otherwise. */
   peerService = ''
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import diagnosticsChannel from 'node:diagnostics_channel'
 import http from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -15,7 +16,7 @@ import { compileRoutes } from './route-matcher.js'
 import type { RouteMatcher } from './route-matcher.js'
 import type { TracePropagation } from './trace-propagation.js'
 import { upstreamDispatcherOptions, UpstreamRelay, writeErrorResponse } from './upstream-relay.js'
-import type { RelaySettings } from './upstream-relay.js'
+import type { AbortFn, RelaySettings } from './upstream-relay.js'
 import { UpgradeTunnel } from './upgrade-tunnel.js'
 import { describeClientError, describeTransferEncoding } from './client-errors.js'
 import { rejectedExchange, rejectedRequestAnswer, unmapIPv4 } from './rejected-request.js'
@@ -65,9 +66,14 @@ export class InboundProxy implements RelaySettings {
   private readonly inFlight = new Map<ServerResponse, Exchange>()
   private draining = false
   private drainDeadlinePassed = false
+  /** Requests being written upstream, by the abort function undici gave them (worker-process rule only). */
+  private readonly connecting = new WeakMap<AbortFn, Exchange>()
+  private listeningToUndici = false
+  readonly upstreamConnecting: RelaySettings['upstreamConnecting']
 
   constructor(private readonly deps: InboundProxyDeps) {
     const { config } = deps
+    this.upstreamConnecting = deps.inflight?.trackSockets === true ? this.rememberConnecting : undefined
     this.upstreamUrl = new URL(config.upstream)
     this.routes = compileRoutes(config.routes)
     const { headers } = config
@@ -138,7 +144,32 @@ export class InboundProxy implements RelaySettings {
     }
     await closed
     await this.pool.close().catch(() => this.pool.destroy())
+    if (this.listeningToUndici) diagnosticsChannel.unsubscribe('undici:client:sendHeaders', this.onSendHeaders)
     return cut
+  }
+
+  /**
+   * undici tells no handler which socket its request went over; its
+   * `sendHeaders` diagnostics message (published right after the handler's
+   * onConnect, in the same call) names the request, whose `abort` is the
+   * function that onConnect got, and the socket. Subscribed on the first
+   * request, only with the worker-process rule on.
+   */
+  private readonly rememberConnecting = (exchange: Exchange, abort: AbortFn): void => {
+    if (!this.listeningToUndici) {
+      this.listeningToUndici = true
+      diagnosticsChannel.subscribe('undici:client:sendHeaders', this.onSendHeaders)
+    }
+    this.connecting.set(abort, exchange)
+  }
+
+  private readonly onSendHeaders = (message: unknown): void => {
+    const { request, socket } = message as { request: { abort?: AbortFn }; socket: Socket }
+    if (request.abort === undefined) return
+    const exchange = this.connecting.get(request.abort)
+    if (exchange === undefined) return
+    this.connecting.delete(request.abort)
+    this.deps.inflight?.connected(exchange, socket)
   }
 
   addResponseHeaders(exchange: Exchange, out: string[]): void {
@@ -207,12 +238,22 @@ export class InboundProxy implements RelaySettings {
     const relay = new UpstreamRelay(exchange, res, this)
     res.on('close', () => {
       this.inFlight.delete(res)
-      this.deps.inflight?.delete(exchange, req.headers)
+      const inflight = this.deps.inflight
       if (!res.writableFinished) {
         if (this.drainDeadlinePassed) exchange.fail('shutdown', 'drain deadline passed before the response finished')
         else exchange.fail('client_disconnected', 'the client closed the connection before the response finished')
+        if (inflight?.holdAbandoned === true && exchange.requestSentUnixMs !== 0 && !this.drainDeadlinePassed) {
+          // The service has the whole request and is still working on it: its
+          // late calls are this request's. It leaves the in-flight list when the
+          // service's response ends or its connection closes.
+          inflight.abandon(exchange)
+          relay.abandon(() => inflight.delete(exchange, req.headers))
+          this.finish(exchange)
+          return
+        }
         relay.cancel()
       }
+      inflight?.delete(exchange, req.headers)
       this.finish(exchange)
     })
 

@@ -1,5 +1,19 @@
 import type { IncomingHttpHeaders } from 'node:http'
+import type { Socket } from 'node:net'
 import type { Exchange } from './exchange.js'
+
+/** What the inference rules need kept beyond the correlation index. */
+export interface InflightOptions {
+  /**
+   * An inference rule is on (`sole-inbound`, `worker-process`): a request whose
+   * client left while the service still works on it stays in flight, marked
+   * abandoned, until the service's response to it ends or its upstream
+   * connection closes — so that its late calls are never handed to another.
+   */
+  holdAbandoned: boolean
+  /** The `worker-process` rule is on: each request's upstream connection is kept with it. */
+  trackSockets: boolean
+}
 
 /**
  * The inbound requests the service is handling right now, indexed so that the
@@ -16,7 +30,8 @@ import type { Exchange } from './exchange.js'
  * only when the first outbound call looks a value up (`find`), from the
  * requests then in flight, and kept from then on: a sidecar whose service
  * makes no outbound calls never hashes a trace id, span id or request id
- * into them (0.3-2.8 µs per request measured with perf).
+ * into them (0.3-2.8 µs per request measured with perf). With the
+ * `worker-process` rule on, one more Map entry: the request's upstream socket.
  */
 export class InflightExchanges {
   /** Every inbound exchange in flight, with the headers it came with (the indexes are read from them). */
@@ -30,6 +45,12 @@ export class InflightExchanges {
   private readonly byHeader: Map<string, Map<string, Exchange | Exchange[]>>
   /** The same maps with how each header's value is read, as an array: the request path walks it. */
   private readonly indexes: Array<{ name: string; index: Map<string, Exchange | Exchange[]>; read: ValueReader }>
+  /** Requests whose client left while the service still works on them (holdAbandoned). */
+  private readonly abandoned = new Set<Exchange>()
+  /** The connection each request went to the service over (trackSockets). */
+  private readonly sockets = new Map<Exchange, Socket>()
+  readonly holdAbandoned: boolean
+  readonly trackSockets: boolean
 
   /**
    * @param correlationHeaders lower-case names looked up on outbound calls
@@ -38,7 +59,10 @@ export class InflightExchanges {
   constructor(
     correlationHeaders: readonly string[],
     injected: { traceId: string; spanId: string; requestId: string },
+    options: InflightOptions = { holdAbandoned: false, trackSockets: false },
   ) {
+    this.holdAbandoned = options.holdAbandoned
+    this.trackSockets = options.trackSockets
     const own = new Map<string, ValueReader>()
     if (injected.traceId !== '') own.set(injected.traceId, (e) => e.traceId)
     if (injected.spanId !== '') own.set(injected.spanId, (e) => e.spanId)
@@ -83,7 +107,10 @@ export class InflightExchanges {
 
   /** The inbound request ended. Needs the same headers as `add` to find its index entries. */
   delete(exchange: Exchange, requestHeaders: IncomingHttpHeaders): void {
-    if (!this.all.delete(exchange) || !this.indexing) return
+    if (!this.all.delete(exchange)) return
+    if (this.trackSockets) this.sockets.delete(exchange)
+    if (this.abandoned.size !== 0) this.abandoned.delete(exchange)
+    if (!this.indexing) return
     for (let i = 0; i < this.indexes.length; i++) {
       const { index, read } = this.indexes[i]!
       const value = read(exchange, requestHeaders)
@@ -117,6 +144,25 @@ export class InflightExchanges {
     const last = list[list.length - 1]!
     for (let i = 0; i < list.length - 1; i++) if (list[i]!.traceId !== last.traceId) return undefined
     return last
+  }
+
+  /** The request went to the service over `socket` (kept only for the worker-process rule). */
+  connected(exchange: Exchange, socket: Socket): void {
+    if (this.trackSockets && this.all.has(exchange)) this.sockets.set(exchange, socket)
+  }
+
+  /** The request's client left; the service still has it: it stays in flight, marked, until `delete`. */
+  abandon(exchange: Exchange): void {
+    if (this.all.has(exchange)) this.abandoned.add(exchange)
+  }
+
+  isAbandoned(exchange: Exchange): boolean {
+    return this.abandoned.has(exchange)
+  }
+
+  /** The requests in flight that have reached the service, each with the connection it went over. */
+  upstreamSockets(): Array<[Exchange, Socket]> {
+    return [...this.sockets]
   }
 
   /** The only inbound request in flight, or undefined when there are none or several. */

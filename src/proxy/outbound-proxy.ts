@@ -17,6 +17,7 @@ import type { ClientAccessCheck } from './outbound-access.js'
 import { compileExclusions } from './outbound-exclusions.js'
 import type { ExclusionMatcher } from './outbound-exclusions.js'
 import { joinOutbound } from './outbound-join.js'
+import type { JoinSources } from './outbound-join.js'
 import type { OutboundMetrics } from './outbound-metrics.js'
 import { copyOutboundRequestHeaders } from './outbound-request-headers.js'
 import { parseAbsoluteTarget, parseConnectAuthority } from './outbound-target.js'
@@ -24,12 +25,15 @@ import type { OutboundTarget } from './outbound-target.js'
 import type { TracePropagation } from './trace-propagation.js'
 import { upstreamDispatcherOptions, UpstreamRelay, writeErrorResponse } from './upstream-relay.js'
 import type { RelaySettings } from './upstream-relay.js'
+import type { WorkerProcessJoin } from './worker-process-join.js'
 
 export interface OutboundProxyDeps {
   config: ProxyConfig
   propagation: TracePropagation
-  /** The inbound requests in flight, for the correlation and sole-inbound join rules. */
+  /** The inbound requests in flight, for the correlation, worker-process and sole-inbound join rules. */
   inflight: InflightExchanges | undefined
+  /** The worker-process rule, when it is on. */
+  workerProcess: WorkerProcessJoin | undefined
   /** The same observers as inbound: spans, metrics, access log. */
   observers: ExchangeObserver[]
   metrics: OutboundMetrics
@@ -76,12 +80,20 @@ export class OutboundProxy implements RelaySettings {
   private readonly allowed: ClientAccessCheck
   private readonly excluded: ExclusionMatcher
   private readonly inFlight = new Map<ServerResponse, Exchange>()
+  private readonly joinSources: JoinSources
   private draining = false
   private drainDeadlinePassed = false
 
   constructor(private readonly deps: OutboundProxyDeps) {
-    const { config } = deps
+    const { config, metrics } = deps
     const { outbound } = config
+    this.joinSources = {
+      rules: outbound.join,
+      propagation: deps.propagation,
+      inflight: deps.inflight,
+      workerProcess: deps.workerProcess,
+      declined: (rule, reason) => metrics.declined(rule, reason),
+    }
     this.allowed = createClientAccessCheck(outbound.allowClients)
     this.excluded = compileExclusions(outbound.exclude)
     this.agent = new Agent(upstreamDispatcherOptions(config))
@@ -190,22 +202,26 @@ export class OutboundProxy implements RelaySettings {
     return exchange
   }
 
-  /** Parent and sampling from the join rules; false when the destination is excluded (untraced). */
-  private traceExchange(exchange: Exchange, req: IncomingMessage, host: string, port: number, route: NamedRoute | undefined): boolean {
-    if (route === undefined && this.excluded(host, port)) {
-      this.deps.metrics.destinationExcluded()
-      // Relayed untouched: no observer ever sees it.
-      exchange.finished = true
-      return false
-    }
-    this.join(exchange, req)
+  /** True (and counted) when the destination is excluded: relayed untouched, no observer ever sees it. */
+  private excludedDestination(exchange: Exchange, host: string, port: number, route: NamedRoute | undefined): boolean {
+    if (route !== undefined || !this.excluded(host, port)) return false
+    this.deps.metrics.destinationExcluded()
+    exchange.finished = true
     return true
   }
 
-  private join(exchange: Exchange, req: IncomingMessage): void {
-    const outcome = joinOutbound(exchange, req.headers, req.rawHeaders, this.deps.config.outbound.join, this.deps.propagation, this.deps.inflight)
-    exchange.joinRule = outcome
-    this.deps.metrics.joined(outcome)
+  /**
+   * Parent and sampling from the join rules, then `then`: at once, or once the
+   * worker-process rule has read /proc. Not called when the exchange ended
+   * meanwhile (the service gave up on its call).
+   */
+  private join(exchange: Exchange, req: IncomingMessage, then: () => void): void {
+    joinOutbound(exchange, req.headers, req.rawHeaders, req.socket, this.joinSources, (outcome) => {
+      if (exchange.finished) return
+      exchange.joinRule = outcome
+      this.deps.metrics.joined(outcome)
+      then()
+    })
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse, route: NamedRoute | undefined): void {
@@ -217,7 +233,6 @@ export class OutboundProxy implements RelaySettings {
     } else {
       target = parseAbsoluteTarget(req.url ?? '')
     }
-    const traced = target === undefined || this.traceExchange(exchange, req, target.host, target.port, route)
     this.inFlight.set(res, exchange)
     const relay = new UpstreamRelay(exchange, res, this)
     res.on('close', () => {
@@ -231,14 +246,15 @@ export class OutboundProxy implements RelaySettings {
     })
 
     if (target === undefined) {
-      this.join(exchange, req)
       exchange.target = req.url ?? ''
       exchange.path = exchange.target.split('?')[0]!
-      exchange.fail(
-        'not_a_proxy_request',
-        'expected an absolute http:// URL (this port is a forward proxy: set HTTP_PROXY, or use a named route)',
-      )
-      writeErrorResponse(res, exchange, this, 400)
+      this.join(exchange, req, () => {
+        exchange.fail(
+          'not_a_proxy_request',
+          'expected an absolute http:// URL (this port is a forward proxy: set HTTP_PROXY, or use a named route)',
+        )
+        writeErrorResponse(res, exchange, this, 400)
+      })
       return
     }
     exchange.upstreamOrigin = target.origin
@@ -246,7 +262,12 @@ export class OutboundProxy implements RelaySettings {
     exchange.serverPort = target.port
     exchange.target = target.target
     exchange.path = target.path
+    if (this.excludedDestination(exchange, target.host, target.port, route)) this.dispatch(exchange, req, relay, target, false)
+    else this.join(exchange, req, () => this.dispatch(exchange, req, relay, target, true))
+  }
 
+  /** Sends the call on to its destination; `traced`: with the context written on. */
+  private dispatch(exchange: Exchange, req: IncomingMessage, relay: UpstreamRelay, target: OutboundTarget, traced: boolean): void {
     const headers: string[] = []
     copyOutboundRequestHeaders(req.rawHeaders, traced, headers)
     if (traced) this.deps.propagation.inject(exchange, headers)
@@ -272,33 +293,38 @@ export class OutboundProxy implements RelaySettings {
     exchange.target = req.url ?? ''
     const authority = parseConnectAuthority(exchange.target)
     if (authority === undefined) {
-      this.join(exchange, req)
-      exchange.fail('malformed_request', `CONNECT needs host:port, got ${JSON.stringify(exchange.target.slice(0, 100))}`)
-      answerAndClose(client, exchange, 400)
-      this.finish(exchange)
+      this.join(exchange, req, () => {
+        exchange.fail('malformed_request', `CONNECT needs host:port, got ${JSON.stringify(exchange.target.slice(0, 100))}`)
+        answerAndClose(client, exchange, 400)
+        this.finish(exchange)
+      })
       return
     }
     exchange.host = authority.host
     exchange.serverPort = authority.port
-    this.traceExchange(exchange, req, authority.host, authority.port, undefined)
-    if (this.draining) {
-      exchange.fail('shutdown', 'the proxy is shutting down')
-      answerAndClose(client, exchange, 503)
-      this.finish(exchange)
-      return
+    const open = (): void => {
+      if (this.draining) {
+        exchange.fail('shutdown', 'the proxy is shutting down')
+        answerAndClose(client, exchange, 503)
+        this.finish(exchange)
+        return
+      }
+      this.tunnels.open(client, head, exchange, authority.host, authority.port)
     }
-    this.tunnels.open(client, head, exchange, authority.host, authority.port)
+    if (this.excludedDestination(exchange, authority.host, authority.port, undefined)) open()
+    else this.join(exchange, req, open)
   }
 
   /** WebSocket and other upgrades through a forward proxy are made with CONNECT by clients; absolute-form ones are refused. */
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex): void => {
     const exchange = this.beginExchange(req)
-    this.join(exchange, req)
     exchange.target = req.url ?? ''
     exchange.path = exchange.target.split('?')[0]!
-    exchange.fail('upgrade_not_supported', 'upgrades through the outbound proxy must use CONNECT')
-    answerAndClose(socket as Socket, exchange, 501)
-    this.finish(exchange)
+    this.join(exchange, req, () => {
+      exchange.fail('upgrade_not_supported', 'upgrades through the outbound proxy must use CONNECT')
+      answerAndClose(socket as Socket, exchange, 501)
+      this.finish(exchange)
+    })
   }
 
   private finish(exchange: Exchange): void {

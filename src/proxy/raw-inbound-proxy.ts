@@ -143,6 +143,17 @@ export class RawInboundProxy implements RawEngineHost {
     this.deps.inflight?.delete(exchange, head.headers)
   }
 
+  upstreamConnected(exchange: Exchange, socket: Socket): void {
+    this.deps.inflight?.connected(exchange, socket)
+  }
+
+  abandon(exchange: Exchange): boolean {
+    const inflight = this.deps.inflight
+    if (inflight === undefined || !inflight.holdAbandoned) return false
+    inflight.abandon(exchange)
+    return true
+  }
+
   finish(exchange: Exchange): void {
     endExchange(exchange, this.deps.observers, this.deps.onObserverError)
   }

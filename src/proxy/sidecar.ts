@@ -16,6 +16,7 @@ import type { OutboundAddresses } from './outbound-proxy.js'
 import { createMetricsRegistry, ProxyMetrics } from './proxy-metrics.js'
 import { SpanObserver } from './span-builder.js'
 import { createTracePropagation } from './trace-propagation.js'
+import { WorkerProcessJoin } from './worker-process-join.js'
 
 export interface SidecarDeps {
   /** Where spans go; the CLI builds the OTLP exporter, tests pass a MemorySpanExporter. */
@@ -76,14 +77,28 @@ export async function startSidecar(config: ProxyConfig, deps: SidecarDeps): Prom
   const propagation = createTracePropagation(config)
   const { outbound: outboundConfig } = config
   // Indexing in-flight requests costs a little per request: only when a rule reads it.
+  const { join } = outboundConfig
+  const byProcess = join.includes('worker-process')
+  const inferring = byProcess || join.includes('sole-inbound')
   const inflight =
-    outboundConfig.enabled && (outboundConfig.join.includes('correlation') || outboundConfig.join.includes('sole-inbound'))
-      ? new InflightExchanges(outboundConfig.join.includes('correlation') ? outboundConfig.correlationHeaders : [], config.headers)
+    outboundConfig.enabled && (join.includes('correlation') || inferring)
+      ? new InflightExchanges(join.includes('correlation') ? outboundConfig.correlationHeaders : [], config.headers, {
+          holdAbandoned: inferring,
+          trackSockets: byProcess,
+        })
       : undefined
   const inboundDeps = { config, propagation, observers, onObserverError, inflight }
   const inbound = config.httpEngine === 'raw' ? new RawInboundProxy(inboundDeps) : new InboundProxy(inboundDeps)
   const outbound = outboundConfig.enabled
-    ? new OutboundProxy({ config, propagation, inflight, observers, metrics: new OutboundMetrics(registry), onObserverError })
+    ? new OutboundProxy({
+        config,
+        propagation,
+        inflight,
+        workerProcess: byProcess && inflight !== undefined ? new WorkerProcessJoin(inflight) : undefined,
+        observers,
+        metrics: new OutboundMetrics(registry),
+        onObserverError,
+      })
     : undefined
   const admin = config.admin.enabled
     ? new AdminServer({

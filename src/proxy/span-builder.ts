@@ -24,6 +24,7 @@ import { SpanKind, StatusCode } from '../span/span-record.js'
 import { spanRecordOf } from '../span/span-sink.js'
 import type { SpanWriter } from '../span/span-sink.js'
 import type { Exchange, ExchangeObserver } from './exchange.js'
+import { isInferredJoin } from './outbound-join.js'
 import type { SpanExporter } from '../span/span-exporter.js'
 
 /** Span event names for the sidecar's timing breakdown (named in README.md and docs/outbound-and-joining.md). */
@@ -41,10 +42,12 @@ export const TracecarAttr = {
   propagationFormat: 'tracecar.propagation.format',
   upgradeBytesIn: 'tracecar.upgrade.bytes_from_client',
   upgradeBytesOut: 'tracecar.upgrade.bytes_to_client',
-  /** Outbound: which rule joined the CLIENT span to its inbound request (context, correlation, sole_inbound, none). */
+  /** Outbound: which rule joined the CLIENT span to its inbound request (context, correlation, worker_process, sole_inbound, none). */
   joinRule: 'tracecar.join.rule',
-  /** Outbound: true when the parent was inferred (the only inbound request in flight), not named by the service. */
+  /** Outbound: true when the parent was inferred (worker_process, sole_inbound), not named by the service. */
   joinInferred: 'tracecar.join.inferred',
+  /** Outbound: true when the parent request's client had left while the service still worked on it. */
+  joinParentAbandoned: 'tracecar.join.parent_abandoned',
   /** OpenTelemetry's `peer.service`: the named route the call went through. */
   peerService: 'peer.service',
 } as const
@@ -78,7 +81,8 @@ export const writeExchangeSpan: SpanWriter<Exchange> = (exchange, sink) => {
     if (exchange.upstreamOrigin !== '') sink.attribute(ATTR_URL_FULL, exchange.upstreamOrigin + exchange.path)
     if (exchange.joinRule !== '') {
       sink.attribute(TracecarAttr.joinRule, exchange.joinRule)
-      if (exchange.joinRule === 'sole_inbound') sink.attribute(TracecarAttr.joinInferred, true)
+      if (isInferredJoin(exchange.joinRule)) sink.attribute(TracecarAttr.joinInferred, true)
+      if (exchange.joinedAbandoned) sink.attribute(TracecarAttr.joinParentAbandoned, true)
     }
     if (exchange.peerService !== '') sink.attribute(TracecarAttr.peerService, exchange.peerService)
   } else {

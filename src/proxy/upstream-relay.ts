@@ -32,9 +32,11 @@ export interface RelaySettings {
   addResponseHeaders(exchange: Exchange, out: string[]): void
   /** True once shutdown began: responses then close their connection. */
   isDraining(): boolean
+  /** Set when it wants to know which connection each request goes upstream over (the worker-process join rule). */
+  readonly upstreamConnecting?: ((exchange: Exchange, abort: AbortFn) => void) | undefined
 }
 
-type AbortFn = (err?: Error) => void
+export type AbortFn = (err?: Error) => void
 
 /**
  * Streams one upstream response to the client as undici delivers it.
@@ -56,6 +58,10 @@ export class UpstreamRelay {
   private resume: (() => void) | undefined
   /** Set when the client socket first pushed back; most responses never do, and never pay for the listener. */
   private listeningForDrain = false
+  /** undici is done with the request (completed or failed). */
+  private settled = false
+  /** Set when the client left and the response is read to its end and dropped: called then. */
+  private abandonedEnd: (() => void) | undefined
 
   constructor(
     private readonly exchange: Exchange,
@@ -69,6 +75,17 @@ export class UpstreamRelay {
     if (this.abortUpstream !== undefined) this.abortUpstream()
   }
 
+  /**
+   * The client went away after the service got the whole request: the
+   * response is read to its end and dropped (the service's connection stays
+   * open while it works), then `done`. Bounded by the upstream timeouts.
+   */
+  abandon(done: () => void): void {
+    this.clientGone = true
+    if (this.settled) done()
+    else this.abandonedEnd = done
+  }
+
   onConnect(abort: AbortFn): void {
     this.abortUpstream = abort
     if (this.clientGone) {
@@ -76,6 +93,7 @@ export class UpstreamRelay {
       return
     }
     this.exchange.upstreamConnectedUnixMs = nowUnixMs()
+    this.settings.upstreamConnecting?.(this.exchange, abort)
   }
 
   onBodySent(chunk: Buffer | string): void {
@@ -92,6 +110,7 @@ export class UpstreamRelay {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     const { res, exchange } = this
+    if (this.abandonedEnd !== undefined) return true
     if (statusCode < 200) {
       this.relayInformational(statusCode, rawHeaders)
       return true
@@ -118,6 +137,7 @@ export class UpstreamRelay {
   }
 
   onData(chunk: Buffer): boolean {
+    if (this.abandonedEnd !== undefined) return true
     this.exchange.responseBodyBytes += chunk.length
     const flowing = this.res.write(chunk)
     if (!flowing && !this.listeningForDrain) {
@@ -129,12 +149,16 @@ export class UpstreamRelay {
 
   onComplete(rawTrailers: Buffer[] | string[] | null): void {
     const { res } = this
+    this.settled = true
+    if (this.abandonedEnd !== undefined) return this.abandonedEnd()
     if (rawTrailers !== null && rawTrailers.length > 0) res.addTrailers(trailerPairs(rawTrailers))
     res.end()
   }
 
   onError(err: Error): void {
     const { res, exchange } = this
+    this.settled = true
+    if (this.abandonedEnd !== undefined) return this.abandonedEnd()
     if (this.clientGone) return
     const failure = classifyUpstreamError(err)
     exchange.fail(failure.errorType, failure.message)

@@ -8,8 +8,9 @@
  * on stderr). `classifyHops` checks, request by request, whether each
  * service's CLIENT span is a child of that same request's SERVER span.
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
+import http from 'node:http'
 import { fileURLToPath } from 'node:url'
 import type { SpanRecord } from '../../src/span/span-record.js'
 import { startProxyProcess } from '../helpers/proxy-process.js'
@@ -17,6 +18,69 @@ import type { ProxyProcess } from '../helpers/proxy-process.js'
 import { freePort, request } from '../helpers/servers.js'
 
 const fixture = fileURLToPath(new URL('./outbound-legacy-service.mjs', import.meta.url))
+const here = fileURLToPath(new URL('./', import.meta.url))
+
+/** What a service of the chain is told: its port, the next service's URL ('' for the last), its sidecar's outbound proxy. */
+export interface ServiceSetup {
+  port: number
+  next: string
+  httpProxy: string
+}
+
+/** Starts one service of the chain and resolves once it serves. */
+export type ServiceLauncher = (setup: ServiceSetup) => Promise<ChildProcess>
+
+/** Why Debian's gunicorn cannot run the WSGI services here, or undefined when it can. */
+export function gunicornMissing(): string | undefined {
+  const probe = spawnSync('gunicorn', ['--version'], { encoding: 'utf8' })
+  if (probe.error !== undefined || probe.status !== 0) return 'gunicorn is not installed (Debian package gunicorn; .ci/run installs it)'
+  const requests = spawnSync('/usr/bin/python3', ['-c', 'import requests'], { encoding: 'utf8' })
+  if (requests.status !== 0) return 'python3-requests is not installed (Debian package python3-requests; .ci/run installs it)'
+  return undefined
+}
+
+/**
+ * legacy_wsgi_service.py under gunicorn: `workers` sync worker processes
+ * (one request at a time each), calling the next service with
+ * python3-requests through HTTP_PROXY and forwarding nothing.
+ */
+export function gunicornService(options: { workers: number; delayMs: number }): ServiceLauncher {
+  return async ({ port, next, httpProxy }) => {
+    const child = spawn('gunicorn', [
+      '--workers', String(options.workers), '--worker-class', 'sync', '--bind', `127.0.0.1:${port}`,
+      '--chdir', here, '--timeout', '30', '--graceful-timeout', '2', 'legacy_wsgi_service:app',
+    ], {
+      env: { PATH: process.env.PATH, NEXT: next, HTTP_PROXY: httpProxy, http_proxy: httpProxy, NO_PROXY: '', DELAY_MS: String(options.delayMs), PYTHONDONTWRITEBYTECODE: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    let err = ''
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
+    // Every worker forked, so that no request waits for one to boot.
+    await waitForMatch(() => ((err.match(/Booting worker/g) ?? []).length >= options.workers ? 'ok' : ''), /(ok)/)
+    return child
+  }
+}
+
+/** outbound-legacy-service.mjs: one Node process; SERIAL=1 takes one request at a time; it waits `delayMs` (5) before its call. */
+export function nodeService(options: { serial: boolean; delayMs?: number }): ServiceLauncher {
+  return async ({ port, next, httpProxy }) => {
+    const service = spawn(process.execPath, [fixture], {
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(port),
+        NEXT: next,
+        HTTP_PROXY: httpProxy,
+        SERIAL: options.serial ? '1' : '0',
+        DELAY_MS: String(options.delayMs ?? 5),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let out = ''
+    service.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+    await waitForMatch(() => out, /"port":(\d+)/)
+    return service
+  }
+}
 
 export type ForwardMode = 'traceparent' | 'x-request-id' | 'nothing'
 
@@ -28,14 +92,20 @@ export interface Chain {
   spans(): SpanRecord[]
   /** The spans exported by one sidecar (0 = the first service's). */
   spansOf(index: number): SpanRecord[]
-  /** Calls `/<mode>/<id>` on the first service; resolves with the status. */
-  call(mode: ForwardMode, id: string): Promise<number>
+  /** Calls `/<mode>/<id>` on the first service; resolves with the status (0: gave up after `abortAfterMs`). */
+  call(mode: ForwardMode, id: string, abortAfterMs?: number): Promise<number>
   /** Waits until every sidecar has exported `perRequest` spans for each id. */
   waitForRequests(mode: ForwardMode, ids: string[]): Promise<void>
+  /** Waits until no span has arrived for `quietMs` (when clients gave up, not every request reached every service). */
+  waitForQuiet(quietMs: number): Promise<void>
   stop(): Promise<void>
 }
 
-export async function startChain(names: string[], options: { join: string; serial: boolean }): Promise<Chain> {
+export async function startChain(
+  names: string[],
+  options: { join: string; serial?: boolean; service?: ServiceLauncher; sidecarFlags?: string[] },
+): Promise<Chain> {
+  const launch = options.service ?? nodeService({ serial: options.serial ?? false })
   const sidecars: ProxyProcess[] = []
   const services: ChildProcess[] = []
   let nextUrl = ''
@@ -50,23 +120,11 @@ export async function startChain(names: string[], options: { join: string; seria
         '--exporter', 'console',
         '--access-log=false',
         '--outbound-join', options.join,
+        ...(options.sidecarFlags ?? []),
       ])
       sidecars.unshift(sidecar)
       const outboundPort = await waitForMatch(sidecar.stderr, /outbound proxy on [^:]+:(\d+)/)
-      const service = spawn(process.execPath, [fixture], {
-        env: {
-          PATH: process.env.PATH,
-          PORT: String(servicePort),
-          NEXT: nextUrl,
-          HTTP_PROXY: `http://127.0.0.1:${outboundPort}`,
-          SERIAL: options.serial ? '1' : '0',
-        },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      })
-      services.push(service)
-      let out = ''
-      service.stdout!.on('data', (d: Buffer) => (out += d.toString()))
-      await waitForMatch(() => out, /"port":(\d+)/)
+      services.push(await launch({ port: servicePort, next: nextUrl, httpProxy: `http://127.0.0.1:${outboundPort}` }))
       nextUrl = sidecar.url
     }
   } catch (err) {
@@ -89,8 +147,21 @@ export async function startChain(names: string[], options: { join: string; seria
     names,
     spans,
     spansOf,
-    async call(mode, id) {
-      return (await request(`${sidecars[0]!.url}/${mode}/${id}`)).status
+    async call(mode, id, abortAfterMs) {
+      const url = `${sidecars[0]!.url}/${mode}/${id}`
+      if (abortAfterMs === undefined) return (await request(url)).status
+      return new Promise<number>((resolve) => {
+        let status = 0
+        const req = http.get(url, { agent: false }, (res) => {
+          res.resume()
+          res.on('end', () => (status = res.statusCode ?? 0))
+          res.on('error', () => {})
+        })
+        req.on('error', () => {})
+        // Fires however the request ended: answered (the connection closes after it), or given up on.
+        req.on('close', () => resolve(status))
+        setTimeout(() => req.destroy(), abortAfterMs)
+      })
     },
     async waitForRequests(mode, ids) {
       // Per request: a SERVER span on every sidecar and a CLIENT span on all but the last.
@@ -102,6 +173,19 @@ export async function startChain(names: string[], options: { join: string; seria
         if (count >= expected) return
         if (Date.now() > deadline) throw new Error(`only ${count} of ${expected} spans arrived for ${mode}`)
         await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    },
+    async waitForQuiet(quietMs) {
+      let count = -1
+      let since = Date.now()
+      const deadline = Date.now() + 60_000
+      while (Date.now() - since < quietMs && Date.now() < deadline) {
+        const now = spans().length
+        if (now !== count) {
+          count = now
+          since = Date.now()
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100))
       }
     },
     async stop() {
@@ -137,6 +221,8 @@ export interface HopCounts {
   wrong: number
   /** Hops by the rule that joined them (tracecar.join.rule). */
   byRule: Record<string, number>
+  /** With `allowUncalled`: hops the service never made (its client gave up before the request reached it). */
+  uncalled?: number
 }
 
 /**
@@ -144,8 +230,9 @@ export interface HopCounts {
  * span (the call it made for this request) a child of its SERVER span for the
  * same request?
  */
-export function classifyHops(chain: Chain, mode: ForwardMode, ids: string[]): HopCounts {
+export function classifyHops(chain: Chain, mode: ForwardMode, ids: string[], options: { allowUncalled?: boolean } = {}): HopCounts {
   const counts: HopCounts = { joined: 0, unjoined: 0, wrong: 0, byRule: {} }
+  if (options.allowUncalled === true) counts.uncalled = 0
   const bySidecar = chain.sidecars.map((_, index) => chain.spansOf(index))
   for (const id of ids) {
     const path = `/${mode}/${id}`
@@ -154,6 +241,10 @@ export function classifyHops(chain: Chain, mode: ForwardMode, ids: string[]): Ho
       const mine = bySidecar[hop]!.filter((s) => spanPath(s) === path)
       const server = mine.find((s) => s.kind === 2)
       const client = mine.find((s) => s.kind === 3)
+      if (counts.uncalled !== undefined && client === undefined && (server === undefined || hop === 0)) {
+        counts.uncalled++
+        continue
+      }
       if (server === undefined || client === undefined) throw new Error(`missing spans of ${service} for ${path}`)
       const rule = String(client.attributes['tracecar.join.rule'])
       counts.byRule[rule] = (counts.byRule[rule] ?? 0) + 1
@@ -176,12 +267,27 @@ export function isOneConnectedTrace(chain: Chain, mode: ForwardMode, id: string)
   return roots.length === 1 && mine.every((s) => s.parentSpanId === '' || ids.has(s.parentSpanId))
 }
 
-/** Fires `ids` at the chain with at most `concurrency` in flight. */
-export async function callConcurrently(chain: Chain, mode: ForwardMode, ids: string[], concurrency: number): Promise<number[]> {
+/**
+ * Fires `ids` at the chain from `concurrency` clients; with `abort`, every
+ * `abort.everyNth` client gives up on each of its requests after `abort.afterMs`.
+ */
+export async function callConcurrently(
+  chain: Chain,
+  mode: ForwardMode,
+  ids: string[],
+  concurrency: number,
+  abort?: { everyNth: number; afterMs: number },
+): Promise<number[]> {
   const statuses: number[] = []
   let next = 0
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
+    Array.from({ length: concurrency }, async (_, client) => {
+      if (abort !== undefined) {
+        // Each client its own share of the ids: the ones that give up would otherwise, being quicker, take most.
+        const gives = (client + 1) % abort.everyNth === 0
+        for (let i = client; i < ids.length; i += concurrency) statuses.push(await chain.call(mode, ids[i]!, gives ? abort.afterMs : undefined))
+        return
+      }
       while (next < ids.length) {
         const id = ids[next++]!
         statuses.push(await chain.call(mode, id))

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { callConcurrently, classifyHops, isOneConnectedTrace, spanPath, startChain } from './outbound-chain.js'
+import { callConcurrently, classifyHops, isOneConnectedTrace, nodeService, spanPath, startChain } from './outbound-chain.js'
 import type { Chain } from './outbound-chain.js'
 
 // The same chain as outbound-joins-traces-across-services, but legacy workers
@@ -57,4 +57,22 @@ t.test('(d) rule 3 on with services that handle requests concurrently: still nev
     t.equal(hops.wrong, 0, `${concurrency} concurrent: nothing misjoined`)
     if (concurrency === 1) t.equal(hops.joined, 80, 'one at a time from the client: every hop inferred')
   }
+})
+
+t.test('rule 3 on, every 4th client giving up while its one-at-a-time worker carries on: the late call is never handed to the next request', async (t) => {
+  // The worker still works on a request whose client left; the sidecar keeps
+  // that request in flight (abandoned) until the worker answers it, so the
+  // next request is never the only one while the late call is made.
+  const abandoning = await startChain(['late-a', 'late-b', 'late-c'], {
+    join: 'context,correlation,sole-inbound',
+    service: nodeService({ serial: true, delayMs: 20 }),
+  })
+  t.teardown(() => abandoning.stop())
+  const requestIds = ids('late', 80)
+  const statuses = await callConcurrently(abandoning, 'nothing', requestIds, 8, { everyNth: 4, afterMs: 10 })
+  t.ok(statuses.filter((s) => s === 0).length >= 15, 'clients gave up on about a quarter of the requests')
+  await abandoning.waitForQuiet(2000)
+  const hops = classifyHops(abandoning, 'nothing', requestIds, { allowUncalled: true })
+  t.comment(`join rules context,correlation,sole-inbound; one-at-a-time workers; 80 requests, 8 concurrent, every 4th client aborting after 10 ms: ${JSON.stringify(hops)}`)
+  t.equal(hops.wrong, 0, 'no late call parented to another request')
 })

@@ -35,6 +35,13 @@ export interface RawEngineHost {
   /** The exchange is in flight / no longer (outbound joining). */
   track(exchange: Exchange, head: RequestHead): void
   untrack(exchange: Exchange, head: RequestHead): void
+  /** The exchange's request goes to the service over `socket` (the worker-process join rule). */
+  upstreamConnected(exchange: Exchange, socket: Socket): void
+  /**
+   * The client left while the service works on the whole request: true when
+   * the exchange stays in flight (an inference join rule is on) until `untrack`.
+   */
+  abandon(exchange: Exchange): boolean
   /** Ends the exchange: its span, access-log line and metrics. */
   finish(exchange: Exchange): void
   /** A new exchange for bytes the parser rejected before they were a request. */
@@ -90,6 +97,8 @@ export class RawExchange implements UpstreamRequest {
   private ended = false
   /** Close the client connection after this exchange whatever its headers say. */
   private closeAfter = false
+  /** The client left; the service's response is read to its end and dropped, the request kept in flight till then. */
+  private abandoned = false
 
   constructor(
     private readonly connection: ClientConnection,
@@ -210,9 +219,19 @@ export class RawExchange implements UpstreamRequest {
   /** The client connection closed. */
   clientClosed(): void {
     if (this.ended) return
-    if (this.connection.host.drainDeadlinePassed()) this.exchange.fail('shutdown', 'drain deadline passed before the response finished')
+    const { host } = this.connection
+    if (host.drainDeadlinePassed()) this.exchange.fail('shutdown', 'drain deadline passed before the response finished')
     else this.exchange.fail('client_disconnected', 'the client closed the connection before the response finished')
     const upstream = this.upstream
+    if (upstream !== undefined && this.exchange.requestSentUnixMs !== 0 && !host.drainDeadlinePassed() && host.abandon(this.exchange)) {
+      // The service has the whole request and is still working on it: its late
+      // calls are this request's. The span ends now; the request leaves the
+      // in-flight list when the service's response ends or its connection closes.
+      this.abandoned = true
+      this.ended = true
+      host.finish(this.exchange)
+      return
+    }
     this.upstream = undefined
     if (upstream !== undefined) upstream.abort()
     else this.connection.host.pool.withdraw(this)
@@ -227,6 +246,7 @@ export class RawExchange implements UpstreamRequest {
       return
     }
     this.upstream = upstream
+    this.connection.host.upstreamConnected(this.exchange, upstream.socket)
     this.exchange.upstreamConnectedUnixMs = nowUnixMs()
     // Head and the body bytes that came with it leave in one write (at the end of the client's read).
     upstream.cork()
@@ -246,12 +266,13 @@ export class RawExchange implements UpstreamRequest {
   }
 
   onResponseStarted(): void {
+    if (this.abandoned) return
     if (this.exchange.firstByteUnixMs === 0) this.exchange.firstByteUnixMs = nowUnixMs()
   }
 
   onInformational(statusCode: number, rawHeaders: string[]): void {
     // 1xx never goes to an HTTP/1.0 client (RFC 9110 §15.2); other codes than these two are dropped, as the node engine does.
-    if (this.head.httpVersionMinor === 0 || this.responseHeadSent) return
+    if (this.head.httpVersionMinor === 0 || this.responseHeadSent || this.abandoned) return
     if (statusCode === 103) {
       let links = ''
       for (let i = 0; i < rawHeaders.length; i += 2) {
@@ -265,6 +286,7 @@ export class RawExchange implements UpstreamRequest {
 
   onResponseHead(statusCode: number, statusText: string, rawHeaders: string[]): boolean {
     const { exchange, head } = this
+    if (this.abandoned) return head.method === 'HEAD'
     const { host } = this.connection
     exchange.responseHeadersUnixMs = nowUnixMs()
     exchange.statusCode = statusCode
@@ -314,6 +336,7 @@ export class RawExchange implements UpstreamRequest {
   }
 
   onResponseBody(chunk: Buffer): void {
+    if (this.abandoned) return
     this.exchange.responseBodyBytes += chunk.length
     const socket = this.connection.socket
     const flowing = this.chunkedResponse ? writeChunk(socket, chunk) : socket.write(chunk)
@@ -330,6 +353,10 @@ export class RawExchange implements UpstreamRequest {
 
   onResponseEnd(rawTrailers: string[]): void {
     this.upstream = undefined
+    if (this.abandoned) {
+      this.connection.host.untrack(this.exchange, this.head)
+      return
+    }
     let tail = ''
     if (this.chunkedResponse) {
       tail = '0\r\n'
@@ -341,6 +368,10 @@ export class RawExchange implements UpstreamRequest {
 
   onUpstreamError(err: Error & { code?: string }): void {
     this.upstream = undefined
+    if (this.abandoned) {
+      this.connection.host.untrack(this.exchange, this.head)
+      return
+    }
     if (this.ended) return
     const failure = classifyUpstreamError(err)
     this.exchange.fail(failure.errorType, failure.message)

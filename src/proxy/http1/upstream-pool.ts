@@ -142,7 +142,8 @@ export class UpstreamPool {
  * sides keep alive.
  */
 export class UpstreamConnection {
-  private readonly socket: net.Socket
+  /** Read by the worker-process join rule (which process holds its other end); only the connection writes to it. */
+  readonly socket: net.Socket
   private readonly parser: Llhttp
   private request: UpstreamRequest | undefined
   private connected = false

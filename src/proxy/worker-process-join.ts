@@ -1,0 +1,222 @@
+import type { Socket } from 'node:net'
+import type { Exchange } from './exchange.js'
+import type { InflightExchanges } from './inflight-exchanges.js'
+import { findListenerInodes, findSocketInode, procSocketKeys, readTcpTable } from './proc-net-tcp.js'
+import { listProcesses, socketInodesOf, socketInodesOfAll } from './socket-owners.js'
+
+/** Why the worker-process rule found no parent (the label of `tracecar_outbound_join_declines_total`). */
+export type WorkerProcessDecline =
+  /** The calling process holds the connections of two or more requests in flight: a threaded or evented server. */
+  | 'several_requests'
+  /** The calling process serves no request in flight: a background job, or a call after its request ended. */
+  | 'no_request'
+  /** The calling process could not be found: no shared PID namespace, not allowed to read it, or the call's connection is gone. */
+  | 'process_unknown'
+
+export type WorkerProcessResult = { inbound: Exchange; decline?: undefined } | { inbound?: undefined; decline: WorkerProcessDecline }
+
+/** What is known of one connection, kept for its life: neither changes while it is open. */
+interface SocketFacts {
+  /** `LOCAL REMOTE` texts of the other end's line in /proc/net/tcp{,6}. */
+  keys: string[]
+  /** Socket inode of the other end (the service's); 0 until the service has accepted it. */
+  inode: number
+  /** The process holding the other end; 0 until found. */
+  owner: number
+}
+
+/** A call waiting for a snapshot of /proc. */
+interface Waiter {
+  callFacts: SocketFacts
+  serving: ReadonlyArray<readonly [Exchange, Socket]>
+  done: (result: WorkerProcessResult) => void
+}
+
+/** A full scan of every process is a few ms to 100 ms on a busy machine: at most one this often. */
+const FULL_SCAN_INTERVAL_MS = 1000
+
+/**
+ * The `worker-process` join rule: an outbound call from process P belongs to
+ * the request P is serving, when P serves exactly one.
+ *
+ * The sidecar holds both connections that matter: the one it sent the
+ * inbound request over (to the service) and the one the service opened to
+ * the outbound proxy for its call. The other end of each is a socket of the
+ * service's, listed in the shared network namespace's /proc/net/tcp with its
+ * inode; /proc/<pid>/fd says which process holds that inode. A worker of a
+ * prefork server (gunicorn sync, PHP-FPM, Apache prefork, Unicorn) holds only
+ * the connection of the request it is handling, so its call joins that
+ * request. A process holding the connections of several requests in flight
+ * (threads, an event loop) is ambiguous: the rule declines, and the next rule
+ * is tried.
+ *
+ * Costs nothing until a call needs it. Per call: one read of
+ * /proc/net/tcp{,6}, and the fd lists of the service's processes already
+ * known (those holding its listening socket: the master and its workers),
+ * shared by the calls that wait at the same moment; all of /proc only when
+ * the caller is a process not known yet, at most once a second. What a connection's other
+ * end is, and which process holds it, is cached for the connection's life.
+ * Every read is asynchronous: the call waits, the event loop does not.
+ */
+export class WorkerProcessJoin {
+  private readonly facts = new WeakMap<Socket, SocketFacts>()
+  /** The service's processes (holding its listening socket, or a connection of ours): the worker pool, read first. */
+  private readonly knownPids = new Set<number>()
+  /** Inodes of the service's listening sockets, from the last table read. */
+  private listenerInodes: number[] = []
+  private lastFullScanMs = 0
+  /** Calls waiting for the next snapshot, and whether one is being read. */
+  private waiting: Waiter[] = []
+  private reading = false
+  /** Callers waiting for the full scan under way. */
+  private scanWaiters: Array<(byPid: Map<number, Set<number>>) => void> | undefined
+
+  constructor(private readonly inflight: InflightExchanges) {}
+
+  /**
+   * Finds the inbound request of the process that made the call on `call`
+   * (the outbound proxy's end of the service's connection). `done` is called
+   * once, maybe synchronously.
+   */
+  find(call: Socket, done: (result: WorkerProcessResult) => void): void {
+    // The requests in flight now: the call's own request is among them (it cannot end while its call waits).
+    const serving = this.inflight.upstreamSockets()
+    if (serving.length === 0) return done({ decline: 'no_request' })
+    const callFacts = this.factsOf(call)
+    if (callFacts === undefined) return done({ decline: 'process_unknown' })
+    if (callFacts.owner !== 0 && serving.every(([, socket]) => this.factsOf(socket)?.owner !== 0)) {
+      // A kept-alive call connection and requests whose workers are all known: no I/O.
+      return done(this.decide(callFacts.owner, serving, undefined))
+    }
+    this.waiting.push({ callFacts, serving, done })
+    if (!this.reading) this.readSnapshot()
+  }
+
+  /**
+   * One read of the socket table and of the known processes' fds for every
+   * call waiting when it starts (each read lists the connections made before
+   * it); calls that come meanwhile wait for the next. Under load the reads
+   * are shared, so their cost per call falls as calls pile up.
+   */
+  private readSnapshot(): void {
+    const batch = this.waiting
+    this.waiting = []
+    this.reading = true
+    readTcpTable((table) => {
+      for (const { callFacts, serving } of batch) {
+        if (callFacts.inode === 0) callFacts.inode = findSocketInode(table, callFacts.keys)
+        for (const [, socket] of serving) {
+          const facts = this.factsOf(socket)
+          if (facts !== undefined && facts.inode === 0) facts.inode = findSocketInode(table, facts.keys)
+        }
+      }
+      const servicePort = batch[0]!.serving[0]![1].remotePort
+      if (servicePort !== undefined) this.listenerInodes = findListenerInodes(table, servicePort)
+      const known = [...this.knownPids]
+      socketInodesOfAll(known, (byPid) => {
+        for (const pid of known) if (!byPid.has(pid)) this.knownPids.delete(pid)
+        for (const waiter of batch) this.resolve(waiter, known, byPid)
+        this.reading = false
+        if (this.waiting.length > 0) this.readSnapshot()
+      })
+    })
+  }
+
+  /** One waiting call against a snapshot of the known processes; all of /proc when its caller is not among them. */
+  private resolve(waiter: Waiter, known: readonly number[], byPid: Map<number, Set<number>>): void {
+    const { callFacts, serving, done } = waiter
+    if (callFacts.inode === 0) return done({ decline: 'process_unknown' })
+    const owner = this.search(callFacts, serving, byPid)
+    if (owner !== 0) {
+      const inodes = byPid.get(owner)
+      return done(inodes === undefined ? { decline: 'process_unknown' } : this.decide(owner, serving, inodes))
+    }
+    this.fullScan((all) => {
+      const owner = this.search(callFacts, serving, all)
+      if (owner !== 0) return done(this.decide(owner, serving, all.get(owner)!))
+      // A scan that began before this call's connection was made does not list it; the workers it found may.
+      const found = [...this.knownPids].filter((pid) => !known.includes(pid))
+      if (found.length === 0) return done({ decline: 'process_unknown' })
+      socketInodesOfAll(found, (more) => {
+        const owner = this.search(callFacts, serving, more)
+        done(owner === 0 ? { decline: 'process_unknown' } : this.decide(owner, serving, more.get(owner)!))
+      })
+    })
+  }
+
+  /**
+   * The process in `byPid` holding the call's other end (0: none); on the way,
+   * every process holding the service's listening socket or the other end of
+   * a request's connection is remembered as one of the service's.
+   */
+  private search(callFacts: SocketFacts, serving: ReadonlyArray<readonly [Exchange, Socket]>, byPid: Map<number, Set<number>>): number {
+    let owner = callFacts.owner
+    for (const [pid, inodes] of byPid) {
+      if (inodes.has(callFacts.inode)) owner = pid
+      // Every process of a prefork server holds its listening socket: all its workers, idle or not, are known at once.
+      for (const listener of this.listenerInodes) if (inodes.has(listener)) this.knownPids.add(pid)
+      for (const [, socket] of serving) {
+        const facts = this.factsOf(socket)
+        if (facts !== undefined && facts.owner === 0 && facts.inode !== 0 && inodes.has(facts.inode)) {
+          facts.owner = pid
+          this.knownPids.add(pid)
+        }
+      }
+    }
+    if (owner !== 0 && callFacts.owner === 0) {
+      callFacts.owner = owner
+      this.knownPids.add(owner)
+    }
+    return owner
+  }
+
+  /** The requests `owner` serves among `serving`: the call joins the one, or declines. */
+  private decide(owner: number, serving: ReadonlyArray<readonly [Exchange, Socket]>, ownerInodes: Set<number> | undefined): WorkerProcessResult {
+    let found: Exchange | undefined
+    let count = 0
+    for (const [exchange, socket] of serving) {
+      const facts = this.factsOf(socket)
+      if (facts === undefined) continue
+      if (facts.owner === 0 && ownerInodes !== undefined && facts.inode !== 0 && ownerInodes.has(facts.inode)) facts.owner = owner
+      if (facts.owner !== owner) continue
+      found = exchange
+      count++
+    }
+    if (count === 0) return { decline: 'no_request' }
+    if (count > 1) return { decline: 'several_requests' }
+    return { inbound: found! }
+  }
+
+  /** Every process's socket inodes; callers during a scan share it; an empty map when one ran less than a second ago. */
+  private fullScan(done: (byPid: Map<number, Set<number>>) => void): void {
+    if (this.scanWaiters !== undefined) {
+      this.scanWaiters.push(done)
+      return
+    }
+    const now = Date.now()
+    if (now - this.lastFullScanMs < FULL_SCAN_INTERVAL_MS) return done(new Map())
+    this.lastFullScanMs = now
+    const waiters = [done]
+    this.scanWaiters = waiters
+    listProcesses((pids) => {
+      socketInodesOfAll(pids, (byPid) => {
+        this.scanWaiters = undefined
+        for (const waiter of waiters) waiter(byPid)
+      })
+    })
+  }
+
+  /** The cached facts of a connection we hold (created on first sight); undefined when its addresses are unknown. */
+  private factsOf(socket: Socket): SocketFacts | undefined {
+    let facts = this.facts.get(socket)
+    if (facts !== undefined) return facts
+    const { localAddress, localPort, remoteAddress, remotePort } = socket
+    if (localAddress === undefined || localPort === undefined || remoteAddress === undefined || remotePort === undefined) return undefined
+    // The other end's own address is our peer, its peer is us.
+    const keys = procSocketKeys({ address: remoteAddress, port: remotePort }, { address: localAddress, port: localPort })
+    if (keys.length === 0) return undefined
+    facts = { keys, inode: 0, owner: 0 }
+    this.facts.set(socket, facts)
+    return facts
+  }
+}
