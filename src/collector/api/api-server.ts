@@ -5,7 +5,8 @@
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { markRequestStart, sendError, sendFailure } from '../../http/http-answer.js'
+import { HttpError, markRequestStart, sendError, sendFailure } from '../../http/http-answer.js'
+import { StoreUnreachableError } from '../store/store-unreachable.js'
 import { RouteTable } from '../http/route.js'
 import { hostCheck } from '../http/allowed-hosts.js'
 import type { AllowedHosts } from '../http/allowed-hosts.js'
@@ -77,7 +78,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const match = table.match(method, url.pathname)
     if ('route' in match) {
       const fail = (err: unknown): void =>
-        sendFailure(res, err, 'json', (error) => options.log(`${method} ${url.pathname} failed: ${error.stack ?? String(error)}`))
+        sendFailure(
+          res,
+          // A store server that is down is the sender's cue to retry, not a bug to log per request.
+          err instanceof StoreUnreachableError ? new HttpError(503, err.message, { 'retry-after': '1' }) : err,
+          'json',
+          (error) => options.log(`${method} ${url.pathname} failed: ${error.stack ?? String(error)}`),
+        )
       try {
         const result = match.route.handle(req, res, match.params, url)
         if (result instanceof Promise) result.catch(fail)

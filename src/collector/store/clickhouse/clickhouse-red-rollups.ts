@@ -11,12 +11,21 @@ import { cellId, mergeCell } from '../../metrics/red-rollup.js'
 import { cellFromRow, rowOfCell } from '../red-rollup-row.js'
 import type { RedRollupRow } from '../red-rollup-row.js'
 import type { RedRollupStore, RollupFilter } from '../store-roles.js'
+import { unreachableOr } from '../store-unreachable.js'
 import { sqlString, sqlUInt } from './clickhouse-sql.js'
 
 type StoredRow = Omit<RedRollupRow, 'histogram' | 'bucket_start_ms' | 'requests' | 'errors'> & { histogram: string; bucket_start_ms: string; requests: string; errors: string }
 
 export class ClickHouseRedRollups implements RedRollupStore {
   constructor(private readonly client: ClickHouseClient) {}
+
+  private async rows<T>(query: string): Promise<T[]> {
+    try {
+      return await (await this.client.query({ query, format: 'JSONEachRow' })).json<T>()
+    } catch (err) {
+      throw unreachableOr(err, 'ClickHouse')
+    }
+  }
 
   async merge(cells: readonly RedCell[]): Promise<void> {
     if (cells.length === 0) return
@@ -32,13 +41,12 @@ export class ClickHouseRedRollups implements RedRollupStore {
     if (filter.service !== undefined) where.push(`service = ${sqlString(filter.service)}`)
     if (filter.operation !== undefined) where.push(`operation = ${sqlString(filter.operation)}`)
     if (filter.spanKind !== undefined) where.push(`span_kind = ${sqlString(filter.spanKind)}`)
-    const result = await this.client.query({
-      query: `SELECT resolution_ms, bucket_start_ms, service, operation, span_kind, status_class, requests, errors, duration_sum_ms, duration_min_ms,
+    const rows = await this.rows<StoredRow>(
+      `SELECT resolution_ms, bucket_start_ms, service, operation, span_kind, status_class, requests, errors, duration_sum_ms, duration_min_ms,
         duration_max_ms, histogram, slowest_trace_id, slowest_ms, error_trace_id, error_ms FROM red_rollups WHERE ${where.join(' AND ')}`,
-      format: 'JSONEachRow',
-    })
+    )
     const merged = new Map<string, RedCell>()
-    for (const row of await result.json<StoredRow>()) {
+    for (const row of rows) {
       const cell = cellFromRow({
         ...row,
         resolution_ms: Number(row.resolution_ms),
@@ -56,19 +64,14 @@ export class ClickHouseRedRollups implements RedRollupStore {
   }
 
   async oldestBucketMs(resolutionMs: number): Promise<number | undefined> {
-    const result = await this.client.query({
-      query: `SELECT min(bucket_start_ms) AS t, count() AS n FROM red_rollups WHERE resolution_ms = ${sqlUInt(resolutionMs)}`,
-      format: 'JSONEachRow',
-    })
-    const row = (await result.json<{ t: string; n: string }>())[0]
+    const row = (await this.rows<{ t: string; n: string }>(`SELECT min(bucket_start_ms) AS t, count() AS n FROM red_rollups WHERE resolution_ms = ${sqlUInt(resolutionMs)}`))[0]
     return row === undefined || Number(row.n) === 0 ? undefined : Number(row.t)
   }
 
   /** Counts the rows and asks ClickHouse to delete them (a mutation: it finishes in the background). */
   async deleteOlderThan(resolutionMs: number, cutoffMs: number): Promise<number> {
     const where = `resolution_ms = ${sqlUInt(resolutionMs)} AND bucket_start_ms < ${sqlUInt(cutoffMs)}`
-    const result = await this.client.query({ query: `SELECT count() AS n FROM red_rollups WHERE ${where}`, format: 'JSONEachRow' })
-    const n = Number((await result.json<{ n: string }>())[0]?.n ?? 0)
+    const n = Number((await this.rows<{ n: string }>(`SELECT count() AS n FROM red_rollups WHERE ${where}`))[0]?.n ?? 0)
     if (n > 0) await this.client.command({ query: `ALTER TABLE red_rollups DELETE WHERE ${where}` })
     return n
   }

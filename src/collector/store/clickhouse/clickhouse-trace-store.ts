@@ -27,6 +27,7 @@ import type {
 } from '../store-roles.js'
 import { storedSpanOf } from '../stored-span-of.js'
 import { summarizeTrace } from '../trace-summary.js'
+import { unreachableOr } from '../store-unreachable.js'
 import { sqlString, sqlStringList, sqlUInt } from './clickhouse-sql.js'
 
 const SPAN_COLUMNS = `trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, status_code, status_message, trace_state,
@@ -143,8 +144,12 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
   constructor(private readonly client: ClickHouseClient) {}
 
   private async rows<T>(query: string, settings?: ClickHouseSettings): Promise<T[]> {
-    const result = await this.client.query({ query, format: 'JSONEachRow', clickhouse_settings: settings })
-    return result.json<T>()
+    try {
+      const result = await this.client.query({ query, format: 'JSONEachRow', clickhouse_settings: settings })
+      return await result.json<T>()
+    } catch (err) {
+      throw unreachableOr(err, 'ClickHouse')
+    }
   }
 
   async writeSpans(spans: readonly IngestSpan[]): Promise<WriteResult> {
