@@ -10,6 +10,9 @@ import { request } from '../helpers/servers.js'
 // the one request that worker serves. Then a Node service that serves many
 // requests at once in one process: the rule must decline, and say so.
 
+// Three chains of real processes on a machine that may be busy: more than tap's default per file.
+t.setTimeout(480_000)
+
 const ids = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
 
 /** The decline counters of each sidecar but the last, as `rule/reason=n` text. */
@@ -38,14 +41,14 @@ t.test('gunicorn sync workers, 8 concurrent clients, nothing forwarded: every ho
     service: gunicornService({ workers: 4, delayMs: 5 }),
   })
   t.teardown(() => chain.stop())
-  const requestIds = ids('w', 200)
+  const requestIds = ids('w', 150)
   const statuses = await callConcurrently(chain, 'nothing', requestIds, 8)
   t.ok(statuses.every((s) => s === 200), 'every request answered 200')
   await chain.waitForRequests('nothing', requestIds)
   const hops = classifyHops(chain, 'nothing', requestIds)
-  t.comment(`join rules context,correlation,worker-process; gunicorn 4 sync workers; 200 requests, 8 concurrent, forwarding nothing: ${JSON.stringify(hops)}; declines per sidecar: ${await declines(chain)}`)
+  t.comment(`join rules context,correlation,worker-process; gunicorn 4 sync workers; 150 requests, 8 concurrent, forwarding nothing: ${JSON.stringify(hops)}; declines per sidecar: ${await declines(chain)}`)
   t.equal(hops.wrong, 0, 'no hop parented to another request')
-  t.ok(hops.joined >= Math.ceil(0.99 * 400), `at least 99% of the 400 hops joined (${hops.joined})`)
+  t.ok(hops.joined >= Math.ceil(0.99 * 300), `at least 99% of the 300 hops joined (${hops.joined})`)
   t.equal(hops.byRule.worker_process, hops.joined, 'joined by the worker-process rule')
   const clients = chain.spans().filter((s) => s.kind === 3 && s.attributes['tracecar.join.rule'] === 'worker_process')
   t.ok(clients.length > 0 && clients.every((s) => s.attributes['tracecar.join.inferred'] === true), 'every such link says it was inferred')
@@ -58,15 +61,15 @@ t.test('gunicorn, every 4th client giving up after 10 ms while the worker carrie
     service: gunicornService({ workers: 4, delayMs: 20 }),
   })
   t.teardown(() => chain.stop())
-  const requestIds = ids('g', 120)
+  const requestIds = ids('g', 100)
   const statuses = await callConcurrently(chain, 'nothing', requestIds, 8, { everyNth: 4, afterMs: 10 })
   const abandoned = statuses.filter((s) => s === 0).length
-  t.ok(abandoned >= 20, `clients gave up on ${abandoned} requests`)
+  t.ok(abandoned >= 18, `clients gave up on ${abandoned} requests`)
   await chain.waitForQuiet(2000)
   const hops = classifyHops(chain, 'nothing', requestIds, { allowUncalled: true })
-  t.comment(`join rules context,correlation,worker-process,sole-inbound; gunicorn 4 sync workers; 120 requests, 8 concurrent, every 4th client aborting after 10 ms: ${JSON.stringify(hops)}; declines per sidecar: ${await declines(chain)}`)
+  t.comment(`join rules context,correlation,worker-process,sole-inbound; gunicorn 4 sync workers; 100 requests, 8 concurrent, every 4th client aborting after 10 ms: ${JSON.stringify(hops)}; declines per sidecar: ${await declines(chain)}`)
   t.equal(hops.wrong, 0, 'no late call parented to another request')
-  t.ok(hops.joined >= 160, 'most hops still joined')
+  t.ok(hops.joined >= 130, 'most hops still joined')
   const late = chain.spansOf(0).filter((s) => s.kind === 3 && s.attributes['tracecar.join.parent_abandoned'] === true)
   t.ok(late.length > 0, `late calls of abandoned requests joined to them, and marked (${late.length})`)
   const servers = new Map(chain.spansOf(0).filter((s) => s.kind === 2).map((s) => [s.spanId, s]))

@@ -185,6 +185,7 @@ export function SpanDetails(props: {
           {parent ? <button type="button" class="link-button" onClick={() => props.onSelect(parent.span.spanId)}>{parent.span.name}</button>
             : missingParentId ? <span title="not in this trace">{missingParentId} (missing)</span> : full || s.parentSpanId ? 'none (root)' : '…'}
         </dd></div>
+        {full && <InferredJoin span={full} />}
         {full?.traceState && <div><dt>Tracestate</dt><dd class="mono">{full.traceState}</dd></div>}
       </dl>
       <div class="span-actions">
@@ -197,6 +198,24 @@ export function SpanDetails(props: {
         : <p class="muted small" data-testid="span-loading">Loading attributes, events and links…</p>}
       {linkedFrom.length > 0 && <Section title="Linked from" count={linkedFrom.length}><LinkedFrom links={linkedFrom} /></Section>}
     </div>
+  )
+}
+
+/**
+ * A CLIENT span a tracecar sidecar joined to its parent by inference (the
+ * service forwarded nothing): said beside the parent, so that nobody reads
+ * the link as one the service named.
+ */
+function InferredJoin(props: { span: Span }) {
+  const a = props.span.attributes
+  if (a['tracecar.join.inferred'] !== true) return null
+  const rule = typeof a['tracecar.join.rule'] === 'string' ? a['tracecar.join.rule'].replace(/_/g, '-') : 'inference'
+  const abandoned = a['tracecar.join.parent_abandoned'] === true
+  return (
+    <div class="wide"><dt>Joined</dt><dd class="muted small" data-testid="inferred-join"
+      title="The service forwarded no trace context: the sidecar inferred which request made this call">
+      parent inferred by {rule}{abandoned ? '; its client had left before the call' : ''}
+    </dd></div>
   )
 }
 
