@@ -14,10 +14,11 @@ import type { StoredSpan } from '../model/stored-span.js'
 const STATUS_CODES: Record<string, number> = { UNSET: 0, OK: 1, ERROR: 2 }
 
 /** What the columns carry of a span. */
-type CompactedSpan = Pick<StoredSpan, 'spanId' | 'parentSpanId' | 'service' | 'name' | 'kind' | 'startTimeUnixNano' | 'endTimeUnixNano' | 'status' | 'attributes' | 'events'>
+export type CompactedSpan = Pick<StoredSpan, 'spanId' | 'parentSpanId' | 'service' | 'name' | 'kind' | 'startTimeUnixNano' | 'endTimeUnixNano' | 'status' | 'attributes' | 'events'>
 
 /** Where an outgoing call went, when the span name alone ("GET") does not say. */
 export function callTarget(span: Pick<StoredSpan, 'kind' | 'attributes'>): string {
+  // The attributes read here are CALL_TARGET_ATTRIBUTES (store/store-roles.ts), all a span outline keeps.
   if (span.kind !== 'CLIENT' && span.kind !== 'PRODUCER') return ''
   const peer = span.attributes['peer.service']
   if (typeof peer === 'string' && peer) return peer

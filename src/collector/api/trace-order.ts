@@ -10,26 +10,29 @@
  */
 import type { StoredSpan } from '../model/stored-span.js'
 
+/** What ordering reads of a span: the whole span and the trace page's outline both have it. */
+type OrderedSpan = Pick<StoredSpan, 'spanId' | 'parentSpanId' | 'service' | 'name' | 'startTimeUnixMs' | 'traceState'>
+
 /** The tracestate member `tracecar load` sends with every request (`tracecar=run-<12 hex>`). */
 const LOAD_RUN_MEMBER = /(?:^|,)[ \t]*tracecar=run-[0-9a-f]{12}[ \t]*(?:,|$)/
 
 /** The earliest span of a load run's trace, whose parent is the load generator's span. */
-function loadGeneratorChild(spans: readonly StoredSpan[]): StoredSpan | undefined {
-  let earliest: StoredSpan | undefined
+function loadGeneratorChild<S extends OrderedSpan>(spans: readonly S[]): S | undefined {
+  let earliest: S | undefined
   for (const span of spans) if (earliest === undefined || span.startTimeUnixMs < earliest.startTimeUnixMs) earliest = span
   return earliest !== undefined && LOAD_RUN_MEMBER.test(earliest.traceState) ? earliest : undefined
 }
 
 /** How a warning names a span: what a reader recognises, not its id. */
-function spanLabel(span: StoredSpan): string {
+function spanLabel(span: OrderedSpan): string {
   return `${span.service}: ${span.name}`
 }
 
-export function orderTraceForDisplay(spans: readonly StoredSpan[]): { spans: StoredSpan[]; warnings: string[] } {
-  const byId = new Map<string, StoredSpan>()
+export function orderTraceForDisplay<S extends OrderedSpan>(spans: readonly S[]): { spans: S[]; warnings: string[] } {
+  const byId = new Map<string, S>()
   for (const span of spans) byId.set(span.spanId, span)
-  const children = new Map<string, StoredSpan[]>()
-  const roots: StoredSpan[] = []
+  const children = new Map<string, S[]>()
+  const roots: S[] = []
   const warnings: string[] = []
   const fromLoadGenerator = loadGeneratorChild(spans)
   for (const span of spans) {
@@ -45,14 +48,14 @@ export function orderTraceForDisplay(spans: readonly StoredSpan[]): { spans: Sto
       list.push(span)
     }
   }
-  const byStart = (a: StoredSpan, b: StoredSpan): number => a.startTimeUnixMs - b.startTimeUnixMs
+  const byStart = (a: S, b: S): number => a.startTimeUnixMs - b.startTimeUnixMs
   roots.sort(byStart)
   for (const list of children.values()) list.sort(byStart)
 
-  const ordered: StoredSpan[] = []
+  const ordered: S[] = []
   const visited = new Set<string>()
   // Iterative depth-first walk: a deep trace must not overflow the stack.
-  const stack: StoredSpan[] = [...roots].reverse()
+  const stack: S[] = [...roots].reverse()
   while (stack.length > 0) {
     const span = stack.pop()!
     if (visited.has(span.spanId)) continue

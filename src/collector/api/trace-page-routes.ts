@@ -4,10 +4,10 @@
  * values hold a text (find in the trace). They sit beside the JSON trace
  * route, which stays as it is for other clients.
  *
- * The page asks for a trace's columns once and then for single spans of the
- * same trace as the user opens them; so the spans read for the columns are
- * kept (one trace, for a minute) and those requests do not read the whole
- * trace again.
+ * A store with an outline read (SQLite) answers the columns without parsing
+ * attribute maps and a span with one indexed lookup. Otherwise the columns
+ * come from whole spans, which are kept (one trace, for a minute) so that
+ * the spans the user then opens, and find, do not read the trace again.
  */
 import type { CollectorRoute } from '../http/route.js'
 import { sendError, sendJson } from '../../http/http-answer.js'
@@ -16,11 +16,10 @@ import type { CompactTraceResponse, SpanResponse, TraceFindResponse } from '../.
 import { encodeCompactTrace } from './compact-trace.js'
 import { optionalString, QueryParamError, requireSpanId, requireTraceId } from './query-params.js'
 import { orderTraceForDisplay } from './trace-order.js'
+import type { SpanOutline, SpanReader } from '../store/store-roles.js'
 
-/** What these routes read: one trace's spans, from the store. */
-export interface TraceSpansReader {
-  getTrace(traceId: string): StoredSpan[] | Promise<StoredSpan[]>
-}
+/** What these routes read of the store's span reader: a trace, and when the store offers them, its outline and one span. */
+export type TraceSpansReader = Pick<SpanReader, 'getTrace' | 'getTraceOutline' | 'getSpan'>
 
 /** How long the spans read for a trace's columns are kept for its span and find requests. */
 const RECENT_TRACE_MS = 60_000
@@ -66,8 +65,14 @@ export function tracePageRoutes(reader: TraceSpansReader): CollectorRoute[] {
       handle: async (_req, res, params) => {
         const traceId = requireTraceId(params.traceId!)
         // Always read afresh: spans of a trace may still be arriving.
-        const spans = await reader.getTrace(traceId)
-        keep(traceId, spans)
+        let spans: SpanOutline[]
+        if (reader.getTraceOutline !== undefined) {
+          spans = await reader.getTraceOutline(traceId)
+        } else {
+          const whole = await reader.getTrace(traceId)
+          keep(traceId, whole)
+          spans = whole
+        }
         if (spans.length === 0) return sendError(res, 404, notStored(traceId), 'json')
         const ordered = orderTraceForDisplay(spans)
         sendJson(res, 200, encodeCompactTrace(traceId, ordered.spans, ordered.warnings) satisfies CompactTraceResponse)
@@ -80,8 +85,10 @@ export function tracePageRoutes(reader: TraceSpansReader): CollectorRoute[] {
         const traceId = requireTraceId(params.traceId!)
         const spanId = requireSpanId(params.spanId!)
         let span = recent?.traceId === traceId ? recent.byId.get(spanId) : undefined
-        // Not among the kept spans (none kept, or it arrived since): read the trace again.
-        if (span === undefined) {
+        if (span === undefined && reader.getSpan !== undefined) {
+          span = await reader.getSpan(traceId, spanId)
+        } else if (span === undefined) {
+          // Not among the kept spans (none kept, or it arrived since): read the trace again.
           if (recent?.traceId === traceId) keep(traceId, [])
           span = (await spansOf(traceId)).find((s) => s.spanId === spanId)
         }

@@ -16,6 +16,10 @@ import type { RedCell } from '../metrics/red-rollup.js'
 import type { DependencyEdge, IncomingLink, Operation, TraceSummary } from '../../query-api/query-api-types.js'
 
 export type { DependencyEdge, IncomingLink, TraceSummary } from '../../query-api/query-api-types.js'
+/** A span without resource, scope and links, and with only its CALL_TARGET_ATTRIBUTES (SpanReader.getTraceOutline). */
+export type SpanOutline = Omit<StoredSpan, 'resource' | 'scope' | 'links'>
+/** The attributes that say where an outgoing call went: a span outline keeps these. */
+export const CALL_TARGET_ATTRIBUTES = ['peer.service', 'url.full', 'server.address'] as const
 /** A service's operation: its span name and kind. */
 export type OperationInfo = Operation
 
@@ -109,6 +113,16 @@ export interface SpanReader {
   findTraces(query: TraceQuery): Promise<TraceSearchResult>
   /** Spans of one trace in start order, or [] when unknown. */
   getTrace(traceId: string): Promise<StoredSpan[]>
+  /**
+   * Optional, for a store that can read less than whole spans: the spans of a trace as
+   * `getTrace` has them but without resource, scope and links, and with only the attributes
+   * that name where a call went (`CALL_TARGET_ATTRIBUTES`): what the UI's compact trace needs
+   * (a 100,000-span trace is read without parsing 100,000 attribute maps). Without it, the
+   * compact trace is made from `getTrace`.
+   */
+  getTraceOutline?(traceId: string): Promise<SpanOutline[]>
+  /** Optional: one span of a trace, or undefined. Without it, the span is looked up in `getTrace`. */
+  getSpan?(traceId: string, spanId: string): Promise<StoredSpan | undefined>
   /**
    * Spans of other traces with a link to `traceId`, newest first, at most `limit`; stops after
    * `budgetMs` with what it found and `incomplete`.

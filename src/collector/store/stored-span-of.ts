@@ -5,6 +5,7 @@
  */
 import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from '../model/stored-span.js'
 import type { AttributeMap, StoredSpan } from '../model/stored-span.js'
+import type { SpanOutline } from './store-roles.js'
 import { nanosToMs } from '../otlp/otlp-values.js'
 
 export interface SpanColumns {
@@ -28,7 +29,8 @@ export interface SpanColumns {
   linksJson: string | null
 }
 
-export function storedSpanOf(c: SpanColumns): StoredSpan {
+/** The fields every shape of a stored span starts with, in the order the API answers them. */
+function spanHeadOf(c: Pick<SpanColumns, 'traceId' | 'spanId' | 'parentSpanId' | 'name' | 'kind' | 'service' | 'startNs' | 'endNs' | 'traceState' | 'statusCode' | 'statusMessage'>) {
   return {
     traceId: c.traceId,
     spanId: c.spanId,
@@ -43,10 +45,31 @@ export function storedSpanOf(c: SpanColumns): StoredSpan {
     endTimeUnixNano: c.endNs.toString(),
     traceState: c.traceState,
     status: { code: STATUS_CODE_NAMES[c.statusCode] ?? 'UNSET', message: c.statusMessage },
+  }
+}
+
+function eventsOf(json: string | null): StoredSpan['events'] {
+  return json === null || json === '' ? [] : (JSON.parse(json) as StoredSpan['events'])
+}
+
+export function storedSpanOf(c: SpanColumns): StoredSpan {
+  return {
+    ...spanHeadOf(c),
     attributes: JSON.parse(c.attributesJson) as AttributeMap,
     resource: c.resource,
     scope: { name: c.scopeName, version: c.scopeVersion },
-    events: c.eventsJson === null || c.eventsJson === '' ? [] : (JSON.parse(c.eventsJson) as StoredSpan['events']),
+    events: eventsOf(c.eventsJson),
     links: c.linksJson === null || c.linksJson === '' ? [] : (JSON.parse(c.linksJson) as StoredSpan['links']),
+  }
+}
+
+const NO_ATTRIBUTES: AttributeMap = Object.freeze({}) as AttributeMap
+
+/** A span outline from the same columns, without resource, scope and links ('{}' attributes are not parsed). */
+export function spanOutlineOf(c: Omit<SpanColumns, 'resource' | 'scopeName' | 'scopeVersion' | 'linksJson'>): SpanOutline {
+  return {
+    ...spanHeadOf(c),
+    attributes: c.attributesJson === '{}' ? NO_ATTRIBUTES : (JSON.parse(c.attributesJson) as AttributeMap),
+    events: eventsOf(c.eventsJson),
   }
 }

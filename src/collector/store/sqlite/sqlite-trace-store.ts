@@ -20,11 +20,12 @@ import type { IngestLog } from '../../otlp/decode-logs.js'
 import type { IngestSpan } from '../../otlp/decode-traces.js'
 import { msToNs, nanosToMs } from '../../otlp/otlp-values.js'
 import type {
-  DependencyEdge, DependencyReader, IncomingLinksResult, LogQuery, LogReader, LogWriter, OperationInfo, RetentionStep, RetentionStore, SpanReader, SpanWriter,
-  TraceQuery, TraceSearchResult, TraceSummary, WriteResult,
+  DependencyEdge, DependencyReader, IncomingLinksResult, LogQuery, LogReader, LogWriter, OperationInfo, RetentionStep, RetentionStore, SpanOutline, SpanReader,
+  SpanWriter, TraceQuery, TraceSearchResult, TraceSummary, WriteResult,
 } from '../store-roles.js'
+import { CALL_TARGET_ATTRIBUTES } from '../store-roles.js'
 import { derivedTagCondition } from '../jaeger-derived-tags.js'
-import { storedSpanOf } from '../stored-span-of.js'
+import { type SpanColumns, spanOutlineOf, storedSpanOf } from '../stored-span-of.js'
 import { summarizeTrace } from '../trace-summary.js'
 import { applyMigrations } from './migrations.js'
 import { TRACE_STORE_MIGRATIONS, TRACE_STORE_MODULE } from './trace-store-schema.js'
@@ -127,6 +128,8 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
   private readonly insertOperation: Database.Statement
   private readonly selectTrace: Database.Statement
   private readonly selectSummary: Database.Statement
+  private readonly selectTraceOutline: Database.Statement
+  private readonly selectSpan: Database.Statement
   private readonly writeSpansTx: (spans: readonly IngestSpan[], pendingResources: Map<string, number>, pendingOps: string[]) => number
   private readonly writeLogsTx: (logs: readonly IngestLog[], pendingResources: Map<string, number>) => number
 
@@ -165,6 +168,18 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
       .safeIntegers(true)
     this.selectSummary = db
       .prepare('SELECT span_id, service, name, parent_span_id, start_ns, end_ns, status_code FROM spans WHERE trace_id = ?')
+      .safeIntegers(true)
+    // Only a CLIENT or PRODUCER span's call-target attributes, picked out by SQLite: the other
+    // attributes of a big trace are never parsed into objects.
+    const callTarget = CALL_TARGET_ATTRIBUTES.map((key) => `'${key}', json_extract(attributes, '$."${key}"')`).join(', ')
+    this.selectTraceOutline = db
+      .prepare(`SELECT trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, status_code, status_message, trace_state, events,
+        CASE WHEN kind IN (3, 4) THEN json_patch('{}', json_object(${callTarget})) ELSE '{}' END AS attributes
+        FROM spans WHERE trace_id = ? ORDER BY start_ns`)
+      .safeIntegers(true)
+    this.selectSpan = db
+      .prepare(`SELECT trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, status_code, status_message, trace_state,
+        resource_id, scope_name, scope_version, attributes, events, links FROM spans WHERE trace_id = ? AND span_id = ?`)
       .safeIntegers(true)
 
     for (const { service, name, kind } of db.prepare('SELECT service, name, kind FROM operations').all() as Array<{ service: string; name: string; kind: number }>) {
@@ -287,8 +302,25 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
     return rows.map((row) => this.spanFromRow(row))
   }
 
+  async getTraceOutline(traceId: string): Promise<SpanOutline[]> {
+    if (!/^[0-9a-f]{32}$/.test(traceId)) return []
+    const rows = this.selectTraceOutline.all(Buffer.from(traceId, 'hex')) as SpanRow[]
+    // The outline's row lacks resource, scope and links; spanOutlineOf reads none of them.
+    return rows.map((row) => spanOutlineOf(this.columnsOf(row)))
+  }
+
+  async getSpan(traceId: string, spanId: string): Promise<StoredSpan | undefined> {
+    if (!/^[0-9a-f]{32}$/.test(traceId) || !/^[0-9a-f]{16}$/.test(spanId)) return undefined
+    const row = this.selectSpan.get(Buffer.from(traceId, 'hex'), Buffer.from(spanId, 'hex')) as SpanRow | undefined
+    return row === undefined ? undefined : this.spanFromRow(row)
+  }
+
   private spanFromRow(row: SpanRow): StoredSpan {
-    return storedSpanOf({
+    return storedSpanOf(this.columnsOf(row))
+  }
+
+  private columnsOf(row: SpanRow): SpanColumns {
+    return {
       traceId: row.trace_id.toString('hex'),
       spanId: row.span_id.toString('hex'),
       parentSpanId: row.parent_span_id === null ? null : row.parent_span_id.toString('hex'),
@@ -301,13 +333,14 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
       statusCode: Number(row.status_code),
       statusMessage: row.status_message,
       attributesJson: row.attributes,
-      resource: this.resourceAttributes(Number(row.resource_id)),
+      resource: row.resource_id === undefined ? {} : this.resourceAttributes(Number(row.resource_id)),
       scopeName: row.scope_name,
       scopeVersion: row.scope_version,
       eventsJson: row.events,
       linksJson: row.links,
-    })
+    }
   }
+
 
 
   private summarize(traceIds: readonly string[]): TraceSummary[] {
