@@ -1,25 +1,27 @@
 import { stopOnSignals } from './stop-on-signals.js'
-import { parseArgs } from 'node:util'
-import { FlagError, INJECT_FLAG_SPEC, INJECT_FLAGS_HELP, injectOptionsFromFlags, type InjectFlagValues } from '../k8s/inject-flags.js'
+import { ConfigError } from '../config/config-error.js'
+import { isHelpRequested } from '../config/flag-source.js'
+import { resolveConfig } from '../config/resolve-config.js'
+import { WEBHOOK_SCHEMA, injectOptionsFrom, k8sHelpText } from '../k8s/inject-flags.js'
+import type { InjectOptions } from '../k8s/inject-options.js'
 import { startWebhookServer } from '../k8s/webhook-server.js'
 
-const HELP = `usage: tracecar webhook [options]
-
-A mutating admission webhook (AdmissionReview v1) over HTTPS: pods created in namespaces
-the MutatingWebhookConfiguration selects (label tracecar.io/inject=enabled in
-config/k8s/) get the sidecar, exactly as 'tracecar inject' would add it. Anything it
-cannot handle is allowed unchanged (register it with failurePolicy: Ignore).
-POST /mutate takes reviews; GET /healthz answers ok. The certificate and key are
-re-read when their files change.
-
-  --host <address>                listen address (default 0.0.0.0: the API server calls it)
-  --port <port>                   listen port, 0 for any (default 8443)
-  --tls-cert-file <path>          PEM certificate (default /etc/tracecar/tls/tls.crt)
-  --tls-key-file <path>           PEM private key (default /etc/tracecar/tls/tls.key)
-
-${INJECT_FLAGS_HELP}
-docs/kubernetes.md: install order, certificates, which namespaces.
-`
+const help = (): string =>
+  k8sHelpText(
+    WEBHOOK_SCHEMA,
+    [
+      'Usage: tracecar webhook [flags]',
+      '',
+      'A mutating admission webhook (AdmissionReview v1) over HTTPS: pods created in namespaces',
+      'the MutatingWebhookConfiguration selects (label tracecar.io/inject=enabled in',
+      "config/k8s/) get the sidecar, exactly as 'tracecar inject' would add it. Anything it",
+      'cannot handle is allowed unchanged (register it with failurePolicy: Ignore).',
+      'POST /mutate takes reviews; GET /healthz answers ok. The certificate and key are',
+      're-read when their files change. The pod settings are the defaults for every pod',
+      '(an annotation on the workload or pod template wins).',
+    ],
+    ['docs/kubernetes.md: install order, certificates, which namespaces.', ''],
+  )
 
 /**
  * `tracecar webhook`: prints {"event":"listening","port":N} on stdout once it serves;
@@ -30,55 +32,35 @@ export async function runWebhookCommand(argv: string[]): Promise<void> {
     process.stderr.write(`tracecar webhook: ${message}\n`)
     process.exitCode = 2
   }
+  if (isHelpRequested(argv)) {
+    process.stdout.write(help())
+    return
+  }
   let values
+  let inject: InjectOptions
   try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        'tls-cert-file': { type: 'string' },
-        'tls-key-file': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        ...INJECT_FLAG_SPEC,
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values
+    values = resolveConfig(WEBHOOK_SCHEMA, { argv, env: process.env })
+    inject = injectOptionsFrom(values)
   } catch (error) {
-    fail(`${(error as Error).message} ('tracecar webhook --help' lists the options)`)
-    return
-  }
-  if (values.help) {
-    process.stdout.write(HELP)
-    return
-  }
-  const portText = values.port ?? '8443'
-  const port = Number(portText)
-  if (!/^[0-9]+$/.test(portText) || port > 65535) {
-    fail(`--port ${JSON.stringify(portText)}: expected a port from 0 to 65535`)
-    return
-  }
-  let inject
-  try {
-    inject = injectOptionsFromFlags(values as InjectFlagValues)
-  } catch (error) {
-    if (error instanceof FlagError) {
-      fail(error.message)
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`)
+      process.exitCode = 2
       return
     }
     throw error
   }
+  const setting = <T>(path: string): T => values.get(path)!.value as T
+  const host = setting<string>('host')
   const log = (line: string): void => {
     process.stderr.write(`tracecar webhook: ${line}\n`)
   }
   let server
   try {
     server = await startWebhookServer({
-      host: values.host ?? '0.0.0.0',
-      port,
-      certFile: values['tls-cert-file'] ?? '/etc/tracecar/tls/tls.crt',
-      keyFile: values['tls-key-file'] ?? '/etc/tracecar/tls/tls.key',
+      host,
+      port: setting<number>('port'),
+      certFile: setting<string>('tls.certFile'),
+      keyFile: setting<string>('tls.keyFile'),
       inject,
       log,
     })
@@ -87,7 +69,7 @@ export async function runWebhookCommand(argv: string[]): Promise<void> {
     return
   }
   process.stdout.write(`${JSON.stringify({ event: 'listening', port: server.port })}\n`)
-  log(`listening on ${values.host ?? '0.0.0.0'}:${server.port}; sidecar image ${inject.image}, capture ${inject.capture}`)
+  log(`listening on ${host}:${server.port}; sidecar image ${inject.image}, capture ${inject.capture}`)
   stopOnSignals(log, {
     announce: (signal) => `${signal}: stopping`,
     close: async () => {

@@ -25,6 +25,7 @@ function optionTable(schema: CommandSchema): OptionTable {
   for (const key of schema.keys) {
     const shape = key.type.flagShape
     options[key.flag] = shape === 'boolean' ? { type: 'boolean' } : { type: 'string', multiple: shape !== 'single' }
+    if (key.short !== undefined) options[key.flag]!.short = key.short
   }
   return options
 }

@@ -4,9 +4,10 @@ import { tracecarEnvName, type ConfigKey } from './config-schema.js'
 
 export function flagUsage(key: ConfigKey): string {
   const shape = key.type.flagShape
-  if (shape === 'boolean') return `--[no-]${key.flag}`
+  const short = key.short === undefined ? '' : `-${key.short}, `
+  if (shape === 'boolean') return `${short}--[no-]${key.flag}`
   const repeat = shape === 'single' ? '' : ' ...'
-  return `--${key.flag} ${key.type.placeholder}${repeat}`
+  return `${short}--${key.flag} ${key.type.placeholder}${repeat}`
 }
 
 export function envNames(key: ConfigKey, envPrefix = PROXY_SCHEMA.envPrefix): string[] {

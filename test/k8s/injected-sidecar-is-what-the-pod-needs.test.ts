@@ -189,7 +189,7 @@ spec:
 
   result = await runTracecar(['inject', '--capture', 'ebpf'], badAnnotation)
   t.equal(result.code, 2)
-  t.match(result.stderr, /--capture "ebpf": expected one of move-app-port, service-target-port, iptables/)
+  t.match(result.stderr, /capture = "ebpf" \(from flag --capture\): expected one of move-app-port, service-target-port, iptables/)
 
   result = await runTracecar(['inject', '-f', fixturePath('no-such-file.yaml')])
   t.equal(result.code, 2)
