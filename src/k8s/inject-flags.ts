@@ -77,6 +77,15 @@ export const INJECT_KEYS: readonly ConfigKey[] = [
     description: "Point the app's HTTP_PROXY/HTTPS_PROXY at the sidecar (CLIENT spans); annotation tracecar.io/outbound: enabled|disabled.",
   },
   {
+    path: 'joinByWorkerProcess',
+    type: boolean(),
+    default: false,
+    flag: 'join-by-worker-process',
+    description:
+      "With outbound calls through the sidecar: join each call to the request its worker process serves (prefork servers: gunicorn sync, PHP-FPM...); " +
+      "sets shareProcessNamespace: true, and the sidecar must run as the app's user to read its /proc (--proxy-uid <the app's runAsUser>).",
+  },
+  {
     path: 'sampling',
     type: ratio(),
     optional: true,
@@ -150,6 +159,7 @@ export function injectOptionsFrom(values: ReadonlyMap<string, ResolvedValue>): I
     capture: value<CaptureMode>('capture'),
     legacySidecar: value('legacySidecar'),
     outbound: value('outbound'),
+    joinByWorkerProcess: value('joinByWorkerProcess'),
     movedAppPort: value('movedAppPort'),
     appPortEnv: value('appPortEnv'),
     proxyUid: value('proxyUid'),
@@ -160,6 +170,9 @@ export function injectOptionsFrom(values: ReadonlyMap<string, ResolvedValue>): I
   if ([SIDECAR_ADMIN_PORT, SIDECAR_OUTBOUND_PORT, SIDECAR_INBOUND_PORT].includes(options.movedAppPort)) {
     const moved = values.get('movedAppPort')!
     throw badValue('movedAppPort', showValue(moved.value), moved.origin, `the sidecar uses ${SIDECAR_ADMIN_PORT}, ${SIDECAR_OUTBOUND_PORT} and ${SIDECAR_INBOUND_PORT} itself`)
+  }
+  if (options.joinByWorkerProcess && !options.outbound) {
+    throw badValue('joinByWorkerProcess', 'true', values.get('joinByWorkerProcess')!.origin, 'it joins outbound calls: it needs --outbound (the app calling through the sidecar)')
   }
   return options
 }

@@ -28,6 +28,12 @@ export interface InjectOptions {
   proxyUid: number
   /** Point the app's HTTP_PROXY/HTTPS_PROXY at the sidecar's outbound proxy (CLIENT spans, context carried on). */
   outbound: boolean
+  /**
+   * With `outbound`: the sidecar also joins calls by worker process (join rule
+   * `worker-process`), which needs the pod's processes in one PID namespace
+   * (`shareProcessNamespace: true`) and the sidecar running as the app's user.
+   */
+  joinByWorkerProcess: boolean
   resources: SidecarResources
 }
 
@@ -62,6 +68,7 @@ export const DEFAULT_INJECT_OPTIONS: InjectOptions = {
   appPortEnv: 'PORT',
   proxyUid: 1337,
   outbound: false,
+  joinByWorkerProcess: false,
   resources: { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '256Mi' },
 }
 

@@ -58,7 +58,8 @@ export function injectManifests(source: string, sourceName: string, options: Inj
           : s.capture === 'iptables'
             ? `port ${s.appPort} redirected to the sidecar)`
             : `Services targeting ${s.appPortName ?? s.appPort} now target the sidecar)`) +
-        (s.outbound ? '; outbound calls through the sidecar' : ''),
+        (s.outbound ? '; outbound calls through the sidecar' : '') +
+        (s.joinByWorkerProcess === true ? `, joined by worker process (shareProcessNamespace: true; the sidecar must run as the app's user: --proxy-uid)` : ''),
     )
     if (s.capture === 'service-target-port') {
       const labels = isObject(result.template.metadata) && isObject(result.template.metadata.labels) ? result.template.metadata.labels : {}

@@ -46,6 +46,8 @@ export interface InjectionStatus {
   originalEnv?: Array<{ name: string; entry: JsonObject | null }>
   /** The app's HTTP_PROXY/HTTPS_PROXY point at the sidecar's outbound proxy. */
   outbound?: boolean
+  /** Calls are joined by worker process: the pod shares one PID namespace. */
+  joinByWorkerProcess?: boolean
   /** Fields that did not exist before injection and are removed with it when left empty. */
   created: string[]
 }
@@ -133,11 +135,22 @@ export function injectPod(original: JsonObject, context: PodContext, options: In
       }))
     }
     status.outbound = true
+    if (options.joinByWorkerProcess) {
+      // The sidecar must see the app's processes to tell which worker made a call.
+      if (spec.shareProcessNamespace === false) {
+        throw new InjectError(`${where}: shareProcessNamespace is false, and joining calls by worker process needs it true: drop --join-by-worker-process or that setting`)
+      }
+      if (spec.shareProcessNamespace === undefined) {
+        spec.shareProcessNamespace = true
+        created.push('shareProcessNamespace')
+      }
+      status.joinByWorkerProcess = true
+    }
   }
   if (originalEnv.length > 0) status.originalEnv = originalEnv
 
   const sidecar = buildSidecarContainer(
-    { serviceName, collectorEndpoint, sampling, capture, appPort: app.port, upstreamPort, appContainerName: app.container },
+    { serviceName, collectorEndpoint, sampling, capture, appPort: app.port, upstreamPort, appContainerName: app.container, joinByWorkerProcess: status.joinByWorkerProcess === true },
     options,
     native,
   )
@@ -198,6 +211,7 @@ export function uninjectPod(pod: JsonObject): JsonObject {
       spec.initContainers = spec.initContainers.filter((c) => !ours(c))
       if (spec.initContainers.length === 0 && created.has('initContainers')) delete spec.initContainers
     }
+    if (created.has('shareProcessNamespace')) delete spec.shareProcessNamespace
     const saved = status?.originalEnv ?? []
     const container = Array.isArray(spec.containers) ? spec.containers.find((c) => isObject(c) && c.name === status?.container) : undefined
     if (saved.length > 0 && isObject(container) && Array.isArray(container.env)) {

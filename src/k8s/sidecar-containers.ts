@@ -22,6 +22,8 @@ export interface SidecarSettings {
   /** Where the app really listens (the sidecar's upstream). */
   upstreamPort: number
   appContainerName: string
+  /** Outbound calls are also joined by worker process (the pod shares its PID namespace). */
+  joinByWorkerProcess?: boolean
 }
 
 /** The port the sidecar listens on for each capture mode. */
@@ -39,6 +41,7 @@ export function buildSidecarContainer(settings: SidecarSettings, options: Inject
     { name: 'OTEL_SERVICE_NAME', value: settings.serviceName },
     { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: settings.collectorEndpoint },
   ]
+  if (settings.joinByWorkerProcess === true) env.push({ name: 'TRACECAR_OUTBOUND_JOIN', value: 'context,correlation,worker-process' })
   if (settings.sampling !== undefined) {
     env.push({ name: 'OTEL_TRACES_SAMPLER', value: 'parentbased_traceidratio' }, { name: 'OTEL_TRACES_SAMPLER_ARG', value: String(settings.sampling) })
   }

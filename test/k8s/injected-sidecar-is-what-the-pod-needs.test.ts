@@ -163,6 +163,28 @@ t.test('--outbound points the app at the sidecar outbound proxy; uninject takes 
   t.equal(clash.stdout, '')
 })
 
+t.test('--join-by-worker-process shares the pod PID namespace and turns the rule on; uninject takes it back', async (t) => {
+  const input = await import('node:fs').then((fs) => fs.readFileSync(fixturePath('statefulset-multi-container.yaml'), 'utf8'))
+  const { objects, stdout, stderr, code } = await inject(['--outbound', '--join-by-worker-process', '-f', fixturePath('statefulset-multi-container.yaml')])
+  t.equal(code, 0)
+  t.equal(podSpec(objects[0]).shareProcessNamespace, true, 'the sidecar can see the app processes')
+  const sidecar = [...(podSpec(objects[0]).initContainers ?? []), ...podSpec(objects[0]).containers].find((c: Obj) => c.name === 'tracecar-proxy')
+  const join = sidecar.env.find((e: Obj) => e.name === 'TRACECAR_OUTBOUND_JOIN')?.value
+  t.equal(join, 'context,correlation,worker-process')
+  const config = loadProxyConfig({ argv: [], env: { TRACECAR_UPSTREAM: 'http://127.0.0.1:1', TRACECAR_OUTBOUND_JOIN: join } })
+  t.same(config.outbound.join, ['context', 'correlation', 'worker-process'], 'a value the proxy accepts')
+  t.match(stderr, /joined by worker process \(shareProcessNamespace: true; the sidecar must run as the app's user/)
+  const back = await runTracecar(['uninject', '-f', '-'], stdout)
+  t.equal(back.stdout, input, 'uninject restores the pod exactly')
+
+  const alone = await runTracecar(['inject', '--join-by-worker-process', '-f', '-'], input)
+  t.equal(alone.code, 2)
+  t.match(alone.stderr, /join-by-worker-process.*needs --outbound/)
+  const refused = await runTracecar(['inject', '--outbound', '--join-by-worker-process', '-f', '-'], input.replace(/^(\s+)containers:/m, '$1shareProcessNamespace: false\n$1containers:'))
+  t.equal(refused.code, 2)
+  t.match(refused.stderr, /shareProcessNamespace is false/)
+})
+
 t.test('input it cannot use: a clear error, exit 2, nothing on stdout', async (t) => {
   const badAnnotation = `apiVersion: apps/v1
 kind: Deployment
