@@ -4,8 +4,7 @@ import http from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { Pool } from 'undici'
-import type { Dispatcher } from 'undici'
+import type { Dispatcher, Pool } from 'undici'
 import type { ProxyConfig } from '../config/proxy-config.js'
 import { nowUnixMs } from '../span/clock.js'
 import { endExchange, Exchange } from './exchange.js'
@@ -15,6 +14,7 @@ import { copyRequestHeaders, hasRepeatedHost } from './request-headers.js'
 import { compileRoutes } from './route-matcher.js'
 import type { RouteMatcher } from './route-matcher.js'
 import type { TracePropagation } from './trace-propagation.js'
+import { loadUndici } from './undici-on-demand.js'
 import { upstreamDispatcherOptions, UpstreamRelay, writeErrorResponse } from './upstream-relay.js'
 import type { AbortFn, RelaySettings } from './upstream-relay.js'
 import { UpgradeTunnel } from './upgrade-tunnel.js'
@@ -55,7 +55,8 @@ export interface InboundProxyDeps {
  */
 export class InboundProxy implements RelaySettings {
   readonly server: http.Server
-  private readonly pool: Pool
+  /** Created on the first dispatch: the raw engine wraps this class and never dispatches through undici. */
+  private pool: Pool | undefined
   private readonly upgrades: UpgradeTunnel
   private readonly routes: RouteMatcher
   private readonly upstreamUrl: URL
@@ -83,7 +84,6 @@ export class InboundProxy implements RelaySettings {
         (h) => h !== '',
       ),
     )
-    this.pool = new Pool(this.upstreamUrl.origin, upstreamDispatcherOptions(config))
     this.server = http.createServer({
       maxHeaderSize: config.limits.maxHeaderBytes,
       // A 1 GiB upload may take longer than Node's 5-minute default; the idle
@@ -103,6 +103,8 @@ export class InboundProxy implements RelaySettings {
   }
 
   listen(): Promise<AddressInfo> {
+    // The node engine dispatches every request through the pool: load undici now, not on the first request.
+    this.upstreamPool()
     const { host, port } = this.deps.config.listen
     return new Promise((resolve, reject) => {
       this.server.once('error', reject)
@@ -143,7 +145,8 @@ export class InboundProxy implements RelaySettings {
       this.server.closeAllConnections()
     }
     await closed
-    await this.pool.close().catch(() => this.pool.destroy())
+    const pool = this.pool
+    if (pool !== undefined) await pool.close().catch(() => pool.destroy())
     if (this.listeningToUndici) diagnosticsChannel.unsubscribe('undici:client:sendHeaders', this.onSendHeaders)
     return cut
   }
@@ -155,6 +158,11 @@ export class InboundProxy implements RelaySettings {
    * function that onConnect got, and the socket. Subscribed on the first
    * request, only with the worker-process rule on.
    */
+  private upstreamPool(): Pool {
+    this.pool ??= new (loadUndici().Pool)(this.upstreamUrl.origin, upstreamDispatcherOptions(this.deps.config))
+    return this.pool
+  }
+
   private readonly rememberConnecting = (exchange: Exchange, abort: AbortFn): void => {
     if (!this.listeningToUndici) {
       this.listeningToUndici = true
@@ -296,7 +304,7 @@ export class InboundProxy implements RelaySettings {
       idempotent: false,
       upgrade: null,
     }
-    this.pool.dispatch(options, relay as unknown as Dispatcher.DispatchHandler)
+    this.upstreamPool().dispatch(options, relay as unknown as Dispatcher.DispatchHandler)
   }
 
   /**

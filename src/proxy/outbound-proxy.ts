@@ -3,8 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import net from 'node:net'
 import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { Agent } from 'undici'
-import type { Dispatcher } from 'undici'
+import type { Agent, Dispatcher } from 'undici'
 import type { NamedRoute, ProxyConfig } from '../config/proxy-config.js'
 import { nowUnixMs } from '../span/clock.js'
 import { SpanKind } from '../span/span-record.js'
@@ -23,6 +22,7 @@ import { copyOutboundRequestHeaders } from './outbound-request-headers.js'
 import { parseAbsoluteTarget, parseConnectAuthority } from './outbound-target.js'
 import type { OutboundTarget } from './outbound-target.js'
 import type { TracePropagation } from './trace-propagation.js'
+import { loadUndici } from './undici-on-demand.js'
 import { upstreamDispatcherOptions, UpstreamRelay, writeErrorResponse } from './upstream-relay.js'
 import type { RelaySettings } from './upstream-relay.js'
 import type { WorkerProcessJoin } from './worker-process-join.js'
@@ -74,7 +74,8 @@ interface Listener {
  */
 export class OutboundProxy implements RelaySettings {
   readonly replacedResponseHeaders: ReadonlySet<string> = new Set()
-  private readonly agent: Agent
+  /** Created on the first outbound request: many services never make one (see undici-on-demand.ts). */
+  private agent: Agent | undefined
   private readonly listeners: Listener[] = []
   private readonly tunnels: ConnectTunnels
   private readonly allowed: ClientAccessCheck
@@ -96,13 +97,17 @@ export class OutboundProxy implements RelaySettings {
     }
     this.allowed = createClientAccessCheck(outbound.allowClients)
     this.excluded = compileExclusions(outbound.exclude)
-    this.agent = new Agent(upstreamDispatcherOptions(config))
     this.tunnels = new ConnectTunnels(
       { connectTimeoutMs: config.timeouts.connectMs, idleMs: config.timeouts.idleMs },
       (exchange) => this.finish(exchange),
     )
     this.listeners.push(this.createListener(outbound.port, undefined))
     for (const route of outbound.routes) this.listeners.push(this.createListener(route.port, route))
+  }
+
+  private dispatcher(): Agent {
+    this.agent ??= new (loadUndici().Agent)(upstreamDispatcherOptions(this.deps.config))
+    return this.agent
   }
 
   async listen(): Promise<OutboundAddresses> {
@@ -159,7 +164,8 @@ export class OutboundProxy implements RelaySettings {
     await closed
     // Stops the HTTP server's connection-tracking timer (its TCP server is ours, already closed).
     for (const l of this.listeners) l.http.close()
-    await this.agent.close().catch(() => this.agent.destroy())
+    const agent = this.agent
+    if (agent !== undefined) await agent.close().catch(() => agent.destroy())
     return cut
   }
 
@@ -284,7 +290,7 @@ export class OutboundProxy implements RelaySettings {
       idempotent: false,
       upgrade: null,
     }
-    this.agent.dispatch(options, relay as unknown as Dispatcher.DispatchHandler)
+    this.dispatcher().dispatch(options, relay as unknown as Dispatcher.DispatchHandler)
   }
 
   private readonly onConnect = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
