@@ -4,12 +4,12 @@ import { useEffect, useRef } from 'preact/hooks'
 import uPlot from 'uplot'
 import { useTheme } from '../lib/theme'
 
-/** Axis text and grid in the page's colours (styles.css), so the charts read in the dark theme too. */
+/** Axis text, grid and ticks always in the page's colours (styles.css), so every chart reads in either theme. */
 function themedAxes(axes: uPlot.Axis[] | undefined): uPlot.Axis[] | undefined {
   const css = getComputedStyle(document.documentElement)
   const fg = css.getPropertyValue('--muted').trim() || '#6b7280'
   const line = css.getPropertyValue('--line-soft').trim() || '#f0f1f4'
-  return (axes ?? [{}, {}]).map((axis) => ({ stroke: fg, ...axis, grid: { stroke: line, ...axis.grid }, ticks: { stroke: line, ...axis.ticks } }))
+  return (axes ?? [{}, {}]).map((axis) => ({ ...axis, stroke: fg, grid: { ...axis.grid, stroke: line }, ticks: { ...axis.ticks, stroke: line } }))
 }
 
 export function UPlotChart(props: {

@@ -171,8 +171,8 @@ function Scatter(props: { traces: TraceSummary[] }) {
         y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
       },
       axes: [
-        { stroke: '#555', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' } },
-        { stroke: '#555', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' }, size: 60, values: (_u, vals) => vals.map((v) => formatDuration(v)) },
+        {},
+        { size: 60, values: (_u, vals) => vals.map((v) => formatDuration(v)) },
       ],
       series: [
         {},

@@ -30,8 +30,8 @@ function chartOptions(range: [number, number], traceMs: number, series: uPlot.Se
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true, range: () => range }, y: yMin0 ? { range: (_u, _min, max) => [0, max > 0 ? max * 1.25 : 1] } : {} },
     axes: [
-      { stroke: '#555', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' }, font: '11px system-ui' },
-      { stroke: '#555', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' }, size: 56, font: '11px system-ui', values: (_u, vals) => vals.map(fmt) },
+      { font: '11px system-ui' },
+      { size: 56, font: '11px system-ui', values: (_u, vals) => vals.map(fmt) },
     ],
     series: [{}, ...series],
     plugins: [markerPlugin(traceMs / 1000, '', TRACE_MARK)],
