@@ -1,7 +1,9 @@
 import { writeFileSync } from 'node:fs'
 import { CollectorQuery, CollectorUnavailable } from '../load/collector-query.js'
 import { formatLoadReport } from '../load/format-load-report.js'
-import { LOAD_HELP, LoadOptionError, isLoadHelpRequested, parseLoadOptions } from '../load/load-options.js'
+import { ConfigError } from '../config/config-error.js'
+import { isHelpRequested } from '../config/flag-source.js'
+import { LoadOptionError, loadHelpText, parseLoadOptions } from '../load/load-options.js'
 import { type CollectorPart, buildLoadReport, runSearchUrl, wantedTraces } from '../load/load-report.js'
 import { runLoad } from '../load/run-load.js'
 import { newRunId } from '../load/run-trace-context.js'
@@ -14,15 +16,15 @@ import { awaitTraces } from '../load/trace-arrival.js'
  * not a failure of the run).
  */
 export async function runLoadCommand(argv: string[]): Promise<void> {
-  if (isLoadHelpRequested(argv)) {
-    process.stdout.write(LOAD_HELP)
+  if (isHelpRequested(argv)) {
+    process.stdout.write(loadHelpText())
     return
   }
   let options
   try {
-    options = parseLoadOptions(argv)
+    options = parseLoadOptions(argv, undefined, process.env)
   } catch (err) {
-    if (err instanceof LoadOptionError) {
+    if (err instanceof LoadOptionError || err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`)
       process.exitCode = 2
       return

@@ -15,6 +15,8 @@ export interface CommandSchema {
   readonly envPrefix: string
   /** The YAML file: `--<flag> <file>` or the variable `env`. */
   readonly configFile: { readonly flag: string; readonly env: string }
+  /** Arguments that are not flags are allowed (`tracecar load <url>`); the command reads them. */
+  readonly positionals?: boolean
 }
 
 export const PROXY_SCHEMA: CommandSchema = {

@@ -12,6 +12,8 @@ export interface FlagValues {
   readonly values: ReadonlyMap<string, SourcedValue>
   readonly configFile?: string
   readonly help: boolean
+  /** Arguments that are not flags, for a command that allows them. */
+  readonly positionals: readonly string[]
 }
 
 type OptionTable = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>
@@ -41,7 +43,7 @@ export function isHelpRequested(argv: readonly string[]): boolean {
 
 export function readFlags(argv: readonly string[], schema: CommandSchema = PROXY_SCHEMA): FlagValues {
   const options = optionTable(schema)
-  const parsed = parseStrict(rewriteBooleanAssignments(argv, options, schema), options, schema)
+  const { values: parsed, positionals } = parseStrict(rewriteBooleanAssignments(argv, options, schema), options, schema)
   const values = new Map<string, SourcedValue>()
 
   // Shorthands first: a specific flag (--listen-port) given alongside --listen wins.
@@ -73,6 +75,7 @@ export function readFlags(argv: readonly string[], schema: CommandSchema = PROXY
     values,
     configFile: typeof configFile === 'string' ? configFile : undefined,
     help: parsed.help === true,
+    positionals,
   }
 }
 
@@ -97,12 +100,11 @@ function rewriteBooleanAssignments(argv: readonly string[], options: OptionTable
   return result
 }
 
-function parseStrict(args: string[], options: OptionTable, schema: CommandSchema): Record<string, string | boolean | string[] | boolean[] | undefined> {
+type ParsedFlags = { values: Record<string, string | boolean | string[] | boolean[] | undefined>; positionals: string[] }
+
+function parseStrict(args: string[], options: OptionTable, schema: CommandSchema): ParsedFlags {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false, allowNegative: true }).values as Record<
-      string,
-      string | boolean | string[] | boolean[] | undefined
-    >
+    return parseArgs({ args, options, strict: true, allowPositionals: schema.positionals === true, allowNegative: true }) as ParsedFlags
   } catch (error) {
     throw flagError(error, schema.command)
   }
@@ -122,7 +124,8 @@ function flagError(error: unknown, command: string): ConfigError {
         'command line',
       )
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
-      const flag = quoted.split(' ')[0] ?? quoted
+      // parseArgs names a flag with a short alias as '-c, --connections <value>'.
+      const flag = (quoted.split(' ')[0] ?? quoted).replace(/,$/, '')
       if (/argument missing/.test(message)) return new ConfigError(`flag ${flag} needs a value`, undefined, `flag ${flag}`)
       if (/ambiguous/.test(message)) {
         return new ConfigError(`flag ${flag} needs a value, but the next argument looks like a flag (write ${flag}=<value> if it is the value)`, undefined, `flag ${flag}`)

@@ -37,6 +37,15 @@ export function resolveConfig(
   options: ResolveConfigOptions,
   checkEnvironment?: (env: Environment) => void,
 ): Map<string, ResolvedValue> {
+  return resolveCommandLine(schema, options, checkEnvironment).values
+}
+
+/** As resolveConfig, plus the arguments that are not flags (for a schema that allows them). */
+export function resolveCommandLine(
+  schema: CommandSchema,
+  options: ResolveConfigOptions,
+  checkEnvironment?: (env: Environment) => void,
+): { values: Map<string, ResolvedValue>; positionals: readonly string[] } {
   const cwd = options.cwd ?? process.cwd()
   const env = options.env
   const flags = readFlags(options.argv, schema)
@@ -77,7 +86,7 @@ export function resolveConfig(
     if (key.finish) value = key.finish(value, cwd)
     resolved.set(key.path, { value, origin })
   }
-  return resolved
+  return { values: resolved, positionals: flags.positionals }
 }
 
 /** The resolved values as one nested object: `timeouts.connectMs` -> `{ timeouts: { connectMs } }`. */

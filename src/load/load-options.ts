@@ -1,12 +1,18 @@
 import { readFileSync } from 'node:fs'
+import type { CommandSchema } from '../config/command-schema.js'
+import type { ConfigKey } from '../config/config-schema.js'
+import { commandHelpText } from '../config/help-text.js'
+import { resolveCommandLine } from '../config/resolve-config.js'
+import { duration, httpUrl, integer, nonEmptyString, textLines, type ValueType } from '../config/value-types.js'
 import { parseTracestate } from '../trace-context/tracestate.js'
-import { parseDuration } from '../units/duration.js'
 
 /**
- * `tracecar load` options: autocannon's familiar flags plus where the collector and
- * the UI are. Parsed by hand rather than with `util.parseArgs` because `--json` takes
- * an optional file and `-H` is repeatable with `Name: value` text; every bad value is
- * one `LoadOptionError` naming the flag, what was given and what is allowed.
+ * `tracecar load` options: autocannon's familiar flags (-c, -d, -a, -R, -p, -m, -H, -b)
+ * plus where the collector and the UI are, as a table of keys for the config machinery
+ * (src/config): flags, TRACECAR_LOAD_* variables, a YAML file and `--help` come from it,
+ * and a bad value is its one-line ConfigError. What one key cannot say alone (the target
+ * URL, headers the run writes itself, a body file, -a against -c) is a LoadOptionError
+ * naming the flag, what was given and what is allowed.
  */
 
 export const DEFAULT_COLLECTOR_URL = 'http://127.0.0.1:16686'
@@ -49,62 +55,87 @@ export class LoadOptionError extends Error {
   }
 }
 
-export const LOAD_HELP = `usage: tracecar load <url> [options]
-
-Drives load with autocannon; every request carries its own sampled W3C traceparent and
-a tracestate entry naming the run (tracecar=run-<id>). At the end the collector is asked
-for the run's traces: the slowest requests, the errors, and where their time went.
-
-  -c, --connections N    concurrent connections (default 10)
-  -d, --duration S       seconds to run, e.g. 30, 30s, 2m (default 10)
-  -a, --amount N         number of requests to make instead of a duration
-  -R, --rate N           requests per second over all connections (default: as fast as possible)
-  -p, --pipelining N     pipelined requests per connection (default 1)
-  -m, --method M         ${LOAD_METHODS.join(', ')} (default GET)
-  -H, --header H         request header "Name: value" (or Name=value); repeatable
-  -b, --body B           request body, or @file to read it from a file
-      --timeout S        seconds to wait for one response (default 10)
-      --slowest N        how many of the slowest requests to explain (default 10)
-      --json [FILE]      write the whole report as JSON to FILE (--json=FILE), or to stdout
-                         when no file is given (the text report then goes to stderr)
-      --collector URL    the collector's query API (default ${DEFAULT_COLLECTOR_URL})
-      --ui URL           the UI for links (default: the collector URL)
-      --trace-wait S     how long to wait for the run's spans to arrive (default 20)
-  -h, --help             this text
-
-autocannon's progress bar and summary table go to stderr; the trace report to stdout.
-`
-
-interface FlagSpec {
-  key: keyof LoadOptions | 'header'
-  takesValue: 'yes' | 'no' | 'optional'
+/** A number above zero (requests per second). */
+function positiveNumber(placeholder: string): ValueType<number> {
+  const expected = 'a number above 0'
+  return {
+    placeholder,
+    expected,
+    flagShape: 'single',
+    parse(input) {
+      const n = typeof input === 'number' ? input : typeof input === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(input) ? Number(input) : NaN
+      return n > 0 && Number.isFinite(n) ? { ok: true, value: n } : { ok: false, problem: `expected ${expected}` }
+    },
+    show: String,
+  }
 }
 
-const FLAGS: Record<string, FlagSpec> = {
-  '-c': { key: 'connections', takesValue: 'yes' },
-  '--connections': { key: 'connections', takesValue: 'yes' },
-  '-d': { key: 'durationSec', takesValue: 'yes' },
-  '--duration': { key: 'durationSec', takesValue: 'yes' },
-  '-a': { key: 'amount', takesValue: 'yes' },
-  '--amount': { key: 'amount', takesValue: 'yes' },
-  '-R': { key: 'rate', takesValue: 'yes' },
-  '--rate': { key: 'rate', takesValue: 'yes' },
-  '-p': { key: 'pipelining', takesValue: 'yes' },
-  '--pipelining': { key: 'pipelining', takesValue: 'yes' },
-  '-m': { key: 'method', takesValue: 'yes' },
-  '--method': { key: 'method', takesValue: 'yes' },
-  '-H': { key: 'header', takesValue: 'yes' },
-  '--header': { key: 'header', takesValue: 'yes' },
-  '-b': { key: 'body', takesValue: 'yes' },
-  '--body': { key: 'body', takesValue: 'yes' },
-  '--timeout': { key: 'timeoutSec', takesValue: 'yes' },
-  '--slowest': { key: 'slowest', takesValue: 'yes' },
-  '--json': { key: 'json', takesValue: 'optional' },
-  '--collector': { key: 'collectorUrl', takesValue: 'yes' },
-  '--ui': { key: 'uiUrl', takesValue: 'yes' },
-  '--trace-wait': { key: 'traceWaitSec', takesValue: 'yes' },
-  '-h': { key: 'help', takesValue: 'no' },
-  '--help': { key: 'help', takesValue: 'no' },
+/** An HTTP method autocannon can send, any case, upper-cased. */
+function method(): ValueType<LoadMethod> {
+  const expected = `one of ${LOAD_METHODS.join(', ')}`
+  return {
+    placeholder: '<method>',
+    expected,
+    choices: LOAD_METHODS,
+    flagShape: 'single',
+    parse(input) {
+      const upper = typeof input === 'string' ? input.trim().toUpperCase() : ''
+      return (LOAD_METHODS as readonly string[]).includes(upper) ? { ok: true, value: upper as LoadMethod } : { ok: false, problem: `expected ${expected}` }
+    },
+    show: String,
+  }
+}
+
+const seconds = (positive: boolean): ValueType<number> => duration({ bareNumberUnit: 's', positive })
+const count = (noun: string, max?: number): ValueType<number> => integer({ min: 1, max, noun, placeholder: '<n>' })
+
+export const LOAD_KEYS: readonly ConfigKey[] = [
+  { path: 'connections', type: count('number of connections'), default: 10, flag: 'connections', short: 'c', description: 'Concurrent connections.' },
+  { path: 'duration', type: seconds(true), default: 10_000, flag: 'duration', short: 'd', description: 'How long to run (a bare number is seconds: 30, 30s, 2m); ignored with --amount.' },
+  { path: 'amount', type: count('number of requests'), optional: true, defaultNote: 'run for --duration', flag: 'amount', short: 'a', description: 'Number of requests to make instead of a duration.' },
+  { path: 'rate', type: positiveNumber('<n>'), optional: true, defaultNote: 'as fast as possible', flag: 'rate', short: 'R', description: 'Requests per second over all connections.' },
+  { path: 'pipelining', type: count('number of requests per connection'), default: 1, flag: 'pipelining', short: 'p', description: 'Pipelined requests per connection.' },
+  { path: 'method', type: method(), default: 'GET', flag: 'method', short: 'm', description: 'The request method.' },
+  { path: 'headers', type: textLines('request headers "Name: value" or Name=value (one per line in the environment)', '<header>'), default: [], flag: 'header', short: 'H', description: 'A request header, "Name: value" or Name=value.' },
+  { path: 'body', type: nonEmptyString('a request body, or @file', '<body>'), optional: true, defaultNote: 'none', flag: 'body', short: 'b', description: 'The request body, or @file to read it from a file.' },
+  { path: 'timeout', type: seconds(true), default: 10_000, flag: 'timeout', description: 'How long to wait for one response (a bare number is seconds).' },
+  { path: 'slowest', type: count('number of requests', 1000), default: 10, flag: 'slowest', description: 'How many of the slowest requests to explain.' },
+  {
+    path: 'json',
+    type: nonEmptyString('a file path, or - for stdout', '<file>'),
+    optional: true,
+    defaultNote: 'no JSON',
+    flag: 'json',
+    description: 'Write the whole report as JSON to this file (--json=FILE); --json alone writes it to stdout and the text report to stderr.',
+  },
+  { path: 'collector', type: httpUrl(DEFAULT_COLLECTOR_URL), default: DEFAULT_COLLECTOR_URL, flag: 'collector', description: "The collector's query API." },
+  { path: 'ui', type: httpUrl(DEFAULT_COLLECTOR_URL), optional: true, defaultNote: 'the collector URL', flag: 'ui', description: 'The UI for links.' },
+  { path: 'traceWait', type: seconds(false), default: 20_000, flag: 'trace-wait', description: "How long to wait for the run's spans to arrive (a bare number is seconds)." },
+]
+
+export const LOAD_SCHEMA: CommandSchema = {
+  command: 'load',
+  keys: LOAD_KEYS,
+  shorthands: [],
+  envPrefix: 'TRACECAR_LOAD_',
+  configFile: { flag: 'config', env: 'TRACECAR_LOAD_CONFIG' },
+  positionals: true,
+}
+
+export function loadHelpText(): string {
+  return commandHelpText(
+    LOAD_SCHEMA,
+    [
+      'Usage: tracecar load <url> [flags]',
+      '',
+      'Drives load with autocannon; every request carries its own sampled W3C traceparent and',
+      'a tracestate entry naming the run (tracecar=run-<id>). At the end the collector is asked',
+      "for the run's traces: the slowest requests, the errors, and where their time went.",
+      'Settings come from, in order of precedence: a flag, the environment (TRACECAR_LOAD_*), the',
+      'YAML file given with --config, the default.',
+    ],
+    ["autocannon's progress bar and summary table go to stderr; the trace report to stdout.", ''],
+  )
 }
 
 // Headers the runner writes itself for every request; a user value would break the
@@ -113,98 +144,71 @@ const RESERVED_HEADERS = new Set(['traceparent', 'content-length', 'host', 'conn
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const FORBIDDEN_VALUE_CHARS = /[\r\n\0]/
 
-export function isLoadHelpRequested(argv: readonly string[]): boolean {
-  return argv.includes('--help') || argv.includes('-h')
-}
-
-export function parseLoadOptions(argv: readonly string[], readFile: (path: string) => Buffer = readFileSync): LoadOptions {
-  const given = new Map<string, { flag: string; value: string | undefined }>()
-  const headers: Array<[string, string]> = []
-  const positionals: string[] = []
-
+/**
+ * `--json` takes an optional file: `--json report.json` names one; `--json` at the end,
+ * before another flag or before the target URL writes to stdout (`--json=-`).
+ */
+function withJsonTarget(argv: readonly string[]): string[] {
+  const result: string[] = []
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     if (arg === '--') {
-      positionals.push(...argv.slice(i + 1))
+      result.push(...argv.slice(i))
       break
     }
-    if (!arg.startsWith('-') || arg === '-') {
-      positionals.push(arg)
+    if (arg === '--json=') {
+      result.push('--json=-')
       continue
     }
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1
-    const flag = eq === -1 ? arg : arg.slice(0, eq)
-    const spec = FLAGS[flag]
-    if (spec === undefined) throw new LoadOptionError(`unknown option '${flag}' (see 'tracecar load --help')`)
-    let value: string | undefined
-    if (eq !== -1) {
-      if (spec.takesValue === 'no') throw new LoadOptionError(`${flag} takes no value`)
-      value = arg.slice(eq + 1)
-    } else if (spec.takesValue === 'yes') {
-      value = argv[i + 1]
-      if (value === undefined) throw new LoadOptionError(`${flag} needs a value (see 'tracecar load --help')`)
+    if (arg !== '--json') {
+      result.push(arg)
+      continue
+    }
+    const next = argv[i + 1]
+    if (next !== undefined && (next === '-' || (!next.startsWith('-') && !/^[a-z][a-z0-9+.-]*:\/\//i.test(next)))) {
+      result.push(`--json=${next}`)
       i++
-    } else if (spec.takesValue === 'optional') {
-      // `--json report.json` names a file; `--json http://...` is the target URL and
-      // `--json -c 5` another flag, so only a plain word is taken as the file.
-      const next = argv[i + 1]
-      if (next !== undefined && (next === '-' || (!next.startsWith('-') && !/^[a-z][a-z0-9+.-]*:\/\//i.test(next)))) {
-        value = next
-        i++
-      }
+    } else {
+      result.push('--json=-')
     }
-    if (spec.key === 'header') {
-      headers.push(parseHeader(flag, value!))
-      continue
-    }
-    given.set(spec.key, { flag, value })
   }
+  return result
+}
 
-  if (given.has('help')) return { ...defaults(''), help: true }
+/** Throws ConfigError for a bad value, LoadOptionError for what no single value says. */
+export function parseLoadOptions(
+  argv: readonly string[],
+  readFile: (path: string) => Buffer = readFileSync,
+  env: Readonly<Record<string, string | undefined>> = {},
+): LoadOptions {
+  const { values, positionals } = resolveCommandLine(LOAD_SCHEMA, { argv: withJsonTarget(argv), env })
+  const value = <T>(path: string): T => values.get(path)?.value as T
 
   if (positionals.length === 0) throw new LoadOptionError(`a target URL is required, e.g. 'tracecar load http://127.0.0.1:15006/checkout'`)
   if (positionals.length > 1) throw new LoadOptionError(`one target URL expected, got ${positionals.length}: ${positionals.map((p) => JSON.stringify(p)).join(' ')}`)
-  const url = parseHttpUrl('the target URL', positionals[0]!)
+  const options = defaults(parseHttpUrl('the target URL', positionals[0]!))
+  options.connections = value('connections')
+  options.durationSec = value<number>('duration') / 1000
+  options.amount = value('amount')
+  options.rate = value('rate')
+  options.pipelining = value('pipelining')
+  options.method = value('method')
+  options.slowest = value('slowest')
+  options.timeoutSec = value<number>('timeout') / 1000
+  options.traceWaitSec = value<number>('traceWait') / 1000
+  options.json = value('json')
+  options.collectorUrl = trimSlash(value('collector'))
+  const ui = value<string | undefined>('ui')
+  options.uiUrl = ui === undefined ? options.collectorUrl : trimSlash(ui)
+  const body = value<string | undefined>('body')
+  if (body !== undefined) options.body = readBody('-b', body, readFile)
 
-  const options = defaults(url)
-  const num = (key: string, parse: (flag: string, value: string) => number): number | undefined => {
-    const g = given.get(key)
-    return g === undefined ? undefined : parse(g.flag, g.value!)
-  }
-  options.connections = num('connections', positiveInteger) ?? options.connections
-  options.durationSec = num('durationSec', durationSeconds) ?? options.durationSec
-  options.amount = num('amount', positiveInteger)
-  options.rate = num('rate', positiveNumber)
-  options.pipelining = num('pipelining', positiveInteger) ?? options.pipelining
-  options.slowest = num('slowest', (f, v) => boundedInteger(f, v, 1, 1000)) ?? options.slowest
-  options.traceWaitSec = num('traceWaitSec', nonNegativeNumber) ?? options.traceWaitSec
-  options.timeoutSec = num('timeoutSec', positiveNumber) ?? options.timeoutSec
-
-  const method = given.get('method')
-  if (method !== undefined) {
-    const upper = method.value!.toUpperCase()
-    if (!(LOAD_METHODS as readonly string[]).includes(upper)) {
-      throw new LoadOptionError(`${method.flag} ${JSON.stringify(method.value)}: expected one of ${LOAD_METHODS.join(', ')}`)
-    }
-    options.method = upper as LoadMethod
-  }
-
-  const body = given.get('body')
-  if (body !== undefined) options.body = readBody(body.flag, body.value!, readFile)
-
-  const json = given.get('json')
-  if (json !== undefined) options.json = json.value === undefined || json.value === '' ? '-' : json.value
-
-  const collector = given.get('collectorUrl')
-  if (collector !== undefined) options.collectorUrl = trimSlash(parseHttpUrl(collector.flag, collector.value!))
-  const ui = given.get('uiUrl')
-  options.uiUrl = ui !== undefined ? trimSlash(parseHttpUrl(ui.flag, ui.value!)) : options.collectorUrl
-
-  for (const [name, value] of headers) {
+  for (const text of value<string[]>('headers')) {
+    const [name, headerValue] = parseHeader('-H', text)
     if (name === 'tracestate') {
-      options.userTracestate = options.userTracestate === '' ? value : `${options.userTracestate},${value}`
+      options.userTracestate = options.userTracestate === '' ? headerValue : `${options.userTracestate},${headerValue}`
     } else {
-      options.headers.push([name, value])
+      options.headers.push([name, headerValue])
     }
   }
   if (options.userTracestate !== '') {
@@ -294,37 +298,4 @@ function parseHttpUrl(what: string, text: string): string {
 
 function trimSlash(url: string): string {
   return url.endsWith('/') ? url.slice(0, -1) : url
-}
-
-function positiveInteger(flag: string, value: string): number {
-  return boundedInteger(flag, value, 1, Number.MAX_SAFE_INTEGER)
-}
-
-function boundedInteger(flag: string, value: string, min: number, max: number): number {
-  const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new LoadOptionError(`${flag} ${JSON.stringify(value)}: expected a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}`)
-  }
-  return n
-}
-
-function positiveNumber(flag: string, value: string): number {
-  const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN
-  if (!(n > 0) || !Number.isFinite(n)) throw new LoadOptionError(`${flag} ${JSON.stringify(value)}: expected a number above 0`)
-  return n
-}
-
-function nonNegativeNumber(flag: string, value: string): number {
-  const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN
-  if (!Number.isFinite(n)) throw new LoadOptionError(`${flag} ${JSON.stringify(value)}: expected a number of seconds, 0 or more`)
-  return n
-}
-
-/** `30`, `30s`, `1.5m`, `1h` → seconds. */
-function durationSeconds(flag: string, value: string): number {
-  const result = parseDuration(value, { bareNumberUnit: 's', positive: true })
-  if (!result.ok || !Number.isFinite(result.ms)) {
-    throw new LoadOptionError(`${flag} ${JSON.stringify(value)}: expected a duration above 0 in seconds, e.g. 30, 30s, 2m`)
-  }
-  return result.ms / 1000
 }
