@@ -4,6 +4,9 @@ import type { Chain } from './outbound-chain.js'
 
 // The same chain as outbound-joins-traces-across-services, but legacy workers
 // that handle one request at a time, and rule 3 (sole-inbound) switched on.
+// Five chains of real processes on a machine that may be busy: more than tap's default per file.
+t.setTimeout(480_000)
+
 const chain: Chain = await startChain(['worker-a', 'worker-b', 'worker-c'], { join: 'context,correlation,sole-inbound', serial: true })
 t.teardown(() => chain.stop())
 
