@@ -24,6 +24,14 @@ export function decodeCompactTrace(c: CompactTraceResponse): SpanHead[] {
   const heads = new Array<SpanHead>(n)
   const str = c.strings
   const base = c.startTimeUnixMs
+  // One status object per distinct code and message, shared (100,000 spans, a handful of statuses).
+  const statuses = new Map<number, SpanHead['status']>()
+  const statusOf = (code: number, message: number) => {
+    const key = message * 4 + code
+    let status = statuses.get(key)
+    if (status === undefined) statuses.set(key, (status = { code: STATUS[code] ?? 'UNSET', message: str[message]! }))
+    return status
+  }
   for (let i = 0; i < n; i++) {
     const start = base + c.startOffsetNs[i]! / 1e6
     const durationMs = c.durationNs[i]! / 1e6
@@ -37,7 +45,7 @@ export function decodeCompactTrace(c: CompactTraceResponse): SpanHead[] {
       startTimeUnixMs: start,
       endTimeUnixMs: start + durationMs,
       durationMs,
-      status: { code: STATUS[c.statusCode[i]!] ?? 'UNSET', message: str[c.statusMessage[i]!]! },
+      status: statusOf(c.statusCode[i]!, c.statusMessage[i]!),
       callTarget: str[c.callTarget[i]!]!,
       events: NO_EVENTS,
     }

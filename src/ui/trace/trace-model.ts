@@ -44,10 +44,12 @@ export interface TraceModel {
 /** Shared by every span off the critical path and every leaf: 100,000 spans, not 100,000 empty arrays. */
 const NO_SEGMENTS: SpanNode['criticalSegments'] = []
 const NO_SPANS: SpanHead[] = []
+/** Every leaf's children until it gets one (never pushed to: a parent gets its own array first). */
+const NO_CHILDREN: SpanNode[] = []
 
 export function buildTraceModel(spans: SpanHead[]): TraceModel {
   const nodes: SpanNode[] = spans.map((span, index) => ({
-    span, index, depth: 0, parent: null, children: [], descendantCount: 0, critical: false, criticalSegments: NO_SEGMENTS, selfMs: 0,
+    span, index, depth: 0, parent: null, children: NO_CHILDREN, descendantCount: 0, critical: false, criticalSegments: NO_SEGMENTS, selfMs: 0,
     error: span.status?.code === 'ERROR', childError: false, errorOrigin: false,
   }))
   const byId = new Map<string, SpanNode>()
@@ -59,6 +61,7 @@ export function buildTraceModel(spans: SpanHead[]): TraceModel {
     // A span whose parent is missing (or is itself) is shown as a root, not dropped.
     if (parent && parent !== n) {
       n.parent = parent
+      if (parent.children === NO_CHILDREN) parent.children = []
       parent.children.push(n)
     } else {
       roots.push(n)
