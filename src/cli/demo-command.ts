@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { checkObservability, startCollector } from '../collector/index.js'
 import type { Collector } from '../collector/index.js'
 import { startDemoTopology } from '../demo/demo-topology.js'
@@ -8,77 +7,99 @@ import { startLogShipper } from '../demo/log-shipper.js'
 import type { LogShipper } from '../demo/log-shipper.js'
 import { watchForExampleTraces } from '../demo/example-traces.js'
 import { parseCollectorFlags } from './collector-command.js'
+import type { CommandSchema } from '../config/command-schema.js'
 import { ConfigError } from '../config/config-error.js'
+import { isHelpRequested } from '../config/flag-source.js'
+import { commandHelpText } from '../config/help-text.js'
+import { resolveConfig } from '../config/resolve-config.js'
+import { nonEmptyString, port, type ValueType } from '../config/value-types.js'
 import { stopOnSignals } from './stop-on-signals.js'
 
-const HELP = `Usage: tracecar demo [options]
+/** frontend's sidecar port when nothing else is asked for: the sidecar's own default inbound port. */
+const DEFAULT_ENTRY_PORT = 15006
 
-Starts a collector (OTLP, store, API and UI), four sample services
-(frontend -> checkout -> payments, inventory), each behind its own tracecar
-sidecar, and a steady trickle of traffic through them. payments is slow now and
-then, inventory fails sometimes; the services write plain access logs carrying
-the trace id their sidecar injected, shipped to the collector. It prints the
-UI's address, then links to two traces of this run once they are whole: one
-where payments was slow and one that failed. Ctrl-C stops everything cleanly.
+/** Requests per second into frontend: above 0, at most 1000. */
+function requestRate(): ValueType<number> {
+  const expected = 'requests per second, above 0 and at most 1000'
+  return {
+    placeholder: '<n>',
+    expected,
+    flagShape: 'single',
+    parse(input) {
+      const n = typeof input === 'number' ? input : typeof input === 'string' && /^\s*\d*\.?\d+\s*$/.test(input) ? Number(input) : NaN
+      return n > 0 && n <= 1000 ? { ok: true, value: n } : { ok: false, problem: `expected ${expected}` }
+    },
+    show: String,
+  }
+}
 
-  --rate <n>             requests per second into frontend (default 5)
-  --data-dir <dir>       where the demo's database lives (default ./data/demo)
-  --http-port <port>     UI and API port (default 16686; 0 = any free port)
-  --otlp-http-port <p>   OTLP/HTTP port (default 4318; 0 = any free port)
-  --otlp-grpc-port <p>   OTLP/gRPC port (default 4317; 0 = any free port)
-  --entry-port <port>    frontend's sidecar, where traffic enters (default 15006;
-                         0 = any free port)
+/** `tracecar demo`'s settings, through the config machinery (flags, TRACECAR_DEMO_*, a YAML file, --help). */
+export const DEMO_SCHEMA: CommandSchema = {
+  command: 'demo',
+  keys: [
+    { path: 'rate', type: requestRate(), default: 5, flag: 'rate', description: 'Requests per second into frontend.' },
+    { path: 'dataDir', type: nonEmptyString('a folder path', '<dir>'), default: './data/demo', flag: 'data-dir', description: "Where the demo's database lives." },
+    { path: 'httpPort', type: port(), default: 16686, flag: 'http-port', description: 'UI and API port.' },
+    { path: 'otlpHttpPort', type: port(), default: 4318, flag: 'otlp-http-port', description: 'OTLP/HTTP port.' },
+    { path: 'otlpGrpcPort', type: port(), default: 4317, flag: 'otlp-grpc-port', description: 'OTLP/gRPC port.' },
+    { path: 'entryPort', type: port(), default: DEFAULT_ENTRY_PORT, flag: 'entry-port', description: "frontend's sidecar, where traffic enters." },
+  ],
+  shorthands: [],
+  envPrefix: 'TRACECAR_DEMO_',
+  configFile: { flag: 'config', env: 'TRACECAR_DEMO_CONFIG' },
+}
 
-It also prints a ready-to-paste \`tracecar load\` command against frontend's
-sidecar, reporting from the demo's collector.
-`
+const demoHelp = (): string =>
+  commandHelpText(
+    DEMO_SCHEMA,
+    [
+      'Usage: tracecar demo [flags]',
+      '',
+      'Starts a collector (OTLP, store, API and UI), four sample services',
+      '(frontend -> checkout -> payments, inventory), each behind its own tracecar',
+      'sidecar, and a steady trickle of traffic through them. payments is slow now and',
+      'then, inventory fails sometimes; the services write plain access logs carrying',
+      "the trace id their sidecar injected, shipped to the collector. It prints the",
+      "UI's address, then links to two traces of this run once they are whole: one",
+      'where payments was slow and one that failed. Ctrl-C stops everything cleanly.',
+    ],
+    ["It also prints a ready-to-paste `tracecar load` command against frontend's", "sidecar, reporting from the demo's collector.", ''],
+  )
 
 /** Rules written for the sample services (config/, two levels above src/cli or dist/cli). */
 const DEMO_ALERT_RULES = fileURLToPath(new URL('../../config/demo-alerts.yaml', import.meta.url))
 
 export async function runDemoCommand(argv: string[]): Promise<void> {
   const startedAtMs = Date.now()
-  let values
-  try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        rate: { type: 'string', default: '5' },
-        'data-dir': { type: 'string', default: './data/demo' },
-        'http-port': { type: 'string', default: '16686' },
-        'otlp-http-port': { type: 'string', default: '4318' },
-        'otlp-grpc-port': { type: 'string', default: '4317' },
-        'entry-port': { type: 'string', default: String(DEFAULT_ENTRY_PORT) },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values
-  } catch (err) {
-    return fail(`${(err as Error).message} (tracecar demo --help lists the options)`)
-  }
-  if (values.help === true) {
-    process.stdout.write(HELP)
+  if (isHelpRequested(argv)) {
+    process.stdout.write(demoHelp())
     return
   }
-  const rate = Number(values.rate)
-  if (!(rate > 0 && rate <= 1000)) return fail(`bad --rate "${values.rate}": expected requests per second from 0 (exclusive) to 1000`)
-  const entryPort = Number(values['entry-port'])
-  if (!/^\d+$/.test(values['entry-port']) || entryPort > 65535) return fail(`bad --entry-port "${values['entry-port']}": expected a port from 0 (any free port) to 65535`)
+  let setting: <T>(path: string) => T
+  try {
+    const values = resolveConfig(DEMO_SCHEMA, { argv, env: process.env })
+    setting = <T>(path: string): T => values.get(path)!.value as T
+  } catch (err) {
+    if (err instanceof ConfigError) return failConfig(err)
+    throw err
+  }
+  const rate = setting<number>('rate')
+  const entryPort = setting<number>('entryPort')
 
   let collectorOptions
   try {
     // The same options `tracecar collector` takes, so the demo's collector is the real one.
     const parsed = parseCollectorFlags([
-      '--data-dir', values['data-dir'],
-      '--http-port', values['http-port'],
-      '--otlp-http-port', values['otlp-http-port'],
-      '--otlp-grpc-port', values['otlp-grpc-port'],
+      '--data-dir', setting<string>('dataDir'),
+      '--http-port', String(setting<number>('httpPort')),
+      '--otlp-http-port', String(setting<number>('otlpHttpPort')),
+      '--otlp-grpc-port', String(setting<number>('otlpGrpcPort')),
       '--retention', '24h',
     ])
     if (parsed === 'help') return
     collectorOptions = parsed
   } catch (err) {
-    if (err instanceof ConfigError) return fail(err.message)
+    if (err instanceof ConfigError) return failConfig(err)
     throw err
   }
 
@@ -163,9 +184,6 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
   })
 }
 
-/** frontend's sidecar port when nothing else is asked for: the sidecar's own default inbound port. */
-const DEFAULT_ENTRY_PORT = 15006
-
 /**
  * The `tracecar load` command line for the demo's front door, ready to paste: the
  * entry sidecar's URL and this collector's query API, whatever ports were picked.
@@ -176,5 +194,11 @@ export function demoLoadCommand(entryUrl: string, collectorUrl: string): string 
 
 function fail(message: string): void {
   process.stderr.write(`tracecar demo: ${message}\n`)
+  process.exitCode = 2
+}
+
+/** A config error is already one line starting `tracecar: bad config:`. */
+function failConfig(error: ConfigError): void {
+  process.stderr.write(`${error.message}\n`)
   process.exitCode = 2
 }
