@@ -56,7 +56,11 @@ export function gunicornService(options: { workers: number; delayMs: number }): 
     let err = ''
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
     // Every worker forked, so that no request waits for one to boot.
-    await waitForMatch(() => ((err.match(/Booting worker/g) ?? []).length >= options.workers ? 'ok' : ''), /(ok)/)
+    const deadline = Date.now() + 30_000
+    while ((err.match(/Booting worker/g) ?? []).length < options.workers) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`gunicorn did not start its ${options.workers} workers:\n${err}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
     return child
   }
 }
