@@ -2,7 +2,7 @@ import type { Socket } from 'node:net'
 import type { Exchange } from './exchange.js'
 import type { InflightExchanges } from './inflight-exchanges.js'
 import { findListenerInodes, findSocketInode, procSocketKeys, readTcpTable } from './proc-net-tcp.js'
-import { listProcesses, socketInodesOf, socketInodesOfAll } from './socket-owners.js'
+import { listProcesses, socketInodesOfAll } from './socket-owners.js'
 
 /** Why the worker-process rule found no parent (the label of `tracecar_outbound_join_declines_total`). */
 export type WorkerProcessDecline =
