@@ -7,7 +7,6 @@
 // worker's (deserialising, unpacking included). Runs the compiled dist/.
 //   npm run build && node bench/span-handoff.bench.js [--batch 512] [--rounds 100]
 import { randomBytes } from 'node:crypto'
-import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads'
 import { SpanBatchPacker, unpackSpanBatch } from '../dist/export/span-batch-pack.js'

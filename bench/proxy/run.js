@@ -55,7 +55,9 @@ function onPath(bin) {
     try {
       accessSync(join(dir, bin), fsConstants.X_OK)
       return true
-    } catch {}
+    } catch {
+      // not there, or not executable: look in the next folder
+    }
   }
   return false
 }

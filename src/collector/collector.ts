@@ -199,7 +199,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const log = options.log ?? ((line: string) => process.stderr.write(`tracecar collector: ${line}\n`))
   const host = options.host ?? DEFAULTS.host
   const store = await openStorage(options, log)
-  const closers: Array<() => Promise<void> | void> = []
+  const closers: Array<() => Promise<void>> = []
   try {
     const observability = options.observability
     const red = observability === undefined ? undefined : new RedMetrics({ store: store.redRollups, retentionMs: observability.options.rollupRetentionMs, log })

@@ -62,7 +62,7 @@ export function readConfigFile(absolutePath: string, shownPath: string, schema: 
       const valueNode = pair.value as Node | null
       const where = origin((pair.key as Node | null) ?? valueNode)
       if (keyPaths.has(path)) {
-        const value = valueNode ? valueNode.toJS(doc) : null
+        const value: unknown = valueNode ? valueNode.toJS(doc) : null
         values.set(path, { input: value, given: value, origin: where, validateWhenShadowed: true })
         continue
       }
@@ -88,7 +88,7 @@ export function readConfigFile(absolutePath: string, shownPath: string, schema: 
         values.set(shorthand.portPath, { input: parts.port, given: scalar, origin: where, validateWhenShadowed: true })
         continue
       }
-      const given = valueNode ? valueNode.toJS(doc) : null
+      const given: unknown = valueNode ? valueNode.toJS(doc) : null
       const names = children.map((child) => child.slice(path.length + 1).split('.')[0])
       throw badValue(path, showValue(given), where, `expected a mapping with keys ${[...new Set(names)].join(', ')}`)
     }

@@ -44,7 +44,7 @@ export async function startSampleService(behaviour: ServiceBehaviour): Promise<S
         res.writeHead(status, { 'content-type': 'application/json' }).end(body)
         behaviour.log(
           `${req.socket.remoteAddress} - - [${new Date().toISOString()}] "${req.method} ${req.url} HTTP/1.1" ${status} ${body.length} ` +
-            `trace_id=${req.headers['x-trace-id'] ?? '-'} rt=${Date.now() - started}ms`,
+            `trace_id=${String(req.headers['x-trace-id'] ?? '-')} rt=${Date.now() - started}ms`,
           status >= 500,
         )
       }, behaviour.delayMs())

@@ -205,6 +205,8 @@ export class BatchQueue<O, B> {
     try {
       sending = this.send(items, batch.size)
     } catch (err) {
+      // Whatever send threw goes on as is: the rejection handler below names non-Errors too.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       sending = Promise.reject(err)
     }
     sending.then(

@@ -34,6 +34,7 @@ const settings = workerData as WorkerSettings
 type TraceEncodeModule = typeof import('./otlp-trace-encode.js')
 let traceEncoding: Promise<TraceEncodeModule> | undefined
 function traceEncoder(): Promise<TraceEncodeModule> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the require() path explained above
   traceEncoding ??= typeof require === 'function' ? Promise.resolve(require('./otlp-trace-encode.js') as TraceEncodeModule) : import('./otlp-trace-encode.js')
   return traceEncoding
 }

@@ -113,7 +113,7 @@ export class ProtoWriter {
       lo >>>= 7
     }
     // lo has 4 bits left; take 3 bits from hi.
-    let group = lo | ((hi & 0x07) << 4)
+    const group = lo | ((hi & 0x07) << 4)
     hi >>>= 3
     if (hi === 0) {
       buf[pos++] = group

@@ -171,7 +171,7 @@ export function unpackSpanBatch(packed: PackedSpanBatch): SpanRecord[] {
     return value
   }
   const value = (): unknown => {
-    const type = numbers[n++]!
+    const type = numbers[n++]! as ValueType
     switch (type) {
       case ValueType.String:
         return str()
@@ -201,7 +201,7 @@ export function unpackSpanBatch(packed: PackedSpanBatch): SpanRecord[] {
     }
     return out
   }
-  const spans: SpanRecord[] = new Array(packed.count)
+  const spans = new Array<SpanRecord>(packed.count)
   for (let s = 0; s < packed.count; s++) {
     const traceId = str()
     const spanId = str()
@@ -216,7 +216,7 @@ export function unpackSpanBatch(packed: PackedSpanBatch): SpanRecord[] {
     const statusCode = numbers[n++]! as SpanRecord['statusCode']
     const spanAttributes = attributes() ?? {}
     const eventCount = numbers[n++]!
-    const events: SpanEvent[] = new Array(eventCount)
+    const events = new Array<SpanEvent>(eventCount)
     for (let i = 0; i < eventCount; i++) {
       const eventName = str()
       const timeUnixMs = numbers[n++]!
@@ -224,7 +224,7 @@ export function unpackSpanBatch(packed: PackedSpanBatch): SpanRecord[] {
       events[i] = eventAttributes === undefined ? { name: eventName, timeUnixMs } : { name: eventName, timeUnixMs, attributes: eventAttributes }
     }
     const linkCount = numbers[n++]!
-    const links: SpanLink[] = new Array(linkCount)
+    const links = new Array<SpanLink>(linkCount)
     for (let i = 0; i < linkCount; i++) {
       const link: SpanLink = { traceId: str(), spanId: str() }
       const linkTraceState = str()

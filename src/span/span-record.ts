@@ -48,6 +48,7 @@ export interface SpanRecord {
   traceId: TraceId
   spanId: SpanId
   /** '' for a root span. */
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- the '' says what a root holds
   parentSpanId: SpanId | ''
   /** W3C trace-flags byte; bit 0 is "sampled". */
   traceFlags: number

@@ -69,6 +69,7 @@ export interface InjectContext {
   /** Our span (the proxy's), which the upstream sees as its parent. */
   spanId: SpanId
   /** Our span's parent (the caller's span id), '' or absent for a root. Written by B3 only. */
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- the '' says what a root holds
   parentSpanId?: SpanId | ''
   /** W3C flags; bit 0 (sampled) is the sampling decision written to every format. */
   traceFlags: number

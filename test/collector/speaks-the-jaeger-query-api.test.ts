@@ -3,7 +3,7 @@
  * service returns (the envelope, processes, references, µs times, typed tags),
  * so Grafana's Jaeger data source and other Jaeger clients can read tracecar.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { getJson, hexId, jsonTraceRequest, postJson, startTestCollector } from './helpers.js'
 
 const collector = await startTestCollector()
@@ -25,7 +25,7 @@ t.before(async () => {
   if (res.status !== 200) throw new Error(`ingest failed ${res.status}`)
 })
 
-function isEnvelope(t: { same: Function; ok: Function }, body: Record<string, unknown>): void {
+function isEnvelope(t: Test, body: Record<string, unknown>): void {
   t.same(Object.keys(body).sort(), ['data', 'errors', 'limit', 'offset', 'total'])
 }
 

@@ -12,7 +12,7 @@ import { DEFAULT_INJECT_OPTIONS } from '../../src/k8s/inject-options.ts'
 import { runTracecar } from './run-tracecar.js'
 import { unknownContainerFields, validateObject } from './kubernetes-schema.js'
 
-type Obj = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>
 
 const dir = fileURLToPath(new URL('../../config/k8s/', import.meta.url))
 const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()

@@ -16,7 +16,7 @@ import { spawnTracecar } from '../helpers/proxy-process.js'
 import { freePort, startHttpServer } from '../helpers/servers.js'
 import { runTracecar } from './run-tracecar.js'
 
-type Obj = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>
 
 t.test('a request to the pod port goes through the sidecar to the moved app and becomes a span', async (t) => {
   const downstreamSeen: http.IncomingHttpHeaders[] = []

@@ -11,7 +11,7 @@ import { detectResource } from '../../src/resource/resource.ts'
 import { fixturePath, runTracecar } from './run-tracecar.js'
 import { unknownContainerFields } from './kubernetes-schema.js'
 
-type Obj = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>
 
 async function inject(args: string[], stdin?: string): Promise<{ objects: Obj[]; stderr: string; code: number | null; stdout: string }> {
   const result = await runTracecar(['inject', '--image', 'tracecar:test', ...args], stdin)

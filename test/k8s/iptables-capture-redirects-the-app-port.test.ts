@@ -11,7 +11,7 @@ import t from 'tap'
 import { parseAllDocuments } from 'yaml'
 import { runTracecar } from './run-tracecar.js'
 
-type Obj = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>
 
 function missing(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root'

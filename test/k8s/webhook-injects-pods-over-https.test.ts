@@ -17,7 +17,7 @@ import { parseAllDocuments } from 'yaml'
 import { spawnTracecar } from '../helpers/proxy-process.js'
 import { fixturePath, runTracecar } from './run-tracecar.js'
 
-type Obj = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>
 
 async function eventually(condition: () => boolean): Promise<boolean> {
   for (let i = 0; i < 100 && !condition(); i++) await new Promise((r) => setTimeout(r, 100))

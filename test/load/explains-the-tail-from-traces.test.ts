@@ -95,7 +95,7 @@ t.test('the slowest requests and the errors, with their traces and where the tim
   // The text report says the same.
   t.match(run.stdout, /slowest 10 requests:/)
   t.match(run.stdout, /where the slowest requests spent their time/)
-  t.match(run.stdout, /\n  inventory /)
+  t.match(run.stdout, /\n {2}inventory /)
   for (const r of report.slowest) t.match(run.stdout, new RegExp(`${r.traceId}  inventory `))
   t.match(run.stdout, /errors: 8 \(8 x 500\)/)
   t.notMatch(run.stdout, /trace report missing/)

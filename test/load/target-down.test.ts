@@ -21,7 +21,7 @@ t.test('a target that never answers: exit 1, said plainly, no waiting for traces
   t.match(run.stderr, new RegExp(`tracecar load: no response from http://127.0.0.1:${target}/ \\(\\d+ connection errors\\); is it up\\?`))
   t.notMatch(run.stderr, /waiting up to/, 'the collector is up, but no trace is worth waiting for')
   t.match(run.stderr, /errors: \d+ \(\d+ x connection error\)/)
-  t.match(run.stderr, /slowest 0 requests:\n  \(none\)/, 'a lost connection is not a latency')
+  t.match(run.stderr, /slowest 0 requests:\n {2}\(none\)/, 'a lost connection is not a latency')
   t.notMatch(run.stderr, /trace report missing|note:/)
 
   const report = JSON.parse(run.stdout) as LoadReport

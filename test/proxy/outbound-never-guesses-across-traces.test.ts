@@ -9,7 +9,7 @@ const destination = await startHttpServer((_req, res) => res.end('ok'))
 
 // The service holds each request until `expected` of them are in flight, then
 // calls the destination through the outbound proxy copying only x-request-id.
-let expected = 2
+const expected = 2
 let waiting: Array<() => void> = []
 let agent: ProxyAgent
 const service = await startHttpServer((req, res) => {

@@ -142,7 +142,7 @@ export class OtlpForwarder implements IngestTee {
     this.stats.dropped.shutdown += this.queuedRecords
     this.queue.length = 0
     this.queuedRecords = 0
-    await Promise.all([...this.senders.values()].map((s) => s.close()))
+    for (const sender of this.senders.values()) sender.close()
     const d = this.stats.dropped
     const dropped = d.queue_full + d.export_failed + d.rejected + d.shutdown
     if (this.stats.received > 0) {

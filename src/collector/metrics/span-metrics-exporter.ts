@@ -82,7 +82,7 @@ function escapeLabel(value: string): string {
 
 function nested<V>(map: Map<string, Map<string, V>>, a: string): Map<string, V> {
   let inner = map.get(a)
-  if (inner === undefined) map.set(a, (inner = new Map()))
+  if (inner === undefined) map.set(a, (inner = new Map<string, V>()))
   return inner
 }
 

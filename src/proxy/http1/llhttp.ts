@@ -79,13 +79,14 @@ export type OnHeadersComplete = (
   shouldKeepAlive: boolean,
 ) => number
 
+// Each callback is called by the parser with the parser as `this`, so none may rely on its own `this`.
 export interface ParserCallbacks {
-  onMessageBegin(): void
+  onMessageBegin(this: void): void
   /** Headers (and the URL) that came in pieces or past 32 pairs, before `onHeadersComplete`; trailers too. */
-  onHeaders(headers: string[], url: string): void
+  onHeaders(this: void, headers: string[], url: string): void
   onHeadersComplete: OnHeadersComplete
-  onBody(chunk: Buffer): void
-  onMessageComplete(): void
+  onBody(this: void, chunk: Buffer): void
+  onMessageComplete(this: void): void
 }
 
 export function createParser(type: 'request' | 'response', maxHeaderBytes: number, callbacks: ParserCallbacks): Llhttp {

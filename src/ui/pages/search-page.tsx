@@ -62,6 +62,7 @@ function SearchForm(props: { query: URLSearchParams }) {
   const [form, setForm] = useState(() => formFromQuery(props.query))
   const [problem, setProblem] = useState<string | null>(null)
   const queryKey = props.query.toString()
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the form resets when the query's text changes, not for each equal URLSearchParams object
   useEffect(() => setForm(formFromQuery(props.query)), [queryKey])
   const services = useApi((s) => api.services(s), [])
   const operations = useApi(form.service ? (s) => api.operations(form.service, s) : null, [form.service])

@@ -51,6 +51,7 @@ export function LookbackSelect(props: { window: PageWindow; path: string; /** th
     setRange(initial())
     setEditing(false)
     setProblem(null)
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the range resets when the window changes; initial() reads that window
   }, [props.window.key])
   const showRange = editing || custom !== null
   const apply = (e: Event) => {
@@ -166,6 +167,7 @@ const FINEST_BUCKET_MS = 10_000
 function MetricsTable(props: { rows: ServiceMetricsRow[]; window: PageWindow }) {
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set())
   // A lookback ends now, and so does a custom range reaching the present: its last slot is still counting.
+  // eslint-disable-next-line react-hooks/purity -- the table is drawn again with each fetch, which is when 'now' is meant
   const lastSlotFilling = (props.window.custom?.end ?? Infinity) > Date.now() - FINEST_BUCKET_MS
   const groups = new Map<string, ServiceMetricsRow[]>()
   for (const r of props.rows) groups.set(r.service, [...(groups.get(r.service) ?? []), r])

@@ -100,11 +100,13 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
     const next = new Set(collapsed)
     for (let p = selected.parent; p; p = p.parent) if (next.delete(p.span.spanId)) hiddenBy = true
     if (hiddenBy) setCollapsed(next)
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- runs for a new selection only; the user may collapse its ancestors again afterwards
   }, [selectedId])
   useEffect(() => {
     if (!selected) return
     const index = rows.indexOf(selected)
     if (index >= 0) setScrollTo({ index, seq: ++seq.current })
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- selected follows from selectedId and the trace behind rows
   }, [selectedId, rows])
 
   // Find in the trace: name, service or span id here, and the spans with an attribute value

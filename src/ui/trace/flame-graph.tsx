@@ -163,6 +163,7 @@ export function FlameGraph(props: {
       setScrollTop(el.scrollTop)
     }
     if (node.span.endTimeUnixMs < view.start || node.span.startTimeUnixMs > view.end) setView(full)
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- follows the selection only; the zoom it reads is the user's at that moment
   }, [props.selectedId])
 
   const onScroll = () => {

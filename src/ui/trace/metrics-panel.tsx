@@ -72,6 +72,7 @@ export function MetricsPanel(props: { service: string; operation?: string; trace
     (signal) => api.metricsSeries({ service: props.service, operation: props.operation, start: range.start, end: range.end }, signal),
     [props.service, props.operation, range],
   )
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- range is derived from traceStartMs, so a new start gives a new range
   const charts = useMemo(() => (series.data ? buildCharts(series.data, props.traceStartMs, range) : null), [series.data, range])
   const around = `${formatTime(range.start)} – ${range.toNow ? `now (${formatTime(range.end)})` : formatTime(range.end)}`
   const setWindow = (value: string) => {

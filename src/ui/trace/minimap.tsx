@@ -50,6 +50,7 @@ export function Minimap(props: {
     const ro = new ResizeObserver(draw)
     ro.observe(canvas)
     return () => ro.disconnect()
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- duration follows from model
   }, [model, rows])
 
   const fraction = (e: MouseEvent) => {

@@ -215,6 +215,7 @@ export function Waterfall(props: WaterfallProps) {
       el.scrollTop = Math.max(0, top - el.clientHeight / 3)
       setScrollTop(el.scrollTop)
     }
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- each jump request (a new seq) scrolls, even to the same row
   }, [props.scrollTo?.seq])
 
   const onScroll = () => {
@@ -232,6 +233,7 @@ export function Waterfall(props: WaterfallProps) {
   const firstVisible = Math.floor(scrollTop / ROW_HEIGHT)
   const visibleCount = Math.ceil(viewportHeight / ROW_HEIGHT)
 
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the viewport setter is stable; total makes a new trace report its viewport again
   useEffect(() => props.viewport.set(firstVisible, visibleCount), [firstVisible, visibleCount, total])
 
   const rows = []
