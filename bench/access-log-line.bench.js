@@ -42,10 +42,22 @@ function exchange(i) {
   const start = Date.now() + Math.random()
   const ex = new Exchange(start)
   Object.assign(ex, {
-    traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), parentSpanId: i % 2 ? randomBytes(8).toString('hex') : '',
-    sampled: true, requestId: i % 4 ? '' : randomBytes(8).toString('hex'), method: 'GET', path: `/users/${i}`, route: '/users/:id',
-    statusCode: 200, upstreamConnectedUnixMs: start + 0.05, firstByteUnixMs: start + 3, endUnixMs: start + 3.25,
-    requestBodyBytes: 0, responseBodyBytes: 1234, clientAddress: '10.1.2.3', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) curl/8.5.0',
+    traceId: randomBytes(16).toString('hex'),
+    spanId: randomBytes(8).toString('hex'),
+    parentSpanId: i % 2 ? randomBytes(8).toString('hex') : '',
+    sampled: true,
+    requestId: i % 4 ? '' : randomBytes(8).toString('hex'),
+    method: 'GET',
+    path: `/users/${i}`,
+    route: '/users/:id',
+    statusCode: 200,
+    upstreamConnectedUnixMs: start + 0.05,
+    firstByteUnixMs: start + 3,
+    endUnixMs: start + 3.25,
+    requestBodyBytes: 0,
+    responseBodyBytes: 1234,
+    clientAddress: '10.1.2.3',
+    userAgent: 'Mozilla/5.0 (X11; Linux x86_64) curl/8.5.0',
   })
   return ex
 }
@@ -74,14 +86,24 @@ class PinoAccessLog {
     const start = ex.startUnixMs
     this.logger.info(
       {
-        trace_id: ex.traceId, span_id: ex.spanId, parent_span_id: ex.parentSpanId === '' ? undefined : ex.parentSpanId,
-        trace_flags: ex.sampled ? '01' : '00', request_id: ex.requestId === '' ? undefined : ex.requestId,
-        kind: ex.kind === 3 ? 'outbound' : 'inbound', method: ex.method, path: ex.path, route: ex.route === '' ? undefined : ex.route,
-        status: ex.statusCode, duration_ms: round3(ex.endUnixMs - start),
+        trace_id: ex.traceId,
+        span_id: ex.spanId,
+        parent_span_id: ex.parentSpanId === '' ? undefined : ex.parentSpanId,
+        trace_flags: ex.sampled ? '01' : '00',
+        request_id: ex.requestId === '' ? undefined : ex.requestId,
+        kind: ex.kind === 3 ? 'outbound' : 'inbound',
+        method: ex.method,
+        path: ex.path,
+        route: ex.route === '' ? undefined : ex.route,
+        status: ex.statusCode,
+        duration_ms: round3(ex.endUnixMs - start),
         upstream_connect_ms: ex.upstreamConnectedUnixMs === 0 ? undefined : round3(ex.upstreamConnectedUnixMs - start),
         upstream_first_byte_ms: ex.firstByteUnixMs === 0 ? undefined : round3(ex.firstByteUnixMs - start),
-        bytes_in: ex.requestBodyBytes, bytes_out: ex.responseBodyBytes, client: ex.clientAddress,
-        user_agent: ex.userAgent === '' ? undefined : ex.userAgent, error_type: ex.errorType === '' ? undefined : ex.errorType,
+        bytes_in: ex.requestBodyBytes,
+        bytes_out: ex.responseBodyBytes,
+        client: ex.clientAddress,
+        user_agent: ex.userAgent === '' ? undefined : ex.userAgent,
+        error_type: ex.errorType === '' ? undefined : ex.errorType,
       },
       ex.upgraded ? 'upgrade' : 'request',
     )
@@ -177,7 +199,7 @@ const cpuUs = () => {
 }
 const turn = () => new Promise((resolve) => setImmediate(resolve))
 async function run(log, lines) {
-  for (let i = 0; i < lines; ) {
+  for (let i = 0; i < lines;) {
     for (const end = Math.min(lines, i + batchSize); i < end; i++) log.onExchangeEnd(exchanges[i & 1023])
     await turn()
   }

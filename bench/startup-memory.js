@@ -142,13 +142,28 @@ if (!values['no-start']) {
   // The real start: an upstream that is never called, the proxy, VmRSS one second after it listens.
   const upstream = createServer((req, res) => res.end('ok'))
   await new Promise((done) => upstream.listen(0, '127.0.0.1', done))
-  const base = ['proxy', '--upstream', `http://127.0.0.1:${upstream.address().port}`, '--listen-port', '0', '--admin-port', '0', '--outbound-port', '0', '--access-log-destination', '/dev/null']
+  const base = [
+    'proxy',
+    '--upstream',
+    `http://127.0.0.1:${upstream.address().port}`,
+    '--listen-port',
+    '0',
+    '--admin-port',
+    '0',
+    '--outbound-port',
+    '0',
+    '--access-log-destination',
+    '/dev/null',
+  ]
   const variants = [
     ['otlp exporter (worker thread)', ['--otlp-endpoint', 'http://127.0.0.1:9/v1/traces']],
     ['--exporter none (no worker)', ['--exporter', 'none']],
   ]
   const start = async (flags) => {
-    const child = spawn(process.execPath, [...values['node-arg'], resolve(dist, 'cli/tracecar.js'), ...base, ...flags], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn(process.execPath, [...values['node-arg'], resolve(dist, 'cli/tracecar.js'), ...base, ...flags], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
     let stderr = ''
     await new Promise((done, fail) => {
       child.stderr.on('data', (chunk) => {

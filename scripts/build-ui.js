@@ -78,7 +78,9 @@ if (check) {
   const tsc = require.resolve('typescript/bin/tsc')
   try {
     // Incremental: after a change in src/ui only what it affects is checked again.
-    execFileSync(process.execPath, [tsc, '-p', join(srcDir, 'tsconfig.json'), '--incremental', '--tsBuildInfoFile', join(root, 'dist', '.ui.tsbuildinfo')], { stdio: 'inherit' })
+    execFileSync(process.execPath, [tsc, '-p', join(srcDir, 'tsconfig.json'), '--incremental', '--tsBuildInfoFile', join(root, 'dist', '.ui.tsbuildinfo')], {
+      stdio: 'inherit',
+    })
   } catch {
     console.error('build-ui: src/ui does not typecheck (errors above); dist/ui was not written')
     process.exit(1)

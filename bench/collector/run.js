@@ -52,10 +52,31 @@ function cpuSecondsOf(pid) {
 
 async function startCollector(dataDir) {
   const nodeArgs = (process.env.COLLECTOR_NODE_ARGS ?? '').split(' ').filter(Boolean)
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli/tracecar.ts', 'collector', '--data-dir', dataDir, '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--http-port', '0', '--no-ui', '--sync', args.sync], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      '--import',
+      'tsx',
+      'src/cli/tracecar.ts',
+      'collector',
+      '--data-dir',
+      dataDir,
+      '--otlp-http-port',
+      '0',
+      '--otlp-grpc-port',
+      '0',
+      '--http-port',
+      '0',
+      '--no-ui',
+      '--sync',
+      args.sync,
+    ],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   let out = ''
   const ports = await new Promise((resolve, reject) => {
     child.stdout.on('data', (d) => {
@@ -71,10 +92,22 @@ async function startCollector(dataDir) {
 /** Finished SDK spans, collected in batches: one provider (resource) per service. */
 function makeBatchSource() {
   let pending = []
-  const processor = { onStart() {}, onEnd(span) { pending.push(span) }, forceFlush: async () => {}, shutdown: async () => {} }
+  const processor = {
+    onStart() {},
+    onEnd(span) {
+      pending.push(span)
+    },
+    forceFlush: async () => {},
+    shutdown: async () => {},
+  }
   const tracers = SERVICES.map((service) => {
     const provider = new BasicTracerProvider({
-      resource: resourceFromAttributes({ 'service.name': service, 'service.version': '1.4.2', 'host.name': `${service}-7f9c`, 'deployment.environment.name': 'bench' }),
+      resource: resourceFromAttributes({
+        'service.name': service,
+        'service.version': '1.4.2',
+        'host.name': `${service}-7f9c`,
+        'deployment.environment.name': 'bench',
+      }),
       spanProcessors: [processor],
     })
     return provider.getTracer('tracecar-bench', '1.0.0')
@@ -90,11 +123,29 @@ function makeBatchSource() {
       const n = traceNo++
       const route = ROUTES[n % ROUTES.length]
       const status = n % 50 === 0 ? 500 : 200
-      const rootSpan = tracer.startSpan(route, { kind: SpanKind.SERVER, attributes: { 'http.request.method': route.split(' ')[0], 'http.route': route.split(' ')[1], 'url.path': `/api/items/${n}`, 'http.response.status_code': status, 'client.address': `10.0.${n % 256}.${n % 200}`, 'user_agent.original': 'bench/1.0', 'customer.tier': n % 10 === 0 ? 'gold' : 'standard' } })
+      const rootSpan = tracer.startSpan(route, {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'http.request.method': route.split(' ')[0],
+          'http.route': route.split(' ')[1],
+          'url.path': `/api/items/${n}`,
+          'http.response.status_code': status,
+          'client.address': `10.0.${n % 256}.${n % 200}`,
+          'user_agent.original': 'bench/1.0',
+          'customer.tier': n % 10 === 0 ? 'gold' : 'standard',
+        },
+      })
       if (status === 500) rootSpan.setStatus({ code: SpanStatusCode.ERROR, message: 'upstream failed' })
       const ctx = trace.setSpan(context.active(), rootSpan)
       for (let i = 1; i < SPANS_PER_TRACE; i++) {
-        const child = tracer.startSpan(i % 2 ? `SELECT items ${i}` : `GET /internal/${i}`, { kind: i % 2 ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes: { 'db.system': 'postgresql', 'server.address': 'db', 'server.port': 5432, 'db.operation.name': 'SELECT' } }, ctx)
+        const child = tracer.startSpan(
+          i % 2 ? `SELECT items ${i}` : `GET /internal/${i}`,
+          {
+            kind: i % 2 ? SpanKind.CLIENT : SpanKind.INTERNAL,
+            attributes: { 'db.system': 'postgresql', 'server.address': 'db', 'server.port': 5432, 'db.operation.name': 'SELECT' },
+          },
+          ctx,
+        )
         child.end()
       }
       rootSpan.end()
@@ -161,7 +212,9 @@ try {
     if (inflight.size >= CONCURRENCY) await Promise.race(inflight)
     if (sent >= nextReport) {
       nextReport += 100_000
-      process.stderr.write(`  ${sent} spans sent, collector CPU ${(cpuSecondsOf(child.pid) - cpuBefore).toFixed(1)} s, wall ${((performance.now() - wallStart) / 1000).toFixed(1)} s\n`)
+      process.stderr.write(
+        `  ${sent} spans sent, collector CPU ${(cpuSecondsOf(child.pid) - cpuBefore).toFixed(1)} s, wall ${((performance.now() - wallStart) / 1000).toFixed(1)} s\n`,
+      )
     }
   }
   await Promise.all(inflight)
@@ -180,18 +233,67 @@ try {
   const pick = (i) => ids[(i * 7919) % ids.length]
   const now = Date.now()
   const results = [
-    await timeQueries('trace by id', Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces/${pick(i)}`)),
-    await timeQueries('search: service, limit 20', Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&limit=20`)),
-    await timeQueries('search: service + operation + last 1h', Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&operation=${encodeURIComponent(ROUTES[i % ROUTES.length])}&start=${now - 3_600_000}&end=${now}&limit=20`)),
-    await timeQueries('search: service + error=true', Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&error=true&limit=20`)),
-    await timeQueries('search: service + attr customer.tier=gold', Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&attr=customer.tier=gold&limit=20`)),
-    await timeQueries('search: service + attr matching nothing (worst case; 1 s budget)', Array.from({ length: Math.min(QUERIES, 20) }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&attr=customer.tier=platinum&limit=20`)),
-    await timeQueries('search: operation matching nothing, no service', Array.from({ length: Math.min(QUERIES, 20) }, () => `${api}/api/traces?operation=${encodeURIComponent('GET /nowhere')}&limit=20`)),
-    await timeQueries('search: service + minDurationMs=0.05', Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&minDurationMs=0.05&limit=20`)),
+    await timeQueries(
+      'trace by id',
+      Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces/${pick(i)}`),
+    ),
+    await timeQueries(
+      'search: service, limit 20',
+      Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&limit=20`),
+    ),
+    await timeQueries(
+      'search: service + operation + last 1h',
+      Array.from(
+        { length: QUERIES },
+        (_, i) =>
+          `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&operation=${encodeURIComponent(ROUTES[i % ROUTES.length])}&start=${now - 3_600_000}&end=${now}&limit=20`,
+      ),
+    ),
+    await timeQueries(
+      'search: service + error=true',
+      Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&error=true&limit=20`),
+    ),
+    await timeQueries(
+      'search: service + attr customer.tier=gold',
+      Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&attr=customer.tier=gold&limit=20`),
+    ),
+    await timeQueries(
+      'search: service + attr matching nothing (worst case; 1 s budget)',
+      Array.from(
+        { length: Math.min(QUERIES, 20) },
+        (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&attr=customer.tier=platinum&limit=20`,
+      ),
+    ),
+    await timeQueries(
+      'search: operation matching nothing, no service',
+      Array.from({ length: Math.min(QUERIES, 20) }, () => `${api}/api/traces?operation=${encodeURIComponent('GET /nowhere')}&limit=20`),
+    ),
+    await timeQueries(
+      'search: service + minDurationMs=0.05',
+      Array.from({ length: QUERIES }, (_, i) => `${api}/api/traces?service=${SERVICES[i % SERVICES.length]}&minDurationMs=0.05&limit=20`),
+    ),
     // Jaeger's tag search: the tags must hold on the span of that service (Grafana's Jaeger data source).
-    await timeQueries('jaeger: service + tags error=true', Array.from({ length: QUERIES }, (_, i) => `${api}/api/jaeger/api/traces?service=${SERVICES[i % SERVICES.length]}&tags=${encodeURIComponent('{"error":"true"}')}&limit=20`)),
-    await timeQueries('jaeger: service + tags customer.tier=gold', Array.from({ length: QUERIES }, (_, i) => `${api}/api/jaeger/api/traces?service=${SERVICES[i % SERVICES.length]}&tags=${encodeURIComponent('{"customer.tier":"gold"}')}&limit=20`)),
-    await timeQueries('jaeger: service + tag matching nothing (worst case; 1 s budget)', Array.from({ length: Math.min(QUERIES, 20) }, (_, i) => `${api}/api/jaeger/api/traces?service=${SERVICES[i % SERVICES.length]}&tags=${encodeURIComponent('{"customer.tier":"platinum"}')}&limit=20`)),
+    await timeQueries(
+      'jaeger: service + tags error=true',
+      Array.from(
+        { length: QUERIES },
+        (_, i) => `${api}/api/jaeger/api/traces?service=${SERVICES[i % SERVICES.length]}&tags=${encodeURIComponent('{"error":"true"}')}&limit=20`,
+      ),
+    ),
+    await timeQueries(
+      'jaeger: service + tags customer.tier=gold',
+      Array.from(
+        { length: QUERIES },
+        (_, i) => `${api}/api/jaeger/api/traces?service=${SERVICES[i % SERVICES.length]}&tags=${encodeURIComponent('{"customer.tier":"gold"}')}&limit=20`,
+      ),
+    ),
+    await timeQueries(
+      'jaeger: service + tag matching nothing (worst case; 1 s budget)',
+      Array.from(
+        { length: Math.min(QUERIES, 20) },
+        (_, i) => `${api}/api/jaeger/api/traces?service=${SERVICES[i % SERVICES.length]}&tags=${encodeURIComponent('{"customer.tier":"platinum"}')}&limit=20`,
+      ),
+    ),
   ]
   const report = {
     spansStored: batches * BATCH,

@@ -76,7 +76,8 @@ class Relay {
   onError() {
     const { res } = this
     if (this.clientGone) return
-    if (res.headersSent) res.destroy() // mid-body: a truncated response is the only honest signal
+    if (res.headersSent)
+      res.destroy() // mid-body: a truncated response is the only honest signal
     else {
       res.writeHead(502, { 'content-length': '0' })
       res.end()
@@ -91,13 +92,16 @@ const server = http.createServer((req, res) => {
   })
   const te = req.headers['transfer-encoding']
   const cl = req.headers['content-length']
-  pool.dispatch({
-    path: req.url,
-    method: req.method,
-    headers: copyHeaders(req.rawHeaders, same),
-    body: (cl !== undefined && cl !== '0') || te !== undefined ? req : null,
-    idempotent: false, // a proxied request is never silently retried
-  }, relay)
+  pool.dispatch(
+    {
+      path: req.url,
+      method: req.method,
+      headers: copyHeaders(req.rawHeaders, same),
+      body: (cl !== undefined && cl !== '0') || te !== undefined ? req : null,
+      idempotent: false, // a proxied request is never silently retried
+    },
+    relay,
+  )
 })
 server.keepAliveTimeout = 65_000
 server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`))

@@ -44,10 +44,30 @@ function startPrintingPort(args) {
 const upstream = await startPrintingPort(['bench/proxy/upstream.js'])
 const sink = await startPrintingPort(['bench/otlp-sink.js', '--port', '0'])
 const profDir = mkdtempSync(join(tmpdir(), 'tracecar-prof-'))
-const tc = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, join(opts.dist, 'cli/tracecar.js'), 'proxy',
-  '--upstream', `http://127.0.0.1:${upstream.port}`, '--listen-host', '127.0.0.1', '--listen-port', '0', '--admin-port', '0',
-  '--access-log-destination', '/dev/null', '--otlp-endpoint', `http://127.0.0.1:${sink.port}/v1/traces`, ...extra],
-{ cwd: root, stdio: ['ignore', 'ignore', 'pipe'] })
+const tc = spawn(
+  process.execPath,
+  [
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    profDir,
+    join(opts.dist, 'cli/tracecar.js'),
+    'proxy',
+    '--upstream',
+    `http://127.0.0.1:${upstream.port}`,
+    '--listen-host',
+    '127.0.0.1',
+    '--listen-port',
+    '0',
+    '--admin-port',
+    '0',
+    '--access-log-destination',
+    '/dev/null',
+    '--otlp-endpoint',
+    `http://127.0.0.1:${sink.port}/v1/traces`,
+    ...extra,
+  ],
+  { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
+)
 children.push(tc)
 const port = await new Promise((resolve) => {
   let err = ''
@@ -58,9 +78,10 @@ const port = await new Promise((resolve) => {
   })
 })
 const requests = Number(opts.requests)
-const load = (amount) => new Promise((resolve, reject) => {
-  autocannon({ url: `http://127.0.0.1:${port}/`, connections: 20, amount, overallRate: Number(opts.rate) }, (e, r) => (e ? reject(e) : resolve(r)))
-})
+const load = (amount) =>
+  new Promise((resolve, reject) => {
+    autocannon({ url: `http://127.0.0.1:${port}/`, connections: 20, amount, overallRate: Number(opts.rate) }, (e, r) => (e ? reject(e) : resolve(r)))
+  })
 /** CPU seconds (user + system, all threads) of a process, from /proc. */
 function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')

@@ -90,9 +90,27 @@ function startPrintingPort(cmd, args, options = {}) {
 }
 
 function startTracecar(upstreamUrl, sinkPort, extra, entry = 'bin/tracecar.js', env = process.env) {
-  const child = spawn(process.execPath, [entry, 'proxy', '--upstream', upstreamUrl, '--listen-host', '127.0.0.1',
-    '--listen-port', '0', '--admin-port', '0', '--access-log-destination', '/dev/null',
-    '--otlp-endpoint', `http://127.0.0.1:${sinkPort}/v1/traces`, ...extra], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(
+    process.execPath,
+    [
+      entry,
+      'proxy',
+      '--upstream',
+      upstreamUrl,
+      '--listen-host',
+      '127.0.0.1',
+      '--listen-port',
+      '0',
+      '--admin-port',
+      '0',
+      '--access-log-destination',
+      '/dev/null',
+      '--otlp-endpoint',
+      `http://127.0.0.1:${sinkPort}/v1/traces`,
+      ...extra,
+    ],
+    { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] },
+  )
   children.push(child)
   let err = ''
   return new Promise((resolve, reject) => {
@@ -121,7 +139,9 @@ async function startNginx(upstreamPort) {
   const dir = mkdtempSync(join(tmpdir(), 'tracecar-bench-nginx-'))
   mkdirSync(join(dir, 'logs'))
   const port = 20000 + Math.floor(Math.random() * 20000)
-  writeFileSync(join(dir, 'nginx.conf'), `
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `
 worker_processes 1;
 error_log ${dir}/logs/error.log warn;
 pid ${dir}/nginx.pid;
@@ -139,7 +159,8 @@ http {
     }
   }
 }
-`)
+`,
+  )
   const child = spawn(bin, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' })
   children.push(child)
   await new Promise((r) => setTimeout(r, 500))
@@ -247,7 +268,9 @@ async function settle(pids) {
 
 /** The latency probe in its own process, so its timing is not disturbed by this one. */
 function probe(url, rate, seconds) {
-  return runTool(process.execPath, [join(root, 'bench/proxy/latency-probe.js'), url, String(rate), String(seconds)], (out) => JSON.parse(out.trim().split('\n').pop()))
+  return runTool(process.execPath, [join(root, 'bench/proxy/latency-probe.js'), url, String(rate), String(seconds)], (out) =>
+    JSON.parse(out.trim().split('\n').pop()),
+  )
 }
 
 async function scrape(adminPort) {
@@ -385,9 +408,19 @@ async function main() {
     { id: 'tracecar', name: 'tracecar (100% sampled, exporting)', start: tracecar([]) },
     ...(opts['baseline-dist'] === undefined
       ? []
-      : [{ id: 'baseline', name: `tracecar (100%, baseline build ${opts['baseline-dist']})`, start: tracecar([], join(opts['baseline-dist'], 'cli/tracecar.js')) }]),
+      : [
+          {
+            id: 'baseline',
+            name: `tracecar (100%, baseline build ${opts['baseline-dist']})`,
+            start: tracecar([], join(opts['baseline-dist'], 'cli/tracecar.js')),
+          },
+        ]),
     // The Docker image (and so every injected sidecar) runs with this young-generation cap (Dockerfile).
-    { id: 'image', name: 'tracecar 100%, as the image runs it (NODE_OPTIONS=--max-semi-space-size=2)', start: tracecar([], undefined, { ...process.env, NODE_OPTIONS: '--max-semi-space-size=2' }) },
+    {
+      id: 'image',
+      name: 'tracecar 100%, as the image runs it (NODE_OPTIONS=--max-semi-space-size=2)',
+      start: tracecar([], undefined, { ...process.env, NODE_OPTIONS: '--max-semi-space-size=2' }),
+    },
     { id: 'unsampled', name: 'tracecar (sampling off)', start: tracecar(['--sampler', 'always_off']) },
     { id: 'node-engine', name: 'tracecar 100%, node engine (--http-engine node: node:http + undici)', start: tracecar(['--http-engine', 'node']) },
     { id: 'bare', name: 'bare node:http + undici (no tracing)', start: printingPort('bench/proxy/bare-proxy.js') },
@@ -404,7 +437,10 @@ async function main() {
   ].filter((t) => t.id === 'baseline' || want(t.id))
   if (targets.some((t) => t.id === 'nginx') && nginxBinary() === undefined) {
     process.stderr.write('bench: nginx skipped: not installed and could not be installed (apt-get install nginx-light)\n')
-    targets.splice(targets.findIndex((t) => t.id === 'nginx'), 1)
+    targets.splice(
+      targets.findIndex((t) => t.id === 'nginx'),
+      1,
+    )
   }
 
   const rounds = []
@@ -476,36 +512,56 @@ function report(results, rounds, outage, { loadAtStart, loadAtEnd }) {
   /** The same ratio round by round (both targets measured in the same round), to show the spread. */
   const perRound = (a, b, f) => {
     if (ROUNDS < 2) return ''
-    const each = rounds.map((rs) => {
-      const ra = rs.find((r) => r.id === a)
-      const rb = rs.find((r) => r.id === b)
-      return ra && rb && f(rb) ? (f(ra) / f(rb)).toFixed(2) : undefined
-    }).filter((v) => v !== undefined)
+    const each = rounds
+      .map((rs) => {
+        const ra = rs.find((r) => r.id === a)
+        const rb = rs.find((r) => r.id === b)
+        return ra && rb && f(rb) ? (f(ra) / f(rb)).toFixed(2) : undefined
+      })
+      .filter((v) => v !== undefined)
     return each.length > 1 ? ` (rounds: ${each.join(', ')})` : ''
   }
   const sat = (r) => r.cpuUsPerRequest
   const atRate = (r) => r.cpuUsPerRequestAtRate
   const rps = (r) => r.rps
-  const cpuRatios = (a, b) => `${x(sat(a), sat(b))} CPU/req at saturation${perRound(a.id, b.id, sat)}, ${x(atRate(a), atRate(b))} at ${RATE}/s${perRound(a.id, b.id, atRate)}`
+  const cpuRatios = (a, b) =>
+    `${x(sat(a), sat(b))} CPU/req at saturation${perRound(a.id, b.id, sat)}, ${x(atRate(a), atRate(b))} at ${RATE}/s${perRound(a.id, b.id, atRate)}`
 
   const lines = []
-  lines.push(`| target | req/s @${CONNECTIONS} conn (${LOAD_TOOL}) | p50 µs @${RATE}/s | p99 µs | p99.9 µs | CPU µs/req @${CONNECTIONS} conn (${LOAD_TOOL}) | CPU µs/req @${RATE}/s | idle RSS MiB | peak RSS MiB | errors |`)
+  lines.push(
+    `| target | req/s @${CONNECTIONS} conn (${LOAD_TOOL}) | p50 µs @${RATE}/s | p99 µs | p99.9 µs | CPU µs/req @${CONNECTIONS} conn (${LOAD_TOOL}) | CPU µs/req @${RATE}/s | idle RSS MiB | peak RSS MiB | errors |`,
+  )
   lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
   for (const r of results) {
-    lines.push(`| ${r.name} | ${r.rps} | ${r.latency.p50Us} | ${r.latency.p99Us} | ${r.latency.p999Us} | ${r.cpuUsPerRequest ?? '—'} | ${r.cpuUsPerRequestAtRate ?? '—'} | ${r.idleRssMiB ?? '—'} | ${r.peakRssMiB ?? '—'} | ${r.errors + r.latency.errors} |`)
+    lines.push(
+      `| ${r.name} | ${r.rps} | ${r.latency.p50Us} | ${r.latency.p99Us} | ${r.latency.p999Us} | ${r.cpuUsPerRequest ?? '—'} | ${r.cpuUsPerRequestAtRate ?? '—'} | ${r.idleRssMiB ?? '—'} | ${r.peakRssMiB ?? '—'} | ${r.errors + r.latency.errors} |`,
+    )
   }
   const ratios = []
-  for (const [id, label] of [['tracecar', 'tracecar'], ['image', 'tracecar as the image runs it'], ['unsampled', 'tracecar unsampled'], ['node-engine', 'tracecar on the node engine']]) {
+  for (const [id, label] of [
+    ['tracecar', 'tracecar'],
+    ['image', 'tracecar as the image runs it'],
+    ['unsampled', 'tracecar unsampled'],
+    ['node-engine', 'tracecar on the node engine'],
+  ]) {
     const t = by[id]
     if (t === undefined) continue
-    if (by.direct && id === 'tracecar') ratios.push(`tracecar vs direct: ${x(t.rps, by.direct.rps)} req/s${perRound(id, 'direct', rps)}, p99 +${t.latency.p99Us - by.direct.latency.p99Us} µs at ${RATE}/s`)
-    if (by.baseline && id !== 'unsampled') ratios.push(`${label} vs baseline build: ${x(sat(t), sat(by.baseline))} of baseline CPU/req at saturation${perRound(id, 'baseline', sat)}, ${x(atRate(t), atRate(by.baseline))} at ${RATE}/s${perRound(id, 'baseline', atRate)}; ${x(t.rps, by.baseline.rps)} req/s; peak RSS ${t.peakRssMiB} vs ${by.baseline.peakRssMiB} MiB`)
+    if (by.direct && id === 'tracecar')
+      ratios.push(
+        `tracecar vs direct: ${x(t.rps, by.direct.rps)} req/s${perRound(id, 'direct', rps)}, p99 +${t.latency.p99Us - by.direct.latency.p99Us} µs at ${RATE}/s`,
+      )
+    if (by.baseline && id !== 'unsampled')
+      ratios.push(
+        `${label} vs baseline build: ${x(sat(t), sat(by.baseline))} of baseline CPU/req at saturation${perRound(id, 'baseline', sat)}, ${x(atRate(t), atRate(by.baseline))} at ${RATE}/s${perRound(id, 'baseline', atRate)}; ${x(t.rps, by.baseline.rps)} req/s; peak RSS ${t.peakRssMiB} vs ${by.baseline.peakRssMiB} MiB`,
+      )
     if (by.bare) ratios.push(`${label} vs bare node:http+undici: ${cpuRatios(t, by.bare)}; ${x(t.rps, by.bare.rps)} req/s${perRound(id, 'bare', rps)}`)
-    if (by['http-proxy']) ratios.push(`${label} vs http-proxy: ${x(t.rps, by['http-proxy'].rps)} req/s${perRound(id, 'http-proxy', rps)}, ${cpuRatios(t, by['http-proxy'])}`)
+    if (by['http-proxy'])
+      ratios.push(`${label} vs http-proxy: ${x(t.rps, by['http-proxy'].rps)} req/s${perRound(id, 'http-proxy', rps)}, ${cpuRatios(t, by['http-proxy'])}`)
     if (by.nginx) ratios.push(`${label} vs nginx: ${x(t.rps, by.nginx.rps)} req/s, ${cpuRatios(t, by.nginx)}`)
     if (id !== 'unsampled') ratios.push(`${label}: spans exported ${t.spansExported}, dropped ${t.spansDropped} (all rounds)`)
   }
-  if (by.bare && by.nginx) ratios.push(`bare node:http+undici vs nginx (the Node floor): ${x(by.bare.rps, by.nginx.rps)} req/s, ${cpuRatios(by.bare, by.nginx)}`)
+  if (by.bare && by.nginx)
+    ratios.push(`bare node:http+undici vs nginx (the Node floor): ${x(by.bare.rps, by.nginx.rps)} req/s, ${cpuRatios(by.bare, by.nginx)}`)
   const text = [
     `# proxy benchmark, ${new Date().toISOString()}, node ${process.version}; median of ${ROUNDS} interleaved round${ROUNDS === 1 ? '' : 's'} (errors: all rounds); load average ${loadAtStart} at the start, ${loadAtEnd} at the end`,
     '',
@@ -513,13 +569,25 @@ function report(results, rounds, outage, { loadAtStart, loadAtEnd }) {
     '',
     ...ratios.map((r) => `- ${r}`),
     ...(outage
-      ? ['', `outage (collector killed 1 s into a ${outage.seconds} s run at ${RATE}/s): ${outage.failed} of ${outage.requests} requests failed, p50 ${outage.latency.p50Us} µs, p99 ${outage.latency.p99Us} µs${tc ? ` (${tc.latency.p99Us} µs with the collector up: ${outage.latency.p99Us >= tc.latency.p99Us ? '+' : ''}${outage.latency.p99Us - tc.latency.p99Us} µs)` : ''}, p99.9 ${outage.latency.p999Us} µs, peak RSS ${outage.peakRssMiB} MiB, spans dropped ${JSON.stringify(outage.spansDropped)}`]
+      ? [
+          '',
+          `outage (collector killed 1 s into a ${outage.seconds} s run at ${RATE}/s): ${outage.failed} of ${outage.requests} requests failed, p50 ${outage.latency.p50Us} µs, p99 ${outage.latency.p99Us} µs${tc ? ` (${tc.latency.p99Us} µs with the collector up: ${outage.latency.p99Us >= tc.latency.p99Us ? '+' : ''}${outage.latency.p99Us - tc.latency.p99Us} µs)` : ''}, p99.9 ${outage.latency.p999Us} µs, peak RSS ${outage.peakRssMiB} MiB, spans dropped ${JSON.stringify(outage.spansDropped)}`,
+        ]
       : []),
   ].join('\n')
   process.stdout.write(text + '\n')
   mkdirSync(join(root, 'bench/results'), { recursive: true })
   const file = join(root, 'bench/results', `proxy-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  const settings = { duration: DURATION_S, connections: CONNECTIONS, rate: RATE, rateSeconds: RATE_S, rounds: ROUNDS, loadTool: LOAD_TOOL, loadAtStart, loadAtEnd }
+  const settings = {
+    duration: DURATION_S,
+    connections: CONNECTIONS,
+    rate: RATE,
+    rateSeconds: RATE_S,
+    rounds: ROUNDS,
+    loadTool: LOAD_TOOL,
+    loadAtStart,
+    loadAtEnd,
+  }
   writeFileSync(file, JSON.stringify({ settings, results, rounds, outage }, null, 2))
   process.stderr.write(`bench: raw figures in ${file}\n`)
 }

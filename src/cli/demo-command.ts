@@ -38,7 +38,13 @@ export const DEMO_SCHEMA: CommandSchema = {
   command: 'demo',
   keys: [
     { path: 'rate', type: requestRate(), default: 5, flag: 'rate', description: 'Requests per second into frontend.' },
-    { path: 'dataDir', type: nonEmptyString('a folder path', '<dir>'), default: './data/demo', flag: 'data-dir', description: "Where the demo's database lives." },
+    {
+      path: 'dataDir',
+      type: nonEmptyString('a folder path', '<dir>'),
+      default: './data/demo',
+      flag: 'data-dir',
+      description: "Where the demo's database lives.",
+    },
     { path: 'httpPort', type: port(), default: 16686, flag: 'http-port', description: 'UI and API port.' },
     { path: 'otlpHttpPort', type: port(), default: 4318, flag: 'otlp-http-port', description: 'OTLP/HTTP port.' },
     { path: 'otlpGrpcPort', type: port(), default: 4317, flag: 'otlp-grpc-port', description: 'OTLP/gRPC port.' },
@@ -59,7 +65,7 @@ const demoHelp = (): string =>
       '(frontend -> checkout -> payments, inventory), each behind its own tracecar',
       'sidecar, and a steady trickle of traffic through them. payments is slow now and',
       'then, inventory fails sometimes; the services write plain access logs carrying',
-      "the trace id their sidecar injected, shipped to the collector. It prints the",
+      'the trace id their sidecar injected, shipped to the collector. It prints the',
       "UI's address, then links to two traces of this run once they are whole: one",
       'where payments was slow and one that failed. Ctrl-C stops everything cleanly.',
     ],
@@ -90,11 +96,16 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
   try {
     // The same options `tracecar collector` takes, so the demo's collector is the real one.
     const parsed = parseCollectorFlags([
-      '--data-dir', setting<string>('dataDir'),
-      '--http-port', String(setting<number>('httpPort')),
-      '--otlp-http-port', String(setting<number>('otlpHttpPort')),
-      '--otlp-grpc-port', String(setting<number>('otlpGrpcPort')),
-      '--retention', '24h',
+      '--data-dir',
+      setting<string>('dataDir'),
+      '--http-port',
+      String(setting<number>('httpPort')),
+      '--otlp-http-port',
+      String(setting<number>('otlpHttpPort')),
+      '--otlp-grpc-port',
+      String(setting<number>('otlpGrpcPort')),
+      '--retention',
+      '24h',
     ])
     if (parsed === 'help') return
     collectorOptions = parsed
@@ -139,7 +150,9 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     if (e.code === 'EADDRINUSE') {
-      return fail(`a port is already in use (${e.message}); is another collector running? Pick others with --http-port, --otlp-http-port and --otlp-grpc-port (0 = any free port)`)
+      return fail(
+        `a port is already in use (${e.message}); is another collector running? Pick others with --http-port, --otlp-http-port and --otlp-grpc-port (0 = any free port)`,
+      )
     }
     throw err
   }

@@ -14,7 +14,7 @@ const injectHelp = (): string =>
       '',
       'Adds the tracecar sidecar to the Deployments, StatefulSets, DaemonSets, ReplicaSets,',
       'Jobs, CronJobs and Pods of Kubernetes manifests and writes them to stdout; everything',
-      "else passes through unchanged. Reads stdin when no -f is given. Injecting twice changes",
+      'else passes through unchanged. Reads stdin when no -f is given. Injecting twice changes',
       "nothing; 'tracecar uninject' takes the sidecar out again.",
       '',
       '  tracecar inject -f deploy.yaml | kubectl apply -f -',

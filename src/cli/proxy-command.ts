@@ -38,7 +38,8 @@ export async function runProxyCommand(argv: string[]): Promise<void> {
   const exporter = createSpanExporter(config.exporter, { resource, registry, log, pool })
   // accessLog.otlp: access log records as OTLP logs, through the spans' pool (src/export/otlp-log-exporter.ts).
   const logExporter = config.accessLog.otlp && pool !== undefined ? new OtlpLogExporter({ pool, config: config.exporter, registry, log }) : undefined
-  if (config.accessLog.otlp && logExporter === undefined) log(`accessLog.otlp needs exporter.type otlp (it is ${config.exporter.type}): access log records are not sent as OTLP logs`)
+  if (config.accessLog.otlp && logExporter === undefined)
+    log(`accessLog.otlp needs exporter.type otlp (it is ${config.exporter.type}): access log records are not sent as OTLP logs`)
   const sidecar = await startSidecar(config, { exporter, registry, logExporter })
   log(
     `listening on ${sidecar.inbound.address}:${sidecar.inbound.port} -> ${config.upstream}` +
@@ -56,8 +57,7 @@ export async function runProxyCommand(argv: string[]): Promise<void> {
     close: async () => {
       const report = await sidecar.shutdown()
       return (
-        `stopped: ${report.requestsCut} request(s) cut at the drain deadline; ` +
-        `${report.spans.exported} span(s) exported, ${report.spans.dropped} dropped`
+        `stopped: ${report.requestsCut} request(s) cut at the drain deadline; ` + `${report.spans.exported} span(s) exported, ${report.spans.dropped} dropped`
       )
     },
   })

@@ -87,7 +87,8 @@ function checkUrl(what: string, raw: string, example: string): string {
  * and the key. Throws AlertRulesError, or Error for a bad URL or pattern.
  */
 export function checkObservability(options: ObservabilityOptions = {}): Observability {
-  const rulesFile = options.alertRulesPath === undefined ? { rules: [] as AlertRule[], evaluationIntervalMs: undefined } : loadAlertRulesFile(options.alertRulesPath)
+  const rulesFile =
+    options.alertRulesPath === undefined ? { rules: [] as AlertRule[], evaluationIntervalMs: undefined } : loadAlertRulesFile(options.alertRulesPath)
   const derivation = createTraceIdDerivation({ traceIdFields: options.logTraceIdFields, textPatterns: options.logTraceIdPatterns })
   const webhookUrls = (options.alertWebhookUrls ?? []).map((u) => checkUrl('--alert-webhook', u, 'http://127.0.0.1:8080/alerts'))
   const alertmanagerUrls = (options.alertmanagerUrls ?? []).map((u) => checkUrl('--alertmanager-url', u, 'http://127.0.0.1:9093'))
@@ -186,9 +187,12 @@ export function defaultUiDir(): string | undefined {
 async function openStorage(options: CollectorOptions, log: (line: string) => void): Promise<TraceStorage> {
   const name = options.store ?? 'sqlite'
   if (name === 'sqlite') return openSqliteStorage({ path: resolve(options.dataDir ?? DEFAULTS.dataDir, DATABASE_FILE), synchronous: options.synchronous })
-  if (!isClickHouseStore(name)) throw new Error(`--store ${JSON.stringify(name)}: use sqlite (the default) or a ClickHouse URL such as ${CLICKHOUSE_URL_EXAMPLE}`)
+  if (!isClickHouseStore(name))
+    throw new Error(`--store ${JSON.stringify(name)}: use sqlite (the default) or a ClickHouse URL such as ${CLICKHOUSE_URL_EXAMPLE}`)
   if (options.retention?.maxBytes !== undefined) {
-    throw new Error('--max-db-size applies to the embedded SQLite store; with ClickHouse, retention is by age (--retention) and the disk is ClickHouse\'s to watch')
+    throw new Error(
+      "--max-db-size applies to the embedded SQLite store; with ClickHouse, retention is by age (--retention) and the disk is ClickHouse's to watch",
+    )
   }
   // Loaded on demand: the embedded default does not load the ClickHouse client.
   const { openClickHouseStorage } = await import('./store/clickhouse/clickhouse-storage.js')

@@ -5,7 +5,18 @@ export { sendJson } from '../http/http-answer.js'
 export type { IngestListener } from './receivers/ingest-pipeline.js'
 export type { AttributeJson, AttributeMap, StoredLog, StoredSpan } from './model/stored-span.js'
 export type {
-  DependencyEdge, DependencyReader, LogQuery, LogReader, LogWriter, RedRollupStore, RetentionStore, SpanReader, SpanWriter, TraceQuery, TraceStorage, TraceSummary,
+  DependencyEdge,
+  DependencyReader,
+  LogQuery,
+  LogReader,
+  LogWriter,
+  RedRollupStore,
+  RetentionStore,
+  SpanReader,
+  SpanWriter,
+  TraceQuery,
+  TraceStorage,
+  TraceSummary,
 } from './store/store-roles.js'
 export { openSqliteStorage } from './store/sqlite/sqlite-storage.js'
 export { applyMigrations } from './store/sqlite/migrations.js'

@@ -8,20 +8,7 @@
 import { resolve as resolvePath } from 'node:path'
 import type { CommandSchema } from './command-schema.js'
 import type { ConfigKey } from './config-schema.js'
-import {
-  allowedHostNames,
-  boolean,
-  byteSize,
-  duration,
-  host,
-  httpUrl,
-  httpUrls,
-  nonEmptyString,
-  oneOf,
-  port,
-  stringMap,
-  textLines,
-} from './value-types.js'
+import { allowedHostNames, boolean, byteSize, duration, host, httpUrl, httpUrls, nonEmptyString, oneOf, port, stringMap, textLines } from './value-types.js'
 
 /** A key whose value's type is kept, so the config type can be derived from the table. */
 // The value's type comes from the key's type alone (`default: 'full'` must not widen it to string).

@@ -23,7 +23,9 @@ export function configReferenceMarkdown(schema: CommandSchema = PROXY_SCHEMA): s
     '| --- | --- | --- | --- | --- |',
     ...schema.keys.map(
       (key) =>
-        `| \`${key.path}\` | \`${cell(flagUsage(key))}\` | ${envNames(key, schema.envPrefix).map((name) => `\`${cell(name)}\``).join(', ')} | ${cell(defaultText(key))} | ${cell(key.description)}${key.type.choices ? ` One of: ${key.type.choices.join(', ')}.` : ''} |`,
+        `| \`${key.path}\` | \`${cell(flagUsage(key))}\` | ${envNames(key, schema.envPrefix)
+          .map((name) => `\`${cell(name)}\``)
+          .join(', ')} | ${cell(defaultText(key))} | ${cell(key.description)}${key.type.choices ? ` One of: ${key.type.choices.join(', ')}.` : ''} |`,
     ),
     ...schema.shorthands.map(
       (shorthand) =>
@@ -95,7 +97,7 @@ function exampleLines(key: ConfigKey, indent: string, docs: ConfigDocs): string[
   const comment = (key.deriveDefault || unset) && !override ? '# ' : ''
   if (unset) lines.push(`${indent}# Not set by default; uncomment to set it.`)
   else if (comment) lines.push(`${indent}# Left out so that it follows the default rule; uncomment to set it.`)
-  let value = override ? override.value : unset ? key.example ?? '' : key.default
+  let value = override ? override.value : unset ? (key.example ?? '') : key.default
   // A duration or a size reads better with its unit (1m, 16MiB) than as a bare number.
   if (typeof value === 'number' && key.type.show(value) !== String(value)) value = key.type.show(value)
   lines.push(`${indent}${comment}${name}: ${unset && key.example === undefined ? '' : yamlScalar(value)}`.trimEnd())

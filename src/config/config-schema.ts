@@ -82,7 +82,6 @@ export interface AddressShorthand {
   readonly portPath: string
 }
 
-
 /**
  * One key of the table. Its value type must fit the ProxyConfig field at its path (a key
  * whose type yields `string` for a `'node' | 'raw'` field fails to compile), so the table
@@ -127,12 +126,30 @@ export const CONFIG_KEYS = [
     example: 'http://127.0.0.1:8080',
     description: 'The service behind the sidecar (required).',
   }),
-  define({ path: 'listen.host', type: host(), default: '0.0.0.0', flag: 'listen-host', description: 'Inbound listener address (clients call this instead of the service).' }),
+  define({
+    path: 'listen.host',
+    type: host(),
+    default: '0.0.0.0',
+    flag: 'listen-host',
+    description: 'Inbound listener address (clients call this instead of the service).',
+  }),
   define({ path: 'listen.port', type: port(), default: 15006, flag: 'listen-port', description: 'Inbound listener port.' }),
   define({ path: 'admin.enabled', type: boolean(), default: true, flag: 'admin-enabled', description: 'Serve /healthz, /ready and /metrics.' }),
-  define({ path: 'admin.host', type: host(), default: '127.0.0.1', flag: 'admin-host', description: 'Admin listener address (loopback: not for the outside world).' }),
+  define({
+    path: 'admin.host',
+    type: host(),
+    default: '127.0.0.1',
+    flag: 'admin-host',
+    description: 'Admin listener address (loopback: not for the outside world).',
+  }),
   define({ path: 'admin.port', type: port(), default: 15000, flag: 'admin-port', description: 'Admin listener port.' }),
-  define({ path: 'preserveHost', type: boolean(), default: true, flag: 'preserve-host', description: "Keep the client's Host header when calling the upstream." }),
+  define({
+    path: 'preserveHost',
+    type: boolean(),
+    default: true,
+    flag: 'preserve-host',
+    description: "Keep the client's Host header when calling the upstream.",
+  }),
   define({
     path: 'httpEngine',
     type: oneOf(['node', 'raw'] as const),
@@ -141,10 +158,34 @@ export const CONFIG_KEYS = [
     description:
       "HTTP/1.1 engine of the inbound side: 'raw' (Node's own parser, llhttp, on plain sockets with the sidecar's own keep-alive pool to the upstream: about half the CPU per request of 'node'; upgrades are relayed by the node engine) or 'node' (Node's http server and undici).",
   }),
-  define({ path: 'timeouts.connectMs', type: milliseconds(), default: 5000, flag: 'connect-timeout-ms', description: 'Connecting to the upstream; past it the caller gets 504.' }),
-  define({ path: 'timeouts.headersMs', type: milliseconds(), default: 60000, flag: 'headers-timeout-ms', description: 'Request sent to response headers received; past it 504.' }),
-  define({ path: 'timeouts.idleMs', type: milliseconds(), default: 300000, flag: 'idle-timeout-ms', description: 'No bytes either way on an open body for this long: 504 / abort.' }),
-  define({ path: 'timeouts.drainMs', type: milliseconds(), default: 20000, flag: 'drain-timeout-ms', description: 'On SIGTERM, how long in-flight requests may take to finish.' }),
+  define({
+    path: 'timeouts.connectMs',
+    type: milliseconds(),
+    default: 5000,
+    flag: 'connect-timeout-ms',
+    description: 'Connecting to the upstream; past it the caller gets 504.',
+  }),
+  define({
+    path: 'timeouts.headersMs',
+    type: milliseconds(),
+    default: 60000,
+    flag: 'headers-timeout-ms',
+    description: 'Request sent to response headers received; past it 504.',
+  }),
+  define({
+    path: 'timeouts.idleMs',
+    type: milliseconds(),
+    default: 300000,
+    flag: 'idle-timeout-ms',
+    description: 'No bytes either way on an open body for this long: 504 / abort.',
+  }),
+  define({
+    path: 'timeouts.drainMs',
+    type: milliseconds(),
+    default: 20000,
+    flag: 'drain-timeout-ms',
+    description: 'On SIGTERM, how long in-flight requests may take to finish.',
+  }),
   define({
     path: 'limits.maxHeaderBytes',
     type: integer({ min: 1024, noun: 'number of bytes', placeholder: '<bytes>' }),
@@ -202,15 +243,69 @@ export const CONFIG_KEYS = [
     otelEnv: [{ name: 'OTEL_TRACES_SAMPLER_ARG' }],
     description: 'Fraction of traces kept by the traceidratio samplers.',
   }),
-  define({ path: 'headers.traceId', type: headerName(), default: 'x-trace-id', flag: 'trace-id-header', description: 'Request header telling the service the trace id ("" disables).' }),
-  define({ path: 'headers.spanId', type: headerName(), default: 'x-span-id', flag: 'span-id-header', description: "Request header telling the service the proxy's span id (\"\" disables)." }),
-  define({ path: 'headers.requestId', type: headerName(), default: 'x-request-id', flag: 'request-id-header', description: 'Request id header added when none came in ("" disables).' }),
-  define({ path: 'headers.responseTraceId', type: boolean(), default: true, flag: 'response-trace-id', description: 'Return the trace id to the caller under headers.traceId.' }),
-  define({ path: 'headers.traceresponse', type: boolean(), default: true, flag: 'traceresponse', description: 'Return the W3C trace context to the caller: the traceresponse header and the server-timing trace metric.' }),
-  define({ path: 'routes', type: routeTemplates(), default: [], flag: 'route', description: 'Route templates for span names, first match wins (/users/:id, /static/*).' }),
-  define({ path: 'outbound.enabled', type: boolean(), default: true, flag: 'outbound-enabled', description: 'Run the outbound forward proxy (HTTP_PROXY for the service) and the named routes.' }),
-  define({ path: 'outbound.host', type: host(), default: '127.0.0.1', flag: 'outbound-host', description: 'Outbound proxy and route listener address (loopback: it is not an open proxy).' }),
-  define({ path: 'outbound.port', type: port(), default: 15001, flag: 'outbound-port', description: 'Outbound forward proxy port: start the service with HTTP_PROXY=http://127.0.0.1:<port>.' }),
+  define({
+    path: 'headers.traceId',
+    type: headerName(),
+    default: 'x-trace-id',
+    flag: 'trace-id-header',
+    description: 'Request header telling the service the trace id ("" disables).',
+  }),
+  define({
+    path: 'headers.spanId',
+    type: headerName(),
+    default: 'x-span-id',
+    flag: 'span-id-header',
+    description: 'Request header telling the service the proxy\'s span id ("" disables).',
+  }),
+  define({
+    path: 'headers.requestId',
+    type: headerName(),
+    default: 'x-request-id',
+    flag: 'request-id-header',
+    description: 'Request id header added when none came in ("" disables).',
+  }),
+  define({
+    path: 'headers.responseTraceId',
+    type: boolean(),
+    default: true,
+    flag: 'response-trace-id',
+    description: 'Return the trace id to the caller under headers.traceId.',
+  }),
+  define({
+    path: 'headers.traceresponse',
+    type: boolean(),
+    default: true,
+    flag: 'traceresponse',
+    description: 'Return the W3C trace context to the caller: the traceresponse header and the server-timing trace metric.',
+  }),
+  define({
+    path: 'routes',
+    type: routeTemplates(),
+    default: [],
+    flag: 'route',
+    description: 'Route templates for span names, first match wins (/users/:id, /static/*).',
+  }),
+  define({
+    path: 'outbound.enabled',
+    type: boolean(),
+    default: true,
+    flag: 'outbound-enabled',
+    description: 'Run the outbound forward proxy (HTTP_PROXY for the service) and the named routes.',
+  }),
+  define({
+    path: 'outbound.host',
+    type: host(),
+    default: '127.0.0.1',
+    flag: 'outbound-host',
+    description: 'Outbound proxy and route listener address (loopback: it is not an open proxy).',
+  }),
+  define({
+    path: 'outbound.port',
+    type: port(),
+    default: 15001,
+    flag: 'outbound-port',
+    description: 'Outbound forward proxy port: start the service with HTTP_PROXY=http://127.0.0.1:<port>.',
+  }),
   define({
     path: 'outbound.allowClients',
     type: addressRanges(),
@@ -251,7 +346,9 @@ export const CONFIG_KEYS = [
     description: 'Headers a service copies from its inbound request to its calls; their value finds that request.',
     // The headers the inbound side writes are the ones a service is most likely to copy on.
     deriveDefault(resolved) {
-      return ['headers.spanId', 'headers.requestId', 'headers.traceId'].map((path) => resolved(path)).filter((name): name is string => typeof name === 'string' && name !== '')
+      return ['headers.spanId', 'headers.requestId', 'headers.traceId']
+        .map((path) => resolved(path))
+        .filter((name): name is string => typeof name === 'string' && name !== '')
     },
   }),
   define({ path: 'accessLog.enabled', type: boolean(), default: true, flag: 'access-log', description: 'Write one JSON access log line per request.' }),
@@ -454,9 +551,11 @@ export const CONFIG_FILE_ENV = 'TRACECAR_CONFIG'
  * TRACECAR_EXPORTER_LOGS_ENDPOINT.
  */
 export function tracecarEnvName(path: string, prefix = 'TRACECAR_'): string {
-  return `${prefix}${path.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/\./g, '_').toUpperCase()}`
+  return `${prefix}${path
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/\./g, '_')
+    .toUpperCase()}`
 }
-
 
 /** Compile-time check that every key path names a real field of ProxyConfig. */
 type Leaves<T, Prefix extends string = ''> = {

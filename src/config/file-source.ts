@@ -31,7 +31,11 @@ export function readConfigFile(absolutePath: string, shownPath: string, schema: 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     const reason = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? String(error)})`
-    throw new ConfigError(`config file ${shownPath} ${reason} (resolved to ${absolutePath}; given with --${schema.configFile.flag} or ${schema.configFile.env})`, undefined, `file ${shownPath}`)
+    throw new ConfigError(
+      `config file ${shownPath} ${reason} (resolved to ${absolutePath}; given with --${schema.configFile.flag} or ${schema.configFile.env})`,
+      undefined,
+      `file ${shownPath}`,
+    )
   }
 
   const { LineCounter, isMap, isScalar, parseDocument } = yaml()
@@ -52,7 +56,8 @@ export function readConfigFile(absolutePath: string, shownPath: string, schema: 
   const values = new Map<string, SourcedValue>()
   const root = doc.contents
   if (root === null || (isScalar(root) && root.value === null)) return values // an empty file sets nothing
-  if (!isMap(root)) throw new ConfigError(`config file ${shownPath} must be a mapping of keys (tracecar ${schema.command} --help lists them)`, undefined, origin(root))
+  if (!isMap(root))
+    throw new ConfigError(`config file ${shownPath} must be a mapping of keys (tracecar ${schema.command} --help lists them)`, undefined, origin(root))
 
   const keyPaths = new Set<string>(schema.keys.map((key) => key.path))
   const visit = (map: YAMLMap, prefix: string): void => {
@@ -68,7 +73,9 @@ export function readConfigFile(absolutePath: string, shownPath: string, schema: 
       }
       const children = [...keyPaths].filter((candidate) => candidate.startsWith(`${path}.`))
       if (children.length === 0) {
-        const siblings = [...new Set([...keyPaths].filter((candidate) => candidate.startsWith(prefix)).map((candidate) => candidate.slice(prefix.length).split('.')[0]))]
+        const siblings = [
+          ...new Set([...keyPaths].filter((candidate) => candidate.startsWith(prefix)).map((candidate) => candidate.slice(prefix.length).split('.')[0])),
+        ]
         throw new ConfigError(
           `unknown key ${JSON.stringify(path)} in ${where.slice('file '.length)} (allowed${prefix ? ` under ${prefix.slice(0, -1)}` : ''}: ${siblings.join(', ')})`,
           path,

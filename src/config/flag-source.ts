@@ -128,7 +128,11 @@ function flagError(error: unknown, command: string): ConfigError {
       const flag = (quoted.split(' ')[0] ?? quoted).replace(/,$/, '')
       if (/argument missing/.test(message)) return new ConfigError(`flag ${flag} needs a value`, undefined, `flag ${flag}`)
       if (/ambiguous/.test(message)) {
-        return new ConfigError(`flag ${flag} needs a value, but the next argument looks like a flag (write ${flag}=<value> if it is the value)`, undefined, `flag ${flag}`)
+        return new ConfigError(
+          `flag ${flag} needs a value, but the next argument looks like a flag (write ${flag}=<value> if it is the value)`,
+          undefined,
+          `flag ${flag}`,
+        )
       }
       return new ConfigError(`flag ${flag}: ${message.split('\n')[0]}`, undefined, `flag ${flag}`)
     }

@@ -46,7 +46,12 @@ function checkResourceAttributesEnv(env: Environment): void {
     parseKeyValueList(text)
   } catch (error) {
     if (error instanceof KeyValueListError) {
-      throw badValue('OTEL_RESOURCE_ATTRIBUTES', showValue(text), 'env OTEL_RESOURCE_ATTRIBUTES', `${error.message}; expected key=value pairs separated by commas`)
+      throw badValue(
+        'OTEL_RESOURCE_ATTRIBUTES',
+        showValue(text),
+        'env OTEL_RESOURCE_ATTRIBUTES',
+        `${error.message}; expected key=value pairs separated by commas`,
+      )
     }
     throw error
   }

@@ -32,11 +32,7 @@ export interface ResolvedValue {
  * runs once the command's own sources are read, before the keys are resolved (the proxy
  * checks OTEL_RESOURCE_ATTRIBUTES there).
  */
-export function resolveConfig(
-  schema: CommandSchema,
-  options: ResolveConfigOptions,
-  checkEnvironment?: (env: Environment) => void,
-): Map<string, ResolvedValue> {
+export function resolveConfig(schema: CommandSchema, options: ResolveConfigOptions, checkEnvironment?: (env: Environment) => void): Map<string, ResolvedValue> {
   return resolveCommandLine(schema, options, checkEnvironment).values
 }
 
@@ -110,7 +106,9 @@ function parse(key: ConfigKey, given: SourcedValue): unknown {
 /** Export headers carry API keys: say which names were given, never the values. */
 function hidden(given: unknown): string {
   if (given !== null && typeof given === 'object' && !Array.isArray(given)) {
-    return `{${Object.keys(given).map((name) => `${JSON.stringify(name)}: (hidden)`).join(', ')}}`
+    return `{${Object.keys(given)
+      .map((name) => `${JSON.stringify(name)}: (hidden)`)
+      .join(', ')}}`
   }
   return '(value hidden)'
 }

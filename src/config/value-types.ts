@@ -58,8 +58,7 @@ export function integer(options: { min: number; max?: number; noun: string; plac
   }
 }
 
-export const milliseconds = (min = 1): ValueType<number> =>
-  integer({ min, noun: 'number of milliseconds', placeholder: '<ms>' })
+export const milliseconds = (min = 1): ValueType<number> => integer({ min, noun: 'number of milliseconds', placeholder: '<ms>' })
 
 /**
  * A duration in milliseconds, written in the product's one grammar (src/units/duration.ts):
@@ -83,7 +82,12 @@ export function byteSize(rules: ByteSizeRules = {}): ValueType<number> {
 }
 
 /** A number written with a unit; `read` answers the number or the problem ("expected ..."). */
-function quantity(placeholder: string, expected: string, show: (value: number) => string, read: (text: string, fromYamlNumber: boolean) => number | string): ValueType<number> {
+function quantity(
+  placeholder: string,
+  expected: string,
+  show: (value: number) => string,
+  read: (text: string, fromYamlNumber: boolean) => number | string,
+): ValueType<number> {
   return {
     placeholder,
     expected,
@@ -152,8 +156,7 @@ export function allowedHostNames(): ValueType<string[] | 'any'> {
   }
 }
 
-export const port = (): ValueType<number> =>
-  integer({ min: 0, max: 65535, noun: 'port number (0 = any free port)', placeholder: '<port>' })
+export const port = (): ValueType<number> => integer({ min: 0, max: 65535, noun: 'port number (0 = any free port)', placeholder: '<port>' })
 
 export function ratio(): ValueType<number> {
   const expected = 'a number from 0 to 1'
@@ -426,7 +429,12 @@ export function stringMap(kind: 'http-headers' | 'attributes'): ValueType<Record
       }
       return ok(result)
     },
-    show: (value) => (Object.keys(value).length === 0 ? '(none)' : Object.entries(value).map(([k, v]) => `${k}=${v}`).join(',')),
+    show: (value) =>
+      Object.keys(value).length === 0
+        ? '(none)'
+        : Object.entries(value)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(','),
   }
 }
 
@@ -450,7 +458,7 @@ export function orderedChoices<const V extends string>(values: readonly V[], nou
 
 /** A list of HTTP header names (lower-cased), e.g. the correlation headers the outbound proxy looks up. */
 export function headerNames(): ValueType<string[]> {
-  const expected = 'a comma-separated list of HTTP header names (letters, digits and !#$%&\'*+-.^_`|~), or none'
+  const expected = "a comma-separated list of HTTP header names (letters, digits and !#$%&'*+-.^_`|~), or none"
   return {
     placeholder: '<name>',
     expected,
@@ -555,7 +563,10 @@ export function namedRoutes(): ValueType<NamedRoute[]> {
       for (const entry of entries) {
         const parts: Array<{ name: unknown; upstream: unknown; port: unknown }> = []
         if (typeof entry === 'string') {
-          for (const text of entry.split(',').map((item) => item.trim()).filter((item) => item !== '')) {
+          for (const text of entry
+            .split(',')
+            .map((item) => item.trim())
+            .filter((item) => item !== '')) {
             const equals = text.indexOf('=')
             const at = text.lastIndexOf('@')
             if (equals <= 0 || at < equals) return fail(`route ${JSON.stringify(text)} is not name=url@port; expected ${expected}`)

@@ -48,11 +48,18 @@ export async function startDemoTopology(options: DemoOptions): Promise<DemoTopol
     services.push(service)
     const config = loadProxyConfig({
       argv: [
-        '--upstream', `http://127.0.0.1:${service.port}`,
-        '--service', name,
-        '--listen-host', '127.0.0.1', '--listen-port', String(listenPort),
-        '--admin-port', '0',
-        '--outbound-port', '0',
+        '--upstream',
+        `http://127.0.0.1:${service.port}`,
+        '--service',
+        name,
+        '--listen-host',
+        '127.0.0.1',
+        '--listen-port',
+        String(listenPort),
+        '--admin-port',
+        '0',
+        '--outbound-port',
+        '0',
         '--access-log=false',
         ...routes.flatMap((r) => ['--route', r]),
         ...options.sidecarArgs,
@@ -82,8 +89,20 @@ export async function startDemoTopology(options: DemoOptions): Promise<DemoTopol
   }
   const chance = (p: number) => () => Math.random() < p
   try {
-    await add('payments', () => [], () => (Math.random() < 0.1 ? 300 + Math.random() * 300 : 5 + Math.random() * 10), () => false, ['/charge'])
-    await add('inventory', () => [], () => 2 + Math.random() * 5, chance(1 / 15), ['/reserve/:sku'])
+    await add(
+      'payments',
+      () => [],
+      () => (Math.random() < 0.1 ? 300 + Math.random() * 300 : 5 + Math.random() * 10),
+      () => false,
+      ['/charge'],
+    )
+    await add(
+      'inventory',
+      () => [],
+      () => 2 + Math.random() * 5,
+      chance(1 / 15),
+      ['/reserve/:sku'],
+    )
     await add(
       'checkout',
       () => [`${urls.get('inventory')}/reserve/sku-${Math.floor(Math.random() * 100)}`, `${urls.get('payments')}/charge`],
@@ -91,7 +110,14 @@ export async function startDemoTopology(options: DemoOptions): Promise<DemoTopol
       () => false,
       ['/cart', '/checkout'],
     )
-    await add('frontend', () => [`${urls.get('checkout')}/checkout`], () => 1, () => false, ['/', '/buy'], options.entryPort)
+    await add(
+      'frontend',
+      () => [`${urls.get('checkout')}/checkout`],
+      () => 1,
+      () => false,
+      ['/', '/buy'],
+      options.entryPort,
+    )
   } catch (err) {
     // A taken --entry-port: what did start must not keep the process alive.
     await closeAll()

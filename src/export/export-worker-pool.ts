@@ -117,7 +117,8 @@ export class OtlpExportPool {
    * workers start: their settings are fixed then). Checks that signal's endpoint.
    */
   attach(signal: ExportSignal, user: ExportPoolUser): ExportChannel {
-    if (this.pool !== undefined || this.destroying !== undefined) throw new Error(`the OTLP export pool is already running: attach the ${signal} exporter before the first batch`)
+    if (this.pool !== undefined || this.destroying !== undefined)
+      throw new Error(`the OTLP export pool is already running: attach the ${signal} exporter before the first batch`)
     if (this.endpoints[signal] !== '') throw new Error(`the OTLP export pool already has a ${signal} exporter`)
     this.endpoints[signal] = checkEndpoint(signal, this.config[ENDPOINT_SETTING[signal].key])
     this.scopes[signal] = { ...user.scope }

@@ -89,7 +89,14 @@ export default async function exportBatch(task: ExportTask): Promise<BatchOutcom
   } catch (err) {
     // A record the encoder cannot represent: retrying cannot help.
     const message = err instanceof Error ? err.message : String(err)
-    return { delivered: 0, rejected: 0, failed: count, stoppedByShutdown: false, attempts: 0, error: `could not encode ${task.signal} batch as OTLP: ${message}` }
+    return {
+      delivered: 0,
+      rejected: 0,
+      failed: count,
+      stoppedByShutdown: false,
+      attempts: 0,
+      error: `could not encode ${task.signal} batch as OTLP: ${message}`,
+    }
   }
   return sender.send(body, count)
 }

@@ -46,7 +46,12 @@ const ITEM_NOUN: Record<ExportSignal, string> = { traces: 'spans', logs: 'log_re
  * `queued` reports items waiting in the queue (including full batches waiting
  * for a send slot) at scrape time.
  */
-export function registerExporterMetrics(registry: Registry<RegistryContentType>, signal: ExportSignal, stats: ExportStats, queued: () => number): BatchCounters {
+export function registerExporterMetrics(
+  registry: Registry<RegistryContentType>,
+  signal: ExportSignal,
+  stats: ExportStats,
+  queued: () => number,
+): BatchCounters {
   const noun = ITEM_NOUN[signal]
   new Counter({
     name: `tracecar_exporter_${noun}_received_total`,

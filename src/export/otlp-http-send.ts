@@ -47,9 +47,7 @@ export interface OtlpHttpTarget {
 export type PartialSuccessReader = (body: Uint8Array, contentType: string) => { rejected: number; message: string }
 
 type AttemptResult =
-  | { kind: 'ok'; rejected: number; message: string }
-  | { kind: 'retry'; retryAfterMs: number | undefined; error: string }
-  | { kind: 'refused'; error: string }
+  { kind: 'ok'; rejected: number; message: string } | { kind: 'retry'; retryAfterMs: number | undefined; error: string } | { kind: 'refused'; error: string }
 
 /**
  * Node's own http client, not undici: a worker isolate that loads undici

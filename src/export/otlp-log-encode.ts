@@ -120,7 +120,9 @@ function jsonAnyValue(v: AttributeValue): Record<string, unknown> {
 }
 
 function jsonAttributes(attrs: Record<string, AttributeValue>): unknown[] {
-  return Object.keys(attrs).filter((k) => attrs[k] !== undefined).map((key) => ({ key, value: jsonAnyValue(attrs[key]!) }))
+  return Object.keys(attrs)
+    .filter((k) => attrs[k] !== undefined)
+    .map((key) => ({ key, value: jsonAnyValue(attrs[key]!) }))
 }
 
 /** Records -> an OTLP/JSON request body (in the export worker). */

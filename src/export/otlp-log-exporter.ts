@@ -41,7 +41,15 @@ export class OtlpLogExporter implements LogRecordExporter {
 
   constructor(options: OtlpLogExporterOptions) {
     const { config, pool } = options
-    const common = { signal: 'logs' as const, config, registry: options.registry, pool, scope: ACCESS_LOG_SCOPE, names: { exporter: 'access log OTLP exporter', items: 'log records' }, log: options.log }
+    const common = {
+      signal: 'logs' as const,
+      config,
+      registry: options.registry,
+      pool,
+      scope: ACCESS_LOG_SCOPE,
+      names: { exporter: 'access log OTLP exporter', items: 'log records' },
+      log: options.log,
+    }
     if (pool.protocol === 'http/protobuf') {
       const frame = new OtlpRequestFrame({ resource: pool.resource, scope: ACCESS_LOG_SCOPE })
       const delivery = new SignalExport<ProtoLogBatch, EncodedBatch>({

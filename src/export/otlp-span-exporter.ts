@@ -85,7 +85,15 @@ export class OtlpSpanExporter implements SpanExporter {
     const { config } = options
     this.pool = options.pool ?? new OtlpExportPool({ config, resource: options.resource })
     const scope = { name: 'tracecar', version: packageVersion }
-    const common = { signal: 'traces' as const, config, registry: options.registry, pool: this.pool, scope, names: { exporter: 'span exporter', items: 'spans' }, log: options.log }
+    const common = {
+      signal: 'traces' as const,
+      config,
+      registry: options.registry,
+      pool: this.pool,
+      scope,
+      names: { exporter: 'span exporter', items: 'spans' },
+      log: options.log,
+    }
     if (this.pool.protocol === 'http/protobuf') {
       const frame = new OtlpRequestFrame({ resource: this.pool.resource, scope })
       const delivery = new SignalExport<ProtoSpanBatch, EncodedBatch>({

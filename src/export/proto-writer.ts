@@ -52,7 +52,10 @@ export class ProtoWriter {
    * handed to a worker thread without copying, and handed again if that
    * worker dies (a transferred ArrayBuffer would have gone with it).
    */
-  constructor(initial: number | SharedArrayBuffer, private readonly shared = false) {
+  constructor(
+    initial: number | SharedArrayBuffer,
+    private readonly shared = false,
+  ) {
     // A SharedArrayBuffer given is memory to reuse (a batch the worker is done with).
     this.buf = typeof initial === 'number' ? this.allocate(initial) : new Uint8Array(initial)
     this.view = new DataView(this.buf.buffer)
@@ -494,4 +497,3 @@ export function writeAttributes(w: ProtoWriter, tag: number, attributes: Attribu
     writeKeyValue(w, tag, key, (attributes as Record<string, AttributeValue>)[key])
   }
 }
-

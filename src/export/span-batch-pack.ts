@@ -234,8 +234,20 @@ export function unpackSpanBatch(packed: PackedSpanBatch): SpanRecord[] {
       links[i] = link
     }
     spans[s] = {
-      traceId, spanId, parentSpanId, traceFlags, traceState, name, kind, startUnixMs, endUnixMs,
-      statusCode, statusMessage, attributes: spanAttributes, events, links,
+      traceId,
+      spanId,
+      parentSpanId,
+      traceFlags,
+      traceState,
+      name,
+      kind,
+      startUnixMs,
+      endUnixMs,
+      statusCode,
+      statusMessage,
+      attributes: spanAttributes,
+      events,
+      links,
     }
   }
   return spans

@@ -75,7 +75,8 @@ function response(uid: string, extra: JsonObject): JsonObject {
 
 function describePod(pod: JsonObject, namespace: string | undefined): string {
   const metadata = isObject(pod.metadata) ? pod.metadata : {}
-  const name = typeof metadata.name === 'string' && metadata.name ? metadata.name : typeof metadata.generateName === 'string' ? `${metadata.generateName}*` : '(unnamed)'
+  const name =
+    typeof metadata.name === 'string' && metadata.name ? metadata.name : typeof metadata.generateName === 'string' ? `${metadata.generateName}*` : '(unnamed)'
   const ns = namespace ?? (typeof metadata.namespace === 'string' ? metadata.namespace : undefined)
   return `pod/${name}${ns ? ` -n ${ns}` : ''}`
 }
@@ -98,6 +99,11 @@ function serviceNameFallback(pod: JsonObject): string {
     if (owner.kind === 'Job' && /-[0-9]{8,}$/.test(owner.name)) return owner.name.replace(/-[0-9]{8,}$/, '')
     return owner.name
   }
-  const name = typeof metadata.generateName === 'string' && metadata.generateName ? metadata.generateName.replace(/-$/, '') : typeof metadata.name === 'string' ? metadata.name : ''
+  const name =
+    typeof metadata.generateName === 'string' && metadata.generateName
+      ? metadata.generateName.replace(/-$/, '')
+      : typeof metadata.name === 'string'
+        ? metadata.name
+        : ''
   return name || 'unknown_service'
 }

@@ -68,7 +68,13 @@ export const INJECT_KEYS: readonly ConfigKey[] = [
       `the app is given ${d.appPortEnv}=${d.movedAppPort}, so the app MUST listen on $${d.appPortEnv} (--app-port-env names another variable); ` +
       'for an app with a fixed port use service-target-port or iptables).',
   },
-  { path: 'legacySidecar', type: boolean(), default: false, flag: 'legacy-sidecar', description: 'A regular container instead of a native sidecar (Kubernetes < 1.29).' },
+  {
+    path: 'legacySidecar',
+    type: boolean(),
+    default: false,
+    flag: 'legacy-sidecar',
+    description: 'A regular container instead of a native sidecar (Kubernetes < 1.29).',
+  },
   {
     path: 'outbound',
     type: boolean(),
@@ -82,7 +88,7 @@ export const INJECT_KEYS: readonly ConfigKey[] = [
     default: false,
     flag: 'join-by-worker-process',
     description:
-      "With outbound calls through the sidecar: join each call to the request its worker process serves (prefork servers: gunicorn sync, PHP-FPM...); " +
+      'With outbound calls through the sidecar: join each call to the request its worker process serves (prefork servers: gunicorn sync, PHP-FPM...); ' +
       "sets shareProcessNamespace: true, and the sidecar must run as the app's user to read its /proc (--proxy-uid <the app's runAsUser>).",
   },
   {
@@ -115,7 +121,13 @@ export const INJECT_KEYS: readonly ConfigKey[] = [
     description: "The sidecar's user id, let through by iptables.",
   },
   { path: 'proxy.cpuRequest', type: quantity(), default: d.resources.cpuRequest, flag: 'proxy-cpu-request', description: "The sidecar's CPU request." },
-  { path: 'proxy.memoryRequest', type: quantity(), default: d.resources.memoryRequest, flag: 'proxy-memory-request', description: "The sidecar's memory request." },
+  {
+    path: 'proxy.memoryRequest',
+    type: quantity(),
+    default: d.resources.memoryRequest,
+    flag: 'proxy-memory-request',
+    description: "The sidecar's memory request.",
+  },
   { path: 'proxy.memoryLimit', type: quantity(), default: d.resources.memoryLimit, flag: 'proxy-memory-limit', description: "The sidecar's memory limit." },
 ]
 
@@ -145,8 +157,20 @@ export const UNINJECT_SCHEMA = schema('uninject', MANIFEST_KEYS)
 export const WEBHOOK_SCHEMA = schema('webhook', [
   { path: 'host', type: host(), default: '0.0.0.0', flag: 'host', description: 'Listen address (the API server calls it).' },
   { path: 'port', type: port(), default: 8443, flag: 'port', description: 'Listen port, 0 for any.' },
-  { path: 'tls.certFile', type: nonEmptyString('a file path', '<path>'), default: '/etc/tracecar/tls/tls.crt', flag: 'tls-cert-file', description: 'PEM certificate.' },
-  { path: 'tls.keyFile', type: nonEmptyString('a file path', '<path>'), default: '/etc/tracecar/tls/tls.key', flag: 'tls-key-file', description: 'PEM private key.' },
+  {
+    path: 'tls.certFile',
+    type: nonEmptyString('a file path', '<path>'),
+    default: '/etc/tracecar/tls/tls.crt',
+    flag: 'tls-cert-file',
+    description: 'PEM certificate.',
+  },
+  {
+    path: 'tls.keyFile',
+    type: nonEmptyString('a file path', '<path>'),
+    default: '/etc/tracecar/tls/tls.key',
+    flag: 'tls-key-file',
+    description: 'PEM private key.',
+  },
   ...INJECT_KEYS,
 ])
 
@@ -169,14 +193,28 @@ export function injectOptionsFrom(values: ReadonlyMap<string, ResolvedValue>): I
   if (sampling !== undefined) options.sampling = sampling
   if ([SIDECAR_ADMIN_PORT, SIDECAR_OUTBOUND_PORT, SIDECAR_INBOUND_PORT].includes(options.movedAppPort)) {
     const moved = values.get('movedAppPort')!
-    throw badValue('movedAppPort', showValue(moved.value), moved.origin, `the sidecar uses ${SIDECAR_ADMIN_PORT}, ${SIDECAR_OUTBOUND_PORT} and ${SIDECAR_INBOUND_PORT} itself`)
+    throw badValue(
+      'movedAppPort',
+      showValue(moved.value),
+      moved.origin,
+      `the sidecar uses ${SIDECAR_ADMIN_PORT}, ${SIDECAR_OUTBOUND_PORT} and ${SIDECAR_INBOUND_PORT} itself`,
+    )
   }
   if (options.joinByWorkerProcess && !options.outbound) {
-    throw badValue('joinByWorkerProcess', 'true', values.get('joinByWorkerProcess')!.origin, 'it joins outbound calls: it needs --outbound (the app calling through the sidecar)')
+    throw badValue(
+      'joinByWorkerProcess',
+      'true',
+      values.get('joinByWorkerProcess')!.origin,
+      'it joins outbound calls: it needs --outbound (the app calling through the sidecar)',
+    )
   }
   return options
 }
 
 export function k8sHelpText(schema: CommandSchema, about: readonly string[], after: readonly string[]): string {
-  return commandHelpText(schema, about, ['Every setting comes from, in order of precedence: a flag, the environment', `(${schema.envPrefix}*), the YAML file given with --config, the default.`, ...after])
+  return commandHelpText(schema, about, [
+    'Every setting comes from, in order of precedence: a flag, the environment',
+    `(${schema.envPrefix}*), the YAML file given with --config, the default.`,
+    ...after,
+  ])
 }

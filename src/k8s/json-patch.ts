@@ -7,9 +7,7 @@
 import { isObject, jsonEqual, type JsonValue } from './json.js'
 
 export type JsonPatchOperation =
-  | { op: 'add'; path: string; value: JsonValue }
-  | { op: 'replace'; path: string; value: JsonValue }
-  | { op: 'remove'; path: string }
+  { op: 'add'; path: string; value: JsonValue } | { op: 'replace'; path: string; value: JsonValue } | { op: 'remove'; path: string }
 
 /** A JSON Pointer (RFC 6901) segment: `~` and `/` escaped. */
 export function escapePointerSegment(segment: string | number): string {

@@ -24,7 +24,9 @@ export async function readManifestSources(filenames: readonly string[], stdin: N
       throw new Error(`cannot read ${name}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`)
     }
     if (isDirectory) {
-      const files = readdirSync(name).filter((f) => MANIFEST_FILE.test(f)).sort()
+      const files = readdirSync(name)
+        .filter((f) => MANIFEST_FILE.test(f))
+        .sort()
       for (const file of files) out.push({ name: join(name, file), text: readFileSync(join(name, file), 'utf8') })
     } else {
       out.push({ name, text: readFileSync(name, 'utf8') })

@@ -43,7 +43,12 @@ export function injectManifests(source: string, sourceName: string, options: Inj
       return undefined
     }
     const metadata = isObject(object.metadata) ? object.metadata : {}
-    const name = typeof metadata.name === 'string' ? metadata.name : typeof metadata.generateName === 'string' ? metadata.generateName.replace(/-$/, '') : 'unknown_service'
+    const name =
+      typeof metadata.name === 'string'
+        ? metadata.name
+        : typeof metadata.generateName === 'string'
+          ? metadata.generateName.replace(/-$/, '')
+          : 'unknown_service'
     const result = injectPod(template, { where, kind: String(object.kind), workload: path.length === 0 ? undefined : object, fallbackName: name }, options)
     if (!result.injected) {
       notes.push(`${where}: skipped: ${result.reason}`)

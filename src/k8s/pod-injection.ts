@@ -52,9 +52,7 @@ export interface InjectionStatus {
   created: string[]
 }
 
-export type PodInjection =
-  | { injected: true; template: JsonObject; status: InjectionStatus }
-  | { injected: false; reason: string }
+export type PodInjection = { injected: true; template: JsonObject; status: InjectionStatus } | { injected: false; reason: string }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const JOB_KINDS = new Set(['Job', 'CronJob'])
@@ -85,11 +83,7 @@ export function injectPod(original: JsonObject, context: PodContext, options: In
   const containers = spec.containers.filter(isObject)
   const app = findAppPort(containers, annotation(ANNOTATION.appPort), portEnv, where)
   const labels = isObject(template.metadata) && isObject(template.metadata.labels) ? template.metadata.labels : {}
-  const serviceName =
-    annotation(ANNOTATION.serviceName) ||
-    stringOr(labels['app.kubernetes.io/name']) ||
-    stringOr(labels.app) ||
-    context.fallbackName
+  const serviceName = annotation(ANNOTATION.serviceName) || stringOr(labels['app.kubernetes.io/name']) || stringOr(labels.app) || context.fallbackName
   if (capture === 'move-app-port' && app.port === options.movedAppPort) {
     throw new InjectError(`${where}: the app already listens on ${app.port}, the port it would be moved to: pick another with --moved-app-port`)
   }
@@ -127,18 +121,22 @@ export function injectPod(original: JsonObject, context: PodContext, options: In
     // Both spellings: curl reads only the lower-case http_proxy, Go and Python either.
     const proxy = `http://127.0.0.1:${SIDECAR_OUTBOUND_PORT}`
     for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) {
-      originalEnv.push(setEnv(appContainer, name, proxy, created, (existing) => {
-        throw new InjectError(
-          `${where}: container ${app.container} already sets ${name} ${'value' in existing ? `= ${JSON.stringify(existing.value)}` : 'from valueFrom'}: ` +
-            `the sidecar cannot be its proxy too; set ${ANNOTATION.outbound}: disabled`,
-        )
-      }))
+      originalEnv.push(
+        setEnv(appContainer, name, proxy, created, (existing) => {
+          throw new InjectError(
+            `${where}: container ${app.container} already sets ${name} ${'value' in existing ? `= ${JSON.stringify(existing.value)}` : 'from valueFrom'}: ` +
+              `the sidecar cannot be its proxy too; set ${ANNOTATION.outbound}: disabled`,
+          )
+        }),
+      )
     }
     status.outbound = true
     if (options.joinByWorkerProcess) {
       // The sidecar must see the app's processes to tell which worker made a call.
       if (spec.shareProcessNamespace === false) {
-        throw new InjectError(`${where}: shareProcessNamespace is false, and joining calls by worker process needs it true: drop --join-by-worker-process or that setting`)
+        throw new InjectError(
+          `${where}: shareProcessNamespace is false, and joining calls by worker process needs it true: drop --join-by-worker-process or that setting`,
+        )
       }
       if (spec.shareProcessNamespace === undefined) {
         spec.shareProcessNamespace = true
@@ -150,7 +148,16 @@ export function injectPod(original: JsonObject, context: PodContext, options: In
   if (originalEnv.length > 0) status.originalEnv = originalEnv
 
   const sidecar = buildSidecarContainer(
-    { serviceName, collectorEndpoint, sampling, capture, appPort: app.port, upstreamPort, appContainerName: app.container, joinByWorkerProcess: status.joinByWorkerProcess === true },
+    {
+      serviceName,
+      collectorEndpoint,
+      sampling,
+      capture,
+      appPort: app.port,
+      upstreamPort,
+      appContainerName: app.container,
+      joinByWorkerProcess: status.joinByWorkerProcess === true,
+    },
     options,
     native,
   )
@@ -182,7 +189,8 @@ export function isInjected(pod: JsonObject): boolean {
   if (readInjectionStatus(pod) !== undefined) return true
   const spec = pod.spec
   if (!isObject(spec)) return false
-  const named = (list: JsonValue | undefined): boolean => Array.isArray(list) && list.some((c) => isObject(c) && (c.name === SIDECAR_CONTAINER_NAME || c.name === INIT_CONTAINER_NAME))
+  const named = (list: JsonValue | undefined): boolean =>
+    Array.isArray(list) && list.some((c) => isObject(c) && (c.name === SIDECAR_CONTAINER_NAME || c.name === INIT_CONTAINER_NAME))
   return named(spec.containers) || named(spec.initContainers)
 }
 
@@ -309,7 +317,9 @@ function findAppPort(containers: JsonObject[], requested: string | undefined, po
     }
     const byName = declared.find((d) => d.portName === requested)
     if (byName === undefined) {
-      throw new InjectError(`${where}: ${ANNOTATION.appPort} = ${JSON.stringify(requested)} names no TCP containerPort of the pod (declared: ${declared.map((d) => d.portName ?? d.port).join(', ') || 'none'})`)
+      throw new InjectError(
+        `${where}: ${ANNOTATION.appPort} = ${JSON.stringify(requested)} names no TCP containerPort of the pod (declared: ${declared.map((d) => d.portName ?? d.port).join(', ') || 'none'})`,
+      )
     }
     return byName
   }

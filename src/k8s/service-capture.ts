@@ -33,9 +33,7 @@ export function retargetService(service: JsonObject, workloads: readonly Capture
   const selector = spec.selector
   if (Object.keys(selector).length === 0) return undefined
   const namespace = isObject(base.metadata) && typeof base.metadata.namespace === 'string' ? base.metadata.namespace : undefined
-  const selected = workloads.filter(
-    (w) => w.namespace === namespace && Object.entries(selector).every(([key, value]) => w.labels[key] === value),
-  )
+  const selected = workloads.filter((w) => w.namespace === namespace && Object.entries(selector).every(([key, value]) => w.labels[key] === value))
   if (selected.length === 0) return undefined
   const status: ServiceStatus = { ports: {}, created: [] }
   spec.ports.forEach((port, index) => {

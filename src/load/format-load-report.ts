@@ -11,8 +11,10 @@ const ERRORS_PRINTED = 10
 export function formatLoadReport(report: LoadReport): string {
   const out: string[] = []
   out.push('')
-  out.push(`tracecar load ${report.runId}: ${report.autocannon.responses} responses in ${report.autocannon.durationSec} s, ` +
-    `p50 ${ms(report.autocannon.latencyMs.p50)}, p99 ${ms(report.autocannon.latencyMs.p99)}, max ${ms(report.autocannon.latencyMs.max)}`)
+  out.push(
+    `tracecar load ${report.runId}: ${report.autocannon.responses} responses in ${report.autocannon.durationSec} s, ` +
+      `p50 ${ms(report.autocannon.latencyMs.p50)}, p99 ${ms(report.autocannon.latencyMs.p99)}, max ${ms(report.autocannon.latencyMs.max)}`,
+  )
   out.push(`all traces of this run: ${report.collector.searchUrl}`)
   out.push(`service metrics during the run: ${report.collector.servicesUrl}`)
 
@@ -28,7 +30,12 @@ export function formatLoadReport(report: LoadReport): string {
 
   out.push('')
   out.push(`slowest ${report.slowest.length} requests:`)
-  out.push(...table(['latency', 'status', 'trace', 'most time in'], report.slowest.map((r) => requestRow(r))))
+  out.push(
+    ...table(
+      ['latency', 'status', 'trace', 'most time in'],
+      report.slowest.map((r) => requestRow(r)),
+    ),
+  )
   for (const r of report.slowest) out.push(`  ${r.traceUrl}`)
 
   if (report.attribution.length > 0) {
@@ -43,21 +50,32 @@ export function formatLoadReport(report: LoadReport): string {
   if (report.errors.total === 0) {
     out.push('errors: none')
   } else {
-    const by = Object.entries(report.errors.byStatus).map(([k, n]) => `${n} x ${k}`).join(', ')
+    const by = Object.entries(report.errors.byStatus)
+      .map(([k, n]) => `${n} x ${k}`)
+      .join(', ')
     out.push(`errors: ${report.errors.total} (${by}); the first ${Math.min(ERRORS_PRINTED, report.errors.listed.length)}:`)
     const shown = report.errors.listed.slice(0, ERRORS_PRINTED)
-    out.push(...table(['status', 'latency', 'at', 'trace', 'link'], shown.map((r) => [status(r), ms(r.latencyMs), `+${ms(r.atMs)}`, r.traceId, r.traceUrl])))
+    out.push(
+      ...table(
+        ['status', 'latency', 'at', 'trace', 'link'],
+        shown.map((r) => [status(r), ms(r.latencyMs), `+${ms(r.atMs)}`, r.traceId, r.traceUrl]),
+      ),
+    )
   }
 
   const q = report.requests
   if (q.cutOff > 0) {
     out.push('')
-    out.push(`cut off by the end of the run: ${q.cutOff} ${q.cutOff === 1 ? 'request was' : 'requests were'} sent but not answered when the load stopped; ` +
-      'not errors (the sidecar records them as client_disconnected)')
+    out.push(
+      `cut off by the end of the run: ${q.cutOff} ${q.cutOff === 1 ? 'request was' : 'requests were'} sent but not answered when the load stopped; ` +
+        'not errors (the sidecar records them as client_disconnected)',
+    )
   }
   if (q.unmatched > 0 || q.traceresponseMismatches > 0) {
     out.push('')
-    out.push(`warning: ${q.unmatched} responses could not be paired with a sent trace, ${q.traceresponseMismatches} paired by their traceresponse header instead`)
+    out.push(
+      `warning: ${q.unmatched} responses could not be paired with a sent trace, ${q.traceresponseMismatches} paired by their traceresponse header instead`,
+    )
   }
   out.push('')
   return out.join('\n')

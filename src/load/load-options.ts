@@ -91,13 +91,58 @@ const count = (noun: string, max?: number): ValueType<number> => integer({ min: 
 
 export const LOAD_KEYS: readonly ConfigKey[] = [
   { path: 'connections', type: count('number of connections'), default: 10, flag: 'connections', short: 'c', description: 'Concurrent connections.' },
-  { path: 'duration', type: seconds(true), default: 10_000, flag: 'duration', short: 'd', description: 'How long to run (a bare number is seconds: 30, 30s, 2m); ignored with --amount.' },
-  { path: 'amount', type: count('number of requests'), optional: true, defaultNote: 'run for --duration', flag: 'amount', short: 'a', description: 'Number of requests to make instead of a duration.' },
-  { path: 'rate', type: positiveNumber('<n>'), optional: true, defaultNote: 'as fast as possible', flag: 'rate', short: 'R', description: 'Requests per second over all connections.' },
-  { path: 'pipelining', type: count('number of requests per connection'), default: 1, flag: 'pipelining', short: 'p', description: 'Pipelined requests per connection.' },
+  {
+    path: 'duration',
+    type: seconds(true),
+    default: 10_000,
+    flag: 'duration',
+    short: 'd',
+    description: 'How long to run (a bare number is seconds: 30, 30s, 2m); ignored with --amount.',
+  },
+  {
+    path: 'amount',
+    type: count('number of requests'),
+    optional: true,
+    defaultNote: 'run for --duration',
+    flag: 'amount',
+    short: 'a',
+    description: 'Number of requests to make instead of a duration.',
+  },
+  {
+    path: 'rate',
+    type: positiveNumber('<n>'),
+    optional: true,
+    defaultNote: 'as fast as possible',
+    flag: 'rate',
+    short: 'R',
+    description: 'Requests per second over all connections.',
+  },
+  {
+    path: 'pipelining',
+    type: count('number of requests per connection'),
+    default: 1,
+    flag: 'pipelining',
+    short: 'p',
+    description: 'Pipelined requests per connection.',
+  },
   { path: 'method', type: method(), default: 'GET', flag: 'method', short: 'm', description: 'The request method.' },
-  { path: 'headers', type: textLines('request headers "Name: value" or Name=value (one per line in the environment)', '<header>'), default: [], flag: 'header', short: 'H', description: 'A request header, "Name: value" or Name=value.' },
-  { path: 'body', type: nonEmptyString('a request body, or @file', '<body>'), optional: true, defaultNote: 'none', flag: 'body', short: 'b', description: 'The request body, or @file to read it from a file.' },
+  {
+    path: 'headers',
+    type: textLines('request headers "Name: value" or Name=value (one per line in the environment)', '<header>'),
+    default: [],
+    flag: 'header',
+    short: 'H',
+    description: 'A request header, "Name: value" or Name=value.',
+  },
+  {
+    path: 'body',
+    type: nonEmptyString('a request body, or @file', '<body>'),
+    optional: true,
+    defaultNote: 'none',
+    flag: 'body',
+    short: 'b',
+    description: 'The request body, or @file to read it from a file.',
+  },
   { path: 'timeout', type: seconds(true), default: 10_000, flag: 'timeout', description: 'How long to wait for one response (a bare number is seconds).' },
   { path: 'slowest', type: count('number of requests', 1000), default: 10, flag: 'slowest', description: 'How many of the slowest requests to explain.' },
   {
@@ -110,7 +155,13 @@ export const LOAD_KEYS: readonly ConfigKey[] = [
   },
   { path: 'collector', type: httpUrl(DEFAULT_COLLECTOR_URL), default: DEFAULT_COLLECTOR_URL, flag: 'collector', description: "The collector's query API." },
   { path: 'ui', type: httpUrl(DEFAULT_COLLECTOR_URL), optional: true, defaultNote: 'the collector URL', flag: 'ui', description: 'The UI for links.' },
-  { path: 'traceWait', type: seconds(false), default: 20_000, flag: 'trace-wait', description: "How long to wait for the run's spans to arrive (a bare number is seconds)." },
+  {
+    path: 'traceWait',
+    type: seconds(false),
+    default: 20_000,
+    flag: 'trace-wait',
+    description: "How long to wait for the run's spans to arrive (a bare number is seconds).",
+  },
 ]
 
 export const LOAD_SCHEMA: CommandSchema = {
@@ -185,7 +236,8 @@ export function parseLoadOptions(
   const value = <T>(path: string): T => values.get(path)?.value as T
 
   if (positionals.length === 0) throw new LoadOptionError(`a target URL is required, e.g. 'tracecar load http://127.0.0.1:15006/checkout'`)
-  if (positionals.length > 1) throw new LoadOptionError(`one target URL expected, got ${positionals.length}: ${positionals.map((p) => JSON.stringify(p)).join(' ')}`)
+  if (positionals.length > 1)
+    throw new LoadOptionError(`one target URL expected, got ${positionals.length}: ${positionals.map((p) => JSON.stringify(p)).join(' ')}`)
   const options = defaults(parseHttpUrl('the target URL', positionals[0]!))
   options.connections = value('connections')
   options.durationSec = value<number>('duration') / 1000
@@ -264,9 +316,7 @@ function parseHeader(flag: string, text: string): [string, string] {
   if (!TOKEN.test(name)) throw new LoadOptionError(`${flag} ${JSON.stringify(text)}: ${JSON.stringify(name)} is not a valid header name`)
   if (FORBIDDEN_VALUE_CHARS.test(value)) throw new LoadOptionError(`${flag} ${JSON.stringify(name)}: the value may not contain CR, LF or NUL`)
   if (RESERVED_HEADERS.has(name)) {
-    throw new LoadOptionError(
-      `${flag} ${name}: tracecar load sets ${name} itself` + (name === 'traceparent' ? ' (a new sampled trace for every request)' : ''),
-    )
+    throw new LoadOptionError(`${flag} ${name}: tracecar load sets ${name} itself` + (name === 'traceparent' ? ' (a new sampled trace for every request)' : ''))
   }
   return [name, value]
 }

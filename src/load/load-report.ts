@@ -275,8 +275,7 @@ function summarizeTrace(collector: Extract<CollectorPart, { reachable: true }>, 
   const loadSpanId = collector.loadSpanIds.get(traceId)
   // The root: no parent, or the load generator's span as parent, else the earliest span.
   const root =
-    spans.find((s) => s.parentSpanId === null || s.parentSpanId === loadSpanId) ??
-    spans.reduce((a, b) => (b.startTimeUnixMs < a.startTimeUnixMs ? b : a))
+    spans.find((s) => s.parentSpanId === null || s.parentSpanId === loadSpanId) ?? spans.reduce((a, b) => (b.startTimeUnixMs < a.startTimeUnixMs ? b : a))
   const start = Math.min(...spans.map((s) => s.startTimeUnixMs))
   const end = Math.max(...spans.map((s) => s.endTimeUnixMs))
   return {

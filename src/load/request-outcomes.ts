@@ -57,7 +57,7 @@ export class RequestOutcomes {
     if (outcome.failure !== CONNECTION_ERROR) this.keepIfSlow(outcome)
     if (outcome.status === null || outcome.status >= 400) {
       this.errorCount++
-      const key = outcome.status === null ? outcome.failure ?? 'failure' : String(outcome.status)
+      const key = outcome.status === null ? (outcome.failure ?? 'failure') : String(outcome.status)
       this.errorsByStatus[key] = (this.errorsByStatus[key] ?? 0) + 1
       if (this.errorsListed.length < MAX_ERRORS_LISTED) this.errorsListed.push(outcome)
     }

@@ -93,11 +93,7 @@ export interface ExchangeObserver {
  * Ends an exchange exactly once and hands it to every observer. Shared by the
  * inbound and outbound proxies so that both keep the one-span-per-request rule.
  */
-export function endExchange(
-  exchange: Exchange,
-  observers: readonly ExchangeObserver[],
-  onObserverError: ((err: unknown) => void) | undefined,
-): void {
+export function endExchange(exchange: Exchange, observers: readonly ExchangeObserver[], onObserverError: ((err: unknown) => void) | undefined): void {
   if (exchange.finished) return
   exchange.finished = true
   exchange.endUnixMs = nowUnixMs()

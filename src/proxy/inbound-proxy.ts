@@ -80,9 +80,7 @@ export class InboundProxy implements RelaySettings {
     const { headers } = config
     this.replacedRequestHeaders = new Set([headers.traceId, headers.spanId].filter((h) => h !== ''))
     this.replacedResponseHeaders = new Set(
-      [headers.traceresponse ? 'traceresponse' : '', headers.responseTraceId ? headers.traceId : ''].filter(
-        (h) => h !== '',
-      ),
+      [headers.traceresponse ? 'traceresponse' : '', headers.responseTraceId ? headers.traceId : ''].filter((h) => h !== ''),
     )
     this.server = http.createServer({
       maxHeaderSize: config.limits.maxHeaderBytes,
@@ -223,11 +221,17 @@ export class InboundProxy implements RelaySettings {
   upstreamRequestHeaders(req: InboundRequestHead, exchange: Exchange): { headers: string[]; ownFrom: number } {
     const { config } = this.deps
     const out: string[] = []
-    const ownFrom = copyRequestHeaders(req.rawHeaders, this.replacedRequestHeaders, config.preserveHost, {
-      peerAddress: exchange.peerAddress,
-      scheme: exchange.scheme,
-      host: req.headers.host ?? '',
-    }, out)
+    const ownFrom = copyRequestHeaders(
+      req.rawHeaders,
+      this.replacedRequestHeaders,
+      config.preserveHost,
+      {
+        peerAddress: exchange.peerAddress,
+        scheme: exchange.scheme,
+        host: req.headers.host ?? '',
+      },
+      out,
+    )
     this.deps.propagation.inject(exchange, out)
     const { headers } = config
     if (headers.traceId !== '') out.push(headers.traceId, exchange.traceId)
@@ -292,9 +296,7 @@ export class InboundProxy implements RelaySettings {
       }
     }
 
-    const hasBody = req.headers['content-length'] !== undefined
-      ? req.headers['content-length'] !== '0'
-      : transferEncoding !== undefined
+    const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : transferEncoding !== undefined
     const options: Dispatcher.DispatchOptions = {
       path: exchange.target,
       method: exchange.method as Dispatcher.HttpMethod,
@@ -342,7 +344,7 @@ export class InboundProxy implements RelaySettings {
       // is still being written, and closes the connection once it is.
       return
     }
-    if (failure === undefined || active !== undefined && active !== null) {
+    if (failure === undefined || (active !== undefined && active !== null)) {
       // A reset between requests (there was no request), or trouble in the body
       // of a request already under way, whose exchange records how it ended.
       socket.destroy()
@@ -363,7 +365,6 @@ export class InboundProxy implements RelaySettings {
     endExchange(exchange, this.deps.observers, this.deps.onObserverError)
   }
 }
-
 
 function firstListItem(value: string): string {
   const comma = value.indexOf(',')

@@ -70,10 +70,12 @@ export class InflightExchanges {
     this.indexes = correlationHeaders.map((name) => ({
       name,
       index: new Map<string, Exchange | Exchange[]>(),
-      read: own.get(name) ?? ((_e, headers) => {
-        const value = headers[name]
-        return typeof value === 'string' ? value : ''
-      }),
+      read:
+        own.get(name) ??
+        ((_e, headers) => {
+          const value = headers[name]
+          return typeof value === 'string' ? value : ''
+        }),
     }))
     this.byHeader = new Map(this.indexes.map(({ name, index }) => [name, index]))
   }

@@ -97,10 +97,7 @@ export class OutboundProxy implements RelaySettings {
     }
     this.allowed = createClientAccessCheck(outbound.allowClients)
     this.excluded = compileExclusions(outbound.exclude)
-    this.tunnels = new ConnectTunnels(
-      { connectTimeoutMs: config.timeouts.connectMs, idleMs: config.timeouts.idleMs },
-      (exchange) => this.finish(exchange),
-    )
+    this.tunnels = new ConnectTunnels({ connectTimeoutMs: config.timeouts.connectMs, idleMs: config.timeouts.idleMs }, (exchange) => this.finish(exchange))
     this.listeners.push(this.createListener(outbound.port, undefined))
     for (const route of outbound.routes) this.listeners.push(this.createListener(route.port, route))
   }
@@ -255,10 +252,7 @@ export class OutboundProxy implements RelaySettings {
       exchange.target = req.url ?? ''
       exchange.path = exchange.target.split('?')[0]!
       this.join(exchange, req, () => {
-        exchange.fail(
-          'not_a_proxy_request',
-          'expected an absolute http:// URL (this port is a forward proxy: set HTTP_PROXY, or use a named route)',
-        )
+        exchange.fail('not_a_proxy_request', 'expected an absolute http:// URL (this port is a forward proxy: set HTTP_PROXY, or use a named route)')
         writeErrorResponse(res, exchange, this, 400)
       })
       return
@@ -277,9 +271,7 @@ export class OutboundProxy implements RelaySettings {
     const headers: string[] = []
     copyOutboundRequestHeaders(req.rawHeaders, traced, headers)
     if (traced) this.deps.propagation.inject(exchange, headers)
-    const hasBody = req.headers['content-length'] !== undefined
-      ? req.headers['content-length'] !== '0'
-      : req.headers['transfer-encoding'] !== undefined
+    const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined
     const options: Dispatcher.DispatchOptions = {
       origin: target.origin,
       path: target.target,

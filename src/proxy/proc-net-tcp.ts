@@ -53,7 +53,10 @@ export function findSocketInode(table: string, keys: readonly string[]): number 
     while (at !== -1) {
       // After `: LOCAL REMOTE ` come st, tx:rx, tr:when, retrnsmt, uid, timeout, inode.
       const lineEnd = table.indexOf('\n', at)
-      const fields = table.slice(at + key.length + 3, lineEnd === -1 ? undefined : lineEnd).trim().split(/\s+/)
+      const fields = table
+        .slice(at + key.length + 3, lineEnd === -1 ? undefined : lineEnd)
+        .trim()
+        .split(/\s+/)
       const inode = Number(fields[6])
       if (Number.isInteger(inode) && inode > 0) return inode
       at = table.indexOf(`: ${key} `, at + 1)
@@ -118,7 +121,7 @@ function addressWords(address: string): { v4: string | undefined; v6: string } |
 /** The 16 bytes of a valid IPv6 address (zone id dropped). */
 function ipv6Bytes(address: string): number[] {
   const bare = address.split('%')[0]!
-  const [head, tail] = bare.includes('::') ? bare.split('::') as [string, string] : [bare, undefined]
+  const [head, tail] = bare.includes('::') ? (bare.split('::') as [string, string]) : [bare, undefined]
   const groups = (text: string): number[] => {
     if (text === '') return []
     const out: number[] = []

@@ -54,15 +54,18 @@ export class RawInboundProxy implements RawEngineHost {
     this.config = config
     this.node = new InboundProxy(deps)
     this.headersTimeoutMs = Math.min(60_000, config.timeouts.idleMs)
-    this.pool = new UpstreamPool({
-      origin: new URL(config.upstream),
-      maxConnections: config.limits.maxUpstreamConnections,
-      connectTimeoutMs: config.timeouts.connectMs,
-      headersTimeoutMs: config.timeouts.headersMs,
-      idleTimeoutMs: config.timeouts.idleMs,
-      keepAliveTimeoutMs: UPSTREAM_KEEP_ALIVE_MS,
-      maxHeaderBytes: Math.max(config.limits.maxHeaderBytes, 16384),
-    }, this.clock)
+    this.pool = new UpstreamPool(
+      {
+        origin: new URL(config.upstream),
+        maxConnections: config.limits.maxUpstreamConnections,
+        connectTimeoutMs: config.timeouts.connectMs,
+        headersTimeoutMs: config.timeouts.headersMs,
+        idleTimeoutMs: config.timeouts.idleMs,
+        keepAliveTimeoutMs: UPSTREAM_KEEP_ALIVE_MS,
+        maxHeaderBytes: Math.max(config.limits.maxHeaderBytes, 16384),
+      },
+      this.clock,
+    )
     const { connectMs, headersMs, idleMs } = config.timeouts
     this.sweepMs = sweepIntervalMs([connectMs, headersMs, idleMs, this.headersTimeoutMs, UPSTREAM_KEEP_ALIVE_MS])
     // Half-open: a client that shuts down its sending side still gets its answer.

@@ -45,13 +45,7 @@ export interface ForwardedFacts {
  * With `keepHost` false the Host header is dropped so undici sends the
  * upstream's own.
  */
-export function copyRequestHeaders(
-  rawHeaders: string[],
-  replaced: ReadonlySet<string>,
-  keepHost: boolean,
-  forwarded: ForwardedFacts,
-  out: string[],
-): number {
+export function copyRequestHeaders(rawHeaders: string[], replaced: ReadonlySet<string>, keepHost: boolean, forwarded: ForwardedFacts, out: string[]): number {
   const named = connectionTokensOfRaw(rawHeaders)
   let xff = ''
   let xfProto = ''

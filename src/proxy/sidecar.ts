@@ -130,10 +130,7 @@ export async function startSidecar(config: ProxyConfig, deps: SidecarDeps): Prom
     registry,
     shutdown() {
       shuttingDown ??= (async () => {
-        const [inboundCut, outboundCut] = await Promise.all([
-          inbound.drain(config.timeouts.drainMs),
-          outbound?.drain(config.timeouts.drainMs) ?? 0,
-        ])
+        const [inboundCut, outboundCut] = await Promise.all([inbound.drain(config.timeouts.drainMs), outbound?.drain(config.timeouts.drainMs) ?? 0])
         const requestsCut = inboundCut + outboundCut
         const flushMs = Math.max(1000, config.exporter.timeoutMs)
         // Both signals flush at once; their shared worker pool is destroyed by whichever finishes last.

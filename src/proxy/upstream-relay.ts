@@ -193,21 +193,11 @@ export class UpstreamRelay {
 }
 
 /** The proxy's own answer when the upstream could not give one (502, 504...). */
-export function writeErrorResponse(
-  res: ServerResponse,
-  exchange: Exchange,
-  settings: RelaySettings,
-  status: number,
-): void {
+export function writeErrorResponse(res: ServerResponse, exchange: Exchange, settings: RelaySettings, status: number): void {
   if (res.headersSent || res.destroyed) return
   exchange.statusCode = status
   const body = `tracecar: ${exchange.errorType}: ${exchange.errorMessage}\n`
-  const headers: string[] = [
-    'content-type',
-    'text/plain; charset=utf-8',
-    'content-length',
-    String(Buffer.byteLength(body)),
-  ]
+  const headers: string[] = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body))]
   settings.addResponseHeaders(exchange, headers)
   if (settings.isDraining()) res.shouldKeepAlive = false
   res.writeHead(status, headers)

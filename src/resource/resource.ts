@@ -23,12 +23,7 @@ import {
   ATTR_TELEMETRY_SDK_NAME,
   ATTR_TELEMETRY_SDK_VERSION,
 } from '@opentelemetry/semantic-conventions'
-import {
-  ATTR_HOST_NAME,
-  ATTR_PROCESS_PID,
-  ATTR_PROCESS_RUNTIME_NAME,
-  ATTR_PROCESS_RUNTIME_VERSION,
-} from '../span/incubating-attributes.js'
+import { ATTR_HOST_NAME, ATTR_PROCESS_PID, ATTR_PROCESS_RUNTIME_NAME, ATTR_PROCESS_RUNTIME_VERSION } from '../span/incubating-attributes.js'
 import { ConfigError } from '../config/config-error.js'
 import { KeyValueListError, parseKeyValueList } from '../config/key-value-list.js'
 import type { ProxyConfig } from '../config/proxy-config.js'
@@ -80,7 +75,11 @@ function otelResourceAttributes(env: Readonly<Record<string, string | undefined>
   } catch (error) {
     // loadProxyConfig checks this variable first; this is for callers that skip it.
     if (error instanceof KeyValueListError) {
-      throw new ConfigError(`OTEL_RESOURCE_ATTRIBUTES = ${JSON.stringify(text)} (from env OTEL_RESOURCE_ATTRIBUTES): ${error.message}`, undefined, 'env OTEL_RESOURCE_ATTRIBUTES')
+      throw new ConfigError(
+        `OTEL_RESOURCE_ATTRIBUTES = ${JSON.stringify(text)} (from env OTEL_RESOURCE_ATTRIBUTES): ${error.message}`,
+        undefined,
+        'env OTEL_RESOURCE_ATTRIBUTES',
+      )
     }
     throw error
   }

@@ -1,12 +1,4 @@
-import {
-  HEX_INVALID,
-  HEX_NON_ZERO,
-  padHex,
-  scanHex,
-  skipOwsBackward,
-  skipOwsForward,
-  traceIdAtWidth,
-} from './hex.js'
+import { HEX_INVALID, HEX_NON_ZERO, padHex, scanHex, skipOwsBackward, skipOwsForward, traceIdAtWidth } from './hex.js'
 import {
   ACCEPT_ONLY,
   DEBUG_ONLY,

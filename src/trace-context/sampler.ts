@@ -6,14 +6,7 @@ import { hexDigitValue } from './hex.js'
  * names. https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/#general-sdk-configuration
  */
 
-export const SAMPLER_NAMES = [
-  'always_on',
-  'always_off',
-  'traceidratio',
-  'parentbased_always_on',
-  'parentbased_always_off',
-  'parentbased_traceidratio',
-] as const
+export const SAMPLER_NAMES = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const
 export type SamplerName = (typeof SAMPLER_NAMES)[number]
 
 /** OpenTelemetry's default when `OTEL_TRACES_SAMPLER` is unset. */

@@ -1,13 +1,5 @@
 import type { SpanId, TraceId } from '../span/span-record.js'
-import {
-  BYTE_HEX,
-  HEX_INVALID,
-  HEX_NON_ZERO,
-  hexDigitValue,
-  scanHex,
-  skipOwsBackward,
-  skipOwsForward,
-} from './hex.js'
+import { BYTE_HEX, HEX_INVALID, HEX_NON_ZERO, hexDigitValue, scanHex, skipOwsBackward, skipOwsForward } from './hex.js'
 import { type RemoteContext, TRACE_FLAG_SAMPLED, W3C_DEFINED_TRACE_FLAGS } from './remote-context.js'
 
 /**
@@ -51,11 +43,7 @@ export function parseTraceparent(header: string): RemoteContext | undefined {
     return undefined
   }
 
-  if (
-    header.charCodeAt(start + 2) !== DASH ||
-    header.charCodeAt(start + 35) !== DASH ||
-    header.charCodeAt(start + 52) !== DASH
-  ) {
+  if (header.charCodeAt(start + 2) !== DASH || header.charCodeAt(start + 35) !== DASH || header.charCodeAt(start + 52) !== DASH) {
     return undefined
   }
   if (scanHex(header, start + 3, start + 35) !== HEX_NON_ZERO) return undefined

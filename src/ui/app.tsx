@@ -44,9 +44,16 @@ function TraceIdBox() {
         value={text}
         class={bad ? 'invalid' : ''}
         title={bad ? 'A trace ID is 32 hexadecimal digits (16 also accepted)' : 'Open a trace by its ID'}
-        onInput={(e) => { setText(e.currentTarget.value); setBad(false) }}
+        onInput={(e) => {
+          setText(e.currentTarget.value)
+          setBad(false)
+        }}
       />
-      {bad && <span class="traceid-error" role="alert">needs 32 hex digits</span>}
+      {bad && (
+        <span class="traceid-error" role="alert">
+          needs 32 hex digits
+        </span>
+      )}
     </form>
   )
 }
@@ -65,9 +72,14 @@ function ThemeToggle() {
   const { choice, theme } = useTheme()
   const label = choice === 'auto' ? `Auto (${theme})` : theme === 'dark' ? 'Dark' : 'Light'
   return (
-    <button type="button" class="theme-toggle" data-testid="theme-toggle" aria-label={`Theme: ${label}. Change theme`}
+    <button
+      type="button"
+      class="theme-toggle"
+      data-testid="theme-toggle"
+      aria-label={`Theme: ${label}. Change theme`}
       title="Theme: auto follows the system; dark and light are remembered in this browser"
-      onClick={() => setThemeChoice(nextThemeChoice(choice))}>
+      onClick={() => setThemeChoice(nextThemeChoice(choice))}
+    >
       {theme === 'dark' ? '☾' : '☀'} {label}
     </button>
   )
@@ -83,7 +95,7 @@ function useGlobalShortcuts(setHelp: (f: (open: boolean) => boolean) => void) {
           e.stopImmediatePropagation()
           setHelp(() => false)
         } else if (isTyping(e)) {
-          (e.target as HTMLElement).blur()
+          ;(e.target as HTMLElement).blur()
         }
         return
       }
@@ -120,16 +132,21 @@ export function App() {
   else if (path === '/map') page = <MapPage query={loc.query} />
   else if (path === '/logs') page = <LogsPage query={loc.query} seq={loc.seq} />
   else if (path === '/alerts') page = <AlertsPage />
-  else page = (
-    <div class="page-message">
-      <h2>Nothing here</h2>
-      <p>There is no page at <code>{path}</code>. Try <Link href="/search">Search</Link>.</p>
-    </div>
-  )
+  else
+    page = (
+      <div class="page-message">
+        <h2>Nothing here</h2>
+        <p>
+          There is no page at <code>{path}</code>. Try <Link href="/search">Search</Link>.
+        </p>
+      </div>
+    )
   return (
     <div class="shell">
       <header class="topbar">
-        <Link href="/search" class="brand">tracecar</Link>
+        <Link href="/search" class="brand">
+          tracecar
+        </Link>
         <nav>
           {NAV.map((n) => (
             <Link
@@ -142,7 +159,9 @@ export function App() {
           ))}
         </nav>
         <TraceIdBox />
-        <button type="button" class="theme-toggle" onClick={() => setHelp((open) => !open)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">?</button>
+        <button type="button" class="theme-toggle" onClick={() => setHelp((open) => !open)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
+          ?
+        </button>
         <ThemeToggle />
       </header>
       <main class="content">{page}</main>

@@ -14,8 +14,8 @@
 export const DURATION_UNITS_MS = {
   ns: 1e-6,
   us: 1e-3,
-  'µs': 1e-3,
-  'μs': 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
   ms: 1,
   s: 1_000,
   m: 60_000,
@@ -95,8 +95,16 @@ export function formatDurationMs(ms: number): string {
 
 function unitName(unit: DurationUnit): string {
   const names: Record<DurationUnit, string> = {
-    ns: 'nanoseconds', us: 'microseconds', 'µs': 'microseconds', 'μs': 'microseconds', ms: 'milliseconds',
-    s: 'seconds', m: 'minutes', h: 'hours', d: 'days', w: 'weeks',
+    ns: 'nanoseconds',
+    us: 'microseconds',
+    µs: 'microseconds',
+    μs: 'microseconds',
+    ms: 'milliseconds',
+    s: 'seconds',
+    m: 'minutes',
+    h: 'hours',
+    d: 'days',
+    w: 'weeks',
   }
   return names[unit]
 }

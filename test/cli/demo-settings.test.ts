@@ -14,9 +14,18 @@ const settings = (argv: string[], env: Record<string, string> = {}): Record<stri
 t.test('the defaults, the flags and the variables', async (t) => {
   t.strictSame(settings([]), { rate: 5, dataDir: './data/demo', httpPort: 16686, otlpHttpPort: 4318, otlpGrpcPort: 4317, entryPort: 15006 })
   t.match(settings(['--rate', '20', '--data-dir', 'd', '--http-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--entry-port', '0']), {
-    rate: 20, dataDir: 'd', httpPort: 0, otlpHttpPort: 0, otlpGrpcPort: 0, entryPort: 0,
+    rate: 20,
+    dataDir: 'd',
+    httpPort: 0,
+    otlpHttpPort: 0,
+    otlpGrpcPort: 0,
+    entryPort: 0,
   })
-  t.match(settings(['--rate', '2'], { TRACECAR_DEMO_RATE: '50', TRACECAR_DEMO_HTTP_PORT: '17000' }), { rate: 2, httpPort: 17000 }, 'a flag beats the environment')
+  t.match(
+    settings(['--rate', '2'], { TRACECAR_DEMO_RATE: '50', TRACECAR_DEMO_HTTP_PORT: '17000' }),
+    { rate: 2, httpPort: 17000 },
+    'a flag beats the environment',
+  )
   t.match(settings([], { TRACECAR_DEMO_RATE: '0.5' }), { rate: 0.5 })
 })
 

@@ -151,7 +151,9 @@ t.test('spans with invalid ids are refused one by one (partial success), the res
   const proto = await fetch(tracesUrl, { method: 'POST', headers: PROTO, body: ExportTraceServiceRequest.encode(message).finish() })
   t.equal(proto.status, 200)
   t.equal(proto.headers.get('content-type'), 'application/x-protobuf')
-  const decoded = ExportTraceServiceResponse.decode(new Uint8Array(await proto.arrayBuffer())) as { partialSuccess: { rejectedSpans: { toNumber(): number }; errorMessage: string } }
+  const decoded = ExportTraceServiceResponse.decode(new Uint8Array(await proto.arrayBuffer())) as {
+    partialSuccess: { rejectedSpans: { toNumber(): number }; errorMessage: string }
+  }
   t.equal(Number(decoded.partialSuccess.rejectedSpans), 1)
   t.match(decoded.partialSuccess.errorMessage, /traceId must be 16 bytes/)
 })
@@ -180,7 +182,8 @@ t.test('too many bodies in flight at once: 429 with Retry-After', async (t) => {
 })
 
 // Held by a second SQLite connection; ClickHouse's outage is proven in collectors-share-one-clickhouse.test.ts.
-const onClickHouse = testStoreKind() === 'clickhouse' && 'the write lock is a SQLite file lock (the ClickHouse outage is in collectors-share-one-clickhouse.test.ts)'
+const onClickHouse =
+  testStoreKind() === 'clickhouse' && 'the write lock is a SQLite file lock (the ClickHouse outage is in collectors-share-one-clickhouse.test.ts)'
 t.test('a store that cannot write answers 503 with Retry-After, then recovers', { skip: onClickHouse }, async (t) => {
   // Another process (here: connection) holds the database's write lock.
   const blocker = new Database(join(collector.dataDir, 'tracecar.db'))
@@ -237,7 +240,23 @@ t.test('a time at or beyond 2^63 ns is refused with its record; the rest of the 
 
   // A bit flip in a protobuf fixed64: the top bit set.
   const flipped = ExportTraceServiceRequest.fromObject({
-    resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: Buffer.from(hexId(16), 'hex'), spanId: Buffer.from(hexId(8), 'hex'), name: 'flipped', startTimeUnixNano: '10923372036854775807', endTimeUnixNano: '10923372036854775808' }] }] }],
+    resourceSpans: [
+      {
+        scopeSpans: [
+          {
+            spans: [
+              {
+                traceId: Buffer.from(hexId(16), 'hex'),
+                spanId: Buffer.from(hexId(8), 'hex'),
+                name: 'flipped',
+                startTimeUnixNano: '10923372036854775807',
+                endTimeUnixNano: '10923372036854775808',
+              },
+            ],
+          },
+        ],
+      },
+    ],
   })
   const proto = await post(ExportTraceServiceRequest.encode(flipped).finish(), PROTO)
   t.equal(proto.status, 200)
@@ -246,17 +265,29 @@ t.test('a time at or beyond 2^63 ns is refused with its record; the rest of the 
 
   // Log records: the same rule for timeUnixNano and observedTimeUnixNano, and flags must fit 32 bits.
   const logs = await postJson(`${collector.otlpUrl}/v1/logs`, {
-    resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'overflow' } }] }, scopeLogs: [{ logRecords: [
-      { timeUnixNano: '18446744073709551615', body: { stringValue: 'far future' } },
-      { timeUnixNano: '1700000000000000000', observedTimeUnixNano: '9223372036854775808', body: { stringValue: 'far future observed' } },
-      { timeUnixNano: '1700000000000000000', flags: 1e300, body: { stringValue: 'huge flags' } },
-      { timeUnixNano: '1700000000000000000', body: { stringValue: 'kept' } },
-    ] }] }],
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'overflow' } }] },
+        scopeLogs: [
+          {
+            logRecords: [
+              { timeUnixNano: '18446744073709551615', body: { stringValue: 'far future' } },
+              { timeUnixNano: '1700000000000000000', observedTimeUnixNano: '9223372036854775808', body: { stringValue: 'far future observed' } },
+              { timeUnixNano: '1700000000000000000', flags: 1e300, body: { stringValue: 'huge flags' } },
+              { timeUnixNano: '1700000000000000000', body: { stringValue: 'kept' } },
+            ],
+          },
+        ],
+      },
+    ],
   })
   t.equal(logs.status, 200)
   t.equal(logs.body.partialSuccess?.rejectedLogRecords, 3)
   const kept = await getJson(`${collector.apiUrl}/api/logs?service=overflow`)
-  t.same(kept.body.logs.map((l: { body: string }) => l.body), ['kept'])
+  t.same(
+    kept.body.logs.map((l: { body: string }) => l.body),
+    ['kept'],
+  )
 })
 
 t.test('an OTLP/JSON attribute nested 10,000 levels deep is a 400 that names the limit, and the collector keeps serving', async (t) => {

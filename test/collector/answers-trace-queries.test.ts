@@ -32,23 +32,43 @@ const skewChild = hexId(8)
 t.before(async () => {
   const res = await postJson(
     `${collector.otlpUrl}/v1/traces`,
-    jsonTraceRequest({
-      frontend: [
-        { traceId: main, spanId: fe, name: 'GET /checkout', kind: 2, startMs: T0, durationMs: 120, attributes: { 'http.response.status_code': 500, 'user.tier': 'gold' }, traceState: 'load=run-7,other=x' },
-        { traceId: slow, spanId: hexId(8), name: 'GET /slow', kind: 2, startMs: T0 + 1000, durationMs: 2500, attributes: { 'http.response.status_code': 200 } },
-        { traceId: skewed, spanId: skewParent, name: 'GET /skew', kind: 2, startMs: T0 + 3000, durationMs: 50 },
-      ],
-      checkout: [
-        { traceId: main, spanId: co, parentSpanId: fe, name: 'POST /pay', kind: 2, startMs: T0 + 10, durationMs: 100 },
-        { traceId: broken, spanId: hexId(8), parentSpanId: hexId(8), name: 'orphan', kind: 1, startMs: T0 + 2000, durationMs: 5 },
-        // Starts 3 ms before its parent: another host's clock.
-        { traceId: skewed, spanId: skewChild, parentSpanId: skewParent, name: 'GET /skewed-child', kind: 2, startMs: T0 + 2997, durationMs: 10 },
-      ],
-      payments: [
-        { traceId: main, spanId: pay, parentSpanId: co, name: 'charge', kind: 2, startMs: T0 + 20, durationMs: 80, status: 2 },
-        { traceId: main, spanId: db, parentSpanId: pay, name: 'INSERT', kind: 3, startMs: T0 + 25, durationMs: 5 },
-      ],
-    }, { 'deployment.environment.name': 'prod' }),
+    jsonTraceRequest(
+      {
+        frontend: [
+          {
+            traceId: main,
+            spanId: fe,
+            name: 'GET /checkout',
+            kind: 2,
+            startMs: T0,
+            durationMs: 120,
+            attributes: { 'http.response.status_code': 500, 'user.tier': 'gold' },
+            traceState: 'load=run-7,other=x',
+          },
+          {
+            traceId: slow,
+            spanId: hexId(8),
+            name: 'GET /slow',
+            kind: 2,
+            startMs: T0 + 1000,
+            durationMs: 2500,
+            attributes: { 'http.response.status_code': 200 },
+          },
+          { traceId: skewed, spanId: skewParent, name: 'GET /skew', kind: 2, startMs: T0 + 3000, durationMs: 50 },
+        ],
+        checkout: [
+          { traceId: main, spanId: co, parentSpanId: fe, name: 'POST /pay', kind: 2, startMs: T0 + 10, durationMs: 100 },
+          { traceId: broken, spanId: hexId(8), parentSpanId: hexId(8), name: 'orphan', kind: 1, startMs: T0 + 2000, durationMs: 5 },
+          // Starts 3 ms before its parent: another host's clock.
+          { traceId: skewed, spanId: skewChild, parentSpanId: skewParent, name: 'GET /skewed-child', kind: 2, startMs: T0 + 2997, durationMs: 10 },
+        ],
+        payments: [
+          { traceId: main, spanId: pay, parentSpanId: co, name: 'charge', kind: 2, startMs: T0 + 20, durationMs: 80, status: 2 },
+          { traceId: main, spanId: db, parentSpanId: pay, name: 'INSERT', kind: 3, startMs: T0 + 25, durationMs: 5 },
+        ],
+      },
+      { 'deployment.environment.name': 'prod' },
+    ),
   )
   if (res.status !== 200) throw new Error(`ingest failed: ${res.status}`)
   const logs = await postJson(`${collector.otlpUrl}/v1/logs`, {
@@ -58,9 +78,22 @@ t.before(async () => {
         scopeLogs: [
           {
             logRecords: [
-              { timeUnixNano: ((BigInt(T0) + 30n) * 1_000_000n).toString(), severityNumber: 17, severityText: 'ERROR', body: { stringValue: 'card declined' }, traceId: main, spanId: pay },
+              {
+                timeUnixNano: ((BigInt(T0) + 30n) * 1_000_000n).toString(),
+                severityNumber: 17,
+                severityText: 'ERROR',
+                body: { stringValue: 'card declined' },
+                traceId: main,
+                spanId: pay,
+              },
               { timeUnixNano: ((BigInt(T0) + 21n) * 1_000_000n).toString(), severityNumber: 9, body: { stringValue: 'charging' }, traceId: main, spanId: pay },
-              { timeUnixNano: ((BigInt(T0) + 26n) * 1_000_000n).toString(), severityNumber: 9, body: { kvlistValue: { values: [{ key: 'msg', value: { stringValue: 'db call' } }] } }, traceId: main, spanId: db },
+              {
+                timeUnixNano: ((BigInt(T0) + 26n) * 1_000_000n).toString(),
+                severityNumber: 9,
+                body: { kvlistValue: { values: [{ key: 'msg', value: { stringValue: 'db call' } }] } },
+                traceId: main,
+                spanId: db,
+              },
             ],
           },
         ],
@@ -116,13 +149,20 @@ t.test('search filters', async (t) => {
 
 t.test('a trace: parents before children, notes for broken and skewed traces', async (t) => {
   const { body } = await getJson(`${api}/api/traces/${main}`)
-  t.same(body.spans.map((s: { spanId: string }) => s.spanId), [fe, co, pay, db])
+  t.same(
+    body.spans.map((s: { spanId: string }) => s.spanId),
+    [fe, co, pay, db],
+  )
   t.same(body.warnings, [])
   const orphan = await getJson(`${api}/api/traces/${broken}`)
   t.equal(orphan.status, 200, 'a broken trace is shown, not refused')
   t.match(orphan.body.warnings, [/^checkout: orphan has parent [0-9a-f]{16} which is not in the trace$/], 'the span is named by service: operation')
   const skew = await getJson(`${api}/api/traces/${skewed}`)
-  t.same(skew.body.spans.map((s: { spanId: string }) => s.spanId), [skewParent, skewChild], 'the early child stays under its parent')
+  t.same(
+    skew.body.spans.map((s: { spanId: string }) => s.spanId),
+    [skewParent, skewChild],
+    'the early child stays under its parent',
+  )
   t.same(skew.body.warnings, ['checkout: GET /skewed-child starts 3.000 ms before its parent frontend: GET /skew (clock skew?)'], 'both spans named, not by id')
   t.equal((await getJson(`${api}/api/traces/${hexId(16)}`)).status, 404)
   const bad = await getJson(`${api}/api/traces/not-a-trace-id`)
@@ -136,10 +176,13 @@ t.test("a tracecar load request's trace: the load generator's own span is an exp
   const missingHop = hexId(8)
   const start = Date.now() - 5000
   const traceState = 'tracecar=run-0123456789ab'
-  const res = await postJson(`${collector.otlpUrl}/v1/traces`, jsonTraceRequest({
-    checkout: [{ traceId, spanId: first, parentSpanId: hexId(8), name: 'GET /checkout', startMs: start, durationMs: 50, traceState }],
-    inventory: [{ traceId, spanId: hexId(8), parentSpanId: missingHop, name: 'GET /stock', startMs: start + 10, durationMs: 20, traceState }],
-  }))
+  const res = await postJson(
+    `${collector.otlpUrl}/v1/traces`,
+    jsonTraceRequest({
+      checkout: [{ traceId, spanId: first, parentSpanId: hexId(8), name: 'GET /checkout', startMs: start, durationMs: 50, traceState }],
+      inventory: [{ traceId, spanId: hexId(8), parentSpanId: missingHop, name: 'GET /stock', startMs: start + 10, durationMs: 20, traceState }],
+    }),
+  )
   t.equal(res.status, 200)
   const { body } = await getJson(`${api}/api/traces/${traceId}`)
   t.same(body.warnings, [`inventory: GET /stock has parent ${missingHop} which is not in the trace`], 'only the hop that really is missing')
@@ -149,11 +192,18 @@ t.test("a tracecar load request's trace: the load generator's own span is an exp
 
 t.test('logs of a trace and of one span', async (t) => {
   const all = await getJson(`${api}/api/traces/${main}/logs`)
-  t.same(all.body.logs.map((l: { body: string }) => l.body), ['charging', '{"msg":"db call"}', 'card declined'], 'oldest first by default')
+  t.same(
+    all.body.logs.map((l: { body: string }) => l.body),
+    ['charging', '{"msg":"db call"}', 'card declined'],
+    'oldest first by default',
+  )
   const desc = await getJson(`${api}/api/traces/${main}/logs?order=desc`)
   t.equal(desc.body.logs[0].body, 'card declined')
   const span = await getJson(`${api}/api/traces/${main}/logs?spanId=${pay}`)
-  t.same(span.body.logs.map((l: { body: string }) => l.body), ['charging', 'card declined'])
+  t.same(
+    span.body.logs.map((l: { body: string }) => l.body),
+    ['charging', 'card declined'],
+  )
   t.match(span.body.logs[1], { severityText: 'ERROR', severityNumber: 17, service: 'payments', traceId: main, spanId: pay, timeUnixMs: T0 + 30 })
   t.equal((await getJson(`${api}/api/traces/${main}/logs?order=sideways`)).status, 400)
   t.equal((await getJson(`${api}/api/logs?q=declined`)).body.logs.length, 1)

@@ -11,10 +11,17 @@ import { getJson, hexId, jsonTraceRequest, postJson, startTestCollector } from '
 
 function logsRequest(service: string, traceId: string, body: string, timeMs: number): unknown {
   return {
-    resourceLogs: [{
-      resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-      scopeLogs: [{ scope: { name: 'test' }, logRecords: [{ timeUnixNano: String(BigInt(timeMs) * 1_000_000n), body: { stringValue: body }, traceId, severityNumber: 9 }] }],
-    }],
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        scopeLogs: [
+          {
+            scope: { name: 'test' },
+            logRecords: [{ timeUnixNano: String(BigInt(timeMs) * 1_000_000n), body: { stringValue: body }, traceId, severityNumber: 9 }],
+          },
+        ],
+      },
+    ],
   }
 }
 
@@ -35,20 +42,41 @@ t.test('a retention pass deletes what is older than --retention and keeps the re
   const now = Date.now()
   const oldTrace = hexId(16)
   const newTrace = hexId(16)
-  for (const [traceId, at] of [[oldTrace, now - 2 * 3_600_000], [newTrace, now - 60_000]] as const) {
-    t.equal((await postJson(`${collector.otlpUrl}/v1/traces`, jsonTraceRequest({ shop: [{ traceId, spanId: hexId(8), name: 'GET /', startMs: at, durationMs: 5 }] }))).status, 200)
+  for (const [traceId, at] of [
+    [oldTrace, now - 2 * 3_600_000],
+    [newTrace, now - 60_000],
+  ] as const) {
+    t.equal(
+      (await postJson(`${collector.otlpUrl}/v1/traces`, jsonTraceRequest({ shop: [{ traceId, spanId: hexId(8), name: 'GET /', startMs: at, durationMs: 5 }] })))
+        .status,
+      200,
+    )
     t.equal((await postJson(`${collector.otlpUrl}/v1/logs`, logsRequest('shop', traceId, `line of ${traceId}`, at))).status, 200)
   }
   const deleted = await collector.collector.retention.runOnce()
   t.equal(deleted, 2, 'the old span and the old log record are counted')
-  await eventually('the old trace to be gone', async () => ((await getJson(`${collector.apiUrl}/api/traces/${oldTrace}`)).status === 404 ? true : undefined), 60_000, 250)
-  await eventually('the old trace to leave search and its logs', async () => {
-    const search = await getJson(`${collector.apiUrl}/api/traces?service=shop`)
-    const logs = await getJson(`${collector.apiUrl}/api/traces/${oldTrace}/logs`)
-    const serviceLogs = await getJson(`${collector.apiUrl}/api/logs?service=shop`)
-    return search.body.traces.length === 1 && logs.body.logs.length === 0 && serviceLogs.body.logs.length === 1 ? true : undefined
-  }, 60_000, 250)
+  await eventually(
+    'the old trace to be gone',
+    async () => ((await getJson(`${collector.apiUrl}/api/traces/${oldTrace}`)).status === 404 ? true : undefined),
+    60_000,
+    250,
+  )
+  await eventually(
+    'the old trace to leave search and its logs',
+    async () => {
+      const search = await getJson(`${collector.apiUrl}/api/traces?service=shop`)
+      const logs = await getJson(`${collector.apiUrl}/api/traces/${oldTrace}/logs`)
+      const serviceLogs = await getJson(`${collector.apiUrl}/api/logs?service=shop`)
+      return search.body.traces.length === 1 && logs.body.logs.length === 0 && serviceLogs.body.logs.length === 1 ? true : undefined
+    },
+    60_000,
+    250,
+  )
   t.equal((await getJson(`${collector.apiUrl}/api/traces/${newTrace}`)).status, 200, 'the recent trace stays')
-  t.same((await getJson(`${collector.apiUrl}/api/traces/${newTrace}/logs`)).body.logs.map((l: { body: string }) => l.body), [`line of ${newTrace}`], 'with its log')
+  t.same(
+    (await getJson(`${collector.apiUrl}/api/traces/${newTrace}/logs`)).body.logs.map((l: { body: string }) => l.body),
+    [`line of ${newTrace}`],
+    'with its log',
+  )
   t.equal(await collector.collector.retention.runOnce(), 0, 'a second pass finds nothing older')
 })

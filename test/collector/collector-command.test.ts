@@ -21,7 +21,8 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 t.test('--help describes the flags', async (t) => {
   const { code, stdout } = await run(['collector', '--help'])
   t.equal(code, 0)
-  for (const flag of ['--store', '--data-dir', '--otlp-http-port', '--otlp-grpc-port', '--http-port', '--retention', '--max-db-size', '--forward-endpoint']) t.match(stdout, flag)
+  for (const flag of ['--store', '--data-dir', '--otlp-http-port', '--otlp-grpc-port', '--http-port', '--retention', '--max-db-size', '--forward-endpoint'])
+    t.match(stdout, flag)
   t.match(stdout, 'TRACECAR_COLLECTOR_HTTP_PORT', 'and the environment variables')
 })
 
@@ -99,13 +100,37 @@ t.test('SIGTERM does not wait forever for a client that never finishes its body'
 })
 
 t.test('--store clickhouse:// with a ClickHouse that does not answer is one clear line and exit 1', async (t) => {
-  const { code, stderr } = await run(['collector', '--store', 'clickhouse://default@127.0.0.1:1/tracecar', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--http-port', '0', '--no-ui'])
+  const { code, stderr } = await run([
+    'collector',
+    '--store',
+    'clickhouse://default@127.0.0.1:1/tracecar',
+    '--otlp-http-port',
+    '0',
+    '--otlp-grpc-port',
+    '0',
+    '--http-port',
+    '0',
+    '--no-ui',
+  ])
   t.equal(code, 1)
   t.match(stderr, /cannot start: ClickHouse at http:\/\/127\.0\.0\.1:1 did not answer CREATE DATABASE tracecar/)
 })
 
 t.test('--max-db-size with a ClickHouse store is refused, naming what applies instead', async (t) => {
-  const { code, stderr } = await run(['collector', '--store', 'clickhouse://default@127.0.0.1:1/tracecar', '--max-db-size', '1GiB', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--http-port', '0', '--no-ui'])
+  const { code, stderr } = await run([
+    'collector',
+    '--store',
+    'clickhouse://default@127.0.0.1:1/tracecar',
+    '--max-db-size',
+    '1GiB',
+    '--otlp-http-port',
+    '0',
+    '--otlp-grpc-port',
+    '0',
+    '--http-port',
+    '0',
+    '--no-ui',
+  ])
   t.equal(code, 1)
   t.match(stderr, /--max-db-size applies to the embedded SQLite store; with ClickHouse, retention is by age \(--retention\)/)
 })

@@ -14,7 +14,20 @@ export interface CollectorProcess {
 
 export async function startCollectorProcess(dataDir: string, flags: string[] = []): Promise<CollectorProcess> {
   const store = testStoreUrl(dataDir)
-  const child = spawnTracecar(['collector', ...(store === undefined ? [] : ['--store', store]), '--data-dir', dataDir, '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--http-port', '0', '--no-ui', ...flags])
+  const child = spawnTracecar([
+    'collector',
+    ...(store === undefined ? [] : ['--store', store]),
+    '--data-dir',
+    dataDir,
+    '--otlp-http-port',
+    '0',
+    '--otlp-grpc-port',
+    '0',
+    '--http-port',
+    '0',
+    '--no-ui',
+    ...flags,
+  ])
   let out = ''
   let err = ''
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()))

@@ -13,10 +13,22 @@ import type { TestCollector } from './helpers.js'
 
 function logsRequest(service: string, traceId: string, bodies: string[], timeMs: number): unknown {
   return {
-    resourceLogs: [{
-      resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-      scopeLogs: [{ scope: { name: 'test' }, logRecords: bodies.map((body, i) => ({ timeUnixNano: String(BigInt(timeMs + i) * 1_000_000n), body: { stringValue: body }, traceId, severityNumber: 9 })) }],
-    }],
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        scopeLogs: [
+          {
+            scope: { name: 'test' },
+            logRecords: bodies.map((body, i) => ({
+              timeUnixNano: String(BigInt(timeMs + i) * 1_000_000n),
+              body: { stringValue: body },
+              traceId,
+              severityNumber: 9,
+            })),
+          },
+        ],
+      },
+    ],
   }
 }
 
@@ -34,19 +46,37 @@ t.test('collectors sharing one ClickHouse', { skip: missingClickHouse() }, async
   const traceId = hexId(16)
   const root = hexId(8)
   const now = Date.now()
-  const front = jsonTraceRequest({ front: [{ traceId, spanId: root, name: 'GET /cart', startMs: now - 200, durationMs: 120, attributes: { 'http.response.status_code': 200 } }] })
-  const backSpans = [0, 1, 2].map((i) => ({ traceId, spanId: hexId(8), parentSpanId: root, name: 'SELECT cart', startMs: now - 190 + i * 10, durationMs: 5, status: i === 2 ? 2 : 0 }))
+  const front = jsonTraceRequest({
+    front: [{ traceId, spanId: root, name: 'GET /cart', startMs: now - 200, durationMs: 120, attributes: { 'http.response.status_code': 200 } }],
+  })
+  const backSpans = [0, 1, 2].map((i) => ({
+    traceId,
+    spanId: hexId(8),
+    parentSpanId: root,
+    name: 'SELECT cart',
+    startMs: now - 190 + i * 10,
+    durationMs: 5,
+    status: i === 2 ? 2 : 0,
+  }))
   const back = jsonTraceRequest({ db: backSpans })
 
   t.test('each ingests half of a trace and each answers the whole', async (t) => {
     t.equal((await postJson(`${a.otlpUrl}/v1/traces`, front)).status, 200, 'A stores the root span')
     t.equal((await postJson(`${b.otlpUrl}/v1/traces`, back)).status, 200, 'B stores the children')
-    for (const [name, collector] of [['A', a], ['B', b], ['C', c]] as const) {
+    for (const [name, collector] of [
+      ['A', a],
+      ['B', b],
+      ['C', c],
+    ] as const) {
       const trace = await getJson(`${collector.apiUrl}/api/traces/${traceId}`)
       t.equal(trace.status, 200, `${name} finds the trace`)
       t.same(trace.body.spans.map((s: { service: string }) => s.service).sort(), ['db', 'db', 'db', 'front'], `${name} answers all four spans`)
       const search = await getJson(`${collector.apiUrl}/api/traces?service=db&error=true`)
-      t.same(search.body.traces.map((s: { traceId: string; spanCount: number; rootService: string }) => [s.traceId, s.spanCount, s.rootService]), [[traceId, 4, 'front']], `${name} searches the whole trace`)
+      t.same(
+        search.body.traces.map((s: { traceId: string; spanCount: number; rootService: string }) => [s.traceId, s.spanCount, s.rootService]),
+        [[traceId, 4, 'front']],
+        `${name} searches the whole trace`,
+      )
       const deps = await getJson(`${collector.apiUrl}/api/dependencies?start=${now - 60_000}&end=${now}`)
       t.same(deps.body.edges, [{ parent: 'front', child: 'db', callCount: 3, errorCount: 1 }], `${name} sees the call across collectors`)
       t.same((await getJson(`${collector.apiUrl}/api/services`)).body.services, ['db', 'front'], `${name} lists both services`)
@@ -65,7 +95,11 @@ t.test('collectors sharing one ClickHouse', { skip: missingClickHouse() }, async
     t.equal((await postJson(`${a.otlpUrl}/v1/logs`, logs)).status, 200)
     t.equal((await postJson(`${b.otlpUrl}/v1/logs`, logs)).status, 200, 'a retried log batch is acknowledged')
     const stored = await getJson(`${c.apiUrl}/api/traces/${traceId}/logs`)
-    t.same(stored.body.logs.map((l: { body: string }) => l.body), ['query took 5ms', 'query took 5ms', 'deadlock'], 'each log record of the batch once, in order')
+    t.same(
+      stored.body.logs.map((l: { body: string }) => l.body),
+      ['query took 5ms', 'query took 5ms', 'deadlock'],
+      'each log record of the batch once, in order',
+    )
   })
 
   t.test('ClickHouse down: 503 with Retry-After, the collector stays up and stores again once it is back', async (t) => {
@@ -78,7 +112,10 @@ t.test('collectors sharing one ClickHouse', { skip: missingClickHouse() }, async
     const read = await fetch(`${a.apiUrl}/api/services`)
     t.equal(read.status, 503, 'a read is answered 503 instead of hanging or failing as a bug')
     t.equal(read.headers.get('retry-after'), '1')
-    t.notOk(a.logs.some((line) => line.includes('/api/services failed')), 'and it does not log a stack trace per request')
+    t.notOk(
+      a.logs.some((line) => line.includes('/api/services failed')),
+      'and it does not log a stack trace per request',
+    )
     await clickhouse.start()
     // The pipeline answers 503 without trying for a second after a failure; an exporter retries.
     let status = 0

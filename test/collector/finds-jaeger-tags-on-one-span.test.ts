@@ -54,13 +54,49 @@ t.before(async () => {
     ],
   })
   await ingest(
-    { payments: [{ traceId: declined, spanId: paymentsServer, parentSpanId: checkoutClient, name: 'POST /charge', kind: 2, startMs: T0 + 20, durationMs: 200, status: 2, attributes: { 'http.response.status_code': 402 } }] },
+    {
+      payments: [
+        {
+          traceId: declined,
+          spanId: paymentsServer,
+          parentSpanId: checkoutClient,
+          name: 'POST /charge',
+          kind: 2,
+          startMs: T0 + 20,
+          durationMs: 200,
+          status: 2,
+          attributes: { 'http.response.status_code': 402 },
+        },
+      ],
+    },
     { 'deployment.environment.name': 'staging' },
     [paymentsServer, [{ name: 'exception', attributes: { 'exception.type': 'CardDeclined', 'exception.message': 'card declined' } }]],
   )
   await ingest({
-    gateway: [{ traceId: gatewayFailed, spanId: gatewaySpan, name: 'POST /pay', kind: 2, startMs: T0 + 1000, durationMs: 50, status: 2, attributes: { 'http.response.status_code': 500 } }],
-    payments: [{ traceId: gatewayFailed, spanId: hexId(8), parentSpanId: gatewaySpan, name: 'POST /charge', kind: 2, startMs: T0 + 1005, durationMs: 40, attributes: { 'http.response.status_code': 200 } }],
+    gateway: [
+      {
+        traceId: gatewayFailed,
+        spanId: gatewaySpan,
+        name: 'POST /pay',
+        kind: 2,
+        startMs: T0 + 1000,
+        durationMs: 50,
+        status: 2,
+        attributes: { 'http.response.status_code': 500 },
+      },
+    ],
+    payments: [
+      {
+        traceId: gatewayFailed,
+        spanId: hexId(8),
+        parentSpanId: gatewaySpan,
+        name: 'POST /charge',
+        kind: 2,
+        startMs: T0 + 1005,
+        durationMs: 40,
+        attributes: { 'http.response.status_code': 200 },
+      },
+    ],
   })
   // Many quick health checks, for the default limit.
   const checks: JsonSpanInput[] = []
@@ -106,7 +142,11 @@ t.test('service, operation, duration and every tag must hold on the same span', 
   t.same(await found(`service=payments&${json({ 'http.response.status_code': '500' })}`), [], "the 500 is the gateway's, not payments'")
   t.same(await found(`service=gateway&${json({ 'http.response.status_code': '500' })}`), [gatewayFailed])
   t.same(await found(`service=payments&${json({ 'http.response.status_code': '200' })}`), [gatewayFailed])
-  t.same(await found(`service=checkout&operation=${encodeURIComponent('POST /charge')}&${json({ 'span.kind': 'server' })}`), [], 'the checkout span named POST /charge is the client')
+  t.same(
+    await found(`service=checkout&operation=${encodeURIComponent('POST /charge')}&${json({ 'span.kind': 'server' })}`),
+    [],
+    'the checkout span named POST /charge is the client',
+  )
   t.same(await found(`service=payments&minDuration=100ms&${json({ 'http.response.status_code': '200' })}`), [], 'the 200 span was quick')
   t.same(await found(`service=payments&minDuration=100ms&${json({ 'http.response.status_code': '402' })}`), [declined])
   t.same(await found(`service=payments&${json({ 'http.response.status_code': '200', 'exception.type': 'CardDeclined' })}`), [], 'both tags, one span')

@@ -25,18 +25,39 @@ t.before(async () => {
     shop: [
       { traceId: target, spanId: orderSpan, name: 'POST /order', startMs: T0 + 1000, durationMs: 50 },
       // A link inside the trace itself is not another trace linking to it.
-      { traceId: target, spanId: chargeSpan, parentSpanId: orderSpan, name: 'charge', startMs: T0 + 1010, durationMs: 20, links: [{ traceId: target, spanId: orderSpan }] },
+      {
+        traceId: target,
+        spanId: chargeSpan,
+        parentSpanId: orderSpan,
+        name: 'charge',
+        startMs: T0 + 1010,
+        durationMs: 20,
+        links: [{ traceId: target, spanId: orderSpan }],
+      },
     ],
     billing: [
       // A batch consumer linking two producers' traces, one of them ours.
       {
-        traceId: batch, spanId: batchSpan, name: 'process invoices', kind: 5, startMs: T0 + 5000, durationMs: 30,
+        traceId: batch,
+        spanId: batchSpan,
+        name: 'process invoices',
+        kind: 5,
+        startMs: T0 + 5000,
+        durationMs: 30,
         links: [
           { traceId: elsewhere, spanId: hexId(8) },
           { traceId: target, spanId: chargeSpan, traceState: 'vendor=1', attributes: { 'messaging.batch.index': 1, 'link.reason': 'invoice for this charge' } },
         ],
       },
-      { traceId: unrelated, spanId: hexId(8), name: 'process invoices', kind: 5, startMs: T0 + 6000, durationMs: 30, links: [{ traceId: elsewhere, spanId: hexId(8) }] },
+      {
+        traceId: unrelated,
+        spanId: hexId(8),
+        name: 'process invoices',
+        kind: 5,
+        startMs: T0 + 6000,
+        durationMs: 30,
+        links: [{ traceId: elsewhere, spanId: hexId(8) }],
+      },
     ],
     mailer: [
       { traceId: followUp, spanId: followUpSpan, name: 'send receipt', startMs: T0 + 3000, durationMs: 10, links: [{ traceId: target, spanId: orderSpan }] },
@@ -52,16 +73,34 @@ t.test('the spans of other traces that link to the trace, newest first, with the
   t.same(body, {
     links: [
       {
-        traceId: batch, spanId: batchSpan, service: 'billing', name: 'process invoices', startTimeUnixMs: T0 + 5000,
-        linkedSpanId: chargeSpan, traceState: 'vendor=1', attributes: { 'messaging.batch.index': 1, 'link.reason': 'invoice for this charge' },
+        traceId: batch,
+        spanId: batchSpan,
+        service: 'billing',
+        name: 'process invoices',
+        startTimeUnixMs: T0 + 5000,
+        linkedSpanId: chargeSpan,
+        traceState: 'vendor=1',
+        attributes: { 'messaging.batch.index': 1, 'link.reason': 'invoice for this charge' },
       },
-      { traceId: followUp, spanId: followUpSpan, service: 'mailer', name: 'send receipt', startTimeUnixMs: T0 + 3000, linkedSpanId: orderSpan, traceState: '', attributes: {} },
+      {
+        traceId: followUp,
+        spanId: followUpSpan,
+        service: 'mailer',
+        name: 'send receipt',
+        startTimeUnixMs: T0 + 3000,
+        linkedSpanId: orderSpan,
+        traceState: '',
+        attributes: {},
+      },
     ],
   })
 })
 
 t.test('limit, a trace nobody links to, and a bad id', async (t) => {
-  t.same((await getJson(`${api}/api/traces/${target}/linked-from?limit=1`)).body.links.map((l: { traceId: string }) => l.traceId), [batch])
+  t.same(
+    (await getJson(`${api}/api/traces/${target}/linked-from?limit=1`)).body.links.map((l: { traceId: string }) => l.traceId),
+    [batch],
+  )
   t.same((await getJson(`${api}/api/traces/${followUp}/linked-from`)).body, { links: [] })
   const bad = await getJson(`${api}/api/traces/nope/linked-from`)
   t.equal(bad.status, 400)
@@ -74,12 +113,26 @@ t.test('found behind thousands of newer spans with links to other traces', async
   const oldSpan = hexId(8)
   const noise: JsonSpanInput[] = []
   for (let i = 0; i < 4500; i++) {
-    noise.push({ traceId: hexId(16), spanId: hexId(8), name: 'consume', startMs: T0 + 10_000 + i, durationMs: 1, links: [{ traceId: elsewhere, spanId: hexId(8) }] })
+    noise.push({
+      traceId: hexId(16),
+      spanId: hexId(8),
+      name: 'consume',
+      startMs: T0 + 10_000 + i,
+      durationMs: 1,
+      links: [{ traceId: elsewhere, spanId: hexId(8) }],
+    })
   }
-  const res = await postJson(`${collector.otlpUrl}/v1/traces`, jsonTraceRequest({
-    queue: [...noise, { traceId: old, spanId: oldSpan, name: 'retry', startMs: T0 + 10, durationMs: 1, links: [{ traceId: target, spanId: orderSpan }] }],
-  }))
+  const res = await postJson(
+    `${collector.otlpUrl}/v1/traces`,
+    jsonTraceRequest({
+      queue: [...noise, { traceId: old, spanId: oldSpan, name: 'retry', startMs: T0 + 10, durationMs: 1, links: [{ traceId: target, spanId: orderSpan }] }],
+    }),
+  )
   t.equal(res.status, 200)
   const { body } = await getJson(`${api}/api/traces/${target}/linked-from`)
-  t.same(body.links.map((l: { traceId: string }) => l.traceId), [batch, followUp, old], 'the oldest link is found after the newer linking spans are read')
+  t.same(
+    body.links.map((l: { traceId: string }) => l.traceId),
+    [batch, followUp, old],
+    'the oldest link is found after the newer linking spans are read',
+  )
 })

@@ -13,10 +13,15 @@ t.test('spans and logs are forwarded to the next hop', async (t) => {
   const first = await startTestCollector({ forward: { endpoint: next.otlpUrl, initialBackoffMs: 50 } })
   t.teardown(() => first.close())
   const traceId = hexId(16)
-  const res = await postJson(`${first.otlpUrl}/v1/traces`, jsonTraceRequest({ teed: [{ traceId, spanId: hexId(8), name: 'GET /tee', startMs: Date.now(), durationMs: 3 }] }))
+  const res = await postJson(
+    `${first.otlpUrl}/v1/traces`,
+    jsonTraceRequest({ teed: [{ traceId, spanId: hexId(8), name: 'GET /tee', startMs: Date.now(), durationMs: 3 }] }),
+  )
   t.equal(res.status, 200)
   const logs = await postJson(`${first.otlpUrl}/v1/logs`, {
-    resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: (BigInt(Date.now()) * 1_000_000n).toString(), body: { stringValue: 'teed log' }, traceId }] }] }],
+    resourceLogs: [
+      { scopeLogs: [{ logRecords: [{ timeUnixNano: (BigInt(Date.now()) * 1_000_000n).toString(), body: { stringValue: 'teed log' }, traceId }] }] },
+    ],
   })
   t.equal(logs.status, 200)
   const deadline = Date.now() + 20_000
@@ -35,9 +40,14 @@ t.test('spans and logs are forwarded to the next hop', async (t) => {
 
 t.test('a next hop that is down does not slow or fail ingest; what could not go is counted', async (t) => {
   const port = await freePort()
-  const first = await startTestCollector({ forward: { endpoint: `http://127.0.0.1:${port}`, maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 20, maxQueueRecords: 3 } })
+  const first = await startTestCollector({
+    forward: { endpoint: `http://127.0.0.1:${port}`, maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 20, maxQueueRecords: 3 },
+  })
   for (let i = 0; i < 6; i++) {
-    const res = await postJson(`${first.otlpUrl}/v1/traces`, jsonTraceRequest({ alone: [{ traceId: hexId(16), spanId: hexId(8), name: 'x', startMs: Date.now(), durationMs: 1 }] }))
+    const res = await postJson(
+      `${first.otlpUrl}/v1/traces`,
+      jsonTraceRequest({ alone: [{ traceId: hexId(16), spanId: hexId(8), name: 'x', startMs: Date.now(), durationMs: 1 }] }),
+    )
     t.equal(res.status, 200)
   }
   const forwarder = first.collector.forwarder!

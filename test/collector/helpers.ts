@@ -116,7 +116,12 @@ export function jsonTraceRequest(byService: Record<string, JsonSpanInput[]>, res
             endTimeUnixNano: msToNanoString(s.startMs + s.durationMs),
             attributes: kvList(s.attributes ?? {}),
             status: { code: s.status ?? 0 },
-            links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState ?? '', attributes: kvList(l.attributes ?? {}) })),
+            links: (s.links ?? []).map((l) => ({
+              traceId: l.traceId,
+              spanId: l.spanId,
+              traceState: l.traceState ?? '',
+              attributes: kvList(l.attributes ?? {}),
+            })),
           })),
         },
       ],

@@ -22,7 +22,20 @@ export interface CollectorProcess {
 export async function startCollectorProcess(flags: string[] = [], serveUi = false): Promise<CollectorProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tracecar-obs-'))
   const store = testStoreUrl()
-  const child = spawnTracecar(['collector', ...(store === undefined ? [] : ['--store', store]), '--data-dir', dataDir, '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--http-port', '0', ...(serveUi ? [] : ['--no-ui']), ...flags])
+  const child = spawnTracecar([
+    'collector',
+    ...(store === undefined ? [] : ['--store', store]),
+    '--data-dir',
+    dataDir,
+    '--otlp-http-port',
+    '0',
+    '--otlp-grpc-port',
+    '0',
+    '--http-port',
+    '0',
+    ...(serveUi ? [] : ['--no-ui']),
+    ...flags,
+  ])
   let out = ''
   let err = ''
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()))

@@ -37,11 +37,16 @@ async function startProcess(bin: string, args: string[], dir: string, port: numb
     rmSync(dir, { recursive: true, force: true })
   }
   try {
-    await eventually(`${bin} to be ready`, async () => {
-      if (child.exitCode !== null) throw new Error(`${bin} exited: ${output}`)
-      const res = await fetch(`${url}${readyPath}`)
-      return res.ok ? true : undefined
-    }, 60_000, 250)
+    await eventually(
+      `${bin} to be ready`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`${bin} exited: ${output}`)
+        const res = await fetch(`${url}${readyPath}`)
+        return res.ok ? true : undefined
+      },
+      60_000,
+      250,
+    )
   } catch (err) {
     await stop()
     throw err
@@ -59,7 +64,12 @@ export async function startPrometheus(target: string): Promise<ServiceProcess> {
   )
   return startProcess(
     PROMETHEUS_BIN,
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--enable-feature=exemplar-storage'],
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--enable-feature=exemplar-storage',
+    ],
     dir,
     port,
     '/-/ready',
@@ -76,7 +86,12 @@ export async function startAlertmanager(webhookUrl: string): Promise<ServiceProc
   )
   return startProcess(
     ALERTMANAGER_BIN,
-    [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
+    [
+      `--config.file=${join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+    ],
     dir,
     port,
     '/-/ready',

@@ -17,11 +17,16 @@ t.test('a sidecar exporting into the collector', async (t) => {
   })
   t.teardown(() => upstream.close())
   const proxy = await startProxyProcess([
-    '--upstream', upstream.url,
-    '--service', 'legacy-shop',
-    '--exporter', 'otlp',
-    '--otlp-endpoint', `${collector.otlpUrl}/v1/traces`,
-    '--schedule-delay-ms', '100',
+    '--upstream',
+    upstream.url,
+    '--service',
+    'legacy-shop',
+    '--exporter',
+    'otlp',
+    '--otlp-endpoint',
+    `${collector.otlpUrl}/v1/traces`,
+    '--schedule-delay-ms',
+    '100',
   ])
   t.teardown(() => proxy.stop())
 
@@ -52,6 +57,10 @@ t.test('a sidecar exporting into the collector', async (t) => {
   t.match(body.warnings, [/has parent .* which is not in the trace/], 'the caller is not traced: a note, not an error')
 
   const byState = await getJson(`${collector.apiUrl}/api/traces?tracestate=load=run-42`)
-  t.same(byState.body.traces.map((tr: { traceId: string }) => tr.traceId), [traceId], 'found by its tracestate, as tracecar load does')
+  t.same(
+    byState.body.traces.map((tr: { traceId: string }) => tr.traceId),
+    [traceId],
+    'found by its tracestate, as tracecar load does',
+  )
   t.same((await getJson(`${collector.apiUrl}/api/services`)).body.services, ['legacy-shop'])
 })

@@ -9,16 +9,31 @@ const HOUR_MS = 3_600_000
 
 async function sendTrace(otlpUrl: string, service: string, startMs: number, spans = 3, padding = 0): Promise<string> {
   const traceId = hexId(16)
-  const res = await postJson(`${otlpUrl}/v1/traces`, jsonTraceRequest({
-    [service]: Array.from({ length: spans }, (_, i) => ({ traceId, spanId: hexId(8), name: `op${i}`, startMs: startMs + i, durationMs: 1, attributes: { pad: 'p'.repeat(padding) } })),
-  }))
+  const res = await postJson(
+    `${otlpUrl}/v1/traces`,
+    jsonTraceRequest({
+      [service]: Array.from({ length: spans }, (_, i) => ({
+        traceId,
+        spanId: hexId(8),
+        name: `op${i}`,
+        startMs: startMs + i,
+        durationMs: 1,
+        attributes: { pad: 'p'.repeat(padding) },
+      })),
+    }),
+  )
   if (res.status !== 200) throw new Error(`ingest answered ${res.status}`)
   return traceId
 }
 
 async function sendLog(otlpUrl: string, service: string, timeMs: number, traceId: string): Promise<void> {
   const res = await postJson(`${otlpUrl}/v1/logs`, {
-    resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeLogs: [{ logRecords: [{ timeUnixNano: (BigInt(timeMs) * 1_000_000n).toString(), body: { stringValue: 'a log line' }, traceId }] }] }],
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        scopeLogs: [{ logRecords: [{ timeUnixNano: (BigInt(timeMs) * 1_000_000n).toString(), body: { stringValue: 'a log line' }, traceId }] }],
+      },
+    ],
   })
   if (res.status !== 200) throw new Error(`log ingest answered ${res.status}`)
 }
@@ -62,7 +77,10 @@ t.test('a service whose spans are all gone leaves the service list', async (t) =
   // It comes back when it sends again.
   await sendTrace(collector.otlpUrl, 'retired', Date.now())
   t.same((await getJson(`${collector.apiUrl}/api/services`)).body.services, ['active', 'retired'])
-  t.same((await getJson(`${collector.apiUrl}/api/services/retired/operations`)).body.operations.map((o: { name: string }) => o.name), ['op0', 'op1', 'op2'])
+  t.same(
+    (await getJson(`${collector.apiUrl}/api/services/retired/operations`)).body.operations.map((o: { name: string }) => o.name),
+    ['op0', 'op1', 'op2'],
+  )
 })
 
 t.test('past the size limit the oldest data goes until the store fits', async (t) => {
@@ -73,11 +91,11 @@ t.test('past the size limit the oldest data goes until the store fits', async (t
   const traceIds: string[] = []
   // ~4 MB of spans, oldest first.
   for (let i = 0; i < 100; i++) traceIds.push(await sendTrace(collector.otlpUrl, 'size', base + i * 1000, 20, 2000))
-  const before = (await store.usedBytes())
+  const before = await store.usedBytes()
   t.ok(before > 3_000_000, `stored ${before} bytes`)
   const deleted = await collector.collector.retention.runOnce()
   t.ok(deleted > 0, `${deleted} spans deleted`)
-  t.ok((await store.usedBytes()) <= 1_500_000, `now ${(await store.usedBytes())} bytes used`)
+  t.ok((await store.usedBytes()) <= 1_500_000, `now ${await store.usedBytes()} bytes used`)
   t.equal((await getJson(`${collector.apiUrl}/api/traces/${traceIds[0]}`)).status, 404, 'the oldest trace is gone')
   t.equal((await getJson(`${collector.apiUrl}/api/traces/${traceIds[99]}`)).status, 200, 'the newest trace is kept')
 })

@@ -10,7 +10,14 @@ t.test('an unmatched search over many spans ends at the budget, marked incomplet
   t.teardown(() => collector.close())
   const now = Date.now()
   for (let b = 0; b < 10; b++) {
-    const spans = Array.from({ length: 500 }, (_, i) => ({ traceId: hexId(16), spanId: hexId(8), name: 'op', startMs: now - b * 1000 - i, durationMs: 1, attributes: { tier: 'standard' } }))
+    const spans = Array.from({ length: 500 }, (_, i) => ({
+      traceId: hexId(16),
+      spanId: hexId(8),
+      name: 'op',
+      startMs: now - b * 1000 - i,
+      durationMs: 1,
+      attributes: { tier: 'standard' },
+    }))
     const res = await postJson(`${collector.otlpUrl}/v1/traces`, jsonTraceRequest({ many: spans }))
     t.equal(res.status, 200)
   }
@@ -42,9 +49,16 @@ t.test('a search walks past the first scan step to older matches, in order', asy
   const store = collector.collector.store.spanReader
   for (const service of ['deep', undefined]) {
     const result = await store.findTraces({ service, operation: 'rare', limit: 20, budgetMs: 60_000 })
-    t.same(result.traces.map((tr) => tr.traceId), rare, `all ${rare.length} found newest first (service ${service ?? 'any'})`)
+    t.same(
+      result.traces.map((tr) => tr.traceId),
+      rare,
+      `all ${rare.length} found newest first (service ${service ?? 'any'})`,
+    )
     t.equal(result.incomplete, false)
   }
   const limited = await store.findTraces({ operation: 'rare', limit: 3, budgetMs: 60_000 })
-  t.same(limited.traces.map((tr) => tr.traceId), rare.slice(0, 3))
+  t.same(
+    limited.traces.map((tr) => tr.traceId),
+    rare.slice(0, 3),
+  )
 })

@@ -20,16 +20,37 @@ const traceId = hexId(16)
 const [root, call, server, orphan] = [hexId(8), hexId(8), hexId(8), hexId(8)]
 
 t.before(async () => {
-  const res = await postJson(`${collector.otlpUrl}/v1/traces`, jsonTraceRequest({
-    frontend: [
-      { traceId, spanId: root, name: 'GET /checkout', startMs: T0, durationMs: 20.123456, attributes: { 'http.route': '/checkout' } },
-      { traceId, spanId: call, parentSpanId: root, name: 'POST', kind: 3, startMs: T0 + 1.5, durationMs: 10, attributes: { 'url.full': 'http://cart:8080/cart?id=1', 'retry.count': 42 } },
-    ],
-    cart: [
-      { traceId, spanId: server, parentSpanId: call, name: 'POST /cart', startMs: T0 + 2, durationMs: 8, status: 2, attributes: { 'cart.owner': 'Alice Example' } },
-      { traceId, spanId: orphan, parentSpanId: hexId(8), name: 'late job', startMs: T0 + 30, durationMs: 1 },
-    ],
-  }))
+  const res = await postJson(
+    `${collector.otlpUrl}/v1/traces`,
+    jsonTraceRequest({
+      frontend: [
+        { traceId, spanId: root, name: 'GET /checkout', startMs: T0, durationMs: 20.123456, attributes: { 'http.route': '/checkout' } },
+        {
+          traceId,
+          spanId: call,
+          parentSpanId: root,
+          name: 'POST',
+          kind: 3,
+          startMs: T0 + 1.5,
+          durationMs: 10,
+          attributes: { 'url.full': 'http://cart:8080/cart?id=1', 'retry.count': 42 },
+        },
+      ],
+      cart: [
+        {
+          traceId,
+          spanId: server,
+          parentSpanId: call,
+          name: 'POST /cart',
+          startMs: T0 + 2,
+          durationMs: 8,
+          status: 2,
+          attributes: { 'cart.owner': 'Alice Example' },
+        },
+        { traceId, spanId: orphan, parentSpanId: hexId(8), name: 'late job', startMs: T0 + 30, durationMs: 1 },
+      ],
+    }),
+  )
   if (res.status !== 200) throw new Error(`ingest failed: ${res.status} ${JSON.stringify(res.body)}`)
 })
 
@@ -39,7 +60,11 @@ t.test('the compact trace has what the JSON route has, in columns, without attri
   t.equal(compact.status, 200)
   const body = compact.body as CompactTraceResponse
   const spans = json.body.spans as Span[]
-  t.same(body.spanId, spans.map((s) => s.spanId), 'the same spans in the same display order')
+  t.same(
+    body.spanId,
+    spans.map((s) => s.spanId),
+    'the same spans in the same display order',
+  )
   t.same(body.warnings, json.body.warnings, 'the same warnings')
   t.match(body.warnings.join('\n'), /cart: late job has parent/, 'the span whose parent is missing is warned about')
   t.equal(new Set(body.strings).size, body.strings.length, 'each string once')
@@ -50,8 +75,11 @@ t.test('the compact trace has what the JSON route has, in columns, without attri
     const h = heads[i]!
     const exactNs = BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano)
     t.equal(BigInt(body.durationNs[i]!), exactNs, `${s.name}: its duration to the nanosecond`)
-    t.equal(BigInt(body.startOffsetNs[i]!), BigInt(s.startTimeUnixNano) - BigInt(body.spanId.map((_, j) => spans[j]!.startTimeUnixNano).sort()[0]!),
-      `${s.name}: its start to the nanosecond`)
+    t.equal(
+      BigInt(body.startOffsetNs[i]!),
+      BigInt(s.startTimeUnixNano) - BigInt(body.spanId.map((_, j) => spans[j]!.startTimeUnixNano).sort()[0]!),
+      `${s.name}: its start to the nanosecond`,
+    )
     t.ok(Math.abs(h.startTimeUnixMs - s.startTimeUnixMs) < 1e-3, `${s.name}: the same start in ms`)
     t.match(h, { spanId: s.spanId, service: s.service, name: s.name, kind: s.kind, status: s.status }, `${s.name}: names, kind and status`)
     t.equal(h.parentSpanId, s.spanId === orphan ? null : s.parentSpanId, `${s.name}: its parent (none when it is not stored)`)

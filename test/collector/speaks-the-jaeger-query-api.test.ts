@@ -18,7 +18,17 @@ t.before(async () => {
   const res = await postJson(
     `${collector.otlpUrl}/v1/traces`,
     jsonTraceRequest({
-      web: [{ traceId, spanId: root, name: 'GET /', kind: 2, startMs: T0, durationMs: 40.5, attributes: { 'http.response.status_code': 200, 'app.ratio': 0.5, 'app.flag': true } }],
+      web: [
+        {
+          traceId,
+          spanId: root,
+          name: 'GET /',
+          kind: 2,
+          startMs: T0,
+          durationMs: 40.5,
+          attributes: { 'http.response.status_code': 200, 'app.ratio': 0.5, 'app.flag': true },
+        },
+      ],
       api: [{ traceId, spanId: child, parentSpanId: root, name: 'GET /items', kind: 2, startMs: T0 + 5, durationMs: 30, status: 2 }],
     }),
   )
@@ -48,7 +58,12 @@ t.test('trace by id', async (t) => {
   t.equal(body.data.length, 1)
   const trace = body.data[0]
   t.equal(trace.traceID, traceId)
-  t.same(Object.values(trace.processes).map((p: any) => p.serviceName).sort(), ['api', 'web'])
+  t.same(
+    Object.values(trace.processes)
+      .map((p: any) => p.serviceName)
+      .sort(),
+    ['api', 'web'],
+  )
   const [rootSpan, childSpan] = trace.spans
   t.match(rootSpan, { traceID: traceId, spanID: root, operationName: 'GET /', references: [], startTime: Math.round(T0 * 1000), duration: 40500 })
   t.equal(trace.processes[rootSpan.processID].serviceName, 'web')
@@ -74,10 +89,16 @@ t.test('trace search with Jaeger parameters', async (t) => {
   const found = await getJson(`${jaeger}/api/traces?service=api&start=${startUs}&end=${endUs}&limit=20&minDuration=10ms&maxDuration=1s`)
   t.equal(found.status, 200)
   isEnvelope(t, found.body)
-  t.same(found.body.data.map((tr: { traceID: string }) => tr.traceID), [traceId])
+  t.same(
+    found.body.data.map((tr: { traceID: string }) => tr.traceID),
+    [traceId],
+  )
   t.equal(found.body.data[0].spans.length, 2, 'whole traces, as Jaeger returns them')
   const byTags = await getJson(`${jaeger}/api/traces?service=web&lookback=1h&tags=${encodeURIComponent('{"http.response.status_code":"200"}')}`)
-  t.same(byTags.body.data.map((tr: { traceID: string }) => tr.traceID), [traceId])
+  t.same(
+    byTags.body.data.map((tr: { traceID: string }) => tr.traceID),
+    [traceId],
+  )
   const tooSlow = await getJson(`${jaeger}/api/traces?service=api&minDuration=1s`)
   t.same(tooSlow.body.data, [])
   const bad = await getJson(`${jaeger}/api/traces?service=api&minDuration=soon`)

@@ -69,7 +69,13 @@ async function sendLogs(exporter: LogRecordExporter, service: string, spanTraceI
   const provider = new LoggerProvider({ resource: resourceFromAttributes({ 'service.name': service }), processors: [new SimpleLogRecordProcessor(exporter)] })
   const logger = provider.getLogger('tracecar-test-logs')
   const spanContext = trace.setSpanContext(context.active(), { traceId: spanTraceId, spanId, traceFlags: 1 })
-  logger.emit({ body: 'cart saved', severityNumber: SeverityNumber.INFO, severityText: 'INFO', attributes: { 'cart.id': 'c-1', count: 2 }, context: spanContext })
+  logger.emit({
+    body: 'cart saved',
+    severityNumber: SeverityNumber.INFO,
+    severityText: 'INFO',
+    attributes: { 'cart.id': 'c-1', count: 2 },
+    context: spanContext,
+  })
   logger.emit({ body: `legacy access log line trace_id=${spanTraceId} status=201`, severityNumber: SeverityNumber.WARN, severityText: 'WARN' })
   await provider.forceFlush()
   await provider.shutdown()
@@ -113,13 +119,21 @@ for (const [protocol, traceExporter, logExporter] of exporters) {
       t.same(got.scope, { name: 'tracecar-test', version: '0.9.1' })
       t.same(got.resource, { 'service.name': service, 'service.version': '2.1.0', 'deployment.environment.name': 'test', ...sdkResourceExtras(got.resource) })
     }
-    t.same(serverGot.attributes, { 'http.request.method': 'POST', 'http.response.status_code': 201, 'app.ratio': 0.25, 'app.cached': false, 'app.tags': ['a', 'b'] })
+    t.same(serverGot.attributes, {
+      'http.request.method': 'POST',
+      'http.response.status_code': 201,
+      'app.ratio': 0.25,
+      'app.cached': false,
+      'app.tags': ['a', 'b'],
+    })
     t.same(serverGot.status, { code: 'OK', message: '' })
     t.same(clientGot.status, { code: 'ERROR', message: 'stock said 503' })
     t.equal(serverGot.events.length, 1)
     t.equal(serverGot.events[0].name, 'cart.validated')
     t.same(serverGot.events[0].attributes, { 'cart.items': 3 })
-    t.same(serverGot.links, [{ traceId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', spanId: 'bbbbbbbbbbbbbbbb', traceState: '', attributes: { 'link.reason': 'batch' } }])
+    t.same(serverGot.links, [
+      { traceId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', spanId: 'bbbbbbbbbbbbbbbb', traceState: '', attributes: { 'link.reason': 'batch' } },
+    ])
     const sentDurationMs = Number(BigInt(nanos(serverSent.endTime)) - BigInt(nanos(serverSent.startTime))) / 1e6
     t.ok(Math.abs(serverGot.durationMs - sentDurationMs) < 1e-9, `durationMs ${serverGot.durationMs} is the sent ${sentDurationMs}`)
 
@@ -136,13 +150,21 @@ for (const [protocol, traceExporter, logExporter] of exporters) {
   })
 
   t.test(`logs sent by the SDK's ${protocol} exporter come back linked to their trace`, async (t) => {
-    const traceId = protocol === 'proto' ? '11111111111111111111111111111111' : protocol === 'json' ? '22222222222222222222222222222222' : '33333333333333333333333333333333'
+    const traceId =
+      protocol === 'proto' ? '11111111111111111111111111111111' : protocol === 'json' ? '22222222222222222222222222222222' : '33333333333333333333333333333333'
     await sendLogs(logExporter(), `logs-${protocol}`, traceId, 'cccccccccccccccc')
     const { status, body } = await getJson(`${collector.apiUrl}/api/traces/${traceId}/logs`)
     t.equal(status, 200)
     t.equal(body.logs.length, 2, 'the structured record and the one naming the trace in its text')
     const structured = body.logs.find((l: { body: string }) => l.body === 'cart saved')
-    t.match(structured, { traceId, spanId: 'cccccccccccccccc', severityText: 'INFO', severityNumber: 9, service: `logs-${protocol}`, attributes: { 'cart.id': 'c-1', count: 2 } })
+    t.match(structured, {
+      traceId,
+      spanId: 'cccccccccccccccc',
+      severityText: 'INFO',
+      severityNumber: 9,
+      service: `logs-${protocol}`,
+      attributes: { 'cart.id': 'c-1', count: 2 },
+    })
     t.equal(structured.resource['service.name'], `logs-${protocol}`)
     const textual = body.logs.find((l: { body: string }) => l.body.startsWith('legacy'))
     t.match(textual, { traceId, spanId: '', severityText: 'WARN', severityNumber: 13 })

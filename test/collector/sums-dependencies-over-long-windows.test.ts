@@ -13,10 +13,15 @@ t.test('edges from spans minutes apart are summed', async (t) => {
   for (const [i, offset] of offsets.entries()) {
     const traceId = hexId(16)
     const parent = hexId(8)
-    const res = await postJson(`${collector.otlpUrl}/v1/traces`, jsonTraceRequest({
-      gateway: [{ traceId, spanId: parent, name: 'GET /', startMs: start + offset, durationMs: 2 }],
-      orders: [{ traceId, spanId: hexId(8), parentSpanId: parent, name: 'GET /orders', startMs: start + offset + 0.1, durationMs: 1, status: i === 3 ? 2 : 0 }],
-    }))
+    const res = await postJson(
+      `${collector.otlpUrl}/v1/traces`,
+      jsonTraceRequest({
+        gateway: [{ traceId, spanId: parent, name: 'GET /', startMs: start + offset, durationMs: 2 }],
+        orders: [
+          { traceId, spanId: hexId(8), parentSpanId: parent, name: 'GET /orders', startMs: start + offset + 0.1, durationMs: 1, status: i === 3 ? 2 : 0 },
+        ],
+      }),
+    )
     t.equal(res.status, 200)
   }
   const { status, body } = await getJson(`${collector.apiUrl}/api/dependencies?start=${start}&end=${start + 60 * 60_000}`)

@@ -17,7 +17,7 @@ import { ConfigError } from '../../src/config/config-error.js'
 import { readConfigFile } from '../../src/config/file-source.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
-const regenerate = 'regenerate with: npx tsx -e "import(\'./src/config/config-reference.ts\').then((m) => m.writeConfigDocs(\'.\'))"'
+const regenerate = "regenerate with: npx tsx -e \"import('./src/config/config-reference.ts').then((m) => m.writeConfigDocs('.'))\""
 
 function errorOf(t: Tap.Test, run: () => unknown): string {
   try {
@@ -30,16 +30,56 @@ function errorOf(t: Tap.Test, run: () => unknown): string {
   return ''
 }
 
-t.test('the collector\'s flags, with durations and sizes in the product\'s grammar', async (t) => {
+t.test("the collector's flags, with durations and sizes in the product's grammar", async (t) => {
   const config = loadCollectorConfig({
     argv: [
-      '--data-dir', 'store', '--host', '0.0.0.0', '--allowed-hosts', 'a.example,b', '--allowed-hosts', 'c',
-      '--otlp-http-port', '0', '--otlp-grpc-port', '14317', '--http-port', '26686',
-      '--retention', '72h', '--max-db-size', '2GiB', '--retention-interval', '30s', '--max-body-bytes', '4MiB', '--sync', 'normal',
-      '--forward-endpoint', 'http://otel:4318', '--forward-header', 'authorization=Bearer x=y', '--no-ui', '--ui-dir', 'ui',
-      '--alert-rules', 'rules.yaml', '--alert-webhook', 'http://hooks/a', '--alertmanager-url', 'http://am:9093',
-      '--ui-base-url', 'http://tracecar.example', '--alert-eval-interval', '500ms',
-      '--log-trace-id-field', 'req.id', '--log-trace-id-field', 'dd:decimal', '--log-trace-id-pattern', 'corr#(?<traceId>[0-9a-f]{1,32})',
+      '--data-dir',
+      'store',
+      '--host',
+      '0.0.0.0',
+      '--allowed-hosts',
+      'a.example,b',
+      '--allowed-hosts',
+      'c',
+      '--otlp-http-port',
+      '0',
+      '--otlp-grpc-port',
+      '14317',
+      '--http-port',
+      '26686',
+      '--retention',
+      '72h',
+      '--max-db-size',
+      '2GiB',
+      '--retention-interval',
+      '30s',
+      '--max-body-bytes',
+      '4MiB',
+      '--sync',
+      'normal',
+      '--forward-endpoint',
+      'http://otel:4318',
+      '--forward-header',
+      'authorization=Bearer x=y',
+      '--no-ui',
+      '--ui-dir',
+      'ui',
+      '--alert-rules',
+      'rules.yaml',
+      '--alert-webhook',
+      'http://hooks/a',
+      '--alertmanager-url',
+      'http://am:9093',
+      '--ui-base-url',
+      'http://tracecar.example',
+      '--alert-eval-interval',
+      '500ms',
+      '--log-trace-id-field',
+      'req.id',
+      '--log-trace-id-field',
+      'dd:decimal',
+      '--log-trace-id-pattern',
+      'corr#(?<traceId>[0-9a-f]{1,32})',
     ],
     env: {},
     cwd: '/srv',
@@ -73,7 +113,7 @@ t.test('the collector\'s flags, with durations and sizes in the product\'s gramm
   t.equal(loadCollectorConfig({ argv: ['--allowed-hosts', 'x,any'], env: {} }).allowedHosts, 'any')
 })
 
-t.test('nothing given: the collector\'s defaults, optional settings left out', async (t) => {
+t.test("nothing given: the collector's defaults, optional settings left out", async (t) => {
   t.strictSame(loadCollectorConfig({ argv: [], env: {}, cwd: '/srv' }), {
     store: 'sqlite',
     dataDir: resolve('/srv', 'data'),
@@ -129,7 +169,10 @@ t.test('TRACECAR_COLLECTOR_* variables set the same keys, as a Kubernetes Deploy
 t.test('a YAML file sets them too, below the environment', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tracecar-collector-config-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  writeFileSync(join(dir, 'collector.yaml'), 'dataDir: /var/lib/tracecar\nhttpPort: 16001\nretention:\n  maxAge: 30d\n  interval: 5000\nmaxBodyBytes: 1048576\nalerts:\n  webhooks: [http://hooks/x]\n')
+  writeFileSync(
+    join(dir, 'collector.yaml'),
+    'dataDir: /var/lib/tracecar\nhttpPort: 16001\nretention:\n  maxAge: 30d\n  interval: 5000\nmaxBodyBytes: 1048576\nalerts:\n  webhooks: [http://hooks/x]\n',
+  )
   t.match(loadCollectorConfig({ argv: ['--config', 'collector.yaml'], env: { TRACECAR_COLLECTOR_HTTP_PORT: '16002' }, cwd: dir }), {
     dataDir: '/var/lib/tracecar',
     httpPort: 16002,
@@ -138,9 +181,16 @@ t.test('a YAML file sets them too, below the environment', async (t) => {
     'retention.interval': 5000,
     'alerts.webhooks': ['http://hooks/x'],
   })
-  t.equal(loadCollectorConfig({ argv: [], env: { TRACECAR_COLLECTOR_CONFIG: 'collector.yaml' }, cwd: dir }).httpPort, 16001, 'TRACECAR_COLLECTOR_CONFIG names the file')
+  t.equal(
+    loadCollectorConfig({ argv: [], env: { TRACECAR_COLLECTOR_CONFIG: 'collector.yaml' }, cwd: dir }).httpPort,
+    16001,
+    'TRACECAR_COLLECTOR_CONFIG names the file',
+  )
   writeFileSync(join(dir, 'typo.yaml'), 'retension:\n  maxAge: 7d\n')
-  t.match(errorOf(t, () => loadCollectorConfig({ argv: ['--config', 'typo.yaml'], env: {}, cwd: dir })), /unknown key "retension" in typo\.yaml:1 \(allowed: store, dataDir, host, allowedHosts/)
+  t.match(
+    errorOf(t, () => loadCollectorConfig({ argv: ['--config', 'typo.yaml'], env: {}, cwd: dir })),
+    /unknown key "retension" in typo\.yaml:1 \(allowed: store, dataDir, host, allowedHosts/,
+  )
 })
 
 t.test('bad values and combinations are one line naming key, source and what is allowed', async (t) => {
@@ -156,7 +206,10 @@ t.test('bad values and combinations are one line naming key, source and what is 
     [['--forward-endpoint', 'ftp://x'], /forward\.endpoint = "ftp:\/\/x" \(from flag --forward-endpoint\): expected an http: or https: URL/],
     [['--allowed-hosts', ','], /allowedHosts = \[","\] \(from flag --allowed-hosts\): expected a comma-separated list of host names/],
     [['--alert-webhook', 'mailto:x@y'], /alerts\.webhooks = \["mailto:x@y"\] \(from flag --alert-webhook\): "mailto:x@y" is not an http: or https: URL/],
-    [['--forward-header', 'authorization=secret'], /forward\.headers = \(hidden\) \(from flag --forward-header\): headers are only sent when forwarding: set forward\.endpoint/],
+    [
+      ['--forward-header', 'authorization=secret'],
+      /forward\.headers = \(hidden\) \(from flag --forward-header\): headers are only sent when forwarding: set forward\.endpoint/,
+    ],
     [['--colour'], /unknown flag --colour \(run tracecar collector --help for the list\)/],
     [['--data-dir'], /flag --data-dir needs a value/],
     [['stray'], /unexpected argument "stray"/],
@@ -190,6 +243,16 @@ t.test('docs/collector.md and config/collector.yaml are the ones generated from 
   const path = `${root}config/collector.yaml`
   t.equal(readFileSync(path, 'utf8'), exampleConfigYaml(COLLECTOR_DOCS), `config/collector.yaml is stale; ${regenerate}`)
   const inFile = readConfigFile(path, 'config/collector.yaml', COLLECTOR_SCHEMA)
-  t.same([...inFile.keys()].sort(), COLLECTOR_KEYS.filter((key) => key.default !== undefined).map((key) => key.path).sort(), 'every key with a default is set')
-  t.strictSame(loadCollectorConfig({ argv: ['--config', path], env: {}, cwd: root }), loadCollectorConfig({ argv: [], env: {}, cwd: root }), 'the example is the defaults')
+  t.same(
+    [...inFile.keys()].sort(),
+    COLLECTOR_KEYS.filter((key) => key.default !== undefined)
+      .map((key) => key.path)
+      .sort(),
+    'every key with a default is set',
+  )
+  t.strictSame(
+    loadCollectorConfig({ argv: ['--config', path], env: {}, cwd: root }),
+    loadCollectorConfig({ argv: [], env: {}, cwd: root }),
+    'the example is the defaults',
+  )
 })

@@ -25,13 +25,41 @@ const valueCases: Array<[string, { argv?: string[]; env?: Record<string, string>
     { env: { TRACECAR_TIMEOUTS_CONNECT_MS: 'abc' } },
     'timeouts.connectMs = "abc" (from env TRACECAR_TIMEOUTS_CONNECT_MS): expected an integer number of milliseconds >= 1',
   ],
-  ['zero timeout', { argv: [...upstream, '--idle-timeout-ms', '0'] }, 'timeouts.idleMs = "0" (from flag --idle-timeout-ms): expected an integer number of milliseconds >= 1'],
-  ['negative timeout', { argv: [...upstream, '--drain-timeout-ms=-5'] }, 'timeouts.drainMs = "-5" (from flag --drain-timeout-ms): expected an integer number of milliseconds >= 1'],
-  ['fractional timeout', { env: { TRACECAR_TIMEOUTS_HEADERS_MS: '1.5' } }, 'timeouts.headersMs = "1.5" (from env TRACECAR_TIMEOUTS_HEADERS_MS): expected an integer number of milliseconds >= 1'],
-  ['port too big', { argv: [...upstream, '--listen-port', '70000'] }, 'listen.port = "70000" (from flag --listen-port): expected an integer port number (0 = any free port) from 0 to 65535'],
-  ['negative port', { env: { TRACECAR_ADMIN_PORT: '-1' } }, 'admin.port = "-1" (from env TRACECAR_ADMIN_PORT): expected an integer port number (0 = any free port) from 0 to 65535'],
-  ['port in a shorthand', { argv: [...upstream, '--listen', '0.0.0.0:99999'] }, 'listen.port = "0.0.0.0:99999" (from flag --listen): expected an integer port number (0 = any free port) from 0 to 65535'],
-  ['shorthand without a port', { env: { TRACECAR_LISTEN: '0.0.0.0' } }, 'listen = "0.0.0.0" (from env TRACECAR_LISTEN): expected host:port (e.g. 0.0.0.0:15006 or [::]:15006)'],
+  [
+    'zero timeout',
+    { argv: [...upstream, '--idle-timeout-ms', '0'] },
+    'timeouts.idleMs = "0" (from flag --idle-timeout-ms): expected an integer number of milliseconds >= 1',
+  ],
+  [
+    'negative timeout',
+    { argv: [...upstream, '--drain-timeout-ms=-5'] },
+    'timeouts.drainMs = "-5" (from flag --drain-timeout-ms): expected an integer number of milliseconds >= 1',
+  ],
+  [
+    'fractional timeout',
+    { env: { TRACECAR_TIMEOUTS_HEADERS_MS: '1.5' } },
+    'timeouts.headersMs = "1.5" (from env TRACECAR_TIMEOUTS_HEADERS_MS): expected an integer number of milliseconds >= 1',
+  ],
+  [
+    'port too big',
+    { argv: [...upstream, '--listen-port', '70000'] },
+    'listen.port = "70000" (from flag --listen-port): expected an integer port number (0 = any free port) from 0 to 65535',
+  ],
+  [
+    'negative port',
+    { env: { TRACECAR_ADMIN_PORT: '-1' } },
+    'admin.port = "-1" (from env TRACECAR_ADMIN_PORT): expected an integer port number (0 = any free port) from 0 to 65535',
+  ],
+  [
+    'port in a shorthand',
+    { argv: [...upstream, '--listen', '0.0.0.0:99999'] },
+    'listen.port = "0.0.0.0:99999" (from flag --listen): expected an integer port number (0 = any free port) from 0 to 65535',
+  ],
+  [
+    'shorthand without a port',
+    { env: { TRACECAR_LISTEN: '0.0.0.0' } },
+    'listen = "0.0.0.0" (from env TRACECAR_LISTEN): expected host:port (e.g. 0.0.0.0:15006 or [::]:15006)',
+  ],
   [
     'upstream not http',
     { argv: ['--upstream', 'ftp://files:21'] },
@@ -53,7 +81,11 @@ const valueCases: Array<[string, { argv?: string[]; env?: Record<string, string>
     'exporter.endpoint = "grpc://collector:4317" (from flag --otlp-endpoint): expected an http: or https: URL (e.g. http://127.0.0.1:4318/v1/traces)',
   ],
   ['ratio above 1', { argv: [...upstream, '--sampler-arg', '2'] }, 'sampling.ratio = "2" (from flag --sampler-arg): expected a number from 0 to 1'],
-  ['ratio not a number', { env: { TRACECAR_SAMPLING_RATIO: 'half' } }, 'sampling.ratio = "half" (from env TRACECAR_SAMPLING_RATIO): expected a number from 0 to 1'],
+  [
+    'ratio not a number',
+    { env: { TRACECAR_SAMPLING_RATIO: 'half' } },
+    'sampling.ratio = "half" (from env TRACECAR_SAMPLING_RATIO): expected a number from 0 to 1',
+  ],
   [
     'unknown sampler',
     { argv: [...upstream, '--sampler', 'sometimes'] },
@@ -79,8 +111,16 @@ const valueCases: Array<[string, { argv?: string[]; env?: Record<string, string>
     { argv: [...upstream, '--route', 'users/:id'] },
     'routes = ["users/:id"] (from flag --route): route "users/:id" is not allowed; expected route templates that start with / (e.g. /users/:id or /static/*)',
   ],
-  ['boolean flag with a bad value', { argv: [...upstream, '--access-log=maybe'] }, 'accessLog.enabled = "maybe" (from flag --access-log): expected true or false'],
-  ['boolean env with a bad value', { env: { TRACECAR_PRESERVE_HOST: 'yes' } }, 'preserveHost = "yes" (from env TRACECAR_PRESERVE_HOST): expected true or false'],
+  [
+    'boolean flag with a bad value',
+    { argv: [...upstream, '--access-log=maybe'] },
+    'accessLog.enabled = "maybe" (from flag --access-log): expected true or false',
+  ],
+  [
+    'boolean env with a bad value',
+    { env: { TRACECAR_PRESERVE_HOST: 'yes' } },
+    'preserveHost = "yes" (from env TRACECAR_PRESERVE_HOST): expected true or false',
+  ],
   [
     'export header value with a newline',
     { argv: [...upstream, '--header', 'authorization=Bearer x\nInjected: 1'] },
@@ -139,13 +179,22 @@ t.test('config file problems', async (t) => {
     errorOf(t, { argv: ['--config', 'typo.yaml'], cwd: dir }),
     'tracecar: bad config: unknown key "timeouts.conectMs" in typo.yaml:3 (allowed under timeouts: connectMs, headersMs, idleMs, drainMs)',
   )
-  t.match(errorOf(t, { argv: ['--config', 'top-typo.yaml'], cwd: dir }), /^tracecar: bad config: unknown key "upstrem" in top-typo\.yaml:1 \(allowed: serviceName, upstream, listen, /)
-  t.equal(errorOf(t, { argv: ['--config', 'bad-value.yaml'], cwd: dir }), 'tracecar: bad config: sampling.ratio = 1.5 (from file bad-value.yaml:4): expected a number from 0 to 1')
+  t.match(
+    errorOf(t, { argv: ['--config', 'top-typo.yaml'], cwd: dir }),
+    /^tracecar: bad config: unknown key "upstrem" in top-typo\.yaml:1 \(allowed: serviceName, upstream, listen, /,
+  )
+  t.equal(
+    errorOf(t, { argv: ['--config', 'bad-value.yaml'], cwd: dir }),
+    'tracecar: bad config: sampling.ratio = 1.5 (from file bad-value.yaml:4): expected a number from 0 to 1',
+  )
   t.equal(
     errorOf(t, { argv: ['--config', 'not-a-map.yaml'], cwd: dir }),
     'tracecar: bad config: timeouts = 5000 (from file not-a-map.yaml:2): expected a mapping with keys connectMs, headersMs, idleMs, drainMs',
   )
   t.match(errorOf(t, { argv: ['--config', 'list.yaml'], cwd: dir }), /config file list\.yaml must be a mapping of keys/)
-  t.match(errorOf(t, { argv: ['--config', 'nope.yaml'], cwd: dir }), /^tracecar: bad config: config file nope\.yaml does not exist \(resolved to .*nope\.yaml; given with --config or TRACECAR_CONFIG\)$/)
+  t.match(
+    errorOf(t, { argv: ['--config', 'nope.yaml'], cwd: dir }),
+    /^tracecar: bad config: config file nope\.yaml does not exist \(resolved to .*nope\.yaml; given with --config or TRACECAR_CONFIG\)$/,
+  )
   t.match(errorOf(t, { argv: [], env: { TRACECAR_CONFIG: 'missing.yaml' }, cwd: dir }), /config file missing\.yaml does not exist/)
 })

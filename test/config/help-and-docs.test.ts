@@ -6,7 +6,7 @@ import { EXAMPLE_OVERRIDES, configReferenceMarkdown, exampleConfigYaml } from '.
 import { readConfigFile } from '../../src/config/file-source.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
-const regenerate = 'regenerate with: npx tsx -e "import(\'./src/config/config-reference.ts\').then((m) => m.writeConfigDocs(\'.\'))"'
+const regenerate = "regenerate with: npx tsx -e \"import('./src/config/config-reference.ts').then((m) => m.writeConfigDocs('.'))\""
 
 t.test('--help lists every key with its flag, its env names and its default, one line each', async (t) => {
   const lines = proxyHelpText().split('\n')

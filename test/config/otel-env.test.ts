@@ -17,7 +17,10 @@ t.test('OTEL_SERVICE_NAME, else service.name in OTEL_RESOURCE_ATTRIBUTES', async
   t.equal(load({ OTEL_SERVICE_NAME: 'orders', OTEL_RESOURCE_ATTRIBUTES: 'service.name=billing' }).serviceName, 'orders')
   t.equal(load({ OTEL_RESOURCE_ATTRIBUTES: 'team=x' }).serviceName, 'unknown_service:tracecar')
   t.equal(load({ OTEL_SERVICE_NAME: '' }).serviceName, 'unknown_service:tracecar', 'empty OTEL_* counts as unset')
-  t.match(fails({ OTEL_RESOURCE_ATTRIBUTES: 'team' }), /^tracecar: bad config: OTEL_RESOURCE_ATTRIBUTES = "team" \(from env OTEL_RESOURCE_ATTRIBUTES\): entry "team" is not key=value/)
+  t.match(
+    fails({ OTEL_RESOURCE_ATTRIBUTES: 'team' }),
+    /^tracecar: bad config: OTEL_RESOURCE_ATTRIBUTES = "team" \(from env OTEL_RESOURCE_ATTRIBUTES\): entry "team" is not key=value/,
+  )
   t.match(fails({ OTEL_RESOURCE_ATTRIBUTES: 'a=%zz' }), /bad percent-escape/)
 })
 
@@ -27,7 +30,10 @@ t.test('OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG', async (t) => {
   for (const name of ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']) {
     t.equal(load({ OTEL_TRACES_SAMPLER: name }).sampling.sampler, name)
   }
-  t.match(fails({ OTEL_TRACES_SAMPLER: 'jaeger_remote' }), /sampling\.sampler = "jaeger_remote" \(from env OTEL_TRACES_SAMPLER\): jaeger_remote is not supported/)
+  t.match(
+    fails({ OTEL_TRACES_SAMPLER: 'jaeger_remote' }),
+    /sampling\.sampler = "jaeger_remote" \(from env OTEL_TRACES_SAMPLER\): jaeger_remote is not supported/,
+  )
   t.match(fails({ OTEL_TRACES_SAMPLER_ARG: '1.5' }), /sampling\.ratio = "1\.5" \(from env OTEL_TRACES_SAMPLER_ARG\): expected a number from 0 to 1/)
 })
 
@@ -45,7 +51,10 @@ t.test('OTEL_PROPAGATORS sets both extract and inject; baggage ignored; none emp
   config = load({ OTEL_PROPAGATORS: 'b3', TRACECAR_PROPAGATION_EXTRACT: 'tracecontext,b3' })
   t.same(config.propagation.extract, ['tracecontext', 'b3'], 'TRACECAR_ wins for extract')
   t.same(config.propagation.inject, ['b3'], 'OTEL_PROPAGATORS still sets inject')
-  t.match(fails({ OTEL_PROPAGATORS: 'tracecontext,xray' }), /propagation\.extract = "tracecontext,xray" \(from env OTEL_PROPAGATORS\): unknown propagator "xray"/)
+  t.match(
+    fails({ OTEL_PROPAGATORS: 'tracecontext,xray' }),
+    /propagation\.extract = "tracecontext,xray" \(from env OTEL_PROPAGATORS\): unknown propagator "xray"/,
+  )
 })
 
 t.test('OTEL_EXPORTER_OTLP_ENDPOINT is a base URL; the signal variants are used as-is', async (t) => {
@@ -61,7 +70,10 @@ t.test('OTEL_EXPORTER_OTLP_ENDPOINT is a base URL; the signal variants are used 
   })
   t.equal(config.exporter.endpoint, 'http://traces:9/custom')
   t.equal(config.exporter.logsEndpoint, 'http://logs:9/custom-logs')
-  t.match(fails({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }), /exporter\.endpoint = "collector:4318" \(from env OTEL_EXPORTER_OTLP_ENDPOINT\): expected an http: or https: URL/)
+  t.match(
+    fails({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }),
+    /exporter\.endpoint = "collector:4318" \(from env OTEL_EXPORTER_OTLP_ENDPOINT\): expected an http: or https: URL/,
+  )
 })
 
 t.test('OTEL_EXPORTER_OTLP_PROTOCOL / _TRACES_PROTOCOL; grpc is refused clearly', async (t) => {
@@ -87,11 +99,17 @@ t.test('OTEL_EXPORTER_OTLP_HEADERS / _TRACES_HEADERS: merged, percent-decoded, c
 t.test('OTEL_EXPORTER_OTLP_COMPRESSION and the timeouts', async (t) => {
   t.equal(load({ OTEL_EXPORTER_OTLP_COMPRESSION: 'none' }).exporter.compression, 'none')
   t.equal(load({ OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip', OTEL_EXPORTER_OTLP_COMPRESSION: 'none' }).exporter.compression, 'gzip')
-  t.match(fails({ OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd' }), /exporter\.compression = "zstd" \(from env OTEL_EXPORTER_OTLP_COMPRESSION\): expected one of gzip, none/)
+  t.match(
+    fails({ OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd' }),
+    /exporter\.compression = "zstd" \(from env OTEL_EXPORTER_OTLP_COMPRESSION\): expected one of gzip, none/,
+  )
   t.equal(load({ OTEL_BSP_EXPORT_TIMEOUT: '30000' }).exporter.timeoutMs, 30000)
   t.equal(load({ OTEL_BSP_EXPORT_TIMEOUT: '30000', OTEL_EXPORTER_OTLP_TIMEOUT: '7000' }).exporter.timeoutMs, 7000)
   t.equal(load({ OTEL_EXPORTER_OTLP_TIMEOUT: '7000', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '3000' }).exporter.timeoutMs, 3000)
-  t.match(fails({ OTEL_EXPORTER_OTLP_TIMEOUT: '0' }), /exporter\.timeoutMs = "0" \(from env OTEL_EXPORTER_OTLP_TIMEOUT\): expected an integer number of milliseconds >= 1/)
+  t.match(
+    fails({ OTEL_EXPORTER_OTLP_TIMEOUT: '0' }),
+    /exporter\.timeoutMs = "0" \(from env OTEL_EXPORTER_OTLP_TIMEOUT\): expected an integer number of milliseconds >= 1/,
+  )
 })
 
 t.test('OTEL_BSP_* batch settings; batch size must fit the queue', async (t) => {

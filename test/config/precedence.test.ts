@@ -110,10 +110,10 @@ t.test('an OTEL_* value that is shadowed by a TRACECAR_* one is not validated', 
 })
 
 t.test('a bad value in our own sources fails even when a flag overrides it', async (t) => {
-  t.throws(
-    () => loadProxyConfig({ argv: [...upstream, '--listen-port', '80'], env: { TRACECAR_LISTEN_PORT: 'eighty' } }),
-    { name: 'ConfigError', message: /listen\.port = "eighty" \(from env TRACECAR_LISTEN_PORT\)/ },
-  )
+  t.throws(() => loadProxyConfig({ argv: [...upstream, '--listen-port', '80'], env: { TRACECAR_LISTEN_PORT: 'eighty' } }), {
+    name: 'ConfigError',
+    message: /listen\.port = "eighty" \(from env TRACECAR_LISTEN_PORT\)/,
+  })
 })
 
 t.test('host:port shorthands, and a specific key beats the shorthand in the same source', async (t) => {
@@ -142,14 +142,22 @@ t.test('repeatable flags: routes, exporter headers, resource attributes, formats
   const config = loadProxyConfig({
     argv: [
       ...upstream,
-      '--route', '/users/:id',
-      '--route', '/static/*',
-      '--header', 'authorization=Bearer a=b',
-      '--header', 'x-tenant=7',
-      '--resource-attribute', 'deployment.environment=prod',
-      '--extract', 'b3',
-      '--extract', 'tracecontext,jaeger',
-      '--inject', 'tracecontext,b3multi',
+      '--route',
+      '/users/:id',
+      '--route',
+      '/static/*',
+      '--header',
+      'authorization=Bearer a=b',
+      '--header',
+      'x-tenant=7',
+      '--resource-attribute',
+      'deployment.environment=prod',
+      '--extract',
+      'b3',
+      '--extract',
+      'tracecontext,jaeger',
+      '--inject',
+      'tracecontext,b3multi',
     ],
     env: {},
   })

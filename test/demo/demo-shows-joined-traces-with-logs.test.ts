@@ -22,7 +22,21 @@ interface SpanJson {
 t.test('the demo serves whole traces, their logs and the UI, prints a tracecar load command that works, and stops cleanly on Ctrl-C', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tracecar-demo-'))
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
-  const child = spawnTracecar(['demo', '--rate', '20', '--data-dir', dataDir, '--http-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--entry-port', '0'])
+  const child = spawnTracecar([
+    'demo',
+    '--rate',
+    '20',
+    '--data-dir',
+    dataDir,
+    '--http-port',
+    '0',
+    '--otlp-http-port',
+    '0',
+    '--otlp-grpc-port',
+    '0',
+    '--entry-port',
+    '0',
+  ])
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL')
@@ -71,8 +85,15 @@ t.test('the demo serves whole traces, their logs and the UI, prints a tracecar l
     logs = ((await (await fetch(`${ui}/api/traces/${traceId}/logs`)).json()) as { logs: typeof logs }).logs
     if (logs.length < 4) await new Promise((r) => setTimeout(r, 500))
   }
-  t.same([...new Set(logs.map((l) => l.service))].sort(), ['checkout', 'frontend', 'inventory', 'payments'], 'each service\'s access-log line is linked to the trace')
-  t.ok(logs.every((l) => l.body.includes(`trace_id=${traceId}`)), 'linked by the trace id the service printed, nothing else')
+  t.same(
+    [...new Set(logs.map((l) => l.service))].sort(),
+    ['checkout', 'frontend', 'inventory', 'payments'],
+    "each service's access-log line is linked to the trace",
+  )
+  t.ok(
+    logs.every((l) => l.body.includes(`trace_id=${traceId}`)),
+    'linked by the trace id the service printed, nothing else',
+  )
 
   // The `tracecar load` command the demo prints is ready to paste: frontend's sidecar and this collector.
   const frontendSidecar = /frontend \(sidecar (http:\/\/\S+)\)/.exec(out)?.[1]

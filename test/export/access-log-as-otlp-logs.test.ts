@@ -11,7 +11,6 @@ import { eventually, startCollectorProcess } from '../collector/observability-pr
 import { encodeLogsProtobuf } from '../../src/export/otlp-log-encode.js'
 import { readLogsPartialSuccess } from '../../src/export/otlp-partial-success.js'
 
-
 t.test('access log records reach the collector linked to their trace', async (t) => {
   const backend = await startHttpServer((req, res) => {
     res.statusCode = req.url === '/fail' ? 503 : 200
@@ -24,8 +23,18 @@ t.test('access log records reach the collector linked to their trace', async (t)
     t.test(protocol, async (t) => {
       const service = `shop-${protocol.slice(5)}`
       const sidecar = await startProxyProcess([
-        '--upstream', backend.url, '--service', service, '--otlp-endpoint', `${collector.otlpUrl}/v1/traces`, '--otlp-protocol', protocol,
-        '--schedule-delay-ms', '100', '--access-log=false', '--access-log-otlp',
+        '--upstream',
+        backend.url,
+        '--service',
+        service,
+        '--otlp-endpoint',
+        `${collector.otlpUrl}/v1/traces`,
+        '--otlp-protocol',
+        protocol,
+        '--schedule-delay-ms',
+        '100',
+        '--access-log=false',
+        '--access-log-otlp',
       ])
       t.teardown(() => sidecar.stop())
       const ok = await fetch(`${sidecar.url}/cart?x=1`)
@@ -71,7 +80,10 @@ t.test('access log records reach the collector linked to their trace', async (t)
 
 t.test('encoder: partial success is read from protobuf and JSON answers', async (t) => {
   t.same(readLogsPartialSuccess(new Uint8Array([0x0a, 0x05, 0x08, 0x02, 0x12, 0x01, 0x78]), 'application/x-protobuf'), { rejected: 2, message: 'x' })
-  t.same(readLogsPartialSuccess(Buffer.from('{"partialSuccess":{"rejectedLogRecords":"3","errorMessage":"bad"}}'), 'application/json'), { rejected: 3, message: 'bad' })
+  t.same(readLogsPartialSuccess(Buffer.from('{"partialSuccess":{"rejectedLogRecords":"3","errorMessage":"bad"}}'), 'application/json'), {
+    rejected: 3,
+    message: 'bad',
+  })
   t.same(readLogsPartialSuccess(new Uint8Array(), 'application/x-protobuf'), { rejected: 0, message: '' })
   t.ok(encodeLogsProtobuf([], { 'service.name': 's' }, { name: 'x', version: '' }).length > 0)
 })

@@ -91,7 +91,13 @@ function accessRecord(overrides: Partial<LogRecordData> = {}): LogRecordData {
 function everyKindOfRecord(): LogRecordData[] {
   return [
     accessRecord(),
-    accessRecord({ severityNumber: 17, severityText: 'ERROR', body: 'request POST /pay 503 2001ms', traceFlags: 0, attributes: { status: 503, error_type: 'upstream_timeout' } }),
+    accessRecord({
+      severityNumber: 17,
+      severityText: 'ERROR',
+      body: 'request POST /pay 503 2001ms',
+      traceFlags: 0,
+      attributes: { status: 503, error_type: 'upstream_timeout' },
+    }),
     // No trace: no trace id, span id or flags.
     accessRecord({ traceId: '', spanId: '', traceFlags: 0, severityNumber: 13, severityText: 'WARN' }),
     // Under 128 bytes: no attributes, no severity.

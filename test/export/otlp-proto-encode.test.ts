@@ -43,7 +43,10 @@ t.test('decodes to exactly what the OpenTelemetry transformer encodes, for every
   t.same(ours, theirs)
 
   // Spot checks on the decoded values themselves, so a shared mistake would show too.
-  const resourceSpans = ours.resourceSpans as Array<{ resource: { attributes: unknown[] }; scopeSpans: Array<{ scope: unknown; spans: Array<Record<string, any>> }> }>
+  const resourceSpans = ours.resourceSpans as Array<{
+    resource: { attributes: unknown[] }
+    scopeSpans: Array<{ scope: unknown; spans: Array<Record<string, any>> }>
+  }>
   t.equal(resourceSpans.length, 1)
   t.same(resourceSpans[0]!.scopeSpans[0]!.scope, { name: 'tracecar', version: '0.1.0', attributes: [], droppedAttributesCount: 0 })
   const decoded = resourceSpans[0]!.scopeSpans[0]!.spans
@@ -83,9 +86,9 @@ t.test('spans of every length class decode the same: under 128 bytes, ordinary, 
   const encoder = new TraceProtoEncoder({ resource, scope })
   const base = everyKindOfSpan()[0]!
   const tiny = { ...base, name: '', traceState: '', attributes: {}, events: [], links: [] }
-  const huge = { ...base, attributes: { 'http.request.header.cookie': 'c'.repeat(20_000), 'x': 1 } }
-  const boundary = Array.from({ length: 140 }, (_, i) => ({ ...base, attributes: { 'k': 'v'.repeat(i), 'n': 2 ** 31 - 1 + (i % 3) } }))
-  const nonAscii = { ...base, attributes: { 'clé.non.ascii': 'valeur', 'ascii.key': 'välue', 'port': 0, 'neg': -1 } }
+  const huge = { ...base, attributes: { 'http.request.header.cookie': 'c'.repeat(20_000), x: 1 } }
+  const boundary = Array.from({ length: 140 }, (_, i) => ({ ...base, attributes: { k: 'v'.repeat(i), n: 2 ** 31 - 1 + (i % 3) } }))
+  const nonAscii = { ...base, attributes: { 'clé.non.ascii': 'valeur', 'ascii.key': 'välue', port: 0, neg: -1 } }
   for (const [name, spans] of Object.entries({ tiny: [tiny], huge: [huge], 'attribute lengths 0-139': boundary, 'non-ASCII': [nonAscii] })) {
     t.same(decode(encoder.encode(spans)), decode(encodeTraceRequest(spans, 'http/protobuf', resource, scope)), name)
   }

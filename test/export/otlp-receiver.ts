@@ -173,7 +173,9 @@ export function startOtlpReceiver(reply: (request: ReceivedRequest, index: numbe
       }
       const timer = setTimeout(() => {
         waiters.delete(check)
-        reject(new Error(`receiver: timed out after ${timeoutMs} ms waiting for ${what} (have ${requests.length} requests, ${acceptedSpans.length} accepted spans)`))
+        reject(
+          new Error(`receiver: timed out after ${timeoutMs} ms waiting for ${what} (have ${requests.length} requests, ${acceptedSpans.length} accepted spans)`),
+        )
       }, timeoutMs)
       waiters.add(check)
       check()

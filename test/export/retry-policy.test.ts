@@ -8,11 +8,29 @@ t.test('retryable statuses are exactly the OTLP/HTTP ones', async (t) => {
 
 t.test('backoff doubles its ceiling per retry, capped, with full jitter', async (t) => {
   const policy = { maxAttempts: 10, initialBackoffMs: 100, maxBackoffMs: 1000 }
-  t.equal(backoffDelayMs(policy, 1, () => 0.999999), 99, 'first retry: up to initialBackoffMs')
-  t.equal(backoffDelayMs(policy, 2, () => 0.999999), 199)
-  t.equal(backoffDelayMs(policy, 3, () => 0.999999), 399)
-  t.equal(backoffDelayMs(policy, 9, () => 0.999999), 999, 'never above maxBackoffMs')
-  t.equal(backoffDelayMs(policy, 3, () => 0), 0, 'full jitter reaches down to zero')
+  t.equal(
+    backoffDelayMs(policy, 1, () => 0.999999),
+    99,
+    'first retry: up to initialBackoffMs',
+  )
+  t.equal(
+    backoffDelayMs(policy, 2, () => 0.999999),
+    199,
+  )
+  t.equal(
+    backoffDelayMs(policy, 3, () => 0.999999),
+    399,
+  )
+  t.equal(
+    backoffDelayMs(policy, 9, () => 0.999999),
+    999,
+    'never above maxBackoffMs',
+  )
+  t.equal(
+    backoffDelayMs(policy, 3, () => 0),
+    0,
+    'full jitter reaches down to zero',
+  )
 })
 
 t.test('Retry-After: delta-seconds, HTTP-date, garbage, and the cap', async (t) => {

@@ -55,22 +55,31 @@ for (const protocol of ['http/protobuf', 'http/json'] as const) {
     t.same(spans.workerThreads, pool.threads)
 
     t.same(received.map((r) => r.traceId).sort(), sentRecords.map((r) => r.traceId).sort())
-    t.match(received.find((r) => r.traceId === sentRecords[0]!.traceId), {
-      spanId: sentRecords[0]!.spanId,
-      flags: 1,
-      timeUnixNano: '1700000000001250000',
-      severityNumber: 9,
-      severityText: 'INFO',
-      body: { type: 'string', value: 'request GET /item/1 200 1.5ms' },
-      attributes: { status: { type: 'int', value: '200' }, duration_ms: { type: 'double', value: 1.5 } },
-      resource: { 'service.name': { type: 'string', value: 'shop' } },
-      scope: { name: 'tracecar/access-log', version: '' },
-    })
+    t.match(
+      received.find((r) => r.traceId === sentRecords[0]!.traceId),
+      {
+        spanId: sentRecords[0]!.spanId,
+        flags: 1,
+        timeUnixNano: '1700000000001250000',
+        severityNumber: 9,
+        severityText: 'INFO',
+        body: { type: 'string', value: 'request GET /item/1 200 1.5ms' },
+        attributes: { status: { type: 'int', value: '200' }, duration_ms: { type: 'double', value: 1.5 } },
+        resource: { 'service.name': { type: 'string', value: 'shop' } },
+        scope: { name: 'tracecar/access-log', version: '' },
+      },
+    )
     t.match(receiver.acceptedSpans[0], { scope: { name: 'tracecar' }, resource: { 'service.name': { value: 'shop' } } })
     const contentType = protocol === 'http/json' ? 'application/json' : 'application/x-protobuf'
     t.ok(receiver.requests.every((r) => r.headers['content-type'] === contentType))
-    t.ok(receiver.requests.filter(isLogs).every((r) => r.spans.length === 0 && r.logRecords.length > 0), 'log records only to the logs URL')
-    t.ok(receiver.requests.filter((r) => !isLogs(r)).every((r) => r.logRecords.length === 0 && r.spans.length > 0), 'spans only to the traces URL')
+    t.ok(
+      receiver.requests.filter(isLogs).every((r) => r.spans.length === 0 && r.logRecords.length > 0),
+      'log records only to the logs URL',
+    )
+    t.ok(
+      receiver.requests.filter((r) => !isLogs(r)).every((r) => r.logRecords.length === 0 && r.spans.length > 0),
+      'spans only to the traces URL',
+    )
     t.ok((await metricValue(registry, 'tracecar_exporter_batches_sent_total', { signal: 'logs' })) >= 1)
     t.ok((await metricValue(registry, 'tracecar_exporter_batches_sent_total', { signal: 'traces' })) >= 1)
 
@@ -151,7 +160,10 @@ t.test('log drops by reason: queue_full, partial success; spans unaffected', asy
   t.equal(await dropped('tracecar_exporter_log_records_dropped_total', 'rejected'), 1)
   t.equal(await dropped('tracecar_exporter_spans_dropped_total', 'queue_full'), 0)
   t.equal(await dropped('tracecar_exporter_spans_dropped_total', 'rejected'), 0)
-  t.match(lines[1], /access log OTLP exporter stopped: 2 log records exported, 3 dropped \(queue_full 2, export_failed 0, rejected 1, shutdown 0\); last error: .*one too old/)
+  t.match(
+    lines[1],
+    /access log OTLP exporter stopped: 2 log records exported, 3 dropped \(queue_full 2, export_failed 0, rejected 1, shutdown 0\); last error: .*one too old/,
+  )
 })
 
 t.test('a worker that dies with a log batch: the batch is sent once more, counted under signal="logs"', async (t) => {

@@ -30,7 +30,14 @@ t.test('a worker that dies mid-export is replaced; its batch is sent again and l
   const later = [simpleSpan(4), simpleSpan(5)]
   for (const span of later) exporter.export(span)
   const all = await receiver.waitForAcceptedSpans(5)
-  t.same(all.slice(3).map((s) => s.spanId).sort(), later.map((s) => s.spanId).sort(), 'spans exported after the crash arrive')
+  t.same(
+    all
+      .slice(3)
+      .map((s) => s.spanId)
+      .sort(),
+    later.map((s) => s.spanId).sort(),
+    'spans exported after the crash arrive',
+  )
   t.ok(exporter.workerThreads.length >= 1 && exporter.workerThreads[0] !== worker, 'the pool has a new worker')
   t.equal(await metricValue(registry, 'tracecar_exporter_worker_failures_total', { signal: 'traces' }), 1)
 

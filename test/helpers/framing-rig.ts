@@ -60,10 +60,7 @@ export async function startFramingRig(engine: string, options: FramingRigOptions
       await Promise.race([
         proxy.spans.waitFor(count),
         new Promise<void>((_, reject) => {
-          guard = setTimeout(
-            () => reject(new Error(`${proxy.spans.spans.length} spans recorded, waited for ${count}`)),
-            HANG_GUARD_MS,
-          )
+          guard = setTimeout(() => reject(new Error(`${proxy.spans.spans.length} spans recorded, waited for ${count}`)), HANG_GUARD_MS)
         }),
       ]).finally(() => clearTimeout(guard))
       await settle()

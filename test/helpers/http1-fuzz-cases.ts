@@ -89,7 +89,11 @@ const VALUE_CHARS = ' !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXY
 
 export function generateFuzzCase(seed: number, id: number, options: FuzzCaseOptions): FuzzCase {
   const rng = SeededPrng.forItem(seed, id)
-  const count = rng.weighted([[5, 1], [3, 2], [2, 3]] as const)
+  const count = rng.weighted([
+    [5, 1],
+    [3, 2],
+    [2, 3],
+  ] as const)
   const drafts: Draft[] = []
   for (let n = 0; n < count; n++) drafts.push(validRequest(rng, id, n, n === count - 1, options))
 
@@ -115,8 +119,13 @@ function validRequest(rng: SeededPrng, id: number, n: number, last: boolean, opt
   const target = `/f/${id}/${n}${randomPathAndQuery(rng)}`
   const fields: string[] = []
 
-  if (version === '1.1' || rng.chance(0.5)) fields.push(field(rng, randomCase(rng, 'Host'), rng.pick(['x', 'example.com', 'example.com:8080', '127.0.0.1:15006', '[::1]:8080'])))
-  const extra = rng.weighted([[5, rng.int(0, 3)], [3, rng.int(4, 20)], [1, rng.int(21, 60)]] as const)
+  if (version === '1.1' || rng.chance(0.5))
+    fields.push(field(rng, randomCase(rng, 'Host'), rng.pick(['x', 'example.com', 'example.com:8080', '127.0.0.1:15006', '[::1]:8080'])))
+  const extra = rng.weighted([
+    [5, rng.int(0, 3)],
+    [3, rng.int(4, 20)],
+    [1, rng.int(21, 60)],
+  ] as const)
   for (let i = 0; i < extra; i++) fields.push(randomField(rng, i))
   if (rng.chance(0.15)) fields.push(field(rng, randomCase(rng, 'traceparent'), `00-${hex(rng, 32)}-${hex(rng, 16)}-01`))
 
@@ -172,10 +181,17 @@ function validRequest(rng: SeededPrng, id: number, n: number, last: boolean, opt
 
 function randomPathAndQuery(rng: SeededPrng): string {
   let out = ''
-  const segments = rng.weighted([[4, 0], [3, rng.int(1, 3)], [1, rng.int(4, 12)]] as const)
+  const segments = rng.weighted([
+    [4, 0],
+    [3, rng.int(1, 3)],
+    [1, rng.int(4, 12)],
+  ] as const)
   for (let i = 0; i < segments; i++) out += '/' + randomString(rng, PATH_CHARS, rng.int(0, 12), true)
   if (rng.chance(0.5)) {
-    const pairs = rng.weighted([[4, rng.int(1, 4)], [1, rng.int(5, 60)]] as const)
+    const pairs = rng.weighted([
+      [4, rng.int(1, 4)],
+      [1, rng.int(5, 60)],
+    ] as const)
     const parts: string[] = []
     for (let i = 0; i < pairs; i++) {
       const key = randomString(rng, QUERY_CHARS.replace(/[&=]/g, ''), rng.int(1, 8), true)
@@ -211,8 +227,17 @@ function randomCase(rng: SeededPrng, name: string): string {
 
 /** A field line with one of the allowed ways of spacing the value (OWS is SP or HTAB). */
 function field(rng: SeededPrng, name: string, value: string): string {
-  const before = rng.weighted([[6, ' '], [2, ''], [1, '\t'], [1, '  \t ']] as const)
-  const after = rng.weighted([[16, ''], [2, ' '], [1, ' \t']] as const)
+  const before = rng.weighted([
+    [6, ' '],
+    [2, ''],
+    [1, '\t'],
+    [1, '  \t '],
+  ] as const)
+  const after = rng.weighted([
+    [16, ''],
+    [2, ' '],
+    [1, ' \t'],
+  ] as const)
   return `${name}:${before}${value}${value === '' ? '' : after}`
 }
 
@@ -221,12 +246,16 @@ function randomField(rng: SeededPrng, i: number): string {
     const name = rng.pick(COMMON_FIELDS)
     return field(rng, randomCase(rng, name), randomValue(rng))
   }
-  const name = rng.chance(0.1) ? 'X-Fuzz-Dup' : `X-Fuzz-${i}-${randomString(rng, 'abcdefghijklmnopqrstuvwxyz0123456789-_.!#$%&\'*+^`|~', rng.int(0, 10), false)}`
+  const name = rng.chance(0.1) ? 'X-Fuzz-Dup' : `X-Fuzz-${i}-${randomString(rng, "abcdefghijklmnopqrstuvwxyz0123456789-_.!#$%&'*+^`|~", rng.int(0, 10), false)}`
   return field(rng, randomCase(rng, name), randomValue(rng))
 }
 
 function randomValue(rng: SeededPrng): string {
-  const length = rng.weighted([[1, 0], [6, rng.int(1, 30)], [2, rng.int(31, 200)]] as const)
+  const length = rng.weighted([
+    [1, 0],
+    [6, rng.int(1, 30)],
+    [2, rng.int(31, 200)],
+  ] as const)
   // A value neither starts nor ends with whitespace (that would be OWS).
   return randomString(rng, VALUE_CHARS, length, false).trim()
 }
@@ -239,7 +268,12 @@ function hex(rng: SeededPrng, digits: number): string {
 
 /** Bytes of every value, text, and text that looks like framing (to catch a body boundary read in the wrong place). */
 function randomContent(rng: SeededPrng, id: number, n: number): Buffer {
-  const length = rng.weighted([[2, 0], [4, rng.int(1, 64)], [3, rng.int(65, 2000)], [1, rng.int(2001, 40_000)]] as const)
+  const length = rng.weighted([
+    [2, 0],
+    [4, rng.int(1, 64)],
+    [3, rng.int(65, 2000)],
+    [1, rng.int(2001, 40_000)],
+  ] as const)
   const parts: Buffer[] = []
   let size = 0
   while (size < length) {
@@ -264,12 +298,23 @@ function chunkContent(rng: SeededPrng, draft: Draft): void {
   const content = draft.content
   let at = 0
   while (at < content.length) {
-    const size = Math.min(content.length - at, rng.weighted([[3, rng.int(1, 16)], [3, rng.int(17, 1024)], [1, rng.int(1025, 20_000)]] as const))
+    const size = Math.min(
+      content.length - at,
+      rng.weighted([
+        [3, rng.int(1, 16)],
+        [3, rng.int(17, 1024)],
+        [1, rng.int(1025, 20_000)],
+      ] as const),
+    )
     draft.chunks.push({ size: chunkSize(rng, size), ext: chunkExt(rng), data: content.subarray(at, at + size) })
     at += size
   }
   draft.lastChunk = (rng.chance(0.1) ? '000' : '0') + chunkExt(rng)
-  const trailers = rng.weighted([[6, 0], [2, 1], [1, 2]] as const)
+  const trailers = rng.weighted([
+    [6, 0],
+    [2, 1],
+    [1, 2],
+  ] as const)
   for (let i = 0; i < trailers; i++) draft.trailers.push(field(rng, `X-Fuzz-Trailer-${i}`, randomValue(rng) || 'v'))
 }
 
@@ -327,7 +372,25 @@ const TE_VARIANTS = [
 
 const BAD_LENGTHS = ['+N', '-1', '0xN', 'N N', 'N;', '1e3', 'N.0', '99999999999999999999999', '9007199254740993', '', ' ', 'N, N', 'N,N', 'N\x00'] as const
 
-const BAD_CHUNK_SIZES = ['g', '-1', '0xN', ' N', 'N ', '+N', 'N_0', '', 'fffffffffffffffff', 'N\x00', 'N\t', '\tN', 'N;', 'N;a=', 'N;a="open', 'N;a b', 'N ;x'] as const
+const BAD_CHUNK_SIZES = [
+  'g',
+  '-1',
+  '0xN',
+  ' N',
+  'N ',
+  '+N',
+  'N_0',
+  '',
+  'fffffffffffffffff',
+  'N\x00',
+  'N\t',
+  '\tN',
+  'N;',
+  'N;a=',
+  'N;a="open',
+  'N;a b',
+  'N ;x',
+] as const
 
 const GARBAGE = [
   'GET /f/ID/s HTTP/1.1\r\nHost: x\r\n\r\n',
@@ -504,13 +567,7 @@ const MUTATIONS: Mutation[] = [
       if (d.framing !== 'chunked' || d.chunks.length === 0) toChunked(rng, d, id, n)
       if (d.chunks.length === 0) d.chunks.push({ size: '5', ext: '', data: Buffer.from('hello') })
       const chunk = rng.pick(d.chunks)
-      const size = rng.pick([
-        chunk.data.length + rng.int(1, 64),
-        Math.max(1, chunk.data.length - rng.int(1, 8)),
-        0xffffffff,
-        0xffffffffff,
-        2 ** 53 + 1,
-      ])
+      const size = rng.pick([chunk.data.length + rng.int(1, 64), Math.max(1, chunk.data.length - rng.int(1, 8)), 0xffffffff, 0xffffffffff, 2 ** 53 + 1])
       chunk.size = size.toString(16)
       return `chunk size ${chunk.size} for ${chunk.data.length} bytes`
     },
@@ -716,7 +773,11 @@ function describe(d: Draft, n: number): string {
 }
 
 function splitWrites(rng: SeededPrng, bytes: Buffer, drafts: Draft[]): Pick<FuzzCase, 'writes' | 'gaps' | 'split'> {
-  const split = rng.weighted([[2, 'one'], [6, 'pieces'], [2, 'bytewise']] as const)
+  const split = rng.weighted([
+    [2, 'one'],
+    [6, 'pieces'],
+    [2, 'bytewise'],
+  ] as const)
   const cuts = new Set<number>()
   if (split === 'pieces') {
     const count = rng.int(1, 8)

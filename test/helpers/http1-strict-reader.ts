@@ -91,7 +91,12 @@ export function readRequestsStrictly(bytes: Buffer): StrictReading {
     requests.push(request)
     at = request.end
     if (!request.persistent) {
-      return { requests, rest: at === text.length ? 'none' : 'ignored', reason: at === text.length ? '' : 'after a request that closes the connection', restStart: at }
+      return {
+        requests,
+        rest: at === text.length ? 'none' : 'ignored',
+        reason: at === text.length ? '' : 'after a request that closes the connection',
+        restStart: at,
+      }
     }
   }
 }
@@ -147,7 +152,11 @@ function readOne(text: string, start: number): StrictRequest {
   let end = bodyStart
   let framing: StrictRequest['framing'] = 'none'
   if (codings.length > 0) {
-    const list = codings.join(',').split(',').map((c) => c.replace(/^[ \t]+|[ \t]+$/g, '')).filter((c) => c !== '')
+    const list = codings
+      .join(',')
+      .split(',')
+      .map((c) => c.replace(/^[ \t]+|[ \t]+$/g, ''))
+      .filter((c) => c !== '')
     if (list.length === 0 || list.some((c) => !TOKEN_RE.test(c))) throw new Invalid(`not a list of transfer codings: ${JSON.stringify(codings.join(','))}`)
     const lower = list.map((c) => c.toLowerCase())
     if (lower[lower.length - 1] !== 'chunked') throw new Invalid('Transfer-Encoding does not end in chunked')
@@ -163,7 +172,12 @@ function readOne(text: string, start: number): StrictRequest {
     body = Buffer.from(text.slice(bodyStart, end), 'latin1')
   }
 
-  const connection = new Set(all('connection').join(',').split(',').map((t) => t.trim().toLowerCase()))
+  const connection = new Set(
+    all('connection')
+      .join(',')
+      .split(',')
+      .map((t) => t.trim().toLowerCase()),
+  )
   let persistent = version === '1.1' ? !connection.has('close') : connection.has('keep-alive') && !connection.has('close')
   // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 is faulty framing; close after it.
   if (version === '1.0' && codings.length > 0) persistent = false
@@ -183,7 +197,10 @@ function readChunked(text: string, at: number): { body: Buffer; end: number } {
     // Past what any test sends: the data can only be cut short.
     if (size > BigInt(text.length - at)) throw new Incomplete('a chunk is cut short')
     const dataEnd = at + Number(size)
-    for (const [offset, expected] of [[0, '\r'], [1, '\n']] as const) {
+    for (const [offset, expected] of [
+      [0, '\r'],
+      [1, '\n'],
+    ] as const) {
       const c = text[dataEnd + offset]
       if (c === undefined) throw new Incomplete('a chunk is cut short')
       if (c !== expected) throw new Invalid('chunk data not followed by CRLF')

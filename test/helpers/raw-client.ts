@@ -137,12 +137,7 @@ export async function sendAndReadUntilClose(port: number, bytes: string | Buffer
  * Final responses from `from` on, one per method. Stops at the first one that
  * is not whole yet; when `closed`, that one is returned cut (complete false).
  */
-function parseResponses(
-  bytes: Buffer,
-  from: number,
-  methods: string[],
-  closed: boolean,
-): { responses: ClientResponse[]; end: number } {
+function parseResponses(bytes: Buffer, from: number, methods: string[], closed: boolean): { responses: ClientResponse[]; end: number } {
   const responses: ClientResponse[] = []
   let at = from
   let interim: ClientResponse[] = []

@@ -219,10 +219,7 @@ function parseRequest(bytes: Buffer, from: number): UpstreamRequest | undefined 
 }
 
 /** A chunked body starting at `from`: its data, trailers and where it ends; undefined while incomplete. */
-export function parseChunked(
-  bytes: Buffer,
-  from: number,
-): { body: Buffer; trailers: Array<[string, string]>; end: number } | undefined {
+export function parseChunked(bytes: Buffer, from: number): { body: Buffer; trailers: Array<[string, string]>; end: number } | undefined {
   const parts: Buffer[] = []
   let at = from
   for (;;) {

@@ -24,7 +24,21 @@ export async function startTestSidecar(upstream: string, flags: string[] = [], e
   const engine = process.env.TRACECAR_TEST_HTTP_ENGINE
   const engineFlags = engine !== undefined && engine !== '' && !flags.includes('--http-engine') ? ['--http-engine', engine] : []
   const config = loadProxyConfig({
-    argv: ['--upstream', upstream, '--listen-host', '127.0.0.1', '--listen-port', '0', '--admin-port', '0', '--outbound-port', '0', '--access-log=false', ...engineFlags, ...flags],
+    argv: [
+      '--upstream',
+      upstream,
+      '--listen-host',
+      '127.0.0.1',
+      '--listen-port',
+      '0',
+      '--admin-port',
+      '0',
+      '--outbound-port',
+      '0',
+      '--access-log=false',
+      ...engineFlags,
+      ...flags,
+    ],
     env,
   })
   const spans = new MemorySpanExporter()

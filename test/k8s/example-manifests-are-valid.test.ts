@@ -15,7 +15,9 @@ import { unknownContainerFields, validateObject } from './kubernetes-schema.js'
 type Obj = Record<string, any>
 
 const dir = fileURLToPath(new URL('../../config/k8s/', import.meta.url))
-const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort()
 const objects: Obj[] = files.flatMap((f) =>
   parseAllDocuments(readFileSync(dir + f, 'utf8')).map((d) => {
     if (d.errors.length > 0) throw new Error(`${f}: ${d.errors[0].message}`)
@@ -56,7 +58,10 @@ t.test('the webhook fails open, serves labelled namespaces, and its Service lead
   t.ok(containerPort, 'the Service targets a declared port')
   t.ok(container.args.includes(`--port=${containerPort.containerPort}`), 'where the webhook listens')
   const mount = container.volumeMounts.find((m: Obj) => m.name === 'tls').mountPath
-  t.ok(container.args.includes(`--tls-cert-file=${mount}/tls.crt`) && container.args.includes(`--tls-key-file=${mount}/tls.key`), 'certificates from the Secret volume')
+  t.ok(
+    container.args.includes(`--tls-cert-file=${mount}/tls.crt`) && container.args.includes(`--tls-key-file=${mount}/tls.key`),
+    'certificates from the Secret volume',
+  )
   t.equal(deployment.spec.template.metadata.annotations['tracecar.io/inject'], 'disabled', 'the webhook never injects itself')
   t.notOk(find('Namespace', 'tracecar').metadata.labels?.['tracecar.io/inject'], "tracecar's namespace is not selected")
 })
@@ -70,7 +75,10 @@ t.test('the collector: data on a claim, reachable where sidecars send by default
   const service = find('Service', 'tracecar-collector')
   const url = new URL(DEFAULT_INJECT_OPTIONS.collectorEndpoint)
   t.equal(url.hostname, `${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`)
-  t.ok(service.spec.ports.some((p: Obj) => String(p.port) === url.port), 'the OTLP/HTTP port is served')
+  t.ok(
+    service.spec.ports.some((p: Obj) => String(p.port) === url.port),
+    'the OTLP/HTTP port is served',
+  )
   const args = deployment.spec.template.spec.containers[0].args
   t.same(args.slice(0, 3), ['collector', '--host', '0.0.0.0'], 'listening beyond loopback, as a Service needs')
 })

@@ -15,9 +15,35 @@ t.test('no flags: the defaults every pod got before', async (t) => {
 
 t.test('the inject flags, -f and -q keep their meaning', async (t) => {
   const values = resolveConfig(INJECT_SCHEMA, {
-    argv: ['-f', 'a.yaml', '--filename', 'dir', '-q', '--image', 'reg/tracecar:1', '--collector-endpoint', 'http://c:4318', '--capture', 'iptables',
-      '--legacy-sidecar', '--outbound', '--sampling', '0.25', '--moved-app-port', '18080', '--app-port-env', 'HTTP_PORT', '--proxy-uid', '2000',
-      '--proxy-cpu-request', '100m', '--proxy-memory-request', '128Mi', '--proxy-memory-limit', '1Gi'],
+    argv: [
+      '-f',
+      'a.yaml',
+      '--filename',
+      'dir',
+      '-q',
+      '--image',
+      'reg/tracecar:1',
+      '--collector-endpoint',
+      'http://c:4318',
+      '--capture',
+      'iptables',
+      '--legacy-sidecar',
+      '--outbound',
+      '--sampling',
+      '0.25',
+      '--moved-app-port',
+      '18080',
+      '--app-port-env',
+      'HTTP_PORT',
+      '--proxy-uid',
+      '2000',
+      '--proxy-cpu-request',
+      '100m',
+      '--proxy-memory-request',
+      '128Mi',
+      '--proxy-memory-limit',
+      '1Gi',
+    ],
     env: {},
   })
   t.strictSame(values.get('filenames')!.value, ['a.yaml', 'dir'])
@@ -38,7 +64,12 @@ t.test('the inject flags, -f and -q keep their meaning', async (t) => {
 })
 
 t.test('the webhook Deployment can set everything with TRACECAR_WEBHOOK_* variables; a flag still wins', async (t) => {
-  const env = { TRACECAR_WEBHOOK_PORT: '9443', TRACECAR_WEBHOOK_IMAGE: 'reg/tracecar:2', TRACECAR_WEBHOOK_TLS_CERT_FILE: '/tls/c.pem', TRACECAR_WEBHOOK_OUTBOUND: 'true' }
+  const env = {
+    TRACECAR_WEBHOOK_PORT: '9443',
+    TRACECAR_WEBHOOK_IMAGE: 'reg/tracecar:2',
+    TRACECAR_WEBHOOK_TLS_CERT_FILE: '/tls/c.pem',
+    TRACECAR_WEBHOOK_OUTBOUND: 'true',
+  }
   const values = resolveConfig(WEBHOOK_SCHEMA, { argv: ['--port', '0'], env })
   t.equal(values.get('port')!.value, 0)
   t.equal(values.get('tls.certFile')!.value, '/tls/c.pem')
@@ -48,7 +79,12 @@ t.test('the webhook Deployment can set everything with TRACECAR_WEBHOOK_* variab
 
 t.test('bad values: one line naming the key, where it came from and what is allowed', async (t) => {
   const cases: Array<[Parameters<typeof resolveConfig>[0], string[], Record<string, string>, RegExp]> = [
-    [INJECT_SCHEMA, ['--capture', 'ebpf'], {}, /^tracecar: bad config: capture = "ebpf" \(from flag --capture\): expected one of move-app-port, service-target-port, iptables$/],
+    [
+      INJECT_SCHEMA,
+      ['--capture', 'ebpf'],
+      {},
+      /^tracecar: bad config: capture = "ebpf" \(from flag --capture\): expected one of move-app-port, service-target-port, iptables$/,
+    ],
     [INJECT_SCHEMA, ['--proxy-memory-limit', 'lots'], {}, /proxy\.memoryLimit = "lots" \(from flag --proxy-memory-limit\): expected a Kubernetes quantity/],
     [INJECT_SCHEMA, ['--moved-app-port', '15001'], {}, /movedAppPort = 15001 \(from flag --moved-app-port\): the sidecar uses 15000, 15001 and 15006 itself/],
     [INJECT_SCHEMA, ['--app-port-env', '1PORT'], {}, /appPortEnv = "1PORT" \(from flag --app-port-env\): expected an environment variable name/],

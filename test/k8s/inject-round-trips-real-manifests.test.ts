@@ -58,7 +58,10 @@ for (const name of FIXTURES) {
     t.equal(objects.length, objectsOf(input, json).length, 'as many objects out as in')
     for (const object of objects) {
       if (String(object.apiVersion).startsWith('example.com/')) continue // a custom resource: no schema here
-      t.doesNotThrow(() => validateObject(object), `${String(object.kind)} ${JSON.stringify((object.metadata as { name?: string } | undefined)?.name)} is valid for the Kubernetes API`)
+      t.doesNotThrow(
+        () => validateObject(object),
+        `${String(object.kind)} ${JSON.stringify((object.metadata as { name?: string } | undefined)?.name)} is valid for the Kubernetes API`,
+      )
     }
 
     if (!json) {
@@ -67,8 +70,18 @@ for (const name of FIXTURES) {
       }
       // Documents without a workload to inject come out as the same bytes.
       const untouched = parseAllDocuments(input).filter((doc) => {
-        const o = doc.toJS() as { kind?: string; metadata?: { annotations?: Record<string, string> }; spec?: { template?: { spec?: { hostNetwork?: boolean } } } } | null
-        return o !== null && (o.kind === 'ConfigMap' || o.kind === 'Secret' || o.metadata?.annotations?.['tracecar.io/inject'] === 'disabled' || o.spec?.template?.spec?.hostNetwork === true)
+        const o = doc.toJS() as {
+          kind?: string
+          metadata?: { annotations?: Record<string, string> }
+          spec?: { template?: { spec?: { hostNetwork?: boolean } } }
+        } | null
+        return (
+          o !== null &&
+          (o.kind === 'ConfigMap' ||
+            o.kind === 'Secret' ||
+            o.metadata?.annotations?.['tracecar.io/inject'] === 'disabled' ||
+            o.spec?.template?.spec?.hostNetwork === true)
+        )
       })
       for (const doc of untouched) {
         const text = input.slice(doc.range[0], doc.range[1])
@@ -106,7 +119,10 @@ t.test('a directory of manifests is read like kubectl -f dir, and uninjected bac
   t.equal(result.code, 0, `inject exits 0; it said: ${result.stderr.trim()}`)
   t.equal(result.stderr, '', '--quiet prints no summary')
   const docs = parseAllDocuments(result.stdout)
-  t.ok(docs.every((d) => d.errors.length === 0), 'one valid YAML stream')
+  t.ok(
+    docs.every((d) => d.errors.length === 0),
+    'one valid YAML stream',
+  )
   const kinds = docs.map((d) => (d.toJS() as { kind: string } | null)?.kind)
   t.ok(kinds.includes('StatefulSet') && kinds.includes('List') && kinds.includes('Pod'), 'every file is in it, the JSON pod too')
 })

@@ -42,7 +42,10 @@ spec:
         - name: http
           containerPort: ${podPort}
 `
-  const injected = await runTracecar(['inject', '--outbound', '--moved-app-port', String(movedPort), '--collector-endpoint', `http://127.0.0.1:${receiver.port}`], manifest)
+  const injected = await runTracecar(
+    ['inject', '--outbound', '--moved-app-port', String(movedPort), '--collector-endpoint', `http://127.0.0.1:${receiver.port}`],
+    manifest,
+  )
   t.equal(injected.code, 0, injected.stderr)
   const pod = parseAllDocuments(injected.stdout)[0].toJS() as Obj
   const app = pod.spec.containers.find((c: Obj) => c.name === 'checkout')

@@ -19,7 +19,8 @@ async function inject(args: string[], stdin?: string): Promise<{ objects: Obj[];
   return { ...result, objects }
 }
 
-const podSpec = (object: Obj): Obj => (object.kind === 'Pod' ? object.spec : object.kind === 'CronJob' ? object.spec.jobTemplate.spec.template.spec : object.spec.template.spec)
+const podSpec = (object: Obj): Obj =>
+  object.kind === 'Pod' ? object.spec : object.kind === 'CronJob' ? object.spec.jobTemplate.spec.template.spec : object.spec.template.spec
 const named = (list: Obj[] | undefined, name: string): Obj | undefined => list?.find((c) => c.name === name)
 
 /** The sidecar's environment as the kubelet would give it: downward-API fields resolved from the pod. */
@@ -59,21 +60,36 @@ t.test('move-app-port: a native sidecar on the app port, the app told to move', 
   t.equal(config.serviceName, 'web')
   t.equal(config.exporter.endpoint, 'http://tracecar-collector.tracecar.svc.cluster.local:4318/v1/traces')
   const resource = detectResource(config, env)
-  t.match(resource, {
-    'k8s.pod.name': 'web-5d9c-abcde',
-    'k8s.namespace.name': 'shop',
-    'k8s.node.name': 'node-3',
-    'k8s.pod.uid': '0b1c',
-    'k8s.container.name': 'web',
-    'service.name': 'web',
-  }, 'spans carry the k8s.* resource attributes')
+  t.match(
+    resource,
+    {
+      'k8s.pod.name': 'web-5d9c-abcde',
+      'k8s.namespace.name': 'shop',
+      'k8s.node.name': 'node-3',
+      'k8s.pod.uid': '0b1c',
+      'k8s.container.name': 'web',
+      'service.name': 'web',
+    },
+    'spans carry the k8s.* resource attributes',
+  )
 })
 
 t.test('annotations beat flags: service name, sampling, collector, app port', async (t) => {
-  const { objects } = await inject(['-f', fixturePath('statefulset-multi-container.yaml'), '--sampling', '0.5', '--collector-endpoint', 'http://flag.example:4318'])
+  const { objects } = await inject([
+    '-f',
+    fixturePath('statefulset-multi-container.yaml'),
+    '--sampling',
+    '0.5',
+    '--collector-endpoint',
+    'http://flag.example:4318',
+  ])
   const spec = podSpec(objects[0])
   const sidecar = named(spec.initContainers, 'tracecar-proxy')!
-  t.same(spec.initContainers.map((c: Obj) => c.name), ['migrate', 'tracecar-proxy'], 'existing init containers still run first')
+  t.same(
+    spec.initContainers.map((c: Obj) => c.name),
+    ['migrate', 'tracecar-proxy'],
+    'existing init containers still run first',
+  )
   const config = loadProxyConfig({ argv: [], env: resolvedEnv(sidecar, { name: 'ledger-0', namespace: 'payments', node: 'n', uid: 'u' }) })
   t.equal(config.serviceName, 'ledger-api', 'tracecar.io/service-name on the workload')
   t.equal(config.sampling.sampler, 'parentbased_traceidratio')
@@ -84,7 +100,11 @@ t.test('annotations beat flags: service name, sampling, collector, app port', as
 
   const iptables = await inject(['-f', fixturePath('iptables.yaml')])
   const billing = named(podSpec(iptables.objects[0]).initContainers, 'tracecar-proxy')!
-  t.equal(loadProxyConfig({ argv: [], env: resolvedEnv(billing, { name: 'b', namespace: 'billing', node: 'n', uid: 'u' }) }).exporter.endpoint, 'http://otel-collector.observability:4318/v1/traces', 'tracecar.io/collector-endpoint')
+  t.equal(
+    loadProxyConfig({ argv: [], env: resolvedEnv(billing, { name: 'b', namespace: 'billing', node: 'n', uid: 'u' }) }).exporter.endpoint,
+    'http://otel-collector.observability:4318/v1/traces',
+    'tracecar.io/collector-endpoint',
+  )
 })
 
 t.test('service-target-port: Services selecting the pods are pointed at the sidecar, others left alone', async (t) => {
@@ -96,7 +116,13 @@ t.test('service-target-port: Services selecting the pods are pointed at the side
   t.equal(payments.spec.ports[0].targetPort, 8080, 'a Service selecting other pods is untouched')
   t.notOk(payments.metadata.annotations, 'and carries no tracecar annotation')
   const sidecar = named(podSpec(deployment).initContainers, 'tracecar-proxy')!
-  t.same(sidecar.ports.map((p: Obj) => [p.name, p.containerPort]), [['tracecar-in', 15006], ['tracecar-admin', 15000]])
+  t.same(
+    sidecar.ports.map((p: Obj) => [p.name, p.containerPort]),
+    [
+      ['tracecar-in', 15006],
+      ['tracecar-admin', 15000],
+    ],
+  )
   const config = loadProxyConfig({ argv: [], env: resolvedEnv(sidecar, { name: 'o', namespace: 'shop', node: 'n', uid: 'u' }) })
   t.equal(config.listen.port, 15006)
   t.equal(config.upstream, 'http://127.0.0.1:8080', 'the app keeps its port')
@@ -112,14 +138,21 @@ t.test('iptables: an init container redirects the app port to the sidecar, spari
   const { objects } = await inject(['-f', fixturePath('iptables.yaml'), '--proxy-uid', '2102'])
   for (const object of objects) {
     const spec = podSpec(object)
-    t.same(spec.initContainers.map((c: Obj) => c.name), ['tracecar-init', 'tracecar-proxy'], 'rules are in place before the sidecar starts')
+    t.same(
+      spec.initContainers.map((c: Obj) => c.name),
+      ['tracecar-init', 'tracecar-proxy'],
+      'rules are in place before the sidecar starts',
+    )
     const init = spec.initContainers[0]
     t.same(unknownContainerFields(init), [])
     t.same(init.securityContext.capabilities, { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] })
     const script: string = init.command[2]
     t.match(script, /-A TRACECAR_INBOUND -p tcp --dport 8081 -j REDIRECT --to-ports 15006/, 'the plain-HTTP port, not https')
     t.match(script, /-A TRACECAR_LOCAL -m owner --uid-owner 2102 -j RETURN/)
-    t.ok(script.indexOf('--uid-owner 2102 -j RETURN') < script.indexOf('-o lo -p tcp --dport 8081'), 'the sidecar user is let through before the local redirect')
+    t.ok(
+      script.indexOf('--uid-owner 2102 -j RETURN') < script.indexOf('-o lo -p tcp --dport 8081'),
+      'the sidecar user is let through before the local redirect',
+    )
     t.equal(spec.initContainers[1].securityContext.runAsUser, 2102, 'the sidecar runs as that user')
     const config = loadProxyConfig({ argv: [], env: resolvedEnv(spec.initContainers[1], { name: 'b', namespace: 'billing', node: 'n', uid: 'u' }) })
     t.equal(config.upstream, 'http://127.0.0.1:8081')
@@ -137,7 +170,11 @@ t.test('--legacy-sidecar: a regular container, and Jobs are left alone', async (
     t.equal(podSpec(object).initContainers, undefined)
   }
   for (const object of [job, cronJob]) {
-    t.same(podSpec(object).containers.map((c: Obj) => c.name), [object.metadata.name], `${object.kind} not injected: it would never complete`)
+    t.same(
+      podSpec(object).containers.map((c: Obj) => c.name),
+      [object.metadata.name],
+      `${object.kind} not injected: it would never complete`,
+    )
   }
   t.match(stderr, /job\/report -n ops: skipped: a legacy sidecar never exits/)
 })
@@ -154,12 +191,21 @@ t.test('--outbound points the app at the sidecar outbound proxy; uninject takes 
   const back = await runTracecar(['uninject', '-f', '-'], stdout)
   t.equal(back.stdout, input, 'uninject restores the environment exactly')
 
-  const optedOut = await runTracecar(['inject', '--outbound', '-f', '-'], input.replace('tracecar.io/sampling: "0.25"', 'tracecar.io/sampling: "0.25"\n    tracecar.io/outbound: disabled'))
+  const optedOut = await runTracecar(
+    ['inject', '--outbound', '-f', '-'],
+    input.replace('tracecar.io/sampling: "0.25"', 'tracecar.io/sampling: "0.25"\n    tracecar.io/outbound: disabled'),
+  )
   t.notMatch(optedOut.stdout, /HTTP_PROXY/, 'tracecar.io/outbound: disabled beats --outbound')
 
-  const clash = await runTracecar(['inject', '--outbound', '-f', '-'], input.replace('        - name: DATABASE_URL', '        - name: HTTPS_PROXY\n          value: http://corporate-proxy:3128\n        - name: DATABASE_URL'))
+  const clash = await runTracecar(
+    ['inject', '--outbound', '-f', '-'],
+    input.replace('        - name: DATABASE_URL', '        - name: HTTPS_PROXY\n          value: http://corporate-proxy:3128\n        - name: DATABASE_URL'),
+  )
   t.equal(clash.code, 2)
-  t.match(clash.stderr, /statefulset\/ledger -n payments: container ledger already sets HTTPS_PROXY = "http:\/\/corporate-proxy:3128".*tracecar\.io\/outbound: disabled/)
+  t.match(
+    clash.stderr,
+    /statefulset\/ledger -n payments: container ledger already sets HTTPS_PROXY = "http:\/\/corporate-proxy:3128".*tracecar\.io\/outbound: disabled/,
+  )
   t.equal(clash.stdout, '')
 })
 
@@ -180,7 +226,10 @@ t.test('--join-by-worker-process shares the pod PID namespace and turns the rule
   const alone = await runTracecar(['inject', '--join-by-worker-process', '-f', '-'], input)
   t.equal(alone.code, 2)
   t.match(alone.stderr, /join-by-worker-process.*needs --outbound/)
-  const refused = await runTracecar(['inject', '--outbound', '--join-by-worker-process', '-f', '-'], input.replace(/^(\s+)containers:/m, '$1shareProcessNamespace: false\n$1containers:'))
+  const refused = await runTracecar(
+    ['inject', '--outbound', '--join-by-worker-process', '-f', '-'],
+    input.replace(/^(\s+)containers:/m, '$1shareProcessNamespace: false\n$1containers:'),
+  )
   t.equal(refused.code, 2)
   t.match(refused.stderr, /shareProcessNamespace is false/)
 })

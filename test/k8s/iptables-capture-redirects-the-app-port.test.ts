@@ -55,8 +55,14 @@ spec:
       Promise.all([serve(8081, 'app'), serve(15006, 'sidecar')])
         .then(() => Promise.all([connectAs({}), connectAs({ uid: 1337, gid: 1337 })]))
         .then(([asRoot, asSidecar]) => { console.log(JSON.stringify({ asRoot, asSidecar })); process.exit(0) })`
-    const shell = ['ip link set lo up', 'sh -c "$SCRIPT"', 'sh -c "$SCRIPT"', 'iptables -t nat -S', 'echo ---', `"${process.execPath}" -e "$PROBE"`].join(' && ')
-    const run = spawnSync('unshare', ['-n', 'sh', '-c', shell], { encoding: 'utf8', env: { PATH: process.env.PATH, SCRIPT: script, PROBE: probe }, timeout: 60_000 })
+    const shell = ['ip link set lo up', 'sh -c "$SCRIPT"', 'sh -c "$SCRIPT"', 'iptables -t nat -S', 'echo ---', `"${process.execPath}" -e "$PROBE"`].join(
+      ' && ',
+    )
+    const run = spawnSync('unshare', ['-n', 'sh', '-c', shell], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, SCRIPT: script, PROBE: probe },
+      timeout: 60_000,
+    })
     t.equal(run.status, 0, run.stderr)
     const [rules, result] = run.stdout.split('---\n')
     t.same(JSON.parse(result.trim()), { asRoot: 'sidecar', asSidecar: 'app' }, 'redirected to the sidecar, except for the sidecar user')

@@ -67,9 +67,19 @@ export function unknownContainerFields(container: Record<string, unknown>): stri
   const unknown = Object.keys(container).filter((k) => !CONTAINER_FIELDS.has(k))
   for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
     const value = container[probe] as Record<string, unknown> | undefined
-    if (value) unknown.push(...Object.keys(value).filter((k) => !PROBE_FIELDS.has(k)).map((k) => `${probe}.${k}`))
+    if (value)
+      unknown.push(
+        ...Object.keys(value)
+          .filter((k) => !PROBE_FIELDS.has(k))
+          .map((k) => `${probe}.${k}`),
+      )
   }
   const sc = container.securityContext as Record<string, unknown> | undefined
-  if (sc) unknown.push(...Object.keys(sc).filter((k) => !SECURITY_CONTEXT_FIELDS.has(k)).map((k) => `securityContext.${k}`))
+  if (sc)
+    unknown.push(
+      ...Object.keys(sc)
+        .filter((k) => !SECURITY_CONTEXT_FIELDS.has(k))
+        .map((k) => `securityContext.${k}`),
+    )
   return unknown
 }

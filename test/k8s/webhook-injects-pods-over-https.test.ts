@@ -34,27 +34,55 @@ function hasOpenssl(): boolean {
 }
 
 if (!hasOpenssl()) {
-  t.test('the webhook over HTTPS', { skip: 'openssl is not installed (Debian package openssl, installed by .ci/run): cannot make the test certificates' }, () => {})
+  t.test(
+    'the webhook over HTTPS',
+    { skip: 'openssl is not installed (Debian package openssl, installed by .ci/run): cannot make the test certificates' },
+    () => {},
+  )
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'tracecar-webhook-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
   /** A self-signed certificate for 127.0.0.1, written as the Secret volume would: a new file renamed over the old. */
   const makeCert = (commonName: string): void => {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
-      '-keyout', join(dir, 'new.key'), '-out', join(dir, 'new.crt'),
-      '-subj', `/CN=${commonName}`, '-addext', 'subjectAltName=IP:127.0.0.1,DNS:tracecar-webhook.tracecar.svc',
-    ], { stdio: 'ignore' })
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'new.key'),
+        '-out',
+        join(dir, 'new.crt'),
+        '-subj',
+        `/CN=${commonName}`,
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:tracecar-webhook.tracecar.svc',
+      ],
+      { stdio: 'ignore' },
+    )
     renameSync(join(dir, 'new.key'), join(dir, 'tls.key'))
     renameSync(join(dir, 'new.crt'), join(dir, 'tls.crt'))
   }
   makeCert('first')
 
   const child = spawnTracecar([
-    'webhook', '--host', '127.0.0.1', '--port', '0',
-    '--tls-cert-file', join(dir, 'tls.crt'), '--tls-key-file', join(dir, 'tls.key'),
-    '--image', 'tracecar:test',
+    'webhook',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--tls-cert-file',
+    join(dir, 'tls.crt'),
+    '--tls-key-file',
+    join(dir, 'tls.key'),
+    '--image',
+    'tracecar:test',
   ])
   let stderr = ''
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
@@ -136,7 +164,11 @@ if (!hasOpenssl()) {
     t.same(patched.metadata.annotations, template.metadata.annotations, 'and the same status annotation')
     t.same(patched.metadata.labels, pod.metadata.labels, 'labels untouched')
     const sidecar = patched.spec.initContainers.find((c: Obj) => c.name === 'tracecar-proxy')
-    t.same(sidecar.env.find((e: Obj) => e.name === 'OTEL_SERVICE_NAME'), { name: 'OTEL_SERVICE_NAME', value: 'web' }, 'service named after the Deployment, not the pod hash')
+    t.same(
+      sidecar.env.find((e: Obj) => e.name === 'OTEL_SERVICE_NAME'),
+      { name: 'OTEL_SERVICE_NAME', value: 'web' },
+      'service named after the Deployment, not the pod hash',
+    )
     t.match(stderr, /pod\/web-5d9c7b8f6-\* -n shop: injected/)
 
     const again = await post(review(patched))
@@ -145,7 +177,12 @@ if (!hasOpenssl()) {
   })
 
   t.test('pods of other controllers are named after their workload, as inject names it', async (t) => {
-    const bare = (metadata: Obj): Obj => ({ apiVersion: 'v1', kind: 'Pod', metadata, spec: { containers: [{ name: 'c', image: 'c', ports: [{ containerPort: 8080 }] }] } })
+    const bare = (metadata: Obj): Obj => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata,
+      spec: { containers: [{ name: 'c', image: 'c', ports: [{ containerPort: 8080 }] }] },
+    })
     const owned = (kind: string, name: string): Obj[] => [{ apiVersion: 'apps/v1', kind, name, uid: 'u', controller: true }]
     const cases: Array<[string, Obj, string]> = [
       ['StatefulSet', bare({ name: 'ledger-0', ownerReferences: owned('StatefulSet', 'ledger') }), 'ledger'],
@@ -171,15 +208,27 @@ if (!hasOpenssl()) {
       ['a request with no object', review(pod, { object: null }), '705ab4f5-6393-11e8-b7cc-42010a800002'],
       ['an UPDATE', review(pod, { operation: 'UPDATE' }), '705ab4f5-6393-11e8-b7cc-42010a800002'],
       ['a Deployment', review(deployment, { kind: { group: 'apps', version: 'v1', kind: 'Deployment' } }), '705ab4f5-6393-11e8-b7cc-42010a800002'],
-      ['a bad annotation', review({ ...pod, metadata: { ...pod.metadata, annotations: { 'tracecar.io/sampling': '7' } } }), '705ab4f5-6393-11e8-b7cc-42010a800002'],
+      [
+        'a bad annotation',
+        review({ ...pod, metadata: { ...pod.metadata, annotations: { 'tracecar.io/sampling': '7' } } }),
+        '705ab4f5-6393-11e8-b7cc-42010a800002',
+      ],
       ['no ports at all', review({ ...pod, spec: { containers: [{ name: 'x', image: 'x' }] } }), '705ab4f5-6393-11e8-b7cc-42010a800002'],
-      ['an opted-out pod', review({ ...pod, metadata: { ...pod.metadata, annotations: { 'tracecar.io/inject': 'disabled' } } }), '705ab4f5-6393-11e8-b7cc-42010a800002'],
+      [
+        'an opted-out pod',
+        review({ ...pod, metadata: { ...pod.metadata, annotations: { 'tracecar.io/inject': 'disabled' } } }),
+        '705ab4f5-6393-11e8-b7cc-42010a800002',
+      ],
       ['a pod with a spec that is a string', review({ ...pod, spec: 'oops' }), '705ab4f5-6393-11e8-b7cc-42010a800002'],
     ]
     for (const [what, body, uid] of cases) {
       const { status, json } = await post(body)
       t.equal(status, 200, `${what}: 200`)
-      t.same({ apiVersion: json.apiVersion, kind: json.kind, uid: json.response?.uid, allowed: json.response?.allowed }, { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', uid, allowed: true }, `${what}: allowed`)
+      t.same(
+        { apiVersion: json.apiVersion, kind: json.kind, uid: json.response?.uid, allowed: json.response?.allowed },
+        { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', uid, allowed: true },
+        `${what}: allowed`,
+      )
       t.notOk(json.response.patch, `${what}: no patch`)
     }
     const { json } = await post(review({ ...pod, metadata: { ...pod.metadata, annotations: { 'tracecar.io/sampling': '7' } } }))
@@ -226,7 +275,17 @@ if (!hasOpenssl()) {
 }
 
 t.test('certificate files it cannot read: one clear line, exit 2', async (t) => {
-  const child = spawnTracecar(['webhook', '--port', '0', '--host', '127.0.0.1', '--tls-cert-file', '/nonexistent/tls.crt', '--tls-key-file', '/nonexistent/tls.key'])
+  const child = spawnTracecar([
+    'webhook',
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--tls-cert-file',
+    '/nonexistent/tls.crt',
+    '--tls-key-file',
+    '/nonexistent/tls.key',
+  ])
   let stderr = ''
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))

@@ -28,7 +28,19 @@ t.test('requests still on the way when the run ends are reported as cut off, not
   })
   const jsonFile = join(dir, 'report.json')
   const deadCollector = `http://127.0.0.1:${await freePort()}`
-  const run = await runLoadCli([`${sidecar.url}/slowish`, '-c', String(CONNECTIONS), '-d', '2', '--collector', deadCollector, '--trace-wait', '1', '--json', jsonFile])
+  const run = await runLoadCli([
+    `${sidecar.url}/slowish`,
+    '-c',
+    String(CONNECTIONS),
+    '-d',
+    '2',
+    '--collector',
+    deadCollector,
+    '--trace-wait',
+    '1',
+    '--json',
+    jsonFile,
+  ])
   t.equal(run.code, 0, `exit 0\n${run.stderr}`)
 
   const report = JSON.parse(readFileSync(jsonFile, 'utf8')) as LoadReport
@@ -38,7 +50,10 @@ t.test('requests still on the way when the run ends are reported as cut off, not
   t.equal(report.requests.cutOffTraceIds.length, CONNECTIONS)
   t.equal(report.errors.total, 0, 'a request cut off by the end of the run is not an error')
   t.same(report.errors.byStatus, {})
-  t.notOk(report.slowest.some((r) => report.requests.cutOffTraceIds.includes(r.traceId)), 'nor one of the slowest')
+  t.notOk(
+    report.slowest.some((r) => report.requests.cutOffTraceIds.includes(r.traceId)),
+    'nor one of the slowest',
+  )
   t.match(run.stdout, /cut off by the end of the run: 3 requests were sent but not answered/)
   t.match(run.stdout, /errors: none/)
 

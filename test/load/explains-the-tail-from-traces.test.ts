@@ -33,7 +33,21 @@ async function getJson(path: string): Promise<{ status: number; body: any }> {
 
 t.test('the slowest requests and the errors, with their traces and where the time went', async (t) => {
   const jsonFile = join(dataDir, 'report.json')
-  const run = await runLoadCli([`${shop.url}/checkout`, '-c', '4', '-a', '200', '--collector', api, '--ui', 'http://ui.example:8080', '--json', jsonFile, '--trace-wait', '60'])
+  const run = await runLoadCli([
+    `${shop.url}/checkout`,
+    '-c',
+    '4',
+    '-a',
+    '200',
+    '--collector',
+    api,
+    '--ui',
+    'http://ui.example:8080',
+    '--json',
+    jsonFile,
+    '--trace-wait',
+    '60',
+  ])
   t.equal(run.code, 0, `exit 0\n${run.stderr}`)
   t.match(run.stderr, /200 requests in/, "autocannon's table")
 
@@ -62,7 +76,10 @@ t.test('the slowest requests and the errors, with their traces and where the tim
     const top = r.trace!.selfTime[0]!
     t.equal(top.service, 'inventory', 'the time is attributed to inventory')
     t.ok(top.selfMs >= SLOW_MS * 0.9 && top.share > 0.5, `inventory self time ${top.selfMs} ms, share ${top.share}`)
-    t.ok(r.trace!.selfTime.some((row) => row.service === 'checkout' && row.selfMs < top.selfMs), 'checkout only keeps its own time')
+    t.ok(
+      r.trace!.selfTime.some((row) => row.service === 'checkout' && row.selfMs < top.selfMs),
+      'checkout only keeps its own time',
+    )
   }
   t.equal(report.attribution[0]!.service, 'inventory')
   t.ok(report.attribution[0]!.share > 0.5)
@@ -88,7 +105,9 @@ t.test('the slowest requests and the errors, with their traces and where the tim
   t.equal(link.origin + link.pathname, 'http://ui.example:8080/search')
   t.equal(link.searchParams.get('tracestate'), `tracecar=${report.runId}`)
   t.equal(link.searchParams.get('lookback'), 'custom')
-  const inWindow = await getJson(`/api/traces?${new URLSearchParams({ tracestate: link.searchParams.get('tracestate')!, start: link.searchParams.get('start')!, end: link.searchParams.get('end')!, limit: '1000' })}`)
+  const inWindow = await getJson(
+    `/api/traces?${new URLSearchParams({ tracestate: link.searchParams.get('tracestate')!, start: link.searchParams.get('start')!, end: link.searchParams.get('end')!, limit: '1000' })}`,
+  )
   t.equal(inWindow.body.traces.length, 200, "the link's time window holds the whole run")
   t.match(report.collector.servicesUrl, /^http:\/\/ui\.example:8080\/services\?lookback=custom&start=\d+&end=\d+$/)
 

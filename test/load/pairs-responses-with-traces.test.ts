@@ -37,8 +37,25 @@ t.test('pipelined requests: every response paired with its own trace, each a new
   })
   const runId = newRunId()
   // --slowest 1000 keeps every outcome, so each pairing can be checked against the sidecar's spans.
-  const options = parseLoadOptions([`${sidecar.url}/items`, '-c', '2', '-p', '4', '-a', '400', '--slowest', '1000', '-H', 'tracestate: vendor=x1',
-    '-m', 'POST', '-b', `@${bodyFile}`, '-H', 'x-tenant: 7'])
+  const options = parseLoadOptions([
+    `${sidecar.url}/items`,
+    '-c',
+    '2',
+    '-p',
+    '4',
+    '-a',
+    '400',
+    '--slowest',
+    '1000',
+    '-H',
+    'tracestate: vendor=x1',
+    '-m',
+    'POST',
+    '-b',
+    `@${bodyFile}`,
+    '-H',
+    'x-tenant: 7',
+  ])
   const run = await runLoad(options, runId, { progress: quiet })
 
   // autocannon stops a connection once it has *sent* its share, dropping the few
@@ -61,8 +78,14 @@ t.test('pipelined requests: every response paired with its own trace, each a new
     run.outcomes.slowest.every((o) => byTrace.get(o.traceId)?.parentSpanId === o.spanId),
     'each response paired with the trace and span id it was sent under',
   )
-  t.ok(spans.every((s) => s.traceState === `tracecar=${runId},vendor=x1`), "the run's tracestate member first, then the user's")
-  t.ok(spans.every((s) => (s.traceFlags & 1) === 1), 'sampled')
+  t.ok(
+    spans.every((s) => s.traceState === `tracecar=${runId},vendor=x1`),
+    "the run's tracestate member first, then the user's",
+  )
+  t.ok(
+    spans.every((s) => (s.traceFlags & 1) === 1),
+    'sampled',
+  )
   t.ok(received.length >= answered && received.every((r) => r === 'POST 7 {"sku":"tc-1","qty":2}'), 'method, header and body as asked')
 })
 

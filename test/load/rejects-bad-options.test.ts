@@ -46,22 +46,63 @@ t.test('bad values are one clear line naming the flag, the value and what is all
 })
 
 t.test('TRACECAR_LOAD_* variables set the same options; a flag wins', async (t) => {
-  const o = parseLoadOptions([URL_, '-c', '3'], undefined, { TRACECAR_LOAD_CONNECTIONS: '8', TRACECAR_LOAD_DURATION: '1m', TRACECAR_LOAD_COLLECTOR: 'http://c:16686', TRACECAR_LOAD_HEADERS: 'x-a: 1\nx-b=2' })
+  const o = parseLoadOptions([URL_, '-c', '3'], undefined, {
+    TRACECAR_LOAD_CONNECTIONS: '8',
+    TRACECAR_LOAD_DURATION: '1m',
+    TRACECAR_LOAD_COLLECTOR: 'http://c:16686',
+    TRACECAR_LOAD_HEADERS: 'x-a: 1\nx-b=2',
+  })
   t.equal(o.connections, 3)
   t.equal(o.durationSec, 60)
   t.equal(o.collectorUrl, 'http://c:16686')
-  t.same(o.headers, [['x-a', '1'], ['x-b', '2']])
+  t.same(o.headers, [
+    ['x-a', '1'],
+    ['x-b', '2'],
+  ])
 })
 
 t.test('good values', async (t) => {
-  const o = parseLoadOptions([URL_, '-c', '4', '-d', '2m', '-R', '250', '-m', 'post', '-H', 'Authorization: Bearer a=b', '-H', 'x-tenant=7',
-    '-H', 'tracestate: vendor=1', '-b', '@order.json', '--slowest', '3', '--json', '--collector', 'http://c:16686/', '--trace-wait', '0'],
-  (path) => Buffer.from(`contents of ${path}`))
+  const o = parseLoadOptions(
+    [
+      URL_,
+      '-c',
+      '4',
+      '-d',
+      '2m',
+      '-R',
+      '250',
+      '-m',
+      'post',
+      '-H',
+      'Authorization: Bearer a=b',
+      '-H',
+      'x-tenant=7',
+      '-H',
+      'tracestate: vendor=1',
+      '-b',
+      '@order.json',
+      '--slowest',
+      '3',
+      '--json',
+      '--collector',
+      'http://c:16686/',
+      '--trace-wait',
+      '0',
+    ],
+    (path) => Buffer.from(`contents of ${path}`),
+  )
   t.equal(o.connections, 4)
   t.equal(o.durationSec, 120)
   t.equal(o.rate, 250)
   t.equal(o.method, 'POST')
-  t.same(o.headers, [['authorization', 'Bearer a=b'], ['x-tenant', '7']], 'split at the first : or =')
+  t.same(
+    o.headers,
+    [
+      ['authorization', 'Bearer a=b'],
+      ['x-tenant', '7'],
+    ],
+    'split at the first : or =',
+  )
   t.equal(o.userTracestate, 'vendor=1')
   t.equal(o.body?.toString(), 'contents of order.json')
   t.equal(o.slowest, 3)

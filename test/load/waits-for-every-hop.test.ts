@@ -50,7 +50,13 @@ t.test("a CLIENT span waits for its callee's span that is still in the callee's 
   await send('checkout', slow.checkout)
   // inventory's sidecar ships its batch 1.2 s after checkout's: far more than the 300 ms settle time.
   const late = sleep(1200).then(() => send('inventory', slow.inventory))
-  const arrival = await awaitTraces(query, [slow.traceId], { deadlineMs: 8000, pollMs: 100, settleMs: 300, exportLagMs: 2500, loadSpanIds: new Map([[slow.traceId, slow.loadSpanId]]) })
+  const arrival = await awaitTraces(query, [slow.traceId], {
+    deadlineMs: 8000,
+    pollMs: 100,
+    settleMs: 300,
+    exportLagMs: 2500,
+    loadSpanIds: new Map([[slow.traceId, slow.loadSpanId]]),
+  })
   await late
   t.same(arrival.unsettled, [])
   t.equal(arrival.traces.get(slow.traceId)?.spans.length, 3, "inventory's span is part of the trace that was explained")
@@ -63,8 +69,14 @@ t.test('a CLIENT span to a traced peer whose child never arrives keeps its trace
   await send('inventory', whole.inventory)
   const started = Date.now()
   const arrival = await awaitTraces(query, [whole.traceId, cut.traceId], {
-    deadlineMs: 2000, pollMs: 100, settleMs: 300, exportLagMs: 60_000,
-    loadSpanIds: new Map([[whole.traceId, whole.loadSpanId], [cut.traceId, cut.loadSpanId]]),
+    deadlineMs: 2000,
+    pollMs: 100,
+    settleMs: 300,
+    exportLagMs: 60_000,
+    loadSpanIds: new Map([
+      [whole.traceId, whole.loadSpanId],
+      [cut.traceId, cut.loadSpanId],
+    ]),
   })
   t.same(arrival.unsettled, [cut.traceId], 'inventory is traced (the other trace shows it), so its missing span is a hop on its way')
   t.ok(Date.now() - started >= 2000, 'waited until the deadline')
@@ -76,10 +88,25 @@ t.test('a call to an untraced peer settles after one export delay, without waiti
   const server = hexId(8)
   await send('checkout', [
     { traceId, spanId: server, parentSpanId: loadSpanId, name: 'GET /checkout', kind: 2, startMs: T0, durationMs: 50 },
-    { traceId, spanId: hexId(8), parentSpanId: server, name: 'POST', kind: 3, startMs: T0 + 5, durationMs: 40, attributes: { 'server.address': 'api.payments.example', 'server.port': 443 } },
+    {
+      traceId,
+      spanId: hexId(8),
+      parentSpanId: server,
+      name: 'POST',
+      kind: 3,
+      startMs: T0 + 5,
+      durationMs: 40,
+      attributes: { 'server.address': 'api.payments.example', 'server.port': 443 },
+    },
   ])
   const started = Date.now()
-  const arrival = await awaitTraces(query, [traceId], { deadlineMs: 10_000, pollMs: 100, settleMs: 300, exportLagMs: 1000, loadSpanIds: new Map([[traceId, loadSpanId]]) })
+  const arrival = await awaitTraces(query, [traceId], {
+    deadlineMs: 10_000,
+    pollMs: 100,
+    settleMs: 300,
+    exportLagMs: 1000,
+    loadSpanIds: new Map([[traceId, loadSpanId]]),
+  })
   t.same(arrival.unsettled, [])
   t.ok(Date.now() - started < 5000, `settled after ${Date.now() - started} ms`)
 })
@@ -89,13 +116,25 @@ t.test('the report marks a trace missing a hop incomplete and leaves it out of w
   const cut = shopTrace(900)
   await send('checkout', [...whole.checkout, ...cut.checkout])
   await send('inventory', whole.inventory)
-  const loadSpanIds = new Map([[whole.traceId, whole.loadSpanId], [cut.traceId, cut.loadSpanId]])
+  const loadSpanIds = new Map([
+    [whole.traceId, whole.loadSpanId],
+    [cut.traceId, cut.loadSpanId],
+  ])
   const arrival = await awaitTraces(query, [...loadSpanIds.keys()], { deadlineMs: 1500, pollMs: 100, settleMs: 300, exportLagMs: 60_000, loadSpanIds })
   const outcomes = new RequestOutcomes(10)
   outcomes.record({ traceId: cut.traceId, spanId: cut.loadSpanId, status: 200, failure: null, latencyMs: 925, atMs: 1000 })
   outcomes.record({ traceId: whole.traceId, spanId: whole.loadSpanId, status: 200, failure: null, latencyMs: 625, atMs: 2000 })
   const latency = { min: 625, average: 775, p50: 625, p90: 925, p97_5: 925, p99: 925, max: 925 } as autocannon.Histogram
-  const result = { duration: 3, requests: { sent: 2, total: 2, average: 1, min: 1, max: 1 }, latency, throughput: { average: 1, max: 1 }, errors: 0, timeouts: 0, non2xx: 0, statusCodeStats: { 200: { count: 2 } } } as unknown as autocannon.Result
+  const result = {
+    duration: 3,
+    requests: { sent: 2, total: 2, average: 1, min: 1, max: 1 },
+    latency,
+    throughput: { average: 1, max: 1 },
+    errors: 0,
+    timeouts: 0,
+    non2xx: 0,
+    statusCodeStats: { 200: { count: 2 } },
+  } as unknown as autocannon.Result
   const run = { runId: 'run-0123456789ab', result, outcomes, startedAt: new Date(T0), finishedAt: new Date(T0 + 3000) }
   const report = buildLoadReport(run, parseLoadOptions(['http://127.0.0.1:1/', '--collector', collector.apiUrl]), { reachable: true, ...arrival, loadSpanIds })
 

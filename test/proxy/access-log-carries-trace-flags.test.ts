@@ -30,7 +30,20 @@ const logExporter: LogRecordExporter = {
   shutdown: async () => ({ exported: records.length, dropped: 0 }),
 }
 const config = loadProxyConfig({
-  argv: ['--upstream', upstream.url, '--listen-host', '127.0.0.1', '--listen-port', '0', '--admin-port', '0', '--outbound-port', '0', '--access-log-destination', file],
+  argv: [
+    '--upstream',
+    upstream.url,
+    '--listen-host',
+    '127.0.0.1',
+    '--listen-port',
+    '0',
+    '--admin-port',
+    '0',
+    '--outbound-port',
+    '0',
+    '--access-log-destination',
+    file,
+  ],
   env: {},
 })
 const sidecar = await startSidecar(config, { exporter: new MemorySpanExporter(), logExporter })
@@ -46,7 +59,10 @@ await request(`${url}/joined`, { headers: { traceparent: `00-${TRACE}-${PARENT}-
 const joined = seen[1]!.traceparent as string
 await request(`${url}/unsampled`, { headers: { traceparent: `00-${TRACE}-${PARENT}-00` } })
 await sidecar.shutdown()
-const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { path: string; trace_flags: string })
+const lines = readFileSync(file, 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line) as { path: string; trace_flags: string })
 const line = (path: string) => lines.find((l) => l.path === path)!
 const record = (path: string) => records.find((r) => r.attributes.path === path)!
 

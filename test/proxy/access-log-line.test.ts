@@ -89,15 +89,9 @@ function exchange(fields: Partial<Exchange> = {}): Exchange {
 
 const cases: Array<[string, Exchange]> = [
   ['a normal inbound request', exchange()],
-  [
-    'an outbound request',
-    exchange({ kind: SpanKind.CLIENT, method: 'POST', path: '/orders', route: '', requestBodyBytes: 512, statusCode: 201 }),
-  ],
+  ['an outbound request', exchange({ kind: SpanKind.CLIENT, method: 'POST', path: '/orders', route: '', requestBodyBytes: 512, statusCode: 201 })],
   ['an upgrade', exchange({ upgraded: true, statusCode: 101, path: '/ws', route: '', requestBodyBytes: 90, responseBodyBytes: 4096 })],
-  [
-    'a failed request',
-    exchange({ statusCode: 502, errorType: 'ECONNREFUSED', upstreamConnectedUnixMs: 0, firstByteUnixMs: 0, responseBodyBytes: 0 }),
-  ],
+  ['a failed request', exchange({ statusCode: 502, errorType: 'ECONNREFUSED', upstreamConnectedUnixMs: 0, firstByteUnixMs: 0, responseBodyBytes: 0 })],
   [
     'a request with every optional field absent',
     exchange({ parentSpanId: '', requestId: '', route: '', upstreamConnectedUnixMs: 0, firstByteUnixMs: 0, userAgent: '', sampled: false, traceFlags: 0 }),
@@ -185,7 +179,11 @@ t.test('a burst of lines, then close(): every line reaches the file whole and in
   const lines = readFileSync(file, 'utf8').split('\n')
   t.equal(lines.pop(), '', 'the file ends with a newline')
   t.equal(lines.length, count, 'one line per exchange, all written by close()')
-  t.same(lines.map(seqOf), written.map((_, i) => i), 'in the order they were written')
+  t.same(
+    lines.map(seqOf),
+    written.map((_, i) => i),
+    'in the order they were written',
+  )
   const wrong = lines.findIndex((line, i) => line + '\n' !== formatAccessLine(written[i]!, 'shop', Date.parse(JSON.parse(line).time)))
   t.equal(wrong, -1, 'every line is exactly the line built for its exchange')
   t.equal(log.droppedLines, 0, 'nothing dropped')
@@ -207,37 +205,44 @@ t.test('a line written alone shows up in the file within about a second, without
   t.equal(seqOf(content), 1)
 })
 
-t.test('a destination that does not keep up: blocks beyond the bound are dropped and counted, what is kept arrives whole and in order', { skip: process.platform === 'win32' && 'needs mkfifo' }, async (t) => {
-  const fifo = join(tempDir(t), 'fifo')
-  execFileSync('mkfifo', [fifo])
-  const bound = 64 * 1024
-  const errors: Error[] = []
-  const log = new AccessLog(fifo, 'shop', { blockBytes: 4096, maxQueuedBytes: bound, onError: (err) => errors.push(err) })
-  // Whatever happens below, let the open of the FIFO (it waits for a reader) finish.
-  t.teardown(() => closeSync(openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)))
-  // Nobody reads the FIFO yet: opening it for writing waits, so every block is held.
-  const count = 2000 // ~800 KB of lines
-  for (let i = 0; i < count; i++) log.onExchangeEnd(exchange({ path: `/seq/${i}` }))
-  t.ok(log.droppedLines > count / 2, `lines beyond ${bound} bytes were dropped (${log.droppedLines})`)
-  // A reader arrives: what was held is written, then the rest (dropped too) at close().
-  const received = new Promise<string>((resolve, reject) => {
-    let out = ''
-    createReadStream(fifo, 'utf8')
-      .on('data', (d) => (out += d))
-      .on('end', () => resolve(out))
-      .on('error', reject)
-  })
-  await log.close()
-  const text = await received
-  t.ok(Buffer.byteLength(text) <= bound, `no more than the bound was held (${Buffer.byteLength(text)} bytes)`)
-  const lines = text.split('\n')
-  t.equal(lines.pop(), '', 'ends with a whole line')
-  t.equal(lines.length + log.droppedLines, count, 'every line was written or counted as dropped')
-  const seqs = lines.map(seqOf) // (each line parses: each is whole)
-  t.equal(seqs[0], 0, 'the first lines were kept')
-  t.ok(seqs.every((n, i) => i === 0 || n > seqs[i - 1]!), 'in order')
-  t.same(errors, [], 'a slow destination is not an error')
-})
+t.test(
+  'a destination that does not keep up: blocks beyond the bound are dropped and counted, what is kept arrives whole and in order',
+  { skip: process.platform === 'win32' && 'needs mkfifo' },
+  async (t) => {
+    const fifo = join(tempDir(t), 'fifo')
+    execFileSync('mkfifo', [fifo])
+    const bound = 64 * 1024
+    const errors: Error[] = []
+    const log = new AccessLog(fifo, 'shop', { blockBytes: 4096, maxQueuedBytes: bound, onError: (err) => errors.push(err) })
+    // Whatever happens below, let the open of the FIFO (it waits for a reader) finish.
+    t.teardown(() => closeSync(openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)))
+    // Nobody reads the FIFO yet: opening it for writing waits, so every block is held.
+    const count = 2000 // ~800 KB of lines
+    for (let i = 0; i < count; i++) log.onExchangeEnd(exchange({ path: `/seq/${i}` }))
+    t.ok(log.droppedLines > count / 2, `lines beyond ${bound} bytes were dropped (${log.droppedLines})`)
+    // A reader arrives: what was held is written, then the rest (dropped too) at close().
+    const received = new Promise<string>((resolve, reject) => {
+      let out = ''
+      createReadStream(fifo, 'utf8')
+        .on('data', (d) => (out += d))
+        .on('end', () => resolve(out))
+        .on('error', reject)
+    })
+    await log.close()
+    const text = await received
+    t.ok(Buffer.byteLength(text) <= bound, `no more than the bound was held (${Buffer.byteLength(text)} bytes)`)
+    const lines = text.split('\n')
+    t.equal(lines.pop(), '', 'ends with a whole line')
+    t.equal(lines.length + log.droppedLines, count, 'every line was written or counted as dropped')
+    const seqs = lines.map(seqOf) // (each line parses: each is whole)
+    t.equal(seqs[0], 0, 'the first lines were kept')
+    t.ok(
+      seqs.every((n, i) => i === 0 || n > seqs[i - 1]!),
+      'in order',
+    )
+    t.same(errors, [], 'a slow destination is not an error')
+  },
+)
 
 t.test('a destination that cannot be opened: reported once, its lines dropped and counted, close() still resolves', async (t) => {
   const dir = tempDir(t)
@@ -273,5 +278,9 @@ t.test('a process that exits without close() still writes its lines, in order', 
   t.equal(child.status, 0, child.stderr)
   const lines = readFileSync(file, 'utf8').split('\n')
   t.equal(lines.pop(), '', 'ends with a whole line')
-  t.same(lines.map(seqOf), Array.from({ length: 1000 }, (_, i) => i), 'every line, in order')
+  t.same(
+    lines.map(seqOf),
+    Array.from({ length: 1000 }, (_, i) => i),
+    'every line, in order',
+  )
 })

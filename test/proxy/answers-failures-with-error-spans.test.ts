@@ -47,12 +47,19 @@ t.test('upstream not answering within the headers timeout: 504 headers_timeout',
 t.test('upstream whose backlog is full: 504 connect_timeout', async (t) => {
   // A real listening socket that never accepts: once its backlog is full the
   // kernel drops further SYNs, so a connect can only time out.
-  const child = spawn('python3', ['-c', [
-    'import socket, sys, time',
-    's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)',
-    'print(s.getsockname()[1], flush=True)',
-    'time.sleep(60)',
-  ].join('\n')], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(
+    'python3',
+    [
+      '-c',
+      [
+        'import socket, sys, time',
+        's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)',
+        'print(s.getsockname()[1], flush=True)',
+        'time.sleep(60)',
+      ].join('\n'),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
   t.teardown(() => child.kill('SIGKILL'))
   const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))))
   const fillers: net.Socket[] = []

@@ -21,11 +21,7 @@ for (const engine of HTTP_ENGINES) {
     t.test('pipelining: three requests in one write get three answers in order, each its own span', async (t) => {
       const r = await rig(t)
       const client = await r.client()
-      client.write(
-        'GET /1 HTTP/1.1\r\nHost: x\r\n\r\n' +
-          'POST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc' +
-          'GET /3 HTTP/1.1\r\nHost: x\r\n\r\n',
-      )
+      client.write('GET /1 HTTP/1.1\r\nHost: x\r\n\r\n' + 'POST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc' + 'GET /3 HTTP/1.1\r\nHost: x\r\n\r\n')
       const responses = await client.responses(['GET', 'POST', 'GET'])
       t.same(
         responses.map((res) => [res.status, res.body.toString()]),
@@ -36,7 +32,13 @@ for (const engine of HTTP_ENGINES) {
         ],
       )
       t.notOk(client.isClosed(), 'the connection stays open')
-      t.same(r.upstream.requests().map((req) => req.requestLine).sort(), ['GET /1 HTTP/1.1', 'GET /3 HTTP/1.1', 'POST /2 HTTP/1.1'])
+      t.same(
+        r.upstream
+          .requests()
+          .map((req) => req.requestLine)
+          .sort(),
+        ['GET /1 HTTP/1.1', 'GET /3 HTTP/1.1', 'POST /2 HTTP/1.1'],
+      )
       const spans = await r.spans(3)
       t.equal(spans.length, 3)
       t.same(spans.map((s) => s.attributes['url.path']).sort(), ['/1', '/2', '/3'])
@@ -44,7 +46,7 @@ for (const engine of HTTP_ENGINES) {
       t.same(
         responses.map((res) => res.header('x-trace-id')[0]),
         ['/1', '/2', '/3'].map((path) => spans.find((s) => s.attributes['url.path'] === path)!.traceId),
-        'each answer carries its own request\'s trace id',
+        "each answer carries its own request's trace id",
       )
     })
 
@@ -81,24 +83,32 @@ for (const engine of HTTP_ENGINES) {
       ['Connection: close', 'GET /1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 'GET /2 HTTP/1.1\r\nHost: x\r\n\r\n'],
       ['HTTP/1.0 without keep-alive', 'GET /1 HTTP/1.0\r\nHost: x\r\n\r\n', 'GET /2 HTTP/1.0\r\nHost: x\r\n\r\n'],
     ] as const) {
-      t.test(`${name} with a request pipelined behind it: the first is answered, the second never read`, {
-        skip: skipOn(engine, {
-          node: 'the bytes after the last request are a parser error (data after Connection: close) while that request is under way: the connection is destroyed without an answer and the span says client_disconnected',
-        }),
-      }, async (t) => {
-        const r = await rig(t)
-        const client = await r.client()
-        client.write(first + second)
-        const responses = await client.responses(['GET', 'GET'])
-        await client.untilClosed()
-        t.equal(responses.length, 1, 'one answer')
-        t.equal(responses[0]?.status, 200)
-        t.equal(responses[0]?.body.toString(), '/1 got 0 bytes')
-        t.same(r.upstream.requests().map((req) => req.requestLine.split(' ')[1]), ['/1'], 'the request after it is not read')
-        const spans = await r.spans(1)
-        t.equal(spans.length, 1)
-        t.equal(spans[0]!.attributes['error.type'], undefined)
-      })
+      t.test(
+        `${name} with a request pipelined behind it: the first is answered, the second never read`,
+        {
+          skip: skipOn(engine, {
+            node: 'the bytes after the last request are a parser error (data after Connection: close) while that request is under way: the connection is destroyed without an answer and the span says client_disconnected',
+          }),
+        },
+        async (t) => {
+          const r = await rig(t)
+          const client = await r.client()
+          client.write(first + second)
+          const responses = await client.responses(['GET', 'GET'])
+          await client.untilClosed()
+          t.equal(responses.length, 1, 'one answer')
+          t.equal(responses[0]?.status, 200)
+          t.equal(responses[0]?.body.toString(), '/1 got 0 bytes')
+          t.same(
+            r.upstream.requests().map((req) => req.requestLine.split(' ')[1]),
+            ['/1'],
+            'the request after it is not read',
+          )
+          const spans = await r.spans(1)
+          t.equal(spans.length, 1)
+          t.equal(spans[0]!.attributes['error.type'], undefined)
+        },
+      )
     }
 
     t.test('HTTP/1.0 without keep-alive closes after the answer', async (t) => {
@@ -181,7 +191,7 @@ for (const engine of HTTP_ENGINES) {
       t.equal(spans[0]!.statusCode, 2)
     })
 
-    t.test('a client that goes away mid-body: the service\'s request is aborted and the span says client_disconnected', async (t) => {
+    t.test("a client that goes away mid-body: the service's request is aborted and the span says client_disconnected", async (t) => {
       const r = await rig(t)
       const client = await r.client()
       client.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n' + 'x'.repeat(1000))
@@ -189,7 +199,7 @@ for (const engine of HTTP_ENGINES) {
       for (let i = 0; i < 500 && !r.upstream.receivedBytes().includes('\r\n\r\n'); i++) await new Promise((resolve) => setTimeout(resolve, 10))
       client.destroy()
       await r.upstream.connections[0]!.closed
-      t.pass('the service\'s connection was closed')
+      t.pass("the service's connection was closed")
       t.same(r.upstream.requests(), [], 'no whole request reached the service')
       const spans = await r.spans(1)
       t.equal(spans.length, 1)

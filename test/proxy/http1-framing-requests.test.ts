@@ -38,9 +38,13 @@ function onlyUpstreamRequest(t: Test, rig: FramingRig): UpstreamRequest {
 function assertOneFraming(t: Test, request: UpstreamRequest, body: string | Buffer): void {
   const cl = request.header('content-length')
   const te = request.header('transfer-encoding')
-  t.ok((cl.length === 1 && te.length === 0) || (cl.length === 0 && te.length === 1 && te[0]!.toLowerCase() === 'chunked'), 'one framing header reached the service', {
-    head: request.head,
-  })
+  t.ok(
+    (cl.length === 1 && te.length === 0) || (cl.length === 0 && te.length === 1 && te[0]!.toLowerCase() === 'chunked'),
+    'one framing header reached the service',
+    {
+      head: request.head,
+    },
+  )
   t.same(request.body, typeof body === 'string' ? Buffer.from(body, 'latin1') : body, 'the body reached the service byte for byte')
 }
 
@@ -50,14 +54,7 @@ function assertOneFraming(t: Test, request: UpstreamRequest, body: string | Buff
  * after it); one ERROR span. `skip`: what an engine does instead of the
  * status and error type today (the other checks still hold it).
  */
-async function assertRejected(
-  t: Test,
-  rig: FramingRig,
-  bytes: string,
-  status: number,
-  errorType: string,
-  skip: string | false = false,
-): Promise<void> {
+async function assertRejected(t: Test, rig: FramingRig, bytes: string, status: number, errorType: string, skip: string | false = false): Promise<void> {
   const client = await rig.client()
   client.write(bytes)
   const responses = await client.responses(['POST', 'GET'])
@@ -70,7 +67,11 @@ async function assertRejected(
   t.equal(spans[0]!.attributes['error.type'], errorType, `error.type ${errorType}`, { skip })
   t.equal(spans[0]!.statusCode, 2, 'span status ERROR')
   if (skip === false && responses[0] !== undefined) {
-    t.equal(responses[0].header('traceresponse')[0]?.slice(0, 52), `00-${spans[0]!.traceId}-${spans[0]!.spanId}`, 'the answer names its trace, as every answer does')
+    t.equal(
+      responses[0].header('traceresponse')[0]?.slice(0, 52),
+      `00-${spans[0]!.traceId}-${spans[0]!.spanId}`,
+      'the answer names its trace, as every answer does',
+    )
   }
 }
 
@@ -202,14 +203,18 @@ for (const engine of HTTP_ENGINES) {
       })
     }
 
-    t.test('a Content-Length over 2^53 (not exact as a JS number): 400', {
-      skip: skipOn(engine, {
-        node: 'forwarded to the service as content-length: 9007199254740992 (rounded by undici) with the first body bytes; no answer while the rest is awaited',
-      }),
-    }, async (t) => {
-      const r = await rig(t)
-      await assertRejected(t, r, post('Content-Length: 9007199254740993\r\n', 'hello'), 400, 'malformed_request')
-    })
+    t.test(
+      'a Content-Length over 2^53 (not exact as a JS number): 400',
+      {
+        skip: skipOn(engine, {
+          node: 'forwarded to the service as content-length: 9007199254740992 (rounded by undici) with the first body bytes; no answer while the rest is awaited',
+        }),
+      },
+      async (t) => {
+        const r = await rig(t)
+        await assertRejected(t, r, post('Content-Length: 9007199254740993\r\n', 'hello'), 400, 'malformed_request')
+      },
+    )
 
     t.test('Transfer-Encoding: chunked, gzip (chunked not last): 400 and the connection closed', async (t) => {
       const r = await rig(t)
@@ -244,41 +249,49 @@ for (const engine of HTTP_ENGINES) {
     // RFC 9112 §6.1: a server that does not understand a transfer coding
     // SHOULD answer 501; a proxy that forwards must not drop a coding it did
     // not decode, or the service reads still-encoded bytes as the content.
-    t.test('Transfer-Encoding: gzip then chunked: refused (501), or forwarded with the gzip coding kept', {
-      skip: skipOn(engine, {
-        node: 'the gzip coding is dropped without decoding: the service gets content-length: 5 and the still-coded bytes as if plain',
-      }),
-    }, async (t) => {
-      const r = await rig(t)
-      const client = await r.client()
-      client.write(post('Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n', '5\r\nhello\r\n0\r\n\r\n'))
-      const [res] = await client.responses(['POST'])
-      const forwarded = r.upstream.requests()
-      if (forwarded.length === 0) t.equal(res?.status, 501, 'refused as not implemented')
-      else t.match(forwarded[0]!.header('transfer-encoding').join(','), /gzip/i, 'the service is told the body is gzip-coded')
-      t.equal((await r.spans(1)).length, 1)
-    })
+    t.test(
+      'Transfer-Encoding: gzip then chunked: refused (501), or forwarded with the gzip coding kept',
+      {
+        skip: skipOn(engine, {
+          node: 'the gzip coding is dropped without decoding: the service gets content-length: 5 and the still-coded bytes as if plain',
+        }),
+      },
+      async (t) => {
+        const r = await rig(t)
+        const client = await r.client()
+        client.write(post('Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n', '5\r\nhello\r\n0\r\n\r\n'))
+        const [res] = await client.responses(['POST'])
+        const forwarded = r.upstream.requests()
+        if (forwarded.length === 0) t.equal(res?.status, 501, 'refused as not implemented')
+        else t.match(forwarded[0]!.header('transfer-encoding').join(','), /gzip/i, 'the service is told the body is gzip-coded')
+        t.equal((await r.spans(1)).length, 1)
+      },
+    )
 
     // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means the framing
     // is faulty; the server must close the connection after processing it.
-    t.test('Transfer-Encoding on HTTP/1.0 with keep-alive: answered, then the connection closes', {
-      skip: skipOn(engine, {
-        node: 'processed as chunked and the connection kept alive: the next request on it is answered too',
-      }),
-    }, async (t) => {
-      const r = await rig(t)
-      const client = await r.client()
-      client.write(
-        'POST /a HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n' +
-          'GET /next HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n',
-      )
-      const responses = await client.responses(['POST', 'GET'])
-      t.ok(responses[0]?.status === 200 || responses[0]?.status === 400, 'answered (processed, or refused)')
-      await client.untilClosed()
-      t.equal(responses.length, 1, 'the request after it is not read')
-      t.notMatch(r.upstream.receivedBytes().toString('latin1'), /\/next/)
-      t.equal((await r.spans(1)).length, 1)
-    })
+    t.test(
+      'Transfer-Encoding on HTTP/1.0 with keep-alive: answered, then the connection closes',
+      {
+        skip: skipOn(engine, {
+          node: 'processed as chunked and the connection kept alive: the next request on it is answered too',
+        }),
+      },
+      async (t) => {
+        const r = await rig(t)
+        const client = await r.client()
+        client.write(
+          'POST /a HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n' +
+            'GET /next HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n',
+        )
+        const responses = await client.responses(['POST', 'GET'])
+        t.ok(responses[0]?.status === 200 || responses[0]?.status === 400, 'answered (processed, or refused)')
+        await client.untilClosed()
+        t.equal(responses.length, 1, 'the request after it is not read')
+        t.notMatch(r.upstream.receivedBytes().toString('latin1'), /\/next/)
+        t.equal((await r.spans(1)).length, 1)
+      },
+    )
 
     t.test('Transfer-Encoding on HTTP/1.0 without keep-alive: one framing upstream, then closed', async (t) => {
       const r = await rig(t)
@@ -312,23 +325,30 @@ for (const engine of HTTP_ENGINES) {
         client.write(post('Transfer-Encoding: chunked\r\n', body) + SMUGGLED)
         const responses = await client.responses(['POST', 'GET'])
         await client.untilClosed()
-        t.ok(responses.every((res) => res.status >= 400), 'nothing but an error answer')
+        t.ok(
+          responses.every((res) => res.status >= 400),
+          'nothing but an error answer',
+        )
         t.same(r.upstream.requests(), [], 'no whole request reached the service')
         const spans = await r.spans(1)
         t.equal(spans.length, 1)
         t.equal(spans[0]!.statusCode, 2)
       })
 
-      t.test(`${label}: 400 malformed_request`, {
-        skip: skipOn(engine, {
-          node: 'the request was dispatched when its head was read; the body error closes the connection without an answer and the span says client_disconnected',
-        }),
-      }, async (t) => {
-        const r = await rig(t)
-        const [res] = await send(r, post('Transfer-Encoding: chunked\r\n', body), ['POST'])
-        t.equal(res?.status, 400)
-        t.equal((await r.spans(1))[0]!.attributes['error.type'], 'malformed_request')
-      })
+      t.test(
+        `${label}: 400 malformed_request`,
+        {
+          skip: skipOn(engine, {
+            node: 'the request was dispatched when its head was read; the body error closes the connection without an answer and the span says client_disconnected',
+          }),
+        },
+        async (t) => {
+          const r = await rig(t)
+          const [res] = await send(r, post('Transfer-Encoding: chunked\r\n', body), ['POST'])
+          t.equal(res?.status, 400)
+          t.equal((await r.spans(1))[0]!.attributes['error.type'], 'malformed_request')
+        },
+      )
     }
 
     badChunkedBody('bare LF inside chunked framing', '5\nhello\n0\n\n')
@@ -355,18 +375,22 @@ for (const engine of HTTP_ENGINES) {
 
     // Methods are extensible (RFC 9110 §9.1): a gateway relays one it does not
     // know to the service, which decides (501 if it has no such method).
-    t.test('an unknown but valid method token is forwarded to the service', {
-      skip: skipOn(engine, {
-        node: '400 malformed_request (HPE_INVALID_METHOD): Node only parses the methods it knows',
-        raw: '400 malformed_request (HPE_INVALID_METHOD): the raw engine uses the same parser (llhttp) as Node',
-      }),
-    }, async (t) => {
-      const r = await rig(t)
-      const [res] = await send(r, 'FROBNICATE /a HTTP/1.1\r\nHost: x\r\n\r\n')
-      t.equal(res?.status, 200)
-      t.match(onlyUpstreamRequest(t, r).requestLine, /^FROBNICATE \/a HTTP\/1\.1$/)
-      t.equal((await r.spans(1))[0]!.attributes['http.request.method_original'], 'FROBNICATE')
-    })
+    t.test(
+      'an unknown but valid method token is forwarded to the service',
+      {
+        skip: skipOn(engine, {
+          node: '400 malformed_request (HPE_INVALID_METHOD): Node only parses the methods it knows',
+          raw: '400 malformed_request (HPE_INVALID_METHOD): the raw engine uses the same parser (llhttp) as Node',
+        }),
+      },
+      async (t) => {
+        const r = await rig(t)
+        const [res] = await send(r, 'FROBNICATE /a HTTP/1.1\r\nHost: x\r\n\r\n')
+        t.equal(res?.status, 200)
+        t.match(onlyUpstreamRequest(t, r).requestLine, /^FROBNICATE \/a HTTP\/1\.1$/)
+        t.equal((await r.spans(1))[0]!.attributes['http.request.method_original'], 'FROBNICATE')
+      },
+    )
 
     // RFC 9112 §3: a server SHOULD answer an invalid request-line with 400.
     // Node's parser reads a request line without a version as HTTP/0.9.
@@ -415,7 +439,7 @@ for (const engine of HTTP_ENGINES) {
       t.equal(res?.status, 200)
       const request = onlyUpstreamRequest(t, r)
       const skip = skipOn(engine, {
-        node: 'forwarded in absolute form with the client\'s Host: other beside it, and the span\'s url.path is http://example.com/a',
+        node: "forwarded in absolute form with the client's Host: other beside it, and the span's url.path is http://example.com/a",
       })
       const target = request.requestLine.split(' ')[1]!
       t.ok(target === '/a?q=1' || request.header('host')[0] === 'example.com', 'origin form, or a Host that agrees with the target', { skip })

@@ -35,10 +35,12 @@ function answers(...list: Answer[]): RawUpstreamScript {
 }
 
 /** Sends `bytes`, then ends the connection. */
-const thenClose = (bytes: string): Answer => (connection) => {
-  connection.write(bytes)
-  connection.socket.end()
-}
+const thenClose =
+  (bytes: string): Answer =>
+  (connection) => {
+    connection.write(bytes)
+    connection.socket.end()
+  }
 
 const GET = 'GET /r HTTP/1.1\r\nHost: x\r\n\r\n'
 
@@ -47,7 +49,7 @@ async function assertBadGateway(t: Test, r: FramingRig, errorType: string, skip:
   client.write(GET)
   const [res] = await client.responses()
   t.equal(res?.status, 502, 'answered 502')
-  t.match(res?.body.toString(), /^tracecar: /, 'the proxy\'s own answer, none of the service\'s bytes')
+  t.match(res?.body.toString(), /^tracecar: /, "the proxy's own answer, none of the service's bytes")
   const spans = await r.spans(1)
   t.equal(spans.length, 1)
   t.equal(spans[0]!.attributes['error.type'], errorType, `error.type ${errorType}`, { skip })
@@ -79,14 +81,23 @@ for (const engine of HTTP_ENGINES) {
     })
 
     t.test('a chunked body with trailers is relayed with its trailers (see Limits)', async (t) => {
-      const r = await rig(t, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: abc\r\n\r\n')
+      const r = await rig(
+        t,
+        'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: abc\r\n\r\n',
+      )
       const client = await r.client()
       client.write(GET)
       const [res] = await client.responses()
       t.equal(res?.framing, 'chunked')
       t.equal(res?.body.toString(), 'hello world')
-      t.same(res?.trailers.map(([name, value]) => [name.toLowerCase(), value]), [['x-checksum', 'abc']])
-      t.same(res?.header('trailer').map((v) => v.toLowerCase()), ['x-checksum'])
+      t.same(
+        res?.trailers.map(([name, value]) => [name.toLowerCase(), value]),
+        [['x-checksum', 'abc']],
+      )
+      t.same(
+        res?.header('trailer').map((v) => v.toLowerCase()),
+        ['x-checksum'],
+      )
       t.equal((await r.spans(1)).length, 1)
     })
 
@@ -155,7 +166,10 @@ for (const engine of HTTP_ENGINES) {
       const client = await r.client()
       client.write(GET)
       const [res] = await client.responses()
-      t.same(res?.interim.map((i) => i.status), [103])
+      t.same(
+        res?.interim.map((i) => i.status),
+        [103],
+      )
       t.same(res?.interim[0]?.header('link'), ['</style.css>; rel=preload'])
       t.equal(res?.status, 200)
       t.equal(res?.body.toString(), 'ok')
@@ -169,7 +183,10 @@ for (const engine of HTTP_ENGINES) {
       const client = await r.client()
       client.write(GET)
       const [res] = await client.responses()
-      t.same(res?.interim.map((i) => i.status), [102])
+      t.same(
+        res?.interim.map((i) => i.status),
+        [102],
+      )
       t.equal(res?.body.toString(), 'ok')
       t.equal((await r.spans(1)).length, 1)
     })
@@ -177,20 +194,24 @@ for (const engine of HTTP_ENGINES) {
     // RFC 9110 §15.2: a client must parse 1xx responses it did not expect. The
     // proxy never sends Expect upstream, so a 100 from the service is one of
     // those: dropping it (or relaying it) and relaying the 200 are both fine.
-    t.test('an unsolicited 100 Continue from the service: the final 200 is still relayed', {
-      skip: skipOn(engine, {
-        node: '502 upstream_reset ("bad response"): undici refuses a 100 it did not ask for',
-      }),
-    }, async (t) => {
-      const r = await rig(t, 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
-      const client = await r.client()
-      client.write(GET)
-      const [res] = await client.responses()
-      t.equal(res?.status, 200)
-      t.equal(res?.body.toString(), 'ok')
-      const spans = await r.spans(1)
-      t.equal(spans[0]!.attributes['error.type'], undefined)
-    })
+    t.test(
+      'an unsolicited 100 Continue from the service: the final 200 is still relayed',
+      {
+        skip: skipOn(engine, {
+          node: '502 upstream_reset ("bad response"): undici refuses a 100 it did not ask for',
+        }),
+      },
+      async (t) => {
+        const r = await rig(t, 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
+        const client = await r.client()
+        client.write(GET)
+        const [res] = await client.responses()
+        t.equal(res?.status, 200)
+        t.equal(res?.body.toString(), 'ok')
+        const spans = await r.spans(1)
+        t.equal(spans[0]!.attributes['error.type'], undefined)
+      },
+    )
 
     t.test('a response with both Content-Length and Transfer-Encoding: 502 upstream_protocol_error', async (t) => {
       const r = await rig(t, 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n')
@@ -211,25 +232,34 @@ for (const engine of HTTP_ENGINES) {
 
     t.test('a response header with a bare CR: 502 upstream_protocol_error', async (t) => {
       const r = await rig(t, 'HTTP/1.1 200 OK\r\nX-Bad: a\rb\r\nContent-Length: 2\r\n\r\nok')
-      await assertBadGateway(t, r, 'upstream_protocol_error', skipOn(engine, {
-        node: '502, but the span\'s error.type is HTTPParserError: undici\'s parser error has no code (it looks the llhttp error number up in a name-to-number table), so the classifier falls back to the error\'s name',
-      }))
+      await assertBadGateway(
+        t,
+        r,
+        'upstream_protocol_error',
+        skipOn(engine, {
+          node: "502, but the span's error.type is HTTPParserError: undici's parser error has no code (it looks the llhttp error number up in a name-to-number table), so the classifier falls back to the error's name",
+        }),
+      )
     })
 
     // A transfer coding the proxy does not decode must not be dropped, or the
     // client reads still-coded bytes as the content (RFC 9112 §6.1).
-    t.test('a response with Transfer-Encoding: gzip, chunked: 502, or relayed with the gzip coding kept', {
-      skip: skipOn(engine, {
-        node: 'relayed as 200 with only the chunked coding: the gzip coding is dropped without decoding',
-      }),
-    }, async (t) => {
-      const r = await rig(t, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n')
-      const client = await r.client()
-      client.write(GET)
-      const [res] = await client.responses()
-      if (res?.status === 502) t.equal((await r.spans(1))[0]!.attributes['error.type'], 'upstream_protocol_error')
-      else t.match(res?.header('transfer-encoding').join(','), /gzip/i, 'the client is told the body is gzip-coded')
-    })
+    t.test(
+      'a response with Transfer-Encoding: gzip, chunked: 502, or relayed with the gzip coding kept',
+      {
+        skip: skipOn(engine, {
+          node: 'relayed as 200 with only the chunked coding: the gzip coding is dropped without decoding',
+        }),
+      },
+      async (t) => {
+        const r = await rig(t, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n')
+        const client = await r.client()
+        client.write(GET)
+        const [res] = await client.responses()
+        if (res?.status === 502) t.equal((await r.spans(1))[0]!.attributes['error.type'], 'upstream_protocol_error')
+        else t.match(res?.header('transfer-encoding').join(','), /gzip/i, 'the client is told the body is gzip-coded')
+      },
+    )
 
     for (const [framing, head, part] of [
       ['Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n', 'partial'],
@@ -266,11 +296,11 @@ for (const engine of HTTP_ENGINES) {
       await client.until((bytes) => bytes.includes('hello from the service'))
       const text = () => client.received().toString('latin1')
       t.match(text(), /^HTTP\/1\.1 101 /)
-      t.match(text(), /\r\n\r\nhello from the service$/, 'the service\'s first bytes follow the 101 head')
+      t.match(text(), /\r\n\r\nhello from the service$/, "the service's first bytes follow the 101 head")
       client.write('\x00\xffbytes from the client\r\n\r\n')
       await client.until((bytes) => bytes.includes('echo: '))
       await client.until((bytes) => bytes.toString('latin1').endsWith('echo: \x00\xffbytes from the client\r\n\r\n'))
-      t.ok(text().endsWith('echo: \x00\xffbytes from the client\r\n\r\n'), 'the client\'s bytes reached the service unchanged and back')
+      t.ok(text().endsWith('echo: \x00\xffbytes from the client\r\n\r\n'), "the client's bytes reached the service unchanged and back")
       const upgrade = r.upstream.requests()[0]!
       t.match(upgrade.requestLine, /^GET \/ws HTTP\/1\.1$/)
       t.same(upgrade.header('upgrade'), ['websocket'])

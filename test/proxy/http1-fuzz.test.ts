@@ -53,9 +53,11 @@ import type { TestSidecar } from '../helpers/sidecar.js'
  */
 
 const FIXED_SEED = 1
-const SEED = process.env.TRACECAR_FUZZ_SEED === 'random' ? randomInt(2 ** 31) : envInteger('TRACECAR_FUZZ_SEED') ?? FIXED_SEED
+const SEED = process.env.TRACECAR_FUZZ_SEED === 'random' ? randomInt(2 ** 31) : (envInteger('TRACECAR_FUZZ_SEED') ?? FIXED_SEED)
 const CASE_COUNT = envInteger('TRACECAR_FUZZ_CASES') ?? 250
-const ONLY = process.env.TRACECAR_FUZZ_ONLY?.split(',').filter((s) => s.trim() !== '').map(Number)
+const ONLY = process.env.TRACECAR_FUZZ_ONLY?.split(',')
+  .filter((s) => s.trim() !== '')
+  .map(Number)
 const MAX_HEADER_BYTES = 16_384
 /** For a valid case: a guard against a hang, not a claim about speed. */
 const HANG_GUARD_MS = 15_000
@@ -72,9 +74,34 @@ const SETTLE_MS = 30
 const DRAIN_MS = 2_000
 
 /** Headers the proxy adds or rewrites itself: left out when engines are compared. */
-const PROXY_OWNED = new Set(['traceparent', 'tracestate', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-trace-id', 'x-span-id', 'x-request-id', 'content-length', 'transfer-encoding', 'connection', 'keep-alive'])
+const PROXY_OWNED = new Set([
+  'traceparent',
+  'tracestate',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-trace-id',
+  'x-span-id',
+  'x-request-id',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+])
 /** Client headers that do not reach the service: hop-by-hop (RFC 9110 §7.6.1) or replaced by the proxy (src/proxy/request-headers.ts). */
-const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer', 'expect', 'traceparent', 'tracestate', 'content-length'])
+const NOT_FORWARDED = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'transfer-encoding',
+  'upgrade',
+  'trailer',
+  'expect',
+  'traceparent',
+  'tracestate',
+  'content-length',
+])
 
 interface KnownFailure {
   /** What the engine does instead (the skip reason). */
@@ -107,7 +134,11 @@ const KNOWN_FAILURES: KnownFailure[] = [
       node: 'when bad bytes (or a reset) follow requests still in flight, the connection is destroyed: an answer already written may never reach the client while its span says it was served, and a request pipelined behind the first is never finished: no span, its upstream request is not aborted, and it stays in flight (a SIGTERM drain waits out its deadline)',
     },
     explains: (_run, violations) =>
-      violations.every((v) => /^no span for \/f\/\S+, which reached the service$|^request \d+ reached the service whole, request \d+ before it did not$|^\/f\/\S+ was not served, but its span has no error\.type$/.test(v)),
+      violations.every((v) =>
+        /^no span for \/f\/\S+, which reached the service$|^request \d+ reached the service whole, request \d+ before it did not$|^\/f\/\S+ was not served, but its span has no error\.type$/.test(
+          v,
+        ),
+      ),
   },
   {
     does: {
@@ -190,12 +221,17 @@ interface EngineRun {
 
 const engineRuns: EngineRun[] = []
 
-t.comment(`http1 fuzz: seed ${SEED}, ${cases.length} cases per engine; reproduce with TRACECAR_FUZZ_SEED=${SEED} TRACECAR_FUZZ_CASES=${CASE_COUNT} npx tap test/proxy/http1-fuzz.test.ts`)
+t.comment(
+  `http1 fuzz: seed ${SEED}, ${cases.length} cases per engine; reproduce with TRACECAR_FUZZ_SEED=${SEED} TRACECAR_FUZZ_CASES=${CASE_COUNT} npx tap test/proxy/http1-fuzz.test.ts`,
+)
 
-t.test('the grammar\'s unmutated cases are valid to the strict reading', async (t) => {
+t.test("the grammar's unmutated cases are valid to the strict reading", async (t) => {
   for (const fuzz of cases.filter((c) => c.valid)) {
     const reading = readRequestsStrictly(fuzz.bytes)
-    const whole = (reading.rest === 'none' || reading.rest === 'ignored') && reading.requests.length === fuzz.summary.split('\n').length && reading.requests.every((r) => r.refuse === undefined)
+    const whole =
+      (reading.rest === 'none' || reading.rest === 'ignored') &&
+      reading.requests.length === fuzz.summary.split('\n').length &&
+      reading.requests.every((r) => r.refuse === undefined)
     t.ok(whole, `case ${fuzz.id}`, whole ? {} : { reading: describeReading(reading), bytes: printable(fuzz.bytes) })
   }
 })
@@ -207,7 +243,10 @@ for (const engine of HTTP_ENGINES) {
     const results = analyse(run)
     for (const { caseRun, violations } of results) {
       const name = `case ${caseRun.fuzz.id} (${caseRun.fuzz.valid ? 'valid' : caseRun.fuzz.mutations.join('; ')})`
-      const known = violations.length === 0 ? undefined : KNOWN_FAILURES.find((k) => k.does[engine] !== undefined && k.explains(caseRun, violations, recordsOf(run, caseRun.fuzz.id)))
+      const known =
+        violations.length === 0
+          ? undefined
+          : KNOWN_FAILURES.find((k) => k.does[engine] !== undefined && k.explains(caseRun, violations, recordsOf(run, caseRun.fuzz.id)))
       if (known !== undefined) run.knownFailures.set(caseRun.fuzz.id, `${engine}: ${known.does[engine]!}`)
       if (known !== undefined) t.ok(false, name, { skip: `${engine}: ${known.does[engine]!}` })
       else t.ok(violations.length === 0, name, violations.length === 0 ? {} : failureReport(caseRun, violations))
@@ -224,7 +263,12 @@ t.test('every engine forwards a valid request alike', async (t) => {
   for (const fuzz of cases.filter((c) => c.valid)) {
     const skip = engineRuns.map((r) => r.knownFailures.get(fuzz.id)).find((reason) => reason !== undefined) ?? false
     for (const other of others) {
-      t.same(other.valid.get(fuzz.id), first!.valid.get(fuzz.id), `case ${fuzz.id}: ${first!.engine} and ${other.engine} forward the same method, target, body and header names`, { skip })
+      t.same(
+        other.valid.get(fuzz.id),
+        first!.valid.get(fuzz.id),
+        `case ${fuzz.id}: ${first!.engine} and ${other.engine} forward the same method, target, body and header names`,
+        { skip },
+      )
     }
   }
   const valid = cases.filter((c) => c.valid).length
@@ -245,7 +289,13 @@ interface Rig {
 
 async function startRig(engine: string, spanBase: number): Promise<Rig> {
   const upstream = await startRawUpstream(answerEachRequest(answerNamingTheRequest))
-  const proxy = await startTestSidecar(upstream.url, [...httpEngineFlags(engine), '--max-header-bytes', String(MAX_HEADER_BYTES), '--drain-timeout-ms', String(DRAIN_MS)])
+  const proxy = await startTestSidecar(upstream.url, [
+    ...httpEngineFlags(engine),
+    '--max-header-bytes',
+    String(MAX_HEADER_BYTES),
+    '--drain-timeout-ms',
+    String(DRAIN_MS),
+  ])
   return { upstream, proxy, port: Number(new URL(proxy.url).port), oracle: new UpstreamOracle(upstream), spanBase }
 }
 
@@ -323,15 +373,18 @@ async function runEngine(t: Test, engine: string): Promise<EngineRun> {
 
   const valid = new Map<number, Array<{ method: string; target: string; body: string; names: string[] }>>()
   for (const run of runs.filter((r) => r.fuzz.valid)) {
-    valid.set(run.fuzz.id, run.reading.requests.slice(0, run.caseRequests).map((request) => {
-      const record = records.find((r) => r.message.complete && r.message.target === request.target)
-      return {
-        method: record?.message.method ?? '(not received)',
-        target: record?.message.target ?? '(not received)',
-        body: record === undefined ? '' : digest(record.message.body),
-        names: record === undefined ? [] : [...new Set(record.message.headers.map(([n]) => n.toLowerCase()).filter((n) => !PROXY_OWNED.has(n)))].sort(),
-      }
-    }))
+    valid.set(
+      run.fuzz.id,
+      run.reading.requests.slice(0, run.caseRequests).map((request) => {
+        const record = records.find((r) => r.message.complete && r.message.target === request.target)
+        return {
+          method: record?.message.method ?? '(not received)',
+          target: record?.message.target ?? '(not received)',
+          body: record === undefined ? '' : digest(record.message.body),
+          names: record === undefined ? [] : [...new Set(record.message.headers.map(([n]) => n.toLowerCase()).filter((n) => !PROXY_OWNED.has(n)))].sort(),
+        }
+      }),
+    )
   }
   return {
     engine,
@@ -371,13 +424,22 @@ async function runCase(port: number, proxy: TestSidecar, fuzz: FuzzCase, spanBas
   // A connection left open by answers that all came from the service serves one more request.
   let answers = readFinalResponses(client.received(), run.reading, false).finals.map(toAnswer)
   const last = run.reading.requests[run.reading.requests.length - 1]
-  if (done && !client.isClosed() && run.reading.rest === 'none' && last?.persistent === true && answers.length === run.reading.requests.length && answers.every((a) => a.names !== undefined && !a.closes)) {
+  if (
+    done &&
+    !client.isClosed() &&
+    run.reading.rest === 'none' &&
+    last?.persistent === true &&
+    answers.length === run.reading.requests.length &&
+    answers.every((a) => a.names !== undefined && !a.closes)
+  ) {
     const followUp = `GET /f/${fuzz.id}/k HTTP/1.1\r\nHost: x\r\n\r\n`
     run.reading = readRequestsStrictly(Buffer.concat([fuzz.bytes, Buffer.from(followUp, 'latin1')]))
     client.write(followUp)
     done = await awaitAnswers(client, run.reading, fuzz.valid)
     if (readFinalResponses(client.received(), run.reading, client.isClosed()).finals.length < run.reading.requests.length) {
-      run.violations.push(`the connection was ${client.isClosed() ? 'closed' : 'left silent'} after answers that kept it open: the next request on it (${followUp.split('\r\n')[0]}) was not answered`)
+      run.violations.push(
+        `the connection was ${client.isClosed() ? 'closed' : 'left silent'} after answers that kept it open: the next request on it (${followUp.split('\r\n')[0]}) was not answered`,
+      )
     }
   }
 
@@ -473,10 +535,13 @@ function checkAnswers(run: CaseRun): void {
   answers.forEach((answer, i) => {
     const request = reading.requests[i]
     if (answer.names !== undefined) {
-      if (request === undefined) run.violations.push(`answer ${i} is the service's answer to ${short(answer.names)}, a request the strict reading does not accept`)
+      if (request === undefined)
+        run.violations.push(`answer ${i} is the service's answer to ${short(answer.names)}, a request the strict reading does not accept`)
       else if (request.refuse !== undefined) run.violations.push(`answer ${i} is the service's, to a request that must be refused (${request.refuse})`)
       else if (answer.names !== answerName(request.method, request.target, request.body)) {
-        run.violations.push(`answer ${i} is the service's answer to ${short(answer.names)}; expected one to ${short(answerName(request.method, request.target, request.body))}`)
+        run.violations.push(
+          `answer ${i} is the service's answer to ${short(answer.names)}; expected one to ${short(answerName(request.method, request.target, request.body))}`,
+        )
       } else if (answer.status !== 200) run.violations.push(`answer ${i}: the service's 200 relayed as ${answer.status}`)
     } else if (answer.errorType === undefined || answer.status < 400 || answer.status > 599) {
       run.violations.push(`answer ${i} (${answer.status}) is neither the service's answer nor a 4xx/5xx "tracecar: <error.type>: ..."`)
@@ -486,7 +551,9 @@ function checkAnswers(run: CaseRun): void {
     if (run.cut) run.violations.push(`no answer in ${HANG_GUARD_MS} ms (hang guard)`)
     const own = answers.slice(0, run.caseRequests)
     if (own.length !== run.caseRequests || own.some((a) => a.names === undefined || a.status !== 200)) {
-      run.violations.push(`a valid case: ${run.caseRequests} answers of 200 from the service expected, got ${own.map((a) => (a.names === undefined ? `${a.status} ${a.errorType}` : a.status)).join(', ') || 'none'}`)
+      run.violations.push(
+        `a valid case: ${run.caseRequests} answers of 200 from the service expected, got ${own.map((a) => (a.names === undefined ? `${a.status} ${a.errorType}` : a.status)).join(', ') || 'none'}`,
+      )
     }
   }
 }
@@ -533,7 +600,9 @@ class UpstreamOracle {
       if (entry.stream.error !== undefined && !entry.failed) {
         entry.failed = true
         failed = true
-        violations.push(`upstream connection ${entry.index}: Node's parser refuses what the proxy sent the service (${entry.stream.error}); its last bytes: ${printable(bytes.subarray(-600))}`)
+        violations.push(
+          `upstream connection ${entry.index}: Node's parser refuses what the proxy sent the service (${entry.stream.error}); its last bytes: ${printable(bytes.subarray(-600))}`,
+        )
       }
     }
     return failed
@@ -592,7 +661,9 @@ function analyse(run: EngineRun): Array<{ caseRun: CaseRun; violations: string[]
       matched.set(i, record)
       if (message.method !== request.method) violations.push(`request ${i} reached the service as ${message.method}, sent as ${request.method}`)
       if (!message.body.equals(request.body)) {
-        violations.push(`request ${i} reached the service with ${message.body.length} body bytes (${digest(message.body)}); the strict reading gives ${request.body.length} (${digest(request.body)}): a body boundary elsewhere`)
+        violations.push(
+          `request ${i} reached the service with ${message.body.length} body bytes (${digest(message.body)}); the strict reading gives ${request.body.length} (${digest(request.body)}): a body boundary elsewhere`,
+        )
       }
       const last = lastOnConnection.get(record.connection) ?? -1
       if (i < last) violations.push(`request ${i} reached the service after request ${last}, on the same upstream connection`)
@@ -611,11 +682,15 @@ function analyse(run: EngineRun): Array<{ caseRun: CaseRun; violations: string[]
       const span = spans[0]
       if (span === undefined) continue
       const errorType = span.attributes['error.type']
-      if (answer.names !== undefined && errorType !== undefined) violations.push(`answer ${i} is the service's 200, its span says error.type ${String(errorType)}`)
-      if (answer.errorType !== undefined && errorType !== answer.errorType) violations.push(`answer ${i} says "tracecar: ${answer.errorType}", its span error.type ${String(errorType)}`)
+      if (answer.names !== undefined && errorType !== undefined)
+        violations.push(`answer ${i} is the service's 200, its span says error.type ${String(errorType)}`)
+      if (answer.errorType !== undefined && errorType !== answer.errorType)
+        violations.push(`answer ${i} says "tracecar: ${answer.errorType}", its span error.type ${String(errorType)}`)
     }
     const answeredKeys = new Set(caseRun.answers.map((a, i) => (reading.requests[i] === undefined ? undefined : keyOfTarget(reading.requests[i]!.target))))
-    const served = new Set(caseRun.answers.flatMap((a, i) => (a.names !== undefined && reading.requests[i] !== undefined ? [keyOfTarget(reading.requests[i]!.target)] : [])))
+    const served = new Set(
+      caseRun.answers.flatMap((a, i) => (a.names !== undefined && reading.requests[i] !== undefined ? [keyOfTarget(reading.requests[i]!.target)] : [])),
+    )
     const reached = new Set(records.map((r) => keyOfTarget(r.message.target)).filter((k): k is string => k !== undefined))
     const keys = new Set([...reached, ...[...spansByKey.keys()].filter((k) => k.startsWith(`${fuzz.id}/`))])
     for (const key of keys) {
@@ -636,7 +711,9 @@ function analyse(run: EngineRun): Array<{ caseRun: CaseRun; violations: string[]
     const previousCut = run.runs[index - 1]?.cut ?? false
     if (answeredPathless > 0 && pathless.length > answeredPathless && !caseRun.cut && !previousCut) {
       const extra = pathless.filter((s) => !caseRun.answers.some((a) => a.traceId === s.traceId))
-      violations.push(`a second span for bytes refused before they were a request (${extra.map((s) => `${s.attributes['error.type']}: ${s.statusMessage}`).join('; ')})`)
+      violations.push(
+        `a second span for bytes refused before they were a request (${extra.map((s) => `${s.attributes['error.type']}: ${s.statusMessage}`).join('; ')})`,
+      )
     }
 
     // Invariant 5, against what the client sent: end-to-end headers reach the service.
@@ -708,7 +785,10 @@ function statistics(run: EngineRun, results: Array<{ caseRun: CaseRun; violation
   }
   const casesRefused = run.runs.filter((r) => r.answers.some((a) => a.names === undefined)).length
   const casesForwarded = run.runs.filter((r) => recordsOf(run, r.fuzz.id).some((record) => record.message.complete)).length
-  const slowest = [...run.runs].sort((a, b) => b.ms - a.ms).slice(0, 3).map((r) => `${r.fuzz.id} ${r.ms} ms${r.cut ? ' (cut)' : ''}`)
+  const slowest = [...run.runs]
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 3)
+    .map((r) => `${r.fuzz.id} ${r.ms} ms${r.cut ? ' (cut)' : ''}`)
   return [
     `${run.engine}: ${run.runs.length} cases in ${run.seconds.toFixed(1)} s, seed ${SEED}: ${valid} valid, ${run.runs.length - valid} mutated; ${casesRefused} with a refusal, ${casesForwarded} with a request forwarded`,
     `  requests sent ${sent}: forwarded whole ${run.upstream.filter((r) => r.message.complete).length}, answered by the service ${served}, refused by the proxy ${refused} (${[...errorTypes].map(([k, v]) => `${k} x${v}`).join(', ') || 'none'})`,

@@ -46,13 +46,36 @@ export function gunicornMissing(): string | undefined {
  */
 export function gunicornService(options: { workers: number; delayMs: number }): ServiceLauncher {
   return async ({ port, next, httpProxy }) => {
-    const child = spawn('gunicorn', [
-      '--workers', String(options.workers), '--worker-class', 'sync', '--bind', `127.0.0.1:${port}`,
-      '--chdir', here, '--timeout', '30', '--graceful-timeout', '2', 'legacy_wsgi_service:app',
-    ], {
-      env: { PATH: process.env.PATH, NEXT: next, HTTP_PROXY: httpProxy, http_proxy: httpProxy, NO_PROXY: '', DELAY_MS: String(options.delayMs), PYTHONDONTWRITEBYTECODE: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
+    const child = spawn(
+      'gunicorn',
+      [
+        '--workers',
+        String(options.workers),
+        '--worker-class',
+        'sync',
+        '--bind',
+        `127.0.0.1:${port}`,
+        '--chdir',
+        here,
+        '--timeout',
+        '30',
+        '--graceful-timeout',
+        '2',
+        'legacy_wsgi_service:app',
+      ],
+      {
+        env: {
+          PATH: process.env.PATH,
+          NEXT: next,
+          HTTP_PROXY: httpProxy,
+          http_proxy: httpProxy,
+          NO_PROXY: '',
+          DELAY_MS: String(options.delayMs),
+          PYTHONDONTWRITEBYTECODE: '1',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    )
     let err = ''
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
     // Every worker forked, so that no request waits for one to boot.
@@ -119,11 +142,15 @@ export async function startChain(
       // outbound port, so the service's port is chosen first.
       const servicePort = await freePort()
       const sidecar = await startProxyProcess([
-        '--upstream', `http://127.0.0.1:${servicePort}`,
-        '--service', names[i]!,
-        '--exporter', 'console',
+        '--upstream',
+        `http://127.0.0.1:${servicePort}`,
+        '--service',
+        names[i]!,
+        '--exporter',
+        'console',
         '--access-log=false',
-        '--outbound-join', options.join,
+        '--outbound-join',
+        options.join,
         ...(options.sidecarFlags ?? []),
       ])
       sidecars.unshift(sidecar)
@@ -138,8 +165,7 @@ export async function startChain(
   }
 
   const spansOf = (index: number): SpanRecord[] =>
-    sidecars[index]!
-      .stderr()
+    sidecars[index]!.stderr()
       .split('\n')
       .filter((line) => line.startsWith('{"traceId"'))
       .map((line) => JSON.parse(line) as SpanRecord)

@@ -21,11 +21,29 @@ if (!openssl) {
   t.skip('openssl is not installed: it makes the self-signed certificate of the local TLS server')
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'tracecar-connect-'))
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-  ], { stdio: 'ignore' })
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  )
   const cert = readFileSync(join(dir, 'cert.pem'))
 
   // Raw TCP byte counts as the TLS server saw them: what the tunnel must report.
@@ -83,7 +101,10 @@ if (!openssl) {
     t.equal(span.attributes['tracecar.upgrade.bytes_to_client'], seen.written, 'bytes from the destination = what the TLS server wrote')
     t.ok(seen.read > 20_000 && seen.written > 5000, 'the counts are of the encrypted payload both ways')
     t.ok(span.endUnixMs > span.startUnixMs)
-    t.same(span.events.map((e) => e.name), ['upstream.connection_ready', 'upstream.first_byte', 'response.finished'])
+    t.same(
+      span.events.map((e) => e.name),
+      ['upstream.connection_ready', 'upstream.first_byte', 'response.finished'],
+    )
     t.equal(span.attributes['tracecar.join.rule'], 'none')
   })
 
@@ -113,7 +134,10 @@ if (!openssl) {
     t.match(res.body, /^secret over TLS for \/secrets\/1\?v=2/)
     let line: string | undefined
     for (let i = 0; i < 200 && line === undefined; i++) {
-      line = proc.stderr().split('\n').find((l) => l.startsWith('{"traceId"'))
+      line = proc
+        .stderr()
+        .split('\n')
+        .find((l) => l.startsWith('{"traceId"'))
       if (line === undefined) await new Promise((resolve) => setTimeout(resolve, 25))
     }
     const span = JSON.parse(line!) as { traceId: string; parentSpanId: string; kind: number; attributes: Record<string, unknown> }

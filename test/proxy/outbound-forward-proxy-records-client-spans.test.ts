@@ -21,8 +21,10 @@ const excludedDestination = await startHttpServer((req, res) => {
   res.end('excluded')
 })
 const sidecar = await startTestSidecar('http://127.0.0.1:1', [
-  '--inject', 'tracecontext,b3',
-  '--outbound-exclude', `localhost,127.0.0.1:${excludedDestination.port}`,
+  '--inject',
+  'tracecontext,b3',
+  '--outbound-exclude',
+  `localhost,127.0.0.1:${excludedDestination.port}`,
 ])
 const proxyUrl = `http://127.0.0.1:${sidecar.sidecar.outbound!.forward.port}`
 // undici's ProxyAgent is a real HTTP_PROXY client; proxyTunnel false sends
@@ -70,7 +72,10 @@ t.test('a call through HTTP_PROXY is relayed and recorded as a CLIENT span with 
   t.equal(span.attributes['http.response.body.size'], 'hello from the destination'.length)
   t.equal(span.attributes['user_agent.original'], 'legacy/1.0')
   t.equal(span.attributes['tracecar.join.rule'], 'none')
-  t.same(span.events.map((e) => e.name), ['upstream.connection_ready', 'upstream.request_sent', 'upstream.first_byte', 'response.finished'])
+  t.same(
+    span.events.map((e) => e.name),
+    ['upstream.connection_ready', 'upstream.request_sent', 'upstream.first_byte', 'response.finished'],
+  )
   for (let i = 1; i < span.events.length; i++) t.ok(span.events[i]!.timeUnixMs >= span.events[i - 1]!.timeUnixMs, 'events in order')
   t.equal(got.url, '/orders/42?token=secret', 'the destination gets origin-form with the query')
   t.equal(got.headers.host, `127.0.0.1:${destination.port}`)
@@ -80,7 +85,7 @@ t.test('a call through HTTP_PROXY is relayed and recorded as a CLIENT span with 
   t.equal(got.headers['x-forwarded-for'], undefined, 'no X-Forwarded-* added: the service itself is the caller')
 })
 
-t.test('a forwarded traceparent is the parent; the service\'s own copy is replaced, not duplicated', async (t) => {
+t.test("a forwarded traceparent is the parent; the service's own copy is replaced, not duplicated", async (t) => {
   const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
   const PARENT = '00f067aa0ba902b7'
   const { before } = await call('/x', { headers: { traceparent: `00-${TRACE}-${PARENT}-01`, tracestate: 'k=v' } })

@@ -20,17 +20,25 @@ t.test('(c, rule 3 on) one request at a time, nothing forwarded: one connected t
   t.same(classifyHops(chain, 'nothing', requestIds), { joined: 10, unjoined: 0, wrong: 0, byRule: { sole_inbound: 10 } })
   const clients = chain.spans().filter((s) => s.kind === 3 && spanPath(s).startsWith('/nothing/seq'))
   t.equal(clients.length, 10)
-  t.ok(clients.every((s) => s.attributes['tracecar.join.inferred'] === true), 'every inferred link says so')
+  t.ok(
+    clients.every((s) => s.attributes['tracecar.join.inferred'] === true),
+    'every inferred link says so',
+  )
 })
 
 t.test('(d) rule 3 on, several requests in flight: no span is ever parented to the wrong trace', async (t) => {
   for (const concurrency of [2, 8]) {
     const requestIds = ids(`c${concurrency}-`, 40)
     const statuses = await callConcurrently(chain, 'nothing', requestIds, concurrency)
-    t.ok(statuses.every((s) => s === 200), 'every request answered 200')
+    t.ok(
+      statuses.every((s) => s === 200),
+      'every request answered 200',
+    )
     await chain.waitForRequests('nothing', requestIds)
     const hops = classifyHops(chain, 'nothing', requestIds)
-    t.comment(`join rules context,correlation,sole-inbound; one-at-a-time workers; 40 requests, ${concurrency} concurrent, forwarding nothing: ${JSON.stringify(hops)}`)
+    t.comment(
+      `join rules context,correlation,sole-inbound; one-at-a-time workers; 40 requests, ${concurrency} concurrent, forwarding nothing: ${JSON.stringify(hops)}`,
+    )
     t.equal(hops.wrong, 0, `${concurrency} concurrent: nothing misjoined`)
     t.equal(hops.joined + hops.unjoined, 80, 'every hop either joined correctly or started a new trace (rule 4)')
     t.ok(hops.unjoined > 0, 'with requests queued at the sidecar, rule 3 declines and falls back')
@@ -56,7 +64,9 @@ t.test('(d) rule 3 on with services that handle requests concurrently: still nev
     await callConcurrently(concurrent, 'nothing', requestIds, concurrency)
     await concurrent.waitForRequests('nothing', requestIds)
     const hops = classifyHops(concurrent, 'nothing', requestIds)
-    t.comment(`join rules context,correlation,sole-inbound; concurrent services; 40 requests, ${concurrency} concurrent, forwarding nothing: ${JSON.stringify(hops)}`)
+    t.comment(
+      `join rules context,correlation,sole-inbound; concurrent services; 40 requests, ${concurrency} concurrent, forwarding nothing: ${JSON.stringify(hops)}`,
+    )
     t.equal(hops.wrong, 0, `${concurrency} concurrent: nothing misjoined`)
     if (concurrency === 1) t.equal(hops.joined, 80, 'one at a time from the client: every hop inferred')
   }
@@ -76,6 +86,8 @@ t.test('rule 3 on, every 4th client giving up while its one-at-a-time worker car
   t.ok(statuses.filter((s) => s === 0).length >= 15, 'clients gave up on about a quarter of the requests')
   await abandoning.waitForQuiet(2000)
   const hops = classifyHops(abandoning, 'nothing', requestIds, { allowUncalled: true })
-  t.comment(`join rules context,correlation,sole-inbound; one-at-a-time workers; 80 requests, 8 concurrent, every 4th client aborting after 10 ms: ${JSON.stringify(hops)}`)
+  t.comment(
+    `join rules context,correlation,sole-inbound; one-at-a-time workers; 80 requests, 8 concurrent, every 4th client aborting after 10 ms: ${JSON.stringify(hops)}`,
+  )
   t.equal(hops.wrong, 0, 'no late call parented to another request')
 })

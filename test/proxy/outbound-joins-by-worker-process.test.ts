@@ -43,10 +43,15 @@ t.test('gunicorn sync workers, 8 concurrent clients, nothing forwarded: every ho
   t.teardown(() => chain.stop())
   const requestIds = ids('w', 150)
   const statuses = await callConcurrently(chain, 'nothing', requestIds, 8)
-  t.ok(statuses.every((s) => s === 200), 'every request answered 200')
+  t.ok(
+    statuses.every((s) => s === 200),
+    'every request answered 200',
+  )
   await chain.waitForRequests('nothing', requestIds)
   const hops = classifyHops(chain, 'nothing', requestIds)
-  t.comment(`join rules context,correlation,worker-process; gunicorn 4 sync workers; 150 requests, 8 concurrent, forwarding nothing: ${JSON.stringify(hops)}; declines per sidecar: ${await declines(chain)}`)
+  t.comment(
+    `join rules context,correlation,worker-process; gunicorn 4 sync workers; 150 requests, 8 concurrent, forwarding nothing: ${JSON.stringify(hops)}; declines per sidecar: ${await declines(chain)}`,
+  )
   t.equal(hops.wrong, 0, 'no hop parented to another request')
   t.ok(hops.joined >= Math.ceil(0.99 * 300), `at least 99% of the 300 hops joined (${hops.joined})`)
   t.equal(hops.byRule.worker_process, hops.joined, 'joined by the worker-process rule')
@@ -54,30 +59,43 @@ t.test('gunicorn sync workers, 8 concurrent clients, nothing forwarded: every ho
   t.ok(clients.length > 0 && clients.every((s) => s.attributes['tracecar.join.inferred'] === true), 'every such link says it was inferred')
 })
 
-t.test('gunicorn, every 4th client giving up after 10 ms while the worker carries on: no call handed to another request', { skip: missing ?? false }, async (t) => {
-  // sole-inbound after worker-process: what the first declines, the second must not misjoin either.
-  const chain: Chain = await startChain(['wsgi-d', 'wsgi-e', 'wsgi-f'], {
-    join: 'context,correlation,worker-process,sole-inbound',
-    service: gunicornService({ workers: 4, delayMs: 20 }),
-  })
-  t.teardown(() => chain.stop())
-  const requestIds = ids('g', 100)
-  const statuses = await callConcurrently(chain, 'nothing', requestIds, 8, { everyNth: 4, afterMs: 10 })
-  const abandoned = statuses.filter((s) => s === 0).length
-  t.ok(abandoned >= 18, `clients gave up on ${abandoned} requests`)
-  await chain.waitForQuiet(2000)
-  const hops = classifyHops(chain, 'nothing', requestIds, { allowUncalled: true })
-  t.comment(`join rules context,correlation,worker-process,sole-inbound; gunicorn 4 sync workers; 100 requests, 8 concurrent, every 4th client aborting after 10 ms: ${JSON.stringify(hops)}; declines per sidecar: ${await declines(chain)}`)
-  t.equal(hops.wrong, 0, 'no late call parented to another request')
-  t.ok(hops.joined >= 130, 'most hops still joined')
-  const late = chain.spansOf(0).filter((s) => s.kind === 3 && s.attributes['tracecar.join.parent_abandoned'] === true)
-  t.ok(late.length > 0, `late calls of abandoned requests joined to them, and marked (${late.length})`)
-  const servers = new Map(chain.spansOf(0).filter((s) => s.kind === 2).map((s) => [s.spanId, s]))
-  t.ok(
-    late.every((s) => servers.get(s.parentSpanId)?.attributes['error.type'] === 'client_disconnected' && spanPath(servers.get(s.parentSpanId)!) === spanPath(s)),
-    'each to its own request, the one whose client left',
-  )
-})
+t.test(
+  'gunicorn, every 4th client giving up after 10 ms while the worker carries on: no call handed to another request',
+  { skip: missing ?? false },
+  async (t) => {
+    // sole-inbound after worker-process: what the first declines, the second must not misjoin either.
+    const chain: Chain = await startChain(['wsgi-d', 'wsgi-e', 'wsgi-f'], {
+      join: 'context,correlation,worker-process,sole-inbound',
+      service: gunicornService({ workers: 4, delayMs: 20 }),
+    })
+    t.teardown(() => chain.stop())
+    const requestIds = ids('g', 100)
+    const statuses = await callConcurrently(chain, 'nothing', requestIds, 8, { everyNth: 4, afterMs: 10 })
+    const abandoned = statuses.filter((s) => s === 0).length
+    t.ok(abandoned >= 18, `clients gave up on ${abandoned} requests`)
+    await chain.waitForQuiet(2000)
+    const hops = classifyHops(chain, 'nothing', requestIds, { allowUncalled: true })
+    t.comment(
+      `join rules context,correlation,worker-process,sole-inbound; gunicorn 4 sync workers; 100 requests, 8 concurrent, every 4th client aborting after 10 ms: ${JSON.stringify(hops)}; declines per sidecar: ${await declines(chain)}`,
+    )
+    t.equal(hops.wrong, 0, 'no late call parented to another request')
+    t.ok(hops.joined >= 130, 'most hops still joined')
+    const late = chain.spansOf(0).filter((s) => s.kind === 3 && s.attributes['tracecar.join.parent_abandoned'] === true)
+    t.ok(late.length > 0, `late calls of abandoned requests joined to them, and marked (${late.length})`)
+    const servers = new Map(
+      chain
+        .spansOf(0)
+        .filter((s) => s.kind === 2)
+        .map((s) => [s.spanId, s]),
+    )
+    t.ok(
+      late.every(
+        (s) => servers.get(s.parentSpanId)?.attributes['error.type'] === 'client_disconnected' && spanPath(servers.get(s.parentSpanId)!) === spanPath(s),
+      ),
+      'each to its own request, the one whose client left',
+    )
+  },
+)
 
 t.test('a Node service serving many requests at once in one process: the rule declines, never guesses, and counts it', async (t) => {
   const chain: Chain = await startChain(['node-a', 'node-b', 'node-c'], { join: 'context,correlation,worker-process', serial: false })
@@ -86,7 +104,9 @@ t.test('a Node service serving many requests at once in one process: the rule de
   await callConcurrently(chain, 'nothing', requestIds, 8)
   await chain.waitForRequests('nothing', requestIds)
   const hops = classifyHops(chain, 'nothing', requestIds)
-  t.comment(`join rules context,correlation,worker-process; one concurrent Node process per service; 40 requests, 8 concurrent, forwarding nothing: ${JSON.stringify(hops)}; declines per sidecar: ${await declines(chain)}`)
+  t.comment(
+    `join rules context,correlation,worker-process; one concurrent Node process per service; 40 requests, 8 concurrent, forwarding nothing: ${JSON.stringify(hops)}; declines per sidecar: ${await declines(chain)}`,
+  )
   t.equal(hops.wrong, 0, 'no hop parented to another request')
   const declined = await metricValue(chain.sidecars[0]!.adminUrl, 'tracecar_outbound_join_declines_total', 'reason="several_requests"')
   t.ok(declined > 0, `declines counted on /metrics (${declined} several_requests on the first sidecar)`)

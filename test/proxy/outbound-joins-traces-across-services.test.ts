@@ -37,7 +37,12 @@ t.test('(c, rule 3 off) services that forward nothing give separate traces, and 
   await oneAtATime('nothing', requestIds)
   for (const id of requestIds) {
     t.notOk(isOneConnectedTrace(chain, 'nothing', id), `request ${id}: not one trace`)
-    const traces = new Set(chain.spans().filter((s) => s.attributes['url.path'] === `/nothing/${id}` || String(s.attributes['url.full']).endsWith(`/nothing/${id}`)).map((s) => s.traceId))
+    const traces = new Set(
+      chain
+        .spans()
+        .filter((s) => s.attributes['url.path'] === `/nothing/${id}` || String(s.attributes['url.full']).endsWith(`/nothing/${id}`))
+        .map((s) => s.traceId),
+    )
     t.equal(traces.size, 3, `request ${id}: three traces (A's, A→B, B→C)`)
   }
   const hops = classifyHops(chain, 'nothing', requestIds)
@@ -51,7 +56,10 @@ t.test('under concurrency (10 in flight): forwarded context and forwarded x-requ
   for (const mode of ['traceparent', 'x-request-id', 'nothing'] as const) {
     const requestIds = ids('conc', 40)
     const statuses = await callConcurrently(chain, mode, requestIds, 10)
-    t.ok(statuses.every((s) => s === 200), `${mode}: every request answered 200`)
+    t.ok(
+      statuses.every((s) => s === 200),
+      `${mode}: every request answered 200`,
+    )
     await chain.waitForRequests(mode, requestIds)
     const hops = classifyHops(chain, mode, requestIds)
     t.comment(`join rules context,correlation; 40 requests, 10 concurrent, forwarding ${mode}: ${JSON.stringify(hops)}`)

@@ -49,10 +49,13 @@ const server = http.createServer((req, res) => {
     void run()
     return
   }
-  queue = queue.then(() => new Promise((resolve) => {
-    res.once('close', resolve)
-    void run()
-  }))
+  queue = queue.then(
+    () =>
+      new Promise((resolve) => {
+        res.once('close', resolve)
+        void run()
+      }),
+  )
 })
 server.listen(Number(process.env.PORT ?? '0'), '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`)

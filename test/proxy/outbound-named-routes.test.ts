@@ -30,9 +30,12 @@ const service = await startHttpServer((req, res) => {
 })
 const deadPort = await freePort()
 const sidecar = await startTestSidecar(service.url, [
-  '--route', '/orders/:id',
-  '--outbound-route', `payments=${payments.url}@0`,
-  '--outbound-route', `ledger=http://127.0.0.1:${deadPort}@0`,
+  '--route',
+  '/orders/:id',
+  '--outbound-route',
+  `payments=${payments.url}@0`,
+  '--outbound-route',
+  `ledger=http://127.0.0.1:${deadPort}@0`,
 ])
 const routes = sidecar.sidecar.outbound!.routes
 routePort = routes.find((r) => r.name === 'payments')!.address.port
@@ -44,7 +47,10 @@ t.teardown(async () => {
 
 t.test('--route keeps its meaning (span name templates); --outbound-route names upstreams', async (t) => {
   t.same(sidecar.config.routes, ['/orders/:id'])
-  t.same(sidecar.config.outbound.routes.map((r) => r.name), ['payments', 'ledger'])
+  t.same(
+    sidecar.config.outbound.routes.map((r) => r.name),
+    ['payments', 'ledger'],
+  )
   t.equal(routes[0]!.address.address, '127.0.0.1', 'route listeners are on loopback like the forward proxy')
 })
 

@@ -38,10 +38,7 @@ for (const host of ['127.0.0.1', '::1']) {
       serverEnd.destroy()
     })
     // From the client's side, the other end is the server's accepted socket.
-    const keys = procSocketKeys(
-      { address: client.remoteAddress!, port: client.remotePort! },
-      { address: client.localAddress!, port: client.localPort! },
-    )
+    const keys = procSocketKeys({ address: client.remoteAddress!, port: client.remotePort! }, { address: client.localAddress!, port: client.localPort! })
     const text = await table()
     const inode = findSocketInode(text, keys)
     t.ok(inode > 0, `found (${inode})`)
@@ -52,10 +49,10 @@ for (const host of ['127.0.0.1', '::1']) {
     t.equal(listeners.length, 1, 'one listening socket on the port')
     t.ok(ownSocketInodes().has(listeners[0]!), 'held by this process')
     // The other direction: the client's own socket is another inode.
-    const back = findSocketInode(text, procSocketKeys(
-      { address: serverEnd.remoteAddress!, port: serverEnd.remotePort! },
-      { address: serverEnd.localAddress!, port: serverEnd.localPort! },
-    ))
+    const back = findSocketInode(
+      text,
+      procSocketKeys({ address: serverEnd.remoteAddress!, port: serverEnd.remotePort! }, { address: serverEnd.localAddress!, port: serverEnd.localPort! }),
+    )
     t.ok(back > 0 && back !== inode, 'the client end is found from the server end')
   })
 }

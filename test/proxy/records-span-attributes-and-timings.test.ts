@@ -42,7 +42,11 @@ t.test('one SERVER span per request, named by route, with HTTP attributes and ti
   const names = created!.events.map((e) => e.name)
   t.same(names, ['upstream.connection_ready', 'upstream.request_sent', 'upstream.first_byte', 'response.finished'])
   const times = created!.events.map((e) => e.timeUnixMs)
-  t.same([...times].sort((a, b) => a - b), times, 'timing events in order')
+  t.same(
+    [...times].sort((a, b) => a - b),
+    times,
+    'timing events in order',
+  )
   t.ok(times[0]! >= created!.startUnixMs && times[3]! <= created!.endUnixMs, 'events inside the span')
   t.ok(times[2]! - times[1]! >= 25, 'first byte after the upstream thought for 30 ms')
   t.ok(created!.endUnixMs - created!.startUnixMs >= 45, 'the span covers the whole response')

@@ -165,7 +165,10 @@ function labelKey(ex: Exchange): string {
 
 function hex(bytes: number): string {
   let s = ''
-  for (let i = 0; i < bytes; i++) s += Math.floor(Math.random() * 256).toString(16).padStart(2, '0')
+  for (let i = 0; i < bytes; i++)
+    s += Math.floor(Math.random() * 256)
+      .toString(16)
+      .padStart(2, '0')
   return s
 }
 
@@ -203,7 +206,11 @@ t.test('the same exchanges print the same families as prom-client did, edge case
   const text = await registry.metrics()
   const expected = await reference.registry.metrics()
   t.equal(text, expected, 'byte-identical OpenMetrics text: order, labels, escaping, buckets, sums, exemplars and their timestamps')
-  t.match(text, /_bucket\{le="\+Inf",[^}]*\} \d+ # \{trace_id="[0-9a-f]{32}",span_id="[0-9a-f]{16}"\} 1[02]\.5?\d* \d+\.\d+/, 'an exemplar above the last bound sits on +Inf')
+  t.match(
+    text,
+    /_bucket\{le="\+Inf",[^}]*\} \d+ # \{trace_id="[0-9a-f]{32}",span_id="[0-9a-f]{16}"\} 1[02]\.5?\d* \d+\.\d+/,
+    'an exemplar above the last bound sits on +Inf',
+  )
   t.match(text, /status_class="other"/)
   t.match(text, /method="_OTHER"/)
   t.match(text, /route="\/a \\"quoted\\" \\\\ route\\n"/)
@@ -218,7 +225,11 @@ t.test('the same exchanges print the same families as prom-client did, edge case
 
   const duration = registry.getSingleMetric(DURATION)!
   duration.reset()
-  t.equal(family(await registry.metrics(), DURATION), `# HELP ${DURATION} ${(await reference.registry.getSingleMetric(DURATION)!.get()).help}\n# TYPE ${DURATION} histogram`, 'reset forgets every series')
+  t.equal(
+    family(await registry.metrics(), DURATION),
+    `# HELP ${DURATION} ${(await reference.registry.getSingleMetric(DURATION)!.get()).help}\n# TYPE ${DURATION} histogram`,
+    'reset forgets every series',
+  )
 })
 
 t.test('after real requests through a sidecar, /metrics shows their buckets, sums, counts, exemplars and counters', async (t) => {
@@ -244,7 +255,14 @@ t.test('after real requests through a sidecar, /metrics shows their buckets, sum
   ProxyMetrics.prototype.onExchangeEnd = function (this: ProxyMetrics, ex: Exchange) {
     original.call(this, ex)
     at(Math.floor(ex.endUnixMs), () => reference.onExchangeEnd(ex))
-    observations.push({ key: labelKey(ex), value: (ex.endUnixMs - ex.startUnixMs) / 1000, sampled: ex.sampled, traceId: ex.traceId, spanId: ex.spanId, timestamp: Math.floor(ex.endUnixMs) / 1000 })
+    observations.push({
+      key: labelKey(ex),
+      value: (ex.endUnixMs - ex.startUnixMs) / 1000,
+      sampled: ex.sampled,
+      traceId: ex.traceId,
+      spanId: ex.spanId,
+      timestamp: Math.floor(ex.endUnixMs) / 1000,
+    })
   }
   const proxy = await startTestSidecar(upstream.url, ['--route', '/users/:id', '--route', '/orders'])
   const agent = new ProxyAgent({ uri: `http://127.0.0.1:${proxy.sidecar.outbound!.forward.port}`, proxyTunnel: false })
@@ -332,11 +350,23 @@ t.test('after real requests through a sidecar, /metrics shows their buckets, sum
   const spanIds = new Set(proxy.spans.spans.map((s) => `${s.traceId}/${s.spanId}`))
   const exemplars = [...series.values()].flatMap((s) => s.exemplars)
   t.ok(exemplars.length > 0)
-  t.ok(exemplars.every((e) => spanIds.has(`${e.traceId}/${e.spanId}`)), 'every exemplar is an exported span')
+  t.ok(
+    exemplars.every((e) => spanIds.has(`${e.traceId}/${e.spanId}`)),
+    'every exemplar is an exported span',
+  )
   const spanEnds = new Map(proxy.spans.spans.map((s) => [`${s.traceId}/${s.spanId}`, s.endUnixMs]))
-  t.ok(exemplars.every((e) => e.timestamp === Math.floor(spanEnds.get(`${e.traceId}/${e.spanId}`)!) / 1000), 'exemplar timestamps: the span end, milliseconds, in seconds')
-  t.ok(exemplars.every((e) => e.timestamp * 1000 >= testStart - 1000 && e.timestamp * 1000 <= testEnd + 1000), 'and wall-clock time')
-  t.notOk(exemplars.some((e) => unsampledTraceIds.includes(e.traceId)), 'no exemplar for an unsampled request')
+  t.ok(
+    exemplars.every((e) => e.timestamp === Math.floor(spanEnds.get(`${e.traceId}/${e.spanId}`)!) / 1000),
+    'exemplar timestamps: the span end, milliseconds, in seconds',
+  )
+  t.ok(
+    exemplars.every((e) => e.timestamp * 1000 >= testStart - 1000 && e.timestamp * 1000 <= testEnd + 1000),
+    'and wall-clock time',
+  )
+  t.notOk(
+    exemplars.some((e) => unsampledTraceIds.includes(e.traceId)),
+    'no exemplar for an unsampled request',
+  )
 
   t.match(res.body, /\ntracecar_trace_context_invalid_total\{header="traceparent"\} 2\n/)
   t.match(res.body, /\ntracecar_trace_context_invalid_total\{header="tracestate"\} 1\n/)
@@ -347,12 +377,20 @@ t.test('after real requests through a sidecar, /metrics shows their buckets, sum
     const prometheus = await startPrometheus(`127.0.0.1:${proxy.sidecar.admin!.port}`)
     t.teardown(() => prometheus.stop())
     const query = async (promql: string): Promise<string | undefined> => {
-      const r = (await (await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(promql)}`)).json()) as { data: { result: Array<{ value: [number, string] }> } }
+      const r = (await (await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(promql)}`)).json()) as {
+        data: { result: Array<{ value: [number, string] }> }
+      }
       return r.data.result[0]?.value[1]
     }
     t.equal(await eventually('Prometheus to scrape the sidecar', () => query(`sum(${DURATION}_count)`), 60_000, 250), String(sent))
-    const targets = (await (await fetch(`${prometheus.url}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ health: string; lastError: string }> } }
-    t.same(targets.data.activeTargets.map((a) => [a.health, a.lastError]), [['up', '']], 'the scrape parses without error')
+    const targets = (await (await fetch(`${prometheus.url}/api/v1/targets`)).json()) as {
+      data: { activeTargets: Array<{ health: string; lastError: string }> }
+    }
+    t.same(
+      targets.data.activeTargets.map((a) => [a.health, a.lastError]),
+      [['up', '']],
+      'the scrape parses without error',
+    )
     t.equal(await query(`${DURATION}_count{direction="inbound",method="GET",route="/users/:id",status_class="2xx"}`), '12')
     t.equal(await query(`${DURATION}_bucket{direction="inbound",method="GET",route="",status_class="2xx",le="0.025"}`), '0')
     t.equal(await query(`${INVALID}_total{header="traceparent"}`), '2')

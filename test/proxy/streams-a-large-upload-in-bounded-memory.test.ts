@@ -68,27 +68,35 @@ t.test('a 1 GiB upload streams through without growing the proxy', async (t) => 
   })
   t.equal(Number(reply), TOTAL, 'the upstream received every byte')
   const peak = peakRssBytes(proxy.pid)
-  t.ok(peak - before < 96 * 1024 * 1024, `peak RSS grew by ${((peak - before) / 1048576).toFixed(1)} MiB (before ${(before / 1048576).toFixed(1)} MiB) for 1024 MiB sent`)
+  t.ok(
+    peak - before < 96 * 1024 * 1024,
+    `peak RSS grew by ${((peak - before) / 1048576).toFixed(1)} MiB (before ${(before / 1048576).toFixed(1)} MiB) for 1024 MiB sent`,
+  )
 })
 
 t.test('a 256 MiB download to a client that reads slowly is held back, not buffered in the proxy', async (t) => {
   const before = peakRssBytes(proxy.pid)
   const got = await new Promise<number>((resolve, reject) => {
-    http.get(`${proxy.url}/download`, { agent: false }, (res) => {
-      let bytes = 0
-      // Read in bursts with pauses, so the proxy's socket to the client fills up again and again.
-      res.on('data', (d: Buffer) => {
-        bytes += d.length
-        if (bytes % (8 * 1024 * 1024) < d.length) {
-          res.pause()
-          setTimeout(() => res.resume(), 100)
-        }
+    http
+      .get(`${proxy.url}/download`, { agent: false }, (res) => {
+        let bytes = 0
+        // Read in bursts with pauses, so the proxy's socket to the client fills up again and again.
+        res.on('data', (d: Buffer) => {
+          bytes += d.length
+          if (bytes % (8 * 1024 * 1024) < d.length) {
+            res.pause()
+            setTimeout(() => res.resume(), 100)
+          }
+        })
+        res.on('end', () => resolve(bytes))
+        res.on('error', reject)
       })
-      res.on('end', () => resolve(bytes))
-      res.on('error', reject)
-    }).on('error', reject)
+      .on('error', reject)
   })
   t.equal(got, DOWNLOAD, 'the client received every byte')
   const peak = peakRssBytes(proxy.pid)
-  t.ok(peak - before < 96 * 1024 * 1024, `peak RSS grew by ${((peak - before) / 1048576).toFixed(1)} MiB (before ${(before / 1048576).toFixed(1)} MiB) for 256 MiB received`)
+  t.ok(
+    peak - before < 96 * 1024 * 1024,
+    `peak RSS grew by ${((peak - before) / 1048576).toFixed(1)} MiB (before ${(before / 1048576).toFixed(1)} MiB) for 256 MiB received`,
+  )
 })

@@ -51,16 +51,18 @@ t.test('request and response bodies pass both ways, with their sizes on the span
 
 t.test('a chunked response streams as it is produced, not buffered to the end', async (t) => {
   const body = await new Promise<string>((resolve, reject) => {
-    http.get(proxy.url + '/chunked', { agent: false }, (res) => {
-      t.equal(res.headers['transfer-encoding'], 'chunked')
-      let text = ''
-      res.on('data', (d: Buffer) => {
-        text += d.toString()
-        // The upstream has not ended its response yet: this chunk was relayed on its own.
-        if (text === 'first chunk\n') releaseUpstream()
+    http
+      .get(proxy.url + '/chunked', { agent: false }, (res) => {
+        t.equal(res.headers['transfer-encoding'], 'chunked')
+        let text = ''
+        res.on('data', (d: Buffer) => {
+          text += d.toString()
+          // The upstream has not ended its response yet: this chunk was relayed on its own.
+          if (text === 'first chunk\n') releaseUpstream()
+        })
+        res.on('end', () => resolve(text))
       })
-      res.on('end', () => resolve(text))
-    }).on('error', reject)
+      .on('error', reject)
   })
   t.equal(body, 'first chunk\nlast chunk\n')
 })
@@ -116,11 +118,13 @@ t.test('keep-alive: many requests share the client connection', async (t) => {
   const sockets = new Set<net.Socket>()
   for (let i = 0; i < 20; i++) {
     await new Promise<void>((resolve, reject) => {
-      http.get(proxy.url + '/head', { agent }, (res) => {
-        sockets.add(res.socket)
-        res.resume()
-        res.on('end', resolve)
-      }).on('error', reject)
+      http
+        .get(proxy.url + '/head', { agent }, (res) => {
+          sockets.add(res.socket)
+          res.resume()
+          res.on('end', resolve)
+        })
+        .on('error', reject)
     })
   }
   t.equal(sockets.size, 1)

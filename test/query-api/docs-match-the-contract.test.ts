@@ -22,7 +22,12 @@ interface Field {
   inner?: Map<string, Field>
 }
 
-const source = ts.createSourceFile('query-api-types.ts', readFileSync(join(root, 'src', 'query-api', 'query-api-types.ts'), 'utf8'), ts.ScriptTarget.ES2022, true)
+const source = ts.createSourceFile(
+  'query-api-types.ts',
+  readFileSync(join(root, 'src', 'query-api', 'query-api-types.ts'), 'utf8'),
+  ts.ScriptTarget.ES2022,
+  true,
+)
 const interfaces = new Map<string, ts.InterfaceDeclaration>()
 source.forEachChild((node) => {
   if (ts.isInterfaceDeclaration(node)) interfaces.set(node.name.text, node)
@@ -72,7 +77,7 @@ function braceGroup(text: string, from: number): string {
 function parseShape(group: string): DocShape {
   let text = group.replace(/`/g, '').replace(/\s+/g, ' ')
   // Prose in parentheses ("(null for a root)", "(exact, strings)") is not a key.
-  for (let before = ''; before !== text; ) {
+  for (let before = ''; before !== text;) {
     before = text
     text = text.replace(/\([^()]*\)/g, '')
   }
@@ -152,7 +157,10 @@ function documentedRoutes(): Map<string, string> {
 }
 
 t.test('docs/api.md documents every query route the collector serves, and no other', async (t) => {
-  const served = [...queryRoutes({} as QueryStores), ...tracePageRoutes({} as QueryStores['spans'])].filter((r) => r.method === 'GET').map((r) => r.path).sort()
+  const served = [...queryRoutes({} as QueryStores), ...tracePageRoutes({} as QueryStores['spans'])]
+    .filter((r) => r.method === 'GET')
+    .map((r) => r.path)
+    .sort()
   const documented = [...documentedRoutes().keys()].sort()
   t.same(documented, served, 'the headings under "Query API" are the GET routes of query-routes.ts and trace-page-routes.ts')
   t.same(Object.keys(ROUTE_ANSWERS).sort(), served, 'and each has the type of its answer in the contract')

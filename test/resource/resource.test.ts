@@ -23,11 +23,16 @@ t.test('without Kubernetes or OTEL_RESOURCE_ATTRIBUTES: service, host, process a
     'telemetry.sdk.version': packageVersion,
   })
   t.match(resource['service.instance.id'], UUID)
-  t.equal(detectResource({ serviceName: 'x', resourceAttributes: {} }, {})['service.instance.id'], resource['service.instance.id'], 'one instance id per process')
+  t.equal(
+    detectResource({ serviceName: 'x', resourceAttributes: {} }, {})['service.instance.id'],
+    resource['service.instance.id'],
+    'one instance id per process',
+  )
 })
 
 t.test('another process gets another service.instance.id', async (t) => {
-  const script = "import('./src/resource/resource.ts').then((m) => process.stdout.write(String(m.detectResource({ serviceName: 'x', resourceAttributes: {} }, {})['service.instance.id'])))"
+  const script =
+    "import('./src/resource/resource.ts').then((m) => process.stdout.write(String(m.detectResource({ serviceName: 'x', resourceAttributes: {} }, {})['service.instance.id'])))"
   const cwd = fileURLToPath(new URL('../../', import.meta.url))
   const other = execFileSync(process.execPath, ['--import=tsx', '-e', script], { cwd, encoding: 'utf8' })
   t.match(other, UUID)
@@ -52,7 +57,8 @@ t.test('Kubernetes downward-API variables, first name set wins', async (t) => {
 
 t.test('OTEL_RESOURCE_ATTRIBUTES, then config.resourceAttributes over it; service.name and sdk stay ours', async (t) => {
   const env = {
-    OTEL_RESOURCE_ATTRIBUTES: 'service.version=1.4.2,deployment.environment=staging,k8s.pod.name=from-otel,service.instance.id=pod-xyz,note=a%2Cb,telemetry.sdk.name=fake',
+    OTEL_RESOURCE_ATTRIBUTES:
+      'service.version=1.4.2,deployment.environment=staging,k8s.pod.name=from-otel,service.instance.id=pod-xyz,note=a%2Cb,telemetry.sdk.name=fake',
     POD_NAME: 'from-downward-api',
   }
   const config = loadProxyConfig({ argv: ['--upstream', 'http://127.0.0.1:8080', '--resource-attribute', 'deployment.environment=prod'], env })

@@ -36,8 +36,14 @@ t.test('in a simple chain every span is on the path, but only where it worked it
 
 t.test('nested: the walk goes down into the child that held the parent up, and back out at its start', async (t) => {
   const spans = [
-    span('root', null, 0, 100), span('c1', 'root', 5, 60), span('side', 'root', 10, 20), span('c2', 'root', 60, 95),
-    span('c2a', 'c2', 61, 70), span('c2b', 'c2', 70, 94), span('c1a', 'c1', 6, 30), span('c1b', 'c1', 8, 12),
+    span('root', null, 0, 100),
+    span('c1', 'root', 5, 60),
+    span('side', 'root', 10, 20),
+    span('c2', 'root', 60, 95),
+    span('c2a', 'c2', 61, 70),
+    span('c2b', 'c2', 70, 94),
+    span('c1a', 'c1', 6, 30),
+    span('c1b', 'c1', 8, 12),
   ]
   t.same(path(spans), ['root 0-5', 'c1 5-6', 'c1a 6-30', 'c1 30-60', 'c2 60-61', 'c2a 61-70', 'c2b 70-94', 'c2 94-95', 'root 95-100'])
 })
@@ -51,5 +57,8 @@ t.test('odd traces end: zero-length children, a missing parent, no spans, a 10,0
   for (let i = 1; i < 10_000; i++) chain.push(span(`s${i}`, `s${i - 1}`, i, 20_000 - i))
   const segments = criticalPath(chain)
   t.equal(segments.length, 2 * 10_000 - 1, 'each span before and after its child, the deepest once')
-  t.equal(segments.reduce((sum, s) => sum + s.endMs - s.startMs, 0), 20_000)
+  t.equal(
+    segments.reduce((sum, s) => sum + s.endMs - s.startMs, 0),
+    20_000,
+  )
 })

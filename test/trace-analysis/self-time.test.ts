@@ -53,6 +53,13 @@ t.test("a trace's statistics by service and by operation: count, total, self and
   const byOp = traceStatistics(spans, 'operation')
   t.equal(byOp.length, 5, 'frontend GET /checkout, frontend POST /cart, cart POST /cart, db SELECT, audit write')
   const cart = byOp.filter((r) => r.operation === 'POST /cart').map((r) => [r.service, r.count, r.selfMs])
-  t.same(cart.sort(), [['cart', 1, 50], ['frontend', 1, 20]], 'the same operation name in two services stays two rows')
+  t.same(
+    cart.sort(),
+    [
+      ['cart', 1, 50],
+      ['frontend', 1, 20],
+    ],
+    'the same operation name in two services stays two rows',
+  )
   t.same(traceStatistics([], 'service'), [])
 })

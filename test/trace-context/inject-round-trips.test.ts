@@ -82,7 +82,11 @@ t.test('extract(inject(x)) == x for every format', async (t) => {
   ]
   for (const format of ['b3', 'b3multi', 'jaeger'] as const) {
     for (const traceId of [TRACE, TRACE64]) {
-      for (const [traceFlags, debug] of [[0, false], [1, false], [1, true]] as const) {
+      for (const [traceFlags, debug] of [
+        [0, false],
+        [1, false],
+        [1, true],
+      ] as const) {
         cases.push({
           ctx: { traceId, spanId: SPAN, parentSpanId: PARENT, traceFlags, traceState: '', traceIdBits: traceId === TRACE64 ? 64 : 128, debug },
           formats: [format],
@@ -124,10 +128,12 @@ t.test('generated ids round-trip through every format', async (t) => {
 })
 
 t.test('header values never contain CR, LF or other control characters', async (t) => {
-  const headers = inject(
-    { traceId: TRACE, spanId: SPAN, parentSpanId: PARENT, traceFlags: 0xff, traceState: 'a=1', debug: true },
-    ['tracecontext', 'b3', 'b3multi', 'jaeger'],
-  )
+  const headers = inject({ traceId: TRACE, spanId: SPAN, parentSpanId: PARENT, traceFlags: 0xff, traceState: 'a=1', debug: true }, [
+    'tracecontext',
+    'b3',
+    'b3multi',
+    'jaeger',
+  ])
   for (const [name, value] of Object.entries(headers)) {
     // eslint-disable-next-line no-control-regex -- control characters are what must not appear
     t.notOk(/[\x00-\x1f\x7f]/.test(value), `${name}: ${value}`)

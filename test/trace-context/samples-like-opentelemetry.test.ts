@@ -1,12 +1,5 @@
 import t from 'tap'
-import {
-  SAMPLER_NAMES,
-  createSampler,
-  extractContext,
-  isSamplerName,
-  newTraceId,
-  traceIdRatioAccumulation,
-} from '../../src/trace-context/index.js'
+import { SAMPLER_NAMES, createSampler, extractContext, isSamplerName, newTraceId, traceIdRatioAccumulation } from '../../src/trace-context/index.js'
 
 const SAMPLED = { sampled: true }
 const NOT_SAMPLED = { sampled: false }
@@ -19,14 +12,7 @@ function sampledFraction(sample: (traceId: string) => boolean, count: number): n
 }
 
 t.test('the sampler names are the OTEL_TRACES_SAMPLER ones', async (t) => {
-  t.same([...SAMPLER_NAMES].sort(), [
-    'always_off',
-    'always_on',
-    'parentbased_always_off',
-    'parentbased_always_on',
-    'parentbased_traceidratio',
-    'traceidratio',
-  ])
+  t.same([...SAMPLER_NAMES].sort(), ['always_off', 'always_on', 'parentbased_always_off', 'parentbased_always_on', 'parentbased_traceidratio', 'traceidratio'])
   t.ok(isSamplerName('parentbased_always_on'))
   t.notOk(isSamplerName('jaeger_remote'))
 })
@@ -81,7 +67,7 @@ t.test('the decision is deterministic per trace id', async (t) => {
   t.equal(disagreements, 0)
 })
 
-t.test("agrees with OpenTelemetry JS TraceIdRatioBasedSampler on fixed ids", async (t) => {
+t.test('agrees with OpenTelemetry JS TraceIdRatioBasedSampler on fixed ids', async (t) => {
   // Expected values were produced by @opentelemetry/sdk-trace-base 2.2.0:
   // new TraceIdRatioBasedSampler(r).shouldSample(ctx, id) and its _accumulate(id).
   const fixtures: Array<[traceId: string, accumulation: number, at25: boolean, at50: boolean]> = [
@@ -125,7 +111,10 @@ t.test('parent-based samplers use their root sampler without a parent or a decis
 t.test('an extract result feeds a parent-based sampler, deny-only b3 included', async (t) => {
   const sample = createSampler('parentbased_always_on', 1)
   const decide = (headers: Record<string, string>) =>
-    sample(newTraceId(), extractContext((name) => headers[name], ['tracecontext', 'b3']))
+    sample(
+      newTraceId(),
+      extractContext((name) => headers[name], ['tracecontext', 'b3']),
+    )
   t.equal(decide({ b3: '0' }), false, 'b3: 0 denies a new trace')
   t.equal(decide({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00' }), false)
   t.equal(decide({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }), true)

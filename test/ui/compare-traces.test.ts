@@ -57,11 +57,15 @@ async function run() {
     await choices.first().click()
     await page.waitForURL(`${base}/compare/${data.a}/${data.b}`)
     await page.locator('[data-testid=compare-table] tbody tr').first().waitFor()
-    t.same(await rows(), [
-      ['db SELECT', '1', '2', '60.0ms', '275ms', '+215ms'],
-      ['frontend GET /order', '1', '1', '40.0ms', '50.0ms', '+10.0ms'],
-      ['cache GET', '0', '1', '0ms', '5.00ms', '+5.00ms'],
-    ], 'per service and operation: spans and self time in each, the biggest difference first')
+    t.same(
+      await rows(),
+      [
+        ['db SELECT', '1', '2', '60.0ms', '275ms', '+215ms'],
+        ['frontend GET /order', '1', '1', '40.0ms', '50.0ms', '+10.0ms'],
+        ['cache GET', '0', '1', '0ms', '5.00ms', '+5.00ms'],
+      ],
+      'per service and operation: spans and self time in each, the biggest difference first',
+    )
     t.match(await page.locator('[data-testid=compare-summary]').innerText(), /B took \+230ms more than A/)
     t.match(await page.locator('[data-testid=compare-trace-A]').innerText(), /frontend: GET \/order[\s\S]*100ms · 2 spans/)
     t.equal(await page.locator('.notice').count(), 0, 'same operation: no warning')

@@ -30,8 +30,25 @@ async function run() {
   const spans: TestSpan[] = []
   for (const offset of [2_000, 10_000, 18_000]) {
     const traceId = hexId('c0', 32)
-    const root: TestSpan = { traceId, spanId: hexId('c1', 16), service: 'checkout', name: `GET /at-${offset / 1000}s`, kind: 'SERVER', startMs: base + offset, durationMs: 30 }
-    spans.push(root, { traceId, spanId: hexId('c2', 16), parentSpanId: root.spanId, service: 'stock', name: 'GET /stock', kind: 'SERVER', startMs: base + offset + 5, durationMs: 10 })
+    const root: TestSpan = {
+      traceId,
+      spanId: hexId('c1', 16),
+      service: 'checkout',
+      name: `GET /at-${offset / 1000}s`,
+      kind: 'SERVER',
+      startMs: base + offset,
+      durationMs: 30,
+    }
+    spans.push(root, {
+      traceId,
+      spanId: hexId('c2', 16),
+      parentSpanId: root.spanId,
+      service: 'stock',
+      name: 'GET /stock',
+      kind: 'SERVER',
+      startMs: base + offset + 5,
+      durationMs: 10,
+    })
   }
   const from = base + 5_000
   const to = base + 15_000
@@ -45,7 +62,10 @@ async function run() {
   const inside = async (input: Locator, column: Locator): Promise<[boolean, string]> => {
     const i = (await input.boundingBox())!
     const c = (await column.boundingBox())!
-    return [i.x >= c.x - 0.5 && i.x + i.width <= c.x + c.width + 0.5, `the To input (${Math.round(i.x)}–${Math.round(i.x + i.width)}px) is inside its column (${Math.round(c.x)}–${Math.round(c.x + c.width)}px)`]
+    return [
+      i.x >= c.x - 0.5 && i.x + i.width <= c.x + c.width + 0.5,
+      `the To input (${Math.round(i.x)}–${Math.round(i.x + i.width)}px) is inside its column (${Math.round(c.x)}–${Math.round(c.x + c.width)}px)`,
+    ]
   }
 
   await t.test('search: a custom range to the second finds what started in it, and shows the seconds again', async (t) => {
@@ -74,7 +94,11 @@ async function run() {
     await row.waitFor()
     t.match(await row.locator('[data-testid=rate]').getAttribute('title'), /^3 requests in 25s/, 'the three calls, in a 25 s window')
     t.equal(await page.inputValue('.window-picker input[name=end]'), localText(base + 25_000), 'the range is shown to the second')
-    t.match(await page.locator('.window-picker select').evaluate((s: HTMLSelectElement) => s.selectedOptions[0]!.textContent), /–/, 'the selector names the range')
+    t.match(
+      await page.locator('.window-picker select').evaluate((s: HTMLSelectElement) => s.selectedOptions[0]!.textContent),
+      /–/,
+      'the selector names the range',
+    )
   })
 
   await t.test('service map: the same custom range', async (t) => {
@@ -85,7 +109,11 @@ async function run() {
     await page.click('.window-picker button:has-text("Apply")')
     await page.waitForURL(/\/map\?lookback=custom&start=\d+&end=\d+/)
     await page.locator('[data-testid=service-map] .edge-label').first().waitFor()
-    t.equal(await page.locator('[data-testid=service-map] .edge-label').first().textContent(), '1 call in 10s', 'only the call that started in those 10 seconds')
+    t.equal(
+      await page.locator('[data-testid=service-map] .edge-label').first().textContent(),
+      '1 call in 10s',
+      'only the call that started in those 10 seconds',
+    )
   })
 
   for (const width of [1280, 1024]) {

@@ -17,11 +17,57 @@ const ROW = 22
 function orderTrace(t0: number) {
   const traceId = hexId('f0', 32)
   const root: TestSpan = { traceId, spanId: hexId('f1', 16), service: 'frontend', name: 'GET /order', kind: 'SERVER', startMs: t0, durationMs: 300 }
-  const priceCall: TestSpan = { traceId, spanId: hexId('f2', 16), parentSpanId: root.spanId, service: 'frontend', name: 'GET /price', kind: 'CLIENT', startMs: t0 + 10, durationMs: 100 }
-  const pricing: TestSpan = { traceId, spanId: hexId('f3', 16), parentSpanId: priceCall.spanId, service: 'pricing', name: 'GET /price', kind: 'SERVER', startMs: t0 + 15, durationMs: 90 }
-  const db: TestSpan = { traceId, spanId: hexId('f4', 16), parentSpanId: pricing.spanId, service: 'db', name: 'SELECT prices', kind: 'CLIENT', startMs: t0 + 20, durationMs: 70 }
-  const reserveCall: TestSpan = { traceId, spanId: hexId('f5', 16), parentSpanId: root.spanId, service: 'frontend', name: 'POST /reserve', kind: 'CLIENT', startMs: t0 + 200, durationMs: 90 }
-  const stock: TestSpan = { traceId, spanId: hexId('f6', 16), parentSpanId: reserveCall.spanId, service: 'stock', name: 'POST /reserve', kind: 'SERVER', startMs: t0 + 205, durationMs: 80, error: 'out of stock' }
+  const priceCall: TestSpan = {
+    traceId,
+    spanId: hexId('f2', 16),
+    parentSpanId: root.spanId,
+    service: 'frontend',
+    name: 'GET /price',
+    kind: 'CLIENT',
+    startMs: t0 + 10,
+    durationMs: 100,
+  }
+  const pricing: TestSpan = {
+    traceId,
+    spanId: hexId('f3', 16),
+    parentSpanId: priceCall.spanId,
+    service: 'pricing',
+    name: 'GET /price',
+    kind: 'SERVER',
+    startMs: t0 + 15,
+    durationMs: 90,
+  }
+  const db: TestSpan = {
+    traceId,
+    spanId: hexId('f4', 16),
+    parentSpanId: pricing.spanId,
+    service: 'db',
+    name: 'SELECT prices',
+    kind: 'CLIENT',
+    startMs: t0 + 20,
+    durationMs: 70,
+  }
+  const reserveCall: TestSpan = {
+    traceId,
+    spanId: hexId('f5', 16),
+    parentSpanId: root.spanId,
+    service: 'frontend',
+    name: 'POST /reserve',
+    kind: 'CLIENT',
+    startMs: t0 + 200,
+    durationMs: 90,
+  }
+  const stock: TestSpan = {
+    traceId,
+    spanId: hexId('f6', 16),
+    parentSpanId: reserveCall.spanId,
+    service: 'stock',
+    name: 'POST /reserve',
+    kind: 'SERVER',
+    startMs: t0 + 205,
+    durationMs: 80,
+    error: 'out of stock',
+  }
   return { traceId, t0, root, priceCall, pricing, db, reserveCall, stock, spans: [root, priceCall, pricing, db, reserveCall, stock] }
 }
 
@@ -31,8 +77,14 @@ function deepChain(t0: number) {
   const spans: TestSpan[] = []
   for (let i = 0; i < 3000; i++) {
     spans.push({
-      traceId, spanId: hexId('f9', 16), parentSpanId: spans[i - 1]?.spanId, service: ['api', 'db'][i % 2]!, name: `level ${i}`,
-      kind: 'INTERNAL', startMs: t0 + i * 0.01, durationMs: 100 - i * 0.02,
+      traceId,
+      spanId: hexId('f9', 16),
+      parentSpanId: spans[i - 1]?.spanId,
+      service: ['api', 'db'][i % 2]!,
+      name: `level ${i}`,
+      kind: 'INTERNAL',
+      startMs: t0 + i * 0.01,
+      durationMs: 100 - i * 0.02,
     })
   }
   return { traceId, spans }
@@ -70,18 +122,26 @@ async function run() {
   const drawn = () => page.locator('[data-testid=flame-canvas][data-drawn-bars]').waitFor()
 
   /** The colour drawn at a point of the canvas (CSS pixels from its top left), as [r, g, b, a]. */
-  const pixel = (x: number, y: number) => canvas.evaluate((c: HTMLCanvasElement, [x, y]) => {
-    const dpr = c.width / c.clientWidth
-    return [...c.getContext('2d')!.getImageData(Math.floor(x! * dpr), Math.floor(y! * dpr), 1, 1).data]
-  }, [x, y])
+  const pixel = (x: number, y: number) =>
+    canvas.evaluate(
+      (c: HTMLCanvasElement, [x, y]) => {
+        const dpr = c.width / c.clientWidth
+        return [...c.getContext('2d')!.getImageData(Math.floor(x! * dpr), Math.floor(y! * dpr), 1, 1).data]
+      },
+      [x, y],
+    )
   /** Waits until the pixel has the colour (the drawing follows a state change by a frame). */
   const waitForPixel = async (x: number, y: number, want: number[]) => {
-    await page.waitForFunction(([x, y, want]) => {
-      const c = document.querySelector('[data-testid=flame-canvas]') as HTMLCanvasElement
-      const dpr = c.width / c.clientWidth
-      const got = c.getContext('2d')!.getImageData(Math.floor((x as number) * dpr), Math.floor((y as number) * dpr), 1, 1).data
-      return (want as number[]).every((v, i) => Math.abs(v - got[i]!) <= 2)
-    }, [x, y, want] as const, { polling: 'raf' })
+    await page.waitForFunction(
+      ([x, y, want]) => {
+        const c = document.querySelector('[data-testid=flame-canvas]') as HTMLCanvasElement
+        const dpr = c.width / c.clientWidth
+        const got = c.getContext('2d')!.getImageData(Math.floor((x as number) * dpr), Math.floor((y as number) * dpr), 1, 1).data
+        return (want as number[]).every((v, i) => Math.abs(v - got[i]!) <= 2)
+      },
+      [x, y, want] as const,
+      { polling: 'raf' },
+    )
   }
   /** Where a span of the order trace is drawn (CSS pixels in the canvas), given its depth. */
   const bar = async (s: TestSpan, depth: number) => {
@@ -212,7 +272,9 @@ async function run() {
     await p.locator('[data-testid=flame-canvas][data-drawn-bars]').waitFor()
     const shown = Number(await p.locator('[data-testid=flame-canvas]').getAttribute('data-drawn-bars'))
     t.ok(shown > 5 && shown < 100, `the rows in view are drawn (${shown} of 3000)`)
-    await p.locator('[data-testid=flame-scroll]').evaluate((el) => { el.scrollTop = el.scrollHeight })
+    await p.locator('[data-testid=flame-scroll]').evaluate((el) => {
+      el.scrollTop = el.scrollHeight
+    })
     const box = (await p.locator('[data-testid=flame-canvas]').boundingBox())!
     await p.mouse.move(box.x + box.width / 2, box.y + box.height - ROW / 2)
     await p.locator('[data-testid=flame-tooltip]:has-text("level 2999")').waitFor()

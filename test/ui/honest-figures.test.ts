@@ -33,7 +33,16 @@ async function run() {
     const traceId = hexId('f0', 32)
     const at = burstStart + i * 200
     const call: TestSpan = { traceId, spanId: hexId('f1', 16), service: 'frontend', name: 'GET /stock', kind: 'CLIENT', startMs: at, durationMs: 20 }
-    spans.push(call, { traceId, spanId: hexId('f2', 16), parentSpanId: call.spanId, service: 'inventory', name: 'GET /stock', kind: 'SERVER', startMs: at + 2, durationMs: 15 })
+    spans.push(call, {
+      traceId,
+      spanId: hexId('f2', 16),
+      parentSpanId: call.spanId,
+      service: 'inventory',
+      name: 'GET /stock',
+      kind: 'SERVER',
+      startMs: at + 2,
+      durationMs: 15,
+    })
   }
   const running = await startCollectorWithData(null, { metrics: true })
   t.teardown(() => running.close())
@@ -47,9 +56,21 @@ async function run() {
     const row = page.locator('[data-testid=services-table] tr:has-text("inventory")')
     await row.waitFor()
     t.equal(await row.locator('[data-testid=rate]').innerText(), '5.00/s over 3m of 30m', '5 req/s for 3 minutes is 5/s, and the window is said beside it')
-    t.match(await row.locator('[data-testid=rate]').getAttribute('title'), /900 requests in 30m.*0\.50\/s over the whole window/, 'the hover gives the count and the rate over the whole window')
-    t.match(await page.locator('select').evaluate((s: HTMLSelectElement) => s.selectedOptions[0]!.textContent), /–/, 'the window selector shows the custom range')
-    t.match(await row.locator('a:has-text("Traces")').getAttribute('href'), new RegExp(`lookback=custom&start=${start}&end=${end}`), 'its traces link keeps the range')
+    t.match(
+      await row.locator('[data-testid=rate]').getAttribute('title'),
+      /900 requests in 30m.*0\.50\/s over the whole window/,
+      'the hover gives the count and the rate over the whole window',
+    )
+    t.match(
+      await page.locator('select').evaluate((s: HTMLSelectElement) => s.selectedOptions[0]!.textContent),
+      /–/,
+      'the window selector shows the custom range',
+    )
+    t.match(
+      await row.locator('a:has-text("Traces")').getAttribute('href'),
+      new RegExp(`lookback=custom&start=${start}&end=${end}`),
+      'its traces link keeps the range',
+    )
   })
 
   await t.test('the service map gives calls in the window, not a rate averaged over it', async (t) => {

@@ -11,15 +11,36 @@ function traces(t0: number) {
   const traceId = hexId('5a', 32)
   const server: TestSpan = { traceId, spanId: hexId('5b', 16), service: 'legacy', name: 'GET /orders', startMs: t0, durationMs: 40 }
   const inferred: TestSpan = {
-    traceId, spanId: hexId('5c', 16), parentSpanId: server.spanId, service: 'legacy', name: 'GET', kind: 'CLIENT', startMs: t0 + 5, durationMs: 20,
+    traceId,
+    spanId: hexId('5c', 16),
+    parentSpanId: server.spanId,
+    service: 'legacy',
+    name: 'GET',
+    kind: 'CLIENT',
+    startMs: t0 + 5,
+    durationMs: 20,
     attributes: { 'tracecar.join.rule': 'worker_process', 'tracecar.join.inferred': true },
   }
   const late: TestSpan = {
-    traceId, spanId: hexId('5d', 16), parentSpanId: server.spanId, service: 'legacy', name: 'GET', kind: 'CLIENT', startMs: t0 + 30, durationMs: 20,
+    traceId,
+    spanId: hexId('5d', 16),
+    parentSpanId: server.spanId,
+    service: 'legacy',
+    name: 'GET',
+    kind: 'CLIENT',
+    startMs: t0 + 30,
+    durationMs: 20,
     attributes: { 'tracecar.join.rule': 'sole_inbound', 'tracecar.join.inferred': true, 'tracecar.join.parent_abandoned': true },
   }
   const named: TestSpan = {
-    traceId, spanId: hexId('5e', 16), parentSpanId: server.spanId, service: 'legacy', name: 'POST', kind: 'CLIENT', startMs: t0 + 8, durationMs: 5,
+    traceId,
+    spanId: hexId('5e', 16),
+    parentSpanId: server.spanId,
+    service: 'legacy',
+    name: 'POST',
+    kind: 'CLIENT',
+    startMs: t0 + 8,
+    durationMs: 5,
     attributes: { 'tracecar.join.rule': 'context' },
   }
   return { traceId, server, inferred, late, named, spans: [server, inferred, late, named] }

@@ -14,7 +14,16 @@ t.test('keyboard shortcuts and the dark theme', { skip: chromiumMissing() }, asy
   const t0 = Date.now() - 60_000
   const traceId = hexId('c7', 32)
   const root: TestSpan = { traceId, spanId: hexId('c7', 16), service: 'frontend', name: 'GET /home', kind: 'SERVER', startMs: t0, durationMs: 400 }
-  const a: TestSpan = { traceId, spanId: hexId('c7', 16), parentSpanId: root.spanId, service: 'api', name: 'load profile', startMs: t0 + 10, durationMs: 200, attributes: { 'user.tier': 'gold' } }
+  const a: TestSpan = {
+    traceId,
+    spanId: hexId('c7', 16),
+    parentSpanId: root.spanId,
+    service: 'api',
+    name: 'load profile',
+    startMs: t0 + 10,
+    durationMs: 200,
+    attributes: { 'user.tier': 'gold' },
+  }
   const a1: TestSpan = { traceId, spanId: hexId('c7', 16), parentSpanId: a.spanId, service: 'db', name: 'SELECT profile', startMs: t0 + 20, durationMs: 100 }
   const b: TestSpan = { traceId, spanId: hexId('c7', 16), parentSpanId: root.spanId, service: 'api', name: 'load feed', startMs: t0 + 250, durationMs: 100 }
   const running = await startCollectorWithData(null, { metrics: false })
@@ -61,13 +70,20 @@ t.test('keyboard shortcuts and the dark theme', { skip: chromiumMissing() }, asy
     await page.locator('[data-testid=span-details]').waitFor()
     t.pass('Enter opens the first span when none is selected')
 
-    const rootBarWidth = () => page.locator(`.wf-row[data-span-id="${root.spanId}"] [data-testid=span-bar]`).evaluate((e) => parseFloat((e as HTMLElement).style.width))
+    const rootBarWidth = () =>
+      page.locator(`.wf-row[data-span-id="${root.spanId}"] [data-testid=span-bar]`).evaluate((e) => parseFloat((e as HTMLElement).style.width))
     t.equal(Math.round(await rootBarWidth()), 100, 'the root fills the time axis')
     await page.keyboard.press('+')
-    await page.waitForFunction((id) => parseFloat((document.querySelector(`.wf-row[data-span-id="${id}"] [data-testid=span-bar]`) as HTMLElement).style.width) > 150, root.spanId)
+    await page.waitForFunction(
+      (id) => parseFloat((document.querySelector(`.wf-row[data-span-id="${id}"] [data-testid=span-bar]`) as HTMLElement).style.width) > 150,
+      root.spanId,
+    )
     t.pass('+ zooms the time axis in')
     await page.keyboard.press('0')
-    await page.waitForFunction((id) => Math.round(parseFloat((document.querySelector(`.wf-row[data-span-id="${id}"] [data-testid=span-bar]`) as HTMLElement).style.width)) === 100, root.spanId)
+    await page.waitForFunction(
+      (id) => Math.round(parseFloat((document.querySelector(`.wf-row[data-span-id="${id}"] [data-testid=span-bar]`) as HTMLElement).style.width)) === 100,
+      root.spanId,
+    )
     t.pass('0 shows the whole trace again')
 
     await page.keyboard.press('/')
@@ -85,7 +101,8 @@ t.test('keyboard shortcuts and the dark theme', { skip: chromiumMissing() }, asy
     const help = page.locator('[data-testid=shortcuts-help]')
     await help.waitFor()
     const text = await help.innerText()
-    for (const what of ['Focus search', 'Next span', 'Previous span', "Open the selected span's details", 'Zoom']) t.match(text, what, `the list names "${what}"`)
+    for (const what of ['Focus search', 'Next span', 'Previous span', "Open the selected span's details", 'Zoom'])
+      t.match(text, what, `the list names "${what}"`)
     await page.keyboard.press('Escape')
     await help.waitFor({ state: 'detached' })
     t.equal(selectedSpan(page), root.spanId, 'closing the list leaves the selected span open')

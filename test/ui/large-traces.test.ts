@@ -18,8 +18,12 @@ function bigTrace(prefix: string, count: number, fanOut: number, t0: number) {
     const parent = i === 0 ? undefined : spans[Math.floor((i - 1) / fanOut)]!
     const slot = (i - 1) % fanOut
     spans.push({
-      traceId, spanId: hexId(prefix, 16), parentSpanId: parent?.spanId, service: ['api', 'db', 'cache', 'queue'][i % 4]!,
-      name: `op ${i}`, kind: 'INTERNAL',
+      traceId,
+      spanId: hexId(prefix, 16),
+      parentSpanId: parent?.spanId,
+      service: ['api', 'db', 'cache', 'queue'][i % 4]!,
+      name: `op ${i}`,
+      kind: 'INTERNAL',
       startMs: parent ? parent.startMs + (parent.durationMs / fanOut) * slot : t0,
       durationMs: parent ? parent.durationMs / fanOut : 5_000,
       attributes: { index: i, note: `marker[${i}]`, 'http.route': `/items/{id}/part-${i % 50}` },
@@ -48,7 +52,8 @@ async function openTrace(page: Page, base: string, traceId: string): Promise<Ope
   await page.locator('.wf-row').first().waitFor({ timeout: 60_000 })
   const firstRowMs = Date.now() - started
   const inPage = await page.evaluate((traceId) => {
-    const call = performance.getEntriesByType('resource').find((e) => e.name.endsWith(`/api/traces/${traceId}/compact`)) as PerformanceResourceTiming | undefined
+    const call = performance.getEntriesByType('resource').find((e) => e.name.endsWith(`/api/traces/${traceId}/compact`)) as
+      PerformanceResourceTiming | undefined
     const firstRowAtMs = (window as unknown as { firstRowAtMs?: number }).firstRowAtMs
     if (call === undefined || firstRowAtMs === undefined) return undefined
     return { fetchMs: call.responseEnd - call.startTime, bytes: call.encodedBodySize, untilRowsMs: firstRowAtMs - call.responseEnd }
@@ -81,8 +86,11 @@ async function scrollThrough(page: Page) {
     }
     const sorted = [...frames].sort((a, b) => a - b)
     return {
-      p50: sorted[30]!, worst: sorted[sorted.length - 1]!, over50: frames.filter((f) => f > 50).length,
-      distinctRows: shown.size, domRows: document.querySelectorAll('.wf-row').length,
+      p50: sorted[30]!,
+      worst: sorted[sorted.length - 1]!,
+      over50: frames.filter((f) => f > 50).length,
+      distinctRows: shown.size,
+      domRows: document.querySelectorAll('.wf-row').length,
     }
   })
   const after = await metric()
@@ -109,7 +117,7 @@ t.test('large traces: compact encoding, first rows, scrolling, attributes on dem
   for (const trace of traces) {
     await t.test(`a ${trace.label}-span trace`, async (t) => {
       const jsonBytes = (await (await fetch(`${base}/api/traces/${trace.traceId}`)).arrayBuffer()).byteLength
-      const compact = await (await fetch(`${base}/api/traces/${trace.traceId}/compact`)).json() as Record<string, unknown>
+      const compact = (await (await fetch(`${base}/api/traces/${trace.traceId}/compact`)).json()) as Record<string, unknown>
       t.equal((compact.spanId as string[]).length, trace.spans.length, 'the compact answer has every span')
       t.notOk(JSON.stringify(compact).includes('marker['), 'and none of their attributes')
 
@@ -117,15 +125,19 @@ t.test('large traces: compact encoding, first rows, scrolling, attributes on dem
       page.setDefaultTimeout(60_000)
       page.on('pageerror', (e) => pageErrors.push(e.message))
       const opened = await openTrace(page, base, trace.traceId)
-      t.comment(`${trace.label} spans: first rows ${opened.firstRowMs} ms after navigation; in the page: compact fetch ${opened.inPage?.fetchMs.toFixed(0)} ms ` +
-        `for ${((opened.inPage?.bytes ?? 0) / 1e6).toFixed(2)} MB (the JSON route: ${(jsonBytes / 1e6).toFixed(2)} MB), decode + tree + critical path + first rows ${opened.inPage?.untilRowsMs.toFixed(0)} ms`)
+      t.comment(
+        `${trace.label} spans: first rows ${opened.firstRowMs} ms after navigation; in the page: compact fetch ${opened.inPage?.fetchMs.toFixed(0)} ms ` +
+          `for ${((opened.inPage?.bytes ?? 0) / 1e6).toFixed(2)} MB (the JSON route: ${(jsonBytes / 1e6).toFixed(2)} MB), decode + tree + critical path + first rows ${opened.inPage?.untilRowsMs.toFixed(0)} ms`,
+      )
       t.match(await page.locator('.trace-facts').innerText(), new RegExp(`Spans ${trace.spans.length}`), 'the header counts every span')
       t.ok((opened.inPage?.bytes ?? Infinity) < jsonBytes / 3, 'the page reads the compact answer, not the JSON one')
 
       const scroll = await scrollThrough(page)
-      t.comment(`${trace.label} spans, 60 scroll steps of 400 px: frame median ${scroll.p50.toFixed(1)} ms, worst ${scroll.worst.toFixed(1)} ms, ` +
-        `${scroll.over50} over 50 ms; renderer work per step ${scroll.taskPerStepMs.toFixed(1)} ms (script ${scroll.scriptPerStepMs.toFixed(1)} ms); ` +
-        `${scroll.distinctRows} different rows drawn, ${scroll.domRows} in the DOM at a time`)
+      t.comment(
+        `${trace.label} spans, 60 scroll steps of 400 px: frame median ${scroll.p50.toFixed(1)} ms, worst ${scroll.worst.toFixed(1)} ms, ` +
+          `${scroll.over50} over 50 ms; renderer work per step ${scroll.taskPerStepMs.toFixed(1)} ms (script ${scroll.scriptPerStepMs.toFixed(1)} ms); ` +
+          `${scroll.distinctRows} different rows drawn, ${scroll.domRows} in the DOM at a time`,
+      )
       t.ok(scroll.distinctRows > 500, `scrolling draws the rows scrolled to (${scroll.distinctRows} different rows)`)
       t.ok(scroll.domRows < 150, `only the rows in view are in the DOM (${scroll.domRows})`)
 
@@ -143,13 +155,16 @@ t.test('large traces: compact encoding, first rows, scrolling, attributes on dem
       })
       const row = page.locator(`.wf-row[data-span-id="${last.spanId}"]`)
       await row.waitFor()
-      t.match(await row.innerText(), last.name, 'scrolled to the bottom, the last span\'s row is drawn')
+      t.match(await row.innerText(), last.name, "scrolled to the bottom, the last span's row is drawn")
       const spanRequest = page.waitForRequest((r) => r.url().endsWith(`/api/traces/${trace.traceId}/spans/${last.spanId}`))
       await row.click()
       await spanRequest
       await page.locator('[data-testid=span-attributes]').waitFor()
-      t.match(await page.locator('[data-testid=span-attributes]').innerText(), `marker[${last.name.slice(3)}]`,
-        'the opened span shows the attributes fetched for it')
+      t.match(
+        await page.locator('[data-testid=span-attributes]').innerText(),
+        `marker[${last.name.slice(3)}]`,
+        'the opened span shows the attributes fetched for it',
+      )
 
       // Find by an attribute value: the collector finds it, the page counts and selects it.
       const target = trace.spans[777]!

@@ -92,7 +92,7 @@ t.test('the logs page and the sparklines', { skip: chromiumMissing() }, async (t
     t.pass('the last 5 minutes hold none of them, and say so')
   })
 
-  await t.test("a sparkline marks its last slot while it is still filling, and only then", async (t) => {
+  await t.test('a sparkline marks its last slot while it is still filling, and only then', async (t) => {
     await page.goto(`${url}/services`)
     const row = page.locator('[data-testid=services-table] tr', { hasText: 'GET /stock' })
     await row.waitFor()

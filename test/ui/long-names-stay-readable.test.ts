@@ -30,9 +30,37 @@ async function run() {
   const service = 'order-fulfilment-and-warehouse-allocation-service-eu-west-1-canary'
   const operation = 'POST /api/v2/customers/{customerId}/orders/{orderId}/fulfilment-requests/{requestId}/allocate-inventory-across-warehouses'
   const traceId = hexId('b0', 32)
-  const root: TestSpan = { traceId, spanId: hexId('b1', 16), service, name: operation, kind: 'SERVER', startMs: now, durationMs: 300, error: 'allocation failed' }
-  const child: TestSpan = { traceId, spanId: hexId('b2', 16), parentSpanId: root.spanId, service, name: `${operation}/step`, kind: 'INTERNAL', startMs: now + 10, durationMs: 200, error: 'no stock' }
-  const grandchild: TestSpan = { traceId, spanId: hexId('b3', 16), parentSpanId: child.spanId, service: 'stock', name: 'GET /stock', kind: 'SERVER', startMs: now + 20, durationMs: 50 }
+  const root: TestSpan = {
+    traceId,
+    spanId: hexId('b1', 16),
+    service,
+    name: operation,
+    kind: 'SERVER',
+    startMs: now,
+    durationMs: 300,
+    error: 'allocation failed',
+  }
+  const child: TestSpan = {
+    traceId,
+    spanId: hexId('b2', 16),
+    parentSpanId: root.spanId,
+    service,
+    name: `${operation}/step`,
+    kind: 'INTERNAL',
+    startMs: now + 10,
+    durationMs: 200,
+    error: 'no stock',
+  }
+  const grandchild: TestSpan = {
+    traceId,
+    spanId: hexId('b3', 16),
+    parentSpanId: child.spanId,
+    service: 'stock',
+    name: 'GET /stock',
+    kind: 'SERVER',
+    startMs: now + 20,
+    durationMs: 50,
+  }
   const running = await startCollectorWithData(null, { metrics: false })
   t.teardown(() => running.close())
   await postOtlp(running.collector.ports.otlpHttp, '/v1/traces', tracesBody([root, child, grandchild]))
@@ -67,7 +95,10 @@ async function run() {
     await row.waitFor()
     const box = row.locator('a')
     const head = row.locator('.trace-row-head')
-    for (const [what, sel] of [['trace id', '.trace-id'], ['duration', '.trace-duration']] as const) {
+    for (const [what, sel] of [
+      ['trace id', '.trace-id'],
+      ['duration', '.trace-duration'],
+    ] as const) {
       const [ok, says] = await within(row.locator(sel), head)
       t.ok(ok, `the ${what} is in view: ${says}`)
     }

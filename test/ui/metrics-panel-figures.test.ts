@@ -36,8 +36,16 @@ async function run() {
     await page.locator('[data-testid=metrics-charts] canvas').nth(2).waitFor()
     const caption = await panel.locator('.panel-caption').innerText()
     t.match(caption, /payments · \d\d:\d\d:\d\d\.\d{3} – now \(\d\d:\d\d:\d\d\.\d{3}\) \(±30 min\)/, 'the window stops at now, not 30 minutes after the trace')
-    t.match(await page.locator('[data-testid=unfinished-note]').innerText(), /still filling.*left out of the error rate/s, 'the unfinished last bucket is named')
-    t.equal(await page.locator('[data-testid=chart-key]:has-text("still filling")').count(), 2, 'rate and duration mark it in their key; the error rate leaves it out')
+    t.match(
+      await page.locator('[data-testid=unfinished-note]').innerText(),
+      /still filling.*left out of the error rate/s,
+      'the unfinished last bucket is named',
+    )
+    t.equal(
+      await page.locator('[data-testid=chart-key]:has-text("still filling")').count(),
+      2,
+      'rate and duration mark it in their key; the error rate leaves it out',
+    )
     await page.screenshot({ path: join(shots, 'metrics-panel.png') })
   })
 
@@ -63,7 +71,11 @@ async function run() {
     t.equal(await page.locator('[data-testid=metrics-panel] button:has-text("±5 min")').getAttribute('aria-pressed'), 'true')
     const [from, to] = (await panel.locator('.panel-caption').innerText()).match(/\d\d:\d\d:\d\d/g)!
     const seconds = (s: string) => s.split(':').reduce((a, n) => a * 60 + Number(n), 0)
-    t.equal((seconds(to!) - seconds(from!) + 86_400) % 86_400, 10 * 60, 'five minutes either side of the trace (5 minutes old, so the end is not in the future yet)')
+    t.equal(
+      (seconds(to!) - seconds(from!) + 86_400) % 86_400,
+      10 * 60,
+      'five minutes either side of the trace (5 minutes old, so the end is not in the future yet)',
+    )
     await page.reload()
     await page.locator('[data-testid=metrics-panel] .panel-caption:has-text("±5 min")').waitFor()
     t.pass('a reload keeps the window')

@@ -37,7 +37,14 @@ function nanos(ms: number): string {
 function attrs(obj: Record<string, string | number | boolean>) {
   return Object.entries(obj).map(([key, v]) => ({
     key,
-    value: typeof v === 'string' ? { stringValue: v } : typeof v === 'boolean' ? { boolValue: v } : Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v },
+    value:
+      typeof v === 'string'
+        ? { stringValue: v }
+        : typeof v === 'boolean'
+          ? { boolValue: v }
+          : Number.isInteger(v)
+            ? { intValue: String(v) }
+            : { doubleValue: v },
   }))
 }
 
@@ -51,23 +58,30 @@ export function tracesBody(spans: TestSpan[]) {
   return {
     resourceSpans: [...byService(spans)].map(([service, list]) => ({
       resource: { attributes: attrs({ 'service.name': service, 'host.name': 'ui-test' }) },
-      scopeSpans: [{
-        scope: { name: 'tracecar-ui-test', version: '1' },
-        spans: list.map((s) => ({
-          traceId: s.traceId,
-          spanId: s.spanId,
-          parentSpanId: s.parentSpanId ?? '',
-          traceState: s.traceState ?? '',
-          name: s.name,
-          kind: KIND[s.kind ?? 'SERVER'],
-          startTimeUnixNano: nanos(s.startMs),
-          endTimeUnixNano: nanos(s.startMs + s.durationMs),
-          attributes: attrs(s.attributes ?? {}),
-          events: (s.events ?? []).map((e) => ({ name: e.name, timeUnixNano: nanos(e.atMs), attributes: attrs(e.attributes ?? {}) })),
-          status: s.error ? { code: 2, message: s.error } : { code: 0 },
-          links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState ?? '', attributes: attrs(l.attributes ?? {}) })),
-        })),
-      }],
+      scopeSpans: [
+        {
+          scope: { name: 'tracecar-ui-test', version: '1' },
+          spans: list.map((s) => ({
+            traceId: s.traceId,
+            spanId: s.spanId,
+            parentSpanId: s.parentSpanId ?? '',
+            traceState: s.traceState ?? '',
+            name: s.name,
+            kind: KIND[s.kind ?? 'SERVER'],
+            startTimeUnixNano: nanos(s.startMs),
+            endTimeUnixNano: nanos(s.startMs + s.durationMs),
+            attributes: attrs(s.attributes ?? {}),
+            events: (s.events ?? []).map((e) => ({ name: e.name, timeUnixNano: nanos(e.atMs), attributes: attrs(e.attributes ?? {}) })),
+            status: s.error ? { code: 2, message: s.error } : { code: 0 },
+            links: (s.links ?? []).map((l) => ({
+              traceId: l.traceId,
+              spanId: l.spanId,
+              traceState: l.traceState ?? '',
+              attributes: attrs(l.attributes ?? {}),
+            })),
+          })),
+        },
+      ],
     })),
   }
 }
@@ -76,19 +90,21 @@ export function logsBody(logs: TestLog[]) {
   return {
     resourceLogs: [...byService(logs)].map(([service, list]) => ({
       resource: { attributes: attrs({ 'service.name': service }) },
-      scopeLogs: [{
-        scope: { name: 'tracecar-ui-test' },
-        logRecords: list.map((l) => ({
-          timeUnixNano: nanos(l.timeMs),
-          observedTimeUnixNano: nanos(l.timeMs),
-          severityNumber: l.severityNumber,
-          severityText: l.severityText,
-          body: { stringValue: l.body },
-          traceId: l.traceId,
-          spanId: l.spanId ?? '',
-          attributes: attrs({ 'log.source': 'ui-test' }),
-        })),
-      }],
+      scopeLogs: [
+        {
+          scope: { name: 'tracecar-ui-test' },
+          logRecords: list.map((l) => ({
+            timeUnixNano: nanos(l.timeMs),
+            observedTimeUnixNano: nanos(l.timeMs),
+            severityNumber: l.severityNumber,
+            severityText: l.severityText,
+            body: { stringValue: l.body },
+            traceId: l.traceId,
+            spanId: l.spanId ?? '',
+            attributes: attrs({ 'log.source': 'ui-test' }),
+          })),
+        },
+      ],
     })),
   }
 }

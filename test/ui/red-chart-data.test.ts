@@ -6,13 +6,26 @@ import { metricsWindow, redChartData } from '../../src/ui/charts/red-chart-data.
 import type { MetricsPoint } from '../../src/query-api/query-api-types.ts'
 
 const point = (t: number, requests: number, errors: number, extra: Partial<MetricsPoint> = {}): MetricsPoint => ({
-  t, requests, errors, ratePerSec: requests / 10, errorRate: requests ? errors / requests : 0, p50Ms: requests ? 5 : null, p99Ms: requests ? 9 : null, ...extra,
+  t,
+  requests,
+  errors,
+  ratePerSec: requests / 10,
+  errorRate: requests ? errors / requests : 0,
+  p50Ms: requests ? 5 : null,
+  p99Ms: requests ? 9 : null,
+  ...extra,
 })
 
 t.test('no buckets after now; the one holding now is apart and has no error rate', async (t) => {
   const now = 1_000_035_000
-  const points = [point(1_000_000_000, 10, 0), point(1_000_010_000, 10, 0), point(1_000_020_000, 10, 1), point(1_000_030_000, 2, 1, { unfinished: true }),
-    point(1_000_040_000, 0, 0), point(1_000_050_000, 0, 0)]
+  const points = [
+    point(1_000_000_000, 10, 0),
+    point(1_000_010_000, 10, 0),
+    point(1_000_020_000, 10, 1),
+    point(1_000_030_000, 2, 1, { unfinished: true }),
+    point(1_000_040_000, 0, 0),
+    point(1_000_050_000, 0, 0),
+  ]
   const d = redChartData({ stepMs: 10_000, points }, now)!
   t.same(d.xs, [1_000_000, 1_000_010, 1_000_020, 1_000_030], 'the two buckets after now are not drawn (as zeros or at all)')
   t.same(d.rate, [1, 1, 1, null], 'the finished line stops at the last finished bucket')

@@ -21,7 +21,16 @@ async function run() {
   const base = Date.now() - 40 * 60_000
   const spans: TestSpan[] = [
     { traceId: hexId('a0', 32), spanId: hexId('a1', 16), service: 'checkout', name: 'GET /first', kind: 'SERVER', startMs: base, durationMs: 200 },
-    { traceId: hexId('a0', 32), spanId: hexId('a1', 16), service: 'checkout', name: 'POST /middle', kind: 'SERVER', startMs: base + 60_000, durationMs: 200, error: 'boom' },
+    {
+      traceId: hexId('a0', 32),
+      spanId: hexId('a1', 16),
+      service: 'checkout',
+      name: 'POST /middle',
+      kind: 'SERVER',
+      startMs: base + 60_000,
+      durationMs: 200,
+      error: 'boom',
+    },
     { traceId: hexId('a0', 32), spanId: hexId('a1', 16), service: 'checkout', name: 'GET /last', kind: 'SERVER', startMs: base + 120_000, durationMs: 200 },
   ]
   const running = await startCollectorWithData(null, { metrics: false })

@@ -12,9 +12,23 @@ function traces(t0: number) {
   const batch = hexId('0b', 32)
   const unstored = hexId('0e', 32)
   const orderRoot: TestSpan = { traceId: order, spanId: hexId('1a', 16), service: 'shop', name: 'POST /order', startMs: t0, durationMs: 50 }
-  const charge: TestSpan = { traceId: order, spanId: hexId('1a', 16), parentSpanId: orderRoot.spanId, service: 'payments', name: 'charge', startMs: t0 + 10, durationMs: 20 }
+  const charge: TestSpan = {
+    traceId: order,
+    spanId: hexId('1a', 16),
+    parentSpanId: orderRoot.spanId,
+    service: 'payments',
+    name: 'charge',
+    startMs: t0 + 10,
+    durationMs: 20,
+  }
   const invoices: TestSpan = {
-    traceId: batch, spanId: hexId('1b', 16), service: 'billing', name: 'process invoices', kind: 'INTERNAL', startMs: t0 + 5000, durationMs: 30,
+    traceId: batch,
+    spanId: hexId('1b', 16),
+    service: 'billing',
+    name: 'process invoices',
+    kind: 'INTERNAL',
+    startMs: t0 + 5000,
+    durationMs: 30,
     links: [
       { traceId: order, spanId: charge.spanId, traceState: 'vendor=1', attributes: { 'link.reason': 'invoice for this charge', 'messaging.batch.index': 1 } },
       { traceId: unstored, spanId: hexId('1e', 16) },
@@ -67,7 +81,11 @@ async function run() {
     await page.waitForURL(new RegExp(`span=${data.charge.spanId}`))
     const from = page.locator('[data-testid=span-linked-from] > li')
     await from.first().waitFor()
-    t.match(await from.first().innerText(), /billing: process invoices[\s\S]*link\.reason\s+invoice for this charge/, "the charge span's details list the link with its attributes")
+    t.match(
+      await from.first().innerText(),
+      /billing: process invoices[\s\S]*link\.reason\s+invoice for this charge/,
+      "the charge span's details list the link with its attributes",
+    )
     await page.click('[data-testid=span-linked-from] a:has-text("billing: process invoices")')
     await page.waitForURL(`${base}/trace/${data.batch}?span=${data.invoices.spanId}`)
     t.pass('and open the linking span')

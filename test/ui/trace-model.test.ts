@@ -6,8 +6,21 @@ import { buildTraceModel, visibleRows } from '../../src/ui/trace/trace-model.ts'
 
 function span(spanId: string, parentSpanId: string | null, start: number, end: number, extra: Partial<Span> = {}): Span {
   return {
-    traceId: 't', spanId, parentSpanId, name: spanId, kind: 'INTERNAL', service: 'svc', startTimeUnixMs: start, endTimeUnixMs: end,
-    durationMs: end - start, status: { code: 'UNSET' }, attributes: {}, resource: {}, events: [], links: [], ...extra,
+    traceId: 't',
+    spanId,
+    parentSpanId,
+    name: spanId,
+    kind: 'INTERNAL',
+    service: 'svc',
+    startTimeUnixMs: start,
+    endTimeUnixMs: end,
+    durationMs: end - start,
+    status: { code: 'UNSET' },
+    attributes: {},
+    resource: {},
+    events: [],
+    links: [],
+    ...extra,
   }
 }
 
@@ -16,7 +29,10 @@ const ids = (nodes: { span: Span }[]) => nodes.map((n) => n.span.spanId)
 t.test('children nest under parents, siblings by start time, whatever the input order', async (t) => {
   const m = buildTraceModel([span('c2', 'root', 50, 90), span('gc', 'c1', 15, 20), span('root', null, 0, 100), span('c1', 'root', 10, 40)])
   t.same(ids(m.nodes), ['root', 'c1', 'gc', 'c2'])
-  t.same(m.nodes.map((n) => n.depth), [0, 1, 2, 1])
+  t.same(
+    m.nodes.map((n) => n.depth),
+    [0, 1, 2, 1],
+  )
   t.equal(m.byId.get('root')!.descendantCount, 3)
   t.equal(m.durationMs, 100)
 })
@@ -24,21 +40,50 @@ t.test('children nest under parents, siblings by start time, whatever the input 
 t.test('the critical path follows what the parent waited for last', async (t) => {
   // root waits for c2 (last to finish), before it for c1; c1-side runs beside c1 and ends early.
   const m = buildTraceModel([
-    span('root', null, 0, 100), span('c1', 'root', 5, 60), span('side', 'root', 10, 20), span('c2', 'root', 60, 95),
-    span('c2a', 'c2', 61, 70), span('c2b', 'c2', 70, 94),
+    span('root', null, 0, 100),
+    span('c1', 'root', 5, 60),
+    span('side', 'root', 10, 20),
+    span('c2', 'root', 60, 95),
+    span('c2a', 'c2', 61, 70),
+    span('c2b', 'c2', 70, 94),
   ])
-  const critical = m.nodes.filter((n) => n.critical).map((n) => n.span.spanId).sort()
+  const critical = m.nodes
+    .filter((n) => n.critical)
+    .map((n) => n.span.spanId)
+    .sort()
   t.same(critical, ['c1', 'c2', 'c2a', 'c2b', 'root'])
   const segments = (id: string) => m.byId.get(id)!.criticalSegments.map((s) => [s.startMs, s.endMs])
-  t.same(segments('root'), [[0, 5], [95, 100]], 'the root holds up the end only before c1 and after c2')
-  t.same(segments('c2'), [[60, 61], [94, 95]], 'c2 only around its children')
+  t.same(
+    segments('root'),
+    [
+      [0, 5],
+      [95, 100],
+    ],
+    'the root holds up the end only before c1 and after c2',
+  )
+  t.same(
+    segments('c2'),
+    [
+      [60, 61],
+      [94, 95],
+    ],
+    'c2 only around its children',
+  )
   t.same(segments('side'), [], 'side ran beside c1 and held nothing up')
 })
 
 t.test("each span's self time is its duration minus what its children cover", async (t) => {
   const m = buildTraceModel([span('root', null, 0, 100), span('a', 'root', 10, 50), span('b', 'root', 30, 60), span('late', 'root', 90, 130)])
-  t.same(m.nodes.map((n) => [n.span.spanId, n.selfMs]), [['root', 40], ['a', 40], ['b', 30], ['late', 40]],
-    'parallel children are subtracted once, a child running past the end only up to it')
+  t.same(
+    m.nodes.map((n) => [n.span.spanId, n.selfMs]),
+    [
+      ['root', 40],
+      ['a', 40],
+      ['b', 30],
+      ['late', 40],
+    ],
+    'parallel children are subtracted once, a child running past the end only up to it',
+  )
 })
 
 t.test('errors below a span are flagged on its ancestors', async (t) => {
@@ -47,7 +92,11 @@ t.test('errors below a span are flagged on its ancestors', async (t) => {
   t.ok(m.byId.get('root')!.childError)
   t.ok(m.byId.get('a')!.childError)
   t.notOk(m.byId.get('b')!.childError)
-  t.same(m.errorOrigins.map((n) => n.span.spanId), ['b'], 'the deepest failing span is where the error starts')
+  t.same(
+    m.errorOrigins.map((n) => n.span.spanId),
+    ['b'],
+    'the deepest failing span is where the error starts',
+  )
 })
 
 t.test('collapsing hides exactly the subtree', async (t) => {

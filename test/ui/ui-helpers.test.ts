@@ -10,8 +10,18 @@ import { formatAttributeFilter, parseAttributeFilter, parseDurationMs } from '..
 t.test('only absolute http(s) URLs become links', async (t) => {
   t.equal(safeHttpUrl('https://example.com/a?b=1'), 'https://example.com/a?b=1')
   t.equal(safeHttpUrl('HTTP://example.com'), 'http://example.com/')
-  for (const bad of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', ' javascript:alert(1)', 'data:text/html,<script>1</script>',
-    'vbscript:x', '//evil.example', '/relative', 'http:/x', 'https://', 'file:///etc/passwd']) {
+  for (const bad of [
+    'javascript:alert(1)',
+    'JaVaScRiPt:alert(1)',
+    ' javascript:alert(1)',
+    'data:text/html,<script>1</script>',
+    'vbscript:x',
+    '//evil.example',
+    '/relative',
+    'http:/x',
+    'https://',
+    'file:///etc/passwd',
+  ]) {
     t.equal(safeHttpUrl(bad), null, `${bad} stays text`)
   }
   t.equal(safeHttpUrl(42), null)
@@ -59,7 +69,10 @@ t.test('numbers as text', async (t) => {
 
 t.test('service map: callers left of callees, cycles and separate groups handled', async (t) => {
   const edge = (parent: string, child: string) => ({ parent, child, callCount: 1, errorCount: 0 })
-  const { nodes } = layeredLayout(['lonely'], [edge('frontend', 'checkout'), edge('checkout', 'payments'), edge('frontend', 'inventory'), edge('payments', 'checkout'), edge('a', 'b')])
+  const { nodes } = layeredLayout(
+    ['lonely'],
+    [edge('frontend', 'checkout'), edge('checkout', 'payments'), edge('frontend', 'inventory'), edge('payments', 'checkout'), edge('a', 'b')],
+  )
   const x = (n: string) => nodes.get(n)!.x
   t.ok(x('frontend') < x('checkout') && x('checkout') < x('payments'), 'frontend → checkout → payments left to right, despite payments calling back')
   t.equal(x('inventory'), x('checkout'), 'both callees of frontend share a column')

@@ -36,7 +36,10 @@ async function run() {
   const newPage = async (): Promise<Page> => {
     const page = await context.newPage()
     page.setDefaultTimeout(20_000)
-    page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss() })
+    page.on('dialog', (d) => {
+      dialogs.push(d.message())
+      void d.dismiss()
+    })
     page.on('pageerror', (e) => pageErrors.push(e.message))
     return page
   }
@@ -77,7 +80,7 @@ async function run() {
 
     await page.goto(`${base}/search?tracestate=${encodeURIComponent('tracecar=run-ui1')}`)
     await page.waitForFunction(() => document.querySelectorAll('.trace-row').length === 1)
-    t.match(await page.locator('.trace-row').innerText(), /GET \/health/, 'a tracestate link (a tracecar load run) finds only that run\'s trace')
+    t.match(await page.locator('.trace-row').innerText(), /GET \/health/, "a tracestate link (a tracecar load run) finds only that run's trace")
     t.equal(await page.inputValue('input[name=tracestate]'), 'tracecar=run-ui1', 'the form shows the tracestate filter')
     await page.goBack()
     await page.waitForFunction(() => document.querySelectorAll('.trace-row').length === 1)
@@ -113,14 +116,25 @@ async function run() {
     await page.locator('.trace-row a').first().click()
     await page.waitForURL(new RegExp(`/trace/${checkout.traceId}`))
     await page.locator('.wf-row').first().waitFor()
-    const ids = await page.locator('.wf-row').evaluateAll((rows) => rows.map((r) => [(r as HTMLElement).dataset.spanId, Number((r as HTMLElement).dataset.depth)]))
-    t.same(ids, [
-      [checkout.root.spanId, 0], [checkout.cartClient.spanId, 1], [checkout.cartServer.spanId, 2], [checkout.pay.spanId, 3], [checkout.audit.spanId, 3], [checkout.stock.spanId, 1],
-    ], 'parents before children, siblings by start time, depth by parent')
+    const ids = await page
+      .locator('.wf-row')
+      .evaluateAll((rows) => rows.map((r) => [(r as HTMLElement).dataset.spanId, Number((r as HTMLElement).dataset.depth)]))
+    t.same(
+      ids,
+      [
+        [checkout.root.spanId, 0],
+        [checkout.cartClient.spanId, 1],
+        [checkout.cartServer.spanId, 2],
+        [checkout.pay.spanId, 3],
+        [checkout.audit.spanId, 3],
+        [checkout.stock.spanId, 1],
+      ],
+      'parents before children, siblings by start time, depth by parent',
+    )
 
     const nameX = async (id: string) => (await rowOf(page, id).locator('.wf-svc').boundingBox())!.x
-    t.ok(await nameX(checkout.cartClient.spanId) > await nameX(checkout.root.spanId), 'a child is indented under its parent')
-    t.ok(await nameX(checkout.pay.spanId) > await nameX(checkout.cartServer.spanId), 'a grandchild is indented further')
+    t.ok((await nameX(checkout.cartClient.spanId)) > (await nameX(checkout.root.spanId)), 'a child is indented under its parent')
+    t.ok((await nameX(checkout.pay.spanId)) > (await nameX(checkout.cartServer.spanId)), 'a grandchild is indented further')
     t.equal(await nameX(checkout.stock.spanId), await nameX(checkout.cartClient.spanId), 'siblings line up')
 
     const bar = async (id: string) => (await rowOf(page, id).locator('[data-testid=span-bar]').boundingBox())!
@@ -129,14 +143,29 @@ async function run() {
       const b = await bar(s.spanId)
       const left = (b.x - rootBar.x) / rootBar.width
       const width = b.width / rootBar.width
-      t.ok(Math.abs(left - (s.startMs - checkout.root.startMs) / 500) < 0.01, `${s.name} (${s.service}) starts at ${(s.startMs - checkout.root.startMs)}ms of 500ms (bar at ${(left * 100).toFixed(1)}%)`)
+      t.ok(
+        Math.abs(left - (s.startMs - checkout.root.startMs) / 500) < 0.01,
+        `${s.name} (${s.service}) starts at ${s.startMs - checkout.root.startMs}ms of 500ms (bar at ${(left * 100).toFixed(1)}%)`,
+      )
       t.ok(Math.abs(width - s.durationMs / 500) < 0.01, `${s.name} (${s.service}) lasts ${s.durationMs}ms of 500ms (bar ${(width * 100).toFixed(1)}% wide)`)
     }
     t.match(await rowOf(page, checkout.pay.spanId).getAttribute('class'), /\berror\b/, 'the failed span stands out')
     t.match(await page.locator('[data-testid=error-origin]').innerText(), /starts at payments: POST \/pay/, 'the header names where the error starts')
-    t.match(await rowOf(page, checkout.pay.spanId).locator('[data-testid=span-bar]').getAttribute('class'), /critical/, 'the slow payment is on the critical path')
-    t.match(await rowOf(page, checkout.stock.spanId).locator('[data-testid=span-bar]').getAttribute('class'), /critical/, 'so is the stock check the root waited for last')
-    t.notMatch(await rowOf(page, checkout.audit.spanId).locator('[data-testid=span-bar]').getAttribute('class'), /critical/, 'the audit write running beside the payment is not')
+    t.match(
+      await rowOf(page, checkout.pay.spanId).locator('[data-testid=span-bar]').getAttribute('class'),
+      /critical/,
+      'the slow payment is on the critical path',
+    )
+    t.match(
+      await rowOf(page, checkout.stock.spanId).locator('[data-testid=span-bar]').getAttribute('class'),
+      /critical/,
+      'so is the stock check the root waited for last',
+    )
+    t.notMatch(
+      await rowOf(page, checkout.audit.spanId).locator('[data-testid=span-bar]').getAttribute('class'),
+      /critical/,
+      'the audit write running beside the payment is not',
+    )
 
     await rowOf(page, checkout.cartClient.spanId).locator('.wf-toggle').click()
     t.equal(await page.locator('.wf-row').count(), 3, 'collapsing POST /cart hides its three descendants')
@@ -153,7 +182,10 @@ async function run() {
     await page.mouse.up()
     await page.locator('button:has-text("reset zoom")').waitFor()
     const ticks = (await page.locator('.wf-tick-label').allInnerTexts()).map((l) => parseFloat(l))
-    t.ok([100, 150, 200, 250, 300].every((want, i) => Math.abs(ticks[i]! - want) <= 2), `the time axis shows the zoomed window, 100ms to 300ms (${ticks.join(', ')})`)
+    t.ok(
+      [100, 150, 200, 250, 300].every((want, i) => Math.abs(ticks[i]! - want) <= 2),
+      `the time axis shows the zoomed window, 100ms to 300ms (${ticks.join(', ')})`,
+    )
     const payBar = (await rowOf(page, checkout.pay.spanId).locator('[data-testid=span-bar]').boundingBox())!
     const lane = (await page.locator('.wf-lane-head').boundingBox())!
     t.ok(Math.abs(payBar.x - lane.x) < 2, 'POST /pay (from 100ms) now starts at the left edge of the lane')
@@ -167,7 +199,7 @@ async function run() {
     await page.mouse.down()
     await page.mouse.move(handle.x + 104, handle.y + 5, { steps: 5 })
     await page.mouse.up()
-    t.ok(Math.abs(await laneX() - before - 100) < 3, "dragging the name column's edge widens it")
+    t.ok(Math.abs((await laneX()) - before - 100) < 3, "dragging the name column's edge widens it")
   })
 
   await t.test('selecting a span shows its attributes, timing, logs and metrics', async (t) => {
@@ -184,7 +216,11 @@ async function run() {
 
     await rowOf(page, checkout.root.spanId).click()
     await page.locator('[data-testid=timing-breakdown]').waitFor()
-    t.match(await page.locator('[data-testid=timing-breakdown]').innerText(), /first byte\s+\+490ms\s+488ms/, 'events as a timing breakdown (until first byte: at +490ms, took 488ms)')
+    t.match(
+      await page.locator('[data-testid=timing-breakdown]').innerText(),
+      /first byte\s+\+490ms\s+488ms/,
+      'events as a timing breakdown (until first byte: at +490ms, took 488ms)',
+    )
     const docs = page.locator('[data-testid=span-attributes] a')
     t.equal(await docs.getAttribute('href'), 'https://example.com/runbook', 'an http(s) attribute value is a link')
 
@@ -220,11 +256,14 @@ async function run() {
     await deep.goto(`${base}/trace/${checkout.traceId}?span=${checkout.cartServer.spanId}&tab=logs`)
     await deep.locator('[data-testid=log-list]').waitFor()
     t.equal(await rowOf(deep, checkout.cartServer.spanId).getAttribute('aria-selected'), 'true', 'the linked span is selected')
-    t.match(await deep.locator('[data-testid=log-list]').innerText(), /cart saved items=3/, "and its logs are shown")
+    t.match(await deep.locator('[data-testid=log-list]').innerText(), /cart saved items=3/, 'and its logs are shown')
     await deep.goto(`${base}/trace/${checkout.traceId}?span=${checkout.stock.spanId}&tab=logs`)
     await deep.locator('[data-testid=log-list]').waitFor()
-    t.match(await deep.locator('[data-testid=log-list]').innerText(), /by service and time.*GET \/stock HTTP\/1\.1/s,
-      "an access log with the trace id only is matched to the span by service and time, and says so")
+    t.match(
+      await deep.locator('[data-testid=log-list]').innerText(),
+      /by service and time.*GET \/stock HTTP\/1\.1/s,
+      'an access log with the trace id only is matched to the span by service and time, and says so',
+    )
     t.equal(await deep.locator('.log-row').count(), 1, 'and no other log is')
     await deep.goto(`${base}/trace/${'f'.repeat(32)}`)
     await deep.locator('.state-empty').waitFor()
@@ -256,12 +295,15 @@ async function run() {
     await big.locator('.wf-row').first().waitFor({ timeout: 60_000 })
     const openMs = Date.now() - started
     const inPage = await big.evaluate((traceId) => {
-      const call = performance.getEntriesByType('resource').find((e) => e.name.endsWith(`/api/traces/${traceId}/compact`)) as PerformanceResourceTiming | undefined
+      const call = performance.getEntriesByType('resource').find((e) => e.name.endsWith(`/api/traces/${traceId}/compact`)) as
+        PerformanceResourceTiming | undefined
       const firstRowAtMs = (window as unknown as { firstRowAtMs?: number }).firstRowAtMs
       if (call === undefined || firstRowAtMs === undefined) return undefined
       return { fetchMs: call.responseEnd - call.startTime, modelMs: firstRowAtMs - call.responseEnd }
     }, fixture.big.traceId)
-    t.comment(`10,000-span trace: first rows visible ${openMs} ms after navigation (in the page: API fetch ${inPage?.fetchMs.toFixed(0)} ms, tree + critical path + first rows ${inPage?.modelMs.toFixed(0)} ms)`)
+    t.comment(
+      `10,000-span trace: first rows visible ${openMs} ms after navigation (in the page: API fetch ${inPage?.fetchMs.toFixed(0)} ms, tree + critical path + first rows ${inPage?.modelMs.toFixed(0)} ms)`,
+    )
     t.ok(openMs < 30_000, 'opens within a generous sanity bound')
     t.match(await big.locator('.trace-facts').innerText(), /Spans 10000/)
     const rendered = await big.locator('.wf-row').count()
@@ -295,8 +337,10 @@ async function run() {
     })
     const after = await metric()
     const per = (k: 'task' | 'script' | 'layout') => (((after[k] - before[k]) * 1000) / 61).toFixed(1)
-    t.comment(`scrolling 60 steps of 400px: wall-clock frame median ${scroll.p50?.toFixed(1)} ms, worst ${scroll.max?.toFixed(1)} ms; ` +
-      `renderer work per step ${per('task')} ms (script ${per('script')} ms, style+layout ${per('layout')} ms); ${scroll.rows} rows in the DOM`)
+    t.comment(
+      `scrolling 60 steps of 400px: wall-clock frame median ${scroll.p50?.toFixed(1)} ms, worst ${scroll.max?.toFixed(1)} ms; ` +
+        `renderer work per step ${per('task')} ms (script ${per('script')} ms, style+layout ${per('layout')} ms); ${scroll.rows} rows in the DOM`,
+    )
     await big.locator(`.wf-row:has-text("${fixture.big.lastSpanName}")`).waitFor()
     t.pass(`scrolled to the bottom: the last span (${fixture.big.lastSpanName}) is rendered`)
     await shot(big, 'trace-10k-bottom')
@@ -374,7 +418,7 @@ async function run() {
     await p.locator('[data-testid=alerts-table] tr:has-text("payments-errors") a.example').first().click()
     await p.waitForURL(new RegExp(`/trace/${checkout.traceId}`))
     await rowOf(p, checkout.pay.spanId).waitFor()
-    t.pass("an example trace link opens the failing trace")
+    t.pass('an example trace link opens the failing trace')
     await p.close()
   })
 
@@ -394,7 +438,11 @@ async function run() {
 
     await p.goto(`${bare.baseUrl}/search?limit=abc`)
     await p.locator('.state-error').waitFor()
-    t.match(await p.locator('.state-error').innerText(), /The search failed.*limit="abc" must be a whole number.*Fix the field/s, "a rejected search shows the collector's reason and what to do")
+    t.match(
+      await p.locator('.state-error').innerText(),
+      /The search failed.*limit="abc" must be a whole number.*Fix the field/s,
+      "a rejected search shows the collector's reason and what to do",
+    )
 
     // The same URL the form will produce: pressing "Find traces" must search again, not no-op.
     await p.goto(`${bare.baseUrl}/search?lookback=1h`)
@@ -404,7 +452,11 @@ async function run() {
     t.comment(`collector closed in ${Date.now() - closing} ms`)
     await p.click('button:has-text("Find traces")')
     await p.locator('.state-error').waitFor()
-    t.match(await p.locator('.state-error').innerText(), /Cannot reach the collector.*check that the collector is running/is, 'a collector that went away is named as the problem')
+    t.match(
+      await p.locator('.state-error').innerText(),
+      /Cannot reach the collector.*check that the collector is running/is,
+      'a collector that went away is named as the problem',
+    )
     await shot(p, 'collector-down')
     await p.close()
   })

@@ -8,10 +8,23 @@ import { formatBytes, parseByteSize } from '../../src/units/byte-size.js'
 
 t.test('durations: one unit, several units summed, every unit', async (t) => {
   const cases: Array<[string, number]> = [
-    ['500ms', 500], ['1.5s', 1500], ['2m', 120_000], ['72h', 259_200_000], ['7d', 604_800_000], ['2w', 1_209_600_000],
-    ['1h30m', 5_400_000], ['1m30s', 90_000], ['.5s', 500], ['250us', 0.25], ['800µs', 0.8], ['1000000ns', 1],
+    ['500ms', 500],
+    ['1.5s', 1500],
+    ['2m', 120_000],
+    ['72h', 259_200_000],
+    ['7d', 604_800_000],
+    ['2w', 1_209_600_000],
+    ['1h30m', 5_400_000],
+    ['1m30s', 90_000],
+    ['.5s', 500],
+    ['250us', 0.25],
+    ['800µs', 0.8],
+    ['1000000ns', 1],
     // As people type them into a form or a flag.
-    [' 250 ms ', 250], ['1H', 3_600_000], ['1.5S', 1500], ['1h 30m', 5_400_000],
+    [' 250 ms ', 250],
+    ['1H', 3_600_000],
+    ['1.5S', 1500],
+    ['1h 30m', 5_400_000],
   ]
   for (const [text, ms] of cases) t.equal(durationMs(text), ms, text)
 })
@@ -44,12 +57,22 @@ t.test('durations: floors and zero', async (t) => {
   t.match(durationExpected({ positive: true }), /^a duration above zero:/)
 })
 
-t.test('durations: too large for a number is left to the caller\'s range check', async (t) => {
+t.test("durations: too large for a number is left to the caller's range check", async (t) => {
   t.equal(durationMs(`${'9'.repeat(400)}s`), Infinity)
 })
 
 t.test('durations are written back in the largest exact unit up to hours', async (t) => {
-  for (const [ms, text] of [[0, '0s'], [500, '500ms'], [1500, '1500ms'], [30_000, '30s'], [300_000, '5m'], [5_400_000, '90m'], [7_200_000, '2h'], [86_400_000, '24h'], [1_209_600_000, '336h']] as const) {
+  for (const [ms, text] of [
+    [0, '0s'],
+    [500, '500ms'],
+    [1500, '1500ms'],
+    [30_000, '30s'],
+    [300_000, '5m'],
+    [5_400_000, '90m'],
+    [7_200_000, '2h'],
+    [86_400_000, '24h'],
+    [1_209_600_000, '336h'],
+  ] as const) {
     t.equal(formatDurationMs(ms), text)
     t.equal(durationMs(text), ms, `${text} reads back`)
   }
@@ -57,9 +80,20 @@ t.test('durations are written back in the largest exact unit up to hours', async
 
 t.test('byte sizes: bare bytes, decimal and binary units', async (t) => {
   const cases: Array<[string, number]> = [
-    ['4096', 4096], ['1B', 1], ['2KB', 2000], ['500MB', 500_000_000], ['2GB', 2e9], ['1TB', 1e12],
-    ['1KiB', 1024], ['16MiB', 16 * 1024 ** 2], ['2GiB', 2 * 1024 ** 3], ['1TiB', 1024 ** 4],
-    ['16mib', 16 * 1024 ** 2], [' 500 kb ', 500_000], ['1.5KiB', 1536], ['0.5KB', 500],
+    ['4096', 4096],
+    ['1B', 1],
+    ['2KB', 2000],
+    ['500MB', 500_000_000],
+    ['2GB', 2e9],
+    ['1TB', 1e12],
+    ['1KiB', 1024],
+    ['16MiB', 16 * 1024 ** 2],
+    ['2GiB', 2 * 1024 ** 3],
+    ['1TiB', 1024 ** 4],
+    ['16mib', 16 * 1024 ** 2],
+    [' 500 kb ', 500_000],
+    ['1.5KiB', 1536],
+    ['0.5KB', 500],
   ]
   for (const [text, bytes] of cases) {
     const result = parseByteSize(text)
@@ -79,7 +113,12 @@ t.test('byte sizes: what is not one', async (t) => {
 })
 
 t.test('byte sizes are written back in the largest exact binary unit', async (t) => {
-  for (const [bytes, text] of [[1000, '1000B'], [1024, '1KiB'], [16 * 1024 ** 2, '16MiB'], [3 * 1024 ** 3, '3GiB']] as const) {
+  for (const [bytes, text] of [
+    [1000, '1000B'],
+    [1024, '1KiB'],
+    [16 * 1024 ** 2, '16MiB'],
+    [3 * 1024 ** 3, '3GiB'],
+  ] as const) {
     t.equal(formatBytes(bytes), text)
     t.same(parseByteSize(text), { ok: true, bytes }, `${text} reads back`)
   }

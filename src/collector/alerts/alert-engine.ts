@@ -63,7 +63,14 @@ export class AlertEngine {
     const windowStartMs = nowMs - rule.windowMs
     // An error-rate alert is investigated from its failures: those lead its examples, newest first.
     const lead = rule.kind === 'error_rate' ? 'failing' : 'slowest'
-    const w = await windowSummary(this.options.rollups, { service: rule.service, operation: rule.operation, spanKind: rule.spanKind }, windowStartMs, nowMs, 3, lead)
+    const w = await windowSummary(
+      this.options.rollups,
+      { service: rule.service, operation: rule.operation, spanKind: rule.spanKind },
+      windowStartMs,
+      nowMs,
+      3,
+      lead,
+    )
     switch (rule.kind) {
       case 'duration_quantile': {
         const value = w.requests >= Math.max(1, rule.minRequests) ? w.histogram.quantile(rule.quantile) : NaN

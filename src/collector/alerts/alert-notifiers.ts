@@ -76,7 +76,10 @@ export class AlertmanagerNotifier implements AlertNotifier {
   private readonly endpoint: string
 
   /** `resolveAfterMs`: how far ahead a firing alert's endsAt is set (Prometheus uses 4 × resend interval). */
-  constructor(baseUrl: string, private readonly resolveAfterMs: number) {
+  constructor(
+    baseUrl: string,
+    private readonly resolveAfterMs: number,
+  ) {
     this.endpoint = `${baseUrl.replace(/\/+$/, '')}/api/v2/alerts`
     this.name = `alertmanager ${this.endpoint}`
   }
@@ -87,6 +90,9 @@ export class AlertmanagerNotifier implements AlertNotifier {
 
   refresh(notices: readonly AlertNotice[]): Promise<PostResult> {
     const endsAt = Date.now() + this.resolveAfterMs
-    return postJson(this.endpoint, notices.map((n) => alertmanagerAlert(n, endsAt)))
+    return postJson(
+      this.endpoint,
+      notices.map((n) => alertmanagerAlert(n, endsAt)),
+    )
   }
 }

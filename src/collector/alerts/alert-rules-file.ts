@@ -22,10 +22,28 @@ export interface AlertRulesFile {
 export class AlertRulesError extends Error {}
 
 // A duration string is read by the product's one grammar (src/units/duration.ts), as an ajv format.
-const durationSchema = { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', format: 'duration' }] }
+const durationSchema = {
+  anyOf: [
+    { type: 'number', minimum: 0 },
+    { type: 'string', format: 'duration' },
+  ],
+}
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } }
 
-const RULE_KEYS = ['name', 'kind', 'service', 'operation', 'spanKind', 'quantile', 'threshold', 'window', 'for', 'minRequests', 'labels', 'annotations'] as const
+const RULE_KEYS = [
+  'name',
+  'kind',
+  'service',
+  'operation',
+  'spanKind',
+  'quantile',
+  'threshold',
+  'window',
+  'for',
+  'minRequests',
+  'labels',
+  'annotations',
+] as const
 
 const fileSchema = {
   type: 'object',
@@ -73,7 +91,9 @@ function describe(err: ErrorObject): string {
     case 'enum':
       return `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
     case 'pattern':
-      return err.instancePath.endsWith('/name') ? 'must start with a letter or _ and use only letters, digits, _ . : -' : `must match ${(err.params as { pattern: string }).pattern}`
+      return err.instancePath.endsWith('/name')
+        ? 'must start with a letter or _ and use only letters, digits, _ . : -'
+        : `must match ${(err.params as { pattern: string }).pattern}`
     case 'anyOf':
       return 'must be a duration such as 500ms, 30s, 5m, 1h (or a number of milliseconds)'
     default:

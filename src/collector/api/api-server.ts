@@ -52,7 +52,12 @@ export interface ApiServer {
 }
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  const table = new RouteTable([...(options.routes ?? []), ...queryRoutes(options.stores), ...tracePageRoutes(options.stores.spans), ...jaegerRoutes(options.stores)])
+  const table = new RouteTable([
+    ...(options.routes ?? []),
+    ...queryRoutes(options.stores),
+    ...tracePageRoutes(options.stores.spans),
+    ...jaegerRoutes(options.stores),
+  ])
   const hosts = hostCheck(options.host, options.allowedHosts)
   const server = createServer((req, res) => {
     markRequestStart(res)

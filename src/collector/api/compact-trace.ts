@@ -14,7 +14,10 @@ import type { StoredSpan } from '../model/stored-span.js'
 const STATUS_CODES: Record<string, number> = { UNSET: 0, OK: 1, ERROR: 2 }
 
 /** What the columns carry of a span. */
-export type CompactedSpan = Pick<StoredSpan, 'spanId' | 'parentSpanId' | 'service' | 'name' | 'kind' | 'startTimeUnixNano' | 'endTimeUnixNano' | 'status' | 'attributes' | 'events'>
+export type CompactedSpan = Pick<
+  StoredSpan,
+  'spanId' | 'parentSpanId' | 'service' | 'name' | 'kind' | 'startTimeUnixNano' | 'endTimeUnixNano' | 'status' | 'attributes' | 'events'
+>
 
 /** Where an outgoing call went, when the span name alone ("GET") does not say. */
 export function callTarget(span: Pick<StoredSpan, 'kind' | 'attributes'>): string {
@@ -56,11 +59,23 @@ export function encodeCompactTrace(traceId: string, spans: readonly CompactedSpa
   const offsetNs = nanosAfter(earliest)
   const n = spans.length
   const out: CompactTraceResponse = {
-    traceId, warnings, strings, startTimeUnixMs: nanosToMs(startNs),
-    spanId: new Array<string>(n), parent: new Array<number>(n), service: new Array<number>(n), name: new Array<number>(n),
-    kind: new Array<number>(n), startOffsetNs: new Array<number>(n), durationNs: new Array<number>(n),
-    statusCode: new Array<number>(n), statusMessage: new Array<number>(n), callTarget: new Array<number>(n),
-    eventSpan: [], eventOffsetNs: [], eventName: [],
+    traceId,
+    warnings,
+    strings,
+    startTimeUnixMs: nanosToMs(startNs),
+    spanId: new Array<string>(n),
+    parent: new Array<number>(n),
+    service: new Array<number>(n),
+    name: new Array<number>(n),
+    kind: new Array<number>(n),
+    startOffsetNs: new Array<number>(n),
+    durationNs: new Array<number>(n),
+    statusCode: new Array<number>(n),
+    statusMessage: new Array<number>(n),
+    callTarget: new Array<number>(n),
+    eventSpan: [],
+    eventOffsetNs: [],
+    eventName: [],
   }
   for (let i = 0; i < n; i++) {
     const span = spans[i]!
@@ -102,7 +117,5 @@ function nanosAfter(base: string): (nanos: string) => number {
   const high = base.slice(0, -15)
   const low = Number(base.slice(-15))
   const baseNs = BigInt(base)
-  return (nanos) => nanos.length === base.length && nanos.startsWith(high)
-    ? Number(nanos.slice(-15)) - low
-    : Number(BigInt(nanos) - baseNs)
+  return (nanos) => (nanos.length === base.length && nanos.startsWith(high) ? Number(nanos.slice(-15)) - low : Number(BigInt(nanos) - baseNs))
 }

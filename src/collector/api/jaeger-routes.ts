@@ -14,7 +14,17 @@ import { sendJson } from '../../http/http-answer.js'
 import type { QueryStores } from './query-routes.js'
 import { envelope, errorEnvelope, toJaegerTrace } from './jaeger-format.js'
 import { durationMs } from '../../units/duration.js'
-import { checkRange, limitParam, MAX_DURATION_MS, MAX_UNIX_MS, normalizeTraceId, optionalInRange, optionalString, optionalUnixMs, QueryParamError } from './query-params.js'
+import {
+  checkRange,
+  limitParam,
+  MAX_DURATION_MS,
+  MAX_UNIX_MS,
+  normalizeTraceId,
+  optionalInRange,
+  optionalString,
+  optionalUnixMs,
+  QueryParamError,
+} from './query-params.js'
 import { orderTraceForDisplay } from './trace-order.js'
 import { dependenciesInSlices } from './dependency-slices.js'
 import { SEARCH_BUDGET_MS } from './query-routes.js'
@@ -65,7 +75,9 @@ function logfmtTags(text: string): Array<{ key: string; value: string }> {
     const at = LOGFMT_PAIR.lastIndex
     const m = LOGFMT_PAIR.exec(text)
     if (m === null) {
-      throw new QueryParamError(`tags=${JSON.stringify(text)} is not logfmt at ${JSON.stringify(text.slice(at, at + 20))}: use key=value pairs (key="a value" with blanks) or a JSON object`)
+      throw new QueryParamError(
+        `tags=${JSON.stringify(text)} is not logfmt at ${JSON.stringify(text.slice(at, at + 20))}: use key=value pairs (key="a value" with blanks) or a JSON object`,
+      )
     }
     out.push({ key: m[1]!, value: m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]! })
   }
@@ -91,80 +103,108 @@ export function jaegerRoutes(stores: Pick<QueryStores, 'spans' | 'dependencies'>
     },
   })
   const routes: CollectorRoute[] = [
-    { method: 'GET', path: '/api/services', handle: async (_q, res) => {
-      const services = await store.services()
-      sendJson(res, 200, envelope(services, services.length))
-    } },
-    { method: 'GET', path: '/api/services/:service/operations', handle: async (_q, res, params) => {
-      const names = [...new Set((await store.operations(params.service!)).map((op) => op.name))]
-      sendJson(res, 200, envelope(names, names.length))
-    } },
-    { method: 'GET', path: '/api/operations', handle: async (_q, res, _p, url) => {
-      const service = optionalString(url, 'service')
-      if (service === undefined) throw new QueryParamError('service is required')
-      const spanKind = optionalString(url, 'spanKind')
-      const ops = (await store.operations(service))
-        .map((op) => ({ name: op.name, spanKind: op.spanKind === 'UNSPECIFIED' ? '' : op.spanKind.toLowerCase() }))
-        .filter((op) => spanKind === undefined || op.spanKind === spanKind)
-      sendJson(res, 200, envelope(ops, ops.length))
-    } },
-    { method: 'GET', path: '/api/traces', handle: async (_q, res, _p, url) => {
-      const endUs = optionalInRange(url, 'end', 0, MAX_UNIX_MS * 1000, 'a Unix time in microseconds')
-      let startUs = optionalInRange(url, 'start', 0, MAX_UNIX_MS * 1000, 'a Unix time in microseconds')
-      const lookback = optionalString(url, 'lookback')
-      if (startUs === undefined && lookback !== undefined && lookback !== 'custom') {
-        const ms = durationMs(lookback)
-        if (ms === undefined) throw new QueryParamError(`lookback=${JSON.stringify(lookback)} must be like 1h, 2d or 30m`)
-        checkRange('lookback', ms, 0, MAX_DURATION_MS, 'a duration in milliseconds (1h, 2d, 30m)')
-        // A lookback reaching before 1970 means "everything".
-        startUs = Math.max(0, ((endUs ?? Date.now() * 1000) / 1000 - ms) * 1000)
-      }
-      const duration = (name: string): number | undefined => {
-        const raw = optionalString(url, name)
-        if (raw === undefined) return undefined
-        // Jaeger sends Go durations (1.5s, 250us, 1m30s); the product's grammar reads them and more.
-        const ms = durationMs(raw)
-        if (ms === undefined) throw new QueryParamError(`${name}=${JSON.stringify(raw)} must be a duration like 100ms, 1.5s or 2m`)
-        checkRange(name, ms, 0, MAX_DURATION_MS, 'a duration in milliseconds (100ms, 1.5s, 2m)')
-        return ms
-      }
-      const operation = optionalString(url, 'operation')
-      const result = await store.findTraces({
-        service: optionalString(url, 'service'),
-        operation: operation === 'all' ? undefined : operation,
-        startUnixMs: startUs === undefined ? undefined : startUs / 1000,
-        endUnixMs: endUs === undefined ? undefined : endUs / 1000,
-        minDurationMs: duration('minDuration'),
-        maxDurationMs: duration('maxDuration'),
-        // Jaeger's rule: every tag holds on the span that matches service, operation and duration.
-        spanTags: tagsFromUrl(url),
-        limit: limitParam(url, 'limit', JAEGER_DEFAULT_LIMIT, 1500),
-        budgetMs: SEARCH_BUDGET_MS,
-      })
-      const traces = await Promise.all(result.traces.map((summary) => store.getTrace(summary.traceId)))
-      const data = result.traces.map((summary, i) => {
-        const ordered = orderTraceForDisplay(traces[i]!)
-        return toJaegerTrace(summary.traceId, ordered.spans, ordered.warnings)
-      })
-      sendJson(res, 200, envelope(data, data.length))
-    } },
-    { method: 'GET', path: '/api/traces/:traceId', handle: async (_q, res, params) => {
-      const traceId = normalizeTraceId(params.traceId!)
-      if (traceId === undefined) throw new QueryParamError(`${JSON.stringify(params.traceId)} is not a trace id (hex, up to 32 digits)`)
-      const spans = await store.getTrace(traceId)
-      if (spans.length === 0) {
-        sendJson(res, 404, errorEnvelope(404, 'trace not found'))
-        return
-      }
-      const ordered = orderTraceForDisplay(spans)
-      sendJson(res, 200, envelope([toJaegerTrace(traceId, ordered.spans, ordered.warnings)], 1))
-    } },
-    { method: 'GET', path: '/api/dependencies', handle: async (_q, res, _p, url) => {
-      const endTs = optionalUnixMs(url, 'endTs') ?? Date.now()
-      const lookback = optionalInRange(url, 'lookback', 0, 31 * 86_400_000, 'milliseconds (at most 31 days)') ?? 86_400_000
-      const edges = (await dependenciesInSlices(stores.dependencies, endTs - lookback, endTs)).map((e) => ({ parent: e.parent, child: e.child, callCount: e.callCount }))
-      sendJson(res, 200, envelope(edges, edges.length))
-    } },
+    {
+      method: 'GET',
+      path: '/api/services',
+      handle: async (_q, res) => {
+        const services = await store.services()
+        sendJson(res, 200, envelope(services, services.length))
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/services/:service/operations',
+      handle: async (_q, res, params) => {
+        const names = [...new Set((await store.operations(params.service!)).map((op) => op.name))]
+        sendJson(res, 200, envelope(names, names.length))
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/operations',
+      handle: async (_q, res, _p, url) => {
+        const service = optionalString(url, 'service')
+        if (service === undefined) throw new QueryParamError('service is required')
+        const spanKind = optionalString(url, 'spanKind')
+        const ops = (await store.operations(service))
+          .map((op) => ({ name: op.name, spanKind: op.spanKind === 'UNSPECIFIED' ? '' : op.spanKind.toLowerCase() }))
+          .filter((op) => spanKind === undefined || op.spanKind === spanKind)
+        sendJson(res, 200, envelope(ops, ops.length))
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/traces',
+      handle: async (_q, res, _p, url) => {
+        const endUs = optionalInRange(url, 'end', 0, MAX_UNIX_MS * 1000, 'a Unix time in microseconds')
+        let startUs = optionalInRange(url, 'start', 0, MAX_UNIX_MS * 1000, 'a Unix time in microseconds')
+        const lookback = optionalString(url, 'lookback')
+        if (startUs === undefined && lookback !== undefined && lookback !== 'custom') {
+          const ms = durationMs(lookback)
+          if (ms === undefined) throw new QueryParamError(`lookback=${JSON.stringify(lookback)} must be like 1h, 2d or 30m`)
+          checkRange('lookback', ms, 0, MAX_DURATION_MS, 'a duration in milliseconds (1h, 2d, 30m)')
+          // A lookback reaching before 1970 means "everything".
+          startUs = Math.max(0, ((endUs ?? Date.now() * 1000) / 1000 - ms) * 1000)
+        }
+        const duration = (name: string): number | undefined => {
+          const raw = optionalString(url, name)
+          if (raw === undefined) return undefined
+          // Jaeger sends Go durations (1.5s, 250us, 1m30s); the product's grammar reads them and more.
+          const ms = durationMs(raw)
+          if (ms === undefined) throw new QueryParamError(`${name}=${JSON.stringify(raw)} must be a duration like 100ms, 1.5s or 2m`)
+          checkRange(name, ms, 0, MAX_DURATION_MS, 'a duration in milliseconds (100ms, 1.5s, 2m)')
+          return ms
+        }
+        const operation = optionalString(url, 'operation')
+        const result = await store.findTraces({
+          service: optionalString(url, 'service'),
+          operation: operation === 'all' ? undefined : operation,
+          startUnixMs: startUs === undefined ? undefined : startUs / 1000,
+          endUnixMs: endUs === undefined ? undefined : endUs / 1000,
+          minDurationMs: duration('minDuration'),
+          maxDurationMs: duration('maxDuration'),
+          // Jaeger's rule: every tag holds on the span that matches service, operation and duration.
+          spanTags: tagsFromUrl(url),
+          limit: limitParam(url, 'limit', JAEGER_DEFAULT_LIMIT, 1500),
+          budgetMs: SEARCH_BUDGET_MS,
+        })
+        const traces = await Promise.all(result.traces.map((summary) => store.getTrace(summary.traceId)))
+        const data = result.traces.map((summary, i) => {
+          const ordered = orderTraceForDisplay(traces[i]!)
+          return toJaegerTrace(summary.traceId, ordered.spans, ordered.warnings)
+        })
+        sendJson(res, 200, envelope(data, data.length))
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/traces/:traceId',
+      handle: async (_q, res, params) => {
+        const traceId = normalizeTraceId(params.traceId!)
+        if (traceId === undefined) throw new QueryParamError(`${JSON.stringify(params.traceId)} is not a trace id (hex, up to 32 digits)`)
+        const spans = await store.getTrace(traceId)
+        if (spans.length === 0) {
+          sendJson(res, 404, errorEnvelope(404, 'trace not found'))
+          return
+        }
+        const ordered = orderTraceForDisplay(spans)
+        sendJson(res, 200, envelope([toJaegerTrace(traceId, ordered.spans, ordered.warnings)], 1))
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/dependencies',
+      handle: async (_q, res, _p, url) => {
+        const endTs = optionalUnixMs(url, 'endTs') ?? Date.now()
+        const lookback = optionalInRange(url, 'lookback', 0, 31 * 86_400_000, 'milliseconds (at most 31 days)') ?? 86_400_000
+        const edges = (await dependenciesInSlices(stores.dependencies, endTs - lookback, endTs)).map((e) => ({
+          parent: e.parent,
+          child: e.child,
+          callCount: e.callCount,
+        }))
+        sendJson(res, 200, envelope(edges, edges.length))
+      },
+    },
   ]
   return routes.map(wrap)
 }

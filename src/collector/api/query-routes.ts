@@ -6,10 +6,26 @@
 import type { CollectorRoute } from '../http/route.js'
 import { sendError, sendJson } from '../../http/http-answer.js'
 import type {
-  DependenciesResponse, LinkedFromResponse, LogsResponse, OperationsResponse, ServicesResponse, TraceResponse, TraceSearchResponse,
+  DependenciesResponse,
+  LinkedFromResponse,
+  LogsResponse,
+  OperationsResponse,
+  ServicesResponse,
+  TraceResponse,
+  TraceSearchResponse,
 } from '../../query-api/query-api-types.js'
 import type { DependencyReader, LogReader, SpanReader } from '../store/store-roles.js'
-import { booleanParam, keyValueParams, limitParam, optionalNonNegative, optionalSpanId, optionalString, optionalUnixMs, QueryParamError, requireTraceId } from './query-params.js'
+import {
+  booleanParam,
+  keyValueParams,
+  limitParam,
+  optionalNonNegative,
+  optionalSpanId,
+  optionalString,
+  optionalUnixMs,
+  QueryParamError,
+  requireTraceId,
+} from './query-params.js'
 import { orderTraceForDisplay } from './trace-order.js'
 import { dependenciesInSlices } from './dependency-slices.js'
 

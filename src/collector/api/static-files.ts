@@ -64,5 +64,7 @@ export function serveStatic(uiDir: string | undefined, req: IncomingMessage, res
     res.end()
     return
   }
-  createReadStream(file).on('error', () => res.destroy()).pipe(res)
+  createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res)
 }

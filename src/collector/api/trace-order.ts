@@ -75,7 +75,9 @@ export function orderTraceForDisplay<S extends OrderedSpan>(spans: readonly S[])
   for (const span of ordered) {
     const parent = span.parentSpanId === null ? undefined : byId.get(span.parentSpanId)
     if (parent !== undefined && span.startTimeUnixMs < parent.startTimeUnixMs) {
-      warnings.push(`${spanLabel(span)} starts ${(parent.startTimeUnixMs - span.startTimeUnixMs).toFixed(3)} ms before its parent ${spanLabel(parent)} (clock skew?)`)
+      warnings.push(
+        `${spanLabel(span)} starts ${(parent.startTimeUnixMs - span.startTimeUnixMs).toFixed(3)} ms before its parent ${spanLabel(parent)} (clock skew?)`,
+      )
     }
   }
   return { spans: ordered, warnings }

@@ -34,7 +34,7 @@ function notStored(traceId: string): string {
 function attributesContain(attributes: AttributeMap, needle: string): boolean {
   for (const key in attributes) {
     const value = attributes[key]
-    if ((typeof value === 'string' ? value : JSON.stringify(value) ?? '').toLowerCase().includes(needle)) return true
+    if ((typeof value === 'string' ? value : (JSON.stringify(value) ?? '')).toLowerCase().includes(needle)) return true
   }
   return false
 }
@@ -47,7 +47,9 @@ export function tracePageRoutes(reader: TraceSpansReader): CollectorRoute[] {
     if (spans.length === 0 || spans.length > MAX_KEPT_SPANS) return
     const byId = new Map<string, StoredSpan>()
     for (const span of spans) byId.set(span.spanId, span)
-    const timer = setTimeout(() => { recent = undefined }, RECENT_TRACE_MS)
+    const timer = setTimeout(() => {
+      recent = undefined
+    }, RECENT_TRACE_MS)
     timer.unref()
     recent = { traceId, spans, byId, timer }
   }

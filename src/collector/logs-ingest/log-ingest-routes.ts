@@ -142,7 +142,8 @@ function rawRoute(options: LogIngestRoutesOptions): CollectorRoute {
         options,
         (body) => {
           const service = url.searchParams.get('service') ?? ''
-          if (service !== '' && !SERVICE_NAME.test(service)) throw new HttpError(400, `service=${JSON.stringify(service)} must be 1-200 letters, digits, spaces or . _ - / : @`)
+          if (service !== '' && !SERVICE_NAME.test(service))
+            throw new HttpError(400, `service=${JSON.stringify(service)} must be 1-200 letters, digits, spaces or . _ - / : @`)
           const observed = nowUnixNano()
           const defaults = { service, resource: {} }
           const logs: IngestedLog[] = []

@@ -9,7 +9,18 @@ import type { LokiEntry } from './loki-entry.js'
 import type { TraceIdDerivation } from './trace-id-derivation.js'
 import { deriveIds } from './trace-id-derivation.js'
 
-const SERVICE_FIELDS = ['service.name', 'service_name', 'service', 'app', 'application', 'app_kubernetes_io_name', 'job', 'container', 'container_name', 'component']
+const SERVICE_FIELDS = [
+  'service.name',
+  'service_name',
+  'service',
+  'app',
+  'application',
+  'app_kubernetes_io_name',
+  'job',
+  'container',
+  'container_name',
+  'component',
+]
 const MESSAGE_FIELDS = ['msg', 'message', 'log', 'text', 'body', '@message', 'event']
 const TIME_FIELDS = ['time', 'timestamp', 'ts', '@timestamp', 'datetime', 'date', 't']
 const MAX_FLATTEN_DEPTH = 4
@@ -92,7 +103,11 @@ export function logFromLokiEntry(entry: LokiEntry, derivation: TraceIdDerivation
   const json = parseJsonObjectLine(entry.line)
   const sets: Record<string, unknown>[] = json === undefined ? [entry.metadata, entry.labels] : [entry.metadata, json, entry.labels]
   const ids = deriveIds(derivation, sets, entry.line)
-  const level = severityFromFields(entry.metadata) || severityFromFields(entry.labels) || (json !== undefined ? severityFromFields(json) : '') || severityFromText(entry.line)
+  const level =
+    severityFromFields(entry.metadata) ||
+    severityFromFields(entry.labels) ||
+    (json !== undefined ? severityFromFields(json) : '') ||
+    severityFromText(entry.line)
   const attributes: Record<string, LogAttributeValue> = { 'log.source': 'loki', ...entry.metadata }
   return {
     timeUnixNano: entry.timeUnixNano,

@@ -3,8 +3,27 @@
  * syslog names), mapped onto OpenTelemetry's SeverityNumber ranges.
  */
 const NUMBERS: Record<string, number> = {
-  trace: 1, debug: 5, dbg: 5, info: 9, information: 9, informational: 9, notice: 10, inf: 9,
-  warn: 13, warning: 13, wrn: 13, error: 17, err: 17, eror: 17, crit: 21, critical: 21, alert: 22, emerg: 23, emergency: 23, fatal: 21, panic: 24,
+  trace: 1,
+  debug: 5,
+  dbg: 5,
+  info: 9,
+  information: 9,
+  informational: 9,
+  notice: 10,
+  inf: 9,
+  warn: 13,
+  warning: 13,
+  wrn: 13,
+  error: 17,
+  err: 17,
+  eror: 17,
+  crit: 21,
+  critical: 21,
+  alert: 22,
+  emerg: 23,
+  emergency: 23,
+  fatal: 21,
+  panic: 24,
 }
 
 /** OTel severity number for a level word; 0 (unspecified) when unknown. */

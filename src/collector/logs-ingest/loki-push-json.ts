@@ -64,7 +64,12 @@ export function decodeLokiPushJson(body: unknown): LokiEntry[] {
       stream.entries.forEach((entry: unknown, ei: number) => {
         const at = `${where}.entries[${ei}]`
         if (!isObject(entry) || typeof entry.line !== 'string') throw new LokiPushError(`${at} must be {"ts": "...", "line": "..."}`)
-        out.push({ labels, timeUnixNano: nanosFromRfc3339(entry.ts ?? entry.timestamp, at), line: entry.line, metadata: stringRecord(entry.structuredMetadata, `${at}.structuredMetadata`) })
+        out.push({
+          labels,
+          timeUnixNano: nanosFromRfc3339(entry.ts ?? entry.timestamp, at),
+          line: entry.line,
+          metadata: stringRecord(entry.structuredMetadata, `${at}.structuredMetadata`),
+        })
       })
     } else {
       throw new LokiPushError(`${where} has neither "values" nor "entries"`)

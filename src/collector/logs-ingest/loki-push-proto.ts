@@ -41,7 +41,10 @@ const root = protobuf.Root.fromJSON({
 export const PushRequest = root.lookupType('logproto.PushRequest')
 
 interface PlainPush {
-  streams?: { labels?: string; entries?: { timestamp?: { seconds?: string; nanos?: number }; line?: string; structuredMetadata?: { name?: string; value?: string }[] }[] }[]
+  streams?: {
+    labels?: string
+    entries?: { timestamp?: { seconds?: string; nanos?: number }; line?: string; structuredMetadata?: { name?: string; value?: string }[] }[]
+  }[]
 }
 
 /** Snappy block-decompresses (unless `compressed` is false) and decodes a push body. */

@@ -22,7 +22,8 @@ export const DEFAULT_TEXT_PATTERNS: readonly TextPattern[] = [
   {
     // trace_id=…, traceId: "…", x-trace-id=…, trace=…, "trace.id":"…"
     name: 'trace-id-key-value',
-    regex: /(?<![\w.-])(?:x[-_])?trace(?:[-_.]?id)?["']?\s*[:=]\s*["']?(?<traceId>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{32}|[0-9a-fA-F]{16})(?![0-9a-zA-Z])/i,
+    regex:
+      /(?<![\w.-])(?:x[-_])?trace(?:[-_.]?id)?["']?\s*[:=]\s*["']?(?<traceId>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{32}|[0-9a-fA-F]{16})(?![0-9a-zA-Z])/i,
   },
   {
     name: 'datadog-decimal',

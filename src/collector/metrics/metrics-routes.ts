@@ -35,10 +35,12 @@ export function timeRange(url: URL, nowMs = Date.now()): { startMs: number; endM
  * parameter throws `QueryParamError`, which the :16686 server answers (400).
  */
 export function metricsRoutes(store: RedRollupStore, exporter: SpanMetricsExporter, flush: () => Promise<void> = async () => {}): CollectorRoute[] {
-  const guarded = (fn: (url: URL) => Promise<unknown>): CollectorRoute['handle'] => async (_req, res, _params, url) => {
-    await flush()
-    sendJson(res, 200, await fn(url))
-  }
+  const guarded =
+    (fn: (url: URL) => Promise<unknown>): CollectorRoute['handle'] =>
+    async (_req, res, _params, url) => {
+      await flush()
+      sendJson(res, 200, await fn(url))
+    }
   return [
     {
       method: 'GET',
@@ -58,7 +60,12 @@ export function metricsRoutes(store: RedRollupStore, exporter: SpanMetricsExport
         const service = optionalString(url, 'service')
         if (service === undefined) throw new QueryParamError('service is required, e.g. /api/metrics/series?service=checkout')
         const { startMs, endMs } = timeRange(url)
-        return (await series(store, { service, operation: optionalString(url, 'operation'), spanKind: optionalString(url, 'spanKind') }, startMs, endMs)) satisfies MetricsSeries
+        return (await series(
+          store,
+          { service, operation: optionalString(url, 'operation'), spanKind: optionalString(url, 'spanKind') },
+          startMs,
+          endMs,
+        )) satisfies MetricsSeries
       }),
     },
     {

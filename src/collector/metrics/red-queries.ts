@@ -35,7 +35,6 @@ function quantileOrNull(h: DurationHistogram, q: number): number | null {
   return h.count === 0 ? null : roundMs(h.quantile(q))
 }
 
-
 /** One row per service/operation/span kind seen in [startMs, endMs), busiest first. */
 export async function servicesTable(store: RedRollupStore, startMs: number, endMs: number, sparkPoints = 30): Promise<ServiceMetricsRow[]> {
   const resolutionMs = await chooseResolution(store, startMs, endMs)
@@ -48,7 +47,18 @@ export async function servicesTable(store: RedRollupStore, startMs: number, endM
     let g = groups.get(id)
     if (g === undefined) {
       g = {
-        row: { service: cell.service, operation: cell.operation, spanKind: cell.spanKind, requests: 0, ratePerSec: 0, errorRate: 0, p50Ms: null, p95Ms: null, p99Ms: null, spark: new Array<number>(slots).fill(0) },
+        row: {
+          service: cell.service,
+          operation: cell.operation,
+          spanKind: cell.spanKind,
+          requests: 0,
+          ratePerSec: 0,
+          errorRate: 0,
+          p50Ms: null,
+          p95Ms: null,
+          p99Ms: null,
+          spark: new Array<number>(slots).fill(0),
+        },
         requests: 0,
         errors: 0,
         h: new DurationHistogram(),
@@ -76,7 +86,6 @@ export async function servicesTable(store: RedRollupStore, startMs: number, endM
   return rows
 }
 
-
 /** Entry points of a service: with no operation named, a service's own traffic is its SERVER/CONSUMER spans. */
 const ENTRY_KINDS = new Set(['SERVER', 'CONSUMER'])
 
@@ -93,7 +102,12 @@ export async function cellsFor(store: RedRollupStore, resolutionMs: number, filt
  * holding now is marked unfinished and its rate is over the part that has passed.
  */
 export async function series(
-  store: RedRollupStore, filter: RollupFilter, startMs: number, endMs: number, maxPoints = 120, nowMs = Date.now(),
+  store: RedRollupStore,
+  filter: RollupFilter,
+  startMs: number,
+  endMs: number,
+  maxPoints = 120,
+  nowMs = Date.now(),
 ): Promise<{ stepMs: number; points: MetricsPoint[] }> {
   const resolutionMs = await chooseResolution(store, startMs, endMs)
   const from = Math.floor(startMs / resolutionMs) * resolutionMs
@@ -126,7 +140,6 @@ export async function series(
   return { stepMs, points }
 }
 
-
 export interface WindowSummary {
   requests: number
   errors: number
@@ -141,7 +154,12 @@ export interface WindowSummary {
 
 /** Totals over the buckets overlapping [startMs, endMs) at the finest resolution (alerting). */
 export async function windowSummary(
-  store: RedRollupStore, filter: RollupFilter, startMs: number, endMs: number, examples = 3, lead: 'slowest' | 'failing' = 'slowest',
+  store: RedRollupStore,
+  filter: RollupFilter,
+  startMs: number,
+  endMs: number,
+  examples = 3,
+  lead: 'slowest' | 'failing' = 'slowest',
 ): Promise<WindowSummary> {
   const resolutionMs = RESOLUTIONS_MS[0]!
   const from = Math.floor(startMs / resolutionMs) * resolutionMs
@@ -166,13 +184,15 @@ export async function windowSummary(
       n++
     }
   }
-  const slowest = () => cells
-    .map((c) => ({ traceId: c.slowestTraceId, durationMs: roundMs(c.slowestMs), error: c.slowestTraceId === c.errorTraceId && c.errorTraceId !== '' }))
-    .sort((a, b) => b.durationMs - a.durationMs)
-  const failing = (order: 'slowest' | 'recent') => cells
-    .filter((c) => c.errorTraceId !== '')
-    .sort((a, b) => (order === 'recent' ? b.bucketStartMs - a.bucketStartMs : 0) || b.errorMs - a.errorMs)
-    .map((c) => ({ traceId: c.errorTraceId, durationMs: roundMs(c.errorMs), error: true }))
+  const slowest = () =>
+    cells
+      .map((c) => ({ traceId: c.slowestTraceId, durationMs: roundMs(c.slowestMs), error: c.slowestTraceId === c.errorTraceId && c.errorTraceId !== '' }))
+      .sort((a, b) => b.durationMs - a.durationMs)
+  const failing = (order: 'slowest' | 'recent') =>
+    cells
+      .filter((c) => c.errorTraceId !== '')
+      .sort((a, b) => (order === 'recent' ? b.bucketStartMs - a.bucketStartMs : 0) || b.errorMs - a.errorMs)
+      .map((c) => ({ traceId: c.errorTraceId, durationMs: roundMs(c.errorMs), error: true }))
   if (lead === 'failing') {
     pick(failing('recent'))
     pick(slowest())

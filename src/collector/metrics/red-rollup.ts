@@ -33,7 +33,18 @@ export interface RedCell extends RedKey {
 }
 
 export function newCell(key: RedKey, resolutionMs: number, bucketStartMs: number): RedCell {
-  return { ...key, resolutionMs, bucketStartMs, requests: 0, errors: 0, histogram: new DurationHistogram(), slowestTraceId: '', slowestMs: -1, errorTraceId: '', errorMs: -1 }
+  return {
+    ...key,
+    resolutionMs,
+    bucketStartMs,
+    requests: 0,
+    errors: 0,
+    histogram: new DurationHistogram(),
+    slowestTraceId: '',
+    slowestMs: -1,
+    errorTraceId: '',
+    errorMs: -1,
+  }
 }
 
 function httpStatusOf(span: StoredSpan): number {

@@ -134,7 +134,11 @@ export class SpanMetricsExporter {
       if (isErrorSpan(span)) {
         let e = this.errors.get(key)
         if (e === undefined) {
-          e = { labels: `service="${escapeLabel(span.service)}",operation="${escapeLabel(operation)}",span_kind="${escapeLabel(span.kind)}"`, count: 0, exemplars: new Exemplars(1) }
+          e = {
+            labels: `service="${escapeLabel(span.service)}",operation="${escapeLabel(operation)}",span_kind="${escapeLabel(span.kind)}"`,
+            count: 0,
+            exemplars: new Exemplars(1),
+          }
           this.errors.set(key, e)
         }
         e.count++

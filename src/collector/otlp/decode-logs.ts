@@ -20,9 +20,33 @@ export interface IngestLog {
 }
 
 const SEVERITY_NAMES: Record<string, number> = Object.fromEntries(
-  ['UNSPECIFIED', 'TRACE', 'TRACE2', 'TRACE3', 'TRACE4', 'DEBUG', 'DEBUG2', 'DEBUG3', 'DEBUG4', 'INFO', 'INFO2', 'INFO3', 'INFO4', 'WARN', 'WARN2', 'WARN3', 'WARN4', 'ERROR', 'ERROR2', 'ERROR3', 'ERROR4', 'FATAL', 'FATAL2', 'FATAL3', 'FATAL4'].map(
-    (name, i) => [`SEVERITY_NUMBER_${name}`, i],
-  ),
+  [
+    'UNSPECIFIED',
+    'TRACE',
+    'TRACE2',
+    'TRACE3',
+    'TRACE4',
+    'DEBUG',
+    'DEBUG2',
+    'DEBUG3',
+    'DEBUG4',
+    'INFO',
+    'INFO2',
+    'INFO3',
+    'INFO4',
+    'WARN',
+    'WARN2',
+    'WARN3',
+    'WARN4',
+    'ERROR',
+    'ERROR2',
+    'ERROR3',
+    'ERROR4',
+    'FATAL',
+    'FATAL2',
+    'FATAL3',
+    'FATAL4',
+  ].map((name, i) => [`SEVERITY_NUMBER_${name}`, i]),
 )
 
 export interface DecodeLogsOptions {

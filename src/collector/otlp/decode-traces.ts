@@ -99,7 +99,13 @@ function decodeSpan(raw: Record<string, unknown>, context: OtlpRecordContext, in
     traceIdBytes: idBytes(rawTraceId, traceId),
     spanIdBytes: idBytes(rawSpanId, spanId),
     parentSpanIdBytes: span.parentSpanId === null ? null : idBytes(rawParent, span.parentSpanId),
-    startNs, endNs, kind, statusCode, flags, resourceJson })
+    startNs,
+    endNs,
+    kind,
+    statusCode,
+    flags,
+    resourceJson,
+  })
   return undefined
 }
 

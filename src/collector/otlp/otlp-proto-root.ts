@@ -34,7 +34,9 @@ function loadCollectorNamespace(): CollectorNamespace {
   try {
     root = require(GENERATED_ROOT) as typeof root
   } catch (err) {
-    throw new Error(`cannot load the OTLP protobuf definitions from ${GENERATED_ROOT} (is @opentelemetry/otlp-transformer 0.208 installed?): ${(err as Error).message}`)
+    throw new Error(
+      `cannot load the OTLP protobuf definitions from ${GENERATED_ROOT} (is @opentelemetry/otlp-transformer 0.208 installed?): ${(err as Error).message}`,
+    )
   }
   const collector = root.opentelemetry?.proto?.collector
   if (collector?.trace?.v1?.ExportTraceServiceRequest === undefined || collector.logs?.v1?.ExportLogsServiceRequest === undefined) {

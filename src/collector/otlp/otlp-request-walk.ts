@@ -75,7 +75,10 @@ export function walkOtlpRequest<T>(
     for (let s = 0; s < scopeList.length; s++) {
       const scopeEntry = asObject(scopeList[s], `${resourcesName}[${r}].${scopesName}[${s}]`)
       const scopeObject = scopeEntry.scope as { name?: unknown; version?: unknown } | null | undefined
-      const scope = { name: typeof scopeObject?.name === 'string' ? scopeObject.name : '', version: typeof scopeObject?.version === 'string' ? scopeObject.version : '' }
+      const scope = {
+        name: typeof scopeObject?.name === 'string' ? scopeObject.name : '',
+        version: typeof scopeObject?.version === 'string' ? scopeObject.version : '',
+      }
       const records = list(scopeEntry[recordsName] ?? scopeEntry[recordsWire], `${resourcesName}[${r}].${scopesName}[${s}].${recordsName}`)
       for (let i = 0; i < records.length; i++) {
         const where = `${resourcesName}[${r}].${scopesName}[${s}].${recordsName}[${i}]`

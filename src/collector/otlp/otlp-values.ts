@@ -95,7 +95,7 @@ function readInt64(value: unknown): number | string {
     const n = long.high * 4294967296 + (long.low >>> 0)
     if (Number.isSafeInteger(n)) return n
     // Beyond 2^53 a JSON number would round: keep the exact digits as a string.
-    return (BigInt.asIntN(64, BigInt(long.high >>> 0) * TWO_32 + BigInt(long.low >>> 0))).toString()
+    return BigInt.asIntN(64, BigInt(long.high >>> 0) * TWO_32 + BigInt(long.low >>> 0)).toString()
   }
   return 0
 }
@@ -121,7 +121,9 @@ export function readAnyValue(value: unknown, depth = 0): AttributeJson {
   if (v.boolValue != null) return v.boolValue === true || v.boolValue === 'true'
   if (v.arrayValue != null || v.kvlistValue != null) {
     if (depth >= MAX_ANY_VALUE_DEPTH) {
-      throw new OtlpValueError(`an attribute or body nests arrays and key-value lists more than ${MAX_ANY_VALUE_DEPTH} levels deep; flatten it or send it as a JSON string`)
+      throw new OtlpValueError(
+        `an attribute or body nests arrays and key-value lists more than ${MAX_ANY_VALUE_DEPTH} levels deep; flatten it or send it as a JSON string`,
+      )
     }
     if (v.arrayValue != null) {
       const values = (v.arrayValue as { values?: unknown[] }).values

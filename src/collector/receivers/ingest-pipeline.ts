@@ -108,7 +108,7 @@ export class IngestPipeline {
     } catch (err) {
       if (!this.listenerErrorLogged) {
         this.listenerErrorLogged = true
-        this.options.log(`an ingest listener failed (logged once): ${err instanceof Error ? err.stack ?? err.message : String(err)}`)
+        this.options.log(`an ingest listener failed (logged once): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
       }
     }
   }

@@ -78,10 +78,14 @@ export async function startOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): P
     'grpc.max_receive_message_length': options.maxMessageBytes,
   })
   server.addService(serviceDefinition('/opentelemetry.proto.collector.trace.v1.TraceService/Export', ExportTraceServiceRequest, ExportTraceServiceResponse), {
-    Export: exportHandler(options, ExportTraceServiceRequest, 'ExportTraceServiceRequest', 'rejectedSpans', (m, b) => options.pipeline.ingestTraces(m, { body: b, encoding: 'protobuf' })),
+    Export: exportHandler(options, ExportTraceServiceRequest, 'ExportTraceServiceRequest', 'rejectedSpans', (m, b) =>
+      options.pipeline.ingestTraces(m, { body: b, encoding: 'protobuf' }),
+    ),
   })
   server.addService(serviceDefinition('/opentelemetry.proto.collector.logs.v1.LogsService/Export', ExportLogsServiceRequest, ExportLogsServiceResponse), {
-    Export: exportHandler(options, ExportLogsServiceRequest, 'ExportLogsServiceRequest', 'rejectedLogRecords', (m, b) => options.pipeline.ingestLogs(m, { body: b, encoding: 'protobuf' })),
+    Export: exportHandler(options, ExportLogsServiceRequest, 'ExportLogsServiceRequest', 'rejectedLogRecords', (m, b) =>
+      options.pipeline.ingestLogs(m, { body: b, encoding: 'protobuf' }),
+    ),
   })
   const host = options.host.includes(':') ? `[${options.host}]` : options.host
   const port = await new Promise<number>((resolve, reject) => {

@@ -146,7 +146,12 @@ export async function startOtlpHttpReceiver(options: OtlpHttpReceiverOptions): P
     try {
       request = encoding === 'protobuf' ? signal.decode.decode(body) : JSON.parse(body.toString('utf8'))
     } catch (err) {
-      sendOtlpError(res, encoding, 400, `the body is not a valid ${encoding === 'protobuf' ? 'protobuf' : 'JSON'} ${signal.decode === ExportTraceServiceRequest ? 'ExportTraceServiceRequest' : 'ExportLogsServiceRequest'}: ${(err as Error).message}`)
+      sendOtlpError(
+        res,
+        encoding,
+        400,
+        `the body is not a valid ${encoding === 'protobuf' ? 'protobuf' : 'JSON'} ${signal.decode === ExportTraceServiceRequest ? 'ExportTraceServiceRequest' : 'ExportLogsServiceRequest'}: ${(err as Error).message}`,
+      )
       return
     }
     let outcome: IngestOutcome

@@ -58,7 +58,12 @@ export function readRawBody(req: IncomingMessage, maxBytes: number): Promise<Buf
   })
 }
 
-function inflateWith(fn: (buf: InputType, options: ZlibOptions, cb: (err: Error | null, result: Buffer) => void) => void, body: Buffer, maxBytes: number, name: string): Promise<Buffer> {
+function inflateWith(
+  fn: (buf: InputType, options: ZlibOptions, cb: (err: Error | null, result: Buffer) => void) => void,
+  body: Buffer,
+  maxBytes: number,
+  name: string,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     fn(body, { maxOutputLength: maxBytes }, (err, result) => {
       if (err === null) {

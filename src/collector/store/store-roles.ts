@@ -86,7 +86,6 @@ export interface LogQuery {
   limit: number
 }
 
-
 export interface RetentionStep {
   /** Records removed by this step. */
   deleted: number

@@ -30,7 +30,12 @@ export interface SpanColumns {
 }
 
 /** The fields every shape of a stored span starts with, in the order the API answers them. */
-function spanHeadOf(c: Pick<SpanColumns, 'traceId' | 'spanId' | 'parentSpanId' | 'name' | 'kind' | 'service' | 'startNs' | 'endNs' | 'traceState' | 'statusCode' | 'statusMessage'>) {
+function spanHeadOf(
+  c: Pick<
+    SpanColumns,
+    'traceId' | 'spanId' | 'parentSpanId' | 'name' | 'kind' | 'service' | 'startNs' | 'endNs' | 'traceState' | 'statusCode' | 'statusMessage'
+  >,
+) {
   return {
     traceId: c.traceId,
     spanId: c.spanId,

@@ -407,4 +407,3 @@ export class ClientConnection {
     this.host.connectionClosed(this)
   }
 }
-

@@ -436,7 +436,6 @@ export class RawExchange implements UpstreamRequest {
   }
 }
 
-
 /** `value`'s transfer codings other than chunked, appended to `so`. */
 function otherCodings(value: string, so: string): string {
   for (const part of value.split(',')) {

@@ -164,10 +164,7 @@ export class UpstreamConnection {
     const port = Number(origin.port) || (origin.protocol === 'https:' ? 443 : 80)
     const host = origin.hostname.startsWith('[') ? origin.hostname.slice(1, -1) : origin.hostname
     this.request = request
-    this.socket =
-      origin.protocol === 'https:'
-        ? tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : undefined })
-        : net.connect({ host, port })
+    this.socket = origin.protocol === 'https:' ? tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : undefined }) : net.connect({ host, port })
     this.socket.setNoDelay(true)
     this.quiet = new QuietWatch(pool.clock)
     this.quiet.arm(connectTimeoutMs)
@@ -338,7 +335,8 @@ export class UpstreamConnection {
     }
     const { connectTimeoutMs, headersTimeoutMs, idleTimeoutMs } = this.pool.options
     if (!this.connected) this.fail(upstreamError('ERR_UPSTREAM_CONNECT_TIMEOUT', `no connection to the upstream within ${connectTimeoutMs} ms`))
-    else if (this.requestDone && !this.responseStarted) this.fail(upstreamError('ERR_UPSTREAM_HEADERS_TIMEOUT', `no response headers within ${headersTimeoutMs} ms`))
+    else if (this.requestDone && !this.responseStarted)
+      this.fail(upstreamError('ERR_UPSTREAM_HEADERS_TIMEOUT', `no response headers within ${headersTimeoutMs} ms`))
     else this.fail(upstreamError('ERR_UPSTREAM_BODY_TIMEOUT', `no bytes for ${idleTimeoutMs} ms`))
   }
 
@@ -349,7 +347,12 @@ export class UpstreamConnection {
   private readonly onClose = (): void => {
     this.destroyed = true
     if (this.request !== undefined) {
-      this.fail(upstreamError('ERR_UPSTREAM_CLOSED', this.responseStarted ? 'the upstream closed the connection mid-response' : 'the upstream closed the connection before answering'))
+      this.fail(
+        upstreamError(
+          'ERR_UPSTREAM_CLOSED',
+          this.responseStarted ? 'the upstream closed the connection mid-response' : 'the upstream closed the connection before answering',
+        ),
+      )
     }
     this.parser.close()
     this.pool.forget(this)

@@ -12,12 +12,7 @@ function themedAxes(axes: uPlot.Axis[] | undefined): uPlot.Axis[] | undefined {
   return (axes ?? [{}, {}]).map((axis) => ({ ...axis, stroke: fg, grid: { ...axis.grid, stroke: line }, ticks: { ...axis.ticks, stroke: line } }))
 }
 
-export function UPlotChart(props: {
-  options: Omit<uPlot.Options, 'width'>
-  data: uPlot.AlignedData
-  class?: string
-  onCreate?: (u: uPlot) => void
-}) {
+export function UPlotChart(props: { options: Omit<uPlot.Options, 'width'>; data: uPlot.AlignedData; class?: string; onCreate?: (u: uPlot) => void }) {
   const ref = useRef<HTMLDivElement>(null)
   const { theme } = useTheme()
   useEffect(() => {

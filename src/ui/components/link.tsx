@@ -17,5 +17,9 @@ export function Link(props: { href: string; class?: string; title?: string; chil
 export function ValueText(props: { value: string }) {
   const url = safeHttpUrl(props.value)
   if (!url) return <>{props.value}</>
-  return <a href={url} target="_blank" rel="noopener noreferrer nofollow">{props.value}</a>
+  return (
+    <a href={url} target="_blank" rel="noopener noreferrer nofollow">
+      {props.value}
+    </a>
+  )
 }

@@ -2,7 +2,11 @@
 import type { ComponentChildren } from 'preact'
 
 export function Loading(props: { what: string }) {
-  return <div class="state state-loading" role="status">Loading {props.what}…</div>
+  return (
+    <div class="state state-loading" role="status">
+      Loading {props.what}…
+    </div>
+  )
 }
 
 export function ErrorState(props: { title: string; error: Error; hint?: ComponentChildren }) {

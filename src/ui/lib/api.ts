@@ -1,12 +1,27 @@
 // Fetches from the collector's query API. Every failure becomes an ApiError carrying the HTTP
 // status and the server's own message, so a page can tell "not found" from "collector down".
 import type {
-  AlertsResponse, CompactTraceResponse, DependenciesResponse, ErrorResponse, LinkedFromResponse, LogsResponse, MetricsSeries, OperationsResponse, ServiceMetricsResponse,
-  ServicesResponse, SpanResponse, TraceFindResponse, TraceResponse, TraceSearchResponse,
+  AlertsResponse,
+  CompactTraceResponse,
+  DependenciesResponse,
+  ErrorResponse,
+  LinkedFromResponse,
+  LogsResponse,
+  MetricsSeries,
+  OperationsResponse,
+  ServiceMetricsResponse,
+  ServicesResponse,
+  SpanResponse,
+  TraceFindResponse,
+  TraceResponse,
+  TraceSearchResponse,
 } from '../../query-api/query-api-types'
 
 export class ApiError extends Error {
-  constructor(message: string, readonly status: number) {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
     super(message)
   }
 }
@@ -49,26 +64,20 @@ const seg = encodeURIComponent
 
 export const api = {
   services: (signal?: AbortSignal) => getJson<ServicesResponse>('/services', {}, signal),
-  operations: (service: string, signal?: AbortSignal) =>
-    getJson<OperationsResponse>(`/services/${seg(service)}/operations`, {}, signal),
+  operations: (service: string, signal?: AbortSignal) => getJson<OperationsResponse>(`/services/${seg(service)}/operations`, {}, signal),
   traces: (query: Query, signal?: AbortSignal) => getJson<TraceSearchResponse>('/traces', query, signal),
   trace: (traceId: string, signal?: AbortSignal) => getJson<TraceResponse>(`/traces/${seg(traceId)}`, {}, signal),
   /** The trace page's encoding: columns, strings once, no attributes (docs/api.md). */
   compactTrace: (traceId: string, signal?: AbortSignal) => getJson<CompactTraceResponse>(`/traces/${seg(traceId)}/compact`, {}, signal),
-  span: (traceId: string, spanId: string, signal?: AbortSignal) =>
-    getJson<SpanResponse>(`/traces/${seg(traceId)}/spans/${seg(spanId)}`, {}, signal),
-  findInTrace: (traceId: string, text: string, signal?: AbortSignal) =>
-    getJson<TraceFindResponse>(`/traces/${seg(traceId)}/find`, { text }, signal),
-  linkedFrom: (traceId: string, signal?: AbortSignal) =>
-    getJson<LinkedFromResponse>(`/traces/${seg(traceId)}/linked-from`, {}, signal),
+  span: (traceId: string, spanId: string, signal?: AbortSignal) => getJson<SpanResponse>(`/traces/${seg(traceId)}/spans/${seg(spanId)}`, {}, signal),
+  findInTrace: (traceId: string, text: string, signal?: AbortSignal) => getJson<TraceFindResponse>(`/traces/${seg(traceId)}/find`, { text }, signal),
+  linkedFrom: (traceId: string, signal?: AbortSignal) => getJson<LinkedFromResponse>(`/traces/${seg(traceId)}/linked-from`, {}, signal),
   traceLogs: (traceId: string, query: { spanId?: string; order: 'asc' | 'desc' }, signal?: AbortSignal) =>
     getJson<LogsResponse>(`/traces/${seg(traceId)}/logs`, query, signal),
   logs: (query: { service?: string; q?: string; start: number; end: number; limit: number }, signal?: AbortSignal) =>
     getJson<LogsResponse>('/logs', query, signal),
-  dependencies: (query: { start: number; end: number }, signal?: AbortSignal) =>
-    getJson<DependenciesResponse>('/dependencies', query, signal),
-  serviceMetrics: (query: { start: number; end: number }, signal?: AbortSignal) =>
-    getJson<ServiceMetricsResponse>('/metrics/services', query, signal),
+  dependencies: (query: { start: number; end: number }, signal?: AbortSignal) => getJson<DependenciesResponse>('/dependencies', query, signal),
+  serviceMetrics: (query: { start: number; end: number }, signal?: AbortSignal) => getJson<ServiceMetricsResponse>('/metrics/services', query, signal),
   metricsSeries: (query: { service: string; operation?: string; start: number; end: number }, signal?: AbortSignal) =>
     getJson<MetricsSeries>('/metrics/series', query, signal),
   alerts: (signal?: AbortSignal) => getJson<AlertsResponse>('/alerts', {}, signal),

@@ -18,10 +18,16 @@ const BLOCK_GAP = 110
 
 export function layeredLayout(services: string[], edges: DependencyEdge[]): { nodes: Map<string, LaidOutNode>; width: number; height: number } {
   const names = new Set(services)
-  for (const e of edges) { names.add(e.parent); names.add(e.child) }
+  for (const e of edges) {
+    names.add(e.parent)
+    names.add(e.child)
+  }
   const out = new Map<string, string[]>()
   const indegree = new Map<string, number>()
-  for (const n of names) { out.set(n, []); indegree.set(n, 0) }
+  for (const n of names) {
+    out.set(n, [])
+    indegree.set(n, 0)
+  }
   for (const e of edges) {
     if (e.parent === e.child) continue
     out.get(e.parent)!.push(e.child)

@@ -54,7 +54,9 @@ export function useTheme(): { choice: ThemeChoice; theme: Theme } {
   useEffect(() => {
     const listener = () => setTick((n) => n + 1)
     listeners.add(listener)
-    return () => { listeners.delete(listener) }
+    return () => {
+      listeners.delete(listener)
+    }
   }, [])
   return { choice: themeChoice(), theme: currentTheme() }
 }

@@ -75,9 +75,11 @@ export function parseAttributeFilter(text: string): { terms: string[] } | { erro
 }
 
 export function formatAttributeFilter(terms: string[]): string {
-  return terms.map((t) => {
-    const i = t.indexOf('=')
-    const v = t.slice(i + 1)
-    return /[\s"]/.test(v) || v === '' ? `${t.slice(0, i)}="${v.replace(/(["\\])/g, '\\$1')}"` : t
-  }).join(' ')
+  return terms
+    .map((t) => {
+      const i = t.indexOf('=')
+      const v = t.slice(i + 1)
+      return /[\s"]/.test(v) || v === '' ? `${t.slice(0, i)}="${v.replace(/(["\\])/g, '\\$1')}"` : t
+    })
+    .join(' ')
 }

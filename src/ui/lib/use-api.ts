@@ -18,8 +18,12 @@ export function useApi<T>(load: ((signal: AbortSignal) => Promise<T>) | null, de
     const ctrl = new AbortController()
     setState((s) => ({ data: s.data, error: undefined, loading: true }))
     load(ctrl.signal).then(
-      (data) => { if (!ctrl.signal.aborted) setState({ data, error: undefined, loading: false }) },
-      (error: Error) => { if (!ctrl.signal.aborted) setState({ data: undefined, error, loading: false }) },
+      (data) => {
+        if (!ctrl.signal.aborted) setState({ data, error: undefined, loading: false })
+      },
+      (error: Error) => {
+        if (!ctrl.signal.aborted) setState({ data: undefined, error, loading: false })
+      },
     )
     return () => ctrl.abort()
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -17,10 +17,14 @@ function formatValue(kind: string, v: number | null | undefined): string {
 function condition(r: AlertRuleStatus): string {
   const t = formatValue(r.kind, r.threshold)
   switch (r.kind) {
-    case 'duration_quantile': return `p${+((r.quantile ?? 0.99) * 100).toFixed(1)} duration > ${t}`
-    case 'error_rate': return `error rate > ${t}`
-    case 'request_rate': return `rate < ${t}`
-    default: return `${r.kind} ${t}`
+    case 'duration_quantile':
+      return `p${+((r.quantile ?? 0.99) * 100).toFixed(1)} duration > ${t}`
+    case 'error_rate':
+      return `error rate > ${t}`
+    case 'request_rate':
+      return `rate < ${t}`
+    default:
+      return `${r.kind} ${t}`
   }
 }
 
@@ -29,33 +33,68 @@ export function AlertsPage() {
   let body
   if (alerts.loading && !alerts.data) body = <Loading what="alert rules" />
   else if (alerts.error && alerts.error.status === 404) {
-    body = <EmptyState title="Alerting is not enabled on this collector">The collector answered 404 for <code>/api/alerts</code>. Start it with alert rules configured to evaluate them here.</EmptyState>
+    body = (
+      <EmptyState title="Alerting is not enabled on this collector">
+        The collector answered 404 for <code>/api/alerts</code>. Start it with alert rules configured to evaluate them here.
+      </EmptyState>
+    )
   } else if (alerts.error) body = <ErrorState title="Could not load alerts" error={alerts.error} hint="Check that the collector is running and reload." />
-  else if (!alerts.data?.rules.length) body = <EmptyState title="No alert rules">Configure rules (a span's duration over a threshold, a service's error rate) and their states appear here.</EmptyState>
+  else if (!alerts.data?.rules.length)
+    body = (
+      <EmptyState title="No alert rules">Configure rules (a span's duration over a threshold, a service's error rate) and their states appear here.</EmptyState>
+    )
   else {
     const order = { firing: 0, pending: 1, inactive: 2 } as Record<string, number>
     const rules = [...alerts.data.rules].sort((a, b) => (order[a.state] ?? 3) - (order[b.state] ?? 3) || a.name.localeCompare(b.name))
     body = (
       <table class="data-table" data-testid="alerts-table">
-        <thead><tr><th>State</th><th>Rule</th><th>Condition</th><th>Target</th><th class="num">Value now</th><th>Since</th><th>Example traces</th></tr></thead>
+        <thead>
+          <tr>
+            <th>State</th>
+            <th>Rule</th>
+            <th>Condition</th>
+            <th>Target</th>
+            <th class="num">Value now</th>
+            <th>Since</th>
+            <th>Example traces</th>
+          </tr>
+        </thead>
         <tbody>
           {rules.map((r) => (
             <tr key={r.name} class={`alert-${r.state}`}>
-              <td><span class={`state-badge state-${r.state}`}>{r.state}</span></td>
-              <td><b>{r.name}</b></td>
-              <td class="small">{condition(r)}
-                <span class="muted">{r.windowMs ? ` over ${formatDuration(r.windowMs)}` : ''}{r.forMs ? `, for ${formatDuration(r.forMs)}` : ''}</span>
+              <td>
+                <span class={`state-badge state-${r.state}`}>{r.state}</span>
               </td>
-              <td>{r.service ?? 'any'}{r.operation ? ` · ${r.operation}` : ''}{r.spanKind ? ` (${r.spanKind})` : ''}</td>
+              <td>
+                <b>{r.name}</b>
+              </td>
+              <td class="small">
+                {condition(r)}
+                <span class="muted">
+                  {r.windowMs ? ` over ${formatDuration(r.windowMs)}` : ''}
+                  {r.forMs ? `, for ${formatDuration(r.forMs)}` : ''}
+                </span>
+              </td>
+              <td>
+                {r.service ?? 'any'}
+                {r.operation ? ` · ${r.operation}` : ''}
+                {r.spanKind ? ` (${r.spanKind})` : ''}
+              </td>
               <td class="num">{formatValue(r.kind, r.value)}</td>
               <td class="small">{r.since ? <span title={formatDateTime(r.since)}>{formatRelative(r.since)}</span> : '–'}</td>
-              <td><div class="examples">
-                {r.exampleTraces.length ? r.exampleTraces.slice(0, 5).map((t) => (
-                  <Link key={t.traceId} href={`/trace/${encodeURIComponent(t.traceId)}`} class={t.error ? 'example bad' : 'example'}>
-                    {t.traceId.slice(0, 8)} · {formatDuration(t.durationMs)}
-                  </Link>
-                )) : <span class="muted">none</span>}
-              </div></td>
+              <td>
+                <div class="examples">
+                  {r.exampleTraces.length ? (
+                    r.exampleTraces.slice(0, 5).map((t) => (
+                      <Link key={t.traceId} href={`/trace/${encodeURIComponent(t.traceId)}`} class={t.error ? 'example bad' : 'example'}>
+                        {t.traceId.slice(0, 8)} · {formatDuration(t.durationMs)}
+                      </Link>
+                    ))
+                  ) : (
+                    <span class="muted">none</span>
+                  )}
+                </div>
+              </td>
             </tr>
           ))}
         </tbody>
@@ -64,7 +103,9 @@ export function AlertsPage() {
   }
   return (
     <div class="page">
-      <div class="page-head"><h2>Alerts</h2></div>
+      <div class="page-head">
+        <h2>Alerts</h2>
+      </div>
       {body}
     </div>
   )

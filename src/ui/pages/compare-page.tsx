@@ -35,9 +35,15 @@ function TraceCard(props: { label: 'A' | 'B'; traceId: string; trace: TraceRespo
     <div class="compare-card" data-testid={`compare-trace-${props.label}`}>
       <span class="compare-label">{props.label}</span>
       {root && <span class="svc-dot" style={{ background: serviceColor(root.service) }} />}
-      <span><b>{root?.service}</b>: {root?.name}</span>
-      <Link href={`/trace/${encodeURIComponent(props.traceId)}`} class="mono small">{props.traceId}</Link>
-      <span class="muted small">{formatDateTime(start)} · <b>{formatDuration(props.durationMs)}</b> · {props.trace.spans.length} spans</span>
+      <span>
+        <b>{root?.service}</b>: {root?.name}
+      </span>
+      <Link href={`/trace/${encodeURIComponent(props.traceId)}`} class="mono small">
+        {props.traceId}
+      </Link>
+      <span class="muted small">
+        {formatDateTime(start)} · <b>{formatDuration(props.durationMs)}</b> · {props.trace.spans.length} spans
+      </span>
     </div>
   )
 }
@@ -47,18 +53,30 @@ export function ComparePage(props: { traceA: string; traceB: string }) {
   const b = useApi((signal) => api.trace(props.traceB, signal), [props.traceB])
   const comparison = useMemo(() => (a.data && b.data ? compareTraces(a.data.spans, b.data.spans) : null), [a.data, b.data])
 
-  for (const [label, id, state] of [['A', props.traceA, a], ['B', props.traceB, b]] as const) {
+  for (const [label, id, state] of [
+    ['A', props.traceA, a],
+    ['B', props.traceB, b],
+  ] as const) {
     if (state.error) {
       return (
         <div class="page-message">
-          {state.error.status === 404
-            ? <EmptyState title={`Trace ${label} (${id}) was not found`}>It may not have arrived yet, or it is older than the collector's retention. <Link href="/search">Search for traces</Link>.</EmptyState>
-            : <ErrorState title={`Could not load trace ${label}`} error={state.error} hint="Check that the collector is running and reload." />}
+          {state.error.status === 404 ? (
+            <EmptyState title={`Trace ${label} (${id}) was not found`}>
+              It may not have arrived yet, or it is older than the collector's retention. <Link href="/search">Search for traces</Link>.
+            </EmptyState>
+          ) : (
+            <ErrorState title={`Could not load trace ${label}`} error={state.error} hint="Check that the collector is running and reload." />
+          )}
         </div>
       )
     }
   }
-  if (!a.data || !b.data || !comparison) return <div class="page-message"><Loading what="both traces" /></div>
+  if (!a.data || !b.data || !comparison)
+    return (
+      <div class="page-message">
+        <Loading what="both traces" />
+      </div>
+    )
 
   const rootA = rootOf(a.data.spans)
   const rootB = rootOf(b.data.spans)
@@ -68,7 +86,9 @@ export function ComparePage(props: { traceA: string; traceB: string }) {
     <div class="page compare-page">
       <div class="page-head">
         <h2>Compare traces</h2>
-        <Link href={`/compare/${encodeURIComponent(props.traceB)}/${encodeURIComponent(props.traceA)}`} class="small-button">Swap A and B</Link>
+        <Link href={`/compare/${encodeURIComponent(props.traceB)}/${encodeURIComponent(props.traceA)}`} class="small-button">
+          Swap A and B
+        </Link>
       </div>
       <div class="compare-cards">
         <TraceCard label="A" traceId={props.traceA} trace={a.data} durationMs={comparison.durationMsA} />
@@ -76,13 +96,13 @@ export function ComparePage(props: { traceA: string; traceB: string }) {
       </div>
       {!sameOperation && (
         <p class="notice" role="note">
-          These traces are of different operations ({rootA?.service}: {rootA?.name} and {rootB?.service}: {rootB?.name}): the differences below
-          say how two different requests spent their time, not what changed in one.
+          These traces are of different operations ({rootA?.service}: {rootA?.name} and {rootB?.service}: {rootB?.name}): the differences below say how two
+          different requests spent their time, not what changed in one.
         </p>
       )}
       <p class="muted small" data-testid="compare-summary">
-        B took <b>{signedDuration(durationDiff)}</b> {durationDiff >= 0 ? 'more' : 'less'} than A. Self time is each span's duration minus the time its
-        child spans cover, so a row's difference is time that service spent on its own, not time it waited for others.
+        B took <b>{signedDuration(durationDiff)}</b> {durationDiff >= 0 ? 'more' : 'less'} than A. Self time is each span's duration minus the time its child
+        spans cover, so a row's difference is time that service spent on its own, not time it waited for others.
       </p>
       <table class="data-table compare-table" data-testid="compare-table">
         <thead>
@@ -92,7 +112,9 @@ export function ComparePage(props: { traceA: string; traceB: string }) {
             <th class="num">Spans B</th>
             <th class="num">Self A</th>
             <th class="num">Self B</th>
-            <th class="num" aria-sort="descending">Difference (B − A) ▼</th>
+            <th class="num" aria-sort="descending">
+              Difference (B − A) ▼
+            </th>
           </tr>
         </thead>
         <tbody>

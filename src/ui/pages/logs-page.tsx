@@ -24,10 +24,16 @@ export function LogsPage(props: { query: URLSearchParams; seq: number }) {
   const services = useApi((signal) => api.services(signal), [])
   const [draft, setDraft] = useState(text)
   useEffect(() => setDraft(text), [text])
-  const logs = useApi((signal) => {
-    const end = win.custom?.end ?? Date.now()
-    return api.logs({ service: service || undefined, q: text || undefined, start: win.custom?.start ?? end - win.windowMs, end, limit: Number(limit) }, signal)
-  }, [win.key, service, text, limit, props.seq])
+  const logs = useApi(
+    (signal) => {
+      const end = win.custom?.end ?? Date.now()
+      return api.logs(
+        { service: service || undefined, q: text || undefined, start: win.custom?.start ?? end - win.windowMs, end, limit: Number(limit) },
+        signal,
+      )
+    },
+    [win.key, service, text, limit, props.seq],
+  )
 
   // The other parameters, kept when one changes (the window selector keeps these too).
   const own = { service, q: text, limit: limit === LIMITS[0] ? '' : limit }
@@ -39,7 +45,8 @@ export function LogsPage(props: { query: URLSearchParams; seq: number }) {
   else if (!logs.data?.logs.length) {
     body = (
       <EmptyState title="No logs in this window">
-        {service || text ? 'Nothing matches the service and text given: widen the window or clear them.'
+        {service || text
+          ? 'Nothing matches the service and text given: widen the window or clear them.'
           : 'Logs appear here when a service sends them over OTLP (/v1/logs) or its access log reaches the collector (Loki push or the raw log route).'}
       </EmptyState>
     )
@@ -48,7 +55,8 @@ export function LogsPage(props: { query: URLSearchParams; seq: number }) {
     body = (
       <>
         <p class="muted small" data-testid="logs-count">
-          {list.length} line{list.length === 1 ? '' : 's'}, newest first{list.length >= Number(limit) ? ` (the newest ${limit}: narrow the window or the search for older ones)` : ''}
+          {list.length} line{list.length === 1 ? '' : 's'}, newest first
+          {list.length >= Number(limit) ? ` (the newest ${limit}: narrow the window or the search for older ones)` : ''}
         </p>
         <ol class="log-list" data-testid="log-list">
           {list.map((l, i) => {
@@ -57,11 +65,20 @@ export function LogsPage(props: { query: URLSearchParams; seq: number }) {
             return (
               <li key={i} class={`log-row level-${level.toLowerCase()}`}>
                 <div class="log-head">
-                  <span class="log-time" title={new Date(l.timeUnixMs).toISOString()}>{formatDateTime(l.timeUnixMs)}</span>
+                  <span class="log-time" title={new Date(l.timeUnixMs).toISOString()}>
+                    {formatDateTime(l.timeUnixMs)}
+                  </span>
                   <span class={`level-badge level-${level.toLowerCase()}`}>{l.severityText || level}</span>
-                  {l.service && <span class="log-svc" style={{ color: serviceColor(l.service) }}>{l.service}</span>}
+                  {l.service && (
+                    <span class="log-svc" style={{ color: serviceColor(l.service) }}>
+                      {l.service}
+                    </span>
+                  )}
                   {l.traceId && (
-                    <Link class="mono small" href={href(`/trace/${encodeURIComponent(l.traceId)}`, { span: l.spanId || undefined, tab: 'logs', logs: l.spanId ? undefined : 'trace' })}>
+                    <Link
+                      class="mono small"
+                      href={href(`/trace/${encodeURIComponent(l.traceId)}`, { span: l.spanId || undefined, tab: 'logs', logs: l.spanId ? undefined : 'trace' })}
+                    >
                       trace {l.traceId.slice(0, 8)}
                     </Link>
                   )}
@@ -69,8 +86,14 @@ export function LogsPage(props: { query: URLSearchParams; seq: number }) {
                 <div class="log-body">{l.body}</div>
                 {attrs.length > 0 && (
                   <details class="log-attrs">
-                    <summary>{attrs.length} attribute{attrs.length === 1 ? '' : 's'}</summary>
-                    {attrs.sort().map((k) => <div key={k}><b>{k}</b>=<ValueText value={attributeText(l.attributes[k])} /></div>)}
+                    <summary>
+                      {attrs.length} attribute{attrs.length === 1 ? '' : 's'}
+                    </summary>
+                    {attrs.sort().map((k) => (
+                      <div key={k}>
+                        <b>{k}</b>=<ValueText value={attributeText(l.attributes[k])} />
+                      </div>
+                    ))}
                   </details>
                 )}
               </li>
@@ -87,22 +110,48 @@ export function LogsPage(props: { query: URLSearchParams; seq: number }) {
         <h2>Logs</h2>
         <LookbackSelect window={win} path="/logs" keep={own} />
       </div>
-      <form class="logs-filter" onSubmit={(e) => { e.preventDefault(); go({ q: draft.trim() }) }}>
-        <label class="inline-label">Service
+      <form
+        class="logs-filter"
+        onSubmit={(e) => {
+          e.preventDefault()
+          go({ q: draft.trim() })
+        }}
+      >
+        <label class="inline-label">
+          Service
           <select name="service" value={service} onChange={(e) => go({ service: e.currentTarget.value })}>
             <option value="">All services</option>
-            {(services.data?.services ?? []).map((s) => <option key={s} value={s}>{s}</option>)}
+            {(services.data?.services ?? []).map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
           </select>
         </label>
-        <label class="inline-label">Text
-          <input name="q" type="search" data-shortcut="search" placeholder="in the log line, any case" value={draft} onInput={(e) => setDraft(e.currentTarget.value)} />
+        <label class="inline-label">
+          Text
+          <input
+            name="q"
+            type="search"
+            data-shortcut="search"
+            placeholder="in the log line, any case"
+            value={draft}
+            onInput={(e) => setDraft(e.currentTarget.value)}
+          />
         </label>
-        <label class="inline-label">Lines
+        <label class="inline-label">
+          Lines
           <select name="limit" value={limit} onChange={(e) => go({ limit: e.currentTarget.value === LIMITS[0] ? '' : e.currentTarget.value })}>
-            {LIMITS.map((n) => <option key={n} value={n}>{n}</option>)}
+            {LIMITS.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
           </select>
         </label>
-        <button type="submit" class="small-button">Search</button>
+        <button type="submit" class="small-button">
+          Search
+        </button>
       </form>
       {body}
     </div>

@@ -16,21 +16,30 @@ const BACK_EDGE_ROOM = 90
 
 export function MapPage(props: { query: URLSearchParams }) {
   const win = pageWindow(props.query)
-  const deps = useApi((signal) => {
-    const end = win.custom?.end ?? Date.now()
-    return Promise.all([api.dependencies({ start: win.custom?.start ?? end - win.windowMs, end }, signal), api.services(signal)])
-  }, [win.key])
+  const deps = useApi(
+    (signal) => {
+      const end = win.custom?.end ?? Date.now()
+      return Promise.all([api.dependencies({ start: win.custom?.start ?? end - win.windowMs, end }, signal), api.services(signal)])
+    },
+    [win.key],
+  )
 
   let body
   if (deps.loading && !deps.data) body = <Loading what="dependencies" />
   else if (deps.error) body = <ErrorState title="Could not load the service map" error={deps.error} hint="Check that the collector is running and reload." />
   else {
     const [{ edges }, { services }] = deps.data!
-    if (!edges.length && !services.length) body = <EmptyState title="No services yet">Send spans to the collector and the calls between services appear here.</EmptyState>
-    else body = <>
-      {!edges.length && <p class="notice">No calls between different services in this window: each service below only talked to itself, or to nothing traced.</p>}
-      <ServiceGraph edges={edges} services={services} window={win} />
-    </>
+    if (!edges.length && !services.length)
+      body = <EmptyState title="No services yet">Send spans to the collector and the calls between services appear here.</EmptyState>
+    else
+      body = (
+        <>
+          {!edges.length && (
+            <p class="notice">No calls between different services in this window: each service below only talked to itself, or to nothing traced.</p>
+          )}
+          <ServiceGraph edges={edges} services={services} window={win} />
+        </>
+      )
   }
   return (
     <div class="page">
@@ -48,12 +57,29 @@ function ServiceGraph(props: { edges: DependencyEdge[]; services: string[]; wind
   const maxCalls = Math.max(1, ...props.edges.map((e) => e.callCount))
   return (
     <div class="map-wrap">
-      <svg class="service-map" width={width} height={height + BACK_EDGE_ROOM} viewBox={`0 0 ${width} ${height + BACK_EDGE_ROOM}`} data-testid="service-map" role="img" aria-label="Service dependency graph">
+      <svg
+        class="service-map"
+        width={width}
+        height={height + BACK_EDGE_ROOM}
+        viewBox={`0 0 ${width} ${height + BACK_EDGE_ROOM}`}
+        data-testid="service-map"
+        role="img"
+        aria-label="Service dependency graph"
+      >
         <defs>
           <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="10" orient="auto-start-reverse">
             <path d="M 0 0 L 10 5 L 0 10 z" fill="#888" />
           </marker>
-          <marker id="arrow-err" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="10" orient="auto-start-reverse">
+          <marker
+            id="arrow-err"
+            viewBox="0 0 10 10"
+            refX="9"
+            refY="5"
+            markerUnits="userSpaceOnUse"
+            markerWidth="10"
+            markerHeight="10"
+            orient="auto-start-reverse"
+          >
             <path d="M 0 0 L 10 5 L 0 10 z" fill="#d62728" />
           </marker>
         </defs>
@@ -77,24 +103,46 @@ function ServiceGraph(props: { edges: DependencyEdge[]; services: string[]; wind
           const my = forward ? (y1 + y2) / 2 - 6 : Math.max(y1, y2) + dip * 0.75 + 4
           return (
             <g key={`${e.parent}\u0000${e.child}`} class="map-edge">
-              <path d={d} fill="none" stroke={bad ? '#d62728' : '#999'} stroke-width={1 + 3 * Math.sqrt(e.callCount / maxCalls)} marker-end={bad ? 'url(#arrow-err)' : 'url(#arrow)'} opacity="0.8" />
-              <text x={mx} y={bad ? my - 12 : my} text-anchor="middle" class="edge-label">{e.callCount} call{e.callCount === 1 ? '' : 's'} in {props.window.short}</text>
-              {bad && <text x={mx} y={my} text-anchor="middle" class="edge-label bad">{formatPercent(errRatio)} errors</text>}
+              <path
+                d={d}
+                fill="none"
+                stroke={bad ? '#d62728' : '#999'}
+                stroke-width={1 + 3 * Math.sqrt(e.callCount / maxCalls)}
+                marker-end={bad ? 'url(#arrow-err)' : 'url(#arrow)'}
+                opacity="0.8"
+              />
+              <text x={mx} y={bad ? my - 12 : my} text-anchor="middle" class="edge-label">
+                {e.callCount} call{e.callCount === 1 ? '' : 's'} in {props.window.short}
+              </text>
+              {bad && (
+                <text x={mx} y={my} text-anchor="middle" class="edge-label bad">
+                  {formatPercent(errRatio)} errors
+                </text>
+              )}
               <title>{`${e.parent} → ${e.child}: ${e.callCount} calls, ${e.errorCount} errors in ${props.window.short}`}</title>
             </g>
           )
         })}
         {[...nodes.values()].map((n) => (
-          <a key={n.name} href={href('/search', { service: n.name, ...windowParams(props.window) })} class="map-node"
-            onClick={(e) => onLinkClick(e, href('/search', { service: n.name, ...windowParams(props.window) }))}>
+          <a
+            key={n.name}
+            href={href('/search', { service: n.name, ...windowParams(props.window) })}
+            class="map-node"
+            onClick={(e) => onLinkClick(e, href('/search', { service: n.name, ...windowParams(props.window) }))}
+          >
             <rect x={n.x} y={n.y} width={NODE_W} height={NODE_H} rx="6" fill="#fff" stroke={serviceColor(n.name)} stroke-width="2" />
             <rect x={n.x} y={n.y} width="6" height={NODE_H} rx="3" fill={serviceColor(n.name)} />
-            <text x={n.x + NODE_W / 2 + 3} y={n.y + NODE_H / 2 + 4} text-anchor="middle" class="node-label">{n.name.length > 22 ? `${n.name.slice(0, 21)}…` : n.name}</text>
+            <text x={n.x + NODE_W / 2 + 3} y={n.y + NODE_H / 2 + 4} text-anchor="middle" class="node-label">
+              {n.name.length > 22 ? `${n.name.slice(0, 21)}…` : n.name}
+            </text>
             <title>{n.name}</title>
           </a>
         ))}
       </svg>
-      <p class="muted small">Edges: calls in the window (a count, not a rate: a service busy for a minute of the hour is not averaged over the hour), and the share that failed (hover an edge for the counts). Click a service to search its traces. <Link href="/services">Service table →</Link></p>
+      <p class="muted small">
+        Edges: calls in the window (a count, not a rate: a service busy for a minute of the hour is not averaged over the hour), and the share that failed
+        (hover an edge for the counts). Click a service to search its traces. <Link href="/services">Service table →</Link>
+      </p>
     </div>
   )
 }

@@ -12,9 +12,7 @@ import type { TraceSummary } from '../../query-api/query-api-types'
 import { formatDateTime, formatDuration, formatRelative } from '../lib/format'
 import { href, navigate } from '../lib/router'
 import { serviceColor } from '../lib/service-colors'
-import {
-  formatAttributeFilter, LOOKBACKS, parseAttributeFilter, parseCustomRange, parseDurationMs, resolveRange, toLocalInput,
-} from '../lib/time-range'
+import { formatAttributeFilter, LOOKBACKS, parseAttributeFilter, parseCustomRange, parseDurationMs, resolveRange, toLocalInput } from '../lib/time-range'
 import { useApi } from '../lib/use-api'
 
 interface FormState {
@@ -87,58 +85,112 @@ function SearchForm(props: { query: URLSearchParams }) {
       ;({ start, end } = range)
     }
     setProblem(null)
-    navigate(href('/search', {
-      service: form.service, operation: form.operation, lookback: form.lookback, start, end,
-      minDuration: min, maxDuration: max, error: form.error ? 'true' : undefined, attr: attrs.terms,
-      tracestate, limit: form.limit === '20' ? undefined : form.limit,
-    }))
+    navigate(
+      href('/search', {
+        service: form.service,
+        operation: form.operation,
+        lookback: form.lookback,
+        start,
+        end,
+        minDuration: min,
+        maxDuration: max,
+        error: form.error ? 'true' : undefined,
+        attr: attrs.terms,
+        tracestate,
+        limit: form.limit === '20' ? undefined : form.limit,
+      }),
+    )
   }
 
   return (
     <form class="search-form" onSubmit={submit} aria-label="Find traces">
-      <label>Service
-        <select name="service" data-shortcut="search" value={form.service} onChange={(e) => setForm((f) => ({ ...f, service: e.currentTarget.value, operation: '' }))}>
+      <label>
+        Service
+        <select
+          name="service"
+          data-shortcut="search"
+          value={form.service}
+          onChange={(e) => setForm((f) => ({ ...f, service: e.currentTarget.value, operation: '' }))}
+        >
           <option value="">All services</option>
-          {services.data?.services.map((s) => <option key={s} value={s}>{s}</option>)}
+          {services.data?.services.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
           {form.service && !services.data?.services.includes(form.service) && <option value={form.service}>{form.service}</option>}
         </select>
       </label>
-      <label>Operation
+      <label>
+        Operation
         <select name="operation" value={form.operation} disabled={!form.service} onChange={(e) => set('operation', e.currentTarget.value)}>
           <option value="">All operations</option>
-          {operations.data?.operations.map((o) => <option key={o.name} value={o.name}>{o.name}</option>)}
+          {operations.data?.operations.map((o) => (
+            <option key={o.name} value={o.name}>
+              {o.name}
+            </option>
+          ))}
           {form.operation && !operations.data?.operations.some((o) => o.name === form.operation) && <option value={form.operation}>{form.operation}</option>}
         </select>
       </label>
-      <label>Time range
+      <label>
+        Time range
         <select name="lookback" value={form.lookback} onChange={(e) => set('lookback', e.currentTarget.value)}>
-          {LOOKBACKS.map((l) => <option key={l.value} value={l.value}>{l.label}</option>)}
+          {LOOKBACKS.map((l) => (
+            <option key={l.value} value={l.value}>
+              {l.label}
+            </option>
+          ))}
           <option value="custom">Custom range…</option>
         </select>
       </label>
-      {form.lookback === 'custom' && (
-        <CustomRangeInputs start={form.start} end={form.end} onInput={set} />
-      )}
+      {form.lookback === 'custom' && <CustomRangeInputs start={form.start} end={form.end} onInput={set} />}
       <div class="form-row">
-        <label>Min duration<input name="minDuration" placeholder="e.g. 100ms" value={form.minDuration} onInput={(e) => set('minDuration', e.currentTarget.value)} /></label>
-        <label>Max duration<input name="maxDuration" placeholder="e.g. 2s" value={form.maxDuration} onInput={(e) => set('maxDuration', e.currentTarget.value)} /></label>
+        <label>
+          Min duration
+          <input name="minDuration" placeholder="e.g. 100ms" value={form.minDuration} onInput={(e) => set('minDuration', e.currentTarget.value)} />
+        </label>
+        <label>
+          Max duration
+          <input name="maxDuration" placeholder="e.g. 2s" value={form.maxDuration} onInput={(e) => set('maxDuration', e.currentTarget.value)} />
+        </label>
       </div>
-      <label>Attributes
+      <label>
+        Attributes
         <input name="attrs" placeholder='http.status_code=500 user.id="a b"' value={form.attrs} onInput={(e) => set('attrs', e.currentTarget.value)} />
       </label>
-      <label>Trace state
-        <input name="tracestate" placeholder="tracecar=run-1a2b (a tracecar load run)" value={form.tracestate} onInput={(e) => set('tracestate', e.currentTarget.value)} />
+      <label>
+        Trace state
+        <input
+          name="tracestate"
+          placeholder="tracecar=run-1a2b (a tracecar load run)"
+          value={form.tracestate}
+          onInput={(e) => set('tracestate', e.currentTarget.value)}
+        />
       </label>
       <div class="form-row">
-        <label class="checkbox"><input type="checkbox" name="error" checked={form.error} onChange={(e) => set('error', e.currentTarget.checked)} /> Errors only</label>
-        <label>Limit
+        <label class="checkbox">
+          <input type="checkbox" name="error" checked={form.error} onChange={(e) => set('error', e.currentTarget.checked)} /> Errors only
+        </label>
+        <label>
+          Limit
           <select name="limit" value={form.limit} onChange={(e) => set('limit', e.currentTarget.value)}>
-            {['20', '50', '100', '500'].map((l) => <option key={l} value={l}>{l}</option>)}
+            {['20', '50', '100', '500'].map((l) => (
+              <option key={l} value={l}>
+                {l}
+              </option>
+            ))}
           </select>
         </label>
       </div>
-      {problem && <p class="form-problem" role="alert">{problem}</p>}
-      <button type="submit" class="primary">Find traces</button>
+      {problem && (
+        <p class="form-problem" role="alert">
+          {problem}
+        </p>
+      )}
+      <button type="submit" class="primary">
+        Find traces
+      </button>
     </form>
   )
 }
@@ -171,10 +223,7 @@ function Scatter(props: { traces: TraceSummary[] }) {
         x: { time: true, range: () => xRange },
         y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
       },
-      axes: [
-        {},
-        { size: 60, values: (_u, vals) => vals.map((v) => formatDuration(v)) },
-      ],
+      axes: [{}, { size: 60, values: (_u, vals) => vals.map((v) => formatDuration(v)) }],
       series: [
         {},
         { label: 'ok', stroke: '#4e79a7', paths: () => null, points: { show: true, size: 8, fill: '#4e79a7aa', stroke: '#4e79a7' } },
@@ -196,7 +245,10 @@ function Scatter(props: { traces: TraceSummary[] }) {
         const dx = u.valToPos(t.startTimeUnixMs / 1000, 'x') - x
         const dy = u.valToPos(t.durationMs, 'y') - y
         const d = dx * dx + dy * dy
-        if (d < bestD) { bestD = d; best = i }
+        if (d < bestD) {
+          bestD = d
+          best = i
+        }
       })
       return best
     }
@@ -222,11 +274,23 @@ function Scatter(props: { traces: TraceSummary[] }) {
     <div class="scatter" data-testid="scatter" ref={boxRef}>
       <UPlotChart options={options} data={data} onCreate={onCreate} />
       {tip && hover && (
-        <div class={`scatter-tip ${hover.flip ? 'to-left' : ''}`} data-testid="scatter-tooltip" role="tooltip" style={{ left: `${hover.left}px`, top: `${hover.top}px` }}>
-          <div class="scatter-tip-title"><span class="svc-dot" style={{ background: serviceColor(tip.rootService) }} /><b>{tip.rootService}</b>: {tip.rootOperation}</div>
-          <div><b>{formatDuration(tip.durationMs)}</b> · {tip.spanCount} span{tip.spanCount === 1 ? '' : 's'}</div>
+        <div
+          class={`scatter-tip ${hover.flip ? 'to-left' : ''}`}
+          data-testid="scatter-tooltip"
+          role="tooltip"
+          style={{ left: `${hover.left}px`, top: `${hover.top}px` }}
+        >
+          <div class="scatter-tip-title">
+            <span class="svc-dot" style={{ background: serviceColor(tip.rootService) }} />
+            <b>{tip.rootService}</b>: {tip.rootOperation}
+          </div>
+          <div>
+            <b>{formatDuration(tip.durationMs)}</b> · {tip.spanCount} span{tip.spanCount === 1 ? '' : 's'}
+          </div>
           <div>{formatDateTime(tip.startTimeUnixMs)}</div>
-          <div class={tip.errorCount ? 'scatter-tip-errors' : 'muted'}>{tip.errorCount ? `${tip.errorCount} error${tip.errorCount === 1 ? '' : 's'}` : 'no errors'}</div>
+          <div class={tip.errorCount ? 'scatter-tip-errors' : 'muted'}>
+            {tip.errorCount ? `${tip.errorCount} error${tip.errorCount === 1 ? '' : 's'}` : 'no errors'}
+          </div>
         </div>
       )}
     </div>
@@ -242,19 +306,34 @@ function TraceRow(props: { t: TraceSummary; maxDuration: number }) {
         <div class="trace-row-head">
           <span class="trace-title" title={`${t.rootService}: ${t.rootOperation}`}>
             <span class="svc-dot" style={{ background: serviceColor(t.rootService) }} />
-            <b class="trace-svc">{t.rootService}</b><span class="trace-op">: {t.rootOperation}</span>
+            <b class="trace-svc">{t.rootService}</b>
+            <span class="trace-op">: {t.rootOperation}</span>
             <span class="trace-id">{t.traceId.slice(0, 8)}</span>
           </span>
           <span class="trace-duration">{formatDuration(t.durationMs)}</span>
         </div>
-        <div class="trace-bar"><div style={{ width: `${pct}%`, background: t.errorCount ? '#d62728' : '#8fb0d6' }} /></div>
+        <div class="trace-bar">
+          <div style={{ width: `${pct}%`, background: t.errorCount ? '#d62728' : '#8fb0d6' }} />
+        </div>
         <div class="trace-row-meta">
-          <span>{t.spanCount} span{t.spanCount === 1 ? '' : 's'}</span>
-          {t.errorCount > 0 && <span class="badge badge-error">{t.errorCount} error{t.errorCount === 1 ? '' : 's'}</span>}
-          <span class="svc-chips">
-            {t.services.map((s) => <span key={s} class="svc-chip" title={s} style={{ borderColor: serviceColor(s) }}>{s}</span>)}
+          <span>
+            {t.spanCount} span{t.spanCount === 1 ? '' : 's'}
           </span>
-          <span class="trace-when" title={formatDateTime(t.startTimeUnixMs)}>{formatDateTime(t.startTimeUnixMs)} · {formatRelative(t.startTimeUnixMs)}</span>
+          {t.errorCount > 0 && (
+            <span class="badge badge-error">
+              {t.errorCount} error{t.errorCount === 1 ? '' : 's'}
+            </span>
+          )}
+          <span class="svc-chips">
+            {t.services.map((s) => (
+              <span key={s} class="svc-chip" title={s} style={{ borderColor: serviceColor(s) }}>
+                {s}
+              </span>
+            ))}
+          </span>
+          <span class="trace-when" title={formatDateTime(t.startTimeUnixMs)}>
+            {formatDateTime(t.startTimeUnixMs)} · {formatRelative(t.startTimeUnixMs)}
+          </span>
         </div>
       </Link>
     </li>
@@ -265,23 +344,43 @@ function Results(props: { query: URLSearchParams; seq: number }) {
   const q = props.query
   const key = q.toString()
   const [sort, setSort] = useState<keyof typeof SORTS>('newest')
-  const results = useApi((signal) => {
-    const { start, end } = resolveRange(q)
-    const min = parseDurationMs(q.get('minDuration') ?? '')
-    const max = parseDurationMs(q.get('maxDuration') ?? '')
-    return api.traces({
-      service: q.get('service') ?? undefined, operation: q.get('operation') ?? undefined, start, end,
-      minDurationMs: min ?? undefined, maxDurationMs: max ?? undefined,
-      error: q.get('error') === 'true' ? 'true' : undefined, attr: q.getAll('attr'), tracestate: q.getAll('tracestate'), limit: q.get('limit') ?? 20,
-    }, signal)
-  }, [key, props.seq])
+  const results = useApi(
+    (signal) => {
+      const { start, end } = resolveRange(q)
+      const min = parseDurationMs(q.get('minDuration') ?? '')
+      const max = parseDurationMs(q.get('maxDuration') ?? '')
+      return api.traces(
+        {
+          service: q.get('service') ?? undefined,
+          operation: q.get('operation') ?? undefined,
+          start,
+          end,
+          minDurationMs: min ?? undefined,
+          maxDurationMs: max ?? undefined,
+          error: q.get('error') === 'true' ? 'true' : undefined,
+          attr: q.getAll('attr'),
+          tracestate: q.getAll('tracestate'),
+          limit: q.get('limit') ?? 20,
+        },
+        signal,
+      )
+    },
+    [key, props.seq],
+  )
   const services = useApi((s) => api.services(s), [])
 
   if (results.loading && !results.data) return <Loading what="traces" />
   if (results.error) {
     return (
-      <ErrorState title="The search failed" error={results.error}
-        hint={results.error.status === 400 ? 'Fix the field named above and press Find traces again.' : 'Check that the collector is running, then press Find traces again.'} />
+      <ErrorState
+        title="The search failed"
+        error={results.error}
+        hint={
+          results.error.status === 400
+            ? 'Fix the field named above and press Find traces again.'
+            : 'Check that the collector is running, then press Find traces again.'
+        }
+      />
     )
   }
   const traces = results.data?.traces ?? []
@@ -289,8 +388,8 @@ function Results(props: { query: URLSearchParams; seq: number }) {
     if (services.data && services.data.services.length === 0) {
       return (
         <EmptyState title="No spans have arrived yet">
-          Point a sidecar or an OpenTelemetry SDK at this collector's OTLP endpoint (<code>http://127.0.0.1:4318</code>,
-          gRPC on <code>:4317</code>), e.g. <code>tracecar proxy --exporter otlp --otlp-endpoint http://127.0.0.1:4318</code>, then send some traffic.
+          Point a sidecar or an OpenTelemetry SDK at this collector's OTLP endpoint (<code>http://127.0.0.1:4318</code>, gRPC on <code>:4317</code>), e.g.{' '}
+          <code>tracecar proxy --exporter otlp --otlp-endpoint http://127.0.0.1:4318</code>, then send some traffic.
         </EmptyState>
       )
     }
@@ -306,8 +405,11 @@ function Results(props: { query: URLSearchParams; seq: number }) {
     <div class={`results ${results.loading ? 'refreshing' : ''}`}>
       <Scatter traces={traces} />
       <div class="results-head">
-        <span><b>{traces.length}</b> trace{traces.length === 1 ? '' : 's'}</span>
-        <label>Sort
+        <span>
+          <b>{traces.length}</b> trace{traces.length === 1 ? '' : 's'}
+        </span>
+        <label>
+          Sort
           <select value={sort} onChange={(e) => setSort(e.currentTarget.value as keyof typeof SORTS)}>
             <option value="newest">Most recent</option>
             <option value="longest">Longest first</option>
@@ -317,7 +419,9 @@ function Results(props: { query: URLSearchParams; seq: number }) {
         </label>
       </div>
       <ul class="trace-list" data-testid="trace-list">
-        {sorted.map((t) => <TraceRow key={t.traceId} t={t} maxDuration={maxDuration} />)}
+        {sorted.map((t) => (
+          <TraceRow key={t.traceId} t={t} maxDuration={maxDuration} />
+        ))}
       </ul>
     </div>
   )
@@ -326,8 +430,12 @@ function Results(props: { query: URLSearchParams; seq: number }) {
 export function SearchPage(props: { query: URLSearchParams; seq: number }) {
   return (
     <div class="search-page">
-      <aside class="sidebar"><SearchForm query={props.query} /></aside>
-      <section class="search-results"><Results query={props.query} seq={props.seq} /></section>
+      <aside class="sidebar">
+        <SearchForm query={props.query} />
+      </aside>
+      <section class="search-results">
+        <Results query={props.query} seq={props.seq} />
+      </section>
     </div>
   )
 }

@@ -27,7 +27,7 @@ export interface PageWindow {
 
 export function pageWindow(query: URLSearchParams): PageWindow {
   const custom = customRange(query)
-  const lookback = custom ? 'custom' : query.get('lookback') ?? '1h'
+  const lookback = custom ? 'custom' : (query.get('lookback') ?? '1h')
   const windowMs = custom ? custom.end - custom.start : lookbackMs(lookback)
   return { lookback, custom, windowMs, key: custom ? `${custom.start}-${custom.end}` : lookback, short: formatDuration(windowMs) }
 }
@@ -38,7 +38,11 @@ export function windowParams(w: PageWindow): Record<string, string | number> {
 }
 
 /** A lookback, or a custom range to the second (From/To and Apply): the URL holds the choice. */
-export function LookbackSelect(props: { window: PageWindow; path: string; /** the page's other URL parameters, kept when the window changes */ keep?: Record<string, string> }) {
+export function LookbackSelect(props: {
+  window: PageWindow
+  path: string
+  /** the page's other URL parameters, kept when the window changes */ keep?: Record<string, string>
+}) {
   const { custom } = props.window
   const initial = () => {
     const end = custom?.end ?? Date.now()
@@ -51,7 +55,7 @@ export function LookbackSelect(props: { window: PageWindow; path: string; /** th
     setRange(initial())
     setEditing(false)
     setProblem(null)
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- the range resets when the window changes; initial() reads that window
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the range resets when the window changes; initial() reads that window
   }, [props.window.key])
   const showRange = editing || custom !== null
   const apply = (e: Event) => {
@@ -62,25 +66,40 @@ export function LookbackSelect(props: { window: PageWindow; path: string; /** th
   }
   return (
     <form class="window-picker" onSubmit={apply} aria-label="Time window">
-      <label class="inline-label">Window
-        <select name="lookback" value={showRange ? 'custom' : props.window.lookback} onChange={(e) => {
-          const v = e.currentTarget.value
-          if (v === 'custom') {
-            setRange(initial())
-            setEditing(true)
-          } else navigate(href(props.path, { ...props.keep, lookback: v }))
-        }}>
-          {LOOKBACKS.map((l) => <option key={l.value} value={l.value}>{l.label}</option>)}
+      <label class="inline-label">
+        Window
+        <select
+          name="lookback"
+          value={showRange ? 'custom' : props.window.lookback}
+          onChange={(e) => {
+            const v = e.currentTarget.value
+            if (v === 'custom') {
+              setRange(initial())
+              setEditing(true)
+            } else navigate(href(props.path, { ...props.keep, lookback: v }))
+          }}
+        >
+          {LOOKBACKS.map((l) => (
+            <option key={l.value} value={l.value}>
+              {l.label}
+            </option>
+          ))}
           <option value="custom">{custom ? `${formatDateTime(custom.start)} – ${formatDateTime(custom.end)}` : 'Custom range…'}</option>
         </select>
       </label>
       {showRange && (
         <>
           <CustomRangeInputs start={range.start} end={range.end} onInput={(which, v) => setRange((r) => ({ ...r, [which]: v }))} />
-          <button type="submit" class="small-button">Apply</button>
+          <button type="submit" class="small-button">
+            Apply
+          </button>
         </>
       )}
-      {problem && <span class="form-problem" role="alert">{problem}</span>}
+      {problem && (
+        <span class="form-problem" role="alert">
+          {problem}
+        </span>
+      )}
     </form>
   )
 }
@@ -93,12 +112,22 @@ function ServiceList() {
   if (!list.length) return <EmptyState title="No services yet">Send spans to the collector's OTLP endpoint (:4318 or :4317) and they show up here.</EmptyState>
   return (
     <table class="data-table" data-testid="services-table">
-      <thead><tr><th>Service</th><th /></tr></thead>
+      <thead>
+        <tr>
+          <th>Service</th>
+          <th />
+        </tr>
+      </thead>
       <tbody>
         {list.map((s) => (
           <tr key={s}>
-            <td><span class="svc-dot" style={{ background: serviceColor(s) }} />{s}</td>
-            <td><Link href={href('/search', { service: s })}>Traces →</Link></td>
+            <td>
+              <span class="svc-dot" style={{ background: serviceColor(s) }} />
+              {s}
+            </td>
+            <td>
+              <Link href={href('/search', { service: s })}>Traces →</Link>
+            </td>
           </tr>
         ))}
       </tbody>
@@ -108,10 +137,13 @@ function ServiceList() {
 
 export function ServicesPage(props: { query: URLSearchParams }) {
   const win = pageWindow(props.query)
-  const metrics = useApi((signal) => {
-    const end = win.custom?.end ?? Date.now()
-    return api.serviceMetrics({ start: win.custom?.start ?? end - win.windowMs, end }, signal)
-  }, [win.key])
+  const metrics = useApi(
+    (signal) => {
+      const end = win.custom?.end ?? Date.now()
+      return api.serviceMetrics({ start: win.custom?.start ?? end - win.windowMs, end }, signal)
+    },
+    [win.key],
+  )
 
   let body
   if (metrics.loading && !metrics.data) body = <Loading what="service metrics" />
@@ -122,7 +154,8 @@ export function ServicesPage(props: { query: URLSearchParams }) {
         <ServiceList />
       </>
     )
-  } else if (metrics.error) body = <ErrorState title="Could not load service metrics" error={metrics.error} hint="Check that the collector is running and reload." />
+  } else if (metrics.error)
+    body = <ErrorState title="Could not load service metrics" error={metrics.error} hint="Check that the collector is running and reload." />
   else {
     const rows = [...(metrics.data?.rows ?? [])].sort((a, b) => a.service.localeCompare(b.service) || b.requests - a.requests)
     if (!rows.length) {
@@ -177,32 +210,49 @@ function MetricsTable(props: { rows: ServiceMetricsRow[]; window: PageWindow }) 
     const rank = (r: ServiceMetricsRow) => (r.spanKind === 'SERVER' ? 0 : r.spanKind === 'CONSUMER' ? 1 : 2)
     list.sort((a, b) => rank(a) - rank(b) || b.requests - a.requests || a.operation.localeCompare(b.operation))
     const shown = expanded.has(service) ? list : list.slice(0, OPS_SHOWN)
-    shown.forEach((r, i) => body.push(
-      <tr key={`${r.service}\u0000${r.operation}\u0000${r.spanKind}`} class={i === 0 ? 'group-start' : ''}>
-        <td>{i === 0 && <><span class="svc-dot" style={{ background: serviceColor(r.service) }} />{r.service}</>}</td>
-        <td>{r.operation}</td>
-        <td class="muted small">{r.spanKind}</td>
-        <RateCell row={r} window={props.window} />
-        <td class={`num ${r.errorRate > 0.05 ? 'bad' : r.errorRate > 0 ? 'warn' : ''}`}>{formatPercent(r.errorRate)}</td>
-        <td class="num">{formatDuration(r.p50Ms ?? NaN)}</td>
-        <td class="num">{formatDuration(r.p95Ms ?? NaN)}</td>
-        <td class="num">{formatDuration(r.p99Ms ?? NaN)}</td>
-        <td><Sparkline values={r.spark ?? []} color={serviceColor(r.service)} unfinishedLast={lastSlotFilling} /></td>
-        <td><Link href={href('/search', { service: r.service, operation: r.operation, ...windowParams(props.window) })}>Traces →</Link></td>
-      </tr>,
-    ))
+    shown.forEach((r, i) =>
+      body.push(
+        <tr key={`${r.service}\u0000${r.operation}\u0000${r.spanKind}`} class={i === 0 ? 'group-start' : ''}>
+          <td>
+            {i === 0 && (
+              <>
+                <span class="svc-dot" style={{ background: serviceColor(r.service) }} />
+                {r.service}
+              </>
+            )}
+          </td>
+          <td>{r.operation}</td>
+          <td class="muted small">{r.spanKind}</td>
+          <RateCell row={r} window={props.window} />
+          <td class={`num ${r.errorRate > 0.05 ? 'bad' : r.errorRate > 0 ? 'warn' : ''}`}>{formatPercent(r.errorRate)}</td>
+          <td class="num">{formatDuration(r.p50Ms ?? NaN)}</td>
+          <td class="num">{formatDuration(r.p95Ms ?? NaN)}</td>
+          <td class="num">{formatDuration(r.p99Ms ?? NaN)}</td>
+          <td>
+            <Sparkline values={r.spark ?? []} color={serviceColor(r.service)} unfinishedLast={lastSlotFilling} />
+          </td>
+          <td>
+            <Link href={href('/search', { service: r.service, operation: r.operation, ...windowParams(props.window) })}>Traces →</Link>
+          </td>
+        </tr>,
+      ),
+    )
     if (list.length > OPS_SHOWN) {
       const open = expanded.has(service)
       body.push(
         <tr key={`${service}\u0000more`} class="more-row">
           <td />
           <td colSpan={9}>
-            <button type="button" class="link-button" onClick={() => {
-              const next = new Set(expanded)
-              if (open) next.delete(service)
-              else next.add(service)
-              setExpanded(next)
-            }}>
+            <button
+              type="button"
+              class="link-button"
+              onClick={() => {
+                const next = new Set(expanded)
+                if (open) next.delete(service)
+                else next.add(service)
+                setExpanded(next)
+              }}
+            >
               {open ? `Show the busiest ${OPS_SHOWN} only` : `Show all ${list.length} operations of ${service}`}
             </button>
           </td>
@@ -213,8 +263,20 @@ function MetricsTable(props: { rows: ServiceMetricsRow[]; window: PageWindow }) 
   return (
     <table class="data-table" data-testid="services-table">
       <thead>
-        <tr><th>Service</th><th>Operation</th><th>Kind</th><th class="num" title="Requests per second while the operation had traffic in the window">Rate (while active)</th><th class="num">Error %</th>
-          <th class="num">p50</th><th class="num">p95</th><th class="num">p99</th><th>Requests</th><th /></tr>
+        <tr>
+          <th>Service</th>
+          <th>Operation</th>
+          <th>Kind</th>
+          <th class="num" title="Requests per second while the operation had traffic in the window">
+            Rate (while active)
+          </th>
+          <th class="num">Error %</th>
+          <th class="num">p50</th>
+          <th class="num">p95</th>
+          <th class="num">p99</th>
+          <th>Requests</th>
+          <th />
+        </tr>
       </thead>
       <tbody>{body}</tbody>
     </table>
@@ -225,7 +287,11 @@ function RateCell(props: { row: ServiceMetricsRow; window: PageWindow }) {
   const { perSec, activeMs } = activeRate(props.row, props.window.windowMs)
   const whole = activeMs >= props.window.windowMs
   return (
-    <td class="num" data-testid="rate" title={`${props.row.requests} requests in ${props.window.short}; ${formatRate(perSec)} over the ${formatDuration(activeMs)} with traffic, ${formatRate(props.row.requests / (props.window.windowMs / 1000))} over the whole window`}>
+    <td
+      class="num"
+      data-testid="rate"
+      title={`${props.row.requests} requests in ${props.window.short}; ${formatRate(perSec)} over the ${formatDuration(activeMs)} with traffic, ${formatRate(props.row.requests / (props.window.windowMs / 1000))} over the whole window`}
+    >
       {formatRate(perSec)} <span class="muted small">{whole ? `over ${props.window.short}` : `over ${formatDuration(activeMs)} of ${props.window.short}`}</span>
     </td>
   )

@@ -26,13 +26,18 @@ type Tab = 'details' | 'logs' | 'metrics'
 /** The trace's main view: the span waterfall, the flame graph, or its time grouped by service/operation. */
 type View = 'waterfall' | 'flame' | 'stats'
 const VIEWS: { value: View; label: string }[] = [
-  { value: 'waterfall', label: 'Waterfall' }, { value: 'flame', label: 'Flame graph' }, { value: 'stats', label: 'Statistics' },
+  { value: 'waterfall', label: 'Waterfall' },
+  { value: 'flame', label: 'Flame graph' },
+  { value: 'stats', label: 'Statistics' },
 ]
 
 export function TracePage(props: { traceId: string; query: URLSearchParams }) {
   // The compact encoding (columns, strings once, no attributes): a 10,000-span trace is a sixth of
   // its JSON and the page draws sooner; the opened span's attributes are fetched on their own.
-  const trace = useApi((signal) => api.compactTrace(props.traceId, signal).then((data) => ({ data, model: buildTraceModel(decodeCompactTrace(data)) })), [props.traceId])
+  const trace = useApi(
+    (signal) => api.compactTrace(props.traceId, signal).then((data) => ({ data, model: buildTraceModel(decodeCompactTrace(data)) })),
+    [props.traceId],
+  )
 
   if (trace.loading && !trace.data) return <Loading what={`trace ${props.traceId}`} />
   if (trace.error) {
@@ -40,16 +45,24 @@ export function TracePage(props: { traceId: string; query: URLSearchParams }) {
       return (
         <div class="page-message">
           <EmptyState title={`Trace ${props.traceId} was not found`}>
-            It may not have arrived yet (sidecars export in batches every few seconds: reload in a moment), it may have
-            been sampled out, or it is older than the collector's retention. <Link href="/search">Search for traces</Link>.
+            It may not have arrived yet (sidecars export in batches every few seconds: reload in a moment), it may have been sampled out, or it is older than
+            the collector's retention. <Link href="/search">Search for traces</Link>.
           </EmptyState>
         </div>
       )
     }
-    return <div class="page-message"><ErrorState title="Could not load the trace" error={trace.error} hint="Check that the collector is running and reload." /></div>
+    return (
+      <div class="page-message">
+        <ErrorState title="Could not load the trace" error={trace.error} hint="Check that the collector is running and reload." />
+      </div>
+    )
   }
   if (!trace.data || trace.data.model.nodes.length === 0) {
-    return <div class="page-message"><EmptyState title="This trace has no spans" /></div>
+    return (
+      <div class="page-message">
+        <EmptyState title="This trace has no spans" />
+      </div>
+    )
   }
   return <TraceView key={props.traceId} traceId={props.traceId} model={trace.data.model} warnings={trace.data.data.warnings ?? []} query={props.query} />
 }
@@ -60,7 +73,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
   const selectedId = q.get('span')
   const tab: Tab = (['details', 'logs', 'metrics'] as const).find((t) => t === q.get('tab')) ?? 'details'
   const mainView: View = VIEWS.find((v) => v.value === q.get('view'))?.value ?? 'waterfall'
-  const selected = selectedId ? model.byId.get(selectedId) ?? null : null
+  const selected = selectedId ? (model.byId.get(selectedId) ?? null) : null
   const root = model.roots[0]!
 
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set())
@@ -100,13 +113,13 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
     const next = new Set(collapsed)
     for (let p = selected.parent; p; p = p.parent) if (next.delete(p.span.spanId)) hiddenBy = true
     if (hiddenBy) setCollapsed(next)
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- runs for a new selection only; the user may collapse its ancestors again afterwards
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- runs for a new selection only; the user may collapse its ancestors again afterwards
   }, [selectedId])
   useEffect(() => {
     if (!selected) return
     const index = rows.indexOf(selected)
     if (index >= 0) setScrollTo({ index, seq: ++seq.current })
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- selected follows from selectedId and the trace behind rows
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- selected follows from selectedId and the trace behind rows
   }, [selectedId, rows])
 
   // Find in the trace: name, service or span id here, and the spans with an attribute value
@@ -117,7 +130,10 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
     const timer = setTimeout(() => setFindText(find.trim()), 200)
     return () => clearTimeout(timer)
   }, [find])
-  const attributeMatches = useApi(findText ? (signal) => api.findInTrace(props.traceId, findText, signal).then((r) => ({ text: findText, ids: r.spanIds })) : null, [props.traceId, findText])
+  const attributeMatches = useApi(
+    findText ? (signal) => api.findInTrace(props.traceId, findText, signal).then((r) => ({ text: findText, ids: r.spanIds })) : null,
+    [props.traceId, findText],
+  )
   const attributeMatchIds = useMemo(() => new Set(attributeMatches.data?.text === find.trim() ? attributeMatches.data.ids : []), [attributeMatches.data, find])
   const matchList = useMemo(() => findSpans(model, find, attributeMatchIds), [model, find, attributeMatchIds])
   const matches = useMemo(() => new Set(matchList), [matchList])
@@ -145,8 +161,14 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
       setView({ start, end: start + width })
     }
     switch (e.key) {
-      case 'j': case 'ArrowDown': move(1); break
-      case 'k': case 'ArrowUp': move(-1); break
+      case 'j':
+      case 'ArrowDown':
+        move(1)
+        break
+      case 'k':
+      case 'ArrowUp':
+        move(-1)
+        break
       case 'Enter':
         // Enter on a focused button or link is that control's own click.
         if ((e.target as HTMLElement).closest?.('button, a')) return
@@ -157,20 +179,30 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
         if (!selected) return
         setQuery({ span: null })
         break
-      case 'h': case 'ArrowLeft':
+      case 'h':
+      case 'ArrowLeft':
         if (!selected) return
         if (selected.children.length && !collapsed.has(selected.span.spanId)) onToggle(selected.span.spanId)
         else if (selected.parent) onSelect(selected.parent.span.spanId)
         break
-      case 'l': case 'ArrowRight':
+      case 'l':
+      case 'ArrowRight':
         if (!selected) return
         if (collapsed.has(selected.span.spanId)) onToggle(selected.span.spanId)
         else if (selected.children.length) onSelect(selected.children[0]!.span.spanId)
         break
-      case '+': case '=': zoom(0.5); break
-      case '-': zoom(2); break
-      case '0': setView(fullView()); break
-      default: return
+      case '+':
+      case '=':
+        zoom(0.5)
+        break
+      case '-':
+        zoom(2)
+        break
+      case '0':
+        setView(fullView())
+        break
+      default:
+        return
     }
     e.preventDefault()
   }
@@ -190,51 +222,105 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
       <div class="trace-header">
         <div class="trace-heading">
           <span class="svc-dot" style={{ background: serviceColor(root.span.service) }} />
-          <h2><b>{root.span.service}</b>: {root.span.name}</h2>
+          <h2>
+            <b>{root.span.service}</b>: {root.span.name}
+          </h2>
           <span class="mono muted trace-id-full">{props.traceId}</span>
-          <a class="small-button" href={`/api/traces/${encodeURIComponent(props.traceId)}`} download={`trace-${props.traceId}.json`} title="The trace as the query API returns it">JSON</a>
+          <a
+            class="small-button"
+            href={`/api/traces/${encodeURIComponent(props.traceId)}`}
+            download={`trace-${props.traceId}.json`}
+            title="The trace as the query API returns it"
+          >
+            JSON
+          </a>
           <ComparePicker traceId={props.traceId} service={root.span.service} operation={root.span.name} durationMs={model.durationMs} />
           <span class="trace-tools">
-          <span class="trace-find">
-            <input
-              type="search"
-              name="find"
-              data-shortcut="search"
-              placeholder="Find spans…"
-              value={find}
-              aria-label="Find spans by name, service, id or attribute value"
-              onInput={(e) => setFind(e.currentTarget.value)}
-              onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); jumpToMatch(e.shiftKey ? -1 : 1) } }}
-            />
-            {find.trim() && (
-              <span class="find-count" data-testid="find-count">
-                {matchList.length} match{matchList.length === 1 ? '' : 'es'}
-                <button type="button" class="small-button" disabled={!matchList.length} onClick={() => jumpToMatch(-1)} aria-label="Previous match">↑</button>
-                <button type="button" class="small-button" disabled={!matchList.length} onClick={() => jumpToMatch(1)} aria-label="Next match">↓</button>
+            <span class="trace-find">
+              <input
+                type="search"
+                name="find"
+                data-shortcut="search"
+                placeholder="Find spans…"
+                value={find}
+                aria-label="Find spans by name, service, id or attribute value"
+                onInput={(e) => setFind(e.currentTarget.value)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter') {
+                    e.preventDefault()
+                    jumpToMatch(e.shiftKey ? -1 : 1)
+                  }
+                }}
+              />
+              {find.trim() && (
+                <span class="find-count" data-testid="find-count">
+                  {matchList.length} match{matchList.length === 1 ? '' : 'es'}
+                  <button type="button" class="small-button" disabled={!matchList.length} onClick={() => jumpToMatch(-1)} aria-label="Previous match">
+                    ↑
+                  </button>
+                  <button type="button" class="small-button" disabled={!matchList.length} onClick={() => jumpToMatch(1)} aria-label="Next match">
+                    ↓
+                  </button>
+                </span>
+              )}
+            </span>
+            <span class="segmented" role="group" aria-label="View">
+              {VIEWS.map((v) => (
+                <button
+                  key={v.value}
+                  type="button"
+                  class={mainView === v.value ? 'on' : ''}
+                  aria-pressed={mainView === v.value}
+                  onClick={() => setQuery({ view: v.value === 'waterfall' ? null : v.value })}
+                >
+                  {v.label}
+                </button>
+              ))}
+            </span>
+            {mainView === 'waterfall' && (
+              <span class="trace-actions">
+                <button type="button" class="small-button" onClick={() => setCollapsed(new Set())}>
+                  Expand all
+                </button>
+                <button
+                  type="button"
+                  class="small-button"
+                  title="Collapse every span below the root's children"
+                  onClick={() =>
+                    setCollapsed(
+                      new Set(
+                        model.roots
+                          .flatMap((r) => r.children)
+                          .filter((n) => n.children.length)
+                          .map((n) => n.span.spanId),
+                      ),
+                    )
+                  }
+                >
+                  Collapse
+                </button>
               </span>
             )}
           </span>
-          <span class="segmented" role="group" aria-label="View">
-            {VIEWS.map((v) => (
-              <button key={v.value} type="button" class={mainView === v.value ? 'on' : ''} aria-pressed={mainView === v.value}
-                onClick={() => setQuery({ view: v.value === 'waterfall' ? null : v.value })}>{v.label}</button>
-            ))}
-          </span>
-          {mainView === 'waterfall' && (
-          <span class="trace-actions">
-            <button type="button" class="small-button" onClick={() => setCollapsed(new Set())}>Expand all</button>
-            <button type="button" class="small-button" title="Collapse every span below the root's children"
-              onClick={() => setCollapsed(new Set(model.roots.flatMap((r) => r.children).filter((n) => n.children.length).map((n) => n.span.spanId)))}>Collapse</button>
-          </span>
-          )}
-          </span>
         </div>
         <div class="trace-facts">
-          <span>Started <b>{formatDateTime(model.startMs)}</b></span>
-          <span>Duration <b>{formatDuration(model.durationMs)}</b></span>
-          <span>Spans <b>{model.nodes.length}</b></span>
-          <span>Depth <b>{model.maxDepth + 1}</b></span>
-          {model.errorCount > 0 && <span class="badge badge-error">{model.errorCount} error{model.errorCount === 1 ? '' : 's'}</span>}
+          <span>
+            Started <b>{formatDateTime(model.startMs)}</b>
+          </span>
+          <span>
+            Duration <b>{formatDuration(model.durationMs)}</b>
+          </span>
+          <span>
+            Spans <b>{model.nodes.length}</b>
+          </span>
+          <span>
+            Depth <b>{model.maxDepth + 1}</b>
+          </span>
+          {model.errorCount > 0 && (
+            <span class="badge badge-error">
+              {model.errorCount} error{model.errorCount === 1 ? '' : 's'}
+            </span>
+          )}
           {model.errorOrigins.length > 0 && (
             <span class="error-origin" data-testid="error-origin">
               starts at{' '}
@@ -252,29 +338,45 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
           <span class="svc-chips">
             {model.services.map((s) => (
               <Link key={s} href={href('/search', { service: s })} class="svc-chip" title={`Search ${s}`}>
-                <i style={{ background: serviceColor(s) }} />{s}
+                <i style={{ background: serviceColor(s) }} />
+                {s}
               </Link>
             ))}
           </span>
-          {mainView === 'waterfall' && <span class="legend" title="The dark marks on the bars: the intervals in which each span itself, not a child it waited for, held up the end of the trace"><i class="legend-critical" /> critical path</span>}
-
+          {mainView === 'waterfall' && (
+            <span
+              class="legend"
+              title="The dark marks on the bars: the intervals in which each span itself, not a child it waited for, held up the end of the trace"
+            >
+              <i class="legend-critical" /> critical path
+            </span>
+          )}
         </div>
         {incomingLinks.length > 0 && (
           <details class="trace-linked-from" data-testid="trace-linked-from">
             <summary>
-              Linked from {incomingLinks.length}{incoming.data?.incomplete ? '+' : ''} span{incomingLinks.length === 1 ? '' : 's'} in{' '}
-              {new Set(incomingLinks.map((l) => l.traceId)).size} other trace{new Set(incomingLinks.map((l) => l.traceId)).size === 1 ? '' : 's'}
+              Linked from {incomingLinks.length}
+              {incoming.data?.incomplete ? '+' : ''} span{incomingLinks.length === 1 ? '' : 's'} in {new Set(incomingLinks.map((l) => l.traceId)).size} other
+              trace{new Set(incomingLinks.map((l) => l.traceId)).size === 1 ? '' : 's'}
             </summary>
             <ul>
               {incomingLinks.map((l, i) => {
                 const target = model.byId.get(l.linkedSpanId)
                 return (
                   <li key={i}>
-                    <Link href={`/trace/${encodeURIComponent(l.traceId)}?span=${encodeURIComponent(l.spanId)}`}>{l.service}: {l.name}</Link>
+                    <Link href={`/trace/${encodeURIComponent(l.traceId)}?span=${encodeURIComponent(l.spanId)}`}>
+                      {l.service}: {l.name}
+                    </Link>
                     <span class="muted"> {formatDateTime(l.startTimeUnixMs)} → </span>
-                    {target
-                      ? <button type="button" class="link-button" onClick={() => onSelect(l.linkedSpanId)}>{target.span.service}: {target.span.name}</button>
-                      : <span class="mono muted" title="not in this trace">{l.linkedSpanId}</span>}
+                    {target ? (
+                      <button type="button" class="link-button" onClick={() => onSelect(l.linkedSpanId)}>
+                        {target.span.service}: {target.span.name}
+                      </button>
+                    ) : (
+                      <span class="mono muted" title="not in this trace">
+                        {l.linkedSpanId}
+                      </span>
+                    )}
                   </li>
                 )
               })}
@@ -283,8 +385,14 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
         )}
         {props.warnings.length > 0 && (
           <details class="trace-warnings">
-            <summary>{props.warnings.length} warning{props.warnings.length === 1 ? '' : 's'} about this trace's structure</summary>
-            <ul>{props.warnings.slice(0, 50).map((w, i) => <li key={i}>{w}</li>)}</ul>
+            <summary>
+              {props.warnings.length} warning{props.warnings.length === 1 ? '' : 's'} about this trace's structure
+            </summary>
+            <ul>
+              {props.warnings.slice(0, 50).map((w, i) => (
+                <li key={i}>{w}</li>
+              ))}
+            </ul>
           </details>
         )}
       </div>
@@ -305,28 +413,30 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
               model={model}
               group={q.get('group') === 'operation' ? 'operation' : 'service'}
               sort={parseStatsSort(q.get('sort'))}
-              onChange={(c) => setQuery({
-                ...(c.group ? { group: c.group === 'service' ? null : c.group } : {}),
-                ...(c.sort ? { sort: formatStatsSort(c.sort) === '-self' ? null : formatStatsSort(c.sort) } : {}),
-              })}
+              onChange={(c) =>
+                setQuery({
+                  ...(c.group ? { group: c.group === 'service' ? null : c.group } : {}),
+                  ...(c.sort ? { sort: formatStatsSort(c.sort) === '-self' ? null : formatStatsSort(c.sort) } : {}),
+                })
+              }
             />
           </div>
         )}
-        {mainView === 'flame' && (
-          <FlameGraph model={model} selectedId={selectedId} onSelect={onSelect} matches={matches} finding={find.trim() !== ''} />
+        {mainView === 'flame' && <FlameGraph model={model} selectedId={selectedId} onSelect={onSelect} matches={matches} finding={find.trim() !== ''} />}
+        {mainView === 'waterfall' && (
+          <Waterfall
+            model={model}
+            rows={rows}
+            view={view}
+            selectedId={selectedId}
+            collapsed={collapsed}
+            onSelect={onSelect}
+            onToggle={onToggle}
+            viewport={viewport}
+            scrollTo={scrollTo}
+            matches={matches}
+          />
         )}
-        {mainView === 'waterfall' && <Waterfall
-          model={model}
-          rows={rows}
-          view={view}
-          selectedId={selectedId}
-          collapsed={collapsed}
-          onSelect={onSelect}
-          onToggle={onToggle}
-          viewport={viewport}
-          scrollTo={scrollTo}
-          matches={matches}
-        />}
         <aside class="side-panel" aria-label="Span details, logs and metrics">
           <div class="tabs" role="tablist">
             {(['details', 'logs', 'metrics'] as const).map((t) => (
@@ -336,12 +446,24 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
             ))}
           </div>
           <div class="tab-body">
-            {tab === 'details' && (selected
-              ? <SpanDetails span={selected.span} model={model} incomingLinks={incomingLinks} onSelect={onSelect} onOpenTab={(t) => setQuery({ tab: t, ...(t === 'logs' ? { logs: null } : {}) })} />
-              : (
+            {tab === 'details' &&
+              (selected ? (
+                <SpanDetails
+                  span={selected.span}
+                  model={model}
+                  incomingLinks={incomingLinks}
+                  onSelect={onSelect}
+                  onOpenTab={(t) => setQuery({ tab: t, ...(t === 'logs' ? { logs: null } : {}) })}
+                />
+              ) : (
                 <EmptyState title="Select a span">
-                  Click a span in the waterfall or the flame graph (or use j/k or ↑/↓; ? lists the keys) to see its attributes, timing events, resource and status.
-                  {selectedId && <p>Span <code>{selectedId}</code> from the link is not in this trace.</p>}
+                  Click a span in the waterfall or the flame graph (or use j/k or ↑/↓; ? lists the keys) to see its attributes, timing events, resource and
+                  status.
+                  {selectedId && (
+                    <p>
+                      Span <code>{selectedId}</code> from the link is not in this trace.
+                    </p>
+                  )}
                 </EmptyState>
               ))}
             {tab === 'logs' && (
@@ -351,7 +473,12 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
                 selectedSpan={selected ? selected.span : null}
                 scope={q.get('logs') === 'trace' ? 'trace' : 'span'}
                 order={q.get('order') === 'desc' ? 'desc' : 'asc'}
-                onChange={(c) => setQuery({ ...(c.scope ? { logs: c.scope === 'trace' ? 'trace' : null } : {}), ...(c.order ? { order: c.order === 'desc' ? 'desc' : null } : {}) })}
+                onChange={(c) =>
+                  setQuery({
+                    ...(c.scope ? { logs: c.scope === 'trace' ? 'trace' : null } : {}),
+                    ...(c.order ? { order: c.order === 'desc' ? 'desc' : null } : {}),
+                  })
+                }
                 onSelectSpan={onSelect}
               />
             )}

@@ -163,7 +163,7 @@ export function FlameGraph(props: {
       setScrollTop(el.scrollTop)
     }
     if (node.span.endTimeUnixMs < view.start || node.span.startTimeUnixMs > view.end) setView(full)
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- follows the selection only; the zoom it reads is the user's at that moment
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- follows the selection only; the zoom it reads is the user's at that moment
   }, [props.selectedId])
 
   const onScroll = () => {
@@ -203,18 +203,26 @@ export function FlameGraph(props: {
   return (
     <div class="flame" data-testid="flame-graph">
       <div class="flame-toolbar muted small">
-        <span>{model.nodes.length} spans, {levels.length} deep</span>
+        <span>
+          {model.nodes.length} spans, {levels.length} deep
+        </span>
         <span data-testid="flame-zoom">
           {zoomed ? (
             <>
               {formatDuration(view.start - model.startMs)} – {formatDuration(view.end - model.startMs)}{' '}
-              <button type="button" class="link-button" onClick={() => setView(full)}>reset zoom</button>
+              <button type="button" class="link-button" onClick={() => setView(full)}>
+                reset zoom
+              </button>
             </>
-          ) : 'double-click a span to zoom to it'}
+          ) : (
+            'double-click a span to zoom to it'
+          )}
         </span>
       </div>
       <div class="flame-head">
-        <div class="flame-axis" style={{ width: `${size.width}px` }}><Ticks view={view} traceStart={model.startMs} /></div>
+        <div class="flame-axis" style={{ width: `${size.width}px` }}>
+          <Ticks view={view} traceStart={model.startMs} />
+        </div>
       </div>
       <div class="flame-scroll" ref={scrollRef} onScroll={onScroll} data-testid="flame-scroll">
         <div class="flame-space" style={{ height: `${totalHeight}px` }}>
@@ -239,10 +247,17 @@ export function FlameGraph(props: {
             }}
           />
           {hover && (
-            <div class="flame-tooltip" data-testid="flame-tooltip"
-              style={{ top: `${scrollTop + hover.y + 14}px`, left: `${Math.min(hover.x + 12, Math.max(size.width - 320, 0))}px` }}>
-              <b>{hover.node.span.service}: {hover.node.span.name}</b>
-              <span>{formatDuration(hover.node.span.durationMs)}, self {formatDuration(hover.node.selfMs)}</span>
+            <div
+              class="flame-tooltip"
+              data-testid="flame-tooltip"
+              style={{ top: `${scrollTop + hover.y + 14}px`, left: `${Math.min(hover.x + 12, Math.max(size.width - 320, 0))}px` }}
+            >
+              <b>
+                {hover.node.span.service}: {hover.node.span.name}
+              </b>
+              <span>
+                {formatDuration(hover.node.span.durationMs)}, self {formatDuration(hover.node.selfMs)}
+              </span>
               {hover.node.error && <span class="status-error">error{hover.node.span.status.message ? `: ${hover.node.span.status.message}` : ''}</span>}
             </div>
           )}

@@ -68,64 +68,105 @@ export function LogsPanel(props: {
     <div class="logs-panel" data-testid="logs-panel">
       <div class="panel-toolbar">
         <div class="segmented" role="group" aria-label="Which logs">
-          <button type="button" class={!spanOnly ? 'on' : ''} onClick={() => props.onChange({ scope: 'trace' })}>Whole trace</button>
-          <button type="button" class={spanOnly ? 'on' : ''} disabled={!span} onClick={() => props.onChange({ scope: 'span' })}
-            title={span ? 'Logs with this span id, and logs of its service without a span id written while it ran' : 'Select a span in the waterfall first'}>Selected span</button>
+          <button type="button" class={!spanOnly ? 'on' : ''} onClick={() => props.onChange({ scope: 'trace' })}>
+            Whole trace
+          </button>
+          <button
+            type="button"
+            class={spanOnly ? 'on' : ''}
+            disabled={!span}
+            onClick={() => props.onChange({ scope: 'span' })}
+            title={span ? 'Logs with this span id, and logs of its service without a span id written while it ran' : 'Select a span in the waterfall first'}
+          >
+            Selected span
+          </button>
         </div>
         <div class="segmented" role="group" aria-label="Order">
-          <button type="button" class={props.order === 'asc' ? 'on' : ''} onClick={() => props.onChange({ order: 'asc' })}>Oldest first</button>
-          <button type="button" class={props.order === 'desc' ? 'on' : ''} onClick={() => props.onChange({ order: 'desc' })}>Newest first</button>
+          <button type="button" class={props.order === 'asc' ? 'on' : ''} onClick={() => props.onChange({ order: 'asc' })}>
+            Oldest first
+          </button>
+          <button type="button" class={props.order === 'desc' ? 'on' : ''} onClick={() => props.onChange({ order: 'desc' })}>
+            Newest first
+          </button>
         </div>
       </div>
       <div class="level-filter" role="group" aria-label="Levels">
         {LEVELS.map((lv) => (
           <label key={lv} class={`level-chip level-${lv.toLowerCase()} ${hidden.has(lv) ? 'off' : ''}`}>
-            <input type="checkbox" checked={!hidden.has(lv)} onChange={() => {
-              const next = new Set(hidden)
-              if (next.has(lv)) next.delete(lv)
-              else next.add(lv)
-              setHidden(next)
-            }} />
+            <input
+              type="checkbox"
+              checked={!hidden.has(lv)}
+              onChange={() => {
+                const next = new Set(hidden)
+                if (next.has(lv)) next.delete(lv)
+                else next.add(lv)
+                setHidden(next)
+              }}
+            />
             {lv} <span class="count">{counts.get(lv) ?? 0}</span>
           </label>
         ))}
       </div>
-      {logs.loading && !logs.data ? <Loading what="logs" />
-        : logs.error ? <ErrorState title="Could not load the logs" error={logs.error} hint="Check that the collector is running and try again." />
-        : !shown.length ? (
-          <EmptyState title={spanOnly ? `No logs for span "${span.name}"` : 'No logs for this trace'}>
-            {inScope.length > 0 ? 'All of them are hidden by the level filter above.'
-              : spanOnly && (logs.data?.logs.length ?? 0) > 0 ? `The trace has ${logs.data!.logs.length} log line(s) from other spans: try "Whole trace".`
+      {logs.loading && !logs.data ? (
+        <Loading what="logs" />
+      ) : logs.error ? (
+        <ErrorState title="Could not load the logs" error={logs.error} hint="Check that the collector is running and try again." />
+      ) : !shown.length ? (
+        <EmptyState title={spanOnly ? `No logs for span "${span.name}"` : 'No logs for this trace'}>
+          {inScope.length > 0
+            ? 'All of them are hidden by the level filter above.'
+            : spanOnly && (logs.data?.logs.length ?? 0) > 0
+              ? `The trace has ${logs.data!.logs.length} log line(s) from other spans: try "Whole trace".`
               : 'Logs appear here when a service sends them over OTLP (/v1/logs) or its access log reaches the collector with this trace id.'}
-          </EmptyState>
-        ) : (
-          <ol class="log-list" data-testid="log-list">
-            {visible.map((l, i) => {
-              const level = levelOf(l)
-              const attrs = Object.keys(l.attributes ?? {})
-              const belongs = span ? logBelongsToSpan(l, span) : null
-              return (
-                <li key={i} class={`log-row level-${level.toLowerCase()} ${belongs ? 'of-selected' : ''}`}>
-                  <div class="log-head">
-                    <span class="log-time" title={new Date(l.timeUnixMs).toISOString()}>{formatTime(l.timeUnixMs)}</span>
-                    <span class="log-offset">+{formatDuration(l.timeUnixMs - props.traceStartMs)}</span>
-                    <span class={`level-badge level-${level.toLowerCase()}`}>{l.severityText || level}</span>
-                    {l.service && <span class="log-svc" style={{ color: serviceColor(l.service) }}>{l.service}</span>}
-                    {l.spanId && <button type="button" class="link-button mono small" onClick={() => props.onSelectSpan(l.spanId!)}>{l.spanId.slice(0, 8)}</button>}
-                    {belongs === 'inferred' && <span class="inferred" title="This log carries no span id; it is from this span's service and was written while the span ran">by service and time</span>}
-                  </div>
-                  <div class="log-body">{l.body}</div>
-                  {attrs.length > 0 && (
-                    <details class="log-attrs">
-                      <summary>{attrs.length} attribute{attrs.length === 1 ? '' : 's'}</summary>
-                      {attrs.sort().map((k) => <div key={k}><b>{k}</b>=<ValueText value={attributeText(l.attributes[k])} /></div>)}
-                    </details>
+        </EmptyState>
+      ) : (
+        <ol class="log-list" data-testid="log-list">
+          {visible.map((l, i) => {
+            const level = levelOf(l)
+            const attrs = Object.keys(l.attributes ?? {})
+            const belongs = span ? logBelongsToSpan(l, span) : null
+            return (
+              <li key={i} class={`log-row level-${level.toLowerCase()} ${belongs ? 'of-selected' : ''}`}>
+                <div class="log-head">
+                  <span class="log-time" title={new Date(l.timeUnixMs).toISOString()}>
+                    {formatTime(l.timeUnixMs)}
+                  </span>
+                  <span class="log-offset">+{formatDuration(l.timeUnixMs - props.traceStartMs)}</span>
+                  <span class={`level-badge level-${level.toLowerCase()}`}>{l.severityText || level}</span>
+                  {l.service && (
+                    <span class="log-svc" style={{ color: serviceColor(l.service) }}>
+                      {l.service}
+                    </span>
                   )}
-                </li>
-              )
-            })}
-          </ol>
-        )}
+                  {l.spanId && (
+                    <button type="button" class="link-button mono small" onClick={() => props.onSelectSpan(l.spanId!)}>
+                      {l.spanId.slice(0, 8)}
+                    </button>
+                  )}
+                  {belongs === 'inferred' && (
+                    <span class="inferred" title="This log carries no span id; it is from this span's service and was written while the span ran">
+                      by service and time
+                    </span>
+                  )}
+                </div>
+                <div class="log-body">{l.body}</div>
+                {attrs.length > 0 && (
+                  <details class="log-attrs">
+                    <summary>
+                      {attrs.length} attribute{attrs.length === 1 ? '' : 's'}
+                    </summary>
+                    {attrs.sort().map((k) => (
+                      <div key={k}>
+                        <b>{k}</b>=<ValueText value={attributeText(l.attributes[k])} />
+                      </div>
+                    ))}
+                  </details>
+                )}
+              </li>
+            )
+          })}
+        </ol>
+      )}
       {shown.length > visible.length && (
         <button type="button" class="small-button more-logs" onClick={() => setPageCount(pageCount + 1)}>
           Show {Math.min(LOG_PAGE, shown.length - visible.length)} more of {shown.length - visible.length} remaining

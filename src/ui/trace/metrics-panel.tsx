@@ -23,16 +23,19 @@ function unfinishedSeries(stroke: string, data: RedChartData): uPlot.Series {
   return { label: 'unfinished', stroke, width: 1.5, dash: [4, 4], points: { show: true, size: 7, fill: '#fff', stroke, width: 1.5, filter: () => [last] } }
 }
 
-function chartOptions(range: [number, number], traceMs: number, series: uPlot.Series[], fmt: (v: number) => string, yMin0 = true): Omit<uPlot.Options, 'width'> {
+function chartOptions(
+  range: [number, number],
+  traceMs: number,
+  series: uPlot.Series[],
+  fmt: (v: number) => string,
+  yMin0 = true,
+): Omit<uPlot.Options, 'width'> {
   return {
     height: 120,
     legend: { show: false },
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true, range: () => range }, y: yMin0 ? { range: (_u, _min, max) => [0, max > 0 ? max * 1.25 : 1] } : {} },
-    axes: [
-      { font: '11px system-ui' },
-      { size: 56, font: '11px system-ui', values: (_u, vals) => vals.map(fmt) },
-    ],
+    axes: [{ font: '11px system-ui' }, { size: 56, font: '11px system-ui', values: (_u, vals) => vals.map(fmt) }],
     series: [{}, ...series],
     plugins: [markerPlugin(traceMs / 1000, '', TRACE_MARK)],
   }
@@ -43,7 +46,8 @@ function ChartKey(props: { items: { label: string; color: string; kind: 'line' |
     <span class="chart-key" data-testid="chart-key">
       {props.items.map((it) => (
         <span key={it.label} class="chart-key-item" title={it.title}>
-          <i class={`key-${it.kind}`} style={{ borderColor: it.color, background: it.kind === 'line' || it.kind === 'dot' ? it.color : undefined }} />{it.label}
+          <i class={`key-${it.kind}`} style={{ borderColor: it.color, background: it.kind === 'line' || it.kind === 'dot' ? it.color : undefined }} />
+          {it.label}
         </span>
       ))}
     </span>
@@ -53,7 +57,10 @@ function ChartKey(props: { items: { label: string; color: string; kind: 'line' |
 function Chart(props: { title: string; keys: ComponentChildren; options: Omit<uPlot.Options, 'width'>; data: uPlot.AlignedData }) {
   return (
     <div class="red-chart" data-testid="red-chart">
-      <div class="red-chart-head"><b>{props.title}</b>{props.keys}</div>
+      <div class="red-chart-head">
+        <b>{props.title}</b>
+        {props.keys}
+      </div>
       <UPlotChart options={props.options} data={props.data} />
     </div>
   )
@@ -86,43 +93,83 @@ export function MetricsPanel(props: { service: string; operation?: string; trace
   else if (series.error && series.error.status === 404) {
     body = (
       <EmptyState title="No metrics yet">
-        This collector does not serve RED metrics (<code>/api/metrics/series</code> answered 404). They are derived
-        from spans as they arrive once the metrics module is enabled; traces and logs work without it.
+        This collector does not serve RED metrics (<code>/api/metrics/series</code> answered 404). They are derived from spans as they arrive once the metrics
+        module is enabled; traces and logs work without it.
       </EmptyState>
     )
   } else if (series.error) body = <ErrorState title="Could not load metrics" error={series.error} hint="Check that the collector is running and try again." />
   else if (!charts) {
     body = (
       <EmptyState title={`No requests recorded for ${props.service} around this trace`}>
-        Nothing was counted between {around}. Metrics are derived from spans as they arrive, so spans stored before
-        the metrics module ran do not appear here.
+        Nothing was counted between {around}. Metrics are derived from spans as they arrive, so spans stored before the metrics module ran do not appear here.
       </EmptyState>
     )
   } else {
     const trace = { label: 'this trace', color: TRACE_MARK, kind: 'marker' as const }
-    const unfinished = charts.unfinishedFromMs !== null
-      ? { label: 'still filling', color: '#555', kind: 'unfinished' as const, title: `The last bucket (from ${formatTime(charts.unfinishedFromMs)}, ${formatDuration(charts.stepMs)} wide) has not ended: its figures are partial, and it has no error rate yet` }
-      : null
+    const unfinished =
+      charts.unfinishedFromMs !== null
+        ? {
+            label: 'still filling',
+            color: '#555',
+            kind: 'unfinished' as const,
+            title: `The last bucket (from ${formatTime(charts.unfinishedFromMs)}, ${formatDuration(charts.stepMs)} wide) has not ended: its figures are partial, and it has no error rate yet`,
+          }
+        : null
     const withUnfinished = <T,>(items: T[]) => (unfinished ? [...items, unfinished] : items)
     body = (
       <div class="metrics-charts" data-testid="metrics-charts">
-        <Chart title="Request rate" options={charts.rate.options} data={charts.rate.data}
-          keys={<ChartKey items={withUnfinished([{ label: 'req/s', color: '#4e79a7', kind: 'line' as const }, trace])} />} />
-        <Chart title="Error rate" options={charts.errors.options} data={charts.errors.data}
-          keys={<ChartKey items={[{ label: 'errors', color: '#d62728', kind: 'dot' as const }, trace]} />} />
-        <Chart title="Duration" options={charts.latency.options} data={charts.latency.data}
-          keys={<ChartKey items={withUnfinished([{ label: 'p50', color: '#59a14f', kind: 'line' as const }, { label: 'p99', color: '#f28e2b', kind: 'line' as const }, trace])} />} />
-        {unfinished && <p class="muted small" data-testid="unfinished-note">The last bucket, from {formatTime(charts.unfinishedFromMs!)}, is still filling: drawn dashed and hollow, and left out of the error rate.</p>}
+        <Chart
+          title="Request rate"
+          options={charts.rate.options}
+          data={charts.rate.data}
+          keys={<ChartKey items={withUnfinished([{ label: 'req/s', color: '#4e79a7', kind: 'line' as const }, trace])} />}
+        />
+        <Chart
+          title="Error rate"
+          options={charts.errors.options}
+          data={charts.errors.data}
+          keys={<ChartKey items={[{ label: 'errors', color: '#d62728', kind: 'dot' as const }, trace]} />}
+        />
+        <Chart
+          title="Duration"
+          options={charts.latency.options}
+          data={charts.latency.data}
+          keys={
+            <ChartKey
+              items={withUnfinished([
+                { label: 'p50', color: '#59a14f', kind: 'line' as const },
+                { label: 'p99', color: '#f28e2b', kind: 'line' as const },
+                trace,
+              ])}
+            />
+          }
+        />
+        {unfinished && (
+          <p class="muted small" data-testid="unfinished-note">
+            The last bucket, from {formatTime(charts.unfinishedFromMs!)}, is still filling: drawn dashed and hollow, and left out of the error rate.
+          </p>
+        )}
       </div>
     )
   }
   return (
     <div class="metrics-panel" data-testid="metrics-panel">
       <div class="panel-toolbar">
-        <p class="panel-caption"><b>{props.service}</b>{props.operation ? <> · {props.operation}</> : null} · {around} ({win.label})</p>
+        <p class="panel-caption">
+          <b>{props.service}</b>
+          {props.operation ? <> · {props.operation}</> : null} · {around} ({win.label})
+        </p>
         <div class="segmented" role="group" aria-label="Window around the trace">
           {METRICS_WINDOWS.map((w) => (
-            <button key={w.value} type="button" class={w.value === win.value ? 'on' : ''} aria-pressed={w.value === win.value} onClick={() => setWindow(w.value)}>{w.label}</button>
+            <button
+              key={w.value}
+              type="button"
+              class={w.value === win.value ? 'on' : ''}
+              aria-pressed={w.value === win.value}
+              onClick={() => setWindow(w.value)}
+            >
+              {w.label}
+            </button>
           ))}
         </div>
       </div>
@@ -139,20 +186,35 @@ function buildCharts(m: Parameters<typeof redChartData>[0], traceMs: number, ran
     unfinishedFromMs: d.unfinishedFromMs,
     stepMs: d.stepMs,
     rate: {
-      options: chartOptions(x, traceMs, [{ label: 'req/s', stroke: '#4e79a7', fill: '#4e79a722', width: 1.5, points: { show: false } }, unfinishedSeries('#4e79a7', d)], formatRate),
+      options: chartOptions(
+        x,
+        traceMs,
+        [{ label: 'req/s', stroke: '#4e79a7', fill: '#4e79a722', width: 1.5, points: { show: false } }, unfinishedSeries('#4e79a7', d)],
+        formatRate,
+      ),
       data: [d.xs, d.rate, d.rateUnfinished] as uPlot.AlignedData,
     },
     errors: {
-      options: chartOptions(x, traceMs, [{ label: 'errors', stroke: '#d62728', fill: '#d6272822', width: 1.5, points: sparsePoints('#d62728') }], formatPercent),
+      options: chartOptions(
+        x,
+        traceMs,
+        [{ label: 'errors', stroke: '#d62728', fill: '#d6272822', width: 1.5, points: sparsePoints('#d62728') }],
+        formatPercent,
+      ),
       data: [d.xs, d.errorRate] as uPlot.AlignedData,
     },
     latency: {
-      options: chartOptions(x, traceMs, [
-        { label: 'p50', stroke: '#59a14f', width: 1.5, points: sparsePoints('#59a14f') },
-        { label: 'p99', stroke: '#f28e2b', width: 1.5, points: sparsePoints('#f28e2b') },
-        unfinishedSeries('#59a14f', d),
-        unfinishedSeries('#f28e2b', d),
-      ], formatDuration),
+      options: chartOptions(
+        x,
+        traceMs,
+        [
+          { label: 'p50', stroke: '#59a14f', width: 1.5, points: sparsePoints('#59a14f') },
+          { label: 'p99', stroke: '#f28e2b', width: 1.5, points: sparsePoints('#f28e2b') },
+          unfinishedSeries('#59a14f', d),
+          unfinishedSeries('#f28e2b', d),
+        ],
+        formatDuration,
+      ),
       data: [d.xs, d.p50, d.p99, d.p50Unfinished, d.p99Unfinished] as uPlot.AlignedData,
     },
   }

@@ -50,7 +50,7 @@ export function Minimap(props: {
     const ro = new ResizeObserver(draw)
     ro.observe(canvas)
     return () => ro.disconnect()
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- duration follows from model
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- duration follows from model
   }, [model, rows])
 
   const fraction = (e: MouseEvent) => {
@@ -69,8 +69,13 @@ export function Minimap(props: {
       <div
         class="minimap"
         data-testid="minimap"
-        onMouseDown={(e) => { const { fx } = fraction(e); setDrag({ x0: fx, x1: fx }) }}
-        onMouseMove={(e) => { if (drag && e.buttons === 1) setDrag({ ...drag, x1: fraction(e).fx }) }}
+        onMouseDown={(e) => {
+          const { fx } = fraction(e)
+          setDrag({ x0: fx, x1: fx })
+        }}
+        onMouseMove={(e) => {
+          if (drag && e.buttons === 1) setDrag({ ...drag, x1: fraction(e).fx })
+        }}
         onMouseLeave={() => setDrag(null)}
         onMouseUp={(e) => {
           const { fx, fy } = fraction(e)
@@ -98,9 +103,13 @@ export function Minimap(props: {
         {zoomed ? (
           <span>
             zoomed to {formatDuration(props.view.start - model.startMs)} – {formatDuration(props.view.end - model.startMs)}{' '}
-            <button type="button" class="link-button" onClick={() => props.onZoom(null)}>reset zoom</button>
+            <button type="button" class="link-button" onClick={() => props.onZoom(null)}>
+              reset zoom
+            </button>
           </span>
-        ) : <span class="muted">drag to zoom</span>}
+        ) : (
+          <span class="muted">drag to zoom</span>
+        )}
         <span>{formatDuration(model.durationMs)}</span>
       </div>
     </div>

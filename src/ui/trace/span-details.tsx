@@ -16,7 +16,10 @@ import type { TraceModel } from './trace-model'
 function Section(props: { title: string; count?: number; children: ComponentChildren; open?: boolean }) {
   return (
     <details class="detail-section" open={props.open ?? true}>
-      <summary>{props.title}{props.count !== undefined && <span class="count">{props.count}</span>}</summary>
+      <summary>
+        {props.title}
+        {props.count !== undefined && <span class="count">{props.count}</span>}
+      </summary>
       {props.children}
     </details>
   )
@@ -31,7 +34,9 @@ export function AttributeTable(props: { attributes: AttributeMap; testId?: strin
         {keys.map((k) => (
           <tr key={k}>
             <th>{k}</th>
-            <td><ValueText value={attributeText(props.attributes[k])} /></td>
+            <td>
+              <ValueText value={attributeText(props.attributes[k])} />
+            </td>
           </tr>
         ))}
       </tbody>
@@ -48,7 +53,9 @@ function Exceptions(props: { span: SpanHead; events: SpanEvent[] }) {
         const type = text(ev.attributes['exception.type'])
         const message = text(ev.attributes['exception.message'])
         const stack = text(ev.attributes['exception.stacktrace'])
-        const rest = Object.fromEntries(Object.entries(ev.attributes).filter(([k]) => k !== 'exception.type' && k !== 'exception.message' && k !== 'exception.stacktrace'))
+        const rest = Object.fromEntries(
+          Object.entries(ev.attributes).filter(([k]) => k !== 'exception.type' && k !== 'exception.message' && k !== 'exception.stacktrace'),
+        )
         return (
           <div key={i} class="exception-card" data-testid="exception">
             <div class="exception-head">
@@ -56,7 +63,11 @@ function Exceptions(props: { span: SpanHead; events: SpanEvent[] }) {
               {message && <span class="exception-message">{message}</span>}
               <span class="muted small exception-at">at +{formatDuration(ev.timeUnixMs - props.span.startTimeUnixMs)}</span>
             </div>
-            {stack && <pre class="stacktrace" data-testid="stacktrace">{stack}</pre>}
+            {stack && (
+              <pre class="stacktrace" data-testid="stacktrace">
+                {stack}
+              </pre>
+            )}
             {Object.keys(rest).length > 0 && <AttributeTable attributes={rest} />}
           </div>
         )
@@ -84,17 +95,33 @@ function TimingBreakdown(props: { span: SpanHead; events: SpanEvent[] }) {
       <div class="timing-bar">
         {phases.map((p, i) => {
           const w = (Math.max(p.to - p.from, 0) / total) * 100
-          return w > 0 ? <span key={i} style={{ width: `${w}%`, background: hues[i % hues.length] }} title={`until ${p.name}: ${formatDuration(p.to - p.from)}`} /> : null
+          return w > 0 ? (
+            <span key={i} style={{ width: `${w}%`, background: hues[i % hues.length] }} title={`until ${p.name}: ${formatDuration(p.to - p.from)}`} />
+          ) : null
         })}
       </div>
       <table class="timing-table">
-        <thead><tr><th>until</th><th>at</th><th>took</th></tr></thead>
+        <thead>
+          <tr>
+            <th>until</th>
+            <th>at</th>
+            <th>took</th>
+          </tr>
+        </thead>
         <tbody>
           {phases.map((p, i) => (
             <tr key={i}>
-              <td><i class="swatch" style={{ background: hues[i % hues.length] }} />{p.name}
+              <td>
+                <i class="swatch" style={{ background: hues[i % hues.length] }} />
+                {p.name}
                 {Object.keys(p.attributes).length > 0 && (
-                  <div class="event-attrs">{Object.entries(p.attributes).map(([k, v]) => <span key={k}>{k}=<ValueText value={attributeText(v)} /> </span>)}</div>
+                  <div class="event-attrs">
+                    {Object.entries(p.attributes).map(([k, v]) => (
+                      <span key={k}>
+                        {k}=<ValueText value={attributeText(v)} />{' '}
+                      </span>
+                    ))}
+                  </div>
                 )}
               </td>
               <td>+{formatDuration(p.to - s.startTimeUnixMs)}</td>
@@ -115,10 +142,23 @@ function Links(props: { span: Span; model: TraceModel; onSelect: (spanId: string
         const here = l.traceId === props.span.traceId ? props.model.byId.get(l.spanId) : undefined
         return (
           <li key={i}>
-            {here
-              ? <>this trace: <button type="button" class="link-button" onClick={() => props.onSelect(l.spanId)}>{here.span.service}: {here.span.name}</button></>
-              : <Link href={`/trace/${encodeURIComponent(l.traceId)}?span=${encodeURIComponent(l.spanId)}`} class="mono">{l.traceId.slice(0, 16)}… / {l.spanId}</Link>}
-            {l.traceState && <div class="muted small">tracestate <span class="mono">{l.traceState}</span></div>}
+            {here ? (
+              <>
+                this trace:{' '}
+                <button type="button" class="link-button" onClick={() => props.onSelect(l.spanId)}>
+                  {here.span.service}: {here.span.name}
+                </button>
+              </>
+            ) : (
+              <Link href={`/trace/${encodeURIComponent(l.traceId)}?span=${encodeURIComponent(l.spanId)}`} class="mono">
+                {l.traceId.slice(0, 16)}… / {l.spanId}
+              </Link>
+            )}
+            {l.traceState && (
+              <div class="muted small">
+                tracestate <span class="mono">{l.traceState}</span>
+              </div>
+            )}
             {Object.keys(l.attributes).length > 0 ? <AttributeTable attributes={l.attributes} /> : <div class="muted small">no attributes</div>}
           </li>
         )
@@ -133,9 +173,15 @@ function LinkedFrom(props: { links: IncomingLink[] }) {
     <ul class="link-list" data-testid="span-linked-from">
       {props.links.map((l, i) => (
         <li key={i}>
-          <Link href={`/trace/${encodeURIComponent(l.traceId)}?span=${encodeURIComponent(l.spanId)}`}>{l.service}: {l.name}</Link>
+          <Link href={`/trace/${encodeURIComponent(l.traceId)}?span=${encodeURIComponent(l.spanId)}`}>
+            {l.service}: {l.name}
+          </Link>
           <span class="muted small"> {formatDateTime(l.startTimeUnixMs)}</span>
-          {l.traceState && <div class="muted small">tracestate <span class="mono">{l.traceState}</span></div>}
+          {l.traceState && (
+            <div class="muted small">
+              tracestate <span class="mono">{l.traceState}</span>
+            </div>
+          )}
           {Object.keys(l.attributes).length > 0 ? <AttributeTable attributes={l.attributes} /> : <div class="muted small">no attributes</div>}
         </li>
       ))}
@@ -171,32 +217,89 @@ export function SpanDetails(props: {
         <h3>{s.name}</h3>
       </div>
       <dl class="facts">
-        <div><dt>Service</dt><dd>{s.service}</dd></div>
-        <div><dt>Duration</dt><dd>{formatDuration(s.durationMs)}</dd></div>
-        <div><dt>Self time</dt><dd data-testid="self-time" title="The duration minus the time covered by child spans: what this span spent on its own">
-          {formatDuration(node?.selfMs ?? s.durationMs)}
-          {node && node.children.length > 0 && s.durationMs > 0 && <span class="muted"> ({formatPercent(node.selfMs / s.durationMs)})</span>}
-        </dd></div>
-        <div><dt>Start</dt><dd title={formatDateTime(s.startTimeUnixMs)}>+{formatDuration(s.startTimeUnixMs - props.model.startMs)}</dd></div>
-        <div><dt>Kind</dt><dd>{s.kind}</dd></div>
-        <div class="wide"><dt>Status</dt><dd class={`status status-${status.toLowerCase()}`}>{status}{s.status?.message ? `: ${s.status.message}` : ''}</dd></div>
-        <div><dt>Span ID</dt><dd class="mono">{s.spanId}</dd></div>
-        <div><dt>Parent</dt><dd class="mono">
-          {parent ? <button type="button" class="link-button" onClick={() => props.onSelect(parent.span.spanId)}>{parent.span.name}</button>
-            : missingParentId ? <span title="not in this trace">{missingParentId} (missing)</span> : full || s.parentSpanId ? 'none (root)' : '…'}
-        </dd></div>
+        <div>
+          <dt>Service</dt>
+          <dd>{s.service}</dd>
+        </div>
+        <div>
+          <dt>Duration</dt>
+          <dd>{formatDuration(s.durationMs)}</dd>
+        </div>
+        <div>
+          <dt>Self time</dt>
+          <dd data-testid="self-time" title="The duration minus the time covered by child spans: what this span spent on its own">
+            {formatDuration(node?.selfMs ?? s.durationMs)}
+            {node && node.children.length > 0 && s.durationMs > 0 && <span class="muted"> ({formatPercent(node.selfMs / s.durationMs)})</span>}
+          </dd>
+        </div>
+        <div>
+          <dt>Start</dt>
+          <dd title={formatDateTime(s.startTimeUnixMs)}>+{formatDuration(s.startTimeUnixMs - props.model.startMs)}</dd>
+        </div>
+        <div>
+          <dt>Kind</dt>
+          <dd>{s.kind}</dd>
+        </div>
+        <div class="wide">
+          <dt>Status</dt>
+          <dd class={`status status-${status.toLowerCase()}`}>
+            {status}
+            {s.status?.message ? `: ${s.status.message}` : ''}
+          </dd>
+        </div>
+        <div>
+          <dt>Span ID</dt>
+          <dd class="mono">{s.spanId}</dd>
+        </div>
+        <div>
+          <dt>Parent</dt>
+          <dd class="mono">
+            {parent ? (
+              <button type="button" class="link-button" onClick={() => props.onSelect(parent.span.spanId)}>
+                {parent.span.name}
+              </button>
+            ) : missingParentId ? (
+              <span title="not in this trace">{missingParentId} (missing)</span>
+            ) : full || s.parentSpanId ? (
+              'none (root)'
+            ) : (
+              '…'
+            )}
+          </dd>
+        </div>
         {full && <InferredJoin span={full} />}
-        {full?.traceState && <div><dt>Tracestate</dt><dd class="mono">{full.traceState}</dd></div>}
+        {full?.traceState && (
+          <div>
+            <dt>Tracestate</dt>
+            <dd class="mono">{full.traceState}</dd>
+          </div>
+        )}
       </dl>
       <div class="span-actions">
-        <button type="button" class="small-button" onClick={() => props.onOpenTab('logs')}>Logs of this span</button>
-        <button type="button" class="small-button" onClick={() => props.onOpenTab('metrics')}>Metrics of {s.service}</button>
-        <Link class="small-button" href={href('/search', { service: s.service, operation: s.name })}>Other {s.name.length > 24 ? 'traces of this operation' : `"${s.name}" traces`}</Link>
+        <button type="button" class="small-button" onClick={() => props.onOpenTab('logs')}>
+          Logs of this span
+        </button>
+        <button type="button" class="small-button" onClick={() => props.onOpenTab('metrics')}>
+          Metrics of {s.service}
+        </button>
+        <Link class="small-button" href={href('/search', { service: s.service, operation: s.name })}>
+          Other {s.name.length > 24 ? 'traces of this operation' : `"${s.name}" traces`}
+        </Link>
       </div>
-      {full ? <WholeSpan span={full} head={s} model={props.model} onSelect={props.onSelect} />
-        : whole.error ? <ErrorState title="Could not load the span's attributes" error={whole.error} hint="Check that the collector is running and select the span again." />
-        : <p class="muted small" data-testid="span-loading">Loading attributes, events and links…</p>}
-      {linkedFrom.length > 0 && <Section title="Linked from" count={linkedFrom.length}><LinkedFrom links={linkedFrom} /></Section>}
+      {full ? (
+        <WholeSpan span={full} head={s} model={props.model} onSelect={props.onSelect} />
+      ) : whole.error ? (
+        <ErrorState title="Could not load the span's attributes" error={whole.error} hint="Check that the collector is running and select the span again." />
+      ) : (
+        <p class="muted small" data-testid="span-loading">
+          Loading attributes, events and links…
+        </p>
+      )}
+      {linkedFrom.length > 0 && (
+        <Section title="Linked from" count={linkedFrom.length}>
+          <LinkedFrom links={linkedFrom} />
+        </Section>
+      )}
     </div>
   )
 }
@@ -212,10 +315,13 @@ function InferredJoin(props: { span: Span }) {
   const rule = typeof a['tracecar.join.rule'] === 'string' ? a['tracecar.join.rule'].replace(/_/g, '-') : 'inference'
   const abandoned = a['tracecar.join.parent_abandoned'] === true
   return (
-    <div class="wide"><dt>Joined</dt><dd class="muted small" data-testid="inferred-join"
-      title="The service forwarded no trace context: the sidecar inferred which request made this call">
-      parent inferred by {rule}{abandoned ? '; its client had left before the call' : ''}
-    </dd></div>
+    <div class="wide">
+      <dt>Joined</dt>
+      <dd class="muted small" data-testid="inferred-join" title="The service forwarded no trace context: the sidecar inferred which request made this call">
+        parent inferred by {rule}
+        {abandoned ? '; its client had left before the call' : ''}
+      </dd>
+    </div>
   )
 }
 
@@ -227,12 +333,33 @@ function WholeSpan(props: { span: Span; head: SpanHead; model: TraceModel; onSel
   const timingEvents = s.events.filter((e) => !isException(e))
   return (
     <>
-      {exceptions.length > 0 && <Section title="Exceptions" count={exceptions.length}><Exceptions span={props.head} events={exceptions} /></Section>}
-      {timingEvents.length > 0 && <Section title="Timing" count={timingEvents.length}><TimingBreakdown span={props.head} events={timingEvents} /></Section>}
-      <Section title="Attributes" count={Object.keys(s.attributes).length}><AttributeTable attributes={s.attributes} testId="span-attributes" /></Section>
-      <Section title="Resource" count={Object.keys(s.resource).length} open={false}><AttributeTable attributes={s.resource} testId="span-resource" /></Section>
-      {s.links.length > 0 && <Section title="Links" count={s.links.length}><Links span={s} model={props.model} onSelect={props.onSelect} /></Section>}
-      {s.scope?.name && <p class="muted small">Instrumentation scope: {s.scope.name}{s.scope.version ? ` ${s.scope.version}` : ''}</p>}
+      {exceptions.length > 0 && (
+        <Section title="Exceptions" count={exceptions.length}>
+          <Exceptions span={props.head} events={exceptions} />
+        </Section>
+      )}
+      {timingEvents.length > 0 && (
+        <Section title="Timing" count={timingEvents.length}>
+          <TimingBreakdown span={props.head} events={timingEvents} />
+        </Section>
+      )}
+      <Section title="Attributes" count={Object.keys(s.attributes).length}>
+        <AttributeTable attributes={s.attributes} testId="span-attributes" />
+      </Section>
+      <Section title="Resource" count={Object.keys(s.resource).length} open={false}>
+        <AttributeTable attributes={s.resource} testId="span-resource" />
+      </Section>
+      {s.links.length > 0 && (
+        <Section title="Links" count={s.links.length}>
+          <Links span={s} model={props.model} onSelect={props.onSelect} />
+        </Section>
+      )}
+      {s.scope?.name && (
+        <p class="muted small">
+          Instrumentation scope: {s.scope.name}
+          {s.scope.version ? ` ${s.scope.version}` : ''}
+        </p>
+      )}
     </>
   )
 }

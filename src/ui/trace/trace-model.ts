@@ -49,8 +49,18 @@ const NO_CHILDREN: SpanNode[] = []
 
 export function buildTraceModel(spans: SpanHead[]): TraceModel {
   const nodes: SpanNode[] = spans.map((span, index) => ({
-    span, index, depth: 0, parent: null, children: NO_CHILDREN, descendantCount: 0, critical: false, criticalSegments: NO_SEGMENTS, selfMs: 0,
-    error: span.status?.code === 'ERROR', childError: false, errorOrigin: false,
+    span,
+    index,
+    depth: 0,
+    parent: null,
+    children: NO_CHILDREN,
+    descendantCount: 0,
+    critical: false,
+    criticalSegments: NO_SEGMENTS,
+    selfMs: 0,
+    error: span.status?.code === 'ERROR',
+    childError: false,
+    errorOrigin: false,
   }))
   const byId = new Map<string, SpanNode>()
   for (const n of nodes) if (!byId.has(n.span.spanId)) byId.set(n.span.spanId, n)
@@ -108,7 +118,12 @@ export function buildTraceModel(spans: SpanHead[]): TraceModel {
   const errorOrigins: SpanNode[] = []
   for (const n of order) {
     // A leaf's self time is its duration: no array per leaf (most spans of a big trace are leaves).
-    n.selfMs = n.children.length ? selfTime(n.span, n.children.map((c) => c.span)) : selfTime(n.span, NO_SPANS)
+    n.selfMs = n.children.length
+      ? selfTime(
+          n.span,
+          n.children.map((c) => c.span),
+        )
+      : selfTime(n.span, NO_SPANS)
     n.errorOrigin = n.error && !n.childError
     if (n.errorOrigin) errorOrigins.push(n)
   }
@@ -129,8 +144,16 @@ export function buildTraceModel(spans: SpanHead[]): TraceModel {
 
   markCriticalPath(roots, byId)
   return {
-    nodes: order, roots, byId, startMs, endMs, durationMs: Math.max(0, endMs - startMs),
-    services: [...services].sort(), errorCount, maxDepth, errorOrigins,
+    nodes: order,
+    roots,
+    byId,
+    startMs,
+    endMs,
+    durationMs: Math.max(0, endMs - startMs),
+    services: [...services].sort(),
+    errorCount,
+    maxDepth,
+    errorOrigins,
   }
 }
 

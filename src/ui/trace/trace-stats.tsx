@@ -30,11 +30,16 @@ export function formatStatsSort(sort: StatsSort): string {
 
 function compare(column: StatsColumn): (a: TraceStatRow, b: TraceStatRow) => number {
   switch (column) {
-    case 'name': return (a, b) => a.service.localeCompare(b.service) || (a.operation ?? '').localeCompare(b.operation ?? '')
-    case 'count': return (a, b) => a.count - b.count
-    case 'total': return (a, b) => a.totalMs - b.totalMs
-    case 'self': return (a, b) => a.selfMs - b.selfMs
-    case 'share': return (a, b) => a.shareOfTrace - b.shareOfTrace
+    case 'name':
+      return (a, b) => a.service.localeCompare(b.service) || (a.operation ?? '').localeCompare(b.operation ?? '')
+    case 'count':
+      return (a, b) => a.count - b.count
+    case 'total':
+      return (a, b) => a.totalMs - b.totalMs
+    case 'self':
+      return (a, b) => a.selfMs - b.selfMs
+    case 'share':
+      return (a, b) => a.shareOfTrace - b.shareOfTrace
   }
 }
 
@@ -47,7 +52,11 @@ export function TraceStats(props: {
   const { model, group, sort } = props
   const rows = useMemo(() => {
     const self = new Map(model.nodes.map((n) => [n.span.spanId, n.selfMs]))
-    const list = traceStatistics(model.nodes.map((n) => n.span), group, self)
+    const list = traceStatistics(
+      model.nodes.map((n) => n.span),
+      group,
+      self,
+    )
     const byName = compare('name')
     const by = compare(sort.column)
     return list.sort((a, b) => (sort.descending ? by(b, a) : by(a, b)) || byName(a, b))
@@ -60,7 +69,8 @@ export function TraceStats(props: {
     return (
       <th class={numeric ? 'num' : ''} aria-sort={on ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
         <button type="button" class="sort-button" onClick={() => props.onChange({ sort: next })}>
-          {label}{on ? (sort.descending ? ' ▼' : ' ▲') : ''}
+          {label}
+          {on ? (sort.descending ? ' ▼' : ' ▲') : ''}
         </button>
       </th>
     )
@@ -95,13 +105,16 @@ export function TraceStats(props: {
             <tr key={`${r.service}\u0000${r.operation ?? ''}`}>
               <td>
                 <span class="svc-dot" style={{ background: serviceColor(r.service) }} />
-                <b>{r.service}</b>{r.operation !== null && <span class="stats-op"> {r.operation}</span>}
+                <b>{r.service}</b>
+                {r.operation !== null && <span class="stats-op"> {r.operation}</span>}
               </td>
               <td class="num">{r.count}</td>
               <td class="num">{formatDuration(r.totalMs)}</td>
               <td class="num">{formatDuration(r.selfMs)}</td>
               <td class="num">
-                <span class="share-bar"><i style={{ width: `${Math.min(100, r.shareOfTrace * 100)}%`, background: serviceColor(r.service) }} /></span>
+                <span class="share-bar">
+                  <i style={{ width: `${Math.min(100, r.shareOfTrace * 100)}%`, background: serviceColor(r.service) }} />
+                </span>
                 {formatPercent(r.shareOfTrace)}
               </td>
             </tr>

@@ -74,16 +74,30 @@ export function Ticks(props: { view: TimeWindow; traceStart: number }) {
 }
 
 interface RowProps {
-  node: SpanNode; index: number; view: TimeWindow; selected: boolean; collapsed: boolean; matched: boolean
-  onSelect: (id: string) => void; onToggle: (id: string) => void
+  node: SpanNode
+  index: number
+  view: TimeWindow
+  selected: boolean
+  collapsed: boolean
+  matched: boolean
+  onSelect: (id: string) => void
+  onToggle: (id: string) => void
 }
 
 /** Rows that only moved in or out of the overscan are not re-rendered while scrolling. */
 class Row extends Component<RowProps> {
   override shouldComponentUpdate(next: RowProps): boolean {
     const p = this.props
-    return p.node !== next.node || p.index !== next.index || p.view !== next.view || p.selected !== next.selected || p.matched !== next.matched ||
-      p.collapsed !== next.collapsed || p.onSelect !== next.onSelect || p.onToggle !== next.onToggle
+    return (
+      p.node !== next.node ||
+      p.index !== next.index ||
+      p.view !== next.view ||
+      p.selected !== next.selected ||
+      p.matched !== next.matched ||
+      p.collapsed !== next.collapsed ||
+      p.onSelect !== next.onSelect ||
+      p.onToggle !== next.onToggle
+    )
   }
 
   override render() {
@@ -127,23 +141,30 @@ function renderRow(props: RowProps) {
             class="wf-toggle"
             aria-expanded={!props.collapsed}
             aria-label={props.collapsed ? `Expand ${node.descendantCount} spans` : 'Collapse'}
-            onClick={(e) => { e.stopPropagation(); props.onToggle(s.spanId) }}
+            onClick={(e) => {
+              e.stopPropagation()
+              props.onToggle(s.spanId)
+            }}
           >
             {props.collapsed ? '▸' : '▾'}
           </button>
-        ) : <span class="wf-toggle-space" />}
+        ) : (
+          <span class="wf-toggle-space" />
+        )}
         <span class="wf-svc-mark" style={{ background: color }} />
         {node.depth > MAX_INDENT_DEPTH && <span class="wf-depth">↳{node.depth}</span>}
         <span class="wf-svc">{s.service}</span>
         <span class="wf-op">{s.name}</span>
         {s.callTarget && <span class="wf-target">→ {s.callTarget}</span>}
         {node.error && (
-          <span class={`wf-err-icon ${node.errorOrigin ? 'origin' : ''}`}
-            title={`${node.errorOrigin ? 'The error starts here' : 'Error (passed on from a span below)'}${s.status.message ? `: ${s.status.message}` : ''}`}>!</span>
+          <span
+            class={`wf-err-icon ${node.errorOrigin ? 'origin' : ''}`}
+            title={`${node.errorOrigin ? 'The error starts here' : 'Error (passed on from a span below)'}${s.status.message ? `: ${s.status.message}` : ''}`}
+          >
+            !
+          </span>
         )}
-        {props.collapsed && (
-          <span class={`wf-hidden ${node.childError ? 'with-error' : ''}`}>+{node.descendantCount}</span>
-        )}
+        {props.collapsed && <span class={`wf-hidden ${node.childError ? 'with-error' : ''}`}>+{node.descendantCount}</span>}
       </div>
       <div class="wf-self" title={`self time ${formatDuration(node.selfMs)}: ${s.service} working on its own, outside its child spans`}>
         {formatDuration(node.selfMs)}
@@ -156,8 +177,15 @@ function renderRow(props: RowProps) {
           data-testid="span-bar"
         >
           {node.criticalSegments.map((seg, i) => (
-            <i key={`c${i}`} class="wf-crit" data-testid="critical-segment"
-              style={{ left: `${((seg.startMs - s.startTimeUnixMs) / Math.max(s.durationMs, 1e-9)) * 100}%`, width: `${((seg.endMs - seg.startMs) / Math.max(s.durationMs, 1e-9)) * 100}%` }} />
+            <i
+              key={`c${i}`}
+              class="wf-crit"
+              data-testid="critical-segment"
+              style={{
+                left: `${((seg.startMs - s.startTimeUnixMs) / Math.max(s.durationMs, 1e-9)) * 100}%`,
+                width: `${((seg.endMs - seg.startMs) / Math.max(s.durationMs, 1e-9)) * 100}%`,
+              }}
+            />
           ))}
           {s.events.map((ev, i) => {
             const p = ((ev.timeUnixMs - s.startTimeUnixMs) / Math.max(s.durationMs, 1e-9)) * 100
@@ -166,9 +194,13 @@ function renderRow(props: RowProps) {
         </div>
         <span
           class={`wf-dur ${labelPlace === 'inside' ? 'inside' : ''}`}
-          style={labelPlace === 'right' ? { left: `calc(${Math.max(endPct, 0)}% + 4px)` }
-            : labelPlace === 'left' ? { right: `calc(${Math.max(100 - leftPct, 0)}% + 4px)` }
-            : { right: `calc(${Math.max(100 - Math.min(endPct, 100), 0)}% + 4px)` }}
+          style={
+            labelPlace === 'right'
+              ? { left: `calc(${Math.max(endPct, 0)}% + 4px)` }
+              : labelPlace === 'left'
+                ? { right: `calc(${Math.max(100 - leftPct, 0)}% + 4px)` }
+                : { right: `calc(${Math.max(100 - Math.min(endPct, 100), 0)}% + 4px)` }
+          }
         >
           {formatDuration(s.durationMs)}
         </span>
@@ -215,7 +247,7 @@ export function Waterfall(props: WaterfallProps) {
       el.scrollTop = Math.max(0, top - el.clientHeight / 3)
       setScrollTop(el.scrollTop)
     }
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- each jump request (a new seq) scrolls, even to the same row
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- each jump request (a new seq) scrolls, even to the same row
   }, [props.scrollTo?.seq])
 
   const onScroll = () => {
@@ -258,16 +290,25 @@ export function Waterfall(props: WaterfallProps) {
     <div class="waterfall" role="table" aria-label="Spans of the trace" style={{ '--name-w': `${nameWidth}px` }}>
       <div class="wf-header">
         <div class="wf-name wf-name-head">
-          Service &amp; operation <span class="wf-count">{total} of {props.model.nodes.length} spans</span>
+          Service &amp; operation{' '}
+          <span class="wf-count">
+            {total} of {props.model.nodes.length} spans
+          </span>
           <span class="wf-resize" title="Drag to resize the name column" onMouseDown={startResize} data-testid="name-resize" />
         </div>
-        <div class="wf-self wf-self-head" title="Self time: each span's duration minus the time its child spans cover">Self</div>
-        <div class="wf-lane wf-lane-head"><Ticks view={props.view} traceStart={props.model.startMs} /></div>
+        <div class="wf-self wf-self-head" title="Self time: each span's duration minus the time its child spans cover">
+          Self
+        </div>
+        <div class="wf-lane wf-lane-head">
+          <Ticks view={props.view} traceStart={props.model.startMs} />
+        </div>
       </div>
       <div class="wf-body" ref={bodyRef} onScroll={onScroll} data-testid="waterfall-body">
         <div class="wf-canvas" style={{ height: `${total * ROW_HEIGHT}px` }}>
           <div class="wf-gridlines">
-            {[25, 50, 75].map((p) => <i key={p} style={{ left: `${p}%` }} />)}
+            {[25, 50, 75].map((p) => (
+              <i key={p} style={{ left: `${p}%` }} />
+            ))}
           </div>
           {rows}
         </div>

@@ -40,14 +40,31 @@ t.test('latency injected then removed: pending, firing, resolved; Alertmanager g
   const dir = mkdtempSync(join(tmpdir(), 'tracecar-alert-e2e-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const rules = join(dir, 'alerts.yaml')
-  writeFileSync(rules, 'rules:\n  - name: shop-slow\n    kind: duration_quantile\n    service: shop\n    quantile: 0.9\n    threshold: 1s\n    window: 5s\n    for: 2s\n    labels:\n      severity: page\n')
-  const collector = await startCollectorProcess(['--alert-rules', rules, '--alert-eval-interval', '500ms', '--alertmanager-url', alertmanager.url, '--alert-webhook', `${hooks.url}/tracecar`], true)
+  writeFileSync(
+    rules,
+    'rules:\n  - name: shop-slow\n    kind: duration_quantile\n    service: shop\n    quantile: 0.9\n    threshold: 1s\n    window: 5s\n    for: 2s\n    labels:\n      severity: page\n',
+  )
+  const collector = await startCollectorProcess(
+    ['--alert-rules', rules, '--alert-eval-interval', '500ms', '--alertmanager-url', alertmanager.url, '--alert-webhook', `${hooks.url}/tracecar`],
+    true,
+  )
   t.teardown(() => collector.stop())
-  const sidecar = await startProxyProcess(['--upstream', backend.url, '--service', 'shop', '--otlp-endpoint', `${collector.otlpUrl}/v1/traces`, '--schedule-delay-ms', '100', '--access-log=false'])
+  const sidecar = await startProxyProcess([
+    '--upstream',
+    backend.url,
+    '--service',
+    'shop',
+    '--otlp-endpoint',
+    `${collector.otlpUrl}/v1/traces`,
+    '--schedule-delay-ms',
+    '100',
+    '--access-log=false',
+  ])
   t.teardown(() => sidecar.stop())
   // On a failure, what the processes said is the first thing to read.
   t.teardown(() => {
-    if (!t.passing()) t.comment(`collector stderr:\n${collector.stderr()}\nsidecar stderr:\n${sidecar.stderr()}\nalertmanager:\n${alertmanager.output().slice(-3000)}`)
+    if (!t.passing())
+      t.comment(`collector stderr:\n${collector.stderr()}\nsidecar stderr:\n${sidecar.stderr()}\nalertmanager:\n${alertmanager.output().slice(-3000)}`)
   })
 
   let running = true
@@ -69,10 +86,14 @@ t.test('latency injected then removed: pending, firing, resolved; Alertmanager g
 
   // Cold start (first connections, JIT) can be slow on a busy machine: wait for a calm window.
   // Thresholds are far apart (fast ≈ ms, threshold 1 s, injected 2.5 s) so load cannot blur them.
-  const healthy = await eventually('the rule to measure fast traffic', async () => {
-    const r = await rule()
-    return r.value !== null && r.value < 1000 && r.state === 'inactive' ? r : undefined
-  }, 180_000)
+  const healthy = await eventually(
+    'the rule to measure fast traffic',
+    async () => {
+      const r = await rule()
+      return r.value !== null && r.value < 1000 && r.state === 'inactive' ? r : undefined
+    },
+    180_000,
+  )
   t.pass(`fast traffic: inactive (p90 ${healthy.value} ms)`)
 
   delayMs = 2500
@@ -95,7 +116,10 @@ t.test('latency injected then removed: pending, firing, resolved; Alertmanager g
   const traceId = alert.annotations.slowest_trace.split('/').pop()
   const trace = await getJson(`${collector.apiUrl}/api/traces/${traceId}`)
   t.equal(trace.status, 200, 'the linked trace is in the store')
-  t.ok(trace.body.spans.some((s: any) => s.service === 'shop' && s.durationMs >= 1000), 'and it is a slow one')
+  t.ok(
+    trace.body.spans.some((s: any) => s.service === 'shop' && s.durationMs >= 1000),
+    'and it is a slow one',
+  )
   const uiBuilt = existsSync(join(import.meta.dirname, '../../../dist/ui/index.html'))
   t.test('the link opens the UI', { skip: uiBuilt ? false : 'dist/ui is not built (npm run build)' }, async (t) => {
     const page = await fetch(alert.annotations.slowest_trace_logs)
@@ -105,8 +129,9 @@ t.test('latency injected then removed: pending, firing, resolved; Alertmanager g
 
   delayMs = 5
   await eventually('resolved', async () => ((await rule()).state === 'inactive' ? true : undefined), 90_000)
-  const amResolved = await eventually('Alertmanager to notify the resolution', async () =>
-    received.find((r) => r.path === '/alertmanager' && r.body.status === 'resolved'),
+  const amResolved = await eventually(
+    'Alertmanager to notify the resolution',
+    async () => received.find((r) => r.path === '/alertmanager' && r.body.status === 'resolved'),
     90_000,
   )
   t.equal(amResolved.body.alerts[0].labels.alertname, 'shop-slow')

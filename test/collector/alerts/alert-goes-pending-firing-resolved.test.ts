@@ -29,9 +29,24 @@ t.test('state machine: pending waits for `for`, a pending alert clears quietly, 
 
 function span(i: number, endMs: number, durationMs: number, error = false): StoredSpan {
   return {
-    traceId: i.toString(16).padStart(32, 'a'), spanId: i.toString(16).padStart(16, '0'), parentSpanId: null, name: 'POST /cart', kind: 'SERVER', service: 'checkout',
-    startTimeUnixMs: endMs - durationMs, endTimeUnixMs: endMs, durationMs, startTimeUnixNano: '0', endTimeUnixNano: '0', traceState: '',
-    status: { code: error ? 'ERROR' : 'UNSET', message: '' }, attributes: {}, resource: {}, scope: { name: '', version: '' }, events: [], links: [],
+    traceId: i.toString(16).padStart(32, 'a'),
+    spanId: i.toString(16).padStart(16, '0'),
+    parentSpanId: null,
+    name: 'POST /cart',
+    kind: 'SERVER',
+    service: 'checkout',
+    startTimeUnixMs: endMs - durationMs,
+    endTimeUnixMs: endMs,
+    durationMs,
+    startTimeUnixNano: '0',
+    endTimeUnixNano: '0',
+    traceState: '',
+    status: { code: error ? 'ERROR' : 'UNSET', message: '' },
+    attributes: {},
+    resource: {},
+    scope: { name: '', version: '' },
+    events: [],
+    links: [],
   }
 }
 
@@ -60,9 +75,14 @@ t.test('engine on real rollups notifies a real webhook with trace and log links'
   )
   let now = 1_700_000_000_000
   const engine = new AlertEngine({
-    rules, rollups, evaluationIntervalMs: 1000, resendIntervalMs: 60_000,
+    rules,
+    rollups,
+    evaluationIntervalMs: 1000,
+    resendIntervalMs: 60_000,
     notifiers: [new WebhookNotifier(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`)],
-    uiBaseUrl: () => 'http://ui.example:16686/', log: () => {}, now: () => now,
+    uiBaseUrl: () => 'http://ui.example:16686/',
+    log: () => {},
+    now: () => now,
   })
   const state = (name: string) => engine.status().find((r) => r.name === name)!
   let id = 1
@@ -91,7 +111,13 @@ t.test('engine on real rollups notifies a real webhook with trace and log links'
   await engine.stop()
   t.equal(received.length, 2, 'one notice firing, one resolved')
   const [firing, resolved] = received
-  t.match(firing, { version: 'tracecar.alert/v1', status: 'firing', rule: { name: 'cart-slow', kind: 'duration_quantile', threshold: 200 }, unit: 'ms', endsAt: null })
+  t.match(firing, {
+    version: 'tracecar.alert/v1',
+    status: 'firing',
+    rule: { name: 'cart-slow', kind: 'duration_quantile', threshold: 200 },
+    unit: 'ms',
+    endsAt: null,
+  })
   t.match(firing!.summary, /p90 duration of checkout POST \/cart is [\d.]+ ms > 200 ms over 30s/)
   t.ok(firing!.value > 200)
   const ex = firing!.exampleTraces[0]
@@ -124,12 +150,23 @@ t.test('Alertmanager shape: firing alerts are re-sent with endsAt ahead, a resol
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   t.teardown(() => server.close())
   const lines: string[] = []
-  const { rules } = parseAlertRulesYaml('rules:\n  - {name: errors, kind: error_rate, service: checkout, threshold: "10%", window: 30s, labels: {team: cart}, annotations: {runbook: "https://x"}}', 'inline')
+  const { rules } = parseAlertRulesYaml(
+    'rules:\n  - {name: errors, kind: error_rate, service: checkout, threshold: "10%", window: 30s, labels: {team: cart}, annotations: {runbook: "https://x"}}',
+    'inline',
+  )
   let now = 1_700_000_000_000
   const engine = new AlertEngine({
-    rules, rollups, evaluationIntervalMs: 1000, resendIntervalMs: 5000,
-    notifiers: [new AlertmanagerNotifier(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, 20_000), new AlertmanagerNotifier('http://127.0.0.1:9/', 20_000)],
-    uiBaseUrl: () => 'http://ui', log: (l) => lines.push(l), now: () => now,
+    rules,
+    rollups,
+    evaluationIntervalMs: 1000,
+    resendIntervalMs: 5000,
+    notifiers: [
+      new AlertmanagerNotifier(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, 20_000),
+      new AlertmanagerNotifier('http://127.0.0.1:9/', 20_000),
+    ],
+    uiBaseUrl: () => 'http://ui',
+    log: (l) => lines.push(l),
+    now: () => now,
   })
   let id = 1
   const traffic = async (errors: number): Promise<void> => {
@@ -146,10 +183,17 @@ t.test('Alertmanager shape: firing alerts are re-sent with endsAt ahead, a resol
   await traffic(0)
   await engine.evaluate(now)
   await engine.stop(20_000)
-  t.ok(posts.every((p) => p.path === '/api/v2/alerts'), 'posted to /api/v2/alerts')
+  t.ok(
+    posts.every((p) => p.path === '/api/v2/alerts'),
+    'posted to /api/v2/alerts',
+  )
   const [fired, resent, resolved] = posts.map((p) => p.body[0])
   t.equal(posts.length, 3, 'fired, re-sent once, resolved')
-  t.match(fired, { labels: { alertname: 'errors', service: 'checkout', tracecar_kind: 'error_rate', team: 'cart' }, annotations: { runbook: 'https://x', summary: /error rate of checkout is 50% > 10% over 30s/ }, generatorURL: 'http://ui/alerts' })
+  t.match(fired, {
+    labels: { alertname: 'errors', service: 'checkout', tracecar_kind: 'error_rate', team: 'cart' },
+    annotations: { runbook: 'https://x', summary: /error rate of checkout is 50% > 10% over 30s/ },
+    generatorURL: 'http://ui/alerts',
+  })
   t.match(fired.annotations.failing_trace, /^http:\/\/ui\/trace\/[0-9a-f]{32}$/)
   t.equal(fired.annotations.failing_trace_logs, `${fired.annotations.failing_trace}?tab=logs`)
   t.ok(Date.parse(fired.endsAt) > 1_700_000_000_000 + 6000, 'a firing alert ends in the future (Alertmanager keeps it active)')
@@ -171,7 +215,16 @@ t.test('request rate below a floor fires when traffic stops; error rate waits fo
     'inline',
   )
   let now = 1_700_000_000_000
-  const engine = new AlertEngine({ rules, rollups, evaluationIntervalMs: 1000, resendIntervalMs: 60_000, notifiers: [], uiBaseUrl: () => 'http://ui', log: () => {}, now: () => now })
+  const engine = new AlertEngine({
+    rules,
+    rollups,
+    evaluationIntervalMs: 1000,
+    resendIntervalMs: 60_000,
+    notifiers: [],
+    uiBaseUrl: () => 'http://ui',
+    log: () => {},
+    now: () => now,
+  })
   const byName = (name: string) => engine.status().find((r) => r.name === name)!
   let id = 1
   const spans: StoredSpan[] = []

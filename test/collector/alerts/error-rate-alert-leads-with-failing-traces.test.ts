@@ -17,9 +17,24 @@ import type { StoredSpan } from '../../../src/collector/model/stored-span.js'
 
 function span(traceId: string, service: string, endMs: number, durationMs: number, error: boolean): StoredSpan {
   return {
-    traceId, spanId: traceId.slice(0, 16), parentSpanId: null, name: 'POST /cart', kind: 'SERVER', service,
-    startTimeUnixMs: endMs - durationMs, endTimeUnixMs: endMs, durationMs, startTimeUnixNano: '0', endTimeUnixNano: '0', traceState: '',
-    status: { code: error ? 'ERROR' : 'UNSET', message: '' }, attributes: {}, resource: {}, scope: { name: '', version: '' }, events: [], links: [],
+    traceId,
+    spanId: traceId.slice(0, 16),
+    parentSpanId: null,
+    name: 'POST /cart',
+    kind: 'SERVER',
+    service,
+    startTimeUnixMs: endMs - durationMs,
+    endTimeUnixMs: endMs,
+    durationMs,
+    startTimeUnixNano: '0',
+    endTimeUnixNano: '0',
+    traceState: '',
+    status: { code: error ? 'ERROR' : 'UNSET', message: '' },
+    attributes: {},
+    resource: {},
+    scope: { name: '', version: '' },
+    events: [],
+    links: [],
   }
 }
 
@@ -63,9 +78,14 @@ t.test('an error-rate alert lists failing traces first, most recent first; a lat
   for (let i = 0; i < 20; i++) spans.push(span(id(`c${i}`), 'checkout', now - 90_000 + i * 4000, 10, false))
   await rollups.merge(accumulateSpans(spans))
   const engine = new AlertEngine({
-    rules, rollups, evaluationIntervalMs: 1000, resendIntervalMs: 60_000,
+    rules,
+    rollups,
+    evaluationIntervalMs: 1000,
+    resendIntervalMs: 60_000,
     notifiers: [new WebhookNotifier(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`)],
-    uiBaseUrl: () => 'http://ui.example:16686/', log: () => {}, now: () => now,
+    uiBaseUrl: () => 'http://ui.example:16686/',
+    log: () => {},
+    now: () => now,
   })
   await engine.evaluate(now)
   await engine.stop()
@@ -76,10 +96,17 @@ t.test('an error-rate alert lists failing traces first, most recent first; a lat
   const errors = received.find((n) => n.rule.name === 'cart-errors')!
   const ids = errors.exampleTraces.map((e: { traceId: string }) => e.traceId)
   t.same(ids.slice(0, 3), [id('e30'), id('e60'), id('e80')], 'the webhook lists the failing traces first, the most recent first')
-  t.ok(errors.exampleTraces.slice(0, 3).every((e: { error: boolean }) => e.error), 'each marked as an error')
+  t.ok(
+    errors.exampleTraces.slice(0, 3).every((e: { error: boolean }) => e.error),
+    'each marked as an error',
+  )
   t.notOk(ids.includes(id('b1')), "another service's failure is not an example")
   t.same(ids.slice(3), [id('a1'), id('a2'), id('a3')], 'the slowest follow them')
-  t.same(status('cart-errors').exampleTraces.map((e) => e.traceId), ids, 'the Alerts page (/api/alerts) shows them in the same order')
+  t.same(
+    status('cart-errors').exampleTraces.map((e) => e.traceId),
+    ids,
+    'the Alerts page (/api/alerts) shows them in the same order',
+  )
 
   const slow = received.find((n) => n.rule.name === 'cart-slow')!
   t.equal(slow.exampleTraces[0].traceId, id('a1'), 'a latency alert still leads with the slowest trace')

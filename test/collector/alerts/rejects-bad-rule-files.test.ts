@@ -53,14 +53,42 @@ function rejects(t: { not: (a: unknown, b: unknown, m?: string) => void; match: 
 t.test('bad files are rejected with the rule and the key named', async (t) => {
   rejects(t, 'rules: [', /alert rules rules.yaml: not valid YAML/)
   rejects(t, 'rule: []', /the file is missing "rules"/, /the file has an unknown key "rule" \(allowed: evaluationInterval, rules\)/)
-  rejects(t, 'rules:\n  - name: slow\n    kind: latency\n    service: a\n    threshold: 1', /rule "slow" \(rules\[0\]\) key "kind" must be one of duration_quantile, error_rate, request_rate/)
+  rejects(
+    t,
+    'rules:\n  - name: slow\n    kind: latency\n    service: a\n    threshold: 1',
+    /rule "slow" \(rules\[0\]\) key "kind" must be one of duration_quantile, error_rate, request_rate/,
+  )
   rejects(t, 'rules:\n  - name: slow\n    kind: duration_quantile\n    threshold: 500ms', /rule "slow" \(rules\[0\]\) is missing "service"/)
-  rejects(t, 'rules:\n  - name: slow\n    kind: duration_quantile\n    service: a\n    threshold: fast', /rule "slow" \(rules\[0\]\) key "threshold" must be a duration above zero/)
-  rejects(t, 'rules:\n  - name: slow\n    kind: duration_quantile\n    service: a\n    threshold: 1s\n    for: 5 minutes', /rule "slow" \(rules\[0\]\) key "for" must be a duration such as 500ms, 30s, 5m, 1h/)
-  rejects(t, 'rules:\n  - name: e\n    kind: error_rate\n    service: a\n    threshold: 5', /rule "e" \(rules\[0\]\) key "threshold" must be a fraction between 0 and 1/)
-  rejects(t, 'rules:\n  - name: e\n    kind: error_rate\n    service: a\n    threshold: 0.1\n    quantile: 0.9', /key "quantile" only applies to kind duration_quantile/)
-  rejects(t, 'rules:\n  - name: e\n    kind: error_rate\n    service: a\n    threshold: 0.1\n    treshold: 0.2', /rule "e" \(rules\[0\]\) has an unknown key "treshold"/)
-  rejects(t, 'rules:\n  - name: a\n    kind: error_rate\n    service: a\n    threshold: 0.1\n  - name: a\n    kind: error_rate\n    service: b\n    threshold: 0.1', /rule "a" \(rules\[1\]\) has the same name as rules\[0\]/)
+  rejects(
+    t,
+    'rules:\n  - name: slow\n    kind: duration_quantile\n    service: a\n    threshold: fast',
+    /rule "slow" \(rules\[0\]\) key "threshold" must be a duration above zero/,
+  )
+  rejects(
+    t,
+    'rules:\n  - name: slow\n    kind: duration_quantile\n    service: a\n    threshold: 1s\n    for: 5 minutes',
+    /rule "slow" \(rules\[0\]\) key "for" must be a duration such as 500ms, 30s, 5m, 1h/,
+  )
+  rejects(
+    t,
+    'rules:\n  - name: e\n    kind: error_rate\n    service: a\n    threshold: 5',
+    /rule "e" \(rules\[0\]\) key "threshold" must be a fraction between 0 and 1/,
+  )
+  rejects(
+    t,
+    'rules:\n  - name: e\n    kind: error_rate\n    service: a\n    threshold: 0.1\n    quantile: 0.9',
+    /key "quantile" only applies to kind duration_quantile/,
+  )
+  rejects(
+    t,
+    'rules:\n  - name: e\n    kind: error_rate\n    service: a\n    threshold: 0.1\n    treshold: 0.2',
+    /rule "e" \(rules\[0\]\) has an unknown key "treshold"/,
+  )
+  rejects(
+    t,
+    'rules:\n  - name: a\n    kind: error_rate\n    service: a\n    threshold: 0.1\n  - name: a\n    kind: error_rate\n    service: b\n    threshold: 0.1',
+    /rule "a" \(rules\[1\]\) has the same name as rules\[0\]/,
+  )
   rejects(t, 'rules:\n  - kind: error_rate\n    service: a\n    threshold: 0.1', /rules\[0\] is missing "name"/)
 })
 

@@ -8,7 +8,13 @@ import { parseLokiLabels } from '../../../src/collector/logs-ingest/loki-labels.
 t.test('JSON push: values with and without structured metadata, and the old entries form', async (t) => {
   const entries = decodeLokiPushJson({
     streams: [
-      { stream: { app: 'cart', level: 'info' }, values: [['1700000000123456789', 'line one'], ['1700000000200000000', 'line two', { trace_id: 'abc' }]] },
+      {
+        stream: { app: 'cart', level: 'info' },
+        values: [
+          ['1700000000123456789', 'line one'],
+          ['1700000000200000000', 'line two', { trace_id: 'abc' }],
+        ],
+      },
       { labels: '{job="legacy", path="/var/log/a\\"b.log"}', entries: [{ ts: '2024-01-02T03:04:05.123456789Z', line: 'old form' }] },
     ],
   })
@@ -21,7 +27,10 @@ t.test('JSON push: values with and without structured metadata, and the old entr
 
 t.test('JSON push: bad bodies say what is wrong', async (t) => {
   t.throws(() => decodeLokiPushJson({ stream: [] }), /must be \{"streams": \[\.\.\.\]\}/)
-  t.throws(() => decodeLokiPushJson({ streams: [{ stream: {}, values: [['soon', 'x']] }] }), /streams\[0\]\.values\[0\] timestamp "soon" must be Unix epoch nanoseconds/)
+  t.throws(
+    () => decodeLokiPushJson({ streams: [{ stream: {}, values: [['soon', 'x']] }] }),
+    /streams\[0\]\.values\[0\] timestamp "soon" must be Unix epoch nanoseconds/,
+  )
   t.throws(() => decodeLokiPushJson({ streams: [{ stream: {}, values: [[1]] }] }), /streams\[0\]\.values\[0\] must be/)
   t.throws(() => decodeLokiPushJson({ streams: [{ labels: 'app=x', entries: [] }] }), /streams\[0\]\.labels/)
 })
@@ -40,11 +49,21 @@ function encodePush(labels: string, entries: { seconds: number; nanos: number; l
   stream.uint32((1 << 3) | 2).string(labels)
   for (const e of entries) {
     const entry = protobuf.Writer.create()
-    const ts = protobuf.Writer.create().uint32((1 << 3) | 0).int64(e.seconds).uint32((2 << 3) | 0).int32(e.nanos).finish()
+    const ts = protobuf.Writer.create()
+      .uint32((1 << 3) | 0)
+      .int64(e.seconds)
+      .uint32((2 << 3) | 0)
+      .int32(e.nanos)
+      .finish()
     entry.uint32((1 << 3) | 2).bytes(ts)
     entry.uint32((2 << 3) | 2).string(e.line)
     for (const [name, value] of e.meta ?? []) {
-      const pair = protobuf.Writer.create().uint32((1 << 3) | 2).string(name).uint32((2 << 3) | 2).string(value).finish()
+      const pair = protobuf.Writer.create()
+        .uint32((1 << 3) | 2)
+        .string(name)
+        .uint32((2 << 3) | 2)
+        .string(value)
+        .finish()
       entry.uint32((3 << 3) | 2).bytes(pair)
     }
     stream.uint32((2 << 3) | 2).bytes(entry.finish())

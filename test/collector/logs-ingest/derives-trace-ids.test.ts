@@ -65,8 +65,20 @@ t.test('configured fields and patterns come first; bad patterns are named', asyn
 
 t.test('raw JSON and text lines', async (t) => {
   const now = 1_700_000_000_000_000_000n
-  const json = logFromRawLine(JSON.stringify({ time: '2024-01-02T03:04:05.678Z', level: 'error', msg: `charge failed trace=${TRACE}`, order: { id: 17 } }), { service: 'billing', resource: {} }, d, now)
-  t.match(json, { traceId: TRACE, severityText: 'error', severityNumber: 17, body: `charge failed trace=${TRACE}`, service: 'billing', attributes: { 'order.id': 17, level: 'error' } })
+  const json = logFromRawLine(
+    JSON.stringify({ time: '2024-01-02T03:04:05.678Z', level: 'error', msg: `charge failed trace=${TRACE}`, order: { id: 17 } }),
+    { service: 'billing', resource: {} },
+    d,
+    now,
+  )
+  t.match(json, {
+    traceId: TRACE,
+    severityText: 'error',
+    severityNumber: 17,
+    body: `charge failed trace=${TRACE}`,
+    service: 'billing',
+    attributes: { 'order.id': 17, level: 'error' },
+  })
   t.equal(json.timeUnixNano, BigInt(Date.parse('2024-01-02T03:04:05.678Z')) * 1_000_000n)
   const pino = logFromRawLine(JSON.stringify({ level: 30, time: 1700000000123, service: 'cart', msg: 'hi' }), { service: '', resource: {} }, d, now)
   t.match(pino, { severityText: 'info', service: 'cart', traceId: '' })

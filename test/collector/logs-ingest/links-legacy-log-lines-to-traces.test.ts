@@ -12,7 +12,12 @@ import { startCollectorProcess } from '../observability-process.js'
 
 function lokiProtobuf(labels: string, line: string, tsMs: number): Uint8Array {
   // Field numbers of logproto.PushRequest/StreamAdapter/EntryAdapter, written by hand.
-  const ts = protobuf.Writer.create().uint32(8).int64(Math.floor(tsMs / 1000)).uint32(16).int32((tsMs % 1000) * 1e6).finish()
+  const ts = protobuf.Writer.create()
+    .uint32(8)
+    .int64(Math.floor(tsMs / 1000))
+    .uint32(16)
+    .int32((tsMs % 1000) * 1e6)
+    .finish()
   const entry = protobuf.Writer.create().uint32(10).bytes(ts).uint32(18).string(line).finish()
   const stream = protobuf.Writer.create().uint32(10).string(labels).uint32(18).bytes(entry).finish()
   return SnappyJS.compress(protobuf.Writer.create().uint32(10).bytes(stream).finish())
@@ -24,7 +29,10 @@ t.test('Loki push and raw lines join their trace by the id in their text', async
   const traceId = hexId(16)
   const spanId = hexId(8)
   const now = Date.now()
-  const stored = await postJson(`${collector.otlpUrl}/v1/traces`, jsonTraceRequest({ cart: [{ traceId, spanId, name: 'GET /cart', startMs: now - 50, durationMs: 20 }] }))
+  const stored = await postJson(
+    `${collector.otlpUrl}/v1/traces`,
+    jsonTraceRequest({ cart: [{ traceId, spanId, name: 'GET /cart', startMs: now - 50, durationMs: 20 }] }),
+  )
   t.equal(stored.status, 200)
 
   const promtail = await fetch(`${collector.otlpUrl}/loki/api/v1/push`, {
@@ -35,7 +43,9 @@ t.test('Loki push and raw lines join their trace by the id in their text', async
   t.equal(promtail.status, 204, 'Loki protobuf push answered like Loki')
 
   const lokiJson = await postJson(`${collector.otlpUrl}/loki/api/v1/push`, {
-    streams: [{ stream: { service_name: 'cart', level: 'warn' }, values: [[String(BigInt(now - 35) * 1_000_000n), `slow query for trace ${traceId.toUpperCase()}`]] }],
+    streams: [
+      { stream: { service_name: 'cart', level: 'warn' }, values: [[String(BigInt(now - 35) * 1_000_000n), `slow query for trace ${traceId.toUpperCase()}`]] },
+    ],
   })
   t.equal(lokiJson.status, 204, 'Loki JSON push')
 
@@ -58,7 +68,10 @@ t.test('Loki push and raw lines join their trace by the id in their text', async
   t.match(body.logs[1], { service: 'cart', severityText: 'warn', severityNumber: 13 })
   t.match(body.logs[2], { service: 'cart-worker', severityText: 'error', severityNumber: 17, timeUnixMs: now - 30 })
   const unlinked = await getJson(`${collector.apiUrl}/api/logs?service=cart-worker`)
-  t.ok(unlinked.body.logs.some((l: { body: string; traceId: string }) => l.body === 'plain text line without any id' && l.traceId === ''), 'a line without an id is kept, unlinked')
+  t.ok(
+    unlinked.body.logs.some((l: { body: string; traceId: string }) => l.body === 'plain text line without any id' && l.traceId === ''),
+    'a line without an id is kept, unlinked',
+  )
 })
 
 t.test('Datadog decimal ids and configured fields and patterns', async (t) => {
@@ -68,7 +81,11 @@ t.test('Datadog decimal ids and configured fields and patterns', async (t) => {
   const ddTrace = '00000000000000001234567890abcdef'
   const custom = hexId(16)
   const custom2 = hexId(16)
-  const lines = [JSON.stringify({ message: 'dd line', dd: { trace_id: dd, span_id: dd } }), JSON.stringify({ message: 'nested', ctx: { corr: custom } }), `legacy corr#${custom2} done`].join('\n')
+  const lines = [
+    JSON.stringify({ message: 'dd line', dd: { trace_id: dd, span_id: dd } }),
+    JSON.stringify({ message: 'nested', ctx: { corr: custom } }),
+    `legacy corr#${custom2} done`,
+  ].join('\n')
   const res = await fetch(`${collector.otlpUrl}/v1/logs/raw?service=legacy`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: lines })
   t.same(await res.json(), { accepted: 3, linkedToTraces: 3 })
   const a = await getJson(`${collector.apiUrl}/api/traces/${ddTrace}/logs`)
@@ -83,7 +100,11 @@ t.test('bad pushes are refused with a reason', async (t) => {
   const notLoki = await postJson(`${collector.otlpUrl}/loki/api/v1/push`, { streams: [{ stream: {}, values: [['yesterday', 'x']] }] })
   t.equal(notLoki.status, 400)
   t.match(notLoki.body, /streams\[0\]\.values\[0\] timestamp "yesterday" must be Unix epoch nanoseconds/)
-  const garbage = await fetch(`${collector.otlpUrl}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: 'not snappy at all' })
+  const garbage = await fetch(`${collector.otlpUrl}/loki/api/v1/push`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-protobuf' },
+    body: 'not snappy at all',
+  })
   t.equal(garbage.status, 400)
   t.match(await garbage.text(), /Loki protobuf push body is not/)
   const xml = await fetch(`${collector.otlpUrl}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<x/>' })

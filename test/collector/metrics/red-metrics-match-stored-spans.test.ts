@@ -35,7 +35,15 @@ t.test('rollups match the stored spans; Prometheus exemplars point at stored tra
       const slow = n % 37 === 0
       const fail = n % 11 === 0
       const payMs = slow ? 400 + (n % 100) : 2 + ((n * 7) % 30)
-      checkout.push({ traceId, spanId: root, name: n % 2 === 0 ? 'POST /cart' : 'GET /cart', startMs: at, durationMs: payMs + 5 + (n % 3), status: fail ? 2 : 0, attributes: { 'http.response.status_code': fail ? 503 : 200 } })
+      checkout.push({
+        traceId,
+        spanId: root,
+        name: n % 2 === 0 ? 'POST /cart' : 'GET /cart',
+        startMs: at,
+        durationMs: payMs + 5 + (n % 3),
+        status: fail ? 2 : 0,
+        attributes: { 'http.response.status_code': fail ? 503 : 200 },
+      })
       checkout.push({ traceId, spanId: client, parentSpanId: root, name: 'POST', kind: 3, startMs: at + 1, durationMs: payMs + 1, status: fail ? 2 : 0 })
       payments.push({ traceId, spanId: hexId(8), parentSpanId: client, name: 'POST /charge', startMs: at + 1.5, durationMs: payMs, status: fail ? 2 : 0 })
     }
@@ -55,7 +63,11 @@ t.test('rollups match the stored spans; Prometheus exemplars point at stored tra
     const sorted = mine.map((s) => s.durationMs).sort((a, b) => a - b)
     t.equal(row.requests, mine.length, `${row.service} ${row.operation} ${row.spanKind}: requests`)
     t.equal(row.errorRate, mine.filter((s) => s.status.code === 'ERROR').length / mine.length, 'error rate')
-    for (const [q, v] of [[0.5, row.p50Ms], [0.95, row.p95Ms], [0.99, row.p99Ms]] as const) {
+    for (const [q, v] of [
+      [0.5, row.p50Ms],
+      [0.95, row.p95Ms],
+      [0.99, row.p99Ms],
+    ] as const) {
       const exact = exactQuantile(sorted, q)
       t.ok(v <= exact * BUCKET_RATIO && v >= exact / BUCKET_RATIO, `p${q * 100} ${v} ms within one bucket of the exact ${exact} ms`)
     }
@@ -63,8 +75,15 @@ t.test('rollups match the stored spans; Prometheus exemplars point at stored tra
   const series = await getJson(`${collector.apiUrl}/api/metrics/series?service=checkout&start=${start - 60_000}&end=${Date.now() + 1000}`)
   t.equal(series.status, 200)
   const serverSpans = spans.filter((s) => s.service === 'checkout' && s.kind === 'SERVER')
-  t.equal(series.body.points.reduce((a: number, p: { requests: number }) => a + p.requests, 0), serverSpans.length, 'a service series counts its SERVER spans')
-  t.equal(series.body.points.reduce((a: number, p: { errors: number }) => a + p.errors, 0), serverSpans.filter((s) => s.status.code === 'ERROR').length)
+  t.equal(
+    series.body.points.reduce((a: number, p: { requests: number }) => a + p.requests, 0),
+    serverSpans.length,
+    'a service series counts its SERVER spans',
+  )
+  t.equal(
+    series.body.points.reduce((a: number, p: { errors: number }) => a + p.errors, 0),
+    serverSpans.filter((s) => s.status.code === 'ERROR').length,
+  )
   const bad = await getJson(`${collector.apiUrl}/api/metrics/series?start=1`)
   t.equal(bad.status, 400)
   t.match(bad.body.error, /service is required/)
@@ -98,7 +117,9 @@ t.test('rollups match the stored spans; Prometheus exemplars point at stored tra
     const trace = await getJson(`${collector.apiUrl}/api/traces/${id}`)
     t.equal(trace.status, 200, `exemplar trace ${id} opens from the store`)
     t.ok(trace.body.spans.some((s: { service: string }) => s.service === 'checkout'))
-    const rate = await (await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('sum(tracecar_span_duration_seconds_count{service="payments"})')}`)).json() as { data: { result: Array<{ value: [number, string] }> } }
+    const rate = (await (
+      await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('sum(tracecar_span_duration_seconds_count{service="payments"})')}`)
+    ).json()) as { data: { result: Array<{ value: [number, string] }> } }
     t.equal(rate.data.result[0]?.value[1], '600', 'Prometheus counts the payments spans')
   })
 })

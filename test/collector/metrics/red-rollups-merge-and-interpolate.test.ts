@@ -14,10 +14,24 @@ const BUCKET_RATIO = 2 ** 0.25
 function span(i: number, service: string, name: string, endMs: number, durationMs: number, error: boolean, status?: number): StoredSpan {
   const traceId = i.toString(16).padStart(32, '0')
   return {
-    traceId, spanId: i.toString(16).padStart(16, '0'), parentSpanId: null, name, kind: 'SERVER', service,
-    startTimeUnixMs: endMs - durationMs, endTimeUnixMs: endMs, durationMs, startTimeUnixNano: '0', endTimeUnixNano: '0', traceState: '',
-    status: { code: error ? 'ERROR' : 'UNSET', message: '' }, attributes: status === undefined ? {} : { 'http.response.status_code': status },
-    resource: { 'service.name': service }, scope: { name: '', version: '' }, events: [], links: [],
+    traceId,
+    spanId: i.toString(16).padStart(16, '0'),
+    parentSpanId: null,
+    name,
+    kind: 'SERVER',
+    service,
+    startTimeUnixMs: endMs - durationMs,
+    endTimeUnixMs: endMs,
+    durationMs,
+    startTimeUnixNano: '0',
+    endTimeUnixNano: '0',
+    traceState: '',
+    status: { code: error ? 'ERROR' : 'UNSET', message: '' },
+    attributes: status === undefined ? {} : { 'http.response.status_code': status },
+    resource: { 'service.name': service },
+    scope: { name: '', version: '' },
+    events: [],
+    links: [],
   }
 }
 
@@ -28,12 +42,14 @@ function exactQuantile(sorted: number[], q: number): number {
 
 t.test('histogram quantiles fall within one bucket of the exact value', async (t) => {
   let seed = 7
-  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
   for (const shape of ['uniform', 'lognormal', 'bimodal']) {
     const values: number[] = []
     for (let i = 0; i < 5000; i++) {
       const u = rnd()
-      values.push(shape === 'uniform' ? 1 + u * 999 : shape === 'lognormal' ? Math.exp(3 + 1.5 * (u + rnd() + rnd() - 1.5)) : u < 0.9 ? 5 + rnd() * 5 : 800 + rnd() * 400)
+      values.push(
+        shape === 'uniform' ? 1 + u * 999 : shape === 'lognormal' ? Math.exp(3 + 1.5 * (u + rnd() + rnd() - 1.5)) : u < 0.9 ? 5 + rnd() * 5 : 800 + rnd() * 400,
+      )
     }
     const h = new DurationHistogram()
     for (const v of values) h.observe(v)
@@ -57,7 +73,17 @@ t.test('rollups merged batch by batch in SQLite match counts and quantiles of th
   for (let i = 1; i <= 3000; i++) {
     const slow = i % 50 === 0
     const error = i % 20 === 0
-    spans.push(span(i, i % 3 === 0 ? 'cart' : 'checkout', i % 2 === 0 ? 'GET /a' : 'POST /b', base + (i % 600) * 100, slow ? 700 + (i % 7) : 3 + (i % 40), error, error ? 503 : 200))
+    spans.push(
+      span(
+        i,
+        i % 3 === 0 ? 'cart' : 'checkout',
+        i % 2 === 0 ? 'GET /a' : 'POST /b',
+        base + (i % 600) * 100,
+        slow ? 700 + (i % 7) : 3 + (i % 40),
+        error,
+        error ? 503 : 200,
+      ),
+    )
   }
   // Several batches, so rows are merged with what is stored.
   for (let i = 0; i < spans.length; i += 250) await store.merge(accumulateSpans(spans.slice(i, i + 250)))
@@ -68,19 +94,35 @@ t.test('rollups merged batch by batch in SQLite match counts and quantiles of th
     const sorted = mine.map((s) => s.durationMs).sort((a, b) => a - b)
     t.equal(row.requests, mine.length, `${row.service} ${row.operation} requests`)
     t.equal(row.errorRate, mine.filter((s) => s.status.code === 'ERROR').length / mine.length, 'error rate')
-    t.equal(row.spark.reduce((a, b) => a + b, 0), mine.length, 'sparkline sums to the count')
-    for (const [q, v] of [[0.5, row.p50Ms], [0.95, row.p95Ms], [0.99, row.p99Ms]] as const) {
+    t.equal(
+      row.spark.reduce((a, b) => a + b, 0),
+      mine.length,
+      'sparkline sums to the count',
+    )
+    for (const [q, v] of [
+      [0.5, row.p50Ms],
+      [0.95, row.p95Ms],
+      [0.99, row.p99Ms],
+    ] as const) {
       const exact = exactQuantile(sorted, q)
       t.ok(v! <= exact * BUCKET_RATIO && v! >= exact / BUCKET_RATIO, `${row.service} ${row.operation} p${q * 100} ${v} vs ${exact}`)
     }
   }
   const s = await series(store, { service: 'checkout' }, base, base + 60_000)
   t.equal(s.stepMs, 10_000)
-  t.equal(s.points.reduce((a, p) => a + p.requests, 0), spans.filter((x) => x.service === 'checkout' && x.endTimeUnixMs < base + 60_000).length)
+  t.equal(
+    s.points.reduce((a, p) => a + p.requests, 0),
+    spans.filter((x) => x.service === 'checkout' && x.endTimeUnixMs < base + 60_000).length,
+  )
   const w = await windowSummary(store, { service: 'checkout', operation: 'GET /a' }, base, base + 60_000)
-  const slowest = spans.filter((x) => x.service === 'checkout' && x.name === 'GET /a' && x.endTimeUnixMs < base + 60_000).sort((a, b) => b.durationMs - a.durationMs)[0]!
+  const slowest = spans
+    .filter((x) => x.service === 'checkout' && x.name === 'GET /a' && x.endTimeUnixMs < base + 60_000)
+    .sort((a, b) => b.durationMs - a.durationMs)[0]!
   t.equal(w.exampleTraces[0]!.durationMs, slowest.durationMs, 'the slowest trace of the window comes first')
-  t.ok(w.exampleTraces.some((e) => e.error), 'a failing trace is among the examples')
+  t.ok(
+    w.exampleTraces.some((e) => e.error),
+    'a failing trace is among the examples',
+  )
 })
 
 t.test('rollups have their own retention per resolution; long ranges read the 1 min rollups', async (t) => {

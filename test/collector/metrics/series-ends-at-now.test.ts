@@ -13,9 +13,24 @@ import { series } from '../../../src/collector/metrics/red-queries.js'
 
 function span(i: number, endMs: number, error: boolean): StoredSpan {
   return {
-    traceId: i.toString(16).padStart(32, '0'), spanId: i.toString(16).padStart(16, '0'), parentSpanId: null, name: 'GET /a', kind: 'SERVER', service: 'checkout',
-    startTimeUnixMs: endMs - 5, endTimeUnixMs: endMs, durationMs: 5, startTimeUnixNano: '0', endTimeUnixNano: '0', traceState: '',
-    status: { code: error ? 'ERROR' : 'UNSET', message: '' }, attributes: {}, resource: { 'service.name': 'checkout' }, scope: { name: '', version: '' }, events: [], links: [],
+    traceId: i.toString(16).padStart(32, '0'),
+    spanId: i.toString(16).padStart(16, '0'),
+    parentSpanId: null,
+    name: 'GET /a',
+    kind: 'SERVER',
+    service: 'checkout',
+    startTimeUnixMs: endMs - 5,
+    endTimeUnixMs: endMs,
+    durationMs: 5,
+    startTimeUnixNano: '0',
+    endTimeUnixNano: '0',
+    traceState: '',
+    status: { code: error ? 'ERROR' : 'UNSET', message: '' },
+    attributes: {},
+    resource: { 'service.name': 'checkout' },
+    scope: { name: '', version: '' },
+    events: [],
+    links: [],
   }
 }
 
@@ -35,14 +50,27 @@ t.test('a series stops at now and marks the bucket still filling', async (t) => 
   const s = await series(store, { service: 'checkout' }, base, base + 120_000, 12, now)
   t.equal(s.stepMs, 10_000)
   const last = s.points[s.points.length - 1]!
-  t.ok(s.points.every((p) => p.t <= now), 'no bucket starts after now')
+  t.ok(
+    s.points.every((p) => p.t <= now),
+    'no bucket starts after now',
+  )
   t.equal(last.t, base + 60_000, 'the last bucket is the one holding now')
   t.equal(last.unfinished, true, 'and it is marked unfinished')
-  t.ok(s.points.slice(0, -1).every((p) => !p.unfinished), 'the buckets before it are finished')
+  t.ok(
+    s.points.slice(0, -1).every((p) => !p.unfinished),
+    'the buckets before it are finished',
+  )
   t.equal(last.ratePerSec, 0.2, 'its rate is over the 5 s that have passed (1 request), not over 10 s')
-  t.equal(s.points.reduce((a, p) => a + p.requests, 0), 61, 'every request counted once')
+  t.equal(
+    s.points.reduce((a, p) => a + p.requests, 0),
+    61,
+    'every request counted once',
+  )
 
   const past = await series(store, { service: 'checkout' }, base, base + 60_000, 12, now)
-  t.ok(past.points.every((p) => !p.unfinished), 'a window wholly in the past has no unfinished bucket')
+  t.ok(
+    past.points.every((p) => !p.unfinished),
+    'a window wholly in the past has no unfinished bucket',
+  )
   t.equal(past.points.length, 6)
 })

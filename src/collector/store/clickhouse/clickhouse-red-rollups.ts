@@ -14,7 +14,12 @@ import type { RedRollupStore, RollupFilter } from '../store-roles.js'
 import { unreachableOr } from '../store-unreachable.js'
 import { sqlString, sqlUInt } from './clickhouse-sql.js'
 
-type StoredRow = Omit<RedRollupRow, 'histogram' | 'bucket_start_ms' | 'requests' | 'errors'> & { histogram: string; bucket_start_ms: string; requests: string; errors: string }
+type StoredRow = Omit<RedRollupRow, 'histogram' | 'bucket_start_ms' | 'requests' | 'errors'> & {
+  histogram: string
+  bucket_start_ms: string
+  requests: string
+  errors: string
+}
 
 export class ClickHouseRedRollups implements RedRollupStore {
   constructor(private readonly client: ClickHouseClient) {}
@@ -64,7 +69,11 @@ export class ClickHouseRedRollups implements RedRollupStore {
   }
 
   async oldestBucketMs(resolutionMs: number): Promise<number | undefined> {
-    const row = (await this.rows<{ t: string; n: string }>(`SELECT min(bucket_start_ms) AS t, count() AS n FROM red_rollups WHERE resolution_ms = ${sqlUInt(resolutionMs)}`))[0]
+    const row = (
+      await this.rows<{ t: string; n: string }>(
+        `SELECT min(bucket_start_ms) AS t, count() AS n FROM red_rollups WHERE resolution_ms = ${sqlUInt(resolutionMs)}`,
+      )
+    )[0]
     return row === undefined || Number(row.n) === 0 ? undefined : Number(row.t)
   }
 

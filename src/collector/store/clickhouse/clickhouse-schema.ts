@@ -139,14 +139,21 @@ function alreadyExists(err: unknown): boolean {
 
 /** Creates the database's tables or brings them up to date; resolves with the version now in place. */
 export async function migrateClickHouse(client: ClickHouseClient, migrations: readonly ClickHouseMigration[] = CLICKHOUSE_MIGRATIONS): Promise<number> {
-  await client.command({
-    query: `CREATE TABLE IF NOT EXISTS schema_migrations (
+  await client
+    .command({
+      query: `CREATE TABLE IF NOT EXISTS schema_migrations (
       module String, version UInt32, description String, applied_at_unix_ms UInt64
     ) ENGINE = ReplacingMergeTree ORDER BY (module, version)`,
-  }).catch((err: unknown) => {
-    if (!alreadyExists(err)) throw err
-  })
-  const rows = await (await client.query({ query: `SELECT max(version) AS version FROM schema_migrations WHERE module = ${sqlString(CLICKHOUSE_STORE_MODULE)}`, format: 'JSONEachRow' })).json<{ version: number | string }>()
+    })
+    .catch((err: unknown) => {
+      if (!alreadyExists(err)) throw err
+    })
+  const rows = await (
+    await client.query({
+      query: `SELECT max(version) AS version FROM schema_migrations WHERE module = ${sqlString(CLICKHOUSE_STORE_MODULE)}`,
+      format: 'JSONEachRow',
+    })
+  ).json<{ version: number | string }>()
   const current = Number(rows[0]?.version ?? 0)
   const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0)
   if (current > latest) {

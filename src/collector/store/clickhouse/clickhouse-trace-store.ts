@@ -22,8 +22,19 @@ import type { IngestSpan } from '../../otlp/decode-traces.js'
 import { msToNs, nanosToMs } from '../../otlp/otlp-values.js'
 import { derivedTagCondition } from '../jaeger-derived-tags.js'
 import type {
-  DependencyEdge, DependencyReader, IncomingLinksResult, LogQuery, LogReader, LogWriter, OperationInfo, SpanReader, SpanWriter,
-  TraceQuery, TraceSearchResult, TraceSummary, WriteResult,
+  DependencyEdge,
+  DependencyReader,
+  IncomingLinksResult,
+  LogQuery,
+  LogReader,
+  LogWriter,
+  OperationInfo,
+  SpanReader,
+  SpanWriter,
+  TraceQuery,
+  TraceSearchResult,
+  TraceSummary,
+  WriteResult,
 } from '../store-roles.js'
 import { storedSpanOf } from '../stored-span-of.js'
 import { summarizeTrace } from '../trace-summary.js'
@@ -173,8 +184,22 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
     const seqBase = BigInt(Date.now()) * 1_000_000n
     const values = logs.map((item, i) => {
       const log = item.log
-      const record = [item.timeNs, item.observedNs, log.severityNumber, log.severityText, log.body, log.traceId, log.spanId, log.service, item.resourceJson,
-        item.scope.name, item.scope.version, JSON.stringify(log.attributes), item.flags, i].join('\u0000')
+      const record = [
+        item.timeNs,
+        item.observedNs,
+        log.severityNumber,
+        log.severityText,
+        log.body,
+        log.traceId,
+        log.spanId,
+        log.service,
+        item.resourceJson,
+        item.scope.name,
+        item.scope.version,
+        JSON.stringify(log.attributes),
+        item.flags,
+        i,
+      ].join('\u0000')
       return {
         time_ns: item.timeNs.toString(),
         observed_ns: item.observedNs.toString(),
@@ -203,7 +228,9 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
   }
 
   async operations(service: string): Promise<OperationInfo[]> {
-    const rows = await this.rows<{ name: string; kind: number }>(`SELECT DISTINCT name, kind FROM operations WHERE service = ${sqlString(service)} ORDER BY name, kind`)
+    const rows = await this.rows<{ name: string; kind: number }>(
+      `SELECT DISTINCT name, kind FROM operations WHERE service = ${sqlString(service)} ORDER BY name, kind`,
+    )
     return rows.map((r) => ({ name: r.name, spanKind: (SPAN_KIND_NAMES[Number(r.kind)] ?? 'UNSPECIFIED') as SpanKindName }))
   }
 
@@ -219,7 +246,9 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
 
   async getTrace(traceId: string): Promise<StoredSpan[]> {
     if (!HEX_TRACE_ID.test(traceId)) return []
-    const rows = await this.rows<SpanRow>(`SELECT ${SPAN_COLUMNS} FROM spans WHERE trace_id = ${sqlString(traceId)} ORDER BY start_ns, span_id LIMIT 1 BY span_id`)
+    const rows = await this.rows<SpanRow>(
+      `SELECT ${SPAN_COLUMNS} FROM spans WHERE trace_id = ${sqlString(traceId)} ORDER BY start_ns, span_id LIMIT 1 BY span_id`,
+    )
     return rows.map((row) => this.spanFromRow(row))
   }
 
@@ -245,10 +274,18 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
     })
   }
 
-
   private async summarize(traceIds: readonly string[]): Promise<TraceSummary[]> {
     if (traceIds.length === 0) return []
-    const rows = await this.rows<{ trace_id: string; span_id: string; parent_span_id: string; service: string; name: string; start_ns: string; end_ns: string; status_code: number }>(
+    const rows = await this.rows<{
+      trace_id: string
+      span_id: string
+      parent_span_id: string
+      service: string
+      name: string
+      start_ns: string
+      end_ns: string
+      status_code: number
+    }>(
       `SELECT trace_id, span_id, parent_span_id, service, name, start_ns, end_ns, status_code FROM spans
         WHERE trace_id IN (${sqlStringList(traceIds)}) LIMIT 1 BY trace_id, span_id`,
     )
@@ -297,7 +334,8 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
     for (const { key, value } of query.spanTags ?? []) {
       const alternatives = [pairCondition('attr_keys', 'attr_values', key, value), pairCondition('event_keys', 'event_values', key, value)]
       const derived = derivedTagCondition(key, value)
-      if (derived !== undefined) alternatives.unshift(`${derived.column} = ${typeof derived.value === 'number' ? sqlUInt(derived.value) : sqlString(derived.value)}`)
+      if (derived !== undefined)
+        alternatives.unshift(`${derived.column} = ${typeof derived.value === 'number' ? sqlUInt(derived.value) : sqlString(derived.value)}`)
       where.push(`(${alternatives.join(' OR ')})`)
     }
     // attr and tracestate hold on any span of the trace.

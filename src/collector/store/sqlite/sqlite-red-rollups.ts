@@ -63,7 +63,8 @@ export class SqliteRedRollups implements RedRollupStore {
     this.upsert = db.prepare(`INSERT OR REPLACE INTO red_rollups VALUES (${new Array(16).fill('?').join(', ')})`)
     this.mergeAll = db.transaction((cells: readonly RedCell[]) => {
       for (const cell of cells) {
-        const existing = this.selectOne.get(cell.resolutionMs, cell.bucketStartMs, cell.service, cell.operation, cell.spanKind, cell.statusClass) as RedRollupRow | undefined
+        const existing = this.selectOne.get(cell.resolutionMs, cell.bucketStartMs, cell.service, cell.operation, cell.spanKind, cell.statusClass) as
+          RedRollupRow | undefined
         let merged = cell
         if (existing !== undefined) {
           merged = cellFromRow(existing)

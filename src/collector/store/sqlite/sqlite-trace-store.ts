@@ -20,8 +20,22 @@ import type { IngestLog } from '../../otlp/decode-logs.js'
 import type { IngestSpan } from '../../otlp/decode-traces.js'
 import { msToNs, nanosToMs } from '../../otlp/otlp-values.js'
 import type {
-  DependencyEdge, DependencyReader, IncomingLinksResult, LogQuery, LogReader, LogWriter, OperationInfo, RetentionStep, RetentionStore, SpanOutline, SpanReader,
-  SpanWriter, TraceQuery, TraceSearchResult, TraceSummary, WriteResult,
+  DependencyEdge,
+  DependencyReader,
+  IncomingLinksResult,
+  LogQuery,
+  LogReader,
+  LogWriter,
+  OperationInfo,
+  RetentionStep,
+  RetentionStore,
+  SpanOutline,
+  SpanReader,
+  SpanWriter,
+  TraceQuery,
+  TraceSearchResult,
+  TraceSummary,
+  WriteResult,
 } from '../store-roles.js'
 import { CALL_TARGET_ATTRIBUTES } from '../store-roles.js'
 import { derivedTagCondition } from '../jaeger-derived-tags.js'
@@ -86,7 +100,6 @@ interface SummaryRow {
   end_ns: bigint
   status_code: bigint
 }
-
 
 /**
  * Index entries per step of a trace search; the time budget is checked
@@ -163,8 +176,10 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
     this.selectResource = db.prepare('SELECT attributes FROM resources WHERE id = ?').pluck()
     this.insertOperation = db.prepare('INSERT OR IGNORE INTO operations (service, name, kind) VALUES (?, ?, ?)')
     this.selectTrace = db
-      .prepare(`SELECT trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, status_code, status_message, trace_state,
-        resource_id, scope_name, scope_version, attributes, events, links FROM spans WHERE trace_id = ? ORDER BY start_ns`)
+      .prepare(
+        `SELECT trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, status_code, status_message, trace_state,
+        resource_id, scope_name, scope_version, attributes, events, links FROM spans WHERE trace_id = ? ORDER BY start_ns`,
+      )
       .safeIntegers(true)
     this.selectSummary = db
       .prepare('SELECT span_id, service, name, parent_span_id, start_ns, end_ns, status_code FROM spans WHERE trace_id = ?')
@@ -173,16 +188,24 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
     // attributes of a big trace are never parsed into objects.
     const callTarget = CALL_TARGET_ATTRIBUTES.map((key) => `'${key}', json_extract(attributes, '$."${key}"')`).join(', ')
     this.selectTraceOutline = db
-      .prepare(`SELECT trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, status_code, status_message, trace_state, events,
+      .prepare(
+        `SELECT trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, status_code, status_message, trace_state, events,
         CASE WHEN kind IN (3, 4) THEN json_patch('{}', json_object(${callTarget})) ELSE '{}' END AS attributes
-        FROM spans WHERE trace_id = ? ORDER BY start_ns`)
+        FROM spans WHERE trace_id = ? ORDER BY start_ns`,
+      )
       .safeIntegers(true)
     this.selectSpan = db
-      .prepare(`SELECT trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, status_code, status_message, trace_state,
-        resource_id, scope_name, scope_version, attributes, events, links FROM spans WHERE trace_id = ? AND span_id = ?`)
+      .prepare(
+        `SELECT trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, status_code, status_message, trace_state,
+        resource_id, scope_name, scope_version, attributes, events, links FROM spans WHERE trace_id = ? AND span_id = ?`,
+      )
       .safeIntegers(true)
 
-    for (const { service, name, kind } of db.prepare('SELECT service, name, kind FROM operations').all() as Array<{ service: string; name: string; kind: number }>) {
+    for (const { service, name, kind } of db.prepare('SELECT service, name, kind FROM operations').all() as Array<{
+      service: string
+      name: string
+      kind: number
+    }>) {
       this.knownOperations.add(`${service}\u0000${name}\u0000${kind}`)
     }
 
@@ -278,11 +301,14 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
   }
 
   async services(): Promise<string[]> {
-    return (this.db.prepare('SELECT DISTINCT service FROM operations ORDER BY service').pluck().all() as string[])
+    return this.db.prepare('SELECT DISTINCT service FROM operations ORDER BY service').pluck().all() as string[]
   }
 
   async operations(service: string): Promise<OperationInfo[]> {
-    const rows = this.db.prepare('SELECT name, kind FROM operations WHERE service = ? ORDER BY name, kind').all(service) as Array<{ name: string; kind: number }>
+    const rows = this.db.prepare('SELECT name, kind FROM operations WHERE service = ? ORDER BY name, kind').all(service) as Array<{
+      name: string
+      kind: number
+    }>
     return rows.map((r) => ({ name: r.name, spanKind: (SPAN_KIND_NAMES[r.kind] ?? 'UNSPECIFIED') as SpanKindName }))
   }
 
@@ -341,8 +367,6 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
     }
   }
 
-
-
   private summarize(traceIds: readonly string[]): TraceSummary[] {
     const out: TraceSummary[] = []
     for (const traceId of traceIds) {
@@ -381,9 +405,7 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
     const links: IncomingLinksResult['links'] = []
     let after: [bigint, bigint] | undefined
     for (;;) {
-      const rows = (after === undefined
-        ? first.all(traceId, LINK_SCAN_STEP_ROWS)
-        : next.all(traceId, ...after, LINK_SCAN_STEP_ROWS)) as Row[]
+      const rows = (after === undefined ? first.all(traceId, LINK_SCAN_STEP_ROWS) : next.all(traceId, ...after, LINK_SCAN_STEP_ROWS)) as Row[]
       for (const row of rows) {
         if (row.links === null || row.trace_id.equals(target)) continue
         for (const link of JSON.parse(row.links) as StoredSpan['links']) {
@@ -452,12 +474,20 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
     // filtering yields no row for a long stretch (an operation that never occurs).
     const below = '(start_ns, rowid) < (?, ?)'
     const fromAtLeast = '(start_ns, rowid) >= (?, ?)'
-    const boundaryFirst = this.db.prepare(`SELECT start_ns, rowid FROM spans INDEXED BY ${index} ${whereOf(range)} ${order} LIMIT 1 OFFSET ?`).raw().safeIntegers(true)
-    const boundaryNext = this.db.prepare(`SELECT start_ns, rowid FROM spans INDEXED BY ${index} ${whereOf([...range, below])} ${order} LIMIT 1 OFFSET ?`).raw().safeIntegers(true)
+    const boundaryFirst = this.db
+      .prepare(`SELECT start_ns, rowid FROM spans INDEXED BY ${index} ${whereOf(range)} ${order} LIMIT 1 OFFSET ?`)
+      .raw()
+      .safeIntegers(true)
+    const boundaryNext = this.db
+      .prepare(`SELECT start_ns, rowid FROM spans INDEXED BY ${index} ${whereOf([...range, below])} ${order} LIMIT 1 OFFSET ?`)
+      .raw()
+      .safeIntegers(true)
     let stepRows = FIRST_SCAN_STEP_ROWS
     const chunkSql = (hasUpper: boolean, hasLower: boolean): Database.Statement =>
       this.db
-        .prepare(`SELECT trace_id FROM spans INDEXED BY ${index} ${whereOf([...range, ...(hasUpper ? [below] : []), ...(hasLower ? [fromAtLeast] : []), ...filters])} ${order}`)
+        .prepare(
+          `SELECT trace_id FROM spans INDEXED BY ${index} ${whereOf([...range, ...(hasUpper ? [below] : []), ...(hasLower ? [fromAtLeast] : []), ...filters])} ${order}`,
+        )
         .pluck()
         .safeIntegers(true)
     const checks = this.traceChecks(query)
@@ -468,7 +498,8 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
     let upper: [bigint, bigint] | undefined
     let rows = 0
     scan: for (;;) {
-      const lower = (upper === undefined ? boundaryFirst.get(...rangeParams, stepRows - 1) : boundaryNext.get(...rangeParams, ...upper, stepRows - 1)) as [bigint, bigint] | undefined
+      const lower = (upper === undefined ? boundaryFirst.get(...rangeParams, stepRows - 1) : boundaryNext.get(...rangeParams, ...upper, stepRows - 1)) as
+        [bigint, bigint] | undefined
       stepRows = Math.min(stepRows * 4, MAX_SCAN_STEP_ROWS)
       const params = [...rangeParams, ...(upper ?? []), ...(lower ?? []), ...filterParams]
       for (const traceIdBytes of chunkSql(upper !== undefined, lower !== undefined).iterate(...params) as IterableIterator<Buffer>) {
@@ -577,7 +608,10 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
     }
     const sql = `SELECT time_ns, observed_ns, severity_number, severity_text, body, trace_id, span_id, service, resource_id, attributes
       FROM logs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY time_ns ${query.order === 'asc' ? 'ASC' : 'DESC'}, id ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`
-    const rows = this.db.prepare(sql).safeIntegers(true).all(...params, query.limit) as LogRow[]
+    const rows = this.db
+      .prepare(sql)
+      .safeIntegers(true)
+      .all(...params, query.limit) as LogRow[]
     return rows.map((row) => ({
       timeUnixMs: nanosToMs(row.time_ns),
       observedTimeUnixMs: nanosToMs(row.observed_ns),
@@ -594,25 +628,35 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
 
   async dependencies(startUnixMs: number, endUnixMs: number): Promise<DependencyEdge[]> {
     const rows = this.db
-      .prepare(`SELECT p.service AS parent, c.service AS child, COUNT(*) AS callCount, SUM(c.status_code = 2) AS errorCount
+      .prepare(
+        `SELECT p.service AS parent, c.service AS child, COUNT(*) AS callCount, SUM(c.status_code = 2) AS errorCount
         FROM spans c INDEXED BY spans_by_start
         JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
         WHERE c.start_ns >= ? AND c.start_ns <= ? AND c.parent_span_id IS NOT NULL AND p.service <> c.service
-        GROUP BY p.service, c.service ORDER BY p.service, c.service`)
+        GROUP BY p.service, c.service ORDER BY p.service, c.service`,
+      )
       .all(msToNs(startUnixMs), msToNs(endUnixMs)) as DependencyEdge[]
     return rows.map((r) => ({ parent: r.parent, child: r.child, callCount: Number(r.callCount), errorCount: Number(r.errorCount) }))
   }
 
   async deleteOlderThan(cutoffUnixMs: number, maxRecords: number): Promise<RetentionStep> {
     const cutoff = msToNs(cutoffUnixMs)
-    const spans = this.db.prepare('DELETE FROM spans WHERE rowid IN (SELECT rowid FROM spans WHERE start_ns < ? ORDER BY start_ns LIMIT ?)').run(cutoff, maxRecords).changes
-    const logs = this.db.prepare('DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE time_ns < ? ORDER BY time_ns LIMIT ?)').run(cutoff, maxRecords).changes
+    const spans = this.db
+      .prepare('DELETE FROM spans WHERE rowid IN (SELECT rowid FROM spans WHERE start_ns < ? ORDER BY start_ns LIMIT ?)')
+      .run(cutoff, maxRecords).changes
+    const logs = this.db
+      .prepare('DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE time_ns < ? ORDER BY time_ns LIMIT ?)')
+      .run(cutoff, maxRecords).changes
     return { deleted: spans + logs }
   }
 
   async deleteOldest(maxRecords: number): Promise<RetentionStep> {
     // Remove spans and logs up to the same moment, so neither outlives the other by much.
-    const oldestSpan = this.db.prepare('SELECT start_ns FROM spans ORDER BY start_ns LIMIT 1 OFFSET ?').pluck().safeIntegers(true).get(maxRecords - 1) as bigint | undefined
+    const oldestSpan = this.db
+      .prepare('SELECT start_ns FROM spans ORDER BY start_ns LIMIT 1 OFFSET ?')
+      .pluck()
+      .safeIntegers(true)
+      .get(maxRecords - 1) as bigint | undefined
     const cutoff = oldestSpan ?? (this.db.prepare('SELECT MAX(start_ns) FROM spans').pluck().safeIntegers(true).get() as bigint | null) ?? 0n
     const spans = this.db.prepare('DELETE FROM spans WHERE rowid IN (SELECT rowid FROM spans ORDER BY start_ns LIMIT ?)').run(maxRecords).changes
     let logs = this.db.prepare('DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE time_ns <= ? ORDER BY time_ns LIMIT ?)').run(cutoff, maxRecords).changes
@@ -623,7 +667,9 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
 
   async pruneServices(): Promise<number> {
     const gone = this.db
-      .prepare('SELECT DISTINCT service FROM operations o WHERE NOT EXISTS (SELECT 1 FROM spans INDEXED BY spans_by_service_start WHERE spans.service = o.service)')
+      .prepare(
+        'SELECT DISTINCT service FROM operations o WHERE NOT EXISTS (SELECT 1 FROM spans INDEXED BY spans_by_service_start WHERE spans.service = o.service)',
+      )
       .pluck()
       .all() as string[]
     if (gone.length === 0) return 0
@@ -650,4 +696,3 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
     if (this.db.open) this.db.close()
   }
 }
-
