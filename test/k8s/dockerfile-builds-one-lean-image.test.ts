@@ -40,12 +40,21 @@ t.test('multi-stage, slim LTS base, non-root runtime with a healthcheck and the 
   const runtime = instructions.slice(instructions.indexOf(froms[1]))
   const build = instructions.slice(0, instructions.indexOf(froms[1]))
   t.ok(build.some((l) => /npm ci --no-audit/.test(l)) && build.some((l) => /npm run build/.test(l)), 'built with the dev dependencies')
-  t.ok(build.some((l) => /npm prune --omit=dev/.test(l)), 'dev dependencies pruned before the runtime stage copies node_modules')
-  t.notOk(runtime.some((l) => /npm (ci|install)(?!.*--omit=dev)/.test(l)), 'no dev install in the runtime stage')
+  t.ok(
+    build.some((l) => /npm prune --omit=dev/.test(l)),
+    'dev dependencies pruned before the runtime stage copies node_modules',
+  )
+  t.notOk(
+    runtime.some((l) => /npm (ci|install)(?!.*--omit=dev)/.test(l)),
+    'no dev install in the runtime stage',
+  )
   const user = runtime.find((l) => l.startsWith('USER '))
   t.ok(user && !/^USER (root|0)(:|$)/.test(user), `runs as a non-root user (${user})`)
   t.ok(runtime.indexOf(user!) > runtime.findLastIndex((l) => l.startsWith('RUN ')), 'USER after the last RUN, so nothing runs as root at start')
-  t.ok(runtime.some((l) => /^HEALTHCHECK .*CMD \["node", "dist\/k8s\/healthcheck\.js"\]/.test(l)), 'HEALTHCHECK with node (no curl in slim)')
+  t.ok(
+    runtime.some((l) => /^HEALTHCHECK .*CMD \["node", "dist\/k8s\/healthcheck\.js"\]/.test(l)),
+    'HEALTHCHECK with node (no curl in slim)',
+  )
   t.ok(runtime.includes('ENTRYPOINT ["node", "bin/tracecar.js"]'))
   t.ok(runtime.some((l) => /COPY --from=build \/app\/dist/.test(l)) && !runtime.some((l) => /COPY (src|test|\.)\b/.test(l)), 'ships compiled code, not sources')
 })
@@ -55,13 +64,14 @@ t.test('everything COPYed from the context exists and is not excluded by .docker
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'))
-  const sources = instructions
-    .filter((l) => l.startsWith('COPY ') && !l.includes('--from='))
-    .flatMap((l) => l.split(/\s+/).slice(1, -1))
+  const sources = instructions.filter((l) => l.startsWith('COPY ') && !l.includes('--from=')).flatMap((l) => l.split(/\s+/).slice(1, -1))
   t.ok(sources.length >= 5)
   for (const source of sources) {
     t.ok(existsSync(`${root}${source}`), `${source} exists`)
-    t.notOk(ignored.some((pattern) => pattern === source || source.startsWith(`${pattern}/`)), `${source} is sent to the build`)
+    t.notOk(
+      ignored.some((pattern) => pattern === source || source.startsWith(`${pattern}/`)),
+      `${source} is sent to the build`,
+    )
   }
   for (const heavy of ['node_modules', 'dist', '.git', 'data']) t.ok(ignored.includes(heavy), `${heavy} is not sent to the build`)
 })
