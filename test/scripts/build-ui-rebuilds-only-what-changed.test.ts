@@ -12,7 +12,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url))
 
 function copyOfTheUiInputs(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tracecar-build-ui-'))
-  for (const path of ['scripts/build-ui.js', 'src/ui', 'src/trace-analysis', 'package-lock.json'])
+  for (const path of ['scripts/build-ui.js', 'src/ui', 'src/trace-analysis', 'src/units', 'src/query-api', 'package-lock.json'])
     cpSync(join(root, path), join(dir, path), { recursive: true })
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir')
   return dir
