@@ -9,8 +9,12 @@
  *
  * Then the image runs on the host network as the collector and as the sidecar exporting to
  * it: the sidecar answers a proxied request with trace context, the collector stores the
- * span and lists its service; both run as uid 1000 with the image's NODE_OPTIONS, and both
- * exit 0 on `podman stop` (SIGTERM) well before podman would resort to SIGKILL.
+ * span and lists its service; the image's HEALTHCHECK passes against the sidecar (kept by
+ * building in Docker's format: OCI images have no HEALTHCHECK); both run as uid 1000 with
+ * the image's NODE_OPTIONS, and both exit 0 on `podman stop` (SIGTERM) well before podman
+ * would resort to SIGKILL. From scratch this takes about a quarter of an hour on two cores
+ * (debootstrap, compilers, npm ci, better-sqlite3 compiled); later runs reuse the base and
+ * podman's layer cache and take three to five minutes.
  *
  * Needs root (debootstrap, rootful podman), podman and debootstrap (Debian packages,
  * installed by .ci/run); without them, or when podman cannot start a container here, it
@@ -23,7 +27,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { startHttpServer } from '../helpers/servers.js'
+import { freePort, startHttpServer } from '../helpers/servers.js'
 import { buildNodeBase, debianCodename, debianMirror, onPath, runCommand, tail, ulimitFlags } from '../helpers/podman.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -179,23 +183,30 @@ if ('skip' in prepared) {
       res.end('ok')
     })
     t.teardown(() => app.close())
-    const proxy = runContainer(flags, `tracecar-test-proxy-${process.pid}`, [
-      'proxy',
-      '--upstream',
-      app.url,
-      '--service',
-      'image-test-app',
-      '--listen-host',
-      '127.0.0.1',
-      '--listen-port',
-      '0',
-      '--admin-port',
-      '0',
-      '--outbound-port',
-      '0',
-      '--otlp-endpoint',
-      `http://127.0.0.1:${listening.otlpHttpPort}/v1/traces`,
-    ])
+    // A known admin port, so the image's HEALTHCHECK can be pointed at it.
+    const adminPort = await freePort()
+    const proxy = runContainer(
+      flags,
+      `tracecar-test-proxy-${process.pid}`,
+      [
+        'proxy',
+        '--upstream',
+        app.url,
+        '--service',
+        'image-test-app',
+        '--listen-host',
+        '127.0.0.1',
+        '--listen-port',
+        '0',
+        '--admin-port',
+        String(adminPort),
+        '--outbound-port',
+        '0',
+        '--otlp-endpoint',
+        `http://127.0.0.1:${listening.otlpHttpPort}/v1/traces`,
+      ],
+      ['--env', `TRACECAR_HEALTHCHECK_URL=http://127.0.0.1:${adminPort}/healthz`],
+    )
     t.teardown(() => runCommand('podman', [...flags, 'rm', '--force', proxy.name]).then(() => undefined))
     const ports = await waitFor(proxy, 'stderr', /listening on [^:]+:(\d+) .*admin on [^:]+:(\d+)/)
 
@@ -206,6 +217,8 @@ if ('skip' in prepared) {
     t.match(seen[0], /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[13]$/, 'the app got a sampled traceparent from the sidecar')
     t.match(response.headers.get('traceresponse'), /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[13]$/, 'the caller got the trace context back')
     t.equal((await fetch(`http://127.0.0.1:${ports[2]}/healthz`)).status, 200, 'the sidecar admin /healthz answers')
+    const health = await runCommand('podman', [...flags, 'healthcheck', 'run', proxy.name])
+    t.equal(health.code, 0, `the image's HEALTHCHECK passes (podman healthcheck run): ${health.output.trim()}`)
 
     for (const container of [proxy, collector]) {
       const main = await mainProcess(flags, container.name)
