@@ -346,7 +346,8 @@ export class RawExchange implements UpstreamRequest {
       upstream.pauseResponse()
       socket.once('drain', () => {
         this.waitingForClient = false
-        upstream.resumeResponse()
+        // Once the response ended the connection may carry another exchange, whose pauses are its own.
+        if (this.upstream === upstream) upstream.resumeResponse()
       })
     }
   }

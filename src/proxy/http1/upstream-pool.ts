@@ -284,8 +284,16 @@ export class UpstreamConnection {
     request?.onResponseEnd(this.takeHeaderPairs())
     // An upstream that answered before reading the whole request (a 413, say)
     // may not have read the rest either: that connection is not reused.
-    if (this.keepAlive && this.requestDone && !this.destroyed) this.pool.release(this)
-    else this.destroy()
+    if (!this.keepAlive || !this.requestDone || this.destroyed) {
+      this.destroy()
+      return
+    }
+    // A slow client may have paused this socket in the read that ended the
+    // response; that pause was for this response only. Left paused, the next
+    // request's answer would never be read (a client gone for good never
+    // drains to resume it) and that request would end in a headers timeout.
+    this.socket.resume()
+    this.pool.release(this)
   }
 
   private takeHeaderPairs(): string[] {
