@@ -2,14 +2,14 @@
 // range to the second, the same selector the services page and the service map have), newest
 // first, each line linking to its trace. The URL holds the whole query.
 import { useEffect, useState } from 'preact/hooks'
-import { Link, ValueText } from '../components/link'
+import { Link } from '../components/link'
 import { EmptyState, ErrorState, Loading } from '../components/states'
 import { api } from '../lib/api'
-import { attributeText, formatDateTime } from '../lib/format'
+import { formatDateTime } from '../lib/format'
 import { href, navigate } from '../lib/router'
 import { serviceColor } from '../lib/service-colors'
 import { useApi } from '../lib/use-api'
-import { levelOf } from '../trace/logs-panel'
+import { levelOf, LogLineBody } from '../trace/logs-panel'
 import { LookbackSelect, pageWindow, windowParams } from './services-page'
 
 const LIMITS = ['100', '500', '2000']
@@ -61,7 +61,6 @@ export function LogsPage(props: { query: URLSearchParams; seq: number }) {
         <ol class="log-list" data-testid="log-list">
           {list.map((l, i) => {
             const level = levelOf(l)
-            const attrs = Object.keys(l.attributes ?? {})
             return (
               <li key={i} class={`log-row level-${level.toLowerCase()}`}>
                 <div class="log-head">
@@ -83,19 +82,7 @@ export function LogsPage(props: { query: URLSearchParams; seq: number }) {
                     </Link>
                   )}
                 </div>
-                <div class="log-body">{l.body}</div>
-                {attrs.length > 0 && (
-                  <details class="log-attrs">
-                    <summary>
-                      {attrs.length} attribute{attrs.length === 1 ? '' : 's'}
-                    </summary>
-                    {attrs.sort().map((k) => (
-                      <div key={k}>
-                        <b>{k}</b>=<ValueText value={attributeText(l.attributes[k])} />
-                      </div>
-                    ))}
-                  </details>
-                )}
+                <LogLineBody log={l} />
               </li>
             )
           })}

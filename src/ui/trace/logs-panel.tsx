@@ -123,7 +123,6 @@ export function LogsPanel(props: {
         <ol class="log-list" data-testid="log-list">
           {visible.map((l, i) => {
             const level = levelOf(l)
-            const attrs = Object.keys(l.attributes ?? {})
             const belongs = span ? logBelongsToSpan(l, span) : null
             return (
               <li key={i} class={`log-row level-${level.toLowerCase()} ${belongs ? 'of-selected' : ''}`}>
@@ -149,19 +148,7 @@ export function LogsPanel(props: {
                     </span>
                   )}
                 </div>
-                <div class="log-body">{l.body}</div>
-                {attrs.length > 0 && (
-                  <details class="log-attrs">
-                    <summary>
-                      {attrs.length} attribute{attrs.length === 1 ? '' : 's'}
-                    </summary>
-                    {attrs.sort().map((k) => (
-                      <div key={k}>
-                        <b>{k}</b>=<ValueText value={attributeText(l.attributes[k])} />
-                      </div>
-                    ))}
-                  </details>
-                )}
+                <LogLineBody log={l} />
               </li>
             )
           })}
@@ -173,5 +160,28 @@ export function LogsPanel(props: {
         </button>
       )}
     </div>
+  )
+}
+
+/** A log line's text and its attributes (folded, sorted by key): the same on the Logs page and beside a trace. */
+export function LogLineBody(props: { log: LogRecord }) {
+  const l = props.log
+  const attrs = Object.keys(l.attributes ?? {}).sort()
+  return (
+    <>
+      <div class="log-body">{l.body}</div>
+      {attrs.length > 0 && (
+        <details class="log-attrs">
+          <summary>
+            {attrs.length} attribute{attrs.length === 1 ? '' : 's'}
+          </summary>
+          {attrs.map((k) => (
+            <div key={k}>
+              <b>{k}</b>=<ValueText value={attributeText(l.attributes[k])} />
+            </div>
+          ))}
+        </details>
+      )}
+    </>
   )
 }
