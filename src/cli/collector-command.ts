@@ -1,7 +1,7 @@
 import { stopOnSignals } from './stop-on-signals.js'
 import type { CollectorOptions } from '../collector/index.js'
 import type { Observability, ObservabilityOptions } from '../collector/collector.js'
-import { ConfigError } from '../config/config-error.js'
+import { commandSettings } from './command-settings.js'
 import { isHelpRequested } from '../config/flag-source.js'
 import type { Environment } from '../config/env-source.js'
 import { collectorHelpText, loadCollectorConfig } from '../config/load-collector-config.js'
@@ -72,21 +72,8 @@ export function parseCollectorFlags(argv: readonly string[]): CollectorOptions |
 }
 
 export async function runCollectorCommand(argv: string[]): Promise<void> {
-  if (isHelpRequested(argv)) {
-    process.stdout.write(collectorHelpText())
-    return
-  }
-  let loaded: CollectorCommandConfig
-  try {
-    loaded = loadCollectorCommandConfig(argv, process.env)
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`)
-      process.exitCode = 2
-      return
-    }
-    throw err
-  }
+  const loaded = commandSettings(argv, collectorHelpText, () => loadCollectorCommandConfig(argv, process.env))
+  if (loaded === undefined) return
   const { options } = loaded
   const log = (line: string): void => {
     process.stderr.write(`tracecar collector: ${line}\n`)

@@ -9,7 +9,7 @@ import { watchForExampleTraces } from '../demo/example-traces.js'
 import { parseCollectorFlags } from './collector-command.js'
 import type { CommandSchema } from '../config/command-schema.js'
 import { ConfigError } from '../config/config-error.js'
-import { isHelpRequested } from '../config/flag-source.js'
+import { commandSettings } from './command-settings.js'
 import { commandHelpText } from '../config/help-text.js'
 import { resolveConfig } from '../config/resolve-config.js'
 import { nonEmptyString, port, type ValueType } from '../config/value-types.js'
@@ -77,18 +77,9 @@ const DEMO_ALERT_RULES = fileURLToPath(new URL('../../config/demo-alerts.yaml', 
 
 export async function runDemoCommand(argv: string[]): Promise<void> {
   const startedAtMs = Date.now()
-  if (isHelpRequested(argv)) {
-    process.stdout.write(demoHelp())
-    return
-  }
-  let setting: <T>(path: string) => T
-  try {
-    const values = resolveConfig(DEMO_SCHEMA, { argv, env: process.env })
-    setting = <T>(path: string): T => values.get(path)!.value as T
-  } catch (err) {
-    if (err instanceof ConfigError) return failConfig(err)
-    throw err
-  }
+  const values = commandSettings(argv, demoHelp, () => resolveConfig(DEMO_SCHEMA, { argv, env: process.env }))
+  if (values === undefined) return
+  const setting = <T>(path: string): T => values.get(path)!.value as T
   const rate = setting<number>('rate')
   const entryPort = setting<number>('entryPort')
 

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { CollectorQuery, CollectorUnavailable } from '../load/collector-query.js'
 import { formatLoadReport } from '../load/format-load-report.js'
 import { ConfigError } from '../config/config-error.js'
-import { isHelpRequested } from '../config/flag-source.js'
+import { commandSettings } from './command-settings.js'
 import { LoadOptionError, loadHelpText, parseLoadOptions } from '../load/load-options.js'
 import { type CollectorPart, buildLoadReport, runSearchUrl, wantedTraces } from '../load/load-report.js'
 import { runLoad } from '../load/run-load.js'
@@ -16,21 +16,13 @@ import { awaitTraces } from '../load/trace-arrival.js'
  * not a failure of the run).
  */
 export async function runLoadCommand(argv: string[]): Promise<void> {
-  if (isHelpRequested(argv)) {
-    process.stdout.write(loadHelpText())
-    return
-  }
-  let options
-  try {
-    options = parseLoadOptions(argv, undefined, process.env)
-  } catch (err) {
-    if (err instanceof LoadOptionError || err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`)
-      process.exitCode = 2
-      return
-    }
-    throw err
-  }
+  const options = commandSettings(
+    argv,
+    loadHelpText,
+    () => parseLoadOptions(argv, undefined, process.env),
+    (err): err is Error => err instanceof LoadOptionError || err instanceof ConfigError,
+  )
+  if (options === undefined) return
 
   const jsonToStdout = options.json === '-'
   const textOut = jsonToStdout ? process.stderr : process.stdout

@@ -1,6 +1,6 @@
 import { stopOnSignals } from './stop-on-signals.js'
-import { ConfigError } from '../config/config-error.js'
-import { isHelpRequested, loadProxyConfig, proxyHelpText } from '../config/index.js'
+import { commandSettings } from './command-settings.js'
+import { loadProxyConfig, proxyHelpText } from '../config/index.js'
 import { createSpanExporter, OtlpExportPool, OtlpLogExporter } from '../export/index.js'
 import { startSidecar } from '../proxy/sidecar.js'
 import { createMetricsRegistry } from '../proxy/proxy-metrics.js'
@@ -12,21 +12,8 @@ import { detectResource } from '../resource/resource.js'
  * flush spans and exit 0.
  */
 export async function runProxyCommand(argv: string[]): Promise<void> {
-  if (isHelpRequested(argv)) {
-    process.stdout.write(proxyHelpText())
-    return
-  }
-  let config
-  try {
-    config = loadProxyConfig({ argv, env: process.env })
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`)
-      process.exitCode = 2
-      return
-    }
-    throw err
-  }
+  const config = commandSettings(argv, proxyHelpText, () => loadProxyConfig({ argv, env: process.env }))
+  if (config === undefined) return
 
   const log = (line: string): void => {
     process.stderr.write(`tracecar proxy: ${line}\n`)

@@ -1,9 +1,7 @@
 import { stopOnSignals } from './stop-on-signals.js'
-import { ConfigError } from '../config/config-error.js'
-import { isHelpRequested } from '../config/flag-source.js'
+import { commandSettings } from './command-settings.js'
 import { resolveConfig } from '../config/resolve-config.js'
 import { WEBHOOK_SCHEMA, injectOptionsFrom, k8sHelpText } from '../k8s/inject-flags.js'
-import type { InjectOptions } from '../k8s/inject-options.js'
 import { startWebhookServer } from '../k8s/webhook-server.js'
 
 const help = (): string =>
@@ -32,23 +30,12 @@ export async function runWebhookCommand(argv: string[]): Promise<void> {
     process.stderr.write(`tracecar webhook: ${message}\n`)
     process.exitCode = 2
   }
-  if (isHelpRequested(argv)) {
-    process.stdout.write(help())
-    return
-  }
-  let values
-  let inject: InjectOptions
-  try {
-    values = resolveConfig(WEBHOOK_SCHEMA, { argv, env: process.env })
-    inject = injectOptionsFrom(values)
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`)
-      process.exitCode = 2
-      return
-    }
-    throw error
-  }
+  const settings = commandSettings(argv, help, () => {
+    const values = resolveConfig(WEBHOOK_SCHEMA, { argv, env: process.env })
+    return { values, inject: injectOptionsFrom(values) }
+  })
+  if (settings === undefined) return
+  const { values, inject } = settings
   const setting = <T>(path: string): T => values.get(path)!.value as T
   const host = setting<string>('host')
   const log = (line: string): void => {
