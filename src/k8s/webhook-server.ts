@@ -7,9 +7,9 @@
  */
 import { readFileSync, watch, type FSWatcher } from 'node:fs'
 import https from 'node:https'
-import type { AddressInfo } from 'node:net'
 import { dirname } from 'node:path'
 import { createSecureContext } from 'node:tls'
+import { listenOn } from '../http/listen.js'
 import { reviewAdmission } from './admission-review.js'
 import type { InjectOptions } from './inject-options.js'
 
@@ -84,15 +84,9 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     }),
   )
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
+  const { port } = await listenOn(server, options.port, options.host)
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     close: () =>
       new Promise<void>((resolve) => {
         clearTimeout(timer)

@@ -3,6 +3,7 @@ import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import type client from 'prom-client'
 import { sendError, sendFailure, sendText } from '../http/http-answer.js'
+import { listenOn } from '../http/listen.js'
 
 export interface AdminDeps {
   host: string
@@ -28,13 +29,7 @@ export class AdminServer {
   }
 
   listen(): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject)
-      this.server.listen(this.deps.port, this.deps.host, () => {
-        this.server.off('error', reject)
-        resolve(this.server.address() as AddressInfo)
-      })
-    })
+    return listenOn(this.server, this.deps.port, this.deps.host)
   }
 
   close(): Promise<void> {

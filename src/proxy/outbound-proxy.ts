@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Agent, Dispatcher } from 'undici'
 import type { NamedRoute, ProxyConfig } from '../config/proxy-config.js'
+import { listenOn } from '../http/listen.js'
 import { nowUnixMs } from '../span/clock.js'
 import { SpanKind } from '../span/span-record.js'
 import { answerAndClose, ConnectTunnels } from './connect-tunnel.js'
@@ -340,14 +341,4 @@ function routeTarget(route: NamedRoute, requestTarget: string): OutboundTarget {
     target: requestTarget,
     path: q === -1 ? requestTarget : requestTarget.slice(0, q),
   }
-}
-
-function listenOn(server: net.Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => {
-      server.off('error', reject)
-      resolve(server.address() as AddressInfo)
-    })
-  })
 }

@@ -4,8 +4,8 @@
  */
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { HttpError, markRequestStart, sendError, sendFailure } from '../../http/http-answer.js'
+import { listenOn } from '../../http/listen.js'
 import { StoreUnreachableError } from '../store/store-unreachable.js'
 import { RouteTable } from '../http/route.js'
 import { hostCheck } from '../http/allowed-hosts.js'
@@ -109,12 +109,6 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     serveStatic(options.uiDir, req, res, url.pathname)
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  return { server, port: (server.address() as AddressInfo).port, close: () => closeServer(server) }
+  const { port } = await listenOn(server, options.port, options.host)
+  return { server, port, close: () => closeServer(server) }
 }

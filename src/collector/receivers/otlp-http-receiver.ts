@@ -10,10 +10,10 @@
  */
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { ExportLogsServiceRequest, ExportLogsServiceResponse, ExportTraceServiceRequest, ExportTraceServiceResponse } from '../otlp/otlp-proto-root.js'
 import { OtlpValueError } from '../otlp/otlp-values.js'
 import { sendJson } from '../../http/http-answer.js'
+import { listenOn } from '../../http/listen.js'
 import { RouteTable } from '../http/route.js'
 import type { CollectorRoute } from '../http/route.js'
 import { BodyError, decodeContentEncoding, readRawBody } from './request-body.js'
@@ -211,16 +211,10 @@ export async function startOtlpHttpReceiver(options: OtlpHttpReceiverOptions): P
   // Big bodies on slow links: generous, but not unbounded.
   server.requestTimeout = 60_000
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
+  const { port } = await listenOn(server, options.port, options.host)
   return {
     server,
-    port: (server.address() as AddressInfo).port,
+    port,
     close: () => closeServer(server),
   }
 }
