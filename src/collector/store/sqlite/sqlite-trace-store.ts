@@ -37,12 +37,13 @@ import type {
   TraceSummary,
   WriteResult,
 } from '../store-roles.js'
-import { CALL_TARGET_ATTRIBUTES } from '../store-roles.js'
 import { derivedTagCondition } from '../jaeger-derived-tags.js'
-import { type SpanColumns, spanOutlineOf, storedSpanOf } from '../stored-span-of.js'
+import { type SpanColumns, storedSpanOf } from '../stored-span-of.js'
 import { summarizeTrace } from '../trace-summary.js'
 import { applyMigrations } from './migrations.js'
+import { DependencyTally, SqliteDependencyCounts } from './sqlite-dependency-counts.js'
 import { TRACE_STORE_MIGRATIONS, TRACE_STORE_MODULE } from './trace-store-schema.js'
+import { prepareTraceOutline, readTraceOutline } from './trace-outline-read.js'
 
 export interface SqliteTraceStoreOptions {
   /** Path of the database file; its folder is created when missing. */
@@ -127,8 +128,6 @@ function filterValues(value: string): [string, string | number] {
 export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogReader, DependencyReader, RetentionStore {
   /** The better-sqlite3 handle; only the SQLite storage's other tables (RED rollups) use it. */
   readonly db: Database.Database
-  /** Dependencies are a join on the collector's thread: the API asks for 5 minutes at a time. */
-  readonly sliceMs = 5 * 60_000
   private readonly resourceIds = new Map<string, number>()
   private readonly resourceJsonById = new Map<number, AttributeMap>()
   private readonly knownOperations = new Set<string>()
@@ -143,6 +142,8 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
   private readonly selectSummary: Database.Statement
   private readonly selectTraceOutline: Database.Statement
   private readonly selectSpan: Database.Statement
+  private readonly selectParentService: Database.Statement
+  private readonly dependencyCounts: SqliteDependencyCounts
   private readonly writeSpansTx: (spans: readonly IngestSpan[], pendingResources: Map<string, number>, pendingOps: string[]) => number
   private readonly writeLogsTx: (logs: readonly IngestLog[], pendingResources: Map<string, number>) => number
 
@@ -167,8 +168,8 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
     }
 
     this.insertSpan = db.prepare(`INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns,
-      status_code, status_message, trace_state, flags, resource_id, scope_name, scope_version, attributes, events, links)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      status_code, status_message, trace_state, flags, resource_id, scope_name, scope_version, attributes, events, links, parent_missing)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
     this.insertLog = db.prepare(`INSERT INTO logs (time_ns, observed_ns, severity_number, severity_text, body, trace_id, span_id, service,
       resource_id, scope_name, scope_version, attributes, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
     this.insertResource = db.prepare('INSERT OR IGNORE INTO resources (service, attributes) VALUES (?, ?)')
@@ -184,22 +185,16 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
     this.selectSummary = db
       .prepare('SELECT span_id, service, name, parent_span_id, start_ns, end_ns, status_code FROM spans WHERE trace_id = ?')
       .safeIntegers(true)
-    // Only a CLIENT or PRODUCER span's call-target attributes, picked out by SQLite: the other
-    // attributes of a big trace are never parsed into objects.
-    const callTarget = CALL_TARGET_ATTRIBUTES.map((key) => `'${key}', json_extract(attributes, '$."${key}"')`).join(', ')
-    this.selectTraceOutline = db
-      .prepare(
-        `SELECT trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, status_code, status_message, trace_state, events,
-        CASE WHEN kind IN (3, 4) THEN json_patch('{}', json_object(${callTarget})) ELSE '{}' END AS attributes
-        FROM spans WHERE trace_id = ? ORDER BY start_ns`,
-      )
-      .safeIntegers(true)
+    this.selectTraceOutline = prepareTraceOutline(db)
     this.selectSpan = db
       .prepare(
         `SELECT trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, status_code, status_message, trace_state,
         resource_id, scope_name, scope_version, attributes, events, links FROM spans WHERE trace_id = ? AND span_id = ?`,
       )
       .safeIntegers(true)
+
+    this.selectParentService = db.prepare('SELECT service FROM spans WHERE trace_id = ? AND span_id = ?').pluck()
+    this.dependencyCounts = new SqliteDependencyCounts(db)
 
     for (const { service, name, kind } of db.prepare('SELECT service, name, kind FROM operations').all() as Array<{
       service: string
@@ -212,10 +207,26 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
     this.writeSpansTx = db.transaction((spans: readonly IngestSpan[], pendingResources: Map<string, number>, pendingOps: string[]) => {
       let stored = 0
       const seenOps = new Set<string>()
+      // Calls between services are counted here, in the same transaction (sqlite-dependency-counts.ts):
+      // a child whose parent is in this batch or already stored is counted now; one whose parent is
+      // not is marked, and counted when its parent is stored.
+      const inBatch = new Map<string, string>()
+      for (let i = 0; i < spans.length; i++) {
+        const span = spans[i]!.span
+        const key = span.traceId + span.spanId
+        if (!inBatch.has(key)) inBatch.set(key, span.service)
+      }
+      const tally = new DependencyTally()
+      const newSpans = new Map<string, { traceIdBytes: Buffer; services: Map<string, string> }>()
       for (let i = 0; i < spans.length; i++) {
         const item = spans[i]!
         const span = item.span
         const resourceId = this.resourceIdFor(item.resourceJson, span.service, pendingResources)
+        let parentService: string | undefined
+        if (span.parentSpanId !== null) {
+          parentService =
+            inBatch.get(span.traceId + span.parentSpanId) ?? (this.selectParentService.get(item.traceIdBytes, item.parentSpanIdBytes) as string | undefined)
+        }
         const result = this.insertSpan.run(
           item.traceIdBytes,
           item.spanIdBytes,
@@ -235,8 +246,15 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
           JSON.stringify(span.attributes),
           span.events.length === 0 ? null : JSON.stringify(span.events),
           span.links.length === 0 ? null : JSON.stringify(span.links),
+          span.parentSpanId !== null && parentService === undefined ? 1 : null,
         )
         stored += result.changes
+        if (result.changes > 0) {
+          if (parentService !== undefined && parentService !== span.service) tally.add(parentService, span.service, item.startNs, item.statusCode === 2, 1)
+          let trace = newSpans.get(span.traceId)
+          if (trace === undefined) newSpans.set(span.traceId, (trace = { traceIdBytes: item.traceIdBytes, services: new Map() }))
+          trace.services.set(span.spanId, span.service)
+        }
         const opKey = `${span.service}\u0000${span.name}\u0000${item.kind}`
         if (!this.knownOperations.has(opKey) && !seenOps.has(opKey)) {
           seenOps.add(opKey)
@@ -244,6 +262,8 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
           pendingOps.push(opKey)
         }
       }
+      this.dependencyCounts.countLateParents(tally, newSpans)
+      this.dependencyCounts.write(tally)
       return stored
     })
 
@@ -330,9 +350,7 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
 
   async getTraceOutline(traceId: string): Promise<SpanOutline[]> {
     if (!/^[0-9a-f]{32}$/.test(traceId)) return []
-    const rows = this.selectTraceOutline.all(Buffer.from(traceId, 'hex')) as SpanRow[]
-    // The outline's row lacks resource, scope and links; spanOutlineOf reads none of them.
-    return rows.map((row) => spanOutlineOf(this.columnsOf(row)))
+    return readTraceOutline(this.selectTraceOutline, traceId)
   }
 
   async getSpan(traceId: string, spanId: string): Promise<StoredSpan | undefined> {
@@ -626,24 +644,31 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
     }))
   }
 
+  /** Adds up the calls counted at ingest (sqlite-dependency-counts.ts): a few bucket rows, whatever the window. */
   async dependencies(startUnixMs: number, endUnixMs: number): Promise<DependencyEdge[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT p.service AS parent, c.service AS child, COUNT(*) AS callCount, SUM(c.status_code = 2) AS errorCount
-        FROM spans c INDEXED BY spans_by_start
-        JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
-        WHERE c.start_ns >= ? AND c.start_ns <= ? AND c.parent_span_id IS NOT NULL AND p.service <> c.service
-        GROUP BY p.service, c.service ORDER BY p.service, c.service`,
-      )
-      .all(msToNs(startUnixMs), msToNs(endUnixMs)) as DependencyEdge[]
-    return rows.map((r) => ({ parent: r.parent, child: r.child, callCount: Number(r.callCount), errorCount: Number(r.errorCount) }))
+    return this.dependencyCounts.read(msToNs(startUnixMs), msToNs(endUnixMs))
+  }
+
+  /** Deletes spans by rowid in one transaction, with the calls they took part in. */
+  private deleteSpans(rowids: readonly number[]): number {
+    if (rowids.length === 0) return 0
+    return this.db.transaction(() => {
+      const tally = new DependencyTally()
+      this.dependencyCounts.forgetSpans(tally, rowids)
+      const deleted = this.db.prepare('DELETE FROM spans WHERE rowid IN (SELECT value FROM json_each(?))').run(JSON.stringify(rowids)).changes
+      this.dependencyCounts.write(tally)
+      return deleted
+    })()
   }
 
   async deleteOlderThan(cutoffUnixMs: number, maxRecords: number): Promise<RetentionStep> {
     const cutoff = msToNs(cutoffUnixMs)
-    const spans = this.db
-      .prepare('DELETE FROM spans WHERE rowid IN (SELECT rowid FROM spans WHERE start_ns < ? ORDER BY start_ns LIMIT ?)')
-      .run(cutoff, maxRecords).changes
+    const spans = this.deleteSpans(
+      this.db
+        .prepare('SELECT rowid FROM spans INDEXED BY spans_by_start WHERE start_ns < ? ORDER BY start_ns LIMIT ?')
+        .pluck()
+        .all(cutoff, maxRecords) as number[],
+    )
     const logs = this.db
       .prepare('DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE time_ns < ? ORDER BY time_ns LIMIT ?)')
       .run(cutoff, maxRecords).changes
@@ -658,7 +683,9 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
       .safeIntegers(true)
       .get(maxRecords - 1) as bigint | undefined
     const cutoff = oldestSpan ?? (this.db.prepare('SELECT MAX(start_ns) FROM spans').pluck().safeIntegers(true).get() as bigint | null) ?? 0n
-    const spans = this.db.prepare('DELETE FROM spans WHERE rowid IN (SELECT rowid FROM spans ORDER BY start_ns LIMIT ?)').run(maxRecords).changes
+    const spans = this.deleteSpans(
+      this.db.prepare('SELECT rowid FROM spans INDEXED BY spans_by_start ORDER BY start_ns LIMIT ?').pluck().all(maxRecords) as number[],
+    )
     let logs = this.db.prepare('DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE time_ns <= ? ORDER BY time_ns LIMIT ?)').run(cutoff, maxRecords).changes
     // Only logs left: they are what fills the database.
     if (spans === 0 && logs === 0) logs = this.db.prepare('DELETE FROM logs WHERE id IN (SELECT id FROM logs ORDER BY time_ns LIMIT ?)').run(maxRecords).changes

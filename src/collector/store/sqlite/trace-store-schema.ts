@@ -81,4 +81,37 @@ export const TRACE_STORE_MIGRATIONS: readonly Migration[] = [
       db.exec('CREATE INDEX spans_with_links ON spans (start_ns) WHERE links IS NOT NULL')
     },
   },
+  {
+    version: 3,
+    description: 'calls between services counted at ingest, per hour, minute and second; spans stored before their parent marked',
+    up(db) {
+      // parent_missing = 1: the span was stored while its parent span was not (another batch brings it later,
+      // or never); the partial index holds only those, so a parent finds its early children without an index
+      // entry for every span. dependency_calls: calls by the child's start bucket (sqlite-dependency-counts.ts).
+      db.exec(`
+        ALTER TABLE spans ADD COLUMN parent_missing INTEGER;
+        CREATE INDEX spans_awaiting_parent ON spans (trace_id, parent_span_id) WHERE parent_missing = 1;
+        CREATE TABLE dependency_calls (
+          resolution_s INTEGER NOT NULL,
+          bucket_s INTEGER NOT NULL,
+          parent TEXT NOT NULL,
+          child TEXT NOT NULL,
+          calls INTEGER NOT NULL,
+          errors INTEGER NOT NULL,
+          PRIMARY KEY (resolution_s, bucket_s, parent, child)
+        ) WITHOUT ROWID;
+        UPDATE spans SET parent_missing = 1 WHERE parent_span_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM spans p WHERE p.trace_id = spans.trace_id AND p.span_id = spans.parent_span_id);
+        INSERT INTO dependency_calls (resolution_s, bucket_s, parent, child, calls, errors)
+          SELECT 1, c.start_ns / 1000000000, p.service, c.service, COUNT(*), SUM(c.status_code = 2)
+          FROM spans c JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
+          WHERE c.parent_span_id IS NOT NULL AND p.service <> c.service
+          GROUP BY 2, 3, 4;
+        INSERT INTO dependency_calls (resolution_s, bucket_s, parent, child, calls, errors)
+          SELECT 60, bucket_s / 60 * 60, parent, child, SUM(calls), SUM(errors) FROM dependency_calls WHERE resolution_s = 1 GROUP BY 2, 3, 4;
+        INSERT INTO dependency_calls (resolution_s, bucket_s, parent, child, calls, errors)
+          SELECT 3600, bucket_s / 3600 * 3600, parent, child, SUM(calls), SUM(errors) FROM dependency_calls WHERE resolution_s = 60 GROUP BY 2, 3, 4;
+      `)
+    },
+  },
 ]
