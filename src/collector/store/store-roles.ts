@@ -114,7 +114,7 @@ export interface SpanReader {
   getTrace(traceId: string): Promise<StoredSpan[]>
   /**
    * Optional, for a store that can read less than whole spans: the spans of a trace as
-   * `getTrace` has them but without resource, scope and links, and with only the attributes
+   * `getTrace` has them, in any order, but without resource, scope and links, and with only the attributes
    * that name where a call went (`CALL_TARGET_ATTRIBUTES`): what the UI's compact trace needs
    * (a 100,000-span trace is read without parsing 100,000 attribute maps). Without it, the
    * compact trace is made from `getTrace`.

@@ -5,7 +5,6 @@
  */
 import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from '../model/stored-span.js'
 import type { AttributeMap, StoredSpan } from '../model/stored-span.js'
-import type { SpanOutline } from './store-roles.js'
 import { nanosToMs } from '../otlp/otlp-values.js'
 
 export interface SpanColumns {
@@ -65,16 +64,5 @@ export function storedSpanOf(c: SpanColumns): StoredSpan {
     scope: { name: c.scopeName, version: c.scopeVersion },
     events: eventsOf(c.eventsJson),
     links: c.linksJson === null || c.linksJson === '' ? [] : (JSON.parse(c.linksJson) as StoredSpan['links']),
-  }
-}
-
-const NO_ATTRIBUTES: AttributeMap = Object.freeze({}) as AttributeMap
-
-/** A span outline from the same columns, without resource, scope and links ('{}' attributes are not parsed). */
-export function spanOutlineOf(c: Omit<SpanColumns, 'resource' | 'scopeName' | 'scopeVersion' | 'linksJson'>): SpanOutline {
-  return {
-    ...spanHeadOf(c),
-    attributes: c.attributesJson === '{}' ? NO_ATTRIBUTES : (JSON.parse(c.attributesJson) as AttributeMap),
-    events: eventsOf(c.eventsJson),
   }
 }
