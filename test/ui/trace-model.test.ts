@@ -2,7 +2,7 @@
 // (missing parents, cycles, 10,000-deep chains) still show every span.
 import t from 'tap'
 import type { Span } from '../../src/query-api/query-api-types.ts'
-import { buildTraceModel, visibleRows } from '../../src/ui/trace/trace-model.ts'
+import { buildTraceModel, markCriticalPath, visibleRows } from '../../src/ui/trace/trace-model.ts'
 
 function span(spanId: string, parentSpanId: string | null, start: number, end: number, extra: Partial<Span> = {}): Span {
   return {
@@ -118,6 +118,8 @@ t.test('a 10,000-deep chain builds without overflowing the stack', async (t) => 
   for (let i = 1; i < 10_000; i++) spans.push(span(`s${i}`, `s${i - 1}`, i, 20_000 - i))
   const m = buildTraceModel(spans)
   t.equal(m.maxDepth, 9_999)
+  t.ok(m.criticalPathPending, 'a trace this big has its critical path marked after its first rows')
+  markCriticalPath(m)
   t.equal(m.nodes.filter((n) => n.critical).length, 10_000)
   t.same(ids(visibleRows(m, new Set(['s5']))).length, 6)
 })

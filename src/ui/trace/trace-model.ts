@@ -39,6 +39,8 @@ export interface TraceModel {
   maxDepth: number
   /** the failing spans none of whose descendants fail, in row order */
   errorOrigins: SpanNode[]
+  /** a big trace's critical path is marked after its first rows are drawn (markCriticalPath) */
+  criticalPathPending: boolean
 }
 
 /** Shared by every span off the critical path and every leaf: 100,000 spans, not 100,000 empty arrays. */
@@ -46,6 +48,11 @@ const NO_SEGMENTS: SpanNode['criticalSegments'] = []
 const NO_SPANS: SpanHead[] = []
 /** Every leaf's children until it gets one (never pushed to: a parent gets its own array first). */
 const NO_CHILDREN: SpanNode[] = []
+/**
+ * Up to this many spans the critical path is marked as the model is built. Above it, marking it
+ * (a third of a 100,000-span model's time) waits until the first rows are drawn.
+ */
+const CRITICAL_PATH_AT_ONCE_SPANS = 5_000
 
 export function buildTraceModel(spans: SpanHead[]): TraceModel {
   const nodes: SpanNode[] = spans.map((span, index) => ({
@@ -82,22 +89,24 @@ export function buildTraceModel(spans: SpanHead[]): TraceModel {
 
   // Depth-first order; guards against parent cycles (a cycle has no root and would be lost).
   const order: SpanNode[] = []
-  const seen = new Set<SpanNode>()
+  // Seen, by node index: a Set of 100,000 nodes cost more than the walk itself.
+  const seen = new Uint8Array(nodes.length)
   const visit = (start: SpanNode) => {
     const stack: SpanNode[] = [start]
     while (stack.length) {
       const n = stack.pop()!
-      if (seen.has(n)) continue
-      seen.add(n)
-      n.depth = n.parent && seen.has(n.parent) ? n.parent.depth + 1 : 0
+      if (seen[n.index]) continue
+      seen[n.index] = 1
+      n.depth = n.parent && seen[n.parent.index] ? n.parent.depth + 1 : 0
       order.push(n)
-      n.children.sort(byStart)
+      // The collector's compact trace comes in display order: its siblings need no sort.
+      if (!sortedByStart(n.children)) n.children.sort(byStart)
       for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!)
     }
   }
   for (const r of roots) visit(r)
   for (const n of nodes) {
-    if (!seen.has(n)) {
+    if (!seen[n.index]) {
       // Part of a parent cycle: break it here and show the node as a root.
       if (n.parent) n.parent.children = n.parent.children.filter((c) => c !== n)
       n.parent = null
@@ -142,8 +151,7 @@ export function buildTraceModel(spans: SpanHead[]): TraceModel {
   }
   if (!nodes.length) startMs = endMs = 0
 
-  markCriticalPath(roots, byId)
-  return {
+  const model: TraceModel = {
     nodes: order,
     roots,
     byId,
@@ -154,15 +162,31 @@ export function buildTraceModel(spans: SpanHead[]): TraceModel {
     errorCount,
     maxDepth,
     errorOrigins,
+    criticalPathPending: true,
   }
+  if (nodes.length <= CRITICAL_PATH_AT_ONCE_SPANS) markCriticalPath(model)
+  return model
+}
+
+/** Whether `nodes` are in start order, as byStart sorts them. */
+function sortedByStart(nodes: readonly SpanNode[]): boolean {
+  for (let i = 1; i < nodes.length; i++) {
+    const a = nodes[i - 1]!
+    const b = nodes[i]!
+    if (a.span.startTimeUnixMs > b.span.startTimeUnixMs || (a.span.startTimeUnixMs === b.span.startTimeUnixMs && a.index > b.index)) return false
+  }
+  return true
 }
 
 /**
  * The critical path as segments (`src/trace-analysis/critical-path.ts`, Jaeger's walk back from
  * the root's end): each span gets the intervals in which it, not a child, held up the root. Only
- * the longest root's path is marked.
+ * the longest root's path is marked. Once per model; buildTraceModel does it for a small trace.
  */
-function markCriticalPath(roots: SpanNode[], byId: Map<string, SpanNode>): void {
+export function markCriticalPath(model: TraceModel): void {
+  if (!model.criticalPathPending) return
+  model.criticalPathPending = false
+  const { roots, byId } = model
   let root: SpanNode | undefined
   for (const r of roots) if (!root || r.span.durationMs > root.span.durationMs) root = r
   if (!root) return

@@ -6,7 +6,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { formatDuration } from '../lib/format'
 import { serviceColor } from '../lib/service-colors'
 import { isException } from './exception-event'
-import type { SpanNode, TraceModel } from './trace-model'
+import { markCriticalPath, type SpanNode, type TraceModel } from './trace-model'
 
 export const ROW_HEIGHT = 24
 const OVERSCAN = 12
@@ -80,6 +80,8 @@ interface RowProps {
   selected: boolean
   collapsed: boolean
   matched: boolean
+  /** whether the model's critical path is marked yet (a big trace's comes after its first rows) */
+  criticalMarked: boolean
   onSelect: (id: string) => void
   onToggle: (id: string) => void
 }
@@ -95,6 +97,7 @@ class Row extends Component<RowProps> {
       p.selected !== next.selected ||
       p.matched !== next.matched ||
       p.collapsed !== next.collapsed ||
+      p.criticalMarked !== next.criticalMarked ||
       p.onSelect !== next.onSelect ||
       p.onToggle !== next.onToggle
     )
@@ -230,6 +233,19 @@ export function Waterfall(props: WaterfallProps) {
   const [viewportHeight, setViewportHeight] = useState(600)
   const frame = useRef(0)
 
+  // A big trace's critical path is marked once its first rows are on screen (effects run after
+  // the browser paints), then the rows in view are drawn again with their marks.
+  const [criticalMarked, setCriticalMarked] = useState(!props.model.criticalPathPending)
+  useEffect(() => {
+    if (!props.model.criticalPathPending) return setCriticalMarked(true)
+    setCriticalMarked(false)
+    const timer = setTimeout(() => {
+      markCriticalPath(props.model)
+      setCriticalMarked(true)
+    }, 0)
+    return () => clearTimeout(timer)
+  }, [props.model])
+
   useLayoutEffect(() => {
     const el = bodyRef.current
     if (!el) return
@@ -280,6 +296,7 @@ export function Waterfall(props: WaterfallProps) {
         selected={node.span.spanId === props.selectedId}
         collapsed={props.collapsed.has(node.span.spanId)}
         matched={props.matches.has(node)}
+        criticalMarked={criticalMarked}
         onSelect={props.onSelect}
         onToggle={props.onToggle}
       />,
