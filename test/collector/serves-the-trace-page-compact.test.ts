@@ -110,3 +110,26 @@ t.test('find: the spans with an attribute value containing the text, any case', 
   const missing = await getJson(`${api}/api/traces/${traceId}/find`)
   t.equal(missing.status, 400, 'no text is a 400')
 })
+
+t.test('a span that arrives after the trace was read opens, and the next compact answer has it', async (t) => {
+  // A store without an outline read (ClickHouse) keeps the spans it read for the columns a minute,
+  // for the spans the user opens next: that must not hide a span stored since.
+  const first = (await getJson(`${api}/api/traces/${traceId}/compact`)).body as CompactTraceResponse
+  t.equal((await getJson(`${api}/api/traces/${traceId}/spans/${root}`)).status, 200)
+  const late = hexId(8)
+  const res = await postJson(
+    `${collector.otlpUrl}/v1/traces`,
+    jsonTraceRequest({
+      cart: [{ traceId, spanId: late, parentSpanId: server, name: 'UPDATE cart', startMs: T0 + 3, durationMs: 2, attributes: { 'db.rows': 7 } }],
+    }),
+  )
+  t.equal(res.status, 200)
+  const opened = await getJson(`${api}/api/traces/${traceId}/spans/${late}`)
+  t.equal(opened.status, 200, 'the late span opens')
+  t.same(opened.body.span.attributes, { 'db.rows': 7 }, 'with its attributes')
+  const again = (await getJson(`${api}/api/traces/${traceId}/compact`)).body as CompactTraceResponse
+  t.equal(again.spanId.length, first.spanId.length + 1, 'the trace read again has one span more')
+  const at = again.spanId.indexOf(late)
+  t.equal(again.spanId[again.parent[at]!], server, 'under its parent')
+  t.equal(again.strings[again.name[at]!], 'UPDATE cart')
+})
