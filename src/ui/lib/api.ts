@@ -28,6 +28,7 @@ export class ApiError extends Error {
 
 type Query = Record<string, string | number | boolean | undefined | null | string[]>
 
+/** "?k=v&k=w" from a query object (arrays repeat their key), dropping empty values; '' when nothing is left. */
 export function queryString(query: Query): string {
   const params = new URLSearchParams()
   for (const [key, value] of Object.entries(query)) {

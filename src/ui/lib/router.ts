@@ -1,6 +1,7 @@
 // A small History API router: the URL is the page's state, so every view is a deep link and the
 // back button walks through searches and selected spans.
 import { useEffect, useState } from 'preact/hooks'
+import { queryString } from './api'
 
 export interface Location {
   path: string
@@ -43,14 +44,7 @@ export function useLocation(): Location {
 
 /** Builds "/path?k=v" from a query object, dropping empty values. */
 export function href(path: string, query: Record<string, string | number | undefined | null | string[]> = {}): string {
-  const params = new URLSearchParams()
-  for (const [k, v] of Object.entries(query)) {
-    if (v === undefined || v === null || v === '') continue
-    if (Array.isArray(v)) for (const x of v) params.append(k, x)
-    else params.append(k, String(v))
-  }
-  const s = params.toString()
-  return s ? `${path}?${s}` : path
+  return path + queryString(query)
 }
 
 /** Left clicks without modifier keys stay in the app; others (new tab, etc.) go to the browser. */
