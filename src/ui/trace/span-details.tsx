@@ -154,16 +154,25 @@ function Links(props: { span: Span; model: TraceModel; onSelect: (spanId: string
                 {l.traceId.slice(0, 16)}… / {l.spanId}
               </Link>
             )}
-            {l.traceState && (
-              <div class="muted small">
-                tracestate <span class="mono">{l.traceState}</span>
-              </div>
-            )}
-            {Object.keys(l.attributes).length > 0 ? <AttributeTable attributes={l.attributes} /> : <div class="muted small">no attributes</div>}
+            <LinkFacts traceState={l.traceState} attributes={l.attributes} />
           </li>
         )
       })}
     </ul>
+  )
+}
+
+/** What a link carries besides where it points, the same for links out of and into the span. */
+function LinkFacts(props: { traceState: string | undefined; attributes: Span['attributes'] }) {
+  return (
+    <>
+      {props.traceState && (
+        <div class="muted small">
+          tracestate <span class="mono">{props.traceState}</span>
+        </div>
+      )}
+      {Object.keys(props.attributes).length > 0 ? <AttributeTable attributes={props.attributes} /> : <div class="muted small">no attributes</div>}
+    </>
   )
 }
 
@@ -177,12 +186,7 @@ function LinkedFrom(props: { links: IncomingLink[] }) {
             {l.service}: {l.name}
           </Link>
           <span class="muted small"> {formatDateTime(l.startTimeUnixMs)}</span>
-          {l.traceState && (
-            <div class="muted small">
-              tracestate <span class="mono">{l.traceState}</span>
-            </div>
-          )}
-          {Object.keys(l.attributes).length > 0 ? <AttributeTable attributes={l.attributes} /> : <div class="muted small">no attributes</div>}
+          <LinkFacts traceState={l.traceState} attributes={l.attributes} />
         </li>
       ))}
     </ul>
