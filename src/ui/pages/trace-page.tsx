@@ -21,6 +21,7 @@ import { decodeCompactTrace } from '../trace/span-head'
 import { buildTraceModel, findSpans, type TraceModel, visibleRows } from '../trace/trace-model'
 import { formatStatsSort, parseStatsSort, TraceStats } from '../trace/trace-stats'
 import { type TimeWindow, ViewportStore, Waterfall } from '../trace/waterfall'
+import { Segmented } from '../components/segmented'
 
 type Tab = 'details' | 'logs' | 'metrics'
 /** The trace's main view: the span waterfall, the flame graph, or its time grouped by service/operation. */
@@ -264,19 +265,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
                 </span>
               )}
             </span>
-            <span class="segmented" role="group" aria-label="View">
-              {VIEWS.map((v) => (
-                <button
-                  key={v.value}
-                  type="button"
-                  class={mainView === v.value ? 'on' : ''}
-                  aria-pressed={mainView === v.value}
-                  onClick={() => setQuery({ view: v.value === 'waterfall' ? null : v.value })}
-                >
-                  {v.label}
-                </button>
-              ))}
-            </span>
+            <Segmented label="View" options={VIEWS} value={mainView} onSelect={(v) => setQuery({ view: v === 'waterfall' ? null : v })} />
             {mainView === 'waterfall' && (
               <span class="trace-actions">
                 <button type="button" class="small-button" onClick={() => setCollapsed(new Set())}>

@@ -12,6 +12,7 @@ import { api } from '../lib/api'
 import { formatDuration, formatPercent, formatRate, formatTime } from '../lib/format'
 import { navigate, useLocation } from '../lib/router'
 import { useApi } from '../lib/use-api'
+import { Segmented } from '../components/segmented'
 
 const TRACE_MARK = '#d62728'
 /** Buckets without requests have no error rate or latency: a lone bucket must still show as a dot. */
@@ -159,19 +160,7 @@ export function MetricsPanel(props: { service: string; operation?: string; trace
           <b>{props.service}</b>
           {props.operation ? <> · {props.operation}</> : null} · {around} ({win.label})
         </p>
-        <div class="segmented" role="group" aria-label="Window around the trace">
-          {METRICS_WINDOWS.map((w) => (
-            <button
-              key={w.value}
-              type="button"
-              class={w.value === win.value ? 'on' : ''}
-              aria-pressed={w.value === win.value}
-              onClick={() => setWindow(w.value)}
-            >
-              {w.label}
-            </button>
-          ))}
-        </div>
+        <Segmented label="Window around the trace" options={METRICS_WINDOWS} value={win.value} onSelect={setWindow} />
       </div>
       {body}
     </div>

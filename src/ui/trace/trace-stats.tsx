@@ -7,8 +7,15 @@ import { traceStatistics, type TraceStatRow } from '../../trace-analysis/self-ti
 import { formatDuration, formatPercent } from '../lib/format'
 import { serviceColor } from '../lib/service-colors'
 import type { TraceModel } from './trace-model'
+import { Segmented } from '../components/segmented'
 
 export type StatsGroup = 'service' | 'operation'
+
+const GROUPINGS: { value: StatsGroup; label: string }[] = [
+  { value: 'service', label: 'By service' },
+  { value: 'operation', label: 'By operation' },
+]
+
 export type StatsColumn = 'name' | 'count' | 'total' | 'self' | 'share'
 export interface StatsSort {
   column: StatsColumn
@@ -79,13 +86,7 @@ export function TraceStats(props: {
   return (
     <div class="trace-stats" data-testid="trace-stats">
       <div class="panel-toolbar">
-        <span class="segmented" role="group" aria-label="Group spans by">
-          {(['service', 'operation'] as const).map((g) => (
-            <button key={g} type="button" class={group === g ? 'on' : ''} aria-pressed={group === g} onClick={() => props.onChange({ group: g })}>
-              By {g}
-            </button>
-          ))}
-        </span>
+        <Segmented label="Group spans by" options={GROUPINGS} value={group} onSelect={(g) => props.onChange({ group: g })} />
         <span class="muted small">
           Self time: a span's duration minus the time its child spans cover. % of trace: self time over the trace's {formatDuration(model.durationMs)}.
         </span>
