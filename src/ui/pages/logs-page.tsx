@@ -7,9 +7,8 @@ import { EmptyState, ErrorState, Loading } from '../components/states'
 import { api } from '../lib/api'
 import { formatDateTime } from '../lib/format'
 import { href, navigate } from '../lib/router'
-import { serviceColor } from '../lib/service-colors'
 import { useApi } from '../lib/use-api'
-import { levelOf, LogLineBody } from '../trace/logs-panel'
+import { levelOf, LogLevelAndService, LogLineBody } from '../trace/logs-panel'
 import { LookbackSelect, pageWindow, windowParams } from './services-page'
 
 const LIMITS = ['100', '500', '2000']
@@ -67,12 +66,7 @@ export function LogsPage(props: { query: URLSearchParams; seq: number }) {
                   <span class="log-time" title={new Date(l.timeUnixMs).toISOString()}>
                     {formatDateTime(l.timeUnixMs)}
                   </span>
-                  <span class={`level-badge level-${level.toLowerCase()}`}>{l.severityText || level}</span>
-                  {l.service && (
-                    <span class="log-svc" style={{ color: serviceColor(l.service) }}>
-                      {l.service}
-                    </span>
-                  )}
+                  <LogLevelAndService log={l} />
                   {l.traceId && (
                     <Link
                       class="mono small"

@@ -131,12 +131,7 @@ export function LogsPanel(props: {
                     {formatTime(l.timeUnixMs)}
                   </span>
                   <span class="log-offset">+{formatDuration(l.timeUnixMs - props.traceStartMs)}</span>
-                  <span class={`level-badge level-${level.toLowerCase()}`}>{l.severityText || level}</span>
-                  {l.service && (
-                    <span class="log-svc" style={{ color: serviceColor(l.service) }}>
-                      {l.service}
-                    </span>
-                  )}
+                  <LogLevelAndService log={l} />
                   {l.spanId && (
                     <button type="button" class="link-button mono small" onClick={() => props.onSelectSpan(l.spanId!)}>
                       {l.spanId.slice(0, 8)}
@@ -160,6 +155,22 @@ export function LogsPanel(props: {
         </button>
       )}
     </div>
+  )
+}
+
+/** A log line's level badge and its service (in the service's colour): the same on the Logs page and beside a trace. */
+export function LogLevelAndService(props: { log: LogRecord }) {
+  const l = props.log
+  const level = levelOf(l)
+  return (
+    <>
+      <span class={`level-badge level-${level.toLowerCase()}`}>{l.severityText || level}</span>
+      {l.service && (
+        <span class="log-svc" style={{ color: serviceColor(l.service) }}>
+          {l.service}
+        </span>
+      )}
+    </>
   )
 }
 
