@@ -10,8 +10,8 @@ import { SearchPage } from './pages/search-page'
 import { ServicesPage } from './pages/services-page'
 import { TracePage } from './pages/trace-page'
 import { navigate, useLocation } from './lib/router'
-import { normaliseTraceId } from './lib/safe-url'
 import { isTyping } from './lib/shortcuts'
+import { useTraceIdField } from './lib/trace-id-field'
 import { nextThemeChoice, setThemeChoice, useTheme } from './lib/theme'
 
 const NAV = [
@@ -23,17 +23,16 @@ const NAV = [
 ]
 
 function TraceIdBox() {
-  const [text, setText] = useState('')
-  const [bad, setBad] = useState(false)
+  const field = useTraceIdField()
+  const bad = field.bad
   return (
     <form
       class="traceid-box"
       onSubmit={(e) => {
         e.preventDefault()
-        const id = normaliseTraceId(text)
-        if (!id) return setBad(true)
-        setBad(false)
-        setText('')
+        const id = field.submit()
+        if (!id) return
+        field.clear()
         navigate(`/trace/${id}`)
       }}
     >
@@ -41,13 +40,10 @@ function TraceIdBox() {
         aria-label="Trace ID"
         name="traceId"
         placeholder="Paste a trace ID…"
-        value={text}
+        value={field.text}
         class={bad ? 'invalid' : ''}
         title={bad ? 'A trace ID is 32 hexadecimal digits (16 also accepted)' : 'Open a trace by its ID'}
-        onInput={(e) => {
-          setText(e.currentTarget.value)
-          setBad(false)
-        }}
+        onInput={field.onInput}
       />
       {bad && (
         <span class="traceid-error" role="alert">

@@ -6,7 +6,7 @@ import { Link } from '../components/link'
 import { api } from '../lib/api'
 import { formatDateTime, formatDuration } from '../lib/format'
 import { navigate } from '../lib/router'
-import { normaliseTraceId } from '../lib/safe-url'
+import { useTraceIdField } from '../lib/trace-id-field'
 import { useApi } from '../lib/use-api'
 
 const compareUrl = (a: string, b: string) => `/compare/${encodeURIComponent(a)}/${encodeURIComponent(b)}`
@@ -46,8 +46,7 @@ function SameOperation(props: { traceId: string; service: string; operation: str
 
 export function ComparePicker(props: { traceId: string; service: string; operation: string; durationMs: number }) {
   const [open, setOpen] = useState(false)
-  const [text, setText] = useState('')
-  const [bad, setBad] = useState(false)
+  const field = useTraceIdField()
   return (
     <details class="compare-picker" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary class="small-button">Compare with…</summary>
@@ -56,23 +55,19 @@ export function ComparePicker(props: { traceId: string; service: string; operati
           <form
             onSubmit={(e) => {
               e.preventDefault()
-              const id = normaliseTraceId(text)
-              if (!id) return setBad(true)
-              navigate(compareUrl(props.traceId, id))
+              const id = field.submit()
+              if (id) navigate(compareUrl(props.traceId, id))
             }}
           >
             <input
               name="compareWith"
               placeholder="Another trace ID…"
               aria-label="Trace ID to compare with"
-              value={text}
-              class={bad ? 'invalid' : ''}
-              onInput={(e) => {
-                setText(e.currentTarget.value)
-                setBad(false)
-              }}
+              value={field.text}
+              class={field.bad ? 'invalid' : ''}
+              onInput={field.onInput}
             />
-            {bad && (
+            {field.bad && (
               <span class="form-problem" role="alert">
                 {' '}
                 needs 32 hex digits
