@@ -8,6 +8,7 @@
 import t from 'tap'
 import { missingClickHouse, startClickHouse } from '../helpers/clickhouse-server.js'
 import type { ClickHouseServer } from '../helpers/clickhouse-server.js'
+import { CLICKHOUSE_MIGRATIONS } from '../../src/collector/store/clickhouse/clickhouse-schema.js'
 import { getJson, hexId, jsonTraceRequest, postJson, startTestCollector } from './helpers.js'
 import type { TestCollector } from './helpers.js'
 
@@ -41,7 +42,12 @@ t.test('collectors sharing one ClickHouse', { skip: missingClickHouse() }, async
   const collectors: TestCollector[] = await Promise.all([0, 1, 2].map(() => startTestCollector({ store })))
   t.teardown(() => Promise.all(collectors.map((c) => c.close())))
   const [a, b, c] = collectors as [TestCollector, TestCollector, TestCollector]
-  t.equal((await clickhouse.sql("SELECT max(version) FROM shared.schema_migrations WHERE module = 'trace-store'")).trim(), '1', 'schema version 1 recorded')
+  const latest = Math.max(...CLICKHOUSE_MIGRATIONS.map((m) => m.version))
+  t.equal(
+    (await clickhouse.sql("SELECT max(version) FROM shared.schema_migrations WHERE module = 'trace-store'")).trim(),
+    String(latest),
+    `schema version ${latest} recorded`,
+  )
 
   const traceId = hexId(16)
   const root = hexId(8)
@@ -81,6 +87,26 @@ t.test('collectors sharing one ClickHouse', { skip: missingClickHouse() }, async
       t.same(deps.body.edges, [{ parent: 'front', child: 'db', callCount: 3, errorCount: 1 }], `${name} sees the call across collectors`)
       t.same((await getJson(`${collector.apiUrl}/api/services`)).body.services, ['db', 'front'], `${name} lists both services`)
     }
+  })
+
+  t.test('the two sides of calls sent at the same moment to two collectors count each call once', async (t) => {
+    const at = Date.now() - 5 * 60_000
+    const rounds = 8
+    for (let i = 0; i < rounds; i++) {
+      const id = hexId(16)
+      const parent = hexId(8)
+      const sides = [
+        jsonTraceRequest({ edge: [{ traceId: id, spanId: parent, name: 'GET /', startMs: at + i, durationMs: 3 }] }),
+        jsonTraceRequest({ store: [{ traceId: id, spanId: hexId(8), parentSpanId: parent, name: 'GET /item', startMs: at + i + 0.5, durationMs: 1 }] }),
+      ]
+      const answers = await Promise.all([postJson(`${a.otlpUrl}/v1/traces`, sides[0]), postJson(`${b.otlpUrl}/v1/traces`, sides[1])])
+      t.same(
+        answers.map((r) => r.status),
+        [200, 200],
+      )
+    }
+    const deps = await getJson(`${c.apiUrl}/api/dependencies?start=${at - 1000}&end=${at + 1000}`)
+    t.same(deps.body.edges, [{ parent: 'edge', child: 'store', callCount: rounds, errorCount: 0 }], `${rounds} calls, each counted once`)
   })
 
   t.test('a retried batch is stored once, whichever collector gets the retry', async (t) => {

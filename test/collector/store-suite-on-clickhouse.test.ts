@@ -21,6 +21,7 @@ export const STORE_BEHAVIOUR_FILES = [
   'test/collector/speaks-the-jaeger-query-api.test.ts',
   'test/collector/stores-what-otel-sdks-send.test.ts',
   'test/collector/sums-dependencies-over-long-windows.test.ts',
+  'test/collector/counts-each-call-once-whatever-the-arrival-order.test.ts',
   'test/collector/receives-a-sidecars-spans.test.ts',
   'test/collector/keeps-acknowledged-spans-through-sigkill.test.ts',
   'test/collector/answers-bad-requests-with-otlp-statuses.test.ts',

@@ -24,10 +24,13 @@
  * - `logs` ordered by (service, time_ns); `logs_by_trace` ordered by
  *   (trace_id, time_ns), from a view, for the logs of a trace.
  * - `red_rollups`: RED cells appended per flush, summed when read.
+ * - `dependency_calls`: a call between services per child span, ordered by
+ *   its start, written by the span writer (clickhouse-dependency-calls.ts).
  * All but `operations` are partitioned by day, so old data goes a day at a time.
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import { sqlString } from './clickhouse-sql.js'
+import { DEPENDENCY_CALLS_STATEMENTS } from './clickhouse-dependency-calls.js'
 
 export const CLICKHOUSE_STORE_MODULE = 'trace-store'
 
@@ -119,6 +122,11 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
       ) ENGINE = MergeTree PARTITION BY bucket_date ORDER BY (resolution_ms, service, bucket_start_ms, operation, span_kind, status_class)`,
     ],
   },
+  {
+    version: 2,
+    description: 'calls between services, one row per child span, written at insert (and counted for the spans already stored)',
+    statements: DEPENDENCY_CALLS_STATEMENTS,
+  },
 ]
 
 /** The tables with a day partition and the Date column it is taken from (retention works on them). */
@@ -127,6 +135,7 @@ export const DATED_TABLES: ReadonlyArray<{ table: string; dateColumn: string; ti
   { table: 'span_index', dateColumn: 'start_date', timeColumn: 'start_ns' },
   { table: 'logs', dateColumn: 'time_date', timeColumn: 'time_ns' },
   { table: 'logs_by_trace', dateColumn: 'time_date', timeColumn: 'time_ns' },
+  { table: 'dependency_calls', dateColumn: 'start_date', timeColumn: 'start_ns' },
 ]
 
 /** ClickHouse error codes that mean "another collector just did it". */

@@ -40,6 +40,8 @@ import { storedSpanOf } from '../stored-span-of.js'
 import { summarizeTrace } from '../trace-summary.js'
 import { unreachableOr } from '../store-unreachable.js'
 import { sqlString, sqlStringList, sqlUInt } from './clickhouse-sql.js'
+import { callSidesQuery, callsOf, dependenciesQuery } from './clickhouse-dependency-calls.js'
+import type { CallSideRow } from './clickhouse-dependency-calls.js'
 
 const SPAN_COLUMNS = `trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, status_code, status_message, trace_state,
   scope_name, scope_version, resource, attributes, events, links`
@@ -172,9 +174,16 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
       `SELECT trace_id, span_id FROM spans WHERE trace_id IN (${sqlStringList(traceIds)}) AND span_id IN (${sqlStringList([...new Set(spans.map((s) => s.span.spanId))])})`,
     )
     for (const row of known) fresh.delete(`${row.trace_id}${row.span_id}`)
-    if (fresh.size === 0) return { stored: 0 }
-    await this.client.insert({ table: 'spans', values: [...fresh.values()].map(spanRowValues), format: 'JSONEachRow' })
+    if (fresh.size > 0) await this.client.insert({ table: 'spans', values: [...fresh.values()].map(spanRowValues), format: 'JSONEachRow' })
+    // Also for a retried batch whose spans were all stored: the try that stored them may have failed before its calls were.
+    await this.writeCalls(spans)
     return { stored: fresh.size }
+  }
+
+  /** The calls the batch's spans take part in (clickhouse-dependency-calls.ts), looked up once its spans are stored. */
+  private async writeCalls(spans: readonly IngestSpan[]): Promise<void> {
+    const calls = callsOf(spans, await this.rows<CallSideRow>(callSidesQuery(spans)), dayOf)
+    if (calls.length > 0) await this.client.insert({ table: 'dependency_calls', values: calls, format: 'JSONEachRow' })
   }
 
   async writeLogs(logs: readonly IngestLog[]): Promise<WriteResult> {
@@ -418,18 +427,7 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
   }
 
   async dependencies(startUnixMs: number, endUnixMs: number): Promise<DependencyEdge[]> {
-    const range = `start_ns >= ${sqlUInt(msToNs(startUnixMs))} AND start_ns <= ${sqlUInt(msToNs(endUnixMs))}`
-    // Children started in the window, each joined to its parent span (of any time) in the same trace.
-    const rows = await this.rows<{ parent: string; child: string; callCount: string; errorCount: string }>(
-      `SELECT parent, child, count() AS callCount, sum(err) AS errorCount FROM (
-        SELECT trace_id, span_id, parent_span_id AS pid, service AS child, toUInt8(status_code = 2) AS err
-        FROM span_index WHERE ${range} AND parent_span_id != '' LIMIT 1 BY trace_id, span_id
-      ) ANY INNER JOIN (
-        SELECT trace_id, span_id AS pid, service AS parent FROM spans
-        WHERE trace_id IN (SELECT trace_id FROM span_index WHERE ${range} AND parent_span_id != '')
-      ) USING (trace_id, pid)
-      WHERE parent != child GROUP BY parent, child ORDER BY parent, child`,
-    )
+    const rows = await this.rows<{ parent: string; child: string; callCount: string; errorCount: string }>(dependenciesQuery(startUnixMs, endUnixMs))
     return rows.map((r) => ({ parent: r.parent, child: r.child, callCount: Number(r.callCount), errorCount: Number(r.errorCount) }))
   }
 }
