@@ -1,6 +1,7 @@
 /**
- * Dependencies over a window longer than one computation slice (5 minutes)
- * add up calls from every slice, including spans right at slice edges.
+ * Dependencies over an hour add up the calls of every time bucket they are
+ * counted into (hours, minutes, seconds, and the spans of the window's
+ * sub-second ends), including spans right at bucket edges.
  */
 import t from 'tap'
 import { getJson, hexId, jsonTraceRequest, postJson, startTestCollector } from './helpers.js'

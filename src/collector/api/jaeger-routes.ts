@@ -26,7 +26,6 @@ import {
   QueryParamError,
 } from './query-params.js'
 import { orderTraceForDisplay } from './trace-order.js'
-import { dependenciesInSlices } from './dependency-slices.js'
 import { SEARCH_BUDGET_MS } from './query-routes.js'
 
 const PREFIX = '/api/jaeger'
@@ -197,7 +196,7 @@ export function jaegerRoutes(stores: Pick<QueryStores, 'spans' | 'dependencies'>
       handle: async (_q, res, _p, url) => {
         const endTs = optionalUnixMs(url, 'endTs') ?? Date.now()
         const lookback = optionalInRange(url, 'lookback', 0, 31 * 86_400_000, 'milliseconds (at most 31 days)') ?? 86_400_000
-        const edges = (await dependenciesInSlices(stores.dependencies, endTs - lookback, endTs)).map((e) => ({
+        const edges = (await stores.dependencies.dependencies(endTs - lookback, endTs)).map((e) => ({
           parent: e.parent,
           child: e.child,
           callCount: e.callCount,

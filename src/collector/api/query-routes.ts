@@ -27,7 +27,6 @@ import {
   requireTraceId,
 } from './query-params.js'
 import { orderTraceForDisplay } from './trace-order.js'
-import { dependenciesInSlices } from './dependency-slices.js'
 
 export const MAX_TRACE_LIMIT = 1000
 export const MAX_LOG_LIMIT = 5000
@@ -144,7 +143,7 @@ export function queryRoutes(stores: QueryStores): CollectorRoute[] {
         const start = optionalUnixMs(url, 'start') ?? end - DEFAULT_DEPENDENCY_WINDOW_MS
         if (end < start) throw new QueryParamError(`end=${end} is before start=${start}`)
         if (end - start > MAX_DEPENDENCY_WINDOW_MS) throw new QueryParamError(`the window from start to end is over 31 days; ask for a shorter one`)
-        sendJson(res, 200, { edges: await dependenciesInSlices(stores.dependencies, start, end) } satisfies DependenciesResponse)
+        sendJson(res, 200, { edges: await stores.dependencies.dependencies(start, end) } satisfies DependenciesResponse)
       },
     },
   ]

@@ -135,12 +135,10 @@ export interface LogReader {
 
 export interface DependencyReader {
   /**
-   * The longest window one call should cover, when the store answers on the
-   * collector's own thread (the API then asks slice by slice, yielding between);
-   * undefined when any window is one query.
+   * Calls between services (a span whose parent span is of another service) by child span start in [start, end],
+   * ordered by parent, then child. Counted as spans are stored, so any window up to the API's 31 days is one
+   * short query, also on the collector's own thread.
    */
-  readonly sliceMs?: number
-  /** Calls between services (a span whose parent span is of another service) by child span start in [start, end]. */
   dependencies(startUnixMs: number, endUnixMs: number): Promise<DependencyEdge[]>
 }
 

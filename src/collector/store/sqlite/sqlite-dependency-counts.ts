@@ -33,6 +33,11 @@ export class DependencyTally {
   }
 }
 
+/** Code-unit order, as SQLite's and ClickHouse's ORDER BY on text. */
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
 interface AwaitingRow {
   parent_span_id: Buffer
   service: string
@@ -155,8 +160,6 @@ export class SqliteDependencyCounts {
     const cover = coverWindow(startNs, endNs + 1n)
     for (const b of cover.buckets) add(this.selectBuckets.all(b.resolutionS, b.fromS, b.toS) as Parameters<typeof add>[0])
     for (const s of cover.spans) add(this.selectFromSpans.all(s.fromNs, s.toNs) as Parameters<typeof add>[0])
-    return [...edges.values()]
-      .filter((e) => e.callCount > 0)
-      .sort((a, b) => (a.parent === b.parent ? a.child.localeCompare(b.child) : a.parent.localeCompare(b.parent)))
+    return [...edges.values()].filter((e) => e.callCount > 0).sort((a, b) => byText(a.parent, b.parent) || byText(a.child, b.child))
   }
 }
