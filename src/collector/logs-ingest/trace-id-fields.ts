@@ -68,20 +68,19 @@ function lookup(obj: Record<string, unknown>, path: string, depth: number): unkn
 }
 
 export function traceIdFromFields(fields: Record<string, unknown>, specs: readonly IdField[] = DEFAULT_TRACE_ID_FIELDS): string {
-  for (const spec of specs) {
-    const value = lookupField(fields, spec.field)
-    if (value === undefined || value === null) continue
-    const id = normaliseTraceId(value, spec.format)
-    if (id !== '') return id
-  }
-  return ''
+  return firstIdOf(fields, specs, normaliseTraceId)
 }
 
 export function spanIdFromFields(fields: Record<string, unknown>, specs: readonly IdField[] = DEFAULT_SPAN_ID_FIELDS): string {
+  return firstIdOf(fields, specs, normaliseSpanId)
+}
+
+/** The first field, in the specs' order, whose value `normalise` takes as an id; '' when none does. */
+function firstIdOf(fields: Record<string, unknown>, specs: readonly IdField[], normalise: (value: unknown, format: IdField['format']) => string): string {
   for (const spec of specs) {
     const value = lookupField(fields, spec.field)
     if (value === undefined || value === null) continue
-    const id = normaliseSpanId(value, spec.format)
+    const id = normalise(value, spec.format)
     if (id !== '') return id
   }
   return ''
