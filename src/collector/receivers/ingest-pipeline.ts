@@ -66,24 +66,26 @@ export class IngestPipeline {
   async ingestTraces(request: unknown, raw?: RawRequest): Promise<IngestOutcome> {
     const batch = decodeTraceRequest(request)
     this.spansStored += await this.store(() => this.options.spanWriter.writeSpans(batch.items))
-    if (raw !== undefined && batch.items.length > 0) this.options.tee?.forward('traces', raw, batch.items.length)
-    const listeners = this.options.listeners ?? []
-    if (listeners.length > 0 && batch.items.length > 0) {
-      const spans = batch.items.map((item: IngestSpan) => item.span)
-      for (const listener of listeners) this.notify(() => listener.onSpans?.(spans))
-    }
+    this.passOn(
+      'traces',
+      raw,
+      batch.items,
+      (item: IngestSpan) => item.span,
+      (listener, spans) => listener.onSpans?.(spans),
+    )
     return outcomeOf(batch, 'spans')
   }
 
   async ingestLogs(request: unknown, raw?: RawRequest): Promise<IngestOutcome> {
     const batch = decodeLogsRequest(request, { receivedNs: BigInt(Date.now()) * 1_000_000n, traceIdPatterns: this.options.traceIdPatterns })
     this.logsStored += await this.store(() => this.options.logWriter.writeLogs(batch.items))
-    if (raw !== undefined && batch.items.length > 0) this.options.tee?.forward('logs', raw, batch.items.length)
-    const listeners = this.options.listeners ?? []
-    if (listeners.length > 0 && batch.items.length > 0) {
-      const logs = batch.items.map((item: IngestLog) => item.log)
-      for (const listener of listeners) this.notify(() => listener.onLogs?.(logs))
-    }
+    this.passOn(
+      'logs',
+      raw,
+      batch.items,
+      (item: IngestLog) => item.log,
+      (listener, logs) => listener.onLogs?.(logs),
+    )
     return outcomeOf(batch, 'log records')
   }
 
@@ -100,6 +102,22 @@ export class IngestPipeline {
       this.options.log(`store write failed, answering 503 for a second: ${message}`)
       throw new StoreUnavailableError(`the store could not write the batch: ${message}`)
     }
+  }
+
+  /** After a stored batch: the forwarder gets the request as it came, each listener what was stored. */
+  private passOn<Item, Stored>(
+    signal: 'traces' | 'logs',
+    raw: RawRequest | undefined,
+    items: readonly Item[],
+    stored: (item: Item) => Stored,
+    tell: (listener: IngestListener, stored: Stored[]) => void,
+  ): void {
+    if (items.length === 0) return
+    if (raw !== undefined) this.options.tee?.forward(signal, raw, items.length)
+    const listeners = this.options.listeners ?? []
+    if (listeners.length === 0) return
+    const values = items.map(stored)
+    for (const listener of listeners) this.notify(() => tell(listener, values))
   }
 
   private notify(call: () => void): void {
