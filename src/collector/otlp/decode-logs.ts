@@ -8,7 +8,8 @@ import { findTraceIdInText } from '../logs/trace-id-in-text.js'
 import type { TraceIdPattern } from '../logs/trace-id-in-text.js'
 import { walkOtlpRequest } from './otlp-request-walk.js'
 import type { DecodedBatch, OtlpRecordContext } from './otlp-request-walk.js'
-import { isAllZeroHex, nanosToMs, readAttributes, readBody, readEnum, readIdHex, readNanos, readUint32 } from './otlp-values.js'
+import { isAllZeroHex, nanosToMs, readAttributes, readBody, readEnum, readIdHex, readRecordTimes } from './otlp-values.js'
+import type { TimeField } from './otlp-values.js'
 
 export interface IngestLog {
   log: StoredLog
@@ -57,6 +58,9 @@ export interface DecodeLogsOptions {
 
 const LOGS_SHAPE = { resources: ['resourceLogs', 'resource_logs'], scopes: ['scopeLogs', 'scope_logs'], records: ['logRecords', 'log_records'] } as const
 
+const TIME: TimeField = ['timeUnixNano', 'time_unix_nano']
+const OBSERVED_TIME: TimeField = ['observedTimeUnixNano', 'observed_time_unix_nano']
+
 /** Throws OtlpValueError when the request's structure is wrong (the whole request is then a 400). */
 export function decodeLogsRequest(request: unknown, options: DecodeLogsOptions): DecodedBatch<IngestLog> {
   return walkOtlpRequest<IngestLog>(request, LOGS_SHAPE, (raw, context, into) => decodeLog(raw, context, options, into))
@@ -66,16 +70,10 @@ export function decodeLogsRequest(request: unknown, options: DecodeLogsOptions):
 function decodeLog(raw: Record<string, unknown>, context: OtlpRecordContext, options: DecodeLogsOptions, into: IngestLog[]): string | undefined {
   const { where, resource, resourceJson, service, scope } = context
   // Every number the store binds is checked here: a bad record is refused alone.
-  let timeNs: bigint
-  let observedNs: bigint
-  let flags: number
-  try {
-    timeNs = readNanos(raw.timeUnixNano ?? raw.time_unix_nano, `${where}.timeUnixNano`)
-    observedNs = readNanos(raw.observedTimeUnixNano ?? raw.observed_time_unix_nano, `${where}.observedTimeUnixNano`)
-    flags = readUint32(raw.flags, `${where}.flags`)
-  } catch (err) {
-    return (err as Error).message
-  }
+  const times = readRecordTimes(raw, where, TIME, OBSERVED_TIME)
+  if (typeof times === 'string') return times
+  let { first: timeNs, second: observedNs } = times
+  const flags = times.flags
   if (observedNs === 0n) observedNs = timeNs === 0n ? options.receivedNs : timeNs
   if (timeNs === 0n) timeNs = observedNs
   let traceId = readIdHex(raw.traceId ?? raw.trace_id, 16)

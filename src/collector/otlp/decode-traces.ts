@@ -7,7 +7,8 @@ import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from '../model/stored-span.js'
 import type { StoredSpan, StoredSpanEvent, StoredSpanLink } from '../model/stored-span.js'
 import { walkOtlpRequest } from './otlp-request-walk.js'
 import type { DecodedBatch, OtlpRecordContext } from './otlp-request-walk.js'
-import { idBytes, isAllZeroHex, nanosToMs, readAttributes, readEnum, readIdHex, readNanos, readUint32 } from './otlp-values.js'
+import { idBytes, isAllZeroHex, nanosToMs, readAttributes, readEnum, readIdHex, readNanos, readRecordTimes } from './otlp-values.js'
+import type { TimeField } from './otlp-values.js'
 
 /** A span plus the exact values the store indexes. */
 export type { DecodedBatch } from './otlp-request-walk.js'
@@ -39,6 +40,9 @@ const STATUS_NAMES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE
 
 const TRACE_SHAPE = { resources: ['resourceSpans', 'resource_spans'], scopes: ['scopeSpans', 'scope_spans'], records: ['spans', 'spans'] } as const
 
+const START_TIME: TimeField = ['startTimeUnixNano', 'start_time_unix_nano']
+const END_TIME: TimeField = ['endTimeUnixNano', 'end_time_unix_nano']
+
 /** Throws OtlpValueError when the request's structure is wrong (the whole request is then a 400). */
 export function decodeTraceRequest(request: unknown): DecodedBatch<IngestSpan> {
   return walkOtlpRequest(request, TRACE_SHAPE, decodeSpan)
@@ -58,17 +62,10 @@ function decodeSpan(raw: Record<string, unknown>, context: OtlpRecordContext, in
   if (parent === undefined) return `${where}: parentSpanId must be 8 bytes (16 hex characters) or empty`
   // Every number the store binds is checked here, so that one bad record is
   // refused alone instead of failing the whole batch's transaction.
-  let startNs: bigint
-  let endNs: bigint
-  let flags: number
-  try {
-    startNs = readNanos(raw.startTimeUnixNano ?? raw.start_time_unix_nano, `${where}.startTimeUnixNano`)
-    endNs = readNanos(raw.endTimeUnixNano ?? raw.end_time_unix_nano, `${where}.endTimeUnixNano`)
-    flags = readUint32(raw.flags, `${where}.flags`)
-  } catch (err) {
-    return (err as Error).message
-  }
-  if (endNs < startNs) endNs = startNs
+  const times = readRecordTimes(raw, where, START_TIME, END_TIME)
+  if (typeof times === 'string') return times
+  const { first: startNs, flags } = times
+  const endNs = times.second < startNs ? startNs : times.second
   const kind = Math.min(Math.max(readEnum(raw.kind, KIND_NAMES), 0), 5)
   const statusObject = raw.status as { code?: unknown; message?: unknown } | null | undefined
   const statusCode = Math.min(Math.max(readEnum(statusObject?.code, STATUS_NAMES), 0), 2)
@@ -109,32 +106,36 @@ function decodeSpan(raw: Record<string, unknown>, context: OtlpRecordContext, in
   return undefined
 }
 
-function readEvents(value: unknown): StoredSpanEvent[] {
+/** Each entry of a repeated message that `read` makes something of; [] when absent. */
+function readEach<T>(value: unknown, read: (raw: Record<string, unknown>) => T | undefined): T[] {
   if (!Array.isArray(value) || value.length === 0) return []
-  const events: StoredSpanEvent[] = []
+  const out: T[] = []
   for (const raw of value as Array<Record<string, unknown> | null>) {
     if (raw == null) continue
+    const item = read(raw)
+    if (item !== undefined) out.push(item)
+  }
+  return out
+}
+
+function readEvents(value: unknown): StoredSpanEvent[] {
+  return readEach(value, (raw) => {
     let timeNs = 0n
     try {
       timeNs = readNanos(raw.timeUnixNano ?? raw.time_unix_nano, 'event.timeUnixNano')
     } catch {
       // An unreadable event time does not cost the span: the event keeps time 0.
     }
-    events.push({ name: typeof raw.name === 'string' ? raw.name : '', timeUnixMs: nanosToMs(timeNs), attributes: readAttributes(raw.attributes) })
-  }
-  return events
+    return { name: typeof raw.name === 'string' ? raw.name : '', timeUnixMs: nanosToMs(timeNs), attributes: readAttributes(raw.attributes) }
+  })
 }
 
 function readLinks(value: unknown): StoredSpanLink[] {
-  if (!Array.isArray(value) || value.length === 0) return []
-  const links: StoredSpanLink[] = []
-  for (const raw of value as Array<Record<string, unknown> | null>) {
-    if (raw == null) continue
+  return readEach(value, (raw): StoredSpanLink | undefined => {
     const traceId = readIdHex(raw.traceId ?? raw.trace_id, 16)
     const spanId = readIdHex(raw.spanId ?? raw.span_id, 8)
-    if (traceId === undefined || spanId === undefined || traceId === '' || spanId === '') continue
+    if (traceId === undefined || spanId === undefined || traceId === '' || spanId === '') return undefined
     const traceState = raw.traceState ?? raw.trace_state
-    links.push({ traceId, spanId, traceState: typeof traceState === 'string' ? traceState : '', attributes: readAttributes(raw.attributes) })
-  }
-  return links
+    return { traceId, spanId, traceState: typeof traceState === 'string' ? traceState : '', attributes: readAttributes(raw.attributes) }
+  })
 }

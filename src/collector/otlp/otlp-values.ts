@@ -31,6 +31,32 @@ export function readNanos(value: unknown, field: string): bigint {
 
 export class OtlpValueError extends Error {}
 
+/** A time field by its OTLP/JSON (camelCase) and protobufjs (snake_case) names. */
+export type TimeField = readonly [camel: string, snake: string]
+
+export interface RecordTimes {
+  first: bigint
+  second: bigint
+  flags: number
+}
+
+/**
+ * A record's two times (a span's start and end, a log's time and observed
+ * time) and its flags, checked before the store binds them: the reason the
+ * record is refused when one is unreadable, so that it is refused alone.
+ */
+export function readRecordTimes(raw: Record<string, unknown>, where: string, first: TimeField, second: TimeField): RecordTimes | string {
+  try {
+    return {
+      first: readNanos(raw[first[0]] ?? raw[first[1]], `${where}.${first[0]}`),
+      second: readNanos(raw[second[0]] ?? raw[second[1]], `${where}.${second[0]}`),
+      flags: readUint32(raw.flags, `${where}.flags`),
+    }
+  } catch (err) {
+    return (err as Error).message
+  }
+}
+
 const HEX = /^[0-9a-fA-F]*$/
 
 /**
