@@ -4,6 +4,15 @@
  * OTLP/HTTP protobuf exporter) in batches of 512 spans, then query latency.
  *
  *   node bench/collector/run.js [--spans 1000000] [--concurrency 4] [--queries 200] [--sync full|normal] [--keep]
+ *                               [--calls] [--only <query name part>] [--collector <built tracecar.js>]
+ *
+ * --calls: traces call across services (each CLIENT span of the root's service
+ * is the parent of a SERVER span of another service), and the CLIENT spans
+ * reach the collector one batch after their children, as when sidecars flush
+ * at different times; without it a trace's spans are all of one service.
+ * --only: time only the queries whose name contains this text (e.g.
+ * dependencies). --collector: run that built entry point (e.g. an older
+ * build's dist/cli/tracecar.js) instead of the source, to compare builds.
  *
  * Reports spans stored per collector CPU-second (the collector's user+system
  * time from /proc/<pid>/stat over the ingest phase, so the load generator's
@@ -30,6 +39,9 @@ const { values: args } = parseArgs({
     queries: { type: 'string', default: '200' },
     keep: { type: 'boolean', default: false },
     sync: { type: 'string', default: 'full' },
+    calls: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    collector: { type: 'string' },
   },
 })
 const TOTAL_SPANS = Number(args.spans)
@@ -56,9 +68,7 @@ async function startCollector(dataDir) {
     process.execPath,
     [
       ...nodeArgs,
-      '--import',
-      'tsx',
-      'src/cli/tracecar.ts',
+      ...(args.collector === undefined ? ['--import', 'tsx', 'src/cli/tracecar.ts'] : [args.collector]),
       'collector',
       '--data-dir',
       dataDir,
@@ -92,10 +102,13 @@ async function startCollector(dataDir) {
 /** Finished SDK spans, collected in batches: one provider (resource) per service. */
 function makeBatchSource() {
   let pending = []
+  // --calls: CLIENT spans (the parents of calls to other services) wait for the next batch.
+  let carried = []
   const processor = {
     onStart() {},
     onEnd(span) {
-      pending.push(span)
+      if (args.calls && span.kind === SpanKind.CLIENT) carried.push(span)
+      else pending.push(span)
     },
     forceFlush: async () => {},
     shutdown: async () => {},
@@ -117,8 +130,10 @@ function makeBatchSource() {
   const knownTraceIds = []
   /** One batch of 512 spans: 64 traces of 8 spans, all from one service (one resource per request, as an SDK sends). */
   function nextBatch() {
-    pending = []
-    const tracer = tracers[batchNo++ % tracers.length]
+    pending = carried
+    carried = []
+    const serviceNo = batchNo++ % tracers.length
+    const tracer = tracers[serviceNo]
     while (pending.length < BATCH) {
       const n = traceNo++
       const route = ROUTES[n % ROUTES.length]
@@ -138,6 +153,16 @@ function makeBatchSource() {
       if (status === 500) rootSpan.setStatus({ code: SpanStatusCode.ERROR, message: 'upstream failed' })
       const ctx = trace.setSpan(context.active(), rootSpan)
       for (let i = 1; i < SPANS_PER_TRACE; i++) {
+        if (args.calls) {
+          // A call: the root's CLIENT span, and the called service's SERVER span under it.
+          const call = tracer.startSpan(`GET /internal/${i}`, { kind: SpanKind.CLIENT, attributes: { 'server.address': 'internal' } }, ctx)
+          if (++i < SPANS_PER_TRACE) {
+            const callee = tracers[(serviceNo + i) % tracers.length]
+            callee.startSpan(`GET /internal/${i - 1}`, { kind: SpanKind.SERVER }, trace.setSpan(ctx, call)).end()
+          }
+          call.end()
+          continue
+        }
         const child = tracer.startSpan(
           i % 2 ? `SELECT items ${i}` : `GET /internal/${i}`,
           {
@@ -167,6 +192,7 @@ function percentile(sorted, p) {
 }
 
 async function timeQueries(name, urls) {
+  if (args.only !== undefined && !name.includes(args.only)) return undefined
   const times = []
   const serverTimes = []
   for (const url of urls) {
@@ -288,6 +314,10 @@ try {
       ),
     ),
     await timeQueries(
+      'dependencies: last hour',
+      Array.from({ length: QUERIES }, () => `${api}/api/dependencies?start=${now - 3_600_000}&end=${now}`),
+    ),
+    await timeQueries(
       'jaeger: service + tag matching nothing (worst case; 1 s budget)',
       Array.from(
         { length: Math.min(QUERIES, 20) },
@@ -305,7 +335,7 @@ try {
     spansPerWallSecond: Math.round((batches * BATCH) / wallS),
     databaseBytes: dbBytes,
     bytesPerSpan: Math.round(dbBytes / (batches * BATCH)),
-    queries: results,
+    queries: results.filter((r) => r !== undefined),
   }
   console.log(JSON.stringify(report, null, 2))
 } finally {
