@@ -19,7 +19,7 @@
 import type { AttributeValue, ResourceAttributes } from '../span/span-record.js'
 import { encodedBatchBytes, OtlpRequestFrame, SharedProtoBatch } from './otlp-proto-batch.js'
 import type { LogRecordData } from './otlp-log-record.js'
-import { writeAnyValue, writeAttributes, writeUnixNanos } from './proto-writer.js'
+import { splitUnixMs, unixMsSplit, writeAnyValue, writeAttributes, writeHexField, writeStringField, writeUnixNanos, writeVarintField } from './proto-writer.js'
 import type { ProtoWriter } from './proto-writer.js'
 
 /** Tag bytes: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32). */
@@ -43,14 +43,8 @@ function writeLogRecord(w: ProtoWriter, record: LogRecordData): void {
   const length = w.beginLongMessage()
   w.byte(TAG.time)
   writeUnixNanos(w, record.timeUnixMs)
-  if (record.severityNumber > 0) {
-    w.byte(TAG.severityNumber)
-    w.varint32(record.severityNumber)
-  }
-  if (record.severityText !== '') {
-    w.byte(TAG.severityText)
-    w.string(record.severityText)
-  }
+  writeVarintField(w, TAG.severityNumber, record.severityNumber)
+  writeStringField(w, TAG.severityText, record.severityText)
   w.byte(TAG.body)
   const body = w.beginMessage()
   writeAnyValue(w, record.body)
@@ -62,10 +56,7 @@ function writeLogRecord(w: ProtoWriter, record: LogRecordData): void {
     w.fixed32(record.traceFlags & 0xff)
     w.byte(TAG.traceId)
     w.hexBytes(record.traceId)
-    if (record.spanId !== '') {
-      w.byte(TAG.spanId)
-      w.hexBytes(record.spanId)
-    }
+    writeHexField(w, TAG.spanId, record.spanId)
   }
   // The proxy observes the record when it happens.
   w.byte(TAG.observedTime)
@@ -101,15 +92,8 @@ export function encodeLogsProtobuf(records: readonly LogRecordData[], resource: 
 
 /** Epoch ms -> unix nanoseconds as a decimal string, split at whole seconds as the protobuf times are. */
 function nanos(unixMs: number): string {
-  let seconds = Math.floor(unixMs / 1000)
-  let fraction = Math.round((unixMs - seconds * 1000) * 1e6)
-  if (fraction >= 1e9) {
-    seconds += 1
-    fraction -= 1e9
-  } else if (fraction < 0) {
-    fraction = 0
-  }
-  return (BigInt(seconds) * 1_000_000_000n + BigInt(fraction)).toString()
+  splitUnixMs(unixMs)
+  return (BigInt(unixMsSplit.seconds) * 1_000_000_000n + BigInt(unixMsSplit.nanos)).toString()
 }
 
 function jsonAnyValue(v: AttributeValue): Record<string, unknown> {

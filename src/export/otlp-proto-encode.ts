@@ -28,7 +28,7 @@ import type { SpanSink, SpanStart } from '../span/span-sink.js'
 import { writeSpanRecord } from '../span/span-sink.js'
 import { encodedBatchBytes, OtlpRequestFrame, SharedProtoBatch } from './otlp-proto-batch.js'
 import type { RequestFrameOptions } from './otlp-proto-batch.js'
-import { writeAttributes, writeKeyValue, writeUnixNanos } from './proto-writer.js'
+import { writeAttributes, writeHexField, writeKeyValue, writeStringField, writeUnixNanos, writeVarintField } from './proto-writer.js'
 import type { ProtoWriter } from './proto-writer.js'
 
 /** Tag bytes: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32). */
@@ -84,23 +84,11 @@ export class ProtoSpanSink implements SpanSink {
     w.hexBytes(start.traceId)
     w.byte(TAG.spanSpanId)
     w.hexBytes(start.spanId)
-    if (start.traceState !== '') {
-      w.byte(TAG.spanTraceState)
-      w.string(start.traceState)
-    }
+    writeStringField(w, TAG.spanTraceState, start.traceState)
     this.hasParent = start.parentSpanId !== ''
-    if (this.hasParent) {
-      w.byte(TAG.spanParentSpanId)
-      w.hexBytes(start.parentSpanId)
-    }
-    if (name !== '') {
-      w.byte(TAG.spanName)
-      w.string(name)
-    }
-    if (start.kind !== 0) {
-      w.byte(TAG.spanKind)
-      w.varint32(start.kind)
-    }
+    writeHexField(w, TAG.spanParentSpanId, start.parentSpanId)
+    writeStringField(w, TAG.spanName, name)
+    writeVarintField(w, TAG.spanKind, start.kind)
     w.byte(TAG.spanStart)
     writeUnixNanos(w, start.startUnixMs)
     w.byte(TAG.spanEnd)
@@ -118,10 +106,7 @@ export class ProtoSpanSink implements SpanSink {
     const at = w.beginMessage()
     w.byte(TAG.eventTime)
     writeUnixNanos(w, timeUnixMs)
-    if (name !== '') {
-      w.byte(TAG.eventName)
-      w.string(name)
-    }
+    writeStringField(w, TAG.eventName, name)
     if (attributes !== undefined) writeAttributes(w, TAG.eventAttribute, attributes)
     w.endMessage(at)
   }
@@ -134,10 +119,7 @@ export class ProtoSpanSink implements SpanSink {
     w.hexBytes(link.traceId)
     w.byte(TAG.linkSpanId)
     w.hexBytes(link.spanId)
-    if (link.traceState !== undefined && link.traceState !== '') {
-      w.byte(TAG.linkTraceState)
-      w.string(link.traceState)
-    }
+    if (link.traceState !== undefined) writeStringField(w, TAG.linkTraceState, link.traceState)
     if (link.attributes !== undefined) writeAttributes(w, TAG.linkAttribute, link.attributes)
     // A SpanLink carries no flags; links name contexts that came from elsewhere (remote).
     w.byte(TAG.linkFlags)
@@ -150,14 +132,8 @@ export class ProtoSpanSink implements SpanSink {
     // Status is always present, as the transformer writes it (an empty one means UNSET).
     w.byte(TAG.spanStatus)
     const status = w.beginMessage()
-    if (statusMessage !== '') {
-      w.byte(TAG.statusMessage)
-      w.string(statusMessage)
-    }
-    if (statusCode !== 0) {
-      w.byte(TAG.statusCode)
-      w.varint32(statusCode)
-    }
+    writeStringField(w, TAG.statusMessage, statusMessage)
+    writeVarintField(w, TAG.statusCode, statusCode)
     w.endMessage(status)
     // A parent always reached the proxy over the wire, so it is remote.
     w.byte(TAG.spanFlags[0])

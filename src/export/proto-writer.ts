@@ -294,6 +294,32 @@ function hexNibble(code: number): number {
   return code - 55
 }
 
+/*
+ * Optional fields: left out at their proto3 default ('' or 0), as the
+ * transformer's bytes decode the same. Plain calls, nothing allocated.
+ */
+
+/** A string field, left out when empty. */
+export function writeStringField(w: ProtoWriter, tag: number, value: string): void {
+  if (value === '') return
+  w.byte(tag)
+  w.string(value)
+}
+
+/** A bytes field given as hex (an id), left out when empty. */
+export function writeHexField(w: ProtoWriter, tag: number, hex: string): void {
+  if (hex === '') return
+  w.byte(tag)
+  w.hexBytes(hex)
+}
+
+/** A varint field (an enum, a count), left out when 0; these never hold negative values. */
+export function writeVarintField(w: ProtoWriter, tag: number, value: number): void {
+  if (!(value > 0)) return
+  w.byte(tag)
+  w.varint32(value)
+}
+
 export function varintSize(value: number): number {
   if (value < 0x80) return 1
   if (value < 0x4000) return 2
@@ -313,7 +339,11 @@ let cachedSeconds = -1
 let cachedSecondsLo = 0
 let cachedSecondsHi = 0
 
-export function writeUnixNanos(w: ProtoWriter, unixMs: number): void {
+/** What `splitUnixMs` found; one object for every call, so splitting a time allocates nothing. */
+export const unixMsSplit = { seconds: 0, nanos: 0 }
+
+/** Epoch ms (float) -> whole seconds and the nanoseconds past them (`unixMsSplit`), as `unixMsToHrTime` splits it. */
+export function splitUnixMs(unixMs: number): void {
   let seconds = Math.floor(unixMs / 1000)
   let nanos = Math.round((unixMs - seconds * 1000) * 1e6)
   if (nanos >= 1e9) {
@@ -322,6 +352,14 @@ export function writeUnixNanos(w: ProtoWriter, unixMs: number): void {
   } else if (nanos < 0) {
     nanos = 0
   }
+  unixMsSplit.seconds = seconds
+  unixMsSplit.nanos = nanos
+}
+
+export function writeUnixNanos(w: ProtoWriter, unixMs: number): void {
+  splitUnixMs(unixMs)
+  const seconds = unixMsSplit.seconds
+  const nanos = unixMsSplit.nanos
   if (seconds < 0) {
     // Before 1970: not a time a proxy records; encode as 0 rather than wrap.
     w.fixed64(0, 0)
