@@ -200,6 +200,14 @@ export function writeErrorResponse(res: ServerResponse, exchange: Exchange, sett
   const headers: string[] = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body))]
   settings.addResponseHeaders(exchange, headers)
   if (settings.isDraining()) res.shouldKeepAlive = false
+  if (!res.req.complete) {
+    // The client is still sending a body the service will never get (it may
+    // have been paused for a service that then died): the connection cannot be
+    // reused, and what still comes is read and dropped so the client can read
+    // this answer instead of blocking on a full socket.
+    res.shouldKeepAlive = false
+    res.req.resume()
+  }
   res.writeHead(status, headers)
   res.end(exchange.method === 'HEAD' ? undefined : body)
 }
