@@ -53,24 +53,8 @@ export function registerExporterMetrics(
   queued: () => number,
 ): BatchCounters {
   const noun = ITEM_NOUN[signal]
-  new Counter({
-    name: `tracecar_exporter_${noun}_received_total`,
-    help: `Finished ${noun} handed to the exporter.`,
-    registers: [registry],
-    collect() {
-      this.reset()
-      this.inc(stats.received)
-    },
-  })
-  new Counter({
-    name: `tracecar_exporter_${noun}_exported_total`,
-    help: `${capitalize(noun)} the collector accepted.`,
-    registers: [registry],
-    collect() {
-      this.reset()
-      this.inc(stats.exported)
-    },
-  })
+  totalCounter(registry, `tracecar_exporter_${noun}_received_total`, `Finished ${noun} handed to the exporter.`, () => stats.received)
+  totalCounter(registry, `tracecar_exporter_${noun}_exported_total`, `${capitalize(noun)} the collector accepted.`, () => stats.exported)
   new Counter({
     name: `tracecar_exporter_${noun}_dropped_total`,
     help: `${capitalize(noun)} that never reached the collector, by reason: queue_full (queue at maxQueueSize), export_failed (retries exhausted), rejected (collector refused them, including partial success), shutdown (still unsent at the shutdown deadline).`,
@@ -99,6 +83,19 @@ export function registerExporterMetrics(
       'Batches whose export worker died or failed unexpectedly (the worker is replaced and the batch retried once).',
     ),
   }
+}
+
+/** A counter read from a running total when scraped: the request path only adds to the total. */
+function totalCounter(registry: Registry<RegistryContentType>, name: string, help: string, total: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(total())
+    },
+  })
 }
 
 /** Batch counters carry a `signal` label and are shared by every signal's exporter in a registry. */

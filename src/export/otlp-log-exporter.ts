@@ -54,33 +54,17 @@ export class OtlpLogExporter implements LogRecordExporter {
       const frame = new OtlpRequestFrame({ resource: pool.resource, scope: ACCESS_LOG_SCOPE })
       const delivery = new SignalExport<ProtoLogBatch, EncodedBatch>({
         ...common,
-        batches: (channel) => ({
-          ...protoBatches(
-            (memory) => new ProtoLogBatch(frame, memory),
-            // Shared memory: cloned by reference, and still there to send again if the worker dies.
-            (encoded) => channel.run({ signal: 'logs', encoded }),
-          ),
-        }),
+        batches: (channel) => protoBatches((memory) => new ProtoLogBatch(frame, memory), channel),
       })
       this.delivery = delivery
-      this.add = (record) => {
-        const batch = delivery.reserve()
-        if (batch === undefined) return
-        batch.add(record)
-        delivery.commit()
-      }
+      this.add = recordAdder(delivery, (batch, record) => batch.add(record))
     } else {
       const delivery = new SignalExport<LogRecordData[], LogRecordData[]>({
         ...common,
         batches: (channel) => ({ form: arrayBatches<LogRecordData>(), send: (records) => channel.run({ signal: 'logs', records }) }),
       })
       this.delivery = delivery
-      this.add = (record) => {
-        const batch = delivery.reserve()
-        if (batch === undefined) return
-        batch.push(record)
-        delivery.commit()
-      }
+      this.add = recordAdder(delivery, (batch, record) => batch.push(record))
     }
   }
 
@@ -98,5 +82,18 @@ export class OtlpLogExporter implements LogRecordExporter {
    */
   shutdown(deadlineMs: number): Promise<{ exported: number; dropped: number }> {
     return this.delivery.shutdown(deadlineMs)
+  }
+}
+
+/**
+ * Adds one record to the open batch with `put`, or drops it (counted) when the
+ * queue is full. Made once per exporter: nothing is allocated per record.
+ */
+function recordAdder<O, B>(delivery: SignalExport<O, B>, put: (batch: O, record: LogRecordData) => void): (record: LogRecordData) => void {
+  return (record) => {
+    const batch = delivery.reserve()
+    if (batch === undefined) return
+    put(batch, record)
+    delivery.commit()
   }
 }

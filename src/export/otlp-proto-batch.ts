@@ -16,6 +16,7 @@
  */
 import type { ResourceAttributes } from '../span/span-record.js'
 import type { BatchForm, SendBatch } from './batch-queue.js'
+import type { ExportChannel } from './export-worker-pool.js'
 import { ProtoWriter, varintSize, writeAttributes } from './proto-writer.js'
 
 /** Tag bytes: (field number << 3) | wire type 2 (length-delimited). */
@@ -149,10 +150,12 @@ const KEPT_BUFFERS = 5
  * settled) reused for a later one. Without the reuse every batch is a new
  * SharedArrayBuffer, freed only once both threads' collectors have dropped
  * it: under load tens of MiB of sent batches waited for the worker's GC.
+ * A batch goes to `channel`'s workers as shared memory: cloned by reference,
+ * and still there to send again if the worker dies.
  */
 export function protoBatches<B extends SharedProtoBatch>(
   open: (memory: number | SharedArrayBuffer) => B,
-  send: SendBatch<EncodedBatch>,
+  channel: Pick<ExportChannel, 'signal' | 'run'>,
 ): { form: BatchForm<B, EncodedBatch>; send: SendBatch<EncodedBatch> } {
   let batchBytes = INITIAL_BATCH_BYTES
   const free: SharedArrayBuffer[] = []
@@ -170,9 +173,9 @@ export function protoBatches<B extends SharedProtoBatch>(
         return batch.seal()
       },
     },
-    send: async (encoded, count) => {
+    send: async (encoded) => {
       try {
-        return await send(encoded, count)
+        return await channel.run({ signal: channel.signal, encoded })
       } finally {
         if (free.length < KEPT_BUFFERS) free.push(encoded.buffer)
       }

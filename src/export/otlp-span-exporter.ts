@@ -98,13 +98,7 @@ export class OtlpSpanExporter implements SpanExporter {
       const frame = new OtlpRequestFrame({ resource: this.pool.resource, scope })
       const delivery = new SignalExport<ProtoSpanBatch, EncodedBatch>({
         ...common,
-        batches: (channel) => ({
-          ...protoBatches(
-            (memory) => new ProtoSpanBatch(frame, memory),
-            // Shared memory: cloned by reference, and still there to send again if the worker dies.
-            (encoded) => channel.run({ signal: 'traces', encoded }),
-          ),
-        }),
+        batches: (channel) => protoBatches((memory) => new ProtoSpanBatch(frame, memory), channel),
       })
       this.delivery = delivery
       this.add = (source, writer) => writeEncoded(delivery, source, writer)
