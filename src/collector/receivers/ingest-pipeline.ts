@@ -48,6 +48,11 @@ export interface IngestPipelineOptions {
   log: (line: string) => void
 }
 
+const spanOf = (item: IngestSpan): StoredSpan => item.span
+const logOf = (item: IngestLog): StoredLog => item.log
+const tellSpans = (listener: IngestListener, spans: StoredSpan[]): void => listener.onSpans?.(spans)
+const tellLogs = (listener: IngestListener, logs: StoredLog[]): void => listener.onLogs?.(logs)
+
 export class IngestPipeline {
   /** Unix ms until which the store is considered unavailable after a failed write. */
   private unavailableUntilMs = 0
@@ -66,26 +71,14 @@ export class IngestPipeline {
   async ingestTraces(request: unknown, raw?: RawRequest): Promise<IngestOutcome> {
     const batch = decodeTraceRequest(request)
     this.spansStored += await this.store(() => this.options.spanWriter.writeSpans(batch.items))
-    this.passOn(
-      'traces',
-      raw,
-      batch.items,
-      (item: IngestSpan) => item.span,
-      (listener, spans) => listener.onSpans?.(spans),
-    )
+    this.passOn('traces', raw, batch.items, spanOf, tellSpans)
     return outcomeOf(batch, 'spans')
   }
 
   async ingestLogs(request: unknown, raw?: RawRequest): Promise<IngestOutcome> {
     const batch = decodeLogsRequest(request, { receivedNs: BigInt(Date.now()) * 1_000_000n, traceIdPatterns: this.options.traceIdPatterns })
     this.logsStored += await this.store(() => this.options.logWriter.writeLogs(batch.items))
-    this.passOn(
-      'logs',
-      raw,
-      batch.items,
-      (item: IngestLog) => item.log,
-      (listener, logs) => listener.onLogs?.(logs),
-    )
+    this.passOn('logs', raw, batch.items, logOf, tellLogs)
     return outcomeOf(batch, 'log records')
   }
 
