@@ -257,6 +257,12 @@ t.test('the UI folder: files, deep links to index.html, assets that do not exist
   t.equal(deep.status, 200)
   t.match(deep.headers.get('content-type'), /text\/html/)
   t.match(await deep.text(), /<title>tracecar/)
+  t.equal(
+    deep.headers.get('link'),
+    `</api/traces/${main}/compact>; rel=preload; as=fetch; crossorigin=anonymous`,
+    "a trace page has the browser fetch the trace's compact answer while the bundle loads",
+  )
+  t.equal(index.headers.get('link'), null, 'other pages preload nothing')
   const js = await fetch(`${api}/assets/app.js`)
   t.match(js.headers.get('content-type'), /javascript/)
   t.equal(await js.text(), 'console.log(1)')

@@ -34,7 +34,21 @@ function bigTrace(prefix: string, count: number, fanOut: number, t0: number) {
 
 interface Opened {
   firstRowMs: number
-  inPage: { fetchMs: number; bytes: number; untilRowsMs: number } | undefined
+  /** the resource type of each request for the compact trace */
+  compactRequests: string[]
+  inPage:
+    | {
+        fetchMs: number
+        bytes: number
+        untilRowsMs: number
+        /** when the bundle started to run and the compact answer had arrived, from navigation */
+        appStartMs: number
+        responseEndMs: number
+        firstRowAtMs: number
+        /** the page's own measures (decode, model, critical path), by name */
+        measuresMs: Record<string, number>
+      }
+    | undefined
 }
 
 /** Opens the trace page and measures, in the page's own clock, the compact fetch and the first row. */
@@ -47,6 +61,10 @@ async function openTrace(page: Page, base: string, traceId: string): Promise<Ope
     })
     document.addEventListener('DOMContentLoaded', () => seen.observe(document.body, { childList: true, subtree: true }))
   })
+  const compactRequests: string[] = []
+  page.on('request', (r) => {
+    if (r.url().endsWith(`/api/traces/${traceId}/compact`)) compactRequests.push(r.resourceType())
+  })
   const started = Date.now()
   await page.goto(`${base}/trace/${traceId}`)
   await page.locator('.wf-row').first().waitFor({ timeout: 60_000 })
@@ -56,9 +74,19 @@ async function openTrace(page: Page, base: string, traceId: string): Promise<Ope
       PerformanceResourceTiming | undefined
     const firstRowAtMs = (window as unknown as { firstRowAtMs?: number }).firstRowAtMs
     if (call === undefined || firstRowAtMs === undefined) return undefined
-    return { fetchMs: call.responseEnd - call.startTime, bytes: call.encodedBodySize, untilRowsMs: firstRowAtMs - call.responseEnd }
+    const measuresMs: Record<string, number> = {}
+    for (const m of performance.getEntriesByType('measure')) if (m.name.startsWith('tracecar: ')) measuresMs[m.name.slice(10)] = m.duration
+    return {
+      fetchMs: call.responseEnd - call.startTime,
+      bytes: call.encodedBodySize,
+      untilRowsMs: firstRowAtMs - call.responseEnd,
+      appStartMs: performance.getEntriesByName('tracecar: app start')[0]?.startTime ?? NaN,
+      responseEndMs: call.responseEnd,
+      firstRowAtMs,
+      measuresMs,
+    }
   }, traceId)
-  return { firstRowMs, inPage }
+  return { firstRowMs, inPage, compactRequests }
 }
 
 /** 60 scroll steps of 400 px, one per animation frame: the frame times and the renderer's own work per step. */
@@ -125,12 +153,17 @@ t.test('large traces: compact encoding, first rows, scrolling, attributes on dem
       page.setDefaultTimeout(60_000)
       page.on('pageerror', (e) => pageErrors.push(e.message))
       const opened = await openTrace(page, base, trace.traceId)
+      const p = opened.inPage
+      const ms = (n: number | undefined) => (n === undefined ? '?' : n.toFixed(0))
       t.comment(
-        `${trace.label} spans: first rows ${opened.firstRowMs} ms after navigation; in the page: compact fetch ${opened.inPage?.fetchMs.toFixed(0)} ms ` +
-          `for ${((opened.inPage?.bytes ?? 0) / 1e6).toFixed(2)} MB (the JSON route: ${(jsonBytes / 1e6).toFixed(2)} MB), decode + tree + critical path + first rows ${opened.inPage?.untilRowsMs.toFixed(0)} ms`,
+        `${trace.label} spans: first rows ${opened.firstRowMs} ms after navigation; in the page's clock: the bundle runs at ${ms(p?.appStartMs)} ms, ` +
+          `the compact answer (fetched in ${ms(p?.fetchMs)} ms, ${((p?.bytes ?? 0) / 1e6).toFixed(2)} MB; the JSON route: ${(jsonBytes / 1e6).toFixed(2)} MB) ends at ${ms(p?.responseEndMs)} ms, ` +
+          `decode ${ms(p?.measuresMs['decode trace'])} ms, model ${ms(p?.measuresMs['build trace model'])} ms, first row at ${ms(p?.firstRowAtMs)} ms; ` +
+          `critical path afterwards ${ms(p?.measuresMs['mark critical path'])} ms`,
       )
       t.match(await page.locator('.trace-facts').innerText(), new RegExp(`Spans ${trace.spans.length}`), 'the header counts every span')
       t.ok((opened.inPage?.bytes ?? Infinity) < jsonBytes / 3, 'the page reads the compact answer, not the JSON one')
+      t.same(opened.compactRequests, ['other'], "once: the page's fetch is answered by the preload its HTML asked for")
 
       const scroll = await scrollThrough(page)
       t.comment(

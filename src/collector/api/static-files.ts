@@ -22,6 +22,19 @@ const CONTENT_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 }
 
+/** A trace page's path: /trace/<trace id>, the route whose first request the page preloads. */
+const TRACE_PAGE = /^\/trace\/([0-9a-fA-F]{32})$/
+
+/**
+ * For a trace page, a Link header that has the browser fetch the compact trace while it loads
+ * the bundle, instead of after the bundle has run: the same URL, mode and credentials as the
+ * page's own fetch (lib/api.ts), which is then answered from the preload.
+ */
+function preloadHeaders(pathname: string): Record<string, string> {
+  const traceId = TRACE_PAGE.exec(pathname)?.[1]
+  return traceId === undefined ? {} : { link: `</api/traces/${traceId}/compact>; rel=preload; as=fetch; crossorigin=anonymous` }
+}
+
 function fileSize(path: string): number | undefined {
   try {
     const stat = statSync(path)
@@ -59,7 +72,8 @@ export function serveStatic(uiDir: string | undefined, req: IncomingMessage, res
   const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream'
   // Hashed assets may be cached; index.html must be revalidated so a new build shows up.
   const cache = file.endsWith('index.html') ? 'no-cache' : 'public, max-age=300'
-  res.writeHead(200, { 'content-type': type, 'content-length': size, 'cache-control': cache })
+  const preload = file.endsWith('index.html') ? preloadHeaders(pathname) : {}
+  res.writeHead(200, { 'content-type': type, 'content-length': size, 'cache-control': cache, ...preload })
   if (req.method === 'HEAD') {
     res.end()
     return

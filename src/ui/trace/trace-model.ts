@@ -55,6 +55,7 @@ const NO_CHILDREN: SpanNode[] = []
 const CRITICAL_PATH_AT_ONCE_SPANS = 5_000
 
 export function buildTraceModel(spans: SpanHead[]): TraceModel {
+  const started = performance.now()
   const nodes: SpanNode[] = spans.map((span, index) => ({
     span,
     index,
@@ -165,6 +166,7 @@ export function buildTraceModel(spans: SpanHead[]): TraceModel {
     criticalPathPending: true,
   }
   if (nodes.length <= CRITICAL_PATH_AT_ONCE_SPANS) markCriticalPath(model)
+  performance.measure('tracecar: build trace model', { start: started })
   return model
 }
 
@@ -186,6 +188,7 @@ function sortedByStart(nodes: readonly SpanNode[]): boolean {
 export function markCriticalPath(model: TraceModel): void {
   if (!model.criticalPathPending) return
   model.criticalPathPending = false
+  const started = performance.now()
   const { roots, byId } = model
   let root: SpanNode | undefined
   for (const r of roots) if (!root || r.span.durationMs > root.span.durationMs) root = r
@@ -205,6 +208,7 @@ export function markCriticalPath(model: TraceModel): void {
     n.critical = true
     n.criticalSegments.push({ startMs: segment.startMs, endMs: segment.endMs })
   }
+  performance.measure('tracecar: mark critical path', { start: started })
 }
 
 /** The rows shown when the spans in `collapsed` hide their descendants. */
