@@ -7,7 +7,7 @@ import { startLogShipper } from '../demo/log-shipper.js'
 import type { LogShipper } from '../demo/log-shipper.js'
 import { watchForExampleTraces } from '../demo/example-traces.js'
 import { parseCollectorFlags } from './collector-command.js'
-import type { CommandSchema } from '../config/command-schema.js'
+import { commandSchema, type CommandSchema } from '../config/command-schema.js'
 import { ConfigError } from '../config/config-error.js'
 import { commandSettings } from './command-settings.js'
 import { commandHelpText } from '../config/help-text.js'
@@ -34,26 +34,20 @@ function requestRate(): ValueType<number> {
 }
 
 /** `tracecar demo`'s settings, through the config machinery (flags, TRACECAR_DEMO_*, a YAML file, --help). */
-export const DEMO_SCHEMA: CommandSchema = {
-  command: 'demo',
-  keys: [
-    { path: 'rate', type: requestRate(), default: 5, flag: 'rate', description: 'Requests per second into frontend.' },
-    {
-      path: 'dataDir',
-      type: nonEmptyString('a folder path', '<dir>'),
-      default: './data/demo',
-      flag: 'data-dir',
-      description: "Where the demo's database lives.",
-    },
-    { path: 'httpPort', type: port(), default: 16686, flag: 'http-port', description: 'UI and API port.' },
-    { path: 'otlpHttpPort', type: port(), default: 4318, flag: 'otlp-http-port', description: 'OTLP/HTTP port.' },
-    { path: 'otlpGrpcPort', type: port(), default: 4317, flag: 'otlp-grpc-port', description: 'OTLP/gRPC port.' },
-    { path: 'entryPort', type: port(), default: DEFAULT_ENTRY_PORT, flag: 'entry-port', description: "frontend's sidecar, where traffic enters." },
-  ],
-  shorthands: [],
-  envPrefix: 'TRACECAR_DEMO_',
-  configFile: { flag: 'config', env: 'TRACECAR_DEMO_CONFIG' },
-}
+export const DEMO_SCHEMA: CommandSchema = commandSchema('demo', [
+  { path: 'rate', type: requestRate(), default: 5, flag: 'rate', description: 'Requests per second into frontend.' },
+  {
+    path: 'dataDir',
+    type: nonEmptyString('a folder path', '<dir>'),
+    default: './data/demo',
+    flag: 'data-dir',
+    description: "Where the demo's database lives.",
+  },
+  { path: 'httpPort', type: port(), default: 16686, flag: 'http-port', description: 'UI and API port.' },
+  { path: 'otlpHttpPort', type: port(), default: 4318, flag: 'otlp-http-port', description: 'OTLP/HTTP port.' },
+  { path: 'otlpGrpcPort', type: port(), default: 4317, flag: 'otlp-grpc-port', description: 'OTLP/gRPC port.' },
+  { path: 'entryPort', type: port(), default: DEFAULT_ENTRY_PORT, flag: 'entry-port', description: "frontend's sidecar, where traffic enters." },
+])
 
 const demoHelp = (): string =>
   commandHelpText(

@@ -6,7 +6,7 @@
  * proxy's (config-schema.ts). The command turns the values into CollectorOptions.
  */
 import { resolve as resolvePath } from 'node:path'
-import type { CommandSchema } from './command-schema.js'
+import { commandSchema, type CommandSchema } from './command-schema.js'
 import type { ConfigKey } from './config-schema.js'
 import { allowedHostNames, boolean, byteSize, duration, host, httpUrl, httpUrls, nonEmptyString, oneOf, port, stringMap, textLines } from './value-types.js'
 
@@ -168,13 +168,7 @@ export const COLLECTOR_KEYS = [
   }),
 ] as const
 
-export const COLLECTOR_SCHEMA: CommandSchema = {
-  command: 'collector',
-  keys: COLLECTOR_KEYS,
-  shorthands: [],
-  envPrefix: 'TRACECAR_COLLECTOR_',
-  configFile: { flag: 'config', env: 'TRACECAR_COLLECTOR_CONFIG' },
-}
+export const COLLECTOR_SCHEMA: CommandSchema = commandSchema('collector', COLLECTOR_KEYS)
 
 /** The collector's settings by dotted key, each typed as its key's value type: derived from the table, so the two cannot drift. */
 export type CollectorConfig = {

@@ -26,3 +26,12 @@ export const PROXY_SCHEMA: CommandSchema = {
   envPrefix: 'TRACECAR_',
   configFile: { flag: CONFIG_FILE_FLAG, env: CONFIG_FILE_ENV },
 }
+
+/**
+ * Every command but the proxy: no address shorthands, its own variables
+ * `TRACECAR_<COMMAND>_*` and its file by `--config` or `TRACECAR_<COMMAND>_CONFIG`.
+ */
+export function commandSchema(command: string, keys: readonly ConfigKey[], options: { positionals?: boolean } = {}): CommandSchema {
+  const prefix = `TRACECAR_${command.toUpperCase()}_`
+  return { command, keys, shorthands: [], envPrefix: prefix, configFile: { flag: 'config', env: `${prefix}CONFIG` }, ...options }
+}

@@ -5,7 +5,7 @@
  * `--help` come from them. The inject keys, the defaults for every pod that has no
  * annotation saying otherwise, are shared by inject and the webhook.
  */
-import type { CommandSchema } from '../config/command-schema.js'
+import { commandSchema, type CommandSchema } from '../config/command-schema.js'
 import { badValue, showValue } from '../config/config-error.js'
 import type { ConfigKey } from '../config/config-schema.js'
 import { commandHelpText } from '../config/help-text.js'
@@ -144,17 +144,9 @@ const MANIFEST_KEYS: readonly ConfigKey[] = [
   { path: 'quiet', type: boolean(), default: false, flag: 'quiet', short: 'q', description: 'No summary on stderr.' },
 ]
 
-const schema = (command: string, keys: readonly ConfigKey[]): CommandSchema => ({
-  command,
-  keys,
-  shorthands: [],
-  envPrefix: `TRACECAR_${command.toUpperCase()}_`,
-  configFile: { flag: 'config', env: `TRACECAR_${command.toUpperCase()}_CONFIG` },
-})
-
-export const INJECT_SCHEMA = schema('inject', [...MANIFEST_KEYS, ...INJECT_KEYS])
-export const UNINJECT_SCHEMA = schema('uninject', MANIFEST_KEYS)
-export const WEBHOOK_SCHEMA = schema('webhook', [
+export const INJECT_SCHEMA = commandSchema('inject', [...MANIFEST_KEYS, ...INJECT_KEYS])
+export const UNINJECT_SCHEMA = commandSchema('uninject', MANIFEST_KEYS)
+export const WEBHOOK_SCHEMA = commandSchema('webhook', [
   { path: 'host', type: host(), default: '0.0.0.0', flag: 'host', description: 'Listen address (the API server calls it).' },
   { path: 'port', type: port(), default: 8443, flag: 'port', description: 'Listen port, 0 for any.' },
   {

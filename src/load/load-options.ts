@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import type { CommandSchema } from '../config/command-schema.js'
+import { commandSchema, type CommandSchema } from '../config/command-schema.js'
 import type { ConfigKey } from '../config/config-schema.js'
 import { commandHelpText } from '../config/help-text.js'
 import { resolveCommandLine } from '../config/resolve-config.js'
@@ -164,14 +164,7 @@ export const LOAD_KEYS: readonly ConfigKey[] = [
   },
 ]
 
-export const LOAD_SCHEMA: CommandSchema = {
-  command: 'load',
-  keys: LOAD_KEYS,
-  shorthands: [],
-  envPrefix: 'TRACECAR_LOAD_',
-  configFile: { flag: 'config', env: 'TRACECAR_LOAD_CONFIG' },
-  positionals: true,
-}
+export const LOAD_SCHEMA: CommandSchema = commandSchema('load', LOAD_KEYS, { positionals: true })
 
 export function loadHelpText(): string {
   return commandHelpText(
