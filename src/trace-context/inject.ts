@@ -4,10 +4,8 @@ import { JAEGER_HEADER, formatUberTraceId } from './jaeger.js'
 import type { HeaderSetter, InjectContext } from './remote-context.js'
 import { formatTraceparent } from './traceparent.js'
 
-const TRACECONTEXT_BIT = 1
-const B3_BIT = 2
-const B3MULTI_BIT = 4
-const JAEGER_BIT = 8
+/** One bit per format, to write each format once. */
+const FORMAT_BIT: Record<PropagationFormat, number> = { tracecontext: 1, b3: 2, b3multi: 4, jaeger: 8 }
 
 /**
  * Writes the outgoing trace-context headers for our span, once per format even if
@@ -22,26 +20,21 @@ const JAEGER_BIT = 8
 export function injectContext(ctx: InjectContext, formats: Iterable<PropagationFormat>, setHeader: HeaderSetter): void {
   let written = 0
   for (const format of formats) {
+    const bit = FORMAT_BIT[format]
+    if ((written & bit) !== 0) continue
+    written |= bit
     switch (format) {
       case 'tracecontext':
-        if ((written & TRACECONTEXT_BIT) !== 0) break
-        written |= TRACECONTEXT_BIT
         setHeader('traceparent', formatTraceparent(ctx.traceId, ctx.spanId, ctx.traceFlags))
         if (ctx.traceState) setHeader('tracestate', ctx.traceState)
         break
       case 'b3':
-        if ((written & B3_BIT) !== 0) break
-        written |= B3_BIT
         setHeader(B3_HEADER, formatB3Single(ctx))
         break
       case 'b3multi':
-        if ((written & B3MULTI_BIT) !== 0) break
-        written |= B3MULTI_BIT
         injectB3Multi(ctx, setHeader)
         break
       case 'jaeger':
-        if ((written & JAEGER_BIT) !== 0) break
-        written |= JAEGER_BIT
         setHeader(JAEGER_HEADER, formatUberTraceId(ctx))
         break
     }
