@@ -165,6 +165,21 @@ t.test('large traces: compact encoding, first rows, scrolling, attributes on dem
       t.ok((opened.inPage?.bytes ?? Infinity) < jsonBytes / 3, 'the page reads the compact answer, not the JSON one')
       t.same(opened.compactRequests, ['other'], "once: the page's fetch is answered by the preload its HTML asked for")
 
+      // The minimap draws every row merged into its pixel rows: the root, first, covers the whole width.
+      const painted = await page.evaluate(() => {
+        const canvas = document.querySelector('[data-testid=minimap] canvas') as HTMLCanvasElement
+        const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data
+        // No named helper here: the test runner's transform would name it with a function the page lacks.
+        const shares = [0, canvas.height - 1].map((y) => {
+          let n = 0
+          for (let x = 0; x < canvas.width; x++) if (data[(y * canvas.width + x) * 4 + 3]! > 0) n++
+          return n / canvas.width
+        })
+        return { top: shares[0]!, bottom: shares[1]! }
+      })
+      t.ok(painted.top > 0.95, `the minimap's top pixel row is the root across the trace (${(painted.top * 100).toFixed(0)}% painted)`)
+      t.ok(painted.bottom > 0, `and its bottom row shows the last spans (${(painted.bottom * 100).toFixed(1)}% painted)`)
+
       const scroll = await scrollThrough(page)
       t.comment(
         `${trace.label} spans, 60 scroll steps of 400 px: frame median ${scroll.p50.toFixed(1)} ms, worst ${scroll.worst.toFixed(1)} ms, ` +
