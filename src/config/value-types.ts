@@ -40,22 +40,16 @@ const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 export function integer(options: { min: number; max?: number; noun: string; placeholder: string }): ValueType<number> {
   const range = options.max === undefined ? `>= ${options.min}` : `from ${options.min} to ${options.max}`
   const expected = `an integer ${options.noun} ${range}`
-  return {
-    placeholder: options.placeholder,
-    expected,
-    flagShape: 'single',
-    parse(input) {
-      let n: number
-      if (typeof input === 'number') n = input
-      else if (typeof input === 'string' && /^\s*[+-]?\d+\s*$/.test(input)) n = Number(input)
-      else return fail(`expected ${expected}`)
-      if (!Number.isSafeInteger(n) || n < options.min || (options.max !== undefined && n > options.max)) {
-        return fail(`expected ${expected}`)
-      }
-      return ok(n)
-    },
-    show: String,
-  }
+  return singleType(options.placeholder, expected, (input) => {
+    let n: number
+    if (typeof input === 'number') n = input
+    else if (typeof input === 'string' && /^\s*[+-]?\d+\s*$/.test(input)) n = Number(input)
+    else return fail(`expected ${expected}`)
+    if (!Number.isSafeInteger(n) || n < options.min || (options.max !== undefined && n > options.max)) {
+      return fail(`expected ${expected}`)
+    }
+    return ok(n)
+  })
 }
 
 export const milliseconds = (min = 1): ValueType<number> => integer({ min, noun: 'number of milliseconds', placeholder: '<ms>' })
@@ -88,18 +82,17 @@ function quantity(
   show: (value: number) => string,
   read: (text: string, fromYamlNumber: boolean) => number | string,
 ): ValueType<number> {
-  return {
+  return singleType(
     placeholder,
     expected,
-    flagShape: 'single',
-    parse(input) {
+    (input) => {
       if (typeof input !== 'number' && typeof input !== 'string') return fail(`expected ${expected}`)
       const value = read(String(input), typeof input === 'number')
       if (typeof value === 'string') return fail(value)
       return Number.isSafeInteger(Math.round(value)) ? ok(value) : fail(`expected ${expected} (this one is too large)`)
     },
     show,
-  }
+  )
 }
 
 /**
@@ -124,15 +117,9 @@ export function textLines(expected: string, placeholder: string): ValueType<stri
 /** http(s) URLs, e.g. where alert notices go: a YAML list, comma-separated text or repeated flags. */
 export function httpUrls(example: string): ValueType<string[]> {
   const expected = `a comma-separated list of http: or https: URLs (e.g. ${example})`
-  return {
-    placeholder: '<url>',
-    expected,
-    flagShape: 'repeatable',
-    parse(input) {
-      return parseCheckedList(input, expected, (item) => (parseHttpUrl(item) ? undefined : `${JSON.stringify(item)} is not an http: or https: URL`))
-    },
-    show: (value) => (value.length === 0 ? '(none)' : value.join(',')),
-  }
+  return listType('<url>', expected, (input) =>
+    parseCheckedList(input, expected, (item) => (parseHttpUrl(item) ? undefined : `${JSON.stringify(item)} is not an http: or https: URL`)),
+  )
 }
 
 /**
@@ -160,19 +147,13 @@ export const port = (): ValueType<number> => integer({ min: 0, max: 65535, noun:
 
 export function ratio(): ValueType<number> {
   const expected = 'a number from 0 to 1'
-  return {
-    placeholder: '<0..1>',
-    expected,
-    flagShape: 'single',
-    parse(input) {
-      let n = Number.NaN
-      if (typeof input === 'number') n = input
-      else if (typeof input === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(input)) n = Number(input)
-      if (!Number.isFinite(n) || n < 0 || n > 1) return fail(`expected ${expected}`)
-      return ok(n)
-    },
-    show: String,
-  }
+  return singleType('<0..1>', expected, (input) => {
+    let n = Number.NaN
+    if (typeof input === 'number') n = input
+    else if (typeof input === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(input)) n = Number(input)
+    if (!Number.isFinite(n) || n < 0 || n > 1) return fail(`expected ${expected}`)
+    return ok(n)
+  })
 }
 
 export function boolean(): ValueType<boolean> {
@@ -208,15 +189,9 @@ function parseHttpUrl(input: unknown): URL | undefined {
 /** A full URL kept as written (the OTLP endpoints: their path matters). */
 export function httpUrl(example: string): ValueType<string> {
   const expected = `an http: or https: URL (e.g. ${example})`
-  return {
-    placeholder: '<url>',
-    expected,
-    flagShape: 'single',
-    parse(input) {
-      return parseHttpUrl(input) && typeof input === 'string' ? ok(input.trim()) : fail(`expected ${expected}`)
-    },
-    show: String,
-  }
+  return singleType('<url>', expected, (input) => {
+    return parseHttpUrl(input) && typeof input === 'string' ? ok(input.trim()) : fail(`expected ${expected}`)
+  })
 }
 
 /**
@@ -225,29 +200,19 @@ export function httpUrl(example: string): ValueType<string> {
  */
 export function httpOrigin(example: string): ValueType<string> {
   const expected = `an http: or https: URL with no path, query or credentials (e.g. ${example})`
-  return {
-    placeholder: '<url>',
-    expected,
-    flagShape: 'single',
-    parse(input) {
-      const url = parseHttpUrl(input)
-      if (!url || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
-        return fail(`expected ${expected}`)
-      }
-      return ok(url.origin)
-    },
-    show: String,
-  }
+  return singleType('<url>', expected, (input) => {
+    const url = parseHttpUrl(input)
+    if (!url || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
+      return fail(`expected ${expected}`)
+    }
+    return ok(url.origin)
+  })
 }
 
 export function oneOf<const V extends string>(values: readonly V[], refusals: Partial<Record<string, string>> = {}): ValueType<V> {
   const expected = `one of ${values.join(', ')}`
   return {
-    placeholder: values.join('|').length <= 24 ? `<${values.join('|')}>` : '<name>',
-    choices: values,
-    expected,
-    flagShape: 'single',
-    parse(input) {
+    ...singleType(values.join('|').length <= 24 ? `<${values.join('|')}>` : '<name>', expected, (input) => {
       if (typeof input === 'string') {
         const text = input.trim().toLowerCase()
         if ((values as readonly string[]).includes(text)) return ok(text as V)
@@ -255,8 +220,8 @@ export function oneOf<const V extends string>(values: readonly V[], refusals: Pa
         if (refusal) return fail(`${refusal}; expected ${expected}`)
       }
       return fail(`expected ${expected}`)
-    },
-    show: String,
+    }),
+    choices: values,
   }
 }
 
@@ -268,15 +233,12 @@ export function oneOf<const V extends string>(values: readonly V[], refusals: Pa
  */
 export function formatList<const V extends string>(values: readonly V[], ignored: readonly string[] = []): ValueType<V[]> {
   const expected = `a comma-separated list of ${values.join(', ')} (or none)`
-  return {
-    placeholder: '<list>',
+  return listType(
+    '<list>',
     expected,
-    flagShape: 'repeatable',
-    parse(input) {
-      return parseChoiceList(input, values, { expected, ignored, unknownNoun: 'propagator', othersNoun: 'formats' })
-    },
-    show: (value) => (value.length === 0 ? 'none' : value.join(',')),
-  }
+    (input) => parseChoiceList(input, values, { expected, ignored, unknownNoun: 'propagator', othersNoun: 'formats' }),
+    'none',
+  )
 }
 
 /**
@@ -304,6 +266,24 @@ function parseChoiceList<V extends string>(
   return ok(result)
 }
 
+/**
+ * A list of names a flag may repeat (each possibly comma-separated), shown
+ * comma-separated; `empty` is how the empty list is written back.
+ */
+function listType<T extends string>(
+  placeholder: string,
+  expected: string,
+  parse: (input: unknown) => ParseResult<T[]>,
+  empty: 'none' | '(none)' = '(none)',
+): ValueType<T[]> {
+  return { placeholder, expected, flagShape: 'repeatable', parse, show: (value) => (value.length === 0 ? empty : value.join(',')) }
+}
+
+/** A value a flag gives once; `show` writes it back (as String by default). */
+function singleType<T>(placeholder: string, expected: string, parse: (input: unknown) => ParseResult<T>, show: (value: T) => string = String): ValueType<T> {
+  return { placeholder, expected, flagShape: 'single', parse, show }
+}
+
 /** A list whose items are checked one by one; `problemOf` names what is wrong with an item. */
 function parseCheckedList(input: unknown, expected: string, problemOf: (item: string) => string | undefined): ParseResult<string[]> {
   const items = listItems(input)
@@ -327,62 +307,41 @@ function listItems(input: unknown): string[] | undefined {
 
 export function routeTemplates(): ValueType<string[]> {
   const expected = 'route templates that start with / (e.g. /users/:id or /static/*)'
-  return {
-    placeholder: '<template>',
-    expected,
-    flagShape: 'repeatable',
-    parse(input) {
-      return parseCheckedList(input, expected, (item) =>
-        !item.startsWith('/') || /\s/.test(item) ? `route ${JSON.stringify(item)} is not allowed` : undefined,
-      )
-    },
-    show: (value) => (value.length === 0 ? '(none)' : value.join(',')),
-  }
+  return listType('<template>', expected, (input) =>
+    parseCheckedList(input, expected, (item) => (!item.startsWith('/') || /\s/.test(item) ? `route ${JSON.stringify(item)} is not allowed` : undefined)),
+  )
 }
 
 export function host(): ValueType<string> {
   const expected = 'a host name or IP address (e.g. 0.0.0.0, 127.0.0.1, ::)'
-  return {
-    placeholder: '<host>',
-    expected,
-    flagShape: 'single',
-    parse(input) {
-      if (typeof input !== 'string') return fail(`expected ${expected}`)
-      const text = input.trim().replace(/^\[(.*)\]$/, '$1')
-      return /^[A-Za-z0-9.\-:_%]+$/.test(text) ? ok(text) : fail(`expected ${expected}`)
-    },
-    show: String,
-  }
+  return singleType('<host>', expected, (input) => {
+    if (typeof input !== 'string') return fail(`expected ${expected}`)
+    const text = input.trim().replace(/^\[(.*)\]$/, '$1')
+    return /^[A-Za-z0-9.\-:_%]+$/.test(text) ? ok(text) : fail(`expected ${expected}`)
+  })
 }
 
 /** A header name the proxy writes into requests/responses: a valid token, lower-cased; `""` disables. */
 export function headerName(): ValueType<string> {
   const expected = 'an HTTP header name (letters, digits and !#$%&\'*+-.^_`|~, no spaces), or "" to disable'
-  return {
-    placeholder: '<name>',
+  return singleType(
+    '<name>',
     expected,
-    flagShape: 'single',
-    parse(input) {
+    (input) => {
       if (typeof input !== 'string') return fail(`expected ${expected}`)
       if (input === '') return ok('')
       return HTTP_TOKEN.test(input) ? ok(input.toLowerCase()) : fail(`expected ${expected}`)
     },
-    show: (value) => (value === '' ? '""' : value),
-  }
+    (value) => (value === '' ? '""' : value),
+  )
 }
 
 export function nonEmptyString(expected: string, placeholder: string): ValueType<string> {
-  return {
-    placeholder,
-    expected,
-    flagShape: 'single',
-    parse(input) {
-      if (typeof input === 'number') input = String(input)
-      if (typeof input !== 'string' || input.trim() === '' || /[\r\n\0]/.test(input)) return fail(`expected ${expected}`)
-      return ok(input.trim())
-    },
-    show: String,
-  }
+  return singleType(placeholder, expected, (input) => {
+    if (typeof input === 'number') input = String(input)
+    if (typeof input !== 'string' || input.trim() === '' || /[\r\n\0]/.test(input)) return fail(`expected ${expected}`)
+    return ok(input.trim())
+  })
 }
 
 /**
@@ -444,26 +403,22 @@ export function stringMap(kind: 'http-headers' | 'attributes'): ValueType<Record
  */
 export function orderedChoices<const V extends string>(values: readonly V[], noun: string): ValueType<V[]> {
   const expected = `a comma-separated list of ${values.join(', ')} in order of preference (or none)`
-  return {
-    placeholder: '<list>',
-    choices: values,
+  const type = listType(
+    '<list>',
     expected,
-    flagShape: 'repeatable',
-    parse(input) {
-      return parseChoiceList(input, values, { expected, ignored: [], unknownNoun: noun, othersNoun: `${noun}s` })
-    },
-    show: (value) => (value.length === 0 ? 'none' : value.join(',')),
-  }
+    (input) => parseChoiceList(input, values, { expected, ignored: [], unknownNoun: noun, othersNoun: `${noun}s` }),
+    'none',
+  )
+  return { ...type, choices: values }
 }
 
 /** A list of HTTP header names (lower-cased), e.g. the correlation headers the outbound proxy looks up. */
 export function headerNames(): ValueType<string[]> {
   const expected = "a comma-separated list of HTTP header names (letters, digits and !#$%&'*+-.^_`|~), or none"
-  return {
-    placeholder: '<name>',
+  return listType(
+    '<name>',
     expected,
-    flagShape: 'repeatable',
-    parse(input) {
+    (input) => {
       const items = listItems(input)
       if (!items) return fail(`expected ${expected}`)
       if (items.length === 1 && items[0]!.toLowerCase() === 'none') return ok([])
@@ -474,22 +429,16 @@ export function headerNames(): ValueType<string[]> {
       }
       return ok(result)
     },
-    show: (value) => (value.length === 0 ? 'none' : value.join(',')),
-  }
+    'none',
+  )
 }
 
 /** IPv4/IPv6 addresses and CIDR ranges (`127.0.0.0/8`, `::1`): who may use a listener. */
 export function addressRanges(): ValueType<string[]> {
   const expected = 'a comma-separated list of IP addresses or CIDR ranges (e.g. 127.0.0.0/8,::1,10.0.0.0/8)'
-  return {
-    placeholder: '<cidr>',
-    expected,
-    flagShape: 'repeatable',
-    parse(input) {
-      return parseCheckedList(input, expected, (item) => (isAddressRange(item) ? undefined : `${JSON.stringify(item)} is not an IP address or CIDR range`))
-    },
-    show: (value) => (value.length === 0 ? '(none)' : value.join(',')),
-  }
+  return listType('<cidr>', expected, (input) =>
+    parseCheckedList(input, expected, (item) => (isAddressRange(item) ? undefined : `${JSON.stringify(item)} is not an IP address or CIDR range`)),
+  )
 }
 
 function isAddressRange(text: string): boolean {
@@ -509,16 +458,10 @@ function isAddressRange(text: string): boolean {
  */
 export function hostPatterns(): ValueType<string[]> {
   const expected = 'a comma-separated list of NO_PROXY-style patterns: *, example.com, .example.com, *.example.com, 10.0.0.0/8, host:port'
-  return {
-    placeholder: '<pattern>',
-    expected,
-    flagShape: 'repeatable',
-    parse(input) {
-      const parsed = parseCheckedList(input, expected, (item) => (isHostPattern(item) ? undefined : `${JSON.stringify(item)} is not a host pattern`))
-      return parsed.ok ? ok(parsed.value.map((item) => item.toLowerCase())) : parsed
-    },
-    show: (value) => (value.length === 0 ? '(none)' : value.join(',')),
-  }
+  return listType('<pattern>', expected, (input) => {
+    const parsed = parseCheckedList(input, expected, (item) => (isHostPattern(item) ? undefined : `${JSON.stringify(item)} is not a host pattern`))
+    return parsed.ok ? ok(parsed.value.map((item) => item.toLowerCase())) : parsed
+  })
 }
 
 function isHostPattern(text: string): boolean {
