@@ -44,6 +44,7 @@ import { applyMigrations } from './migrations.js'
 import { DependencyTally, SqliteDependencyCounts } from './sqlite-dependency-counts.js'
 import { TRACE_STORE_MIGRATIONS, TRACE_STORE_MODULE } from './trace-store-schema.js'
 import { prepareTraceOutline, readTraceOutline } from './trace-outline-read.js'
+import { SqlConditions } from './sql-conditions.js'
 
 export interface SqliteTraceStoreOptions {
   /** Path of the database file; its folder is created when missing. */
@@ -450,40 +451,21 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
 
   async findTraces(query: TraceQuery): Promise<TraceSearchResult> {
     // Range conditions select the index range; the others filter rows in it.
-    const range: string[] = []
-    const rangeParams: unknown[] = []
-    const filters: string[] = []
-    const filterParams: unknown[] = []
-    if (query.service !== undefined) {
-      range.push('service = ?')
-      rangeParams.push(query.service)
-    }
-    if (query.startUnixMs !== undefined) {
-      range.push('start_ns >= ?')
-      rangeParams.push(msToNs(query.startUnixMs))
-    }
-    if (query.endUnixMs !== undefined) {
-      range.push('start_ns <= ?')
-      rangeParams.push(msToNs(query.endUnixMs))
-    }
-    if (query.operation !== undefined) {
-      filters.push('name = ?')
-      filterParams.push(query.operation)
-    }
-    if (query.minDurationMs !== undefined) {
-      filters.push('end_ns - start_ns >= ?')
-      filterParams.push(msToNs(query.minDurationMs))
-    }
-    if (query.maxDurationMs !== undefined) {
-      filters.push('end_ns - start_ns <= ?')
-      filterParams.push(msToNs(query.maxDurationMs))
-    }
-    if (query.errorOnly === true) filters.push('status_code = 2')
+    const rangeConditions = new SqlConditions()
+    rangeConditions.when(query.service, 'service = ?')
+    rangeConditions.when(query.startUnixMs, 'start_ns >= ?', msToNs)
+    rangeConditions.when(query.endUnixMs, 'start_ns <= ?', msToNs)
+    const filterConditions = new SqlConditions()
+    filterConditions.when(query.operation, 'name = ?')
+    filterConditions.when(query.minDurationMs, 'end_ns - start_ns >= ?', msToNs)
+    filterConditions.when(query.maxDurationMs, 'end_ns - start_ns <= ?', msToNs)
+    if (query.errorOnly === true) filterConditions.add('status_code = 2')
     for (const tag of query.spanTags ?? []) {
       const [sql, params] = this.spanTagCondition(tag.key, tag.value)
-      filters.push(sql)
-      filterParams.push(...params)
+      filterConditions.add(sql, ...params)
     }
+    const { sql: range, params: rangeParams } = rangeConditions
+    const { sql: filters, params: filterParams } = filterConditions
     const index = query.service !== undefined ? 'spans_by_service_start' : 'spans_by_start'
     const order = 'ORDER BY start_ns DESC, rowid DESC'
     const whereOf = (parts: string[]): string => (parts.length > 0 ? `WHERE ${parts.join(' AND ')}` : '')
@@ -598,32 +580,16 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
   }
 
   async findLogs(query: LogQuery): Promise<StoredLog[]> {
-    const where: string[] = []
-    const params: unknown[] = []
-    if (query.traceId !== undefined) {
-      where.push('trace_id = ?')
-      params.push(Buffer.from(query.traceId, 'hex'))
-    }
-    if (query.spanId !== undefined) {
-      where.push('span_id = ?')
-      params.push(Buffer.from(query.spanId, 'hex'))
-    }
-    if (query.service !== undefined) {
-      where.push('service = ?')
-      params.push(query.service)
-    }
-    if (query.startUnixMs !== undefined) {
-      where.push('time_ns >= ?')
-      params.push(msToNs(query.startUnixMs))
-    }
-    if (query.endUnixMs !== undefined) {
-      where.push('time_ns <= ?')
-      params.push(msToNs(query.endUnixMs))
-    }
+    const conditions = new SqlConditions()
+    conditions.when(query.traceId, 'trace_id = ?', hexBytes)
+    conditions.when(query.spanId, 'span_id = ?', hexBytes)
+    conditions.when(query.service, 'service = ?')
+    conditions.when(query.startUnixMs, 'time_ns >= ?', msToNs)
+    conditions.when(query.endUnixMs, 'time_ns <= ?', msToNs)
     if (query.text !== undefined && query.text !== '') {
-      where.push(`body LIKE ? ESCAPE '\\'`)
-      params.push(`%${query.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+      conditions.add(`body LIKE ? ESCAPE '\\'`, `%${query.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
     }
+    const { sql: where, params } = conditions
     const sql = `SELECT time_ns, observed_ns, severity_number, severity_text, body, trace_id, span_id, service, resource_id, attributes
       FROM logs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY time_ns ${query.order === 'asc' ? 'ASC' : 'DESC'}, id ${query.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`
     const rows = this.db
@@ -722,4 +688,9 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
   close(): void {
     if (this.db.open) this.db.close()
   }
+}
+
+/** An id's hex as the bytes the table stores. */
+function hexBytes(hex: string): Buffer {
+  return Buffer.from(hex, 'hex')
 }
