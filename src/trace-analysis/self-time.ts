@@ -40,16 +40,25 @@ export function spanSelfTimes(spans: readonly TimedSpan[]): Map<string, number> 
 export function selfTime(span: TimedSpan, children: readonly TimedSpan[]): number {
   const start = span.startTimeUnixMs
   const end = Math.max(span.endTimeUnixMs, start)
-  const covered = unionLength(children.map((c) => [Math.max(c.startTimeUnixMs, start), Math.min(c.endTimeUnixMs, end)] as const))
-  return Math.max(0, end - start - covered)
+  return Math.max(0, end - start - coveredLength(children, start, end))
 }
 
-function unionLength(intervals: ReadonlyArray<readonly [number, number]>): number {
-  const sorted = intervals.filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0])
+/**
+ * The length of the union of the children's intervals clipped to [start, end]. Children in start
+ * order (as the trace page holds them) are walked as they are; others are sorted first.
+ */
+function coveredLength(children: readonly TimedSpan[], start: number, end: number): number {
+  let sorted = true
+  for (let i = 1; i < children.length && sorted; i++) sorted = children[i - 1]!.startTimeUnixMs <= children[i]!.startTimeUnixMs
+  const inOrder = sorted ? children : [...children].sort((x, y) => x.startTimeUnixMs - y.startTimeUnixMs)
   let total = 0
   let curStart = -Infinity
   let curEnd = -Infinity
-  for (const [a, b] of sorted) {
+  for (const child of inOrder) {
+    // Clipping keeps the order by start: max(start, ·) is monotonic.
+    const a = Math.max(child.startTimeUnixMs, start)
+    const b = Math.min(child.endTimeUnixMs, end)
+    if (b <= a) continue
     if (a > curEnd) {
       if (curEnd > curStart) total += curEnd - curStart
       curStart = a
