@@ -3,7 +3,7 @@
 //   npm run bench            (builds first; see bench/README.md)
 //   node bench/proxy/run.js [--duration 10] [--connections 50] [--rate 1000] [--rate-seconds 10]
 //                           [--rounds 3] [--load-tool autocannon|wrk] [--outage-seconds 20]
-//                           [--only direct,tracecar,image,unsampled,node-engine,bare,http-proxy,nginx,outage]
+//                           [--only direct,tracecar,image,unsampled,node-engine,bare,pipe,http-proxy,nginx,outage]
 //                           [--baseline-dist <another build's dist/>]
 //
 // Targets: a direct connection to the upstream (the physical limit), tracecar
@@ -424,6 +424,7 @@ async function main() {
     { id: 'unsampled', name: 'tracecar (sampling off)', start: tracecar(['--sampler', 'always_off']) },
     { id: 'node-engine', name: 'tracecar 100%, node engine (--http-engine node: node:http + undici)', start: tracecar(['--http-engine', 'node']) },
     { id: 'bare', name: 'bare node:http + undici (no tracing)', start: printingPort('bench/proxy/bare-proxy.js') },
+    { id: 'pipe', name: 'pipe-only Node floor (bytes piped, no HTTP)', start: printingPort('bench/proxy/pipe-proxy.js') },
     { id: 'http-proxy', name: 'http-proxy (naive Node baseline)', start: printingPort('bench/proxy/http-proxy-baseline.js') },
     {
       id: 'nginx',
@@ -555,6 +556,7 @@ function report(results, rounds, outage, { loadAtStart, loadAtEnd }) {
         `${label} vs baseline build: ${x(sat(t), sat(by.baseline))} of baseline CPU/req at saturation${perRound(id, 'baseline', sat)}, ${x(atRate(t), atRate(by.baseline))} at ${RATE}/s${perRound(id, 'baseline', atRate)}; ${x(t.rps, by.baseline.rps)} req/s; peak RSS ${t.peakRssMiB} vs ${by.baseline.peakRssMiB} MiB`,
       )
     if (by.bare) ratios.push(`${label} vs bare node:http+undici: ${cpuRatios(t, by.bare)}; ${x(t.rps, by.bare.rps)} req/s${perRound(id, 'bare', rps)}`)
+    if (by.pipe) ratios.push(`${label} vs the pipe-only floor: ${cpuRatios(t, by.pipe)}`)
     if (by['http-proxy'])
       ratios.push(`${label} vs http-proxy: ${x(t.rps, by['http-proxy'].rps)} req/s${perRound(id, 'http-proxy', rps)}, ${cpuRatios(t, by['http-proxy'])}`)
     if (by.nginx) ratios.push(`${label} vs nginx: ${x(t.rps, by.nginx.rps)} req/s, ${cpuRatios(t, by.nginx)}`)
