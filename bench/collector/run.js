@@ -4,12 +4,15 @@
  * OTLP/HTTP protobuf exporter) in batches of 512 spans, then query latency.
  *
  *   node bench/collector/run.js [--spans 1000000] [--concurrency 4] [--queries 200] [--sync full|normal] [--keep]
- *                               [--calls] [--only <query name part>] [--collector <built tracecar.js>]
+ *                               [--calls] [--scattered] [--only <query name part>] [--collector <built tracecar.js>]
  *
  * --calls: traces call across services (each CLIENT span of the root's service
  * is the parent of a SERVER span of another service), and the CLIENT spans
  * reach the collector one batch after their children, as when sidecars flush
  * at different times; without it a trace's spans are all of one service.
+ * --scattered: each trace starts at a time spread over the last hour (a
+ * backfill, or sidecars flushing late), so spans do not arrive in start
+ * order; without it traces start as they are made, in time order.
  * --only: time only the queries whose name contains this text (e.g.
  * dependencies). --collector: run that built entry point (e.g. an older
  * build's dist/cli/tracecar.js) instead of the source, to compare builds.
@@ -40,6 +43,7 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     sync: { type: 'string', default: 'full' },
     calls: { type: 'boolean', default: false },
+    scattered: { type: 'boolean', default: false },
     only: { type: 'string' },
     collector: { type: 'string' },
   },
@@ -127,6 +131,13 @@ function makeBatchSource() {
   })
   let traceNo = 0
   let batchNo = 0
+  // --scattered: a trace's start, spread over the hour before the run by a fixed sequence (the same runs compare).
+  let seed = 12345
+  const hourAgoMs = Date.now() - 3_600_000
+  const scatteredStartMs = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+    return hourAgoMs + (seed / 2 ** 32) * 3_600_000
+  }
   const knownTraceIds = []
   /** One batch of 512 spans: 64 traces of 8 spans, all from one service (one resource per request, as an SDK sends). */
   function nextBatch() {
@@ -138,8 +149,12 @@ function makeBatchSource() {
       const n = traceNo++
       const route = ROUTES[n % ROUTES.length]
       const status = n % 50 === 0 ? 500 : 200
+      // Span times when scattered: the root at the trace's start, each child a little later, all ending by +5 ms.
+      const t0 = args.scattered ? scatteredStartMs() : undefined
+      const at = (offsetMs) => (t0 === undefined ? undefined : t0 + offsetMs)
       const rootSpan = tracer.startSpan(route, {
         kind: SpanKind.SERVER,
+        startTime: at(0),
         attributes: {
           'http.request.method': route.split(' ')[0],
           'http.route': route.split(' ')[1],
@@ -155,25 +170,30 @@ function makeBatchSource() {
       for (let i = 1; i < SPANS_PER_TRACE; i++) {
         if (args.calls) {
           // A call: the root's CLIENT span, and the called service's SERVER span under it.
-          const call = tracer.startSpan(`GET /internal/${i}`, { kind: SpanKind.CLIENT, attributes: { 'server.address': 'internal' } }, ctx)
+          const call = tracer.startSpan(
+            `GET /internal/${i}`,
+            { kind: SpanKind.CLIENT, startTime: at(i * 0.1), attributes: { 'server.address': 'internal' } },
+            ctx,
+          )
           if (++i < SPANS_PER_TRACE) {
             const callee = tracers[(serviceNo + i) % tracers.length]
-            callee.startSpan(`GET /internal/${i - 1}`, { kind: SpanKind.SERVER }, trace.setSpan(ctx, call)).end()
+            callee.startSpan(`GET /internal/${i - 1}`, { kind: SpanKind.SERVER, startTime: at(i * 0.1) }, trace.setSpan(ctx, call)).end(at(i * 0.1 + 1))
           }
-          call.end()
+          call.end(at(i * 0.1 + 2))
           continue
         }
         const child = tracer.startSpan(
           i % 2 ? `SELECT items ${i}` : `GET /internal/${i}`,
           {
             kind: i % 2 ? SpanKind.CLIENT : SpanKind.INTERNAL,
+            startTime: at(i * 0.1),
             attributes: { 'db.system': 'postgresql', 'server.address': 'db', 'server.port': 5432, 'db.operation.name': 'SELECT' },
           },
           ctx,
         )
-        child.end()
+        child.end(at(i * 0.1 + 1))
       }
-      rootSpan.end()
+      rootSpan.end(at(5))
       if (n % 97 === 0) knownTraceIds.push(rootSpan.spanContext().traceId)
     }
     return pending
@@ -328,6 +348,7 @@ try {
   const report = {
     spansStored: batches * BATCH,
     batchSize: BATCH,
+    arrival: args.scattered ? 'scattered over the hour' : 'in time order',
     concurrency: CONCURRENCY,
     ingestWallSeconds: +wallS.toFixed(1),
     collectorCpuSeconds: +cpuS.toFixed(1),
