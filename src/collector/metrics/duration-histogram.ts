@@ -104,3 +104,38 @@ export class DurationHistogram {
     }
   }
 }
+
+/**
+ * The sum of two histograms' counts as `encodeCounts` writes them, without
+ * decoding either into a histogram (a store merges stored rows with this).
+ * Both lists are in bucket order; a bucket index this build does not know
+ * is dropped, as `addEncodedCounts` drops it.
+ */
+export function addEncodedCounts(a: Uint8Array, b: Uint8Array): Buffer {
+  const x = Buffer.from(a.buffer, a.byteOffset, a.byteLength)
+  const y = Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+  const out = Buffer.allocUnsafe(x.length + y.length)
+  let i = 0
+  let j = 0
+  let at = 0
+  while (i + 8 <= x.length || j + 8 <= y.length) {
+    const xi = i + 8 <= x.length ? x.readUInt32LE(i) : BUCKET_COUNT
+    const yi = j + 8 <= y.length ? y.readUInt32LE(j) : BUCKET_COUNT
+    const bucket = Math.min(xi, yi)
+    if (bucket >= BUCKET_COUNT) break
+    let count = 0
+    if (xi === bucket) {
+      count += x.readUInt32LE(i + 4)
+      i += 8
+    }
+    if (yi === bucket) {
+      count += y.readUInt32LE(j + 4)
+      j += 8
+    }
+    if (count === 0) continue
+    out.writeUInt32LE(bucket, at)
+    out.writeUInt32LE(count, at + 4)
+    at += 8
+  }
+  return out.subarray(0, at)
+}
