@@ -33,7 +33,10 @@ export function bucketIndex(ms: number): number {
 }
 
 export class DurationHistogram {
-  readonly counts = new Float64Array(BUCKET_COUNT)
+  // A plain array, not a Float64Array: a typed array this long gets a backing store
+  // outside V8's heap (a malloc and a sweep each), and rollups make a histogram per
+  // new cell; with spans scattered over the hour that is two per span.
+  readonly counts: number[] = new Array<number>(BUCKET_COUNT).fill(0)
   count = 0
   sumMs = 0
   minMs = Infinity

@@ -33,8 +33,12 @@ export interface RedCell extends RedKey {
 }
 
 export function newCell(key: RedKey, resolutionMs: number, bucketStartMs: number): RedCell {
+  // Fields spelled out, not spread from the key: every cell then has one shape from the start.
   return {
-    ...key,
+    service: key.service,
+    operation: key.operation,
+    spanKind: key.spanKind,
+    statusClass: key.statusClass,
     resolutionMs,
     bucketStartMs,
     requests: 0,
