@@ -110,6 +110,8 @@ interface SummaryRow {
  */
 const FIRST_SCAN_STEP_ROWS = 1000
 const MAX_SCAN_STEP_ROWS = 16_000
+/** WAL pages (4 KiB each) between automatic checkpoints: 40 MiB of WAL at most, in steady ingest. */
+const WAL_CHECKPOINT_PAGES = 10_000
 /** Spans with links read per step of `findLinksTo`; the time budget is checked between steps. */
 const LINK_SCAN_STEP_ROWS = 2000
 
@@ -158,6 +160,11 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
       if (fresh) db.pragma('auto_vacuum = INCREMENTAL')
       db.pragma('journal_mode = WAL')
       db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
+      // A checkpoint copies each page changed since the last one back into the database file (and
+      // fsyncs it). Every batch changes the same index pages again (the newest start times; with
+      // scattered arrival, pages all over the indexes), so copying once per WAL_CHECKPOINT_PAGES
+      // rather than SQLite's 1000 copies each such page once for many batches.
+      db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
       // Another process holding the write lock briefly (a backup, sqlite3 CLI): wait a little, then 503.
       db.pragma('busy_timeout = 200')
       db.pragma(`cache_size = -${(options.cacheMiB ?? 64) * 1024}`)
