@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import t from 'tap'
 import type { StoredSpan } from '../../../src/collector/model/stored-span.js'
 import { DurationHistogram } from '../../../src/collector/metrics/duration-histogram.js'
-import { accumulateSpans } from '../../../src/collector/metrics/red-rollup.js'
+import { accumulateSpans, mergeCell } from '../../../src/collector/metrics/red-rollup.js'
 import { SqliteRedRollups } from '../../../src/collector/store/sqlite/sqlite-red-rollups.js'
 import { series, servicesTable, windowSummary } from '../../../src/collector/metrics/red-queries.js'
 
@@ -123,6 +123,42 @@ t.test('rollups merged batch by batch in SQLite match counts and quantiles of th
     w.exampleTraces.some((e) => e.error),
     'a failing trace is among the examples',
   )
+})
+
+t.test('a cell merged into its stored row in SQLite holds what merging the two cells in memory gives', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tracecar-red-upsert-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const db = new Database(join(dir, 'x.db'))
+  t.teardown(() => db.close())
+  const store = new SqliteRedRollups(db)
+  const end = 1_700_000_005_000
+  // First a batch without errors (no failing example yet), then one whose spans are both faster
+  // and slower, with a failure, and durations in buckets the first did not use; one status class, so one cell.
+  const first = [span(1, 'cart', 'GET /a', end, 4, false, 200), span(2, 'cart', 'GET /a', end, 40, false, 200)]
+  const second = [
+    span(3, 'cart', 'GET /a', end, 0.5, false, 200),
+    span(4, 'cart', 'GET /a', end, 900, true, 200),
+    span(5, 'cart', 'GET /a', end, 40, false, 200),
+  ]
+  await store.merge(accumulateSpans(first))
+  await store.merge(accumulateSpans(second))
+  const expected = accumulateSpans(first)
+  const more = accumulateSpans(second)
+  for (let i = 0; i < expected.length; i++) mergeCell(expected[i]!, more[i]!)
+  for (const want of expected) {
+    const [got] = await store.cells(want.resolutionMs, want.bucketStartMs, want.bucketStartMs + 1)
+    t.ok(got, `the ${want.resolutionMs} ms row is stored`)
+    t.match(
+      { requests: got!.requests, errors: got!.errors, slowest: got!.slowestTraceId, failing: got!.errorTraceId, errorMs: got!.errorMs },
+      { requests: 5, errors: 1, slowest: want.slowestTraceId, failing: want.errorTraceId, errorMs: 900 },
+      'counts and example traces',
+    )
+    t.same(
+      [got!.histogram.minMs, got!.histogram.maxMs, got!.histogram.sumMs, [...got!.histogram.counts]],
+      [want.histogram.minMs, want.histogram.maxMs, want.histogram.sumMs, [...want.histogram.counts]],
+      'min, max, sum and every bucket count',
+    )
+  }
 })
 
 t.test('rollups have their own retention per resolution; long ranges read the 1 min rollups', async (t) => {
