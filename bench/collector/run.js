@@ -5,6 +5,7 @@
  *
  *   node bench/collector/run.js [--spans 1000000] [--concurrency 4] [--queries 200] [--sync full|normal] [--keep]
  *                               [--calls] [--scattered] [--only <query name part>] [--collector <built tracecar.js>]
+ *                               [--store clickhouse://default@127.0.0.1:8123/tracecar_bench]
  *
  * --calls: traces call across services (each CLIENT span of the root's service
  * is the parent of a SERVER span of another service), and the CLIENT spans
@@ -16,6 +17,10 @@
  * --only: time only the queries whose name contains this text (e.g.
  * dependencies). --collector: run that built entry point (e.g. an older
  * build's dist/cli/tracecar.js) instead of the source, to compare builds.
+ * --store: the collector's --store (default: the embedded SQLite store in the
+ * temp data dir); a ClickHouse URL puts the spans there (use a database of its
+ * own: the run does not empty it). The CPU reported is the collector's alone,
+ * not the ClickHouse server's.
  *
  * Reports spans stored per collector CPU-second (the collector's user+system
  * time from /proc/<pid>/stat over the ingest phase, so the load generator's
@@ -46,6 +51,7 @@ const { values: args } = parseArgs({
     scattered: { type: 'boolean', default: false },
     only: { type: 'string' },
     collector: { type: 'string' },
+    store: { type: 'string' },
   },
 })
 const TOTAL_SPANS = Number(args.spans)
@@ -85,6 +91,7 @@ async function startCollector(dataDir) {
       '--no-ui',
       '--sync',
       args.sync,
+      ...(args.store === undefined ? [] : ['--store', args.store]),
     ],
     {
       cwd: root,
@@ -348,14 +355,16 @@ try {
   const report = {
     spansStored: batches * BATCH,
     batchSize: BATCH,
+    store: args.store === undefined ? 'sqlite' : args.store.replace(/\/\/[^@/]*@/, '//'),
     arrival: args.scattered ? 'scattered over the hour' : 'in time order',
     concurrency: CONCURRENCY,
     ingestWallSeconds: +wallS.toFixed(1),
     collectorCpuSeconds: +cpuS.toFixed(1),
     spansPerCollectorCpuSecond: Math.round((batches * BATCH) / cpuS),
     spansPerWallSecond: Math.round((batches * BATCH) / wallS),
-    databaseBytes: dbBytes,
-    bytesPerSpan: Math.round(dbBytes / (batches * BATCH)),
+    // The SQLite file's size; a ClickHouse store's is on its server.
+    databaseBytes: args.store === undefined ? dbBytes : null,
+    bytesPerSpan: args.store === undefined ? Math.round(dbBytes / (batches * BATCH)) : null,
     queries: results.filter((r) => r !== undefined),
   }
   console.log(JSON.stringify(report, null, 2))
