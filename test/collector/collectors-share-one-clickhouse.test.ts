@@ -128,6 +128,23 @@ t.test('collectors sharing one ClickHouse', { skip: missingClickHouse() }, async
     )
   })
 
+  t.test('batches stored at the same moment are all counted in what the collector says it stored', async (t) => {
+    const before = c.collector.pipeline.spansStored
+    const start = Date.now() - 100
+    const requests = Array.from({ length: 8 }, (_, i) =>
+      jsonTraceRequest({
+        burst: Array.from({ length: 5 }, (_, j) => ({ traceId: hexId(16), spanId: hexId(8), name: `GET /burst/${i}/${j}`, startMs: start, durationMs: 10 })),
+      }),
+    )
+    const answers = await Promise.all(requests.map((request) => postJson(`${c.otlpUrl}/v1/traces`, request)))
+    t.same(
+      answers.map((answer) => answer.status),
+      Array<number>(8).fill(200),
+      'eight batches sent at once are all stored',
+    )
+    t.equal(c.collector.pipeline.spansStored - before, 40, 'all 40 spans are counted (the count printed at shutdown)')
+  })
+
   t.test('ClickHouse down: 503 with Retry-After, the collector stays up and stores again once it is back', async (t) => {
     await clickhouse.kill()
     const lateTrace = hexId(16)

@@ -70,14 +70,17 @@ export class IngestPipeline {
   /** Throws OtlpValueError (malformed request) or StoreUnavailableError. */
   async ingestTraces(request: unknown, raw?: RawRequest): Promise<IngestOutcome> {
     const batch = decodeTraceRequest(request)
-    this.spansStored += await this.store(() => this.options.spanWriter.writeSpans(batch.items))
+    // Added after the await: `x += await …` reads x before waiting, and batches stored meanwhile would be lost from the count.
+    const stored = await this.store(() => this.options.spanWriter.writeSpans(batch.items))
+    this.spansStored += stored
     this.passOn('traces', raw, batch.items, spanOf, tellSpans)
     return outcomeOf(batch, 'spans')
   }
 
   async ingestLogs(request: unknown, raw?: RawRequest): Promise<IngestOutcome> {
     const batch = decodeLogsRequest(request, { receivedNs: BigInt(Date.now()) * 1_000_000n, traceIdPatterns: this.options.traceIdPatterns })
-    this.logsStored += await this.store(() => this.options.logWriter.writeLogs(batch.items))
+    const stored = await this.store(() => this.options.logWriter.writeLogs(batch.items))
+    this.logsStored += stored
     this.passOn('logs', raw, batch.items, logOf, tellLogs)
     return outcomeOf(batch, 'log records')
   }
