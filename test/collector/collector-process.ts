@@ -8,11 +8,13 @@ export interface CollectorProcess {
   otlpUrl: string
   grpcPort: number
   apiUrl: string
+  httpPort: number
   stderr: () => string
   exited: Promise<number | null>
 }
 
-export async function startCollectorProcess(dataDir: string, flags: string[] = []): Promise<CollectorProcess> {
+/** `serveUi`: serve the built UI (dist/ui) instead of passing --no-ui. */
+export async function startCollectorProcess(dataDir: string, flags: string[] = [], serveUi = false): Promise<CollectorProcess> {
   const store = testStoreUrl(dataDir)
   const child = spawnTracecar([
     'collector',
@@ -25,7 +27,7 @@ export async function startCollectorProcess(dataDir: string, flags: string[] = [
     '0',
     '--http-port',
     '0',
-    '--no-ui',
+    ...(serveUi ? [] : ['--no-ui']),
     ...flags,
   ])
   let out = ''
@@ -45,6 +47,7 @@ export async function startCollectorProcess(dataDir: string, flags: string[] = [
     otlpUrl: `http://127.0.0.1:${ports.otlpHttpPort}`,
     grpcPort: ports.otlpGrpcPort,
     apiUrl: `http://127.0.0.1:${ports.httpPort}`,
+    httpPort: ports.httpPort,
     stderr: () => err,
     exited,
   }

@@ -6,8 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawnTracecar } from '../helpers/proxy-process.js'
-import { testStoreUrl } from '../helpers/test-store.js'
+import { startCollectorProcess as startInDataDir } from './collector-process.js'
 
 export interface CollectorProcess {
   otlpUrl: string
@@ -21,39 +20,13 @@ export interface CollectorProcess {
 /** `serveUi`: serve the built UI (dist/ui) instead of passing --no-ui. */
 export async function startCollectorProcess(flags: string[] = [], serveUi = false): Promise<CollectorProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tracecar-obs-'))
-  const store = testStoreUrl()
-  const child = spawnTracecar([
-    'collector',
-    ...(store === undefined ? [] : ['--store', store]),
-    '--data-dir',
-    dataDir,
-    '--otlp-http-port',
-    '0',
-    '--otlp-grpc-port',
-    '0',
-    '--http-port',
-    '0',
-    ...(serveUi ? [] : ['--no-ui']),
-    ...flags,
-  ])
-  let out = ''
-  let err = ''
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  const ports = await new Promise<{ otlpHttpPort: number; httpPort: number }>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      const line = out.split('\n').find((l) => l.includes('"listening"'))
-      if (line !== undefined) resolve(JSON.parse(line))
-    })
-    void exited.then((code) => reject(new Error(`tracecar collector exited with ${code} before listening:\n${err}`)))
-  })
+  const { child, otlpUrl, apiUrl, httpPort, stderr, exited } = await startInDataDir(dataDir, flags, serveUi)
   return {
-    otlpUrl: `http://127.0.0.1:${ports.otlpHttpPort}`,
-    apiUrl: `http://127.0.0.1:${ports.httpPort}`,
-    httpPort: ports.httpPort,
+    otlpUrl,
+    apiUrl,
+    httpPort,
     dataDir,
-    stderr: () => err,
+    stderr,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM')
       const code = await exited
