@@ -29,16 +29,16 @@
  * (`tracecar collector`, from source through tsx) on a fresh temp data dir.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { execFileSync } from 'node:child_process'
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { context, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api'
+import { cpuSeconds } from '../proc-cpu.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -63,15 +63,6 @@ const SERVICES = ['frontend', 'checkout', 'payments', 'inventory', 'shipping', '
 const ROUTES = ['GET /api/items/:id', 'POST /api/cart', 'GET /api/cart', 'POST /api/checkout', 'GET /healthz', 'GET /api/search']
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
-const clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
-
-function cpuSecondsOf(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  // utime and stime are fields 14 and 15 (1-based) of the whole line; 11 and 12 after "pid (comm) ".
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks
-}
-
 async function startCollector(dataDir) {
   const nodeArgs = (process.env.COLLECTOR_NODE_ARGS ?? '').split(' ').filter(Boolean)
   const child = spawn(
@@ -253,7 +244,7 @@ try {
   const source = makeBatchSource()
   const batches = Math.ceil(TOTAL_SPANS / BATCH)
   // Encode-side work (span creation) is done ahead per request, so the collector is kept busy.
-  const cpuBefore = cpuSecondsOf(child.pid)
+  const cpuBefore = cpuSeconds(child.pid)
   const wallStart = performance.now()
   let sent = 0
   let nextReport = 100_000
@@ -266,13 +257,13 @@ try {
     if (sent >= nextReport) {
       nextReport += 100_000
       process.stderr.write(
-        `  ${sent} spans sent, collector CPU ${(cpuSecondsOf(child.pid) - cpuBefore).toFixed(1)} s, wall ${((performance.now() - wallStart) / 1000).toFixed(1)} s\n`,
+        `  ${sent} spans sent, collector CPU ${(cpuSeconds(child.pid) - cpuBefore).toFixed(1)} s, wall ${((performance.now() - wallStart) / 1000).toFixed(1)} s\n`,
       )
     }
   }
   await Promise.all(inflight)
   const wallS = (performance.now() - wallStart) / 1000
-  const cpuS = cpuSecondsOf(child.pid) - cpuBefore
+  const cpuS = cpuSeconds(child.pid) - cpuBefore
   await exporter.shutdown()
 
   const dbBytes = ['tracecar.db', 'tracecar.db-wal'].reduce((sum, f) => {

@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { cpuSeconds } from '../proc-cpu.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const { values: opts, positionals: extra } = parseArgs({
@@ -82,11 +83,6 @@ const load = (amount) =>
   new Promise((resolve, reject) => {
     autocannon({ url: `http://127.0.0.1:${port}/`, connections: 20, amount, overallRate: Number(opts.rate) }, (e, r) => (e ? reject(e) : resolve(r)))
   })
-/** CPU seconds (user + system, all threads) of a process, from /proc. */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
 await load(Math.min(2000, requests)) // warm-up: start-up and JIT stay out of the window below
 const cpuBefore = cpuSeconds(tc.pid)
 const loadStart = performance.now()

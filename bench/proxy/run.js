@@ -24,6 +24,7 @@ import { join, delimiter } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { CLK_TCK, cpuSeconds } from '../proc-cpu.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const { values: opts } = parseArgs({
@@ -50,7 +51,6 @@ const RATE = Number(opts.rate)
 const RATE_S = Number(opts['rate-seconds'])
 const RATE_WARM_S = Number(opts['rate-warm-up-seconds'])
 const ROUNDS = Math.max(1, Number(opts.rounds))
-const CLK_TCK = 100
 
 function onPath(bin) {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -176,16 +176,6 @@ function childPids(pid) {
   } catch {
     return []
   }
-}
-
-/** CPU seconds (user + system, all threads) of the given processes. */
-function cpuSeconds(pids) {
-  let ticks = 0
-  for (const pid of pids) {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-    ticks += Number(fields[11]) + Number(fields[12])
-  }
-  return ticks / CLK_TCK
 }
 
 function peakRssMiB(pids) {

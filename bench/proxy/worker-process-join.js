@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
+import { cpuSeconds } from '../proc-cpu.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..')
 const { values: opts } = parseArgs({
@@ -34,7 +35,6 @@ const DURATION_S = Number(opts.duration)
 const CONNECTIONS = Number(opts.connections)
 const ROUNDS = Number(opts.rounds)
 const WORKERS = Number(opts.workers)
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100
 
 if (spawnSync('gunicorn', ['--version']).status !== 0 || spawnSync('/usr/bin/python3', ['-c', 'import requests']).status !== 0) {
   process.stderr.write('bench: needs Debian packages gunicorn and python3-requests (.ci/run installs them)\n')
@@ -60,11 +60,6 @@ function startUntil(cmd, args, pattern, options = {}) {
     child.stderr.on('data', look)
     child.on('exit', (code) => reject(new Error(`${cmd} exited ${code}: ${out}`)))
   })
-}
-
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
 }
 
 function procNetTcpLines() {
