@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs'
-import { isIPv4, isIPv6 } from 'node:net'
 import { endianness } from 'node:os'
+import { endpointBytes, type TcpEndpoint } from './tcp-endpoint.js'
 
 /**
  * The kernel's table of TCP sockets of this network namespace, as
@@ -15,12 +15,6 @@ import { endianness } from 'node:os'
  * hex digits. Only the lines asked for are read: the text is searched for the
  * address pair, not parsed whole.
  */
-
-/** One side of a TCP connection, as a Node socket reports it. */
-export interface TcpEndpoint {
-  address: string
-  port: number
-}
 
 const LITTLE_ENDIAN = endianness() === 'LE'
 
@@ -96,49 +90,18 @@ function portHex(port: number): string {
 }
 
 /** One 32-bit word as /proc prints it: the four bytes in the host's order. */
-function wordHex(b0: number, b1: number, b2: number, b3: number): string {
-  const bytes = LITTLE_ENDIAN ? [b3, b2, b1, b0] : [b0, b1, b2, b3]
+function wordHex(bytes: readonly number[], at: number): string {
+  const word = LITTLE_ENDIAN ? [bytes[at + 3]!, bytes[at + 2]!, bytes[at + 1]!, bytes[at]!] : bytes.slice(at, at + 4)
   let out = ''
-  for (const b of bytes) out += b.toString(16).toUpperCase().padStart(2, '0')
+  for (const b of word) out += b.toString(16).toUpperCase().padStart(2, '0')
   return out
 }
 
 /** An address as /proc prints it: `v4` for an IPv4 one (and `v6` its mapped form), else `v6` alone. */
 function addressWords(address: string): { v4: string | undefined; v6: string } | undefined {
-  const plain = address.toLowerCase().startsWith('::ffff:') && isIPv4(address.slice(7)) ? address.slice(7) : address
-  if (isIPv4(plain)) {
-    const [a, b, c, d] = plain.split('.').map(Number) as [number, number, number, number]
-    const v4 = wordHex(a, b, c, d)
-    return { v4, v6: `${wordHex(0, 0, 0, 0)}${wordHex(0, 0, 0, 0)}${wordHex(0, 0, 0xff, 0xff)}${v4}` }
-  }
-  if (!isIPv6(plain)) return undefined
-  const bytes = ipv6Bytes(plain)
+  const bytes = endpointBytes(address)
+  if (bytes === undefined) return undefined
   let v6 = ''
-  for (let i = 0; i < 16; i += 4) v6 += wordHex(bytes[i]!, bytes[i + 1]!, bytes[i + 2]!, bytes[i + 3]!)
-  return { v4: undefined, v6 }
-}
-
-/** The 16 bytes of a valid IPv6 address (zone id dropped). */
-function ipv6Bytes(address: string): number[] {
-  const bare = address.split('%')[0]!
-  const [head, tail] = bare.includes('::') ? (bare.split('::') as [string, string]) : [bare, undefined]
-  const groups = (text: string): number[] => {
-    if (text === '') return []
-    const out: number[] = []
-    for (const part of text.split(':')) {
-      if (isIPv4(part)) {
-        const [a, b, c, d] = part.split('.').map(Number) as [number, number, number, number]
-        out.push((a << 8) | b, (c << 8) | d)
-      } else {
-        out.push(parseInt(part, 16))
-      }
-    }
-    return out
-  }
-  const front = groups(head)
-  const back = tail === undefined ? [] : groups(tail)
-  const all = [...front, ...new Array<number>(8 - front.length - back.length).fill(0), ...back]
-  const bytes: number[] = []
-  for (const group of all) bytes.push(group >> 8, group & 0xff)
-  return bytes
+  for (let i = 0; i < 16; i += 4) v6 += wordHex(bytes.v6, i)
+  return { v4: bytes.v4 === undefined ? undefined : wordHex(bytes.v4, 0), v6 }
 }

@@ -2,7 +2,9 @@ import type { Socket } from 'node:net'
 import type { Exchange } from './exchange.js'
 import type { InflightExchanges } from './inflight-exchanges.js'
 import { findListenerInodes, findSocketInode, procSocketKeys, readTcpTable } from './proc-net-tcp.js'
+import { SockDiag } from './sock-diag.js'
 import { listProcesses, socketInodesOfAll } from './socket-owners.js'
+import type { TcpEndpoint } from './tcp-endpoint.js'
 
 /** Why the worker-process rule found no parent (the label of `tracecar_outbound_join_declines_total`). */
 export type WorkerProcessDecline =
@@ -17,8 +19,9 @@ export type WorkerProcessResult = { inbound: Exchange; decline?: undefined } | {
 
 /** What is known of one connection, kept for its life: neither changes while it is open. */
 interface SocketFacts {
-  /** `LOCAL REMOTE` texts of the other end's line in /proc/net/tcp{,6}. */
-  keys: string[]
+  /** The other end's own address, and its peer (us). */
+  other: TcpEndpoint
+  peer: TcpEndpoint
   /** Socket inode of the other end (the service's); 0 until the service has accepted it. */
   inode: number
   /** The process holding the other end; 0 until found. */
@@ -50,19 +53,21 @@ const FULL_SCAN_INTERVAL_MS = 1000
  * (threads, an event loop) is ambiguous: the rule declines, and the next rule
  * is tried.
  *
- * Costs nothing until a call needs it. Per call: one read of
- * /proc/net/tcp{,6}, and the fd lists of the service's processes already
- * known (those holding its listening socket: the master and its workers),
- * shared by the calls that wait at the same moment; all of /proc only when
- * the caller is a process not known yet, at most once a second. What a connection's other
- * end is, and which process holds it, is cached for the connection's life.
- * Every read is asynchronous: the call waits, the event loop does not.
+ * Costs nothing until a call needs it. Per call: a lookup of each new
+ * connection's other end by its addresses (the kernel's socket diagnostics,
+ * sock-diag.ts; one read of /proc/net/tcp{,6} where those cannot be had), and
+ * the fd lists of the service's processes already known (those holding its
+ * listening socket: the master and its workers), shared by the calls that
+ * wait at the same moment; all of /proc only when the caller is a process
+ * not known yet, at most once a second. What a connection's other end is, and
+ * which process holds it, is cached for the connection's life. Every read is
+ * asynchronous: the call waits, the event loop does not.
  */
 export class WorkerProcessJoin {
   private readonly facts = new WeakMap<Socket, SocketFacts>()
   /** The service's processes (holding its listening socket, or a connection of ours): the worker pool, read first. */
   private readonly knownPids = new Set<number>()
-  /** Inodes of the service's listening sockets, from the last table read. */
+  /** Inodes of the service's listening sockets, from the last lookup. */
   private listenerInodes: number[] = []
   private lastFullScanMs = 0
   /** Calls waiting for the next snapshot, and whether one is being read. */
@@ -70,6 +75,8 @@ export class WorkerProcessJoin {
   private reading = false
   /** Callers waiting for the full scan under way. */
   private scanWaiters: Array<(byPid: Map<number, Set<number>>) => void> | undefined
+  /** The kernel's socket diagnostics: undefined until first needed, null where they cannot be had (then /proc/net/tcp is read). */
+  private diag: SockDiag | null | undefined
 
   constructor(private readonly inflight: InflightExchanges) {}
 
@@ -102,16 +109,15 @@ export class WorkerProcessJoin {
     const batch = this.waiting
     this.waiting = []
     this.reading = true
-    readTcpTable((table) => {
-      for (const { callFacts, serving } of batch) {
-        if (callFacts.inode === 0) callFacts.inode = findSocketInode(table, callFacts.keys)
-        for (const [, socket] of serving) {
-          const facts = this.factsOf(socket)
-          if (facts !== undefined && facts.inode === 0) facts.inode = findSocketInode(table, facts.keys)
-        }
+    const unknown = new Set<SocketFacts>()
+    for (const { callFacts, serving } of batch) {
+      if (callFacts.inode === 0) unknown.add(callFacts)
+      for (const [, socket] of serving) {
+        const facts = this.factsOf(socket)
+        if (facts !== undefined && facts.inode === 0) unknown.add(facts)
       }
-      const servicePort = batch[0]!.serving[0]![1].remotePort
-      if (servicePort !== undefined) this.listenerInodes = findListenerInodes(table, servicePort)
+    }
+    this.lookUpInodes([...unknown], batch[0]!.serving[0]![1].remotePort, () => {
       const known = [...this.knownPids]
       socketInodesOfAll(known, (byPid) => {
         for (const pid of known) if (!byPid.has(pid)) this.knownPids.delete(pid)
@@ -119,6 +125,55 @@ export class WorkerProcessJoin {
         this.reading = false
         if (this.waiting.length > 0) this.readSnapshot()
       })
+    })
+  }
+
+  /**
+   * Fills in the other end's inode of each of `unknown` that exists by now,
+   * and the service's listening sockets on `servicePort`: from the kernel's
+   * socket diagnostics (a lookup per socket), or where those cannot be had,
+   * from one read of /proc/net/tcp{,6} (the whole table, its cost growing
+   * with the sockets the namespace holds, TIME_WAIT ones included).
+   */
+  private lookUpInodes(unknown: SocketFacts[], servicePort: number | undefined, done: () => void): void {
+    if (this.diag === undefined) {
+      const opened = SockDiag.open()
+      this.diag = opened instanceof Error ? null : opened
+    }
+    const diag = this.diag
+    if (diag === null) return this.readProcTable(unknown, servicePort, done)
+    let pending = unknown.length + (servicePort === undefined ? 0 : 1)
+    let failed = false
+    const settled = (err: Error | undefined): void => {
+      if (err !== undefined) failed = true
+      if (--pending > 0) return
+      if (!failed) return done()
+      // Refused (a kernel without inet_diag, a sandbox): /proc from now on.
+      diag.close()
+      this.diag = null
+      this.readProcTable(unknown, servicePort, done)
+    }
+    if (pending === 0) return done()
+    for (const facts of unknown) {
+      diag.inodeOf(facts.other, facts.peer, (inode) => {
+        if (typeof inode === 'number') facts.inode = inode
+        settled(inode instanceof Error ? inode : undefined)
+      })
+    }
+    if (servicePort !== undefined) {
+      diag.listenerInodes(servicePort, (inodes) => {
+        if (!(inodes instanceof Error)) this.listenerInodes = inodes
+        settled(inodes instanceof Error ? inodes : undefined)
+      })
+    }
+  }
+
+  /** The same from the text of /proc/net/tcp{,6}. */
+  private readProcTable(unknown: SocketFacts[], servicePort: number | undefined, done: () => void): void {
+    readTcpTable((table) => {
+      for (const facts of unknown) if (facts.inode === 0) facts.inode = findSocketInode(table, procSocketKeys(facts.other, facts.peer))
+      if (servicePort !== undefined) this.listenerInodes = findListenerInodes(table, servicePort)
+      done()
     })
   }
 
@@ -213,9 +268,10 @@ export class WorkerProcessJoin {
     const { localAddress, localPort, remoteAddress, remotePort } = socket
     if (localAddress === undefined || localPort === undefined || remoteAddress === undefined || remotePort === undefined) return undefined
     // The other end's own address is our peer, its peer is us.
-    const keys = procSocketKeys({ address: remoteAddress, port: remotePort }, { address: localAddress, port: localPort })
-    if (keys.length === 0) return undefined
-    facts = { keys, inode: 0, owner: 0 }
+    const other = { address: remoteAddress, port: remotePort }
+    const peer = { address: localAddress, port: localPort }
+    if (procSocketKeys(other, peer).length === 0) return undefined
+    facts = { other, peer, inode: 0, owner: 0 }
     this.facts.set(socket, facts)
     return facts
   }
