@@ -20,6 +20,7 @@ export const STORE_BEHAVIOUR_FILES = [
   'test/collector/finds-traces-linking-to-a-trace.test.ts',
   'test/collector/speaks-the-jaeger-query-api.test.ts',
   'test/collector/stores-what-otel-sdks-send.test.ts',
+  'test/collector/stores-hostile-strings-as-sent.test.ts',
   'test/collector/sums-dependencies-over-long-windows.test.ts',
   'test/collector/counts-each-call-once-whatever-the-arrival-order.test.ts',
   'test/collector/receives-a-sidecars-spans.test.ts',

@@ -5,9 +5,9 @@
  *
  * A call is one row of `dependency_calls` per child span whose parent span
  * (same trace) is stored and of another service, dated by the child's
- * start. After a batch's spans are inserted, one query reads the parents of
- * its spans and the children of its spans that are stored, and the calls
- * found are inserted. Several collectors may store the two sides of a call
+ * start. After a batch's spans are inserted, the calls inside the batch are
+ * found in it, and one query reads the stored spans outside it that are
+ * parents or children of its spans; the calls found are inserted. Several collectors may store the two sides of a call
  * at the same moment: each looks only after its own insert was acknowledged,
  * so the later look sees both spans; both may then write the call, and a
  * retried batch writes it again. The row's key is the child span
@@ -16,7 +16,7 @@
  */
 import { msToNs } from '../../otlp/otlp-values.js'
 import type { IngestSpan } from '../../otlp/decode-traces.js'
-import { sqlStringList, sqlUInt } from './clickhouse-sql.js'
+import { sqlString, sqlStringList, sqlUInt } from './clickhouse-sql.js'
 
 /** A span as the call lookup reads it. */
 export interface CallSideRow {
@@ -38,50 +38,90 @@ export interface DependencyCallRow {
   start_date: string
 }
 
-/** The stored spans that may be the other side of a call with a span of the batch: its parents and its children. */
-export function callSidesQuery(spans: readonly IngestSpan[]): string {
-  const traceIds = new Set<string>()
-  const spanIds = new Set<string>()
-  const parentIds = new Set<string>()
-  for (const { span } of spans) {
-    traceIds.add(span.traceId)
-    spanIds.add(span.spanId)
-    if (span.parentSpanId !== null) parentIds.add(span.parentSpanId)
+/**
+ * The stored spans, other than the batch's own, that may be the other side of
+ * a call with a span of the batch: parents the batch lacks, and children.
+ * `batch` is the batch's spans by trace id + span id, `traceList` its trace
+ * ids as a SQL list. A call inside the batch needs no lookup (callsOf).
+ */
+export function callSidesQuery(batch: ReadonlyMap<string, IngestSpan>, traceList: string): string {
+  const spanIds: string[] = []
+  const pairs: string[] = []
+  const missingParents = new Set<string>()
+  for (const { span } of batch.values()) {
+    spanIds.push(span.spanId)
+    pairs.push(`(${sqlString(span.traceId)}, ${sqlString(span.spanId)})`)
+    if (span.parentSpanId !== null && !batch.has(span.traceId + span.parentSpanId)) missingParents.add(span.parentSpanId)
   }
-  const sides = [`parent_span_id IN (${sqlStringList([...spanIds])})`]
-  if (parentIds.size > 0) sides.push(`span_id IN (${sqlStringList([...parentIds])})`)
+  const sides = [`(parent_span_id IN (${sqlStringList(spanIds)}) AND (trace_id, span_id) NOT IN (${pairs.join(', ')}))`]
+  if (missingParents.size > 0) sides.push(`span_id IN (${sqlStringList([...missingParents])})`)
   return `SELECT trace_id, span_id, parent_span_id, service, start_ns, status_code FROM spans
-    WHERE trace_id IN (${sqlStringList([...traceIds])}) AND (${sides.join(' OR ')})`
+    WHERE trace_id IN (${traceList}) AND (${sides.join(' OR ')})`
+}
+
+/** One side of a call: a span of the batch, or a stored span `callSidesQuery` found. */
+interface CallSide {
+  traceId: string
+  spanId: string
+  parentSpanId: string
+  service: string
+  startNs: string
+  statusCode: number
+}
+
+function sideOfStored(row: CallSideRow): CallSide {
+  return {
+    traceId: row.trace_id,
+    spanId: row.span_id,
+    parentSpanId: row.parent_span_id,
+    service: row.service,
+    startNs: row.start_ns,
+    statusCode: Number(row.status_code),
+  }
+}
+
+function callOf(child: CallSide, parentService: string, dayOf: (ns: bigint) => string): DependencyCallRow {
+  return {
+    start_ns: child.startNs,
+    trace_id: child.traceId,
+    span_id: child.spanId,
+    parent: parentService,
+    child: child.service,
+    err: child.statusCode === 2 ? 1 : 0,
+    start_date: dayOf(BigInt(child.startNs)),
+  }
 }
 
 /** The calls a batch's spans take part in, given the stored spans `callSidesQuery` found. */
-export function callsOf(spans: readonly IngestSpan[], stored: readonly CallSideRow[], dayOf: (ns: bigint) => string): DependencyCallRow[] {
-  const byKey = new Map<string, CallSideRow>()
-  for (const row of stored) byKey.set(row.trace_id + row.span_id, row)
-  for (const { span, startNs, statusCode } of spans) {
-    byKey.set(span.traceId + span.spanId, {
-      trace_id: span.traceId,
-      span_id: span.spanId,
-      parent_span_id: span.parentSpanId ?? '',
-      service: span.service,
-      start_ns: startNs.toString(),
-      status_code: statusCode,
-    })
+export function callsOf(batch: ReadonlyMap<string, IngestSpan>, stored: readonly CallSideRow[], dayOf: (ns: bigint) => string): DependencyCallRow[] {
+  const storedByKey = new Map<string, CallSide>()
+  for (const row of stored) {
+    const key = row.trace_id + row.span_id
+    if (!batch.has(key)) storedByKey.set(key, sideOfStored(row))
   }
+  const serviceOf = (key: string): string | undefined => batch.get(key)?.span.service ?? storedByKey.get(key)?.service
   const calls: DependencyCallRow[] = []
-  for (const child of byKey.values()) {
-    if (child.parent_span_id === '') continue
-    const parent = byKey.get(child.trace_id + child.parent_span_id)
-    if (parent === undefined || parent.service === child.service) continue
-    calls.push({
-      start_ns: child.start_ns,
-      trace_id: child.trace_id,
-      span_id: child.span_id,
-      parent: parent.service,
-      child: child.service,
-      err: Number(child.status_code) === 2 ? 1 : 0,
-      start_date: dayOf(BigInt(child.start_ns)),
-    })
+  // The batch's spans as children: parents in the batch or stored.
+  for (const { span, statusCode } of batch.values()) {
+    if (span.parentSpanId === null) continue
+    const parent = serviceOf(span.traceId + span.parentSpanId)
+    if (parent === undefined || parent === span.service) continue
+    const child = {
+      traceId: span.traceId,
+      spanId: span.spanId,
+      parentSpanId: span.parentSpanId,
+      service: span.service,
+      startNs: span.startTimeUnixNano,
+      statusCode,
+    }
+    calls.push(callOf(child, parent, dayOf))
+  }
+  // Stored spans as children of the batch's spans (a stored parent of a batch span was counted above).
+  for (const child of storedByKey.values()) {
+    if (child.parentSpanId === '') continue
+    const parent = batch.get(child.traceId + child.parentSpanId)
+    if (parent === undefined || parent.span.service === child.service) continue
+    calls.push(callOf(child, parent.span.service, dayOf))
   }
   return calls
 }

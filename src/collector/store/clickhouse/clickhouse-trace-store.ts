@@ -40,6 +40,7 @@ import { storedSpanOf } from '../stored-span-of.js'
 import { summarizeTrace } from '../trace-summary.js'
 import { unreachableOr } from '../store-unreachable.js'
 import { sqlString, sqlStringList, sqlUInt } from './clickhouse-sql.js'
+import { insertTabSeparated, tsvQuoted, tsvString } from './clickhouse-tab-separated.js'
 import { callSidesQuery, callsOf, dependenciesQuery } from './clickhouse-dependency-calls.js'
 import type { CallSideRow } from './clickhouse-dependency-calls.js'
 
@@ -87,56 +88,118 @@ function attributeText(value: AttributeJson): string {
   return typeof value === 'string' ? value : JSON.stringify(value)
 }
 
-function pushAttributes(keys: string[], values: string[], attributes: AttributeMap): void {
-  for (const key in attributes) {
-    keys.push(key)
-    values.push(attributeText(attributes[key]!))
-  }
-}
-
-/** Unix ms to the day a row is partitioned under (UTC, as ClickHouse's toDate of a Unix time). */
+/** Unix ns to the day a row is partitioned under (UTC, as ClickHouse's toDate of a Unix time). */
 function dayOf(ns: bigint): string {
   return new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 10)
 }
 
-function spanRowValues(item: IngestSpan): Record<string, unknown> {
-  const span = item.span
-  const attrKeys: string[] = []
-  const attrValues: string[] = []
-  pushAttributes(attrKeys, attrValues, span.attributes)
-  pushAttributes(attrKeys, attrValues, span.resource)
-  const eventKeys: string[] = []
-  const eventValues: string[] = []
-  for (const event of span.events) {
-    eventKeys.push('event')
-    eventValues.push(event.name)
-    pushAttributes(eventKeys, eventValues, event.attributes)
+/** The quoted elements of an attribute map's keys and of its values, for the Array(String) columns (without brackets). */
+interface QuotedPairs {
+  keys: string
+  values: string
+}
+
+function quotedPairs(attributes: AttributeMap): QuotedPairs {
+  let keys = ''
+  let values = ''
+  for (const key in attributes) {
+    const sep = keys === '' ? '' : ','
+    keys += sep + tsvQuoted(key)
+    values += sep + tsvQuoted(attributeText(attributes[key]!))
   }
-  return {
-    service: span.service,
-    start_ns: item.startNs.toString(),
-    trace_id: span.traceId,
-    span_id: span.spanId,
-    parent_span_id: span.parentSpanId ?? '',
-    name: span.name,
-    kind: item.kind,
-    duration_ns: (item.endNs > item.startNs ? item.endNs - item.startNs : 0n).toString(),
-    status_code: item.statusCode,
-    status_message: span.status.message,
-    trace_state: span.traceState,
-    scope_name: span.scope.name,
-    scope_version: span.scope.version,
-    attr_keys: attrKeys,
-    attr_values: attrValues,
-    event_keys: eventKeys,
-    event_values: eventValues,
-    start_date: dayOf(item.startNs),
-    end_ns: item.endNs.toString(),
-    flags: item.flags,
-    resource: item.resourceJson,
-    attributes: JSON.stringify(span.attributes),
-    events: span.events.length === 0 ? '' : JSON.stringify(span.events),
-    links: span.links.length === 0 ? '' : JSON.stringify(span.links),
+  return { keys, values }
+}
+
+function joinQuoted(a: string, b: string): string {
+  return a === '' ? b : b === '' ? a : `${a},${b}`
+}
+
+/** The insert's columns, in the order spanLine writes them. */
+const SPAN_INSERT_COLUMNS = [
+  'service',
+  'start_ns',
+  'trace_id',
+  'span_id',
+  'parent_span_id',
+  'name',
+  'kind',
+  'duration_ns',
+  'status_code',
+  'status_message',
+  'trace_state',
+  'scope_name',
+  'scope_version',
+  'attr_keys',
+  'attr_values',
+  'event_keys',
+  'event_values',
+  'start_date',
+  'end_ns',
+  'flags',
+  'resource',
+  'attributes',
+  'events',
+  'links',
+] as const
+
+const NS_PER_DAY = 86_400_000_000_000n
+
+/** What every span of one resource writes alike, worked out once per resource. */
+interface ResourceFields {
+  /** The resource's attributes as quoted array elements, appended to each span's own. */
+  pairs: QuotedPairs
+  /** The resource JSON as a TabSeparated field. */
+  json: string
+}
+
+/** Spans as TabSeparated lines for the `spans` table (clickhouse-tab-separated.ts), with what repeats across spans worked out once. */
+class SpanLines {
+  private readonly resources = new Map<string, ResourceFields>()
+  private dayStartNs = -1n
+  private dayText = ''
+
+  /** The partition day of a start time (UTC), remembered for the spans of the same day. */
+  private dayOf(ns: bigint): string {
+    if (ns < this.dayStartNs || ns >= this.dayStartNs + NS_PER_DAY) {
+      this.dayStartNs = (ns / NS_PER_DAY) * NS_PER_DAY
+      this.dayText = dayOf(this.dayStartNs)
+    }
+    return this.dayText
+  }
+
+  private resourceOf(item: IngestSpan): ResourceFields {
+    let fields = this.resources.get(item.resourceJson)
+    if (fields === undefined) {
+      fields = { pairs: quotedPairs(item.span.resource), json: tsvString(item.resourceJson) }
+      if (this.resources.size > 1000) this.resources.clear()
+      this.resources.set(item.resourceJson, fields)
+    }
+    return fields
+  }
+
+  line(item: IngestSpan): string {
+    const span = item.span
+    const resource = this.resourceOf(item)
+    const own = quotedPairs(span.attributes)
+    let eventKeys = ''
+    let eventValues = ''
+    for (const event of span.events) {
+      const sep = eventKeys === '' ? '' : ','
+      eventKeys += `${sep}'event'`
+      eventValues += sep + tsvQuoted(event.name)
+      const pairs = quotedPairs(event.attributes)
+      eventKeys = joinQuoted(eventKeys, pairs.keys)
+      eventValues = joinQuoted(eventValues, pairs.values)
+    }
+    // Ids are checked hex and numbers digits: only the texts a sender chose need escaping.
+    return (
+      `${tsvString(span.service)}\t${span.startTimeUnixNano}\t${span.traceId}\t${span.spanId}\t${span.parentSpanId ?? ''}\t${tsvString(span.name)}` +
+      `\t${item.kind}\t${item.endNs > item.startNs ? item.endNs - item.startNs : 0n}\t${item.statusCode}\t${tsvString(span.status.message)}` +
+      `\t${tsvString(span.traceState)}\t${tsvString(span.scope.name)}\t${tsvString(span.scope.version)}` +
+      `\t[${joinQuoted(own.keys, resource.pairs.keys)}]\t[${joinQuoted(own.values, resource.pairs.values)}]\t[${eventKeys}]\t[${eventValues}]` +
+      `\t${this.dayOf(item.startNs)}\t${span.endTimeUnixNano}\t${item.flags}\t${resource.json}\t${tsvString(JSON.stringify(span.attributes))}` +
+      `\t${span.events.length === 0 ? '' : tsvString(JSON.stringify(span.events))}\t${span.links.length === 0 ? '' : tsvString(JSON.stringify(span.links))}\n`
+    )
   }
 }
 
@@ -153,12 +216,16 @@ function pairCondition(keys: string, values: string, key: string, value: string)
 export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, LogReader, DependencyReader {
   /** Parsed resources by their JSON text: a service's spans share one. */
   private readonly resources = new Map<string, AttributeMap>()
+  private readonly spanLines = new SpanLines()
 
   constructor(private readonly client: ClickHouseClient) {}
 
   private async rows<T>(query: string, settings?: ClickHouseSettings): Promise<T[]> {
+    // A big batch's lookups list its ids: more than the 256 KiB a query may have by default.
+    const size = query.length > 64 * 1024 ? Buffer.byteLength(query) : 0
+    const withSize = size > 200 * 1024 ? { ...settings, max_query_size: String(size + 1024) } : settings
     try {
-      const result = await this.client.query({ query, format: 'JSONEachRow', clickhouse_settings: settings })
+      const result = await this.client.query({ query, format: 'JSONEachRow', clickhouse_settings: withSize })
       return await result.json<T>()
     } catch (err) {
       throw unreachableOr(err, 'ClickHouse')
@@ -167,22 +234,29 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
 
   async writeSpans(spans: readonly IngestSpan[]): Promise<WriteResult> {
     if (spans.length === 0) return { stored: 0 }
-    const fresh = new Map<string, IngestSpan>()
-    for (const item of spans) fresh.set(`${item.span.traceId}${item.span.spanId}`, item)
-    const traceIds = [...new Set(spans.map((s) => s.span.traceId))]
+    const batch = new Map<string, IngestSpan>()
+    const traceIds = new Set<string>()
+    for (const item of spans) {
+      batch.set(item.span.traceId + item.span.spanId, item)
+      traceIds.add(item.span.traceId)
+    }
+    const traceList = sqlStringList([...traceIds])
     const known = await this.rows<{ trace_id: string; span_id: string }>(
-      `SELECT trace_id, span_id FROM spans WHERE trace_id IN (${sqlStringList(traceIds)}) AND span_id IN (${sqlStringList([...new Set(spans.map((s) => s.span.spanId))])})`,
+      `SELECT trace_id, span_id FROM spans WHERE trace_id IN (${traceList}) AND span_id IN (${sqlStringList(spans.map((s) => s.span.spanId))})`,
     )
-    for (const row of known) fresh.delete(`${row.trace_id}${row.span_id}`)
-    if (fresh.size > 0) await this.client.insert({ table: 'spans', values: [...fresh.values()].map(spanRowValues), format: 'JSONEachRow' })
+    const knownKeys = new Set(known.map((row) => row.trace_id + row.span_id))
+    const lines: string[] = []
+    for (const [key, item] of batch) if (!knownKeys.has(key)) lines.push(this.spanLines.line(item))
+    await insertTabSeparated(this.client, 'spans', SPAN_INSERT_COLUMNS, lines)
     // Also for a retried batch whose spans were all stored: the try that stored them may have failed before its calls were.
-    await this.writeCalls(spans)
-    return { stored: fresh.size }
+    await this.writeCalls(batch, traceList)
+    return { stored: lines.length }
   }
 
   /** The calls the batch's spans take part in (clickhouse-dependency-calls.ts), looked up once its spans are stored. */
-  private async writeCalls(spans: readonly IngestSpan[]): Promise<void> {
-    const calls = callsOf(spans, await this.rows<CallSideRow>(callSidesQuery(spans)), dayOf)
+  private async writeCalls(batch: ReadonlyMap<string, IngestSpan>, traceList: string): Promise<void> {
+    const query = callSidesQuery(batch, traceList)
+    const calls = callsOf(batch, await this.rows<CallSideRow>(query), dayOf)
     if (calls.length > 0) await this.client.insert({ table: 'dependency_calls', values: calls, format: 'JSONEachRow' })
   }
 

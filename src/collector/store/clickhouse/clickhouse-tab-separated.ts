@@ -1,0 +1,46 @@
+/**
+ * Insert bodies in ClickHouse's TabSeparated format, which every server
+ * version reads (Debian's 18.16 too): one line per row, columns split by
+ * tabs, written as text into one buffer per insert. Cheaper for the
+ * collector than a JSON object per row (JSONEachRow): no intermediate
+ * objects, no JSON encoding of each value, one UTF-8 encoding of the body.
+ *
+ * Escaping, as ClickHouse reads it: in a String field a backslash, tab,
+ * line feed and carriage return are written as \\, \t, \n, \r (the rest,
+ * non-ASCII included, goes as its UTF-8 bytes); an Array(String) field is
+ * `['a','b']`, each element quoted with ' and \ escaped, and tab, line feed
+ * and carriage return escaped as above so the row stays one line.
+ */
+import { Readable } from 'node:stream'
+import type { ClickHouseClient } from '@clickhouse/client'
+
+const FIELD_SPECIAL = /[\\\t\n\r]/
+const FIELD_SPECIAL_ALL = /[\\\t\n\r]/g
+const QUOTED_SPECIAL = /[\\'\t\n\r]/
+const QUOTED_SPECIAL_ALL = /[\\'\t\n\r]/g
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', "'": "\\'" }
+const escapeOf = (c: string): string => ESCAPES[c]!
+
+/** A String field. */
+export function tsvString(value: string): string {
+  return FIELD_SPECIAL.test(value) ? value.replace(FIELD_SPECIAL_ALL, escapeOf) : value
+}
+
+/** One element of an Array(String) field, quoted (join them with ',' inside '[' and ']'). */
+export function tsvQuoted(value: string): string {
+  return `'${QUOTED_SPECIAL.test(value) ? value.replace(QUOTED_SPECIAL_ALL, escapeOf) : value}'`
+}
+
+/** An Array(String) field. */
+export function tsvStringArray(values: readonly string[]): string {
+  let out = '['
+  for (let i = 0; i < values.length; i++) out += i === 0 ? tsvQuoted(values[i]!) : `,${tsvQuoted(values[i]!)}`
+  return `${out}]`
+}
+
+/** Inserts rows (each a line ending in '\n', fields in the order of `columns`); resolves once ClickHouse acknowledged them. */
+export async function insertTabSeparated(client: ClickHouseClient, table: string, columns: readonly string[], lines: readonly string[]): Promise<void> {
+  if (lines.length === 0) return
+  const body = Buffer.from(lines.join(''), 'utf8')
+  await client.insert({ table, columns: [...columns] as [string, ...string[]], values: Readable.from([body], { objectMode: false }), format: 'TabSeparated' })
+}
