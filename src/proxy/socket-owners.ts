@@ -1,4 +1,4 @@
-import { readdir, readlink } from 'node:fs'
+import { readdir, readdirSync, readlink, readlinkSync } from 'node:fs'
 
 /**
  * Which process holds a socket: `/proc/<pid>/fd` lists a process's open
@@ -53,4 +53,36 @@ export function socketInodesOfAll(pids: readonly number[], callback: (byPid: Map
       if (--pending === 0) callback(byPid)
     })
   }
+}
+
+/**
+ * The same, read synchronously: for the few processes of the service's
+ * worker pool, read at each call whose process is not known yet. Asking the
+ * thread pool costs two thread wake-ups per readlink, several times the read
+ * itself (measured: 60 futex calls per outbound call for 30 readlinks); read
+ * here, a pool of 5 processes of ~10 fds each holds the event loop for a
+ * fraction of a millisecond.
+ */
+export function socketInodesOfAllNow(pids: readonly number[]): Map<number, Set<number>> {
+  const byPid = new Map<number, Set<number>>()
+  for (const pid of pids) {
+    const dir = `/proc/${pid}/fd`
+    let fds: string[]
+    try {
+      fds = readdirSync(dir)
+    } catch {
+      continue // gone, or not ours to read
+    }
+    const inodes = new Set<number>()
+    for (const fd of fds) {
+      try {
+        const target = readlinkSync(`${dir}/${fd}`)
+        if (target.startsWith('socket:[')) inodes.add(Number(target.slice(8, -1)))
+      } catch {
+        // closed meanwhile
+      }
+    }
+    if (inodes.size > 0) byPid.set(pid, inodes)
+  }
+  return byPid
 }

@@ -3,7 +3,7 @@ import type { Exchange } from './exchange.js'
 import type { InflightExchanges } from './inflight-exchanges.js'
 import { findListenerInodes, findSocketInode, procSocketKeys, readTcpTable } from './proc-net-tcp.js'
 import { SockDiag } from './sock-diag.js'
-import { listProcesses, socketInodesOfAll } from './socket-owners.js'
+import { listProcesses, socketInodesOfAll, socketInodesOfAllNow } from './socket-owners.js'
 import type { TcpEndpoint } from './tcp-endpoint.js'
 
 /** Why the worker-process rule found no parent (the label of `tracecar_outbound_join_declines_total`). */
@@ -37,6 +37,8 @@ interface Waiter {
 
 /** A full scan of every process is a few ms to 100 ms on a busy machine: at most one this often. */
 const FULL_SCAN_INTERVAL_MS = 1000
+/** The service's known processes are read synchronously up to this many (a worker pool); more, through the thread pool. */
+const SYNC_READ_MAX_PROCESSES = 16
 
 /**
  * The `worker-process` join rule: an outbound call from process P belongs to
@@ -60,8 +62,10 @@ const FULL_SCAN_INTERVAL_MS = 1000
  * listening socket: the master and its workers), shared by the calls that
  * wait at the same moment; all of /proc only when the caller is a process
  * not known yet, at most once a second. What a connection's other end is, and
- * which process holds it, is cached for the connection's life. Every read is
- * asynchronous: the call waits, the event loop does not.
+ * which process holds it, is cached for the connection's life. The known
+ * processes' fds are read synchronously (up to 16 processes: a worker pool's
+ * few dozen fds); everything else asynchronously: the call waits, the event
+ * loop does not.
  */
 export class WorkerProcessJoin {
   private readonly facts = new WeakMap<Socket, SocketFacts>()
@@ -119,12 +123,14 @@ export class WorkerProcessJoin {
     }
     this.lookUpInodes([...unknown], batch[0]!.serving[0]![1].remotePort, () => {
       const known = [...this.knownPids]
-      socketInodesOfAll(known, (byPid) => {
+      const withSnapshot = (byPid: Map<number, Set<number>>): void => {
         for (const pid of known) if (!byPid.has(pid)) this.knownPids.delete(pid)
         for (const waiter of batch) this.resolve(waiter, known, byPid)
         this.reading = false
         if (this.waiting.length > 0) this.readSnapshot()
-      })
+      }
+      if (known.length <= SYNC_READ_MAX_PROCESSES) withSnapshot(socketInodesOfAllNow(known))
+      else socketInodesOfAll(known, withSnapshot)
     })
   }
 
