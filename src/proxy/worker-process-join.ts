@@ -37,6 +37,8 @@ interface Waiter {
 
 /** A full scan of every process is a few ms to 100 ms on a busy machine: at most one this often. */
 const FULL_SCAN_INTERVAL_MS = 1000
+/** How long the service's listening sockets, once found, are taken as they are. */
+const LISTENERS_REFRESH_MS = 1000
 /** The service's known processes are read synchronously up to this many (a worker pool); more, through the thread pool. */
 const SYNC_READ_MAX_PROCESSES = 16
 
@@ -73,6 +75,7 @@ export class WorkerProcessJoin {
   private readonly knownPids = new Set<number>()
   /** Inodes of the service's listening sockets, from the last lookup. */
   private listenerInodes: number[] = []
+  private listenersReadMs = 0
   private lastFullScanMs = 0
   /** Calls waiting for the next snapshot, and whether one is being read. */
   private waiting: Waiter[] = []
@@ -121,7 +124,11 @@ export class WorkerProcessJoin {
         if (facts !== undefined && facts.inode === 0) unknown.add(facts)
       }
     }
-    this.lookUpInodes([...unknown], batch[0]!.serving[0]![1].remotePort, () => {
+    // The service's listening sockets change only when it restarts: asked for again at most once a second.
+    const now = Date.now()
+    const listenersDue = now - this.listenersReadMs >= LISTENERS_REFRESH_MS
+    if (listenersDue) this.listenersReadMs = now
+    this.lookUpInodes([...unknown], listenersDue ? batch[0]!.serving[0]![1].remotePort : undefined, () => {
       const known = [...this.knownPids]
       const withSnapshot = (byPid: Map<number, Set<number>>): void => {
         for (const pid of known) if (!byPid.has(pid)) this.knownPids.delete(pid)
@@ -136,7 +143,7 @@ export class WorkerProcessJoin {
 
   /**
    * Fills in the other end's inode of each of `unknown` that exists by now,
-   * and the service's listening sockets on `servicePort`: from the kernel's
+   * and the service's listening sockets on `servicePort` when given: from the kernel's
    * socket diagnostics (a lookup per socket), or where those cannot be had,
    * from one read of /proc/net/tcp{,6} (the whole table, its cost growing
    * with the sockets the namespace holds, TIME_WAIT ones included).
