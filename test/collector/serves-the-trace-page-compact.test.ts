@@ -112,7 +112,7 @@ t.test('find: the spans with an attribute value containing the text, any case', 
 })
 
 t.test('a span that arrives after the trace was read opens, and the next compact answer has it', async (t) => {
-  // A store without an outline read (ClickHouse) keeps the spans it read for the columns a minute,
+  // A store without a columns read (ClickHouse) keeps the spans it read for the columns a minute,
   // for the spans the user opens next: that must not hide a span stored since.
   const first = (await getJson(`${api}/api/traces/${traceId}/compact`)).body as CompactTraceResponse
   t.equal((await getJson(`${api}/api/traces/${traceId}/spans/${root}`)).status, 200)

@@ -4,8 +4,8 @@
  * values hold a text (find in the trace). They sit beside the JSON trace
  * route, which stays as it is for other clients.
  *
- * A store with an outline read (SQLite) answers the columns without parsing
- * attribute maps and a span with one indexed lookup. Otherwise the columns
+ * A store with a columns read (SQLite) answers the columns without an object
+ * or an attribute map per span and a span with one indexed lookup. Otherwise the columns
  * come from whole spans, which are kept (one trace, for a minute) so that
  * the spans the user then opens, and find, do not read the trace again.
  */
@@ -15,11 +15,11 @@ import type { AttributeMap, StoredSpan } from '../model/stored-span.js'
 import type { CompactTraceResponse, SpanResponse, TraceFindResponse } from '../../query-api/query-api-types.js'
 import { encodeCompactTrace } from './compact-trace.js'
 import { optionalString, QueryParamError, requireSpanId, requireTraceId } from './query-params.js'
-import { orderTraceForDisplay } from './trace-order.js'
-import type { SpanOutline, SpanReader } from '../store/store-roles.js'
+import type { SpanReader } from '../store/store-roles.js'
+import { traceColumnsOf, type TraceColumns } from '../store/trace-columns.js'
 
-/** What these routes read of the store's span reader: a trace, and when the store offers them, its outline and one span. */
-export type TraceSpansReader = Pick<SpanReader, 'getTrace' | 'getTraceOutline' | 'getSpan'>
+/** What these routes read of the store's span reader: a trace, and when the store offers them, its columns and one span. */
+export type TraceSpansReader = Pick<SpanReader, 'getTrace' | 'getTraceColumns' | 'getSpan'>
 
 /** How long the spans read for a trace's columns are kept for its span and find requests. */
 const RECENT_TRACE_MS = 60_000
@@ -67,17 +67,16 @@ export function tracePageRoutes(reader: TraceSpansReader): CollectorRoute[] {
       handle: async (_req, res, params) => {
         const traceId = requireTraceId(params.traceId!)
         // Always read afresh: spans of a trace may still be arriving.
-        let spans: SpanOutline[]
-        if (reader.getTraceOutline !== undefined) {
-          spans = await reader.getTraceOutline(traceId)
+        let columns: TraceColumns | undefined
+        if (reader.getTraceColumns !== undefined) {
+          columns = await reader.getTraceColumns(traceId)
         } else {
           const whole = await reader.getTrace(traceId)
           keep(traceId, whole)
-          spans = whole
+          columns = whole.length === 0 ? undefined : traceColumnsOf(whole)
         }
-        if (spans.length === 0) return sendError(res, 404, notStored(traceId), 'json')
-        const ordered = orderTraceForDisplay(spans)
-        sendJson(res, 200, encodeCompactTrace(traceId, ordered.spans, ordered.warnings) satisfies CompactTraceResponse)
+        if (columns === undefined) return sendError(res, 404, notStored(traceId), 'json')
+        sendJson(res, 200, encodeCompactTrace(traceId, columns) satisfies CompactTraceResponse)
       },
     },
     {

@@ -14,12 +14,10 @@ import type { IngestSpan } from '../otlp/decode-traces.js'
 import type { StoredLog, StoredSpan } from '../model/stored-span.js'
 import type { RedCell } from '../metrics/red-rollup.js'
 import type { DependencyEdge, IncomingLink, Operation, TraceSummary } from '../../query-api/query-api-types.js'
+import type { TraceColumns } from './trace-columns.js'
 
 export type { DependencyEdge, IncomingLink, TraceSummary } from '../../query-api/query-api-types.js'
-/** A span without resource, scope and links, and with only its CALL_TARGET_ATTRIBUTES (SpanReader.getTraceOutline). */
-export type SpanOutline = Omit<StoredSpan, 'resource' | 'scope' | 'links'>
-/** The attributes that say where an outgoing call went: a span outline keeps these. */
-export const CALL_TARGET_ATTRIBUTES = ['peer.service', 'url.full', 'server.address'] as const
+export type { TraceColumns } from './trace-columns.js'
 /** A service's operation: its span name and kind. */
 export type OperationInfo = Operation
 
@@ -113,13 +111,12 @@ export interface SpanReader {
   /** Spans of one trace in start order, or [] when unknown. */
   getTrace(traceId: string): Promise<StoredSpan[]>
   /**
-   * Optional, for a store that can read less than whole spans: the spans of a trace as
-   * `getTrace` has them, in any order, but without resource, scope and links, and with only the attributes
-   * that name where a call went (`CALL_TARGET_ATTRIBUTES`): what the UI's compact trace needs
-   * (a 100,000-span trace is read without parsing 100,000 attribute maps). Without it, the
-   * compact trace is made from `getTrace`.
+   * Optional, for a store that can read less than whole spans: a trace's spans as columns
+   * (`TraceColumns`, in any order; undefined when unknown), with of the attributes only where
+   * a call went: what the UI's compact trace needs (a 100,000-span trace is read without an
+   * object or an attribute map per span). Without it, the compact trace is made from `getTrace`.
    */
-  getTraceOutline?(traceId: string): Promise<SpanOutline[]>
+  getTraceColumns?(traceId: string): Promise<TraceColumns | undefined>
   /** Optional: one span of a trace, or undefined. Without it, the span is looked up in `getTrace`. */
   getSpan?(traceId: string, spanId: string): Promise<StoredSpan | undefined>
   /**

@@ -29,7 +29,7 @@ import type {
   OperationInfo,
   RetentionStep,
   RetentionStore,
-  SpanOutline,
+  TraceColumns,
   SpanReader,
   SpanWriter,
   TraceQuery,
@@ -43,7 +43,7 @@ import { summarizeTrace } from '../trace-summary.js'
 import { applyMigrations } from './migrations.js'
 import { DependencyTally, SqliteDependencyCounts } from './sqlite-dependency-counts.js'
 import { TRACE_STORE_MIGRATIONS, TRACE_STORE_MODULE } from './trace-store-schema.js'
-import { prepareTraceOutline, readTraceOutline } from './trace-outline-read.js'
+import { prepareTraceColumns, readTraceColumns } from './trace-columns-read.js'
 import { SqlConditions } from './sql-conditions.js'
 
 export interface SqliteTraceStoreOptions {
@@ -143,7 +143,7 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
   private readonly insertOperation: Database.Statement
   private readonly selectTrace: Database.Statement
   private readonly selectSummary: Database.Statement
-  private readonly selectTraceOutline: Database.Statement
+  private readonly selectTraceColumns: Database.Statement
   private readonly selectSpan: Database.Statement
   private readonly selectParentService: Database.Statement
   private readonly dependencyCounts: SqliteDependencyCounts
@@ -193,7 +193,7 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
     this.selectSummary = db
       .prepare('SELECT span_id, service, name, parent_span_id, start_ns, end_ns, status_code FROM spans WHERE trace_id = ?')
       .safeIntegers(true)
-    this.selectTraceOutline = prepareTraceOutline(db)
+    this.selectTraceColumns = prepareTraceColumns(db)
     this.selectSpan = db
       .prepare(
         `SELECT trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, status_code, status_message, trace_state,
@@ -356,9 +356,9 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
     return rows.map((row) => this.spanFromRow(row))
   }
 
-  async getTraceOutline(traceId: string): Promise<SpanOutline[]> {
-    if (!/^[0-9a-f]{32}$/.test(traceId)) return []
-    return readTraceOutline(this.selectTraceOutline, traceId)
+  async getTraceColumns(traceId: string): Promise<TraceColumns | undefined> {
+    if (!/^[0-9a-f]{32}$/.test(traceId)) return undefined
+    return readTraceColumns(this.selectTraceColumns, traceId)
   }
 
   async getSpan(traceId: string, spanId: string): Promise<StoredSpan | undefined> {
