@@ -110,7 +110,11 @@ export class SockDiag {
   }
 
   close(): void {
-    this.socket.close()
+    try {
+      this.socket.close()
+    } catch {
+      // already closed by the error that made the caller give up on it
+    }
   }
 
   /**

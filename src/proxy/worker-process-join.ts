@@ -152,13 +152,17 @@ export class WorkerProcessJoin {
     if (this.diag === undefined) {
       const opened = SockDiag.open()
       this.diag = opened instanceof Error ? null : opened
+      if (opened instanceof Error) warnProcFallback(opened)
     }
     const diag = this.diag
     if (diag === null) return this.readProcTable(unknown, servicePort, done)
     let pending = unknown.length + (servicePort === undefined ? 0 : 1)
     let failed = false
     const settled = (err: Error | undefined): void => {
-      if (err !== undefined) failed = true
+      if (err !== undefined && !failed) {
+        failed = true
+        warnProcFallback(err)
+      }
       if (--pending > 0) return
       if (!failed) return done()
       // Refused (a kernel without inet_diag, a sandbox): /proc from now on.
@@ -288,4 +292,12 @@ export class WorkerProcessJoin {
     this.facts.set(socket, facts)
     return facts
   }
+}
+
+/** Said once, on stderr: the rule works on, but each lookup now costs in proportion to the sockets of the namespace. */
+function warnProcFallback(reason: Error): void {
+  process.emitWarning(
+    `tracecar: the worker-process join rule cannot use the kernel's socket diagnostics (${reason.message}); ` +
+      'it reads /proc/net/tcp{,6} instead, whose cost per lookup grows with the sockets of the network namespace, TIME_WAIT ones included',
+  )
 }
