@@ -69,7 +69,8 @@ export function readIdHex(value: unknown, byteLength: number): string | undefine
   if (value instanceof Uint8Array) {
     if (value.length === 0) return ''
     if (value.length !== byteLength) return undefined
-    return Buffer.from(value.buffer, value.byteOffset, value.length).toString('hex')
+    // protobufjs hands out Buffers (views of the request body) under Node: no new view needed.
+    return (Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.length)).toString('hex')
   }
   if (typeof value !== 'string') return undefined
   if (value === '') return ''
@@ -81,7 +82,7 @@ export function readIdHex(value: unknown, byteLength: number): string | undefine
 
 /** The id's bytes for storage: the decoder's own bytes when there are some, else parsed from hex. */
 export function idBytes(raw: unknown, hex: string): Buffer {
-  if (raw instanceof Uint8Array) return Buffer.from(raw.buffer, raw.byteOffset, raw.length)
+  if (raw instanceof Uint8Array) return Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.length)
   return Buffer.from(hex, 'hex')
 }
 

@@ -40,7 +40,7 @@ import { storedSpanOf } from '../stored-span-of.js'
 import { summarizeTrace } from '../trace-summary.js'
 import { unreachableOr } from '../store-unreachable.js'
 import { sqlString, sqlStringList, sqlUInt } from './clickhouse-sql.js'
-import { insertTabSeparated, tsvQuoted, tsvString } from './clickhouse-tab-separated.js'
+import { insertTabSeparated, TabSeparatedBody, tsvQuoted, tsvString } from './clickhouse-tab-separated.js'
 import { callSidesQuery, callsOf, dependenciesQuery } from './clickhouse-dependency-calls.js'
 import type { CallSideRow } from './clickhouse-dependency-calls.js'
 
@@ -245,12 +245,12 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
       `SELECT trace_id, span_id FROM spans WHERE trace_id IN (${traceList}) AND span_id IN (${sqlStringList(spans.map((s) => s.span.spanId))})`,
     )
     const knownKeys = new Set(known.map((row) => row.trace_id + row.span_id))
-    const lines: string[] = []
-    for (const [key, item] of batch) if (!knownKeys.has(key)) lines.push(this.spanLines.line(item))
-    await insertTabSeparated(this.client, 'spans', SPAN_INSERT_COLUMNS, lines)
+    const body = new TabSeparatedBody()
+    for (const [key, item] of batch) if (!knownKeys.has(key)) body.add(this.spanLines.line(item))
+    await insertTabSeparated(this.client, 'spans', SPAN_INSERT_COLUMNS, body)
     // Also for a retried batch whose spans were all stored: the try that stored them may have failed before its calls were.
     await this.writeCalls(batch, traceList)
-    return { stored: lines.length }
+    return { stored: body.lines }
   }
 
   /** The calls the batch's spans take part in (clickhouse-dependency-calls.ts), looked up once its spans are stored. */
