@@ -186,7 +186,7 @@ export function defaultUiDir(): string | undefined {
 /** The store `options.store` names; a bad name or an unreachable ClickHouse throws, naming it. */
 async function openStorage(options: CollectorOptions, log: (line: string) => void): Promise<TraceStorage> {
   const name = options.store ?? 'sqlite'
-  if (name === 'sqlite') return openSqliteStorage({ path: resolve(options.dataDir ?? DEFAULTS.dataDir, DATABASE_FILE), synchronous: options.synchronous })
+  if (name === 'sqlite') return openSqliteStorage({ path: resolve(options.dataDir ?? DEFAULTS.dataDir, DATABASE_FILE), synchronous: options.synchronous, log })
   if (!isClickHouseStore(name))
     throw new Error(`--store ${JSON.stringify(name)}: use sqlite (the default) or a ClickHouse URL such as ${CLICKHOUSE_URL_EXAMPLE}`)
   if (options.retention?.maxBytes !== undefined) {

@@ -54,6 +54,8 @@ t.test(
 
     const after = await startTestCollector({ dataDir })
     t.teardown(() => after.close())
+    t.match(after.logs.join('\n'), /upgrading .*tracecar\.db to trace-store schema version 3 .*runs once/, 'the upgrade is said in the log before it runs')
+    t.notMatch(before.logs.join('\n'), /upgrading/, 'a new file is not an upgrade')
     t.same(
       (await getJson(`${after.apiUrl}/api/dependencies?${window}`)).body.edges,
       [{ parent: 'api', child: 'db', callCount: 1, errorCount: 1 }],

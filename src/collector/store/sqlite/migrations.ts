@@ -13,7 +13,13 @@ export interface Migration {
   up(db: Database.Database): void
 }
 
-export function applyMigrations(db: Database.Database, module: string, migrations: readonly Migration[]): void {
+/**
+ * Brings `module`'s tables to the latest version. `onUpgrade` hears of each
+ * migration about to run on tables that already existed (an upgrade, not a
+ * new file): one may read every stored row, and the collector listens for
+ * nothing meanwhile.
+ */
+export function applyMigrations(db: Database.Database, module: string, migrations: readonly Migration[], onUpgrade?: (migration: Migration) => void): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     module TEXT NOT NULL,
     version INTEGER NOT NULL,
@@ -32,6 +38,7 @@ export function applyMigrations(db: Database.Database, module: string, migration
   const record = db.prepare('INSERT INTO schema_migrations (module, version, description, applied_at_unix_ms) VALUES (?, ?, ?, ?)')
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     if (migration.version <= current) continue
+    if (current > 0) onUpgrade?.(migration)
     db.transaction(() => {
       migration.up(db)
       record.run(module, migration.version, migration.description, Date.now())

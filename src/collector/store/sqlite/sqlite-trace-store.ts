@@ -58,6 +58,8 @@ export interface SqliteTraceStoreOptions {
    * of the process, but the last ones may be lost if the machine loses power.
    */
   synchronous?: 'full' | 'normal'
+  /** Where to say that the file's schema is being upgraded (the collector's log). */
+  log?: (line: string) => void
 }
 
 interface SpanRow {
@@ -169,7 +171,12 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
       db.pragma('busy_timeout = 200')
       db.pragma(`cache_size = -${(options.cacheMiB ?? 64) * 1024}`)
       db.pragma('temp_store = MEMORY')
-      applyMigrations(db, TRACE_STORE_MODULE, TRACE_STORE_MIGRATIONS)
+      applyMigrations(db, TRACE_STORE_MODULE, TRACE_STORE_MIGRATIONS, (migration) =>
+        options.log?.(
+          `upgrading ${options.path} to trace-store schema version ${migration.version} (${migration.description}): ` +
+            'this runs once and may read every stored span; nothing is received until it ends',
+        ),
+      )
     } catch (err) {
       db.close()
       throw err
