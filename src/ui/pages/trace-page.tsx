@@ -18,6 +18,8 @@ import { SpanDetails } from '../trace/span-details'
 import { ComparePicker } from '../trace/compare-picker'
 import { FlameGraph } from '../trace/flame-graph'
 import { decodeCompactTrace } from '../trace/span-head'
+import { FIRST_ROWS_ABOVE_SPANS, FirstRows } from '../trace/first-rows'
+import type { CompactTraceResponse } from '../../query-api/query-api-types'
 import { buildTraceModel, findSpans, type TraceModel, visibleRows } from '../trace/trace-model'
 import { formatStatsSort, parseStatsSort, TraceStats } from '../trace/trace-stats'
 import { type TimeWindow, ViewportStore, Waterfall } from '../trace/waterfall'
@@ -35,10 +37,24 @@ const VIEWS: { value: View; label: string }[] = [
 export function TracePage(props: { traceId: string; query: URLSearchParams }) {
   // The compact encoding (columns, strings once, no attributes): a 10,000-span trace is a sixth of
   // its JSON and the page draws sooner; the opened span's attributes are fetched on their own.
+  // A big trace's model is built after its first rows are drawn (null until then).
   const trace = useApi(
-    (signal) => api.compactTrace(props.traceId, signal).then((data) => ({ data, model: buildTraceModel(decodeCompactTrace(data)) })),
+    (signal) =>
+      api
+        .compactTrace(props.traceId, signal)
+        .then((data) => ({ data, model: data.spanId.length > FIRST_ROWS_ABOVE_SPANS ? null : buildTraceModel(decodeCompactTrace(data)) })),
     [props.traceId],
   )
+  const [built, setBuilt] = useState<{ data: CompactTraceResponse; model: TraceModel } | null>(null)
+  useEffect(() => {
+    const loaded = trace.data
+    if (!loaded || loaded.model) return
+    // Effects run after the browser has painted: the first rows are on screen while this builds.
+    const timer = setTimeout(() => setBuilt({ data: loaded.data, model: buildTraceModel(decodeCompactTrace(loaded.data)) }), 0)
+    return () => clearTimeout(timer)
+  }, [trace.data])
+  const model = trace.data?.model ?? (built?.data === trace.data?.data ? built?.model : undefined)
+  const selectSpan = useCallback((spanId: string) => replaceQuery({ span: spanId }), [])
 
   if (trace.loading && !trace.data) return <Loading what={`trace ${props.traceId}`} />
   if (trace.error) {
@@ -58,14 +74,28 @@ export function TracePage(props: { traceId: string; query: URLSearchParams }) {
       </div>
     )
   }
-  if (!trace.data || trace.data.model.nodes.length === 0) {
+  if (trace.data && !model) {
+    return <FirstRows key={props.traceId} traceId={props.traceId} data={trace.data.data} selectedId={props.query.get('span')} onSelect={selectSpan} />
+  }
+  if (!trace.data || !model || model.nodes.length === 0) {
     return (
       <div class="page-message">
         <EmptyState title="This trace has no spans" />
       </div>
     )
   }
-  return <TraceView key={props.traceId} traceId={props.traceId} model={trace.data.model} warnings={trace.data.data.warnings ?? []} query={props.query} />
+  return <TraceView key={props.traceId} traceId={props.traceId} model={model} warnings={trace.data.data.warnings ?? []} query={props.query} />
+}
+
+/** Changes the URL's query without a history entry (a click does not make the back button stay on the trace). */
+function replaceQuery(change: Record<string, string | null>): void {
+  const next = new URLSearchParams(window.location.search)
+  for (const [k, v] of Object.entries(change)) {
+    if (v === null) next.delete(k)
+    else next.set(k, v)
+  }
+  const s = next.toString()
+  navigate(`${window.location.pathname}${s ? `?${s}` : ''}`, { replace: true })
 }
 
 function TraceView(props: { traceId: string; model: TraceModel; warnings: string[]; query: URLSearchParams }) {
@@ -87,15 +117,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
   const incomingLinks = incoming.data?.links ?? []
 
   // Update the URL without a history entry per click: the back button leaves the trace.
-  const setQuery = useCallback((change: Record<string, string | null>) => {
-    const next = new URLSearchParams(window.location.search)
-    for (const [k, v] of Object.entries(change)) {
-      if (v === null) next.delete(k)
-      else next.set(k, v)
-    }
-    const s = next.toString()
-    navigate(`${window.location.pathname}${s ? `?${s}` : ''}`, { replace: true })
-  }, [])
+  const setQuery = useCallback((change: Record<string, string | null>) => replaceQuery(change), [])
   const onSelect = useCallback((spanId: string) => setQuery({ span: spanId }), [setQuery])
   const onToggle = useCallback((spanId: string) => {
     setCollapsed((c) => {

@@ -54,7 +54,11 @@ const NO_CHILDREN: SpanNode[] = []
  */
 const CRITICAL_PATH_AT_ONCE_SPANS = 5_000
 
-export function buildTraceModel(spans: SpanHead[]): TraceModel {
+/**
+ * `partial`: the spans are a part of a trace (the first rows drawn before the whole trace's
+ * model, trace/first-rows.tsx), whose critical path is never marked and which is not measured.
+ */
+export function buildTraceModel(spans: SpanHead[], options: { partial?: boolean } = {}): TraceModel {
   const started = performance.now()
   const nodes: SpanNode[] = spans.map((span, index) => ({
     span,
@@ -163,8 +167,9 @@ export function buildTraceModel(spans: SpanHead[]): TraceModel {
     errorCount,
     maxDepth,
     errorOrigins,
-    criticalPathPending: true,
+    criticalPathPending: !options.partial,
   }
+  if (options.partial) return model
   if (nodes.length <= CRITICAL_PATH_AT_ONCE_SPANS) markCriticalPath(model)
   performance.measure('tracecar: build trace model', { start: started })
   return model

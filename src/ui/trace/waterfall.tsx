@@ -52,6 +52,8 @@ export interface WaterfallProps {
   scrollTo: { index: number; seq: number } | null
   /** spans matching the find box, highlighted */
   matches: ReadonlySet<SpanNode>
+  /** the trace's spans, when the model holds only its first rows (trace/first-rows.tsx) */
+  spanCount?: number
 }
 
 /** Five time labels across the lane, from the trace's start (the flame graph uses them too). */
@@ -309,7 +311,7 @@ export function Waterfall(props: WaterfallProps) {
         <div class="wf-name wf-name-head">
           Service &amp; operation{' '}
           <span class="wf-count">
-            {total} of {props.model.nodes.length} spans
+            {total} of {props.spanCount ?? props.model.nodes.length} spans
           </span>
           <span class="wf-resize" title="Drag to resize the name column" onMouseDown={startResize} data-testid="name-resize" />
         </div>
