@@ -4,7 +4,9 @@
  * roles and the dependency reader.
  *
  * Writes: one INSERT per received batch (the materialized views fill the
- * search and by-trace tables in the same request); the promise resolves only
+ * search and by-trace tables in the same request), spans as TabSeparated
+ * text written straight from the decoded batch (clickhouse-tab-separated.ts),
+ * logs as JSONEachRow; the promise resolves only
  * when ClickHouse answered that INSERT, and the receiver acknowledges only
  * then. A span already stored is left out of the insert (one lookup by
  * trace id first), and when two collectors race with the same retried batch,
