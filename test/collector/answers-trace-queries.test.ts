@@ -11,7 +11,10 @@ import { getJson, hexId, jsonTraceRequest, postJson, startTestCollector } from '
 
 const uiDir = mkdtempSync(join(tmpdir(), 'tracecar-ui-'))
 mkdirSync(join(uiDir, 'assets'))
-writeFileSync(join(uiDir, 'index.html'), '<!doctype html><title>tracecar</title>')
+writeFileSync(
+  join(uiDir, 'index.html'),
+  '<!doctype html><title>tracecar</title><link rel="icon" href="data:," /><link rel="stylesheet" href="/assets/app.css" /><script type="module" src="/assets/app.js"></script>',
+)
 writeFileSync(join(uiDir, 'assets', 'app.js'), 'console.log(1)')
 t.teardown(() => rmSync(uiDir, { recursive: true, force: true }))
 
@@ -259,8 +262,8 @@ t.test('the UI folder: files, deep links to index.html, assets that do not exist
   t.match(await deep.text(), /<title>tracecar/)
   t.equal(
     deep.headers.get('link'),
-    `</api/traces/${main}/compact>; rel=preload; as=fetch; crossorigin=anonymous`,
-    "a trace page has the browser fetch the trace's compact answer while the bundle loads",
+    `</assets/app.css>; rel=preload; as=style, </assets/app.js>; rel=modulepreload, </api/traces/${main}/compact>; rel=preload; as=fetch; crossorigin=anonymous`,
+    "a trace page has the browser fetch its style sheet and script, then the trace's compact answer while the bundle loads",
   )
   t.equal(index.headers.get('link'), null, 'other pages preload nothing')
   const js = await fetch(`${api}/assets/app.js`)

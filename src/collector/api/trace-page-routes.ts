@@ -66,6 +66,9 @@ export function tracePageRoutes(reader: TraceSpansReader): CollectorRoute[] {
       path: '/api/traces/:traceId/compact',
       handle: async (_req, res, params) => {
         const traceId = requireTraceId(params.traceId!)
+        // The read and encoding hold the thread (a 100,000-span trace: most of a second); the
+        // page's script and styles, asked for at the same moment (the preload), go first.
+        await new Promise<void>((resolve) => setImmediate(resolve))
         // Always read afresh: spans of a trace may still be arriving.
         let columns: TraceColumns | undefined
         if (reader.getTraceColumns !== undefined) {
