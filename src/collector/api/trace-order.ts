@@ -58,8 +58,9 @@ export function displayOrder(c: OrderColumns): DisplayOrder {
   const n = c.spanId.length
   const byId = new Map<string, number>()
   for (let i = 0; i < n; i++) byId.set(c.spanId[i]!, i)
-  const idAt = new Int32Array(n)
-  for (let i = 0; i < n; i++) idAt[i] = byId.get(c.spanId[i]!)!
+  // Each span stands for its own id unless a later span has the same one (only then looked up).
+  const idAt = Int32Array.from({ length: n }, (_, i) => i)
+  if (byId.size < n) for (let i = 0; i < n; i++) idAt[i] = byId.get(c.spanId[i]!)!
   const start = c.startMs
   // How a warning names a span: what a reader recognises, not its id.
   const label = (i: number) => `${c.service[i]}: ${c.name[i]}`
@@ -135,9 +136,9 @@ export function displayOrder(c: OrderColumns): DisplayOrder {
   }
   for (let k = 0; k < m; k++) {
     const i = order[k]!
-    const parentId = c.parentSpanId[i]!
-    const p = parentId === null ? undefined : byId.get(parentId)
-    if (p !== undefined && start[i]! < start[p]!) {
+    // The parent the tree hangs it under (a span that names itself as parent is not before itself).
+    const p = parent[i]!
+    if (p >= 0 && start[i]! < start[p]!) {
       warnings.push(`${label(i)} starts ${(start[p]! - start[i]!).toFixed(3)} ms before its parent ${label(p)} (clock skew?)`)
     }
   }
