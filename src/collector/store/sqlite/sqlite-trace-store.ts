@@ -117,9 +117,19 @@ const WAL_CHECKPOINT_PAGES = 10_000
 /** Spans with links read per step of `findLinksTo`; the time budget is checked between steps. */
 const LINK_SCAN_STEP_ROWS = 2000
 
-/** '$."key"': keys with dots (http.method) must be quoted in a JSON path. */
+/**
+ * '$."key"': keys with dots (http.method) must be quoted in a JSON path. A NUL
+ * would end the path (SQLite reads it as a C string: "bad JSON path"), so
+ * control characters are written as JSON escapes, which the path matches
+ * against the stored key's own escapes.
+ */
 function jsonPath(key: string): string {
-  return `$."${key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+  const quoted = key
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    // eslint-disable-next-line no-control-regex -- the control characters are what is matched
+    .replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return `$."${quoted}"`
 }
 
 /** The values a `key=value` filter matches: the text, and the number or boolean it spells. */
