@@ -17,6 +17,7 @@ import { Minimap } from '../trace/minimap'
 import { SpanDetails } from '../trace/span-details'
 import { ComparePicker } from '../trace/compare-picker'
 import { FlameGraph } from '../trace/flame-graph'
+import { TraceHeading } from '../trace/trace-heading'
 import { decodeCompactTrace } from '../trace/span-head'
 import { FIRST_ROWS_ABOVE_SPANS, FirstRows } from '../trace/first-rows'
 import type { CompactTraceResponse } from '../../query-api/query-api-types'
@@ -243,12 +244,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
   return (
     <div class="trace-page">
       <div class="trace-header">
-        <div class="trace-heading">
-          <span class="svc-dot" style={{ background: serviceColor(root.span.service) }} />
-          <h2>
-            <b>{root.span.service}</b>: {root.span.name}
-          </h2>
-          <span class="mono muted trace-id-full">{props.traceId}</span>
+        <TraceHeading service={root.span.service} name={root.span.name} traceId={props.traceId}>
           <a
             class="small-button"
             href={`/api/traces/${encodeURIComponent(props.traceId)}`}
@@ -313,7 +309,7 @@ function TraceView(props: { traceId: string; model: TraceModel; warnings: string
               </span>
             )}
           </span>
-        </div>
+        </TraceHeading>
         <div class="trace-facts">
           <span>
             Started <b>{formatDateTime(model.startMs)}</b>

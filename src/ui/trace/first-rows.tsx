@@ -5,7 +5,7 @@
 import { useState } from 'preact/hooks'
 import type { CompactTraceResponse } from '../../query-api/query-api-types'
 import { Loading } from '../components/states'
-import { serviceColor } from '../lib/service-colors'
+import { TraceHeading } from './trace-heading'
 import { decodeCompactSpans } from './span-head'
 import { buildTraceModel, type TraceModel } from './trace-model'
 import { ViewportStore, Waterfall } from './waterfall'
@@ -58,13 +58,7 @@ export function FirstRows(props: { traceId: string; data: CompactTraceResponse; 
   return (
     <div class="trace-page">
       <div class="trace-header">
-        <div class="trace-heading">
-          <span class="svc-dot" style={{ background: serviceColor(root.span.service) }} />
-          <h2>
-            <b>{root.span.service}</b>: {root.span.name}
-          </h2>
-          <span class="mono muted trace-id-full">{props.traceId}</span>
-        </div>
+        <TraceHeading service={root.span.service} name={root.span.name} traceId={props.traceId} />
       </div>
       <div class="trace-body">
         <Waterfall
