@@ -20,15 +20,18 @@ import { endpointBytes, type TcpEndpoint } from './tcp-endpoint.js'
  * platform) or the kernel refuses, `open` says so and the caller reads /proc.
  */
 
+// <linux/netlink.h>: the protocol, request flags and the kernel's closing messages.
 const NETLINK_SOCK_DIAG = 4
-const SOCK_DIAG_BY_FAMILY = 20
 const NLM_F_REQUEST = 0x1
 const NLM_F_DUMP = 0x300
 const NLMSG_ERROR = 2
 const NLMSG_DONE = 3
+// <linux/sock_diag.h>, <sys/socket.h>, <netinet/in.h>: what is asked about.
+const SOCK_DIAG_BY_FAMILY = 20
 const AF_INET = 2
 const AF_INET6 = 10
 const IPPROTO_TCP = 6
+// TCP states as a bit mask (1 << TCP_LISTEN), and the answer "no such socket".
 const TCPF_ALL = 0xfff
 const TCPF_LISTEN = 1 << 10
 const ENOENT = 2
