@@ -21,8 +21,7 @@ export function socketInodesOf(pid: number, callback: (inodes: Set<number> | und
     if (pending === 0) return callback(inodes)
     for (const fd of fds) {
       readlink(`${dir}/${fd}`, (linkErr, target) => {
-        // `socket:[12345]`: anything else (files, pipes, fds closed meanwhile) is not a socket.
-        if (linkErr === null && target.startsWith('socket:[')) inodes.add(Number(target.slice(8, -1)))
+        if (linkErr === null) addSocketInode(inodes, target)
         if (--pending === 0) callback(inodes)
       })
     }
@@ -76,8 +75,7 @@ export function socketInodesOfAllNow(pids: readonly number[]): Map<number, Set<n
     const inodes = new Set<number>()
     for (const fd of fds) {
       try {
-        const target = readlinkSync(`${dir}/${fd}`)
-        if (target.startsWith('socket:[')) inodes.add(Number(target.slice(8, -1)))
+        addSocketInode(inodes, readlinkSync(`${dir}/${fd}`))
       } catch {
         // closed meanwhile
       }
@@ -85,4 +83,9 @@ export function socketInodesOfAllNow(pids: readonly number[]): Map<number, Set<n
     if (inodes.size > 0) byPid.set(pid, inodes)
   }
   return byPid
+}
+
+/** `socket:[12345]` adds 12345; anything else an fd links to (files, pipes) is not a socket. */
+function addSocketInode(inodes: Set<number>, linkTarget: string): void {
+  if (linkTarget.startsWith('socket:[')) inodes.add(Number(linkTarget.slice(8, -1)))
 }

@@ -4,7 +4,7 @@ import type { InflightExchanges } from './inflight-exchanges.js'
 import { findListenerInodes, findSocketInode, procSocketKeys, readTcpTable } from './proc-net-tcp.js'
 import { SockDiag } from './sock-diag.js'
 import { listProcesses, socketInodesOfAll, socketInodesOfAllNow } from './socket-owners.js'
-import type { TcpEndpoint } from './tcp-endpoint.js'
+import { endpointBytes, type TcpEndpoint } from './tcp-endpoint.js'
 
 /** Why the worker-process rule found no parent (the label of `tracecar_outbound_join_declines_total`). */
 export type WorkerProcessDecline =
@@ -285,10 +285,8 @@ export class WorkerProcessJoin {
     const { localAddress, localPort, remoteAddress, remotePort } = socket
     if (localAddress === undefined || localPort === undefined || remoteAddress === undefined || remotePort === undefined) return undefined
     // The other end's own address is our peer, its peer is us.
-    const other = { address: remoteAddress, port: remotePort }
-    const peer = { address: localAddress, port: localPort }
-    if (procSocketKeys(other, peer).length === 0) return undefined
-    facts = { other, peer, inode: 0, owner: 0 }
+    if (endpointBytes(remoteAddress) === undefined || endpointBytes(localAddress) === undefined) return undefined
+    facts = { other: { address: remoteAddress, port: remotePort }, peer: { address: localAddress, port: localPort }, inode: 0, owner: 0 }
     this.facts.set(socket, facts)
     return facts
   }
