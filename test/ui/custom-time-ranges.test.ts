@@ -4,6 +4,7 @@
 import { join } from 'node:path'
 import t from 'tap'
 import type { Locator } from 'playwright-core'
+import { inputValueOf, localText } from './local-time.ts'
 import { chromiumMissing, openTestPage, screenshotDir } from './browser.ts'
 import { startCollectorWithData } from './collector-with-data.ts'
 import { hexId, postOtlp, type TestSpan, tracesBody } from './otlp-json.ts'
@@ -14,12 +15,6 @@ if (missing) {
   t.pass('skipped: ' + missing)
 } else {
   await run()
-}
-
-/** "2025-01-02T10:11:12" in the browser's zone (the same machine as this test). */
-function localText(ms: number): string {
-  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000)
-  return d.toISOString().slice(0, 19)
 }
 
 async function run() {
@@ -77,8 +72,8 @@ async function run() {
     await page.waitForURL(new RegExp(`start=${from - 300}&end=${to - 300}`))
     await page.waitForFunction(() => document.querySelectorAll('.trace-row').length === 1)
     t.match(await page.locator('.trace-row').innerText(), /GET \/at-10s/, 'only the trace 10 s in: the others are 3 s before and after the range')
-    t.equal(await page.inputValue('input[name=start]'), localText(from), 'From shows the seconds it was given')
-    t.equal(await page.inputValue('input[name=end]'), localText(to))
+    t.equal(await page.inputValue('input[name=start]'), inputValueOf(from), 'From shows the seconds it was given')
+    t.equal(await page.inputValue('input[name=end]'), inputValueOf(to))
     t.equal(await page.getAttribute('input[name=end]', 'step'), '1', 'the inputs take seconds')
   })
 
@@ -93,7 +88,7 @@ async function run() {
     const row = page.locator('[data-testid=services-table] tr:has-text("stock")')
     await row.waitFor()
     t.match(await row.locator('[data-testid=rate]').getAttribute('title'), /^3 requests in 25s/, 'the three calls, in a 25 s window')
-    t.equal(await page.inputValue('.window-picker input[name=end]'), localText(base + 25_000), 'the range is shown to the second')
+    t.equal(await page.inputValue('.window-picker input[name=end]'), inputValueOf(base + 25_000), 'the range is shown to the second')
     t.match(
       await page.locator('.window-picker select').evaluate((s: HTMLSelectElement) => s.selectedOptions[0]!.textContent),
       /–/,

@@ -5,16 +5,11 @@
 // filling (a window ending now), as the metrics panel marks its unfinished bucket, and not for a
 // range that ended in the past.
 import t from 'tap'
+import { inputValueOf, localText } from './local-time.ts'
 import { chromiumMissing, openTestPage } from './browser.ts'
 import { startCollectorWithData } from './collector-with-data.ts'
 import { hexId, logsBody, postOtlp, type TestLog, type TestSpan, tracesBody } from './otlp-json.ts'
 import { XSS_IMG, XSS_SCRIPT } from './ui-fixture.ts'
-
-/** "2025-01-02T10:11:12" in the browser's zone (the same machine as this test). */
-function localText(ms: number): string {
-  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000)
-  return d.toISOString().slice(0, 19)
-}
 
 t.test('the logs page and the sparklines', { skip: chromiumMissing() }, async (t) => {
   // Three log lines 8 s apart, 20 minutes ago: a range of seconds picks out the middle one.
@@ -82,7 +77,7 @@ t.test('the logs page and the sparklines', { skip: chromiumMissing() }, async (t
     await page.waitForURL(new RegExp(`service=checkout.*lookback=custom&start=${base + 5_000 - 300}&end=${base + 15_000 - 300}`))
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=log-list] .log-row').length === 1)
     t.match((await bodies())[0], /card declined/, 'the line 10 s in, of the service asked for')
-    t.equal(await page.inputValue('.window-picker input[name=end]'), localText(base + 15_000), 'the range is shown to the second')
+    t.equal(await page.inputValue('.window-picker input[name=end]'), inputValueOf(base + 15_000), 'the range is shown to the second')
     await page.selectOption('.logs-filter select[name=service]', '')
     await page.waitForURL(/lookback=custom/)
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=log-list] .log-row').length === 1)
