@@ -92,15 +92,18 @@ mkdirSync(join(outDir, 'assets'), { recursive: true })
 
 const result = await esbuild.build({
   absWorkingDir: root,
-  entryPoints: [join(srcDir, 'main.tsx')],
+  // app.js, and a chunk for each module the app imports on demand (uPlot: charts/uplot-chart.tsx).
+  entryPoints: { app: join(srcDir, 'main.tsx') },
   bundle: true,
+  splitting: true,
+  chunkNames: '[name]-[hash]',
   format: 'esm',
   target: ['es2022'],
   minify: true,
   sourcemap: true,
   jsx: 'automatic',
   jsxImportSource: 'preact',
-  outfile: join(outDir, 'assets', 'app.js'),
+  outdir: join(outDir, 'assets'),
   legalComments: 'linked',
   metafile: true,
   logLevel: 'warning',

@@ -1,8 +1,18 @@
 // A uPlot chart that follows its container's width. The chart is rebuilt when `options` or
 // `data` change identity, so callers memoise them.
 import { useEffect, useRef } from 'preact/hooks'
-import uPlot from 'uplot'
+import type uPlot from 'uplot'
 import { useTheme } from '../lib/theme'
+
+/**
+ * uPlot is a chunk of its own (a third of the bundle), fetched when the first chart is drawn:
+ * the pages that open without a chart (a trace's waterfall) do not compile and run it first.
+ */
+let uPlotLoaded: Promise<typeof uPlot> | undefined
+function loadUPlot(): Promise<typeof uPlot> {
+  uPlotLoaded ??= import('uplot').then((m) => m.default)
+  return uPlotLoaded
+}
 
 /** Axis text, grid and ticks always in the page's colours (styles.css), so every chart reads in either theme. */
 function themedAxes(axes: uPlot.Axis[] | undefined): uPlot.Axis[] | undefined {
@@ -18,17 +28,31 @@ export function UPlotChart(props: { options: Omit<uPlot.Options, 'width'>; data:
   useEffect(() => {
     const el = ref.current
     if (!el) return
-    const width = Math.max(200, el.clientWidth)
-    const u = new uPlot({ ...props.options, axes: themedAxes(props.options.axes), width } as uPlot.Options, props.data, el)
-    props.onCreate?.(u)
-    const ro = new ResizeObserver(() => {
-      const w = Math.max(200, el.clientWidth)
-      if (Math.abs(w - u.width) > 1) u.setSize({ width: w, height: props.options.height })
-    })
-    ro.observe(el)
+    let u: uPlot | undefined
+    let ro: ResizeObserver | undefined
+    let gone = false
+    loadUPlot().then(
+      (UPlot) => {
+        if (gone) return
+        const width = Math.max(200, el.clientWidth)
+        const chart = new UPlot({ ...props.options, axes: themedAxes(props.options.axes), width } as uPlot.Options, props.data, el)
+        u = chart
+        props.onCreate?.(chart)
+        ro = new ResizeObserver(() => {
+          const w = Math.max(200, el.clientWidth)
+          if (Math.abs(w - chart.width) > 1) chart.setSize({ width: w, height: props.options.height })
+        })
+        ro.observe(el)
+      },
+      () => {
+        // A new build replaced the chunk, or the collector went away: say so where the chart goes.
+        if (!gone) el.textContent = 'The chart could not be loaded: reload the page.'
+      },
+    )
     return () => {
-      ro.disconnect()
-      u.destroy()
+      gone = true
+      ro?.disconnect()
+      u?.destroy()
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.options, props.data, theme])
