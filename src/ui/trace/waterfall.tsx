@@ -234,6 +234,10 @@ export function Waterfall(props: WaterfallProps) {
     window.addEventListener('mouseup', up)
   }
   const [viewportHeight, setViewportHeight] = useState(600)
+  // The first paint draws only the rows in view (their layout, text shaping above all, is most of a
+  // big trace's time to first rows); the rows either side that make scrolling smooth come after it.
+  const [overscan, setOverscan] = useState(0)
+  useEffect(() => setOverscan(OVERSCAN), [])
   const frame = useRef(0)
 
   // A big trace's critical path is marked once its first rows are on screen (effects run after
@@ -279,8 +283,8 @@ export function Waterfall(props: WaterfallProps) {
   }
 
   const total = props.rows.length
-  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN)
-  const last = Math.min(total, Math.ceil((scrollTop + viewportHeight) / ROW_HEIGHT) + OVERSCAN)
+  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - overscan)
+  const last = Math.min(total, Math.ceil((scrollTop + viewportHeight) / ROW_HEIGHT) + overscan)
   const firstVisible = Math.floor(scrollTop / ROW_HEIGHT)
   const visibleCount = Math.ceil(viewportHeight / ROW_HEIGHT)
 
