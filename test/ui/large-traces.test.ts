@@ -79,17 +79,19 @@ async function openTrace(page: Page, base: string, traceId: string): Promise<Ope
   // then ran while the page drew its rows, and no user's browser runs it.
   await page.evaluate(
     () =>
-      new Promise<void>((resolve) => {
+      new Promise<void>((resolve, reject) => {
         // No named helper: the test runner's transform would name it with a function the page lacks.
+        const deadline = performance.now() + 60_000
         const timer = setInterval(() => {
-          if ((window as unknown as { firstRowFrameMs?: number }).firstRowFrameMs === undefined) return
+          const drawn = (window as unknown as { firstRowFrameMs?: number }).firstRowFrameMs !== undefined
+          if (!drawn && performance.now() < deadline) return
           clearInterval(timer)
-          resolve()
+          if (drawn) resolve()
+          else reject(new Error('no waterfall row was drawn within 60 s'))
         }, 20)
       }),
   )
   const firstRowMs = Date.now() - started
-  await page.locator('.wf-row').first().waitFor({ timeout: 60_000 })
   const inPage = await page.evaluate((traceId) => {
     const call = performance.getEntriesByType('resource').find((e) => e.name.endsWith(`/api/traces/${traceId}/compact`)) as
       PerformanceResourceTiming | undefined
