@@ -5,8 +5,9 @@
  * after the WAL is fsynced. A batch is acknowledged to its sender only after
  * its transaction commits, so neither `kill -9` nor a power cut loses an
  * acknowledged span (NORMAL would survive kill -9 but may lose the last
- * commits on power loss). Each received batch is one transaction: it is
- * stored whole or not at all.
+ * commits on power loss). Each received batch is stored whole or not at
+ * all: batches that arrive together share one transaction, each in a
+ * savepoint of its own (group-commit.ts).
  *
  * Queries are synchronous and run on the caller's thread; they are built to
  * touch few rows (index range scans that stop at the limit).
@@ -40,6 +41,7 @@ import type {
 import { derivedTagCondition } from '../jaeger-derived-tags.js'
 import { type SpanColumns, storedSpanOf } from '../stored-span-of.js'
 import { summarizeTrace } from '../trace-summary.js'
+import { GroupCommit } from './group-commit.js'
 import { applyMigrations } from './migrations.js'
 import { DependencyTally, SqliteDependencyCounts } from './sqlite-dependency-counts.js'
 import { TRACE_STORE_MIGRATIONS, TRACE_STORE_MODULE } from './trace-store-schema.js'
@@ -114,6 +116,11 @@ const FIRST_SCAN_STEP_ROWS = 1000
 const MAX_SCAN_STEP_ROWS = 16_000
 /** WAL pages (4 KiB each) between automatic checkpoints: 40 MiB of WAL at most, in steady ingest. */
 const WAL_CHECKPOINT_PAGES = 10_000
+/**
+ * Records per shared commit at most: 16 of the 512-span batches OpenTelemetry's exporters send by default.
+ * Beyond a few batches a bigger group saves little (see group-commit.ts) and holds the write lock longer.
+ */
+const MAX_RECORDS_PER_COMMIT = 8192
 /** Spans with links read per step of `findLinksTo`; the time budget is checked between steps. */
 const LINK_SCAN_STEP_ROWS = 2000
 
@@ -159,6 +166,8 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
   private readonly selectSpan: Database.Statement
   private readonly selectParentService: Database.Statement
   private readonly dependencyCounts: SqliteDependencyCounts
+  /** Every span and log write goes through it: batches that arrive together commit together. */
+  private readonly groupCommit: GroupCommit
   private readonly writeSpansTx: (spans: readonly IngestSpan[], pendingResources: Map<string, number>, pendingOps: string[]) => number
   private readonly writeLogsTx: (logs: readonly IngestLog[], pendingResources: Map<string, number>) => number
 
@@ -229,7 +238,7 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
       this.knownOperations.add(`${service}\u0000${name}\u0000${kind}`)
     }
 
-    this.writeSpansTx = db.transaction((spans: readonly IngestSpan[], pendingResources: Map<string, number>, pendingOps: string[]) => {
+    this.writeSpansTx = (spans: readonly IngestSpan[], pendingResources: Map<string, number>, pendingOps: string[]): number => {
       let stored = 0
       const seenOps = new Set<string>()
       // Calls between services are counted here, in the same transaction (sqlite-dependency-counts.ts):
@@ -290,9 +299,9 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
       this.dependencyCounts.countLateParents(tally, newSpans)
       this.dependencyCounts.write(tally)
       return stored
-    })
+    }
 
-    this.writeLogsTx = db.transaction((logs: readonly IngestLog[], pendingResources: Map<string, number>) => {
+    this.writeLogsTx = (logs: readonly IngestLog[], pendingResources: Map<string, number>): number => {
       for (let i = 0; i < logs.length; i++) {
         const item = logs[i]!
         const log = item.log
@@ -314,7 +323,8 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
         )
       }
       return logs.length
-    })
+    }
+    this.groupCommit = new GroupCommit(db, MAX_RECORDS_PER_COMMIT)
   }
 
   /** Within a write transaction: ids it creates are remembered only once it commits. */
@@ -331,7 +341,7 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
     if (spans.length === 0) return { stored: 0 }
     const pendingResources = new Map<string, number>()
     const pendingOps: string[] = []
-    const stored = this.writeSpansTx(spans, pendingResources, pendingOps)
+    const stored = await this.groupCommit.submit(spans.length, () => this.writeSpansTx(spans, pendingResources, pendingOps))
     for (const [json, id] of pendingResources) this.resourceIds.set(json, id)
     for (const op of pendingOps) this.knownOperations.add(op)
     return { stored }
@@ -340,7 +350,7 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
   async writeLogs(logs: readonly IngestLog[]): Promise<WriteResult> {
     if (logs.length === 0) return { stored: 0 }
     const pendingResources = new Map<string, number>()
-    const stored = this.writeLogsTx(logs, pendingResources)
+    const stored = await this.groupCommit.submit(logs.length, () => this.writeLogsTx(logs, pendingResources))
     for (const [json, id] of pendingResources) this.resourceIds.set(json, id)
     return { stored }
   }
@@ -710,7 +720,9 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
   }
 
   close(): void {
-    if (this.db.open) this.db.close()
+    if (!this.db.open) return
+    this.groupCommit.flushNow()
+    this.db.close()
   }
 }
 
