@@ -79,7 +79,7 @@ function decodeLog(values: OtlpProtobufValues, end: number, context: OtlpRecordC
         if (bodyStart >= 0) {
           const at = r.pos
           r.pos = bodyStart
-          skipAnyValue(r, bodyEnd, 0)
+          skipAnyValue(r, bodyEnd)
           r.pos = at
         }
         bodyStart = r.pos

@@ -19,7 +19,6 @@
  */
 import type { AttributeJson, AttributeMap } from '../model/stored-span.js'
 import { MAX_ANY_VALUE_DEPTH } from './otlp-values.js'
-import { MAX_WIRE_NESTING, ProtoWireError } from './proto-wire-reader.js'
 import type { ProtoWireReader } from './proto-wire-reader.js'
 
 /** Tags: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited). */
@@ -88,14 +87,14 @@ export class OtlpProtobufValues {
         r.pos = keyEnd
       } else if (tag === TAG.keyValueValue) {
         const contentEnd = r.lengthEnd(end)
-        if (valueStart >= 0) this.skipAt(valueStart, valueEnd, depth)
+        if (valueStart >= 0) this.skipAt(valueStart, valueEnd, ANY_VALUE)
         valueStart = r.pos
         valueEnd = contentEnd
         r.pos = contentEnd
       } else r.skip(tag, end)
     }
     if (keyStart < 0) {
-      if (valueStart >= 0) this.skipAt(valueStart, valueEnd, depth)
+      if (valueStart >= 0) this.skipAt(valueStart, valueEnd, ANY_VALUE)
       r.pos = end
       return
     }
@@ -151,7 +150,7 @@ export class OtlpProtobufValues {
           break
         case TAG.anyArray: {
           const contentEnd = r.lengthEnd(end)
-          if (arrayStart >= 0) this.skipAt(arrayStart, arrayEnd, depth, skipArrayValue)
+          if (arrayStart >= 0) this.skipAt(arrayStart, arrayEnd, ARRAY_VALUE)
           arrayStart = r.pos
           arrayEnd = contentEnd
           r.pos = contentEnd
@@ -159,7 +158,7 @@ export class OtlpProtobufValues {
         }
         case TAG.anyKvList: {
           const contentEnd = r.lengthEnd(end)
-          if (kvListStart >= 0) this.skipAt(kvListStart, kvListEnd, depth, skipKeyValueList)
+          if (kvListStart >= 0) this.skipAt(kvListStart, kvListEnd, KEY_VALUE_LIST)
           kvListStart = r.pos
           kvListEnd = contentEnd
           r.pos = contentEnd
@@ -195,8 +194,8 @@ export class OtlpProtobufValues {
     } else value = bytesStart >= 0 ? r.base64(bytesStart, bytesEnd) : null
     // Nested members not read are still walked: protobufjs decoded them.
     if (nested) {
-      if (arrayStart >= 0) this.skipAt(arrayStart, arrayEnd, depth, skipArrayValue)
-      if (kvListStart >= 0) this.skipAt(kvListStart, kvListEnd, depth, skipKeyValueList)
+      if (arrayStart >= 0) this.skipAt(arrayStart, arrayEnd, ARRAY_VALUE)
+      if (kvListStart >= 0) this.skipAt(kvListStart, kvListEnd, KEY_VALUE_LIST)
     }
     r.pos = end
     return value
@@ -246,66 +245,84 @@ export class OtlpProtobufValues {
       const tag = r.uint32(end)
       if (tag === TAG.scopeName) name = r.string(end)
       else if (tag === TAG.scopeVersion) version = r.string(end)
-      else if (tag === TAG.scopeAttribute) skipKeyValue(r, r.lengthEnd(end), 0)
+      else if (tag === TAG.scopeAttribute) skipKeyValue(r, r.lengthEnd(end))
       else r.skip(tag, end)
     }
     return { name, version }
   }
 
-  /** Walks the part from `start` to `end` without decoding it; the reader's position is kept. */
-  private skipAt(start: number, end: number, depth: number, skip = skipAnyValue): void {
+  /** Walks the value from `start` to `end` without decoding it; the reader's position is kept. */
+  private skipAt(start: number, end: number, type: number): void {
     const r = this.r
     const at = r.pos
     r.pos = start
-    skip(r, end, depth)
+    skipValue(r, end, type)
     r.pos = at
   }
 }
 
+/** The messages a value is made of, for skipValue. */
+const ANY_VALUE = 0
+const ARRAY_VALUE = 1
+const KEY_VALUE_LIST = 2
+const KEY_VALUE = 3
+
+/** The message type a field holds, when it is one skipValue goes into; -1 for any other field. */
+function nestedType(type: number, tag: number): number {
+  switch (type) {
+    case ANY_VALUE:
+      return tag === TAG.anyArray ? ARRAY_VALUE : tag === TAG.anyKvList ? KEY_VALUE_LIST : -1
+    case ARRAY_VALUE:
+      return tag === TAG.arrayValues ? ANY_VALUE : -1
+    case KEY_VALUE_LIST:
+      return tag === TAG.kvListValues ? KEY_VALUE : -1
+    default:
+      return tag === TAG.keyValueValue ? ANY_VALUE : -1
+  }
+}
+
 /**
- * Walkers for the messages above that check their structure as decoding them
- * would, without building anything; `depth` counts AnyValues to stop at
- * MAX_WIRE_NESTING.
+ * Walks a value (an AnyValue, KeyValue or the lists inside them) that is not
+ * read, checking its structure as decoding it would. With a stack of its own
+ * rather than recursion: a value nested thousands deep (which protobufjs
+ * decoded, and the old walk then refused past MAX_ANY_VALUE_DEPTH, or never
+ * read) is walked to its end, not refused for the depth.
  */
-export function skipKeyValue(r: ProtoWireReader, end: number, depth: number): void {
-  while (r.pos < end) {
-    const tag = r.uint32(end)
-    if (tag === TAG.keyValueValue) skipAnyValue(r, r.lengthEnd(end), depth)
-    else r.skip(tag, end)
+function skipValue(r: ProtoWireReader, end: number, type: number): void {
+  const ends = [end]
+  const types = [type]
+  for (let top = 0; top >= 0;) {
+    const messageEnd = ends[top]!
+    if (r.pos >= messageEnd) {
+      ends.pop()
+      types.pop()
+      top--
+      continue
+    }
+    const tag = r.uint32(messageEnd)
+    const nested = nestedType(types[top]!, tag)
+    if (nested < 0) r.skip(tag, messageEnd)
+    else {
+      ends.push(r.lengthEnd(messageEnd))
+      types.push(nested)
+      top++
+    }
   }
 }
 
-export function skipAnyValue(r: ProtoWireReader, end: number, depth: number): void {
-  if (depth >= MAX_WIRE_NESTING) throw new ProtoWireError(`values nested more than ${MAX_WIRE_NESTING} deep at offset ${r.pos}`)
-  while (r.pos < end) {
-    const tag = r.uint32(end)
-    if (tag === TAG.anyArray) skipArrayValue(r, r.lengthEnd(end), depth + 1)
-    else if (tag === TAG.anyKvList) skipKeyValueList(r, r.lengthEnd(end), depth + 1)
-    else r.skip(tag, end)
-  }
+export function skipAnyValue(r: ProtoWireReader, end: number): void {
+  skipValue(r, end, ANY_VALUE)
 }
 
-function skipArrayValue(r: ProtoWireReader, end: number, depth: number): void {
-  while (r.pos < end) {
-    const tag = r.uint32(end)
-    if (tag === TAG.arrayValues) skipAnyValue(r, r.lengthEnd(end), depth)
-    else r.skip(tag, end)
-  }
-}
-
-function skipKeyValueList(r: ProtoWireReader, end: number, depth: number): void {
-  while (r.pos < end) {
-    const tag = r.uint32(end)
-    if (tag === TAG.kvListValues) skipKeyValue(r, r.lengthEnd(end), depth)
-    else r.skip(tag, end)
-  }
+function skipKeyValue(r: ProtoWireReader, end: number): void {
+  skipValue(r, end, KEY_VALUE)
 }
 
 /** A Resource walked without decoding (one that a later one in the same entry replaces). */
 export function skipResource(r: ProtoWireReader, end: number): void {
   while (r.pos < end) {
     const tag = r.uint32(end)
-    if (tag === TAG.resourceAttribute) skipKeyValue(r, r.lengthEnd(end), 0)
+    if (tag === TAG.resourceAttribute) skipKeyValue(r, r.lengthEnd(end))
     else if (tag === TAG.resourceEntityRef) r.skipMessage(r.lengthEnd(end))
     else r.skip(tag, end)
   }
@@ -315,7 +332,7 @@ export function skipResource(r: ProtoWireReader, end: number): void {
 export function skipScope(r: ProtoWireReader, end: number): void {
   while (r.pos < end) {
     const tag = r.uint32(end)
-    if (tag === TAG.scopeAttribute) skipKeyValue(r, r.lengthEnd(end), 0)
+    if (tag === TAG.scopeAttribute) skipKeyValue(r, r.lengthEnd(end))
     else r.skip(tag, end)
   }
 }

@@ -26,12 +26,8 @@ export const WIRE_START_GROUP = 3
 export const WIRE_END_GROUP = 4
 export const WIRE_FIXED32 = 5
 
-/**
- * Nesting a reader follows at most (groups inside unknown fields, messages
- * checked without being decoded): protoc's and protobufjs' recursion limit.
- * Deeper is refused rather than risking the stack.
- */
-export const MAX_WIRE_NESTING = 100
+/** Groups (in unknown fields) nested deeper than this are refused, as protobufjs and protoc refuse them. */
+export const MAX_GROUP_NESTING = 100
 
 /**
  * Node's Buffer.prototype holds the per-encoding slicers that toString
@@ -198,7 +194,7 @@ export class ProtoWireReader {
   }
 
   private skipGroup(field: number, end: number, depth: number): void {
-    if (depth >= MAX_WIRE_NESTING) throw new ProtoWireError(`groups nested more than ${MAX_WIRE_NESTING} deep at offset ${this.pos}`)
+    if (depth >= MAX_GROUP_NESTING) throw new ProtoWireError(`groups nested more than ${MAX_GROUP_NESTING} deep at offset ${this.pos}`)
     for (;;) {
       if (this.pos >= end) throw new ProtoWireError(`the group of field ${field} has no end-group tag before offset ${end}`)
       const tag = this.uint32(end)
