@@ -18,6 +18,7 @@
  * Field numbers: opentelemetry/proto/common/v1 and resource/v1.
  */
 import type { AttributeJson, AttributeMap } from '../model/stored-span.js'
+import { KeyTextCache } from './key-text-cache.js'
 import { MAX_ANY_VALUE_DEPTH } from './otlp-values.js'
 import type { ProtoWireReader } from './proto-wire-reader.js'
 
@@ -69,8 +70,11 @@ export function idHex(r: ProtoWireReader, start: number, end: number, length: nu
  */
 export class OtlpProtobufValues {
   tooDeep = false
+  private readonly keys: KeyTextCache
 
-  constructor(readonly r: ProtoWireReader) {}
+  constructor(readonly r: ProtoWireReader) {
+    this.keys = new KeyTextCache(r)
+  }
 
   /** One KeyValue whose content ends at `end` into `out` (later duplicate keys win); the reader ends at `end`. */
   keyValueInto(out: AttributeMap, end: number, depth: number): void {
@@ -98,7 +102,7 @@ export class OtlpProtobufValues {
       r.pos = end
       return
     }
-    const key = r.utf8(keyStart, keyEnd)
+    const key = this.keys.text(keyStart, keyEnd)
     let value: AttributeJson = null
     if (valueStart >= 0) {
       r.pos = valueStart
