@@ -5,11 +5,15 @@
 // against decodeTraceRequestProtobuf, which reads the bytes straight into the
 // ingest records. The requests are the collector benchmark's (run.js: SDK
 // spans, 512 a batch, encoded by the OTLP proto exporter's serializer). Both
-// run in this one process, in alternating rounds (A B A B ...), CPU time from
-// process.cpuUsage(), each pass starting on a collected heap; medians are
-// printed. Other work on the machine moves CPU time too: take many rounds.
+// run in this one process, in alternating rounds (A B A B ...) after 8 of
+// each to warm up (protobufjs' path takes several to reach its speed), CPU
+// time from process.cpuUsage(), garbage collection included; medians are
+// printed. No collection is forced between passes: a forced one slowed both
+// paths 2-3x in the passes after it (and its background threads' time lands
+// in the next pass). Other work on a shared machine moves CPU time a lot from
+// minute to minute: read the ratio of the two, from many rounds.
 // Runs the compiled dist/.
-//   npm run build && node --expose-gc bench/collector/otlp-decode.bench.js [--batches 64] [--rounds 20]
+//   npm run build && node bench/collector/otlp-decode.bench.js [--batches 64] [--rounds 30]
 import { isDeepStrictEqual, parseArgs } from 'node:util'
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { ExportTraceServiceRequest } from '../../dist/collector/otlp/otlp-proto-root.js'
@@ -17,8 +21,7 @@ import { decodeTraceRequest } from '../../dist/collector/otlp/decode-traces.js'
 import { decodeTraceRequestProtobuf } from '../../dist/collector/otlp/decode-traces-protobuf.js'
 import { BATCH, makeBatchSource } from './bench-spans.js'
 
-if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc: each pass starts on a collected heap')
-const { values } = parseArgs({ options: { batches: { type: 'string', default: '64' }, rounds: { type: 'string', default: '20' } } })
+const { values } = parseArgs({ options: { batches: { type: 'string', default: '64' }, rounds: { type: 'string', default: '30' } } })
 const batchCount = Number(values.batches)
 const rounds = Number(values.rounds)
 
@@ -36,14 +39,9 @@ for (const body of bodies.slice(0, 4)) {
     throw new Error('the two decoders disagree on a bench request')
 }
 
-/**
- * µs of CPU per span for one pass over every body. Each pass starts on a
- * collected heap (not counted), so it pays for the collections its own
- * garbage causes and for none of the other decoder's.
- */
+/** µs of CPU per span for one pass over every body. */
 function pass(decode) {
   let kept = 0
-  globalThis.gc()
   const before = process.cpuUsage()
   for (const body of bodies) kept += decode(body).items.length
   const used = process.cpuUsage(before)
@@ -52,7 +50,7 @@ function pass(decode) {
 }
 
 // Warm-up: both paths optimized before anything is counted.
-for (let i = 0; i < 3; i++) for (const decode of Object.values(paths)) pass(decode)
+for (let i = 0; i < 8; i++) for (const decode of Object.values(paths)) pass(decode)
 
 const times = Object.fromEntries(Object.keys(paths).map((name) => [name, []]))
 for (let round = 0; round < rounds; round++) for (const [name, decode] of Object.entries(paths)) times[name].push(pass(decode))
@@ -68,4 +66,9 @@ for (const [name, list] of Object.entries(times)) {
   console.log(`${name.padEnd(24)} ${median(list).toFixed(2)} µs CPU per span (median; rounds ${list.map((t) => t.toFixed(2)).join(' ')})`)
 }
 const [before, after] = Object.values(times).map(median)
-console.log(`straight from the wire / protobufjs + walk: ${(after / before).toFixed(2)}`)
+// Each round's two passes ran back to back, so their ratio is less moved by the machine's drift than the medians'.
+const [beforeRounds, afterRounds] = Object.values(times)
+const roundRatios = afterRounds.map((t, i) => t / beforeRounds[i])
+console.log(
+  `straight from the wire / protobufjs + walk: ${(after / before).toFixed(2)} (medians), ${median(roundRatios).toFixed(2)} (median of the rounds' ratios)`,
+)
