@@ -469,6 +469,19 @@ const HAND_WRITTEN: Array<[string, Buffer]> = [
     ),
   ],
   [
+    'keys an object treats specially: __proto__, constructor, integer-like keys (stored in their own order)',
+    request(
+      span(
+        attribute('b', intValue(1)),
+        attribute('10', intValue(2)),
+        attribute('__proto__', lengthField(6, lengthField(1, keyValue('polluted', stringValue('yes'))))),
+        attribute('constructor', stringValue('c')),
+        attribute('2', intValue(3)),
+        attribute('__proto__', stringValue('a string this time')),
+      ),
+    ),
+  ],
+  [
     'a KeyValue without a key is left out, an empty key is kept',
     request(span(attribute(null, stringValue('keyless')), attribute('', stringValue('empty key')))),
   ],

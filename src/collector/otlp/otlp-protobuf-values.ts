@@ -64,9 +64,10 @@ export function idHex(r: ProtoWireReader, start: number, end: number, length: nu
 
 /**
  * The value readers over one request's bytes. `tooDeep` is set (instead of
- * throwing) when a value nests deeper than MAX_ANY_VALUE_DEPTH: the old
- * decoder read a record's values only once the record was accepted, so the
- * record decoders say whether it fails the request (tooDeepError) or not.
+ * throwing) when a value nests deeper than MAX_ANY_VALUE_DEPTH: the walk over
+ * decoded messages reads a record's values only once the record is accepted,
+ * so the record decoders say whether it fails the request (tooDeepError) or
+ * not.
  */
 export class OtlpProtobufValues {
   tooDeep = false
