@@ -32,8 +32,9 @@ const TAG = {
 /**
  * Reads one record whose content ends at `end` (the reader is at its start):
  * pushes what it keeps onto `into`, or returns why the record was rejected.
- * It sets `values.tooDeep` only for values it would have read had the record
- * been accepted; the walk throws for it when the record is accepted.
+ * `values.tooDeep` set by the values the record keeps (not by those it drops,
+ * such as a dropped link's) fails the request, but only when the record is
+ * accepted: the walk over decoded messages reads a record's values only then.
  */
 export type ProtobufRecordDecoder<T> = (values: OtlpProtobufValues, end: number, context: OtlpRecordContext, into: T[]) => string | undefined
 
