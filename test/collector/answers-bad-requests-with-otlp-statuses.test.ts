@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import * as grpc from '@grpc/grpc-js'
 import { ExportTraceServiceRequest, ExportTraceServiceResponse } from '../../src/collector/otlp/otlp-proto-root.js'
 import { getJson, hexId, jsonTraceRequest, postJson, startTestCollector } from './helpers.js'
+import { fixed64Field, lengthField } from './proto-bytes.js'
 import { testStoreKind } from '../helpers/test-store.js'
 
 const collector = await startTestCollector({ maxBodyBytes: 64 * 1024, maxInflightBytes: 100 * 1024 })
@@ -62,6 +63,11 @@ async function stillServes(t: Test): Promise<void> {
 t.test('a body that is not protobuf is a 400 with a reason', async (t) => {
   const res = await post(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]), PROTO)
   t.equal(res.status, 400)
+  // The answer is a google.rpc.Status in protobuf; its message is readable among its bytes.
+  t.match(res.text, /the body is not a valid protobuf ExportTraceServiceRequest: a field of 4294967295 bytes at offset 1 runs past the end/)
+  const logs = await post(Buffer.from([0x0a, 0x02, 0x12, 0x05, 0x01]), PROTO, `${collector.otlpUrl}/v1/logs`)
+  t.equal(logs.status, 400)
+  t.match(logs.text, /the body is not a valid protobuf ExportLogsServiceRequest: .*runs past the end of its message/)
   await stillServes(t)
 })
 
@@ -215,6 +221,7 @@ t.test('gRPC: a malformed message is INVALID_ARGUMENT and the server keeps servi
     })
   const bad = await call(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]))
   t.equal(bad.err?.code, grpc.status.INVALID_ARGUMENT)
+  t.match(bad.err?.details, /not a valid ExportTraceServiceRequest: .*runs past the end/)
   const traceId = hexId(16)
   const good = await call(validProtobufBody(traceId))
   t.equal(good.err, null)
@@ -307,4 +314,35 @@ t.test('an OTLP/JSON attribute nested 10,000 levels deep is a 400 that names the
   t.match(JSON.parse(logs.text).message, /more than 32 levels deep/)
   const traceId = hexId(16)
   t.equal((await post(validProtobufBody(traceId), PROTO, `${roomy.otlpUrl}/v1/traces`)).status, 200, 'and it keeps serving')
+})
+
+t.test('an OTLP/protobuf attribute nested 1,000 levels deep is a 400 that names the limit, over HTTP and gRPC', async (t) => {
+  // AnyValue.kvlist_value (6) > KeyValueList.values (1) > KeyValue {key (1), value (2)}, a string at the bottom.
+  let value = lengthField(1, 'bottom')
+  for (let level = 0; level < 1000; level++) value = lengthField(6, lengthField(1, lengthField(1, 'k'), lengthField(2, value)))
+  const span = Buffer.concat([
+    lengthField(1, Buffer.from(hexId(16), 'hex')),
+    lengthField(2, Buffer.from(hexId(8), 'hex')),
+    fixed64Field(7, 1_700_000_000_000_000_000n),
+    lengthField(9, lengthField(1, 'deep'), lengthField(2, value)),
+  ])
+  // ExportTraceServiceRequest.resource_spans (1) > ResourceSpans.scope_spans (2) > ScopeSpans.spans (2).
+  const body = lengthField(1, lengthField(2, lengthField(2, span)))
+  const res = await post(body, PROTO)
+  t.equal(res.status, 400)
+  t.match(res.text, /more than 32 levels deep/)
+  const client = new grpc.Client(`127.0.0.1:${collector.collector.ports.otlpGrpc}`, grpc.credentials.createInsecure())
+  t.teardown(() => client.close())
+  const err = await new Promise<grpc.ServiceError | null>((resolve) => {
+    client.makeUnaryRequest(
+      '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+      (b: Uint8Array) => Buffer.from(b),
+      (b: Buffer) => b,
+      body,
+      (e) => resolve(e),
+    )
+  })
+  t.equal(err?.code, grpc.status.INVALID_ARGUMENT)
+  t.match(err?.details, /more than 32 levels deep/)
+  await stillServes(t)
 })

@@ -1,9 +1,11 @@
 /**
- * ExportLogsServiceRequest (decoded protobuf or parsed OTLP/JSON) -> log
- * records ready to store. A record without a structured trace id is linked to
+ * ExportLogsServiceRequest (parsed OTLP/JSON, or decoded by protobufjs) -> log
+ * records ready to store (protobuf bodies take decode-logs-protobuf.ts, which
+ * gives the same records straight from the bytes; both build them with
+ * ingestLogOf). A record without a structured trace id is linked to
  * the trace whose id its body names (logs/trace-id-in-text.ts).
  */
-import type { StoredLog } from '../model/stored-span.js'
+import type { AttributeMap, StoredLog } from '../model/stored-span.js'
 import { findTraceIdInText } from '../logs/trace-id-in-text.js'
 import type { TraceIdPattern } from '../logs/trace-id-in-text.js'
 import { walkOtlpRequest } from './otlp-request-walk.js'
@@ -20,7 +22,7 @@ export interface IngestLog {
   flags: number
 }
 
-const SEVERITY_NAMES: Record<string, number> = Object.fromEntries(
+export const SEVERITY_NAMES: Record<string, number> = Object.fromEntries(
   [
     'UNSPECIFIED',
     'TRACE',
@@ -56,7 +58,7 @@ export interface DecodeLogsOptions {
   traceIdPatterns?: readonly TraceIdPattern[]
 }
 
-const LOGS_SHAPE = { resources: ['resourceLogs', 'resource_logs'], scopes: ['scopeLogs', 'scope_logs'], records: ['logRecords', 'log_records'] } as const
+export const LOGS_SHAPE = { resources: ['resourceLogs', 'resource_logs'], scopes: ['scopeLogs', 'scope_logs'], records: ['logRecords', 'log_records'] } as const
 
 const TIME: TimeField = ['timeUnixNano', 'time_unix_nano']
 const OBSERVED_TIME: TimeField = ['observedTimeUnixNano', 'observed_time_unix_nano']
@@ -66,39 +68,77 @@ export function decodeLogsRequest(request: unknown, options: DecodeLogsOptions):
   return walkOtlpRequest<IngestLog>(request, LOGS_SHAPE, (raw, context, into) => decodeLog(raw, context, options, into))
 }
 
-/** Pushes the log record, or returns why it was rejected. */
-function decodeLog(raw: Record<string, unknown>, context: OtlpRecordContext, options: DecodeLogsOptions, into: IngestLog[]): string | undefined {
-  const { where, resource, resourceJson, service, scope } = context
-  // Every number the store binds is checked here: a bad record is refused alone.
-  const times = readRecordTimes(raw, where, TIME, OBSERVED_TIME)
-  if (typeof times === 'string') return times
-  let { first: timeNs, second: observedNs } = times
-  const flags = times.flags
+/**
+ * A log record's fields once read and checked, from either decoder (decoded
+ * messages here, protobuf bytes in decode-logs-protobuf.ts); ingestLogOf
+ * derives the rest, so that both make the same IngestLog of the same record.
+ */
+export interface LogFields {
+  /** 0n when absent. */
+  timeNs: bigint
+  observedNs: bigint
+  flags: number
+  /** Hex, '' when absent; an all-zero id means none too. */
+  traceId: string
+  spanId: string
+  /** readBody's text of the body. */
+  body: string
+  severityText: string
+  severityNumber: number
+  attributes: AttributeMap
+}
+
+export function ingestLogOf(fields: LogFields, context: OtlpRecordContext, options: DecodeLogsOptions): IngestLog {
+  let { timeNs, observedNs, traceId, spanId } = fields
   if (observedNs === 0n) observedNs = timeNs === 0n ? options.receivedNs : timeNs
   if (timeNs === 0n) timeNs = observedNs
-  let traceId = readIdHex(raw.traceId ?? raw.trace_id, 16)
-  if (traceId === undefined) return `${where}: traceId must be 16 bytes (32 hex characters) or empty`
-  let spanId = readIdHex(raw.spanId ?? raw.span_id, 8)
-  if (spanId === undefined) return `${where}: spanId must be 8 bytes (16 hex characters) or empty`
   if (isAllZeroHex(traceId)) traceId = ''
   if (isAllZeroHex(spanId)) spanId = ''
-  const body = readBody(raw.body)
   if (traceId === '') {
-    traceId = findTraceIdInText(body, options.traceIdPatterns) ?? ''
+    traceId = findTraceIdInText(fields.body, options.traceIdPatterns) ?? ''
   }
-  const severityText = raw.severityText ?? raw.severity_text
   const log: StoredLog = {
     timeUnixMs: nanosToMs(timeNs),
     observedTimeUnixMs: nanosToMs(observedNs),
-    severityText: typeof severityText === 'string' ? severityText : '',
-    severityNumber: readEnum(raw.severityNumber ?? raw.severity_number, SEVERITY_NAMES),
-    body,
+    severityText: fields.severityText,
+    severityNumber: fields.severityNumber,
+    body: fields.body,
     traceId,
     spanId,
-    service,
-    attributes: readAttributes(raw.attributes),
-    resource,
+    service: context.service,
+    attributes: fields.attributes,
+    resource: context.resource,
   }
-  into.push({ log, timeNs, observedNs, resourceJson, scope, flags })
+  return { log, timeNs, observedNs, resourceJson: context.resourceJson, scope: context.scope, flags: fields.flags }
+}
+
+/** Pushes the log record, or returns why it was rejected. */
+function decodeLog(raw: Record<string, unknown>, context: OtlpRecordContext, options: DecodeLogsOptions, into: IngestLog[]): string | undefined {
+  const { where } = context
+  // Every number the store binds is checked here: a bad record is refused alone.
+  const times = readRecordTimes(raw, where, TIME, OBSERVED_TIME)
+  if (typeof times === 'string') return times
+  const traceId = readIdHex(raw.traceId ?? raw.trace_id, 16)
+  if (traceId === undefined) return `${where}: traceId must be 16 bytes (32 hex characters) or empty`
+  const spanId = readIdHex(raw.spanId ?? raw.span_id, 8)
+  if (spanId === undefined) return `${where}: spanId must be 8 bytes (16 hex characters) or empty`
+  const severityText = raw.severityText ?? raw.severity_text
+  into.push(
+    ingestLogOf(
+      {
+        timeNs: times.first,
+        observedNs: times.second,
+        flags: times.flags,
+        traceId,
+        spanId,
+        body: readBody(raw.body),
+        severityText: typeof severityText === 'string' ? severityText : '',
+        severityNumber: readEnum(raw.severityNumber ?? raw.severity_number, SEVERITY_NAMES),
+        attributes: readAttributes(raw.attributes),
+      },
+      context,
+      options,
+    ),
+  )
   return undefined
 }

@@ -1,10 +1,12 @@
 /**
- * ExportTraceServiceRequest (decoded protobuf or parsed OTLP/JSON) -> spans
- * ready to store. Spans with an invalid trace or span id are rejected one by
- * one (OTLP partial success); everything else is kept as sent.
+ * ExportTraceServiceRequest (parsed OTLP/JSON, or decoded by protobufjs) ->
+ * spans ready to store. Spans with an invalid trace or span id are rejected
+ * one by one (OTLP partial success); everything else is kept as sent.
+ * Protobuf bodies take decode-traces-protobuf.ts, which gives the same spans
+ * straight from the bytes; both build them with ingestSpanOf.
  */
 import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from '../model/stored-span.js'
-import type { StoredSpan, StoredSpanEvent, StoredSpanLink } from '../model/stored-span.js'
+import type { AttributeMap, StoredSpan, StoredSpanEvent, StoredSpanLink } from '../model/stored-span.js'
 import { walkOtlpRequest } from './otlp-request-walk.js'
 import type { DecodedBatch, OtlpRecordContext } from './otlp-request-walk.js'
 import { idBytes, isAllZeroHex, nanosToMs, readAttributes, readEnum, readIdHex, readNanos, readRecordTimes } from './otlp-values.js'
@@ -38,7 +40,7 @@ const KIND_NAMES: Record<string, number> = {
 }
 const STATUS_NAMES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 }
 
-const TRACE_SHAPE = { resources: ['resourceSpans', 'resource_spans'], scopes: ['scopeSpans', 'scope_spans'], records: ['spans', 'spans'] } as const
+export const TRACE_SHAPE = { resources: ['resourceSpans', 'resource_spans'], scopes: ['scopeSpans', 'scope_spans'], records: ['spans', 'spans'] } as const
 
 const START_TIME: TimeField = ['startTimeUnixNano', 'start_time_unix_nano']
 const END_TIME: TimeField = ['endTimeUnixNano', 'end_time_unix_nano']
@@ -48,9 +50,78 @@ export function decodeTraceRequest(request: unknown): DecodedBatch<IngestSpan> {
   return walkOtlpRequest(request, TRACE_SHAPE, decodeSpan)
 }
 
+/**
+ * A span's fields once read and checked, from either decoder (decoded
+ * messages here, protobuf bytes in decode-traces-protobuf.ts); ingestSpanOf
+ * derives the rest, so that both make the same IngestSpan of the same span.
+ */
+export interface SpanFields {
+  traceId: string
+  spanId: string
+  /** '' when the span has none; an all-zero id means none too. */
+  parentSpanId: string
+  traceIdBytes: Buffer
+  spanIdBytes: Buffer
+  /** The parent id's bytes when parentSpanId is not '' (may be null when it is). */
+  parentSpanIdBytes: Buffer | null
+  name: string
+  traceState: string
+  /** OTLP enum values; out of range ones are clamped. */
+  kind: number
+  statusCode: number
+  statusMessage: string
+  startNs: bigint
+  /** As sent: an end before the start is stored as the start. */
+  endNs: bigint
+  flags: number
+  attributes: AttributeMap
+  events: StoredSpanEvent[]
+  links: StoredSpanLink[]
+}
+
+export function ingestSpanOf(fields: SpanFields, context: OtlpRecordContext): IngestSpan {
+  const { startNs, flags } = fields
+  const endNs = fields.endNs < startNs ? startNs : fields.endNs
+  const kind = Math.min(Math.max(fields.kind, 0), 5)
+  const statusCode = Math.min(Math.max(fields.statusCode, 0), 2)
+  const parentSpanId = fields.parentSpanId === '' || isAllZeroHex(fields.parentSpanId) ? null : fields.parentSpanId
+  const span: StoredSpan = {
+    traceId: fields.traceId,
+    spanId: fields.spanId,
+    parentSpanId,
+    name: fields.name,
+    kind: SPAN_KIND_NAMES[kind]!,
+    service: context.service,
+    startTimeUnixMs: nanosToMs(startNs),
+    endTimeUnixMs: nanosToMs(endNs),
+    durationMs: nanosToMs(endNs - startNs),
+    startTimeUnixNano: startNs.toString(),
+    endTimeUnixNano: endNs.toString(),
+    traceState: fields.traceState,
+    status: { code: STATUS_CODE_NAMES[statusCode]!, message: fields.statusMessage },
+    attributes: fields.attributes,
+    resource: context.resource,
+    scope: context.scope,
+    events: fields.events,
+    links: fields.links,
+  }
+  return {
+    span,
+    traceIdBytes: fields.traceIdBytes,
+    spanIdBytes: fields.spanIdBytes,
+    parentSpanIdBytes: parentSpanId === null ? null : fields.parentSpanIdBytes,
+    startNs,
+    endNs,
+    kind,
+    statusCode,
+    flags,
+    resourceJson: context.resourceJson,
+  }
+}
+
 /** Pushes the span, or returns why it was rejected. */
 function decodeSpan(raw: Record<string, unknown>, context: OtlpRecordContext, into: IngestSpan[]): string | undefined {
-  const { where, resource, resourceJson, service, scope } = context
+  const { where } = context
   const rawTraceId = raw.traceId ?? raw.trace_id
   const rawSpanId = raw.spanId ?? raw.span_id
   const rawParent = raw.parentSpanId ?? raw.parent_span_id
@@ -64,45 +135,32 @@ function decodeSpan(raw: Record<string, unknown>, context: OtlpRecordContext, in
   // refused alone instead of failing the whole batch's transaction.
   const times = readRecordTimes(raw, where, START_TIME, END_TIME)
   if (typeof times === 'string') return times
-  const { first: startNs, flags } = times
-  const endNs = times.second < startNs ? startNs : times.second
-  const kind = Math.min(Math.max(readEnum(raw.kind, KIND_NAMES), 0), 5)
   const statusObject = raw.status as { code?: unknown; message?: unknown } | null | undefined
-  const statusCode = Math.min(Math.max(readEnum(statusObject?.code, STATUS_NAMES), 0), 2)
-  const startMs = nanosToMs(startNs)
-  const endMs = nanosToMs(endNs)
-  const span: StoredSpan = {
-    traceId,
-    spanId,
-    parentSpanId: parent === '' || isAllZeroHex(parent) ? null : parent,
-    name: typeof raw.name === 'string' ? raw.name : '',
-    kind: SPAN_KIND_NAMES[kind]!,
-    service,
-    startTimeUnixMs: startMs,
-    endTimeUnixMs: endMs,
-    durationMs: nanosToMs(endNs - startNs),
-    startTimeUnixNano: startNs.toString(),
-    endTimeUnixNano: endNs.toString(),
-    traceState: typeof (raw.traceState ?? raw.trace_state) === 'string' ? ((raw.traceState ?? raw.trace_state) as string) : '',
-    status: { code: STATUS_CODE_NAMES[statusCode]!, message: typeof statusObject?.message === 'string' ? statusObject.message : '' },
-    attributes: readAttributes(raw.attributes),
-    resource,
-    scope,
-    events: readEvents(raw.events),
-    links: readLinks(raw.links),
-  }
-  into.push({
-    span,
-    traceIdBytes: idBytes(rawTraceId, traceId),
-    spanIdBytes: idBytes(rawSpanId, spanId),
-    parentSpanIdBytes: span.parentSpanId === null ? null : idBytes(rawParent, span.parentSpanId),
-    startNs,
-    endNs,
-    kind,
-    statusCode,
-    flags,
-    resourceJson,
-  })
+  const traceState = raw.traceState ?? raw.trace_state
+  into.push(
+    ingestSpanOf(
+      {
+        traceId,
+        spanId,
+        parentSpanId: parent,
+        traceIdBytes: idBytes(rawTraceId, traceId),
+        spanIdBytes: idBytes(rawSpanId, spanId),
+        parentSpanIdBytes: parent === '' ? null : idBytes(rawParent, parent),
+        name: typeof raw.name === 'string' ? raw.name : '',
+        traceState: typeof traceState === 'string' ? traceState : '',
+        kind: readEnum(raw.kind, KIND_NAMES),
+        statusCode: readEnum(statusObject?.code, STATUS_NAMES),
+        statusMessage: typeof statusObject?.message === 'string' ? statusObject.message : '',
+        startNs: times.first,
+        endNs: times.second,
+        flags: times.flags,
+        attributes: readAttributes(raw.attributes),
+        events: readEvents(raw.events),
+        links: readLinks(raw.links),
+      },
+      context,
+    ),
+  )
   return undefined
 }
 

@@ -35,6 +35,12 @@ export interface OtlpSignalShape {
 
 const MAX_REASONS = 5
 
+/** Counts a rejected record and keeps its reason if it is among the first few. */
+export function addRejection(batch: DecodedBatch<unknown>, reason: string): void {
+  batch.rejected++
+  if (batch.rejectReasons.length < MAX_REASONS) batch.rejectReasons.push(reason)
+}
+
 export function serviceOf(resource: AttributeMap): string {
   const name = resource['service.name']
   return typeof name === 'string' && name !== '' ? name : UNKNOWN_SERVICE
@@ -83,10 +89,7 @@ export function walkOtlpRequest<T>(
       for (let i = 0; i < records.length; i++) {
         const where = `${resourcesName}[${r}].${scopesName}[${s}].${recordsName}[${i}]`
         const reason = decodeRecord(asObject(records[i], where), { where, resource, resourceJson, service, scope }, out.items)
-        if (reason !== undefined) {
-          out.rejected++
-          if (out.rejectReasons.length < MAX_REASONS) out.rejectReasons.push(reason)
-        }
+        if (reason !== undefined) addRejection(out, reason)
       }
     }
   }

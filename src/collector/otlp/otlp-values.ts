@@ -1,8 +1,10 @@
 /**
- * OTLP field values -> plain JSON values, for messages that came either from
- * the protobuf decoder (ids as bytes, 64-bit ints as Long) or from OTLP/JSON
- * (ids as hex strings, 64-bit ints as decimal strings or numbers). One set of
- * readers for both keeps the two encodings from drifting apart.
+ * OTLP field values -> plain JSON values, for messages parsed from OTLP/JSON
+ * (ids as hex strings, 64-bit ints as decimal strings or numbers) or decoded
+ * by protobufjs (ids as bytes, 64-bit ints as Long). The receivers read
+ * protobuf straight from the wire (otlp-protobuf-values.ts), into the same
+ * values as these readers make of protobufjs' messages: the test holding the
+ * two decoders to each other keeps the encodings from drifting apart.
  */
 import type { AttributeJson, AttributeMap } from '../model/stored-span.js'
 import type { LongLike } from './otlp-proto-root.js'
@@ -25,8 +27,13 @@ export function readNanos(value: unknown, field: string): bigint {
   } else if (typeof value === 'string' && /^\d{1,20}$/.test(value)) nanos = BigInt(value)
   else if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) nanos = BigInt(value)
   if (nanos === undefined) throw new OtlpValueError(`${field} must be an unsigned 64-bit integer (a decimal string in OTLP/JSON), got ${JSON.stringify(value)}`)
-  if (nanos > MAX_UNIX_NANOS) throw new OtlpValueError(`${field} is ${nanos} ns, beyond the year 2262; it must be below 2^63 (9223372036854775808)`)
+  if (nanos > MAX_UNIX_NANOS) throw new OtlpValueError(beyondStorableNanos(field, nanos))
   return nanos
+}
+
+/** Why a time above MAX_UNIX_NANOS is refused. */
+export function beyondStorableNanos(field: string, nanos: bigint): string {
+  return `${field} is ${nanos} ns, beyond the year 2262; it must be below 2^63 (9223372036854775808)`
 }
 
 export class OtlpValueError extends Error {}
@@ -134,6 +141,13 @@ function readInt64(value: unknown): number | string {
  */
 export const MAX_ANY_VALUE_DEPTH = 32
 
+/** The whole request is refused when one of its values nests deeper than MAX_ANY_VALUE_DEPTH. */
+export function tooDeepError(): OtlpValueError {
+  return new OtlpValueError(
+    `an attribute or body nests arrays and key-value lists more than ${MAX_ANY_VALUE_DEPTH} levels deep; flatten it or send it as a JSON string`,
+  )
+}
+
 /** OTLP AnyValue -> JSON. int64 beyond 2^53 becomes a decimal string; bytes become base64. Throws OtlpValueError when nested too deep. */
 export function readAnyValue(value: unknown, depth = 0): AttributeJson {
   if (value == null || typeof value !== 'object') return null
@@ -147,11 +161,7 @@ export function readAnyValue(value: unknown, depth = 0): AttributeJson {
   }
   if (v.boolValue != null) return v.boolValue === true || v.boolValue === 'true'
   if (v.arrayValue != null || v.kvlistValue != null) {
-    if (depth >= MAX_ANY_VALUE_DEPTH) {
-      throw new OtlpValueError(
-        `an attribute or body nests arrays and key-value lists more than ${MAX_ANY_VALUE_DEPTH} levels deep; flatten it or send it as a JSON string`,
-      )
-    }
+    if (depth >= MAX_ANY_VALUE_DEPTH) throw tooDeepError()
     if (v.arrayValue != null) {
       const values = (v.arrayValue as { values?: unknown[] }).values
       return Array.isArray(values) ? values.map((item) => readAnyValue(item, depth + 1)) : []
@@ -180,7 +190,11 @@ export function readAttributes(list: unknown, depth = 0): AttributeMap {
 
 /** A log body: strings as they are, anything else as its JSON text. */
 export function readBody(value: unknown): string {
-  const json = readAnyValue(value)
+  return bodyText(readAnyValue(value))
+}
+
+/** A log body's value (as readAnyValue gives it) as the text stored. */
+export function bodyText(json: AttributeJson): string {
   if (json === null) return ''
   return typeof json === 'string' ? json : JSON.stringify(json)
 }

@@ -1,13 +1,15 @@
 /**
- * What every receiver does with a decoded request: store it (one
- * transaction, or one acknowledged insert), then tell the listeners and the
- * forwarder. Receivers differ only in how bytes arrive and how answers are
+ * What every receiver does with a request: decode it (OTLP/JSON once parsed,
+ * OTLP/protobuf straight from its bytes), store it (one transaction, or one
+ * acknowledged insert), then tell the listeners and the forwarder. Receivers differ only in how bytes arrive and how answers are
  * written; they answer only once the returned promise resolves.
  */
 import type { StoredLog, StoredSpan } from '../model/stored-span.js'
 import { decodeLogsRequest } from '../otlp/decode-logs.js'
-import type { IngestLog } from '../otlp/decode-logs.js'
+import type { DecodeLogsOptions, IngestLog } from '../otlp/decode-logs.js'
+import { decodeLogsRequestProtobuf } from '../otlp/decode-logs-protobuf.js'
 import { decodeTraceRequest } from '../otlp/decode-traces.js'
+import { decodeTraceRequestProtobuf } from '../otlp/decode-traces-protobuf.js'
 import type { DecodedBatch, IngestSpan } from '../otlp/decode-traces.js'
 import type { TraceIdPattern } from '../logs/trace-id-in-text.js'
 import { OtlpValueError } from '../otlp/otlp-values.js'
@@ -67,9 +69,17 @@ export class IngestPipeline {
     return Date.now() < this.unavailableUntilMs
   }
 
-  /** Throws OtlpValueError (malformed request) or StoreUnavailableError. */
+  /** A parsed OTLP/JSON request. Throws OtlpValueError (malformed request) or StoreUnavailableError. */
   async ingestTraces(request: unknown, raw?: RawRequest): Promise<IngestOutcome> {
-    const batch = decodeTraceRequest(request)
+    return this.storeTraces(decodeTraceRequest(request), raw)
+  }
+
+  /** An OTLP/protobuf body, read straight from its bytes. Throws ProtoWireError (not an ExportTraceServiceRequest) too. */
+  async ingestTracesProtobuf(body: Buffer): Promise<IngestOutcome> {
+    return this.storeTraces(decodeTraceRequestProtobuf(body), { body, encoding: 'protobuf' })
+  }
+
+  private async storeTraces(batch: DecodedBatch<IngestSpan>, raw: RawRequest | undefined): Promise<IngestOutcome> {
     // Added after the await: `x += await …` reads x before waiting, and batches stored meanwhile would be lost from the count.
     const stored = await this.store(() => this.options.spanWriter.writeSpans(batch.items))
     this.spansStored += stored
@@ -77,8 +87,21 @@ export class IngestPipeline {
     return outcomeOf(batch, 'spans')
   }
 
+  /** A parsed OTLP/JSON request (or one that other ingest routes build). */
   async ingestLogs(request: unknown, raw?: RawRequest): Promise<IngestOutcome> {
-    const batch = decodeLogsRequest(request, { receivedNs: BigInt(Date.now()) * 1_000_000n, traceIdPatterns: this.options.traceIdPatterns })
+    return this.storeLogs(decodeLogsRequest(request, this.logsOptions()), raw)
+  }
+
+  /** An OTLP/protobuf body, read straight from its bytes. Throws ProtoWireError (not an ExportLogsServiceRequest) too. */
+  async ingestLogsProtobuf(body: Buffer): Promise<IngestOutcome> {
+    return this.storeLogs(decodeLogsRequestProtobuf(body, this.logsOptions()), { body, encoding: 'protobuf' })
+  }
+
+  private logsOptions(): DecodeLogsOptions {
+    return { receivedNs: BigInt(Date.now()) * 1_000_000n, traceIdPatterns: this.options.traceIdPatterns }
+  }
+
+  private async storeLogs(batch: DecodedBatch<IngestLog>, raw: RawRequest | undefined): Promise<IngestOutcome> {
     const stored = await this.store(() => this.options.logWriter.writeLogs(batch.items))
     this.logsStored += stored
     this.passOn('logs', raw, batch.items, logOf, tellLogs)

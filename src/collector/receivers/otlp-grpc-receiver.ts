@@ -1,15 +1,16 @@
 /**
  * OTLP/gRPC receiver (:4317): the TraceService and LogsService Export
- * methods, with @grpc/grpc-js. Messages are (de)serialized with the same
- * generated protobuf classes as the HTTP receiver, so no .proto files are
- * loaded at run time. Requests are decoded inside the handler (not in the
- * deserializer) so that a malformed message gets INVALID_ARGUMENT with a
- * reason instead of a generic INTERNAL.
+ * methods, with @grpc/grpc-js. Requests reach the handler as bytes and the
+ * pipeline decodes them straight from the wire, as for OTLP/HTTP (not in the
+ * deserializer, so that a malformed message gets INVALID_ARGUMENT with a
+ * reason instead of a generic INTERNAL); responses are encoded with the
+ * generated protobuf classes, so no .proto files are loaded at run time.
  */
 import * as grpc from '@grpc/grpc-js'
 import { ExportLogsServiceRequest, ExportLogsServiceResponse, ExportTraceServiceRequest, ExportTraceServiceResponse } from '../otlp/otlp-proto-root.js'
 import type { ProtoMessageType } from '../otlp/otlp-proto-root.js'
 import { OtlpValueError } from '../otlp/otlp-values.js'
+import { ProtoWireError } from '../otlp/proto-wire-reader.js'
 import { StoreUnavailableError } from './ingest-pipeline.js'
 import type { IngestOutcome, IngestPipeline } from './ingest-pipeline.js'
 
@@ -42,27 +43,20 @@ function serviceDefinition(path: string, request: ProtoMessageType, response: Pr
 
 function exportHandler(
   options: OtlpGrpcReceiverOptions,
-  request: ProtoMessageType,
   typeName: string,
   rejectedField: string,
-  ingest: (decoded: unknown, bytes: Uint8Array) => Promise<IngestOutcome>,
+  ingest: (bytes: Buffer) => Promise<IngestOutcome>,
 ): grpc.handleUnaryCall<Buffer, unknown> {
   return (call, callback) => {
     if (options.pipeline.isStoreUnavailable()) {
       callback({ code: grpc.status.UNAVAILABLE, details: 'the store is not accepting writes right now; retry later' })
       return
     }
-    let decoded: unknown
-    try {
-      decoded = request.decode(call.request)
-    } catch (err) {
-      callback({ code: grpc.status.INVALID_ARGUMENT, details: `not a valid ${typeName}: ${(err as Error).message}` })
-      return
-    }
-    ingest(decoded, call.request).then(
+    ingest(call.request).then(
       (outcome) => callback(null, outcome.rejected > 0 ? { partialSuccess: { [rejectedField]: outcome.rejected, errorMessage: outcome.errorMessage } } : {}),
       (err: unknown) => {
-        if (err instanceof OtlpValueError) callback({ code: grpc.status.INVALID_ARGUMENT, details: err.message })
+        if (err instanceof ProtoWireError) callback({ code: grpc.status.INVALID_ARGUMENT, details: `not a valid ${typeName}: ${err.message}` })
+        else if (err instanceof OtlpValueError) callback({ code: grpc.status.INVALID_ARGUMENT, details: err.message })
         else if (err instanceof StoreUnavailableError) callback({ code: grpc.status.UNAVAILABLE, details: err.message })
         else {
           options.log(`unexpected error in gRPC ${typeName}: ${(err as Error).stack ?? String(err)}`)
@@ -78,14 +72,10 @@ export async function startOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): P
     'grpc.max_receive_message_length': options.maxMessageBytes,
   })
   server.addService(serviceDefinition('/opentelemetry.proto.collector.trace.v1.TraceService/Export', ExportTraceServiceRequest, ExportTraceServiceResponse), {
-    Export: exportHandler(options, ExportTraceServiceRequest, 'ExportTraceServiceRequest', 'rejectedSpans', (m, b) =>
-      options.pipeline.ingestTraces(m, { body: b, encoding: 'protobuf' }),
-    ),
+    Export: exportHandler(options, 'ExportTraceServiceRequest', 'rejectedSpans', (bytes) => options.pipeline.ingestTracesProtobuf(bytes)),
   })
   server.addService(serviceDefinition('/opentelemetry.proto.collector.logs.v1.LogsService/Export', ExportLogsServiceRequest, ExportLogsServiceResponse), {
-    Export: exportHandler(options, ExportLogsServiceRequest, 'ExportLogsServiceRequest', 'rejectedLogRecords', (m, b) =>
-      options.pipeline.ingestLogs(m, { body: b, encoding: 'protobuf' }),
-    ),
+    Export: exportHandler(options, 'ExportLogsServiceRequest', 'rejectedLogRecords', (bytes) => options.pipeline.ingestLogsProtobuf(bytes)),
   })
   const host = options.host.includes(':') ? `[${options.host}]` : options.host
   const port = await new Promise<number>((resolve, reject) => {

@@ -10,8 +10,9 @@
  */
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import { ExportLogsServiceRequest, ExportLogsServiceResponse, ExportTraceServiceRequest, ExportTraceServiceResponse } from '../otlp/otlp-proto-root.js'
+import { ExportLogsServiceResponse, ExportTraceServiceResponse } from '../otlp/otlp-proto-root.js'
 import { OtlpValueError } from '../otlp/otlp-values.js'
+import { ProtoWireError } from '../otlp/proto-wire-reader.js'
 import { sendJson } from '../../http/http-answer.js'
 import { listenOn } from '../../http/listen.js'
 import { RouteTable } from '../http/route.js'
@@ -38,16 +39,18 @@ const RETRY_AFTER_SECONDS = '1'
 
 const SIGNALS = {
   '/v1/traces': {
-    decode: ExportTraceServiceRequest,
+    requestType: 'ExportTraceServiceRequest',
     response: ExportTraceServiceResponse,
     rejectedField: 'rejectedSpans',
-    ingest: (p: IngestPipeline, req: unknown, raw: RawRequest) => p.ingestTraces(req, raw),
+    ingestJson: (p: IngestPipeline, req: unknown, raw: RawRequest) => p.ingestTraces(req, raw),
+    ingestProtobuf: (p: IngestPipeline, body: Buffer) => p.ingestTracesProtobuf(body),
   },
   '/v1/logs': {
-    decode: ExportLogsServiceRequest,
+    requestType: 'ExportLogsServiceRequest',
     response: ExportLogsServiceResponse,
     rejectedField: 'rejectedLogRecords',
-    ingest: (p: IngestPipeline, req: unknown, raw: RawRequest) => p.ingestLogs(req, raw),
+    ingestJson: (p: IngestPipeline, req: unknown, raw: RawRequest) => p.ingestLogs(req, raw),
+    ingestProtobuf: (p: IngestPipeline, body: Buffer) => p.ingestLogsProtobuf(body),
   },
 } as const
 
@@ -142,23 +145,24 @@ export async function startOtlpHttpReceiver(options: OtlpHttpReceiverOptions): P
     }
     inflightBytes -= reserve
 
+    // Protobuf is decoded by the pipeline, straight from the bytes; JSON is parsed here first.
     let request: unknown
-    try {
-      request = encoding === 'protobuf' ? signal.decode.decode(body) : JSON.parse(body.toString('utf8'))
-    } catch (err) {
-      sendOtlpError(
-        res,
-        encoding,
-        400,
-        `the body is not a valid ${encoding === 'protobuf' ? 'protobuf' : 'JSON'} ${signal.decode === ExportTraceServiceRequest ? 'ExportTraceServiceRequest' : 'ExportLogsServiceRequest'}: ${(err as Error).message}`,
-      )
-      return
+    if (encoding === 'json') {
+      try {
+        request = JSON.parse(body.toString('utf8'))
+      } catch (err) {
+        sendOtlpError(res, encoding, 400, `the body is not a valid JSON ${signal.requestType}: ${(err as Error).message}`)
+        return
+      }
     }
     let outcome: IngestOutcome
     try {
-      outcome = await signal.ingest(options.pipeline, request, { body, encoding })
+      outcome = await (encoding === 'protobuf'
+        ? signal.ingestProtobuf(options.pipeline, body)
+        : signal.ingestJson(options.pipeline, request, { body, encoding }))
     } catch (err) {
-      if (err instanceof OtlpValueError) sendOtlpError(res, encoding, 400, err.message)
+      if (err instanceof ProtoWireError) sendOtlpError(res, encoding, 400, `the body is not a valid protobuf ${signal.requestType}: ${err.message}`)
+      else if (err instanceof OtlpValueError) sendOtlpError(res, encoding, 400, err.message)
       else if (err instanceof StoreUnavailableError) sendOtlpError(res, encoding, 503, err.message, { 'retry-after': RETRY_AFTER_SECONDS })
       else {
         options.log(`unexpected error while ingesting ${req.url}: ${(err as Error).stack ?? String(err)}`)

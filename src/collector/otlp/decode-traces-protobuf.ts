@@ -1,0 +1,239 @@
+/**
+ * An OTLP/protobuf ExportTraceServiceRequest, read straight from its bytes
+ * into the spans to store: the same DecodedBatch<IngestSpan> as
+ * decodeTraceRequest(ExportTraceServiceRequest.decode(body)) gives (same
+ * values, rejections and reasons; ids are views of the body), reading the
+ * bytes once, without protobufjs' object per message, Long per time or Buffer
+ * per id. test/collector/decodes-protobuf-traces-as-protobufjs-did.test.ts
+ * holds the two to each other.
+ *
+ * Throws ProtoWireError when the body is not such a request, OtlpValueError
+ * when a kept span's value nests too deep (either way a 400).
+ *
+ * Field numbers: opentelemetry/proto/trace/v1.
+ */
+import type { AttributeMap, StoredSpanEvent, StoredSpanLink } from '../model/stored-span.js'
+import { ingestSpanOf, TRACE_SHAPE } from './decode-traces.js'
+import type { DecodedBatch, IngestSpan } from './decode-traces.js'
+import type { OtlpRecordContext } from './otlp-request-walk.js'
+import { idHex, nanosOf } from './otlp-protobuf-values.js'
+import type { OtlpProtobufValues } from './otlp-protobuf-values.js'
+import { walkOtlpProtobufRequest } from './otlp-protobuf-walk.js'
+import { beyondStorableNanos, isAllZeroHex, MAX_UNIX_NANOS, nanosToMs } from './otlp-values.js'
+
+/** Tags: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32). */
+const TAG = {
+  spanTraceId: 0x0a, // Span.trace_id = 1
+  spanSpanId: 0x12, // Span.span_id = 2
+  spanTraceState: 0x1a, // Span.trace_state = 3
+  spanParentSpanId: 0x22, // Span.parent_span_id = 4
+  spanName: 0x2a, // Span.name = 5
+  spanKind: 0x30, // Span.kind = 6 (int32)
+  spanStart: 0x39, // Span.start_time_unix_nano = 7 (fixed64)
+  spanEnd: 0x41, // Span.end_time_unix_nano = 8 (fixed64)
+  spanAttribute: 0x4a, // Span.attributes = 9
+  spanEvent: 0x5a, // Span.events = 11
+  spanLink: 0x6a, // Span.links = 13
+  spanStatus: 0x7a, // Span.status = 15
+  spanFlags: 0x85, // Span.flags = 16 (fixed32): the two-byte tag 0x85 0x01, as a number
+  eventTime: 0x09, // Span.Event.time_unix_nano = 1 (fixed64)
+  eventName: 0x12, // Span.Event.name = 2
+  eventAttribute: 0x1a, // Span.Event.attributes = 3
+  linkTraceId: 0x0a, // Span.Link.trace_id = 1
+  linkSpanId: 0x12, // Span.Link.span_id = 2
+  linkTraceState: 0x1a, // Span.Link.trace_state = 3
+  linkAttribute: 0x22, // Span.Link.attributes = 4
+  statusMessage: 0x12, // Status.message = 2
+  statusCode: 0x18, // Status.code = 3 (int32)
+} as const
+
+/** Throws ProtoWireError (not an ExportTraceServiceRequest) or OtlpValueError (values nested too deep). */
+export function decodeTraceRequestProtobuf(body: Buffer): DecodedBatch<IngestSpan> {
+  return walkOtlpProtobufRequest(body, TRACE_SHAPE, decodeSpan)
+}
+
+/** Pushes the span, or returns why it was rejected (decodeSpan in decode-traces.ts, in the same order). */
+function decodeSpan(values: OtlpProtobufValues, end: number, context: OtlpRecordContext, into: IngestSpan[]): string | undefined {
+  const r = values.r
+  const buf = r.buf
+  // Bytes fields as [start, end) of the body; -1 when absent. A field sent twice keeps its last value.
+  let traceIdStart = -1
+  let traceIdEnd = 0
+  let spanIdStart = -1
+  let spanIdEnd = 0
+  let parentStart = -1
+  let parentEnd = 0
+  let traceState = ''
+  let name = ''
+  let kind = 0
+  let startLo = 0
+  let startHi = 0
+  let endLo = 0
+  let endHi = 0
+  let flags = 0
+  let statusCode = 0
+  let statusMessage = ''
+  const attributes: AttributeMap = {}
+  const events: StoredSpanEvent[] = []
+  const links: StoredSpanLink[] = []
+  while (r.pos < end) {
+    const tag = r.uint32(end)
+    switch (tag) {
+      case TAG.spanTraceId:
+        traceIdEnd = r.lengthEnd(end)
+        traceIdStart = r.pos
+        r.pos = traceIdEnd
+        break
+      case TAG.spanSpanId:
+        spanIdEnd = r.lengthEnd(end)
+        spanIdStart = r.pos
+        r.pos = spanIdEnd
+        break
+      case TAG.spanParentSpanId:
+        parentEnd = r.lengthEnd(end)
+        parentStart = r.pos
+        r.pos = parentEnd
+        break
+      case TAG.spanTraceState:
+        traceState = r.string(end)
+        break
+      case TAG.spanName:
+        name = r.string(end)
+        break
+      case TAG.spanKind:
+        kind = r.uint32(end) | 0
+        break
+      case TAG.spanStart:
+        r.fixed64(end)
+        startLo = r.lo
+        startHi = r.hi
+        break
+      case TAG.spanEnd:
+        r.fixed64(end)
+        endLo = r.lo
+        endHi = r.hi
+        break
+      case TAG.spanAttribute:
+        values.keyValueInto(attributes, r.lengthEnd(end), 0)
+        break
+      case TAG.spanEvent:
+        events.push(readEvent(values, r.lengthEnd(end)))
+        break
+      case TAG.spanLink: {
+        const link = readLink(values, r.lengthEnd(end))
+        if (link !== undefined) links.push(link)
+        break
+      }
+      case TAG.spanStatus: {
+        // A later status replaces an earlier one whole, as protobufjs does.
+        const statusEnd = r.lengthEnd(end)
+        statusCode = 0
+        statusMessage = ''
+        while (r.pos < statusEnd) {
+          const statusTag = r.uint32(statusEnd)
+          if (statusTag === TAG.statusMessage) statusMessage = r.string(statusEnd)
+          else if (statusTag === TAG.statusCode) statusCode = r.uint32(statusEnd) | 0
+          else r.skip(statusTag, statusEnd)
+        }
+        break
+      }
+      case TAG.spanFlags:
+        flags = r.fixed32(end)
+        break
+      default:
+        r.skip(tag, end)
+    }
+  }
+  const { where } = context
+  const traceId = idHex(r, traceIdStart, traceIdEnd, 16)
+  if (traceId === undefined || traceId === '' || isAllZeroHex(traceId)) return `${where}: traceId must be 16 bytes (32 hex characters), not all zero`
+  const spanId = idHex(r, spanIdStart, spanIdEnd, 8)
+  if (spanId === undefined || spanId === '' || isAllZeroHex(spanId)) return `${where}: spanId must be 8 bytes (16 hex characters), not all zero`
+  const parent = idHex(r, parentStart, parentEnd, 8)
+  if (parent === undefined) return `${where}: parentSpanId must be 8 bytes (16 hex characters) or empty`
+  const startNs = nanosOf(startLo, startHi)
+  if (startNs > MAX_UNIX_NANOS) return beyondStorableNanos(`${where}.startTimeUnixNano`, startNs)
+  const endNs = nanosOf(endLo, endHi)
+  if (endNs > MAX_UNIX_NANOS) return beyondStorableNanos(`${where}.endTimeUnixNano`, endNs)
+  into.push(
+    ingestSpanOf(
+      {
+        traceId,
+        spanId,
+        parentSpanId: parent,
+        traceIdBytes: buf.subarray(traceIdStart, traceIdEnd),
+        spanIdBytes: buf.subarray(spanIdStart, spanIdEnd),
+        parentSpanIdBytes: parent === '' ? null : buf.subarray(parentStart, parentEnd),
+        name,
+        traceState,
+        kind,
+        statusCode,
+        statusMessage,
+        startNs,
+        endNs,
+        flags,
+        attributes,
+        events,
+        links,
+      },
+      context,
+    ),
+  )
+  return undefined
+}
+
+function readEvent(values: OtlpProtobufValues, end: number): StoredSpanEvent {
+  const r = values.r
+  let timeLo = 0
+  let timeHi = 0
+  let name = ''
+  const attributes: AttributeMap = {}
+  while (r.pos < end) {
+    const tag = r.uint32(end)
+    if (tag === TAG.eventTime) {
+      r.fixed64(end)
+      timeLo = r.lo
+      timeHi = r.hi
+    } else if (tag === TAG.eventName) name = r.string(end)
+    else if (tag === TAG.eventAttribute) values.keyValueInto(attributes, r.lengthEnd(end), 0)
+    else r.skip(tag, end)
+  }
+  // An event time the store cannot hold does not cost the span: the event keeps time 0.
+  const timeNs = nanosOf(timeLo, timeHi)
+  return { name, timeUnixMs: nanosToMs(timeNs > MAX_UNIX_NANOS ? 0n : timeNs), attributes }
+}
+
+/** A link, or undefined when its ids are missing or malformed (it is then dropped, and its values were never read). */
+function readLink(values: OtlpProtobufValues, end: number): StoredSpanLink | undefined {
+  const r = values.r
+  let traceIdStart = -1
+  let traceIdEnd = 0
+  let spanIdStart = -1
+  let spanIdEnd = 0
+  let traceState = ''
+  const attributes: AttributeMap = {}
+  const tooDeepBefore = values.tooDeep
+  values.tooDeep = false
+  while (r.pos < end) {
+    const tag = r.uint32(end)
+    if (tag === TAG.linkTraceId) {
+      traceIdEnd = r.lengthEnd(end)
+      traceIdStart = r.pos
+      r.pos = traceIdEnd
+    } else if (tag === TAG.linkSpanId) {
+      spanIdEnd = r.lengthEnd(end)
+      spanIdStart = r.pos
+      r.pos = spanIdEnd
+    } else if (tag === TAG.linkTraceState) traceState = r.string(end)
+    else if (tag === TAG.linkAttribute) values.keyValueInto(attributes, r.lengthEnd(end), 0)
+    else r.skip(tag, end)
+  }
+  const traceId = idHex(r, traceIdStart, traceIdEnd, 16)
+  const spanId = idHex(r, spanIdStart, spanIdEnd, 8)
+  if (traceId === undefined || spanId === undefined || traceId === '' || spanId === '') {
+    values.tooDeep = tooDeepBefore
+    return undefined
+  }
+  values.tooDeep ||= tooDeepBefore
+  return { traceId, spanId, traceState, attributes }
+}
