@@ -32,7 +32,16 @@ export function bucketIndex(ms: number): number {
   return i
 }
 
-export class DurationHistogram {
+/** What storing a histogram takes: its totals and its counts as `encodeCounts` bytes. */
+export interface StorableHistogram {
+  readonly count: number
+  readonly sumMs: number
+  readonly minMs: number
+  readonly maxMs: number
+  encodeCounts(): Buffer
+}
+
+export class DurationHistogram implements StorableHistogram {
   // A plain array, not a Float64Array: a typed array this long gets a backing store
   // outside V8's heap (a malloc and a sweep each), and rollups make a histogram per
   // new cell; with spans scattered over the hour that is two per span.
@@ -105,6 +114,65 @@ export class DurationHistogram {
       const i = view.readUInt32LE(at)
       if (i < BUCKET_COUNT) this.counts[i]! += view.readUInt32LE(at + 4)
     }
+  }
+}
+
+/**
+ * The same histogram kept sparse, for the ingest path: a rollup cell waiting
+ * for its flush mostly holds a few spans in a few buckets, and with spans
+ * scattered over the hour there is a new cell for nearly every span; 88
+ * counters each (allocated, filled, then scanned twice to encode) were most
+ * of what a cell cost. Bucket indexes are kept ascending, as `encodeCounts`
+ * writes them.
+ */
+export class SparseDurationHistogram implements StorableHistogram {
+  private readonly buckets: number[] = []
+  private readonly bucketCounts: number[] = []
+  count = 0
+  sumMs = 0
+  minMs = Infinity
+  maxMs = -Infinity
+
+  /** Counts `ms` (already clamped to ≥ 0 by the caller) into `bucket`, its `bucketIndex`. */
+  observeInBucket(bucket: number, ms: number): void {
+    const buckets = this.buckets
+    let i = buckets.length
+    while (i > 0 && buckets[i - 1]! > bucket) i--
+    if (i > 0 && buckets[i - 1] === bucket) this.bucketCounts[i - 1]! += 1
+    else {
+      buckets.splice(i, 0, bucket)
+      this.bucketCounts.splice(i, 0, 1)
+    }
+    this.count++
+    this.sumMs += ms
+    if (ms < this.minMs) this.minMs = ms
+    if (ms > this.maxMs) this.maxMs = ms
+  }
+
+  observe(ms: number): void {
+    const v = ms > 0 ? ms : 0
+    this.observeInBucket(bucketIndex(v), v)
+  }
+
+  encodeCounts(): Buffer {
+    const n = this.buckets.length
+    const buf = Buffer.allocUnsafe(n * 8)
+    for (let i = 0; i < n; i++) {
+      buf.writeUInt32LE(this.buckets[i]!, i * 8)
+      buf.writeUInt32LE(this.bucketCounts[i]!, i * 8 + 4)
+    }
+    return buf
+  }
+
+  /** The same counts as a DurationHistogram (for reading, merging and quantiles). */
+  toDense(): DurationHistogram {
+    const h = new DurationHistogram()
+    for (let i = 0; i < this.buckets.length; i++) h.counts[this.buckets[i]!] = this.bucketCounts[i]!
+    h.count = this.count
+    h.sumMs = this.sumMs
+    h.minMs = this.minMs
+    h.maxMs = this.maxMs
+    return h
   }
 }
 

@@ -13,8 +13,8 @@
 import type { CollectorRoute } from '../http/route.js'
 import type { StoredSpan } from '../model/stored-span.js'
 import type { IngestListener } from '../receivers/ingest-pipeline.js'
-import type { RedCell } from './red-rollup.js'
-import { accumulateSpansInto, RESOLUTIONS_MS } from './red-rollup.js'
+import { RedAccumulator } from './red-accumulator.js'
+import { isErrorSpan, RESOLUTIONS_MS, statusClassOf } from './red-rollup.js'
 import type { RedRollupStore } from '../store/store-roles.js'
 import { metricsRoutes } from './metrics-routes.js'
 import { SpanMetricsExporter } from './span-metrics-exporter.js'
@@ -41,26 +41,33 @@ export class RedMetrics implements IngestListener {
   private timer: NodeJS.Timeout | undefined
   private flushTimer: NodeJS.Timeout | undefined
   private failureLogged = false
-  private pending = new Map<string, RedCell>()
+  private readonly pending = new RedAccumulator()
+  private readonly longestRetentionMs: number
 
   constructor(private readonly options: RedMetricsOptions) {
     this.store = options.store
     this.retentionMs = { ...DEFAULT_ROLLUP_RETENTION_MS }
     for (const [k, v] of Object.entries(options.retentionMs ?? {})) if (v !== undefined) this.retentionMs[Number(k)] = v
+    this.longestRetentionMs = Math.max(...Object.values(this.retentionMs))
     this.routes = metricsRoutes(this.store, this.exporter, () => this.flush())
   }
 
   onSpans(spans: StoredSpan[]): void {
-    this.exporter.observe(spans)
-    const oldest = Date.now() - Math.max(...Object.values(this.retentionMs))
-    accumulateSpansInto(this.pending, spans.some((s) => s.endTimeUnixMs < oldest) ? spans.filter((s) => s.endTimeUnixMs >= oldest) : spans)
+    const nowMs = Date.now()
+    const oldest = nowMs - this.longestRetentionMs
+    for (const span of spans) {
+      const statusClass = statusClassOf(span)
+      const error = isErrorSpan(span)
+      this.exporter.observeSpan(span, statusClass, error, nowMs)
+      // Rollups older than every retention would only be deleted again.
+      if (!(span.endTimeUnixMs < oldest)) this.pending.add(span, statusClass, error)
+    }
   }
 
   /** Writes the merged batches to the store now (called on a timer and before every read). */
   async flush(): Promise<void> {
     if (this.pending.size === 0) return
-    const cells = [...this.pending.values()]
-    this.pending = new Map()
+    const cells = this.pending.take()
     try {
       await this.store.merge(cells)
     } catch (err) {

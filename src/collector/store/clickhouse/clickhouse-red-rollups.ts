@@ -6,7 +6,7 @@
  * and collector until ClickHouse's merges.
  */
 import type { ClickHouseClient } from '@clickhouse/client'
-import type { RedCell } from '../../metrics/red-rollup.js'
+import type { RedCell, RedCellUpdate } from '../../metrics/red-rollup.js'
 import { cellId, mergeCell } from '../../metrics/red-rollup.js'
 import { cellFromRow, rowOfCell } from '../red-rollup-row.js'
 import type { RedRollupRow } from '../red-rollup-row.js'
@@ -32,7 +32,7 @@ export class ClickHouseRedRollups implements RedRollupStore {
     }
   }
 
-  async merge(cells: readonly RedCell[]): Promise<void> {
+  async merge(cells: readonly RedCellUpdate[]): Promise<void> {
     if (cells.length === 0) return
     const values = cells.map((cell) => {
       const row = rowOfCell(cell)

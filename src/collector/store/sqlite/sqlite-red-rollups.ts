@@ -13,8 +13,8 @@ import type Database from 'better-sqlite3'
 import { applyMigrations } from './migrations.js'
 import type { Migration } from './migrations.js'
 import { addEncodedCounts } from '../../metrics/duration-histogram.js'
-import type { RedCell } from '../../metrics/red-rollup.js'
-import { cellFromRow, rowOfCell } from '../red-rollup-row.js'
+import type { RedCell, RedCellUpdate } from '../../metrics/red-rollup.js'
+import { cellFromRow } from '../red-rollup-row.js'
 import type { RedRollupRow } from '../red-rollup-row.js'
 import type { RedRollupStore, RollupFilter } from '../store-roles.js'
 
@@ -49,14 +49,9 @@ const MIGRATIONS: readonly Migration[] = [
   },
 ]
 
-/** Columns in the table's order, for its positional INSERT. */
-function rowValues(cell: RedCell): unknown[] {
-  return Object.values(rowOfCell(cell))
-}
-
 export class SqliteRedRollups implements RedRollupStore {
   private readonly upsert: Database.Statement
-  private readonly mergeAll: (cells: readonly RedCell[]) => void
+  private readonly mergeAll: (cells: readonly RedCellUpdate[]) => void
 
   constructor(private readonly db: Database.Database) {
     applyMigrations(db, RED_ROLLUPS_MODULE, MIGRATIONS)
@@ -78,12 +73,33 @@ export class SqliteRedRollups implements RedRollupStore {
         slowest_ms = max(slowest_ms, excluded.slowest_ms),
         error_trace_id = CASE WHEN excluded.error_ms > error_ms THEN excluded.error_trace_id ELSE error_trace_id END,
         error_ms = max(error_ms, excluded.error_ms)`)
-    this.mergeAll = db.transaction((cells: readonly RedCell[]) => {
-      for (const cell of cells) this.upsert.run(...rowValues(cell))
+    this.mergeAll = db.transaction((cells: readonly RedCellUpdate[]) => {
+      // The columns in the table's order (rowOfCell's values), bound without building that row per cell.
+      for (const c of cells) {
+        const h = c.histogram
+        this.upsert.run(
+          c.resolutionMs,
+          c.bucketStartMs,
+          c.service,
+          c.operation,
+          c.spanKind,
+          c.statusClass,
+          c.requests,
+          c.errors,
+          h.sumMs,
+          Number.isFinite(h.minMs) ? h.minMs : 0,
+          Number.isFinite(h.maxMs) ? h.maxMs : 0,
+          h.encodeCounts(),
+          c.slowestTraceId,
+          c.slowestMs,
+          c.errorTraceId,
+          c.errorMs,
+        )
+      }
     })
   }
 
-  async merge(cells: readonly RedCell[]): Promise<void> {
+  async merge(cells: readonly RedCellUpdate[]): Promise<void> {
     if (cells.length > 0) this.mergeAll(cells)
   }
 
