@@ -2,8 +2,9 @@
  * RED rollups in ClickHouse: every flush of every collector appends its
  * cells as rows (one INSERT), and a read adds up the rows of each key and
  * bucket. No read-modify-write, so N collectors merge into one table without
- * locks; at 1 flush a second a 10 s bucket holds at most ten rows per key
- * and collector until ClickHouse's merges.
+ * locks; flushes come once a second or less often (red-metrics.ts; more
+ * often only past its bound on pending cells), so a 10 s bucket holds about
+ * ten rows per key and collector until ClickHouse's merges.
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { RedCell, RedCellUpdate } from '../../metrics/red-rollup.js'
