@@ -107,7 +107,7 @@ export class DurationHistogram implements StorableHistogram {
     return buf
   }
 
-  /** Adds counts encoded by `encodeCounts` (count/sum/min/max are the caller's to set). */
+  /** Adds counts encoded by `encodeCounts`, or lists of them appended (count/sum/min/max are the caller's to set). */
   addEncodedCounts(buf: Uint8Array): void {
     const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
     for (let at = 0; at + 8 <= view.length; at += 8) {
@@ -177,36 +177,30 @@ export class SparseDurationHistogram implements StorableHistogram {
 }
 
 /**
- * The sum of two histograms' counts as `encodeCounts` writes them, without
- * decoding either into a histogram (a store merges stored rows with this).
- * Both lists are in bucket order; a bucket index this build does not know
- * is dropped, as `addEncodedCounts` drops it.
+ * The sum of two lists of counts in `encodeCounts`' form, each bucket once
+ * and in bucket order, without decoding either into a histogram (a store
+ * compacts stored rows with this). The lists may hold a bucket more than
+ * once and in any order, as a store that appends them does (sqlite-red-rollups.ts);
+ * a bucket index this build does not know is dropped, as `addEncodedCounts` drops it.
  */
 export function addEncodedCounts(a: Uint8Array, b: Uint8Array): Buffer {
-  const x = Buffer.from(a.buffer, a.byteOffset, a.byteLength)
-  const y = Buffer.from(b.buffer, b.byteOffset, b.byteLength)
-  const out = Buffer.allocUnsafe(x.length + y.length)
-  let i = 0
-  let j = 0
+  const sums = new Array<number>(BUCKET_COUNT).fill(0)
+  for (const list of [a, b]) {
+    const view = Buffer.from(list.buffer, list.byteOffset, list.byteLength)
+    for (let at = 0; at + 8 <= view.length; at += 8) {
+      const i = view.readUInt32LE(at)
+      if (i < BUCKET_COUNT) sums[i]! += view.readUInt32LE(at + 4)
+    }
+  }
+  let nonZero = 0
+  for (let i = 0; i < BUCKET_COUNT; i++) if (sums[i] !== 0) nonZero++
+  const out = Buffer.allocUnsafe(nonZero * 8)
   let at = 0
-  while (i + 8 <= x.length || j + 8 <= y.length) {
-    const xi = i + 8 <= x.length ? x.readUInt32LE(i) : BUCKET_COUNT
-    const yi = j + 8 <= y.length ? y.readUInt32LE(j) : BUCKET_COUNT
-    const bucket = Math.min(xi, yi)
-    if (bucket >= BUCKET_COUNT) break
-    let count = 0
-    if (xi === bucket) {
-      count += x.readUInt32LE(i + 4)
-      i += 8
-    }
-    if (yi === bucket) {
-      count += y.readUInt32LE(j + 4)
-      j += 8
-    }
-    if (count === 0) continue
-    out.writeUInt32LE(bucket, at)
-    out.writeUInt32LE(count, at + 4)
+  for (let i = 0; i < BUCKET_COUNT; i++) {
+    if (sums[i] === 0) continue
+    out.writeUInt32LE(i, at)
+    out.writeUInt32LE(sums[i]!, at + 4)
     at += 8
   }
-  return out.subarray(0, at)
+  return out
 }
