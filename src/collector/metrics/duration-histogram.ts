@@ -149,11 +149,6 @@ export class SparseDurationHistogram implements StorableHistogram {
     if (ms > this.maxMs) this.maxMs = ms
   }
 
-  observe(ms: number): void {
-    const v = ms > 0 ? ms : 0
-    this.observeInBucket(bucketIndex(v), v)
-  }
-
   encodeCounts(): Buffer {
     const n = this.buckets.length
     const buf = Buffer.allocUnsafe(n * 8)
