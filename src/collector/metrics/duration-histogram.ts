@@ -32,7 +32,16 @@ export function bucketIndex(ms: number): number {
   return i
 }
 
-export class DurationHistogram {
+/** What storing a histogram takes: its totals and its counts as `encodeCounts` bytes. */
+export interface StorableHistogram {
+  readonly count: number
+  readonly sumMs: number
+  readonly minMs: number
+  readonly maxMs: number
+  encodeCounts(): Buffer
+}
+
+export class DurationHistogram implements StorableHistogram {
   // A plain array, not a Float64Array: a typed array this long gets a backing store
   // outside V8's heap (a malloc and a sweep each), and rollups make a histogram per
   // new cell; with spans scattered over the hour that is two per span.
@@ -98,7 +107,7 @@ export class DurationHistogram {
     return buf
   }
 
-  /** Adds counts encoded by `encodeCounts` (count/sum/min/max are the caller's to set). */
+  /** Adds counts encoded by `encodeCounts`, or lists of them appended (count/sum/min/max are the caller's to set). */
   addEncodedCounts(buf: Uint8Array): void {
     const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
     for (let at = 0; at + 8 <= view.length; at += 8) {
@@ -109,36 +118,84 @@ export class DurationHistogram {
 }
 
 /**
- * The sum of two histograms' counts as `encodeCounts` writes them, without
- * decoding either into a histogram (a store merges stored rows with this).
- * Both lists are in bucket order; a bucket index this build does not know
- * is dropped, as `addEncodedCounts` drops it.
+ * The same histogram kept sparse, for the ingest path: a rollup cell waiting
+ * for its flush mostly holds a few spans in a few buckets, and with spans
+ * scattered over the hour there is a new cell for nearly every span; 88
+ * counters each (allocated, filled, then scanned twice to encode) were most
+ * of what a cell cost. Bucket indexes are kept ascending, as `encodeCounts`
+ * writes them.
+ */
+export class SparseDurationHistogram implements StorableHistogram {
+  private readonly buckets: number[] = []
+  private readonly bucketCounts: number[] = []
+  count = 0
+  sumMs = 0
+  minMs = Infinity
+  maxMs = -Infinity
+
+  /** Counts `ms` (already clamped to ≥ 0 by the caller) into `bucket`, its `bucketIndex`. */
+  observeInBucket(bucket: number, ms: number): void {
+    const buckets = this.buckets
+    let i = buckets.length
+    while (i > 0 && buckets[i - 1]! > bucket) i--
+    if (i > 0 && buckets[i - 1] === bucket) this.bucketCounts[i - 1]! += 1
+    else {
+      buckets.splice(i, 0, bucket)
+      this.bucketCounts.splice(i, 0, 1)
+    }
+    this.count++
+    this.sumMs += ms
+    if (ms < this.minMs) this.minMs = ms
+    if (ms > this.maxMs) this.maxMs = ms
+  }
+
+  encodeCounts(): Buffer {
+    const n = this.buckets.length
+    const buf = Buffer.allocUnsafe(n * 8)
+    for (let i = 0; i < n; i++) {
+      buf.writeUInt32LE(this.buckets[i]!, i * 8)
+      buf.writeUInt32LE(this.bucketCounts[i]!, i * 8 + 4)
+    }
+    return buf
+  }
+
+  /** The same counts as a DurationHistogram (for reading, merging and quantiles). */
+  toDense(): DurationHistogram {
+    const h = new DurationHistogram()
+    for (let i = 0; i < this.buckets.length; i++) h.counts[this.buckets[i]!] = this.bucketCounts[i]!
+    h.count = this.count
+    h.sumMs = this.sumMs
+    h.minMs = this.minMs
+    h.maxMs = this.maxMs
+    return h
+  }
+}
+
+/**
+ * The sum of two lists of counts in `encodeCounts`' form, each bucket once
+ * and in bucket order, without decoding either into a histogram (a store
+ * compacts stored rows with this). The lists may hold a bucket more than
+ * once and in any order, as a store that appends them does (sqlite-red-rollups.ts);
+ * a bucket index this build does not know is dropped, as `addEncodedCounts` drops it.
  */
 export function addEncodedCounts(a: Uint8Array, b: Uint8Array): Buffer {
-  const x = Buffer.from(a.buffer, a.byteOffset, a.byteLength)
-  const y = Buffer.from(b.buffer, b.byteOffset, b.byteLength)
-  const out = Buffer.allocUnsafe(x.length + y.length)
-  let i = 0
-  let j = 0
+  const sums = new Array<number>(BUCKET_COUNT).fill(0)
+  for (const list of [a, b]) {
+    const view = Buffer.from(list.buffer, list.byteOffset, list.byteLength)
+    for (let at = 0; at + 8 <= view.length; at += 8) {
+      const i = view.readUInt32LE(at)
+      if (i < BUCKET_COUNT) sums[i]! += view.readUInt32LE(at + 4)
+    }
+  }
+  let nonZero = 0
+  for (let i = 0; i < BUCKET_COUNT; i++) if (sums[i] !== 0) nonZero++
+  const out = Buffer.allocUnsafe(nonZero * 8)
   let at = 0
-  while (i + 8 <= x.length || j + 8 <= y.length) {
-    const xi = i + 8 <= x.length ? x.readUInt32LE(i) : BUCKET_COUNT
-    const yi = j + 8 <= y.length ? y.readUInt32LE(j) : BUCKET_COUNT
-    const bucket = Math.min(xi, yi)
-    if (bucket >= BUCKET_COUNT) break
-    let count = 0
-    if (xi === bucket) {
-      count += x.readUInt32LE(i + 4)
-      i += 8
-    }
-    if (yi === bucket) {
-      count += y.readUInt32LE(j + 4)
-      j += 8
-    }
-    if (count === 0) continue
-    out.writeUInt32LE(bucket, at)
-    out.writeUInt32LE(count, at + 4)
+  for (let i = 0; i < BUCKET_COUNT; i++) {
+    if (sums[i] === 0) continue
+    out.writeUInt32LE(i, at)
+    out.writeUInt32LE(sums[i]!, at + 4)
     at += 8
   }
-  return out.subarray(0, at)
+  return out
 }

@@ -1,11 +1,12 @@
 /**
  * RED rollups: spans counted into time buckets per service, operation, span
  * kind and status class, with a duration histogram and example traces (the
- * slowest span, a failing span) per cell. Pure: `accumulateSpans` turns a
- * batch into cells; the store merges them into what is already kept.
+ * slowest span, a failing span) per cell. The ingest path counts spans into
+ * cells (red-accumulator.ts); the store merges them into what is already kept.
  */
 import type { StoredSpan } from '../model/stored-span.js'
 import { DurationHistogram } from './duration-histogram.js'
+import type { StorableHistogram } from './duration-histogram.js'
 
 /** The resolutions kept: 10 s for recent detail and alerting, 1 min for longer ranges. */
 export const RESOLUTIONS_MS: readonly number[] = [10_000, 60_000]
@@ -30,6 +31,11 @@ export interface RedCell extends RedKey {
   /** The slowest failing span's trace in this cell ('' when none failed). */
   errorTraceId: string
   errorMs: number
+}
+
+/** A cell as the stores merge it: a RedCell, or one counted by the ingest path with sparse counts. */
+export interface RedCellUpdate extends Omit<RedCell, 'histogram'> {
+  histogram: StorableHistogram
 }
 
 export function newCell(key: RedKey, resolutionMs: number, bucketStartMs: number): RedCell {
@@ -57,31 +63,17 @@ function httpStatusOf(span: StoredSpan): number {
   return Number.isInteger(n) && n >= 100 && n < 600 ? n : 0
 }
 
+/** The classes by the status code's first digit, made once rather than per span. */
+const HTTP_STATUS_CLASSES: readonly string[] = ['', '1xx', '2xx', '3xx', '4xx', '5xx']
+
 export function statusClassOf(span: StoredSpan): string {
   const status = httpStatusOf(span)
-  if (status !== 0) return `${Math.floor(status / 100)}xx`
+  if (status !== 0) return HTTP_STATUS_CLASSES[Math.floor(status / 100)]!
   return span.status.code === 'ERROR' ? 'error' : 'ok'
 }
 
 export function isErrorSpan(span: StoredSpan): boolean {
   return span.status.code === 'ERROR'
-}
-
-/** Records one observation into a cell. */
-export function addToCell(cell: RedCell, traceId: string, durationMs: number, error: boolean): void {
-  cell.requests++
-  cell.histogram.observe(durationMs)
-  if (durationMs > cell.slowestMs) {
-    cell.slowestMs = durationMs
-    cell.slowestTraceId = traceId
-  }
-  if (error) {
-    cell.errors++
-    if (durationMs > cell.errorMs) {
-      cell.errorMs = durationMs
-      cell.errorTraceId = traceId
-    }
-  }
 }
 
 /** Merges `from` into `into` (same key and bucket). */
@@ -101,35 +93,4 @@ export function mergeCell(into: RedCell, from: RedCell): void {
 
 export function cellId(c: RedKey & { resolutionMs: number; bucketStartMs: number }): string {
   return `${c.resolutionMs}\u0000${c.bucketStartMs}\u0000${c.service}\u0000${c.operation}\u0000${c.spanKind}\u0000${c.statusClass}`
-}
-
-/**
- * Adds a batch to `cells` (keyed by cellId), at every resolution. A span is
- * counted in the bucket of its end time (when the request completed, as a
- * Prometheus counter would). Cells already in the map are reused, so a map
- * kept across batches allocates only for new keys.
- */
-export function accumulateSpansInto(cells: Map<string, RedCell>, spans: readonly StoredSpan[], resolutions: readonly number[] = RESOLUTIONS_MS): void {
-  for (const span of spans) {
-    const statusClass = statusClassOf(span)
-    const keyPart = `${span.service}\u0000${span.name}\u0000${span.kind}\u0000${statusClass}`
-    const error = isErrorSpan(span)
-    for (const resolutionMs of resolutions) {
-      const bucketStartMs = Math.floor(span.endTimeUnixMs / resolutionMs) * resolutionMs
-      const id = `${resolutionMs}\u0000${bucketStartMs}\u0000${keyPart}`
-      let cell = cells.get(id)
-      if (cell === undefined) {
-        cell = newCell({ service: span.service, operation: span.name, spanKind: span.kind, statusClass }, resolutionMs, bucketStartMs)
-        cells.set(id, cell)
-      }
-      addToCell(cell, span.traceId, span.durationMs, error)
-    }
-  }
-}
-
-/** Cells for one batch, at every resolution (see accumulateSpansInto). */
-export function accumulateSpans(spans: readonly StoredSpan[], resolutions: readonly number[] = RESOLUTIONS_MS): RedCell[] {
-  const cells = new Map<string, RedCell>()
-  accumulateSpansInto(cells, spans, resolutions)
-  return [...cells.values()]
 }

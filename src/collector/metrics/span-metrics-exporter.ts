@@ -8,8 +8,9 @@
  * Written by hand rather than through prom-client: this runs for every
  * ingested span, and prom-client's `observe` with exemplars hashed the label
  * object and built an exemplar per call, about half of the RED listener's
- * CPU. Here a span is a nested-map lookup, a bucket search and a few array
- * writes; the text is built only when scraped. The output is what
+ * CPU. Here a span is a nested-map lookup (the series of its service,
+ * operation and kind found without building a string), a bucket search and a
+ * few array writes; the text is built only when scraped. The output is what
  * prom-client produced (same names, labels, buckets and exemplar syntax).
  *
  * These are process-lifetime counters, as Prometheus expects; the stored
@@ -75,6 +76,18 @@ interface ErrorSeries {
   exemplars: Exemplars
 }
 
+/** The series of one (service, operation label, kind), what a span's lookup finds. */
+interface OperationSeries {
+  service: string
+  /** The operation label: the span name, or 'other' past the cap. */
+  operation: string
+  kind: string
+  /** status class → series. */
+  byStatus: Map<string, DurationSeries>
+  /** Made with the first failing span. */
+  errors: ErrorSeries | undefined
+}
+
 /** OpenMetrics label value escaping: backslash, double quote, newline. */
 function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
@@ -87,71 +100,82 @@ function nested<V>(map: Map<string, Map<string, V>>, a: string): Map<string, V> 
 }
 
 export class SpanMetricsExporter {
-  /** service → operation → span kind → the operation label to use (itself, or 'other' past the cap). */
-  private readonly labels = new Map<string, Map<string, Map<string, string>>>()
+  /** service → span name → span kind → its series (under its own name, or 'other' past the cap). */
+  private readonly known = new Map<string, Map<string, Map<string, OperationSeries>>>()
   private series = 0
-  /** `service\0operationLabel\0kind` → status class → series. */
-  private readonly durations = new Map<string, Map<string, DurationSeries>>()
+  /** `service\0operationLabel\0kind` → series, in the order first seen (the order scraped). */
+  private readonly durations = new Map<string, OperationSeries>()
+  /** The same keys, for the series that have errors, in the order of their first error. */
   private readonly errors = new Map<string, ErrorSeries>()
 
   constructor(private readonly maxSeries = DEFAULT_MAX_SERIES) {}
 
-  private operationLabel(service: string, operation: string, kind: string): string {
-    const known = this.labels.get(service)?.get(operation)?.get(kind)
+  private operationSeries(service: string, operation: string, kind: string): OperationSeries {
+    const known = this.known.get(service)?.get(operation)?.get(kind)
     if (known !== undefined) return known
     // Past the cap nothing is remembered, so runaway span names cannot grow memory either.
-    if (this.series >= this.maxSeries) return 'other'
-    this.series++
-    nested(nested(this.labels, service), operation).set(kind, operation)
-    return operation
+    const capped = this.series >= this.maxSeries
+    const label = capped ? 'other' : operation
+    const key = `${service}\u0000${label}\u0000${kind}`
+    let s = this.durations.get(key)
+    if (s === undefined) {
+      s = { service, operation: label, kind, byStatus: new Map(), errors: undefined }
+      this.durations.set(key, s)
+    }
+    if (!capped) {
+      this.series++
+      nested(nested(this.known, service), operation).set(kind, s)
+    }
+    return s
   }
 
   observe(spans: readonly StoredSpan[]): void {
     const nowMs = Date.now()
-    for (const span of spans) {
-      const operation = this.operationLabel(span.service, span.name, span.kind)
-      const key = `${span.service}\u0000${operation}\u0000${span.kind}`
-      const statusClass = statusClassOf(span)
-      const byStatus = nested(this.durations, key)
-      let d = byStatus.get(statusClass)
-      if (d === undefined) {
-        d = {
-          labels: `service="${escapeLabel(span.service)}",operation="${escapeLabel(operation)}",span_kind="${escapeLabel(span.kind)}",status_class="${escapeLabel(statusClass)}"`,
-          counts: new Float64Array(DURATION_BUCKETS_S.length + 1),
-          sum: 0,
+    for (const span of spans) this.observeSpan(span, statusClassOf(span), isErrorSpan(span), nowMs)
+  }
+
+  /** One span whose status class and error flag the caller has (the RED listener computes them once for the rollups too). */
+  observeSpan(span: StoredSpan, statusClass: string, error: boolean, nowMs: number): void {
+    const s = this.operationSeries(span.service, span.name, span.kind)
+    let d = s.byStatus.get(statusClass)
+    if (d === undefined) {
+      d = {
+        labels: `service="${escapeLabel(s.service)}",operation="${escapeLabel(s.operation)}",span_kind="${escapeLabel(s.kind)}",status_class="${escapeLabel(statusClass)}"`,
+        counts: new Float64Array(DURATION_BUCKETS_S.length + 1),
+        sum: 0,
+        count: 0,
+        exemplars: new Exemplars(DURATION_BUCKETS_S.length + 1),
+      }
+      s.byStatus.set(statusClass, d)
+    }
+    const seconds = Math.max(0, span.durationMs) / 1000
+    let i = 0
+    while (i < DURATION_BUCKETS_S.length && seconds > DURATION_BUCKETS_S[i]!) i++
+    d.counts[i]! += 1
+    d.sum += seconds
+    d.count++
+    d.exemplars.set(i, span.traceId, span.spanId, seconds, nowMs)
+    if (error) {
+      let e = s.errors
+      if (e === undefined) {
+        e = {
+          labels: `service="${escapeLabel(s.service)}",operation="${escapeLabel(s.operation)}",span_kind="${escapeLabel(s.kind)}"`,
           count: 0,
-          exemplars: new Exemplars(DURATION_BUCKETS_S.length + 1),
+          exemplars: new Exemplars(1),
         }
-        byStatus.set(statusClass, d)
+        s.errors = e
+        this.errors.set(`${s.service}\u0000${s.operation}\u0000${s.kind}`, e)
       }
-      const seconds = Math.max(0, span.durationMs) / 1000
-      let i = 0
-      while (i < DURATION_BUCKETS_S.length && seconds > DURATION_BUCKETS_S[i]!) i++
-      d.counts[i]! += 1
-      d.sum += seconds
-      d.count++
-      d.exemplars.set(i, span.traceId, span.spanId, seconds, nowMs)
-      if (isErrorSpan(span)) {
-        let e = this.errors.get(key)
-        if (e === undefined) {
-          e = {
-            labels: `service="${escapeLabel(span.service)}",operation="${escapeLabel(operation)}",span_kind="${escapeLabel(span.kind)}"`,
-            count: 0,
-            exemplars: new Exemplars(1),
-          }
-          this.errors.set(key, e)
-        }
-        e.count++
-        e.exemplars.set(0, span.traceId, span.spanId, 1, nowMs)
-      }
+      e.count++
+      e.exemplars.set(0, span.traceId, span.spanId, 1, nowMs)
     }
   }
 
   /** The OpenMetrics text (ends with `# EOF`). */
   metrics(): Promise<string> {
     const out: string[] = [`# HELP ${DURATION_NAME} ${DURATION_HELP}`, `# TYPE ${DURATION_NAME} histogram`]
-    for (const byStatus of this.durations.values()) {
-      for (const d of byStatus.values()) {
+    for (const s of this.durations.values()) {
+      for (const d of s.byStatus.values()) {
         let cumulative = 0
         for (let i = 0; i <= DURATION_BUCKETS_S.length; i++) {
           cumulative += d.counts[i]!

@@ -2,7 +2,7 @@
  * A RED rollup cell as a table row, the same columns in every store (the
  * histogram's sparse counts as bytes; a store may carry them as text).
  */
-import type { RedCell, RedKey } from '../metrics/red-rollup.js'
+import type { RedCell, RedCellUpdate, RedKey } from '../metrics/red-rollup.js'
 import { newCell } from '../metrics/red-rollup.js'
 
 export interface RedRollupRow {
@@ -42,7 +42,7 @@ export function cellFromRow(row: RedRollupRow): RedCell {
   return cell
 }
 
-export function rowOfCell(cell: RedCell): RedRollupRow {
+export function rowOfCell(cell: RedCellUpdate): RedRollupRow {
   const h = cell.histogram
   return {
     resolution_ms: cell.resolutionMs,

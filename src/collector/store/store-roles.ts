@@ -12,7 +12,7 @@
 import type { IngestLog } from '../otlp/decode-logs.js'
 import type { IngestSpan } from '../otlp/decode-traces.js'
 import type { StoredLog, StoredSpan } from '../model/stored-span.js'
-import type { RedCell } from '../metrics/red-rollup.js'
+import type { RedCell, RedCellUpdate } from '../metrics/red-rollup.js'
 import type { DependencyEdge, IncomingLink, Operation, TraceSummary } from '../../query-api/query-api-types.js'
 import type { TraceColumns } from './trace-columns.js'
 
@@ -152,7 +152,7 @@ export interface RollupFilter {
  */
 export interface RedRollupStore {
   /** Adds cells to what is stored (one transaction, or one insert). */
-  merge(cells: readonly RedCell[]): Promise<void>
+  merge(cells: readonly RedCellUpdate[]): Promise<void>
   /** Cells of one resolution whose bucket starts in [startMs, endMs), one per key and bucket. */
   cells(resolutionMs: number, startMs: number, endMs: number, filter?: RollupFilter): Promise<RedCell[]>
   /** The oldest bucket start kept at a resolution, or undefined when none. */

@@ -9,7 +9,7 @@ import { AlertEngine } from '../../../src/collector/alerts/alert-engine.js'
 import { WebhookNotifier } from '../../../src/collector/alerts/alert-notifiers.js'
 import { parseAlertRulesYaml } from '../../../src/collector/alerts/alert-rules-file.js'
 import { stepAlert, INITIAL_ALERT_STATE } from '../../../src/collector/alerts/alert-state.js'
-import { accumulateSpans } from '../../../src/collector/metrics/red-rollup.js'
+import { accumulateSpans } from '../../../src/collector/metrics/red-accumulator.js'
 import { SqliteRedRollups } from '../../../src/collector/store/sqlite/sqlite-red-rollups.js'
 import type { StoredSpan } from '../../../src/collector/model/stored-span.js'
 

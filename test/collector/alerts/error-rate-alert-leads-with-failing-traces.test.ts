@@ -11,7 +11,7 @@ import t from 'tap'
 import { AlertEngine } from '../../../src/collector/alerts/alert-engine.js'
 import { WebhookNotifier } from '../../../src/collector/alerts/alert-notifiers.js'
 import { parseAlertRulesYaml } from '../../../src/collector/alerts/alert-rules-file.js'
-import { accumulateSpans } from '../../../src/collector/metrics/red-rollup.js'
+import { accumulateSpans } from '../../../src/collector/metrics/red-accumulator.js'
 import { SqliteRedRollups } from '../../../src/collector/store/sqlite/sqlite-red-rollups.js'
 import type { StoredSpan } from '../../../src/collector/model/stored-span.js'
 

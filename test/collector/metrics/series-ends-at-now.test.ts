@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import t from 'tap'
 import type { StoredSpan } from '../../../src/collector/model/stored-span.js'
-import { accumulateSpans } from '../../../src/collector/metrics/red-rollup.js'
+import { accumulateSpans } from '../../../src/collector/metrics/red-accumulator.js'
 import { SqliteRedRollups } from '../../../src/collector/store/sqlite/sqlite-red-rollups.js'
 import { series } from '../../../src/collector/metrics/red-queries.js'
 

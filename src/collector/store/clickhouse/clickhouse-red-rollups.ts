@@ -2,11 +2,12 @@
  * RED rollups in ClickHouse: every flush of every collector appends its
  * cells as rows (one INSERT), and a read adds up the rows of each key and
  * bucket. No read-modify-write, so N collectors merge into one table without
- * locks; at 1 flush a second a 10 s bucket holds at most ten rows per key
- * and collector until ClickHouse's merges.
+ * locks; flushes come once a second or less often (red-metrics.ts; more
+ * often only past its bound on pending cells), so a 10 s bucket holds about
+ * ten rows per key and collector until ClickHouse's merges.
  */
 import type { ClickHouseClient } from '@clickhouse/client'
-import type { RedCell } from '../../metrics/red-rollup.js'
+import type { RedCell, RedCellUpdate } from '../../metrics/red-rollup.js'
 import { cellId, mergeCell } from '../../metrics/red-rollup.js'
 import { cellFromRow, rowOfCell } from '../red-rollup-row.js'
 import type { RedRollupRow } from '../red-rollup-row.js'
@@ -32,7 +33,7 @@ export class ClickHouseRedRollups implements RedRollupStore {
     }
   }
 
-  async merge(cells: readonly RedCell[]): Promise<void> {
+  async merge(cells: readonly RedCellUpdate[]): Promise<void> {
     if (cells.length === 0) return
     const values = cells.map((cell) => {
       const row = rowOfCell(cell)
