@@ -21,20 +21,7 @@ import { encodedBatchBytes, OtlpRequestFrame, SharedProtoBatch } from './otlp-pr
 import type { LogRecordData } from './otlp-log-record.js'
 import { splitUnixMs, unixMsSplit, writeAnyValue, writeAttributes, writeHexField, writeStringField, writeUnixNanos, writeVarintField } from './proto-writer.js'
 import type { ProtoWriter } from './proto-writer.js'
-
-/** Tag bytes: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32). */
-const TAG = {
-  scopeLogsLogRecord: 0x12, // ScopeLogs.log_records = 2
-  time: 0x09, // LogRecord.time_unix_nano = 1 (fixed64)
-  severityNumber: 0x10, // LogRecord.severity_number = 2
-  severityText: 0x1a, // LogRecord.severity_text = 3
-  body: 0x2a, // LogRecord.body = 5
-  attribute: 0x32, // LogRecord.attributes = 6
-  flags: 0x45, // LogRecord.flags = 8 (fixed32)
-  traceId: 0x4a, // LogRecord.trace_id = 9
-  spanId: 0x52, // LogRecord.span_id = 10
-  observedTime: 0x59, // LogRecord.observed_time_unix_nano = 11 (fixed64)
-} as const
+import { LOG_TAG as TAG } from '../otlp-wire/otlp-field-tags.js'
 
 /** One record as a `ScopeLogs.log_records` entry. */
 function writeLogRecord(w: ProtoWriter, record: LogRecordData): void {

@@ -30,34 +30,7 @@ import { encodedBatchBytes, OtlpRequestFrame, SharedProtoBatch } from './otlp-pr
 import type { RequestFrameOptions } from './otlp-proto-batch.js'
 import { writeAttributes, writeHexField, writeKeyValue, writeStringField, writeUnixNanos, writeVarintField } from './proto-writer.js'
 import type { ProtoWriter } from './proto-writer.js'
-
-/** Tag bytes: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32). */
-const TAG = {
-  scopeSpansSpan: 0x12, // ScopeSpans.spans = 2
-  spanTraceId: 0x0a, // Span.trace_id = 1
-  spanSpanId: 0x12, // Span.span_id = 2
-  spanTraceState: 0x1a, // Span.trace_state = 3
-  spanParentSpanId: 0x22, // Span.parent_span_id = 4
-  spanName: 0x2a, // Span.name = 5
-  spanKind: 0x30, // Span.kind = 6
-  spanStart: 0x39, // Span.start_time_unix_nano = 7 (fixed64)
-  spanEnd: 0x41, // Span.end_time_unix_nano = 8 (fixed64)
-  spanAttribute: 0x4a, // Span.attributes = 9
-  spanEvent: 0x5a, // Span.events = 11
-  spanLink: 0x6a, // Span.links = 13
-  spanStatus: 0x7a, // Span.status = 15
-  spanFlags: [0x85, 0x01], // Span.flags = 16 (fixed32): two-byte tag
-  eventTime: 0x09, // Span.Event.time_unix_nano = 1 (fixed64)
-  eventName: 0x12, // Span.Event.name = 2
-  eventAttribute: 0x1a, // Span.Event.attributes = 3
-  linkTraceId: 0x0a, // Span.Link.trace_id = 1
-  linkSpanId: 0x12, // Span.Link.span_id = 2
-  linkTraceState: 0x1a, // Span.Link.trace_state = 3
-  linkAttribute: 0x22, // Span.Link.attributes = 4
-  linkFlags: 0x35, // Span.Link.flags = 6 (fixed32)
-  statusMessage: 0x12, // Status.message = 2
-  statusCode: 0x18, // Status.code = 3
-} as const
+import { TRACE_TAG as TAG } from '../otlp-wire/otlp-field-tags.js'
 
 /** OTLP SpanFlags: bit 8 says "is_remote is known", bit 9 is is_remote. */
 const FLAG_HAS_IS_REMOTE = 0x100
@@ -136,8 +109,7 @@ export class ProtoSpanSink implements SpanSink {
     writeVarintField(w, TAG.statusCode, statusCode)
     w.endMessage(status)
     // A parent always reached the proxy over the wire, so it is remote.
-    w.byte(TAG.spanFlags[0])
-    w.byte(TAG.spanFlags[1])
+    w.varint32(TAG.spanFlags)
     w.fixed32((this.traceFlags & 0xff) | FLAG_HAS_IS_REMOTE | (this.hasParent ? FLAG_IS_REMOTE : 0))
     w.endLongMessage(this.lengthAt)
     this.spanAt = -1

@@ -14,21 +14,8 @@
  * Field numbers: opentelemetry/proto/common/v1.
  */
 import type { AttributeValue, Attributes } from '../span/span-record.js'
+import { COMMON_TAG } from '../otlp-wire/otlp-field-tags.js'
 
-/** Tag bytes: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32). */
-export const COMMON_TAG = {
-  keyValueKey: 0x0a, // KeyValue.key = 1
-  keyValueValue: 0x12, // KeyValue.value = 2
-  anyString: 0x0a, // AnyValue.string_value = 1
-  anyBool: 0x10, // AnyValue.bool_value = 2
-  anyInt: 0x18, // AnyValue.int_value = 3
-  anyDouble: 0x21, // AnyValue.double_value = 4
-  anyArray: 0x2a, // AnyValue.array_value = 5
-  anyKvList: 0x32, // AnyValue.kvlist_value = 6
-  anyBytes: 0x3a, // AnyValue.bytes_value = 7
-  arrayValues: 0x0a, // ArrayValue.values = 1
-  kvListValues: 0x0a, // KeyValueList.values = 1
-} as const
 const TAG = COMMON_TAG
 
 const TWO_32 = 4294967296

@@ -18,19 +18,7 @@ import { idHex, nanosOf, skipAnyValue } from './otlp-protobuf-values.js'
 import type { OtlpProtobufValues } from './otlp-protobuf-values.js'
 import { walkOtlpProtobufRequest } from './otlp-protobuf-walk.js'
 import { beyondStorableNanos, bodyText, MAX_UNIX_NANOS, readEnum } from './otlp-values.js'
-
-/** Tags: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32). */
-const TAG = {
-  time: 0x09, // LogRecord.time_unix_nano = 1 (fixed64)
-  severityNumber: 0x10, // LogRecord.severity_number = 2 (int32 enum)
-  severityText: 0x1a, // LogRecord.severity_text = 3
-  body: 0x2a, // LogRecord.body = 5 (AnyValue)
-  attribute: 0x32, // LogRecord.attributes = 6
-  flags: 0x45, // LogRecord.flags = 8 (fixed32)
-  traceId: 0x4a, // LogRecord.trace_id = 9
-  spanId: 0x52, // LogRecord.span_id = 10
-  observedTime: 0x59, // LogRecord.observed_time_unix_nano = 11 (fixed64)
-} as const
+import { LOG_TAG as TAG } from '../../otlp-wire/otlp-field-tags.js'
 
 /** Throws ProtoWireError (not an ExportLogsServiceRequest) or OtlpValueError (values nested too deep). */
 export function decodeLogsRequestProtobuf(body: Buffer, options: DecodeLogsOptions): DecodedBatch<IngestLog> {

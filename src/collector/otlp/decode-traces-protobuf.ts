@@ -20,32 +20,7 @@ import { idHex, nanosOf } from './otlp-protobuf-values.js'
 import type { OtlpProtobufValues } from './otlp-protobuf-values.js'
 import { walkOtlpProtobufRequest } from './otlp-protobuf-walk.js'
 import { beyondStorableNanos, isAllZeroHex, MAX_UNIX_NANOS, nanosToMs } from './otlp-values.js'
-
-/** Tags: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32). */
-const TAG = {
-  spanTraceId: 0x0a, // Span.trace_id = 1
-  spanSpanId: 0x12, // Span.span_id = 2
-  spanTraceState: 0x1a, // Span.trace_state = 3
-  spanParentSpanId: 0x22, // Span.parent_span_id = 4
-  spanName: 0x2a, // Span.name = 5
-  spanKind: 0x30, // Span.kind = 6 (int32)
-  spanStart: 0x39, // Span.start_time_unix_nano = 7 (fixed64)
-  spanEnd: 0x41, // Span.end_time_unix_nano = 8 (fixed64)
-  spanAttribute: 0x4a, // Span.attributes = 9
-  spanEvent: 0x5a, // Span.events = 11
-  spanLink: 0x6a, // Span.links = 13
-  spanStatus: 0x7a, // Span.status = 15
-  spanFlags: 0x85, // Span.flags = 16 (fixed32): the two-byte tag 0x85 0x01, as a number
-  eventTime: 0x09, // Span.Event.time_unix_nano = 1 (fixed64)
-  eventName: 0x12, // Span.Event.name = 2
-  eventAttribute: 0x1a, // Span.Event.attributes = 3
-  linkTraceId: 0x0a, // Span.Link.trace_id = 1
-  linkSpanId: 0x12, // Span.Link.span_id = 2
-  linkTraceState: 0x1a, // Span.Link.trace_state = 3
-  linkAttribute: 0x22, // Span.Link.attributes = 4
-  statusMessage: 0x12, // Status.message = 2
-  statusCode: 0x18, // Status.code = 3 (int32)
-} as const
+import { TRACE_TAG as TAG } from '../../otlp-wire/otlp-field-tags.js'
 
 /** Throws ProtoWireError (not an ExportTraceServiceRequest) or OtlpValueError (values nested too deep). */
 export function decodeTraceRequestProtobuf(body: Buffer): DecodedBatch<IngestSpan> {

@@ -21,26 +21,7 @@ import type { AttributeJson, AttributeMap } from '../model/stored-span.js'
 import { KeyTextCache } from './key-text-cache.js'
 import { MAX_ANY_VALUE_DEPTH } from './otlp-values.js'
 import type { ProtoWireReader } from './proto-wire-reader.js'
-
-/** Tags: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited). */
-const TAG = {
-  keyValueKey: 0x0a, // KeyValue.key = 1
-  keyValueValue: 0x12, // KeyValue.value = 2
-  anyString: 0x0a, // AnyValue.string_value = 1
-  anyBool: 0x10, // AnyValue.bool_value = 2
-  anyInt: 0x18, // AnyValue.int_value = 3
-  anyDouble: 0x21, // AnyValue.double_value = 4
-  anyArray: 0x2a, // AnyValue.array_value = 5
-  anyKvList: 0x32, // AnyValue.kvlist_value = 6
-  anyBytes: 0x3a, // AnyValue.bytes_value = 7
-  arrayValues: 0x0a, // ArrayValue.values = 1
-  kvListValues: 0x0a, // KeyValueList.values = 1
-  scopeName: 0x0a, // InstrumentationScope.name = 1
-  scopeVersion: 0x12, // InstrumentationScope.version = 2
-  scopeAttribute: 0x1a, // InstrumentationScope.attributes = 3
-  resourceAttribute: 0x0a, // Resource.attributes = 1
-  resourceEntityRef: 0x1a, // Resource.entity_refs = 3 (EntityRef: strings only)
-} as const
+import { COMMON_TAG as TAG } from '../../otlp-wire/otlp-field-tags.js'
 
 const TWO_32 = 4294967296n
 
