@@ -64,12 +64,7 @@ function decodeLog(values: OtlpProtobufValues, end: number, context: OtlpRecordC
       case TAG.body: {
         // Read after the record's other fields; a later body replaces an earlier one, which is only walked.
         const contentEnd = r.lengthEnd(end)
-        if (bodyStart >= 0) {
-          const at = r.pos
-          r.pos = bodyStart
-          skipAnyValue(r, bodyEnd)
-          r.pos = at
-        }
+        if (bodyStart >= 0) r.walkAside(bodyStart, bodyEnd, skipAnyValue)
         bodyStart = r.pos
         bodyEnd = contentEnd
         r.pos = contentEnd

@@ -239,11 +239,7 @@ export class OtlpProtobufValues {
 
   /** Walks the value from `start` to `end` without decoding it; the reader's position is kept. */
   private skipAt(start: number, end: number, type: number): void {
-    const r = this.r
-    const at = r.pos
-    r.pos = start
-    skipValue(r, end, type)
-    r.pos = at
+    this.r.walkAside(start, end, (r, valueEnd) => skipValue(r, valueEnd, type))
   }
 }
 

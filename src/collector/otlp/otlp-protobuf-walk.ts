@@ -74,13 +74,8 @@ function walkResourceEntry<T>(
     const tag = r.uint32(end)
     if (tag === TAG.entryResource) {
       const contentEnd = r.lengthEnd(end)
-      if (resourceStart >= 0) {
-        // An earlier resource, replaced by this one (as protobufjs does): walked, not kept.
-        const at = r.pos
-        r.pos = resourceStart
-        skipResource(r, resourceEnd)
-        r.pos = at
-      }
+      // An earlier resource, replaced by this one (as protobufjs does): walked, not kept.
+      if (resourceStart >= 0) r.walkAside(resourceStart, resourceEnd, skipResource)
       resourceStart = r.pos
       resourceEnd = contentEnd
       r.pos = contentEnd
@@ -125,12 +120,7 @@ function walkScopeEntry<T>(
     const tag = r.uint32(end)
     if (tag === TAG.scopeEntryScope) {
       const contentEnd = r.lengthEnd(end)
-      if (scopeStart >= 0) {
-        const at = r.pos
-        r.pos = scopeStart
-        skipScope(r, scopeEnd)
-        r.pos = at
-      }
+      if (scopeStart >= 0) r.walkAside(scopeStart, scopeEnd, skipScope)
       scopeStart = r.pos
       scopeEnd = contentEnd
       r.pos = contentEnd

@@ -164,6 +164,18 @@ export class ProtoWireReader {
     return base64Slice.call(this.buf, start, end)
   }
 
+  /**
+   * Runs `walk` over the bytes from `start` to `end`, then comes back to where
+   * the reader was: for checking a message that a later copy of its field
+   * replaced, without decoding it.
+   */
+  walkAside(start: number, end: number, walk: (reader: ProtoWireReader, end: number) => void): void {
+    const at = this.pos
+    this.pos = start
+    walk(this, end)
+    this.pos = at
+  }
+
   /** Skips the value of a field whose tag was just read. */
   skip(tag: number, end: number, depth = 0): void {
     const at = this.pos
