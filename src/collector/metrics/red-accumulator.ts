@@ -58,7 +58,7 @@ export class RedAccumulator {
         cells.set(bucketNo, cell)
         this.pending.push(cell)
       }
-      // As addToCell does, with the bucket found once for every resolution.
+      // mergeCell's rules (red-rollup.ts) for one span; its histogram bucket is found once for every resolution.
       cell.requests++
       cell.histogram.observeInBucket(bucket, clampedMs)
       if (durationMs > cell.slowestMs) {

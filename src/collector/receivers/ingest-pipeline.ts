@@ -1,7 +1,8 @@
 /**
  * What every receiver does with a request: decode it (OTLP/JSON once parsed,
- * OTLP/protobuf straight from its bytes), store it (one transaction, or one
- * acknowledged insert), then tell the listeners and the forwarder. Receivers differ only in how bytes arrive and how answers are
+ * OTLP/protobuf straight from its bytes), store it (a savepoint in a shared
+ * SQLite commit, or one acknowledged insert), then tell the listeners and the
+ * forwarder. Receivers differ only in how bytes arrive and how answers are
  * written; they answer only once the returned promise resolves.
  */
 import type { StoredLog, StoredSpan } from '../model/stored-span.js'
