@@ -54,7 +54,7 @@ export class RedAccumulator {
       const cells = shape.cells[r]!
       let cell = cells.get(bucketNo)
       if (cell === undefined) {
-        cell = newPendingCell(shape, resolutionMs, bucketNo * resolutionMs)
+        cell = newCell(shape, resolutionMs, bucketNo * resolutionMs, new SparseDurationHistogram())
         cells.set(bucketNo, cell)
         this.pending.push(cell)
       }
@@ -111,25 +111,6 @@ export class RedAccumulator {
     }
     shapes.push(shape)
     return shape
-  }
-}
-
-function newPendingCell(shape: RedShape, resolutionMs: number, bucketStartMs: number): PendingRedCell {
-  // Fields spelled out in RedCell's order: every cell then has one shape from the start.
-  return {
-    service: shape.service,
-    operation: shape.operation,
-    spanKind: shape.spanKind,
-    statusClass: shape.statusClass,
-    resolutionMs,
-    bucketStartMs,
-    requests: 0,
-    errors: 0,
-    histogram: new SparseDurationHistogram(),
-    slowestTraceId: '',
-    slowestMs: -1,
-    errorTraceId: '',
-    errorMs: -1,
   }
 }
 

@@ -38,7 +38,10 @@ export interface RedCellUpdate extends Omit<RedCell, 'histogram'> {
   histogram: StorableHistogram
 }
 
-export function newCell(key: RedKey, resolutionMs: number, bucketStartMs: number): RedCell {
+/** An empty cell; the ingest path gives it a sparse histogram (red-accumulator.ts), readers a dense one. */
+export function newCell(key: RedKey, resolutionMs: number, bucketStartMs: number): RedCell
+export function newCell<H extends StorableHistogram>(key: RedKey, resolutionMs: number, bucketStartMs: number, histogram: H): RedCellUpdate & { histogram: H }
+export function newCell(key: RedKey, resolutionMs: number, bucketStartMs: number, histogram: StorableHistogram = new DurationHistogram()): RedCellUpdate {
   // Fields spelled out, not spread from the key: every cell then has one shape from the start.
   return {
     service: key.service,
@@ -49,7 +52,7 @@ export function newCell(key: RedKey, resolutionMs: number, bucketStartMs: number
     bucketStartMs,
     requests: 0,
     errors: 0,
-    histogram: new DurationHistogram(),
+    histogram,
     slowestTraceId: '',
     slowestMs: -1,
     errorTraceId: '',
