@@ -10,37 +10,15 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import t from 'tap'
 import type { Test } from 'tap'
-import type { StoredSpan } from '../../../src/collector/model/stored-span.js'
 import { RedMetrics } from '../../../src/collector/metrics/red-metrics.js'
 import type { RedMetricsOptions } from '../../../src/collector/metrics/red-metrics.js'
 import { SqliteRedRollups } from '../../../src/collector/store/sqlite/sqlite-red-rollups.js'
-
-function span(i: number, endMs: number): StoredSpan {
-  return {
-    traceId: i.toString(16).padStart(32, '0'),
-    spanId: i.toString(16).padStart(16, '0'),
-    parentSpanId: null,
-    name: 'GET /cart',
-    kind: 'SERVER',
-    service: 'cart',
-    startTimeUnixMs: endMs - 5,
-    endTimeUnixMs: endMs,
-    durationMs: 5,
-    startTimeUnixNano: '0',
-    endTimeUnixNano: '0',
-    traceState: '',
-    status: { code: 'UNSET', message: '' },
-    attributes: {},
-    resource: { 'service.name': 'cart' },
-    scope: { name: '', version: '' },
-    events: [],
-    links: [],
-  }
-}
+import type { StoredSpan } from '../../../src/collector/model/stored-span.js'
+import { cartSpan } from './cart-span.js'
 
 /** `count` spans a minute apart (two cells each: 10 s and 1 min), ending before `nowMs`. */
 function scattered(count: number, nowMs: number): StoredSpan[] {
-  return Array.from({ length: count }, (_, i) => span(i + 1, nowMs - (i + 1) * 60_000))
+  return Array.from({ length: count }, (_, i) => cartSpan(i + 1, nowMs - (i + 1) * 60_000))
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))

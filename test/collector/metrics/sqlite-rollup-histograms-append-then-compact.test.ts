@@ -9,33 +9,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import t from 'tap'
-import type { StoredSpan } from '../../../src/collector/model/stored-span.js'
 import { BUCKET_COUNT, DurationHistogram } from '../../../src/collector/metrics/duration-histogram.js'
 import { accumulateSpans } from '../../../src/collector/metrics/red-accumulator.js'
 import { SqliteRedRollups } from '../../../src/collector/store/sqlite/sqlite-red-rollups.js'
-
-function span(i: number, endMs: number, durationMs: number): StoredSpan {
-  return {
-    traceId: i.toString(16).padStart(32, '0'),
-    spanId: i.toString(16).padStart(16, '0'),
-    parentSpanId: null,
-    name: 'GET /cart',
-    kind: 'SERVER',
-    service: 'cart',
-    startTimeUnixMs: endMs - durationMs,
-    endTimeUnixMs: endMs,
-    durationMs,
-    startTimeUnixNano: '0',
-    endTimeUnixNano: '0',
-    traceState: '',
-    status: { code: 'UNSET', message: '' },
-    attributes: {},
-    resource: { 'service.name': 'cart' },
-    scope: { name: '', version: '' },
-    events: [],
-    links: [],
-  }
-}
+import type { StoredSpan } from '../../../src/collector/model/stored-span.js'
+import { cartSpan } from './cart-span.js'
 
 t.test('a cell merged 300 times reads back every bucket count, and its stored histogram stays bounded', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tracecar-red-append-'))
@@ -59,7 +37,7 @@ t.test('a cell merged 300 times reads back every bucket count, and its stored hi
     for (let i = 0; i < 1 + Math.floor(rnd() * 3); i++) {
       // Quarter milliseconds: sums stay exact whatever the order they are added in.
       const durationMs = Math.round(Math.exp(rnd() * 7) * 4) / 4
-      spans.push(span(++n, endMs, durationMs))
+      spans.push(cartSpan(++n, endMs, durationMs))
       want.observe(durationMs)
     }
     await store.merge(accumulateSpans(spans))
