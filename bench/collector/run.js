@@ -5,7 +5,7 @@
  *
  *   node bench/collector/run.js [--spans 1000000] [--concurrency 4] [--queries 200] [--sync full|normal] [--keep]
  *                               [--calls] [--scattered] [--only <query name part>] [--collector <built tracecar.js>]
- *                               [--store clickhouse://default@127.0.0.1:8123/tracecar_bench]
+ *                               [--store clickhouse://default@127.0.0.1:8123/tracecar_bench [--copies 10]]
  *
  * --calls: traces call across services (each CLIENT span of the root's service
  * is the parent of a SERVER span of another service), and the CLIENT spans
@@ -20,7 +20,10 @@
  * --store: the collector's --store (default: the embedded SQLite store in the
  * temp data dir); a ClickHouse URL puts the spans there (use a database of its
  * own: the run does not empty it). The CPU reported is the collector's alone,
- * not the ClickHouse server's.
+ * not the ClickHouse server's. --copies N (ClickHouse only): after the ingest,
+ * copy the stored spans N - 1 more times inside ClickHouse under new trace ids
+ * (clickhouse-copies.js), so the queries run over N times the spans (e.g.
+ * 10M for 1M ingested) without timing 10M through the collector.
  *
  * Reports spans stored per collector CPU-second (the collector's user+system
  * time from /proc/<pid>/stat over the ingest phase, so the load generator's
@@ -37,6 +40,7 @@ import { parseArgs } from 'node:util'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { cpuSeconds } from '../proc-cpu.js'
 import { BATCH, makeBatchSource, ROUTES, SERVICES } from './bench-spans.js'
+import { copySpansInClickHouse } from './clickhouse-copies.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -50,11 +54,15 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     collector: { type: 'string' },
     store: { type: 'string' },
+    copies: { type: 'string', default: '1' },
   },
 })
 const TOTAL_SPANS = Number(args.spans)
 const CONCURRENCY = Number(args.concurrency)
 const QUERIES = Number(args.queries)
+const COPIES = Number(args.copies)
+if (!(Number.isInteger(COPIES) && COPIES >= 1)) throw new Error(`--copies ${args.copies}: give a whole number of at least 1`)
+if (COPIES > 1 && args.store === undefined) throw new Error('--copies works on a ClickHouse --store only')
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 async function startCollector(dataDir) {
@@ -161,6 +169,7 @@ try {
   const wallS = (performance.now() - wallStart) / 1000
   const cpuS = cpuSeconds(child.pid) - cpuBefore
   await exporter.shutdown()
+  const spansQueried = COPIES > 1 ? await copySpansInClickHouse(args.store, COPIES) : batches * BATCH
 
   const dbBytes = ['tracecar.db', 'tracecar.db-wal'].reduce((sum, f) => {
     try {
@@ -249,6 +258,7 @@ try {
     collectorCpuSeconds: +cpuS.toFixed(1),
     spansPerCollectorCpuSecond: Math.round((batches * BATCH) / cpuS),
     spansPerWallSecond: Math.round((batches * BATCH) / wallS),
+    spansQueried,
     // The SQLite file's size; a ClickHouse store's is on its server.
     databaseBytes: args.store === undefined ? dbBytes : null,
     bytesPerSpan: args.store === undefined ? Math.round(dbBytes / (batches * BATCH)) : null,
