@@ -76,6 +76,16 @@ const LOG_COLUMNS = `time_ns UInt64,
   flags UInt32,
   time_date Date`
 
+/**
+ * The tables read by trace id hold whole spans and log records (attributes, events, resource as
+ * text), and a read decompresses every granule a trace touches: at ClickHouse's default of 8192
+ * rows, megabytes for a trace of ten spans. 1024 rows measured a trace by id in a third of the time
+ * (12 against 35 ms at 60k spans) for an index eight times larger, still a few MiB of memory at
+ * a billion spans. A table's granularity is fixed when it is created: databases created before
+ * keep 8192 (correct, only slower).
+ */
+const BY_ID_GRANULES = 'SETTINGS index_granularity = 1024'
+
 export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
   {
     version: 1,
@@ -89,7 +99,7 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
         attributes String,
         events String,
         links String
-      ) ENGINE = ReplacingMergeTree PARTITION BY start_date ORDER BY (trace_id, span_id)`,
+      ) ENGINE = ReplacingMergeTree PARTITION BY start_date ORDER BY (trace_id, span_id) ${BY_ID_GRANULES}`,
       `CREATE TABLE IF NOT EXISTS span_index (${SPAN_SEARCH_COLUMNS}) ENGINE = MergeTree PARTITION BY start_date ORDER BY (service, start_ns)`,
       `CREATE MATERIALIZED VIEW IF NOT EXISTS span_index_mv TO span_index AS SELECT
         service, start_ns, trace_id, span_id, parent_span_id, name, kind, duration_ns, status_code, status_message, trace_state,
@@ -97,7 +107,7 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
       'CREATE TABLE IF NOT EXISTS operations (service String, name String, kind UInt8) ENGINE = ReplacingMergeTree ORDER BY (service, name, kind)',
       'CREATE MATERIALIZED VIEW IF NOT EXISTS operations_mv TO operations AS SELECT service, name, kind FROM spans GROUP BY service, name, kind',
       `CREATE TABLE IF NOT EXISTS logs (${LOG_COLUMNS}) ENGINE = ReplacingMergeTree PARTITION BY time_date ORDER BY (service, time_ns, record_id)`,
-      `CREATE TABLE IF NOT EXISTS logs_by_trace (${LOG_COLUMNS}) ENGINE = ReplacingMergeTree PARTITION BY time_date ORDER BY (trace_id, time_ns, record_id)`,
+      `CREATE TABLE IF NOT EXISTS logs_by_trace (${LOG_COLUMNS}) ENGINE = ReplacingMergeTree PARTITION BY time_date ORDER BY (trace_id, time_ns, record_id) ${BY_ID_GRANULES}`,
       `CREATE MATERIALIZED VIEW IF NOT EXISTS logs_by_trace_mv TO logs_by_trace AS SELECT
         time_ns, observed_ns, seq, record_id, severity_number, severity_text, body, trace_id, span_id, service, resource,
         scope_name, scope_version, attributes, flags, time_date FROM logs WHERE trace_id != ''`,
