@@ -16,6 +16,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url))
 
 export const STORE_BEHAVIOUR_FILES = [
   'test/collector/answers-trace-queries.test.ts',
+  'test/collector/ranks-found-traces-by-their-newest-match.test.ts',
   'test/collector/finds-jaeger-tags-on-one-span.test.ts',
   'test/collector/finds-traces-linking-to-a-trace.test.ts',
   'test/collector/speaks-the-jaeger-query-api.test.ts',

@@ -167,7 +167,8 @@ export function jaegerRoutes(stores: Pick<QueryStores, 'spans' | 'dependencies'>
           limit: limitParam(url, 'limit', JAEGER_DEFAULT_LIMIT, 1500),
           budgetMs: SEARCH_BUDGET_MS,
         })
-        const traces = await Promise.all(result.traces.map((summary) => store.getTrace(summary.traceId)))
+        const ids = result.traces.map((summary) => summary.traceId)
+        const traces = store.getTraces !== undefined ? await store.getTraces(ids) : await Promise.all(ids.map((id) => store.getTrace(id)))
         const data = result.traces.map((summary, i) => {
           const ordered = orderTraceForDisplay(traces[i]!)
           return toJaegerTrace(summary.traceId, ordered.spans, ordered.warnings)

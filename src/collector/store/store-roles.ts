@@ -111,6 +111,12 @@ export interface SpanReader {
   /** Spans of one trace in start order, or [] when unknown. */
   getTrace(traceId: string): Promise<StoredSpan[]>
   /**
+   * Optional, for a store where each read is a round trip: the spans of several traces in one
+   * read, each trace's in start order, in the order of `traceIds` ([] for an unknown one).
+   * Without it, `getTrace` for each.
+   */
+  getTraces?(traceIds: readonly string[]): Promise<StoredSpan[][]>
+  /**
    * Optional, for a store that can read less than whole spans: a trace's spans as columns
    * (`TraceColumns`, in any order; undefined when unknown), with of the attributes only where
    * a call went: what the UI's compact trace needs (a 100,000-span trace is read without an
