@@ -4,7 +4,8 @@
  * ahead of the collector's clock, and traces whose newest span does not match
  * while an older one does. (The ClickHouse store searches the last minute
  * first and widens the window; this holds it to the same answer as one pass
- * over the whole range.)
+ * over the whole range, and checks attributes on any span of the trace a
+ * page of candidates at a time: the matches may lie past the first page.)
  */
 import t from 'tap'
 import { getJson, hexId, jsonTraceRequest, postJson, startTestCollector } from './helpers.js'
@@ -23,6 +24,8 @@ const traceOf = Object.fromEntries(Object.keys(AGES).map((name) => [name, hexId(
 // `both`: its `GET /cart` span is 4 h old, its newest span (another operation) 5 s old; `cart`: `GET /cart` 1 h old.
 const both = hexId(16)
 const cart = hexId(16)
+// 150 traces of `bulk`, one a second; only the 3 oldest have a span (of another service) with tier=rare.
+const bulk = Array.from({ length: 150 }, () => hexId(16))
 
 t.before(async () => {
   const spans: JsonSpanInput[] = Object.entries(AGES).map(([name, age]) => ({
@@ -38,7 +41,24 @@ t.before(async () => {
     { traceId: both, spanId: hexId(8), name: 'GET /later', kind: 2, startMs: NOW - 5_000, durationMs: 5 },
     { traceId: cart, spanId: hexId(8), name: 'GET /cart', kind: 2, startMs: NOW - HOUR, durationMs: 5 },
   )
-  const res = await postJson(`${collector.otlpUrl}/v1/traces`, jsonTraceRequest({ shop: spans }))
+  const bulkSpans: JsonSpanInput[] = bulk.map((traceId, i) => ({
+    traceId,
+    spanId: hexId(8),
+    name: 'GET /bulk',
+    kind: 2,
+    startMs: NOW - (i + 1) * 1000,
+    durationMs: 5,
+  }))
+  const rareSpans: JsonSpanInput[] = bulk.slice(-3).map((traceId, i) => ({
+    traceId,
+    spanId: hexId(8),
+    name: 'lookup',
+    kind: 3,
+    startMs: NOW - (148 + i) * 1000 + 1,
+    durationMs: 1,
+    attributes: { tier: 'rare' },
+  }))
+  const res = await postJson(`${collector.otlpUrl}/v1/traces`, jsonTraceRequest({ shop: spans, bulk: bulkSpans, lookups: rareSpans }))
   if (res.status !== 200) throw new Error(`ingest failed: ${res.status}`)
 })
 
@@ -70,4 +90,10 @@ t.test('a window that ends in the past', async (t) => {
     [traceOf.m30, traceOf.h5],
     'from 6 h to 10 minutes ago',
   )
+})
+
+t.test('an attribute on another span, found past the newest hundred traces', async (t) => {
+  t.same(await found('service=bulk&attr=tier=rare&limit=2'), bulk.slice(-3, -1), 'the two newest of the three')
+  t.same(await found('service=bulk&attr=tier=rare&limit=20'), bulk.slice(-3), 'all three, newest first')
+  t.same(await found('service=bulk&attr=tier=common&limit=20'), [], 'none')
 })

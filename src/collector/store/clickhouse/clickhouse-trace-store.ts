@@ -205,6 +205,9 @@ class SpanLines {
   }
 }
 
+/** Most trace ids a search checks for its any-span conditions in one read (they go into the SQL). */
+const MAX_CANDIDATES_PER_PAGE = 20_000
+
 /** The first window of a search, and how much each next one is longer. */
 const FIRST_SEARCH_WINDOW_MS = 60_000
 const SEARCH_WINDOW_GROWTH = 8
@@ -216,7 +219,7 @@ const SEARCH_WINDOW_GROWTH = 8
  * traces, no trace outside it can rank among them (its matching spans all start before the window),
  * and their ranks are those over the whole range: the answer is exact. Recent traces, the common
  * question, are then found in a minute's spans instead of a GROUP BY over every span of the range;
- * a search that matches little reads at most 8/7 of the range in all.
+ * a search that matches little reads the range up to about twice (the windows, then the whole).
  */
 function searchWindows(sinceUnixMs: number, anchorUnixMs: number): Array<number | undefined> {
   const lowers: Array<number | undefined> = []
@@ -463,31 +466,68 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
         alternatives.unshift(`${derived.column} = ${typeof derived.value === 'number' ? sqlUInt(derived.value) : sqlString(derived.value)}`)
       where.push(`(${alternatives.join(' OR ')})`)
     }
-    // attr and tracestate hold on any span of the trace.
-    const anySpan = (condition: string): string => `trace_id IN (SELECT trace_id FROM span_index WHERE ${[...range, condition].join(' AND ')})`
-    for (const { key, value } of query.attributes ?? []) where.push(anySpan(pairCondition('attr_keys', 'attr_values', key, value)))
+    // attr and tracestate hold on any span of the trace (in the search's range): checked in `spans`,
+    // by trace id, on the candidates `where` ranks (traceConditionsHold).
+    const onAnySpan: string[] = []
+    for (const { key, value } of query.attributes ?? []) onAnySpan.push(pairCondition('attr_keys', 'attr_values', key, value))
     for (const { key, value } of query.traceState ?? []) {
-      where.push(anySpan(`has(splitByChar(',', replaceAll(replaceAll(trace_state, ' ', ''), '\\t', '')), ${sqlString(`${key}=${value}`)})`))
+      onAnySpan.push(`has(splitByChar(',', replaceAll(replaceAll(trace_state, ' ', ''), '\\t', '')), ${sqlString(`${key}=${value}`)})`)
     }
     const budgetMs = query.budgetMs ?? Infinity
     const started = performance.now()
+    const remainingMs = (): number => budgetMs - (performance.now() - started)
     // Searches on ClickHouse do not share the collector's thread; the budget still bounds the wait.
-    let rows: Array<{ trace_id: string }> = []
+    let found: string[] = []
     const since = Math.max(query.startUnixMs ?? 0, await this.oldestSpanStartMs())
     for (const lower of searchWindows(since, query.endUnixMs ?? Date.now())) {
-      const remainingMs = budgetMs - (performance.now() - started)
-      if (remainingMs <= 0) break
+      if (remainingMs() <= 0) break
       const window = lower === undefined ? where : [...where, `start_ns >= ${sqlUInt(msToNs(lower))}`]
-      rows = await this.rows<{ trace_id: string }>(
-        `SELECT trace_id, max(start_ns) AS newest FROM span_index ${window.length > 0 ? `WHERE ${window.join(' AND ')}` : ''}
-          GROUP BY trace_id ORDER BY newest DESC, trace_id LIMIT ${sqlUInt(query.limit)}`,
-        budgetSettings(remainingMs),
-      )
-      if (rows.length >= query.limit) break
+      const ranked = (limit: number, offset: number): Promise<Array<{ trace_id: string }>> =>
+        this.rows<{ trace_id: string }>(
+          `SELECT trace_id, max(start_ns) AS newest FROM span_index ${window.length > 0 ? `WHERE ${window.join(' AND ')}` : ''}
+            GROUP BY trace_id ORDER BY newest DESC, trace_id LIMIT ${sqlUInt(offset)}, ${sqlUInt(limit)}`,
+          budgetSettings(remainingMs()),
+        )
+      if (onAnySpan.length === 0) {
+        found = (await ranked(query.limit, 0)).map((r) => r.trace_id)
+      } else {
+        // Candidates in rank order, a page at a time (each page twice the last), keeping those whose spans
+        // meet the conditions: the first `limit` kept are the answer once that many are kept.
+        found = []
+        let page = Math.max(100, query.limit * 4)
+        for (let offset = 0; found.length < query.limit && remainingMs() > 0; offset += page, page = Math.min(page * 2, MAX_CANDIDATES_PER_PAGE)) {
+          const candidates = (await ranked(page, offset)).map((r) => r.trace_id)
+          if (candidates.length > 0) found.push(...(await this.traceConditionsHold(candidates, range, onAnySpan, remainingMs())))
+          if (candidates.length < page) break
+        }
+        found = found.slice(0, query.limit)
+      }
+      if (found.length >= query.limit) break
     }
-    const incomplete = rows.length < query.limit && performance.now() - started >= budgetMs
-    const traces = (await this.summarize(rows.map((r) => r.trace_id))).sort((a, b) => b.startTimeUnixMs - a.startTimeUnixMs)
+    const incomplete = found.length < query.limit && remainingMs() <= 0
+    const traces = (await this.summarize(found)).sort((a, b) => b.startTimeUnixMs - a.startTimeUnixMs)
     return { traces, incomplete }
+  }
+
+  /**
+   * Of `candidates` (trace ids in rank order), those with, for each condition, a span in `range` that
+   * meets it, in the same order. One read of `spans` by trace id (its order key), rather than a scan
+   * of every span of the range for each condition.
+   */
+  private async traceConditionsHold(
+    candidates: readonly string[],
+    range: readonly string[],
+    conditions: readonly string[],
+    budgetMs: number,
+  ): Promise<string[]> {
+    const inRange = (condition: string): string => (range.length === 0 ? condition : `${range.join(' AND ')} AND ${condition}`)
+    const rows = await this.rows<{ trace_id: string }>(
+      `SELECT trace_id FROM spans WHERE trace_id IN (${sqlStringList(candidates)})
+        GROUP BY trace_id HAVING ${conditions.map((c) => `max(${inRange(c)}) = 1`).join(' AND ')}`,
+      budgetSettings(budgetMs),
+    )
+    const kept = new Set(rows.map((r) => r.trace_id))
+    return candidates.filter((id) => kept.has(id))
   }
 
   /**
