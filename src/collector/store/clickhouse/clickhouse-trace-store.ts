@@ -246,6 +246,7 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
   private readonly spanLines = new SpanLines()
   /** The oldest span's start (Unix ms) when last asked, and when that was: bounds a search's windows. */
   private oldestSpan: { startUnixMs: number; askedAt: number } | undefined
+  private oldestSpanAsked: Promise<void> | undefined
 
   constructor(private readonly client: ClickHouseClient) {}
 
@@ -478,7 +479,7 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
     const remainingMs = (): number => budgetMs - (performance.now() - started)
     // Searches on ClickHouse do not share the collector's thread; the budget still bounds the wait.
     let found: string[] = []
-    const since = Math.max(query.startUnixMs ?? 0, await this.oldestSpanStartMs())
+    const since = Math.max(query.startUnixMs ?? 0, await this.searchReachesBackTo())
     for (const lower of searchWindows(since, query.endUnixMs ?? Date.now())) {
       if (remainingMs() <= 0) break
       const window = lower === undefined ? where : [...where, `start_ns >= ${sqlUInt(msToNs(lower))}`]
@@ -531,17 +532,29 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
   }
 
   /**
-   * The start of the oldest stored span, asked at most once a minute. Only a search's cost depends on
-   * it, never its answer: too late (spans backfilled since) and the search reaches its last window,
-   * the whole range, sooner; too early (retention since) and it tries a window or two more.
+   * How far back a search's windows need go: the start of the oldest stored span (Unix ms), or less.
+   * Only a search's cost depends on it, never its answer: too late (spans backfilled since) and the
+   * search reaches its last window, the whole range, sooner; too early and it tries a window or two
+   * more. The exact figure scans a column of every span (0.3-0.4 s at 10M), so it is asked in the
+   * background, at most once a minute, and a search uses the last answer; before the first, the
+   * oldest day that has a part, from ClickHouse's own bookkeeping.
    */
-  private async oldestSpanStartMs(): Promise<number> {
+  private async searchReachesBackTo(): Promise<number> {
     const now = Date.now()
-    if (this.oldestSpan === undefined || now - this.oldestSpan.askedAt > 60_000) {
-      const [row] = await this.rows<{ oldest: string }>('SELECT min(start_ns) AS oldest FROM span_index')
-      this.oldestSpan = { startUnixMs: nanosToMs(BigInt(row?.oldest ?? 0)), askedAt: now }
+    if ((this.oldestSpan === undefined || now - this.oldestSpan.askedAt > 60_000) && this.oldestSpanAsked === undefined) {
+      this.oldestSpanAsked = this.rows<{ oldest: string }>('SELECT min(start_ns) AS oldest FROM span_index')
+        .then(([row]) => {
+          this.oldestSpan = { startUnixMs: nanosToMs(BigInt(row?.oldest ?? 0)), askedAt: now }
+        })
+        // Unanswered: the next search asks again; until then, the day bound below.
+        .catch(() => undefined)
+        .finally(() => (this.oldestSpanAsked = undefined))
     }
-    return this.oldestSpan.startUnixMs
+    if (this.oldestSpan !== undefined) return this.oldestSpan.startUnixMs
+    const [row] = await this.rows<{ day: string | number }>(
+      "SELECT toUInt32(min(min_date)) AS day FROM system.parts WHERE database = currentDatabase() AND table = 'span_index' AND active",
+    )
+    return Number(row?.day ?? 0) * 86_400_000
   }
 
   async findLinksTo(traceId: string, options: { limit: number; budgetMs?: number }): Promise<IncomingLinksResult> {
