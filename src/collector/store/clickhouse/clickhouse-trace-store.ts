@@ -214,10 +214,11 @@ const SEARCH_WINDOW_GROWTH = 8
 
 /**
  * The lower bounds (Unix ms; undefined: the search's own, or none) of the windows a search tries in
- * turn, each ending where the search ends: the last minute, 8 minutes, 64, ... until one would reach
- * back to `since` (the search's start, or the oldest stored span), then the search's whole range. Traces are ranked by their newest matching span, so once a window finds `limit`
- * traces, no trace outside it can rank among them (its matching spans all start before the window),
- * and their ranks are those over the whole range: the answer is exact. Recent traces, the common
+ * turn, each ending where the search ends: the last minute, 8 minutes, 64, ... until one would
+ * reach back to `since` (the search's start, or the oldest stored span), then the whole range.
+ * Traces are ranked by their newest matching span, so once a window finds `limit` traces, no trace
+ * outside it can rank among them (its matching spans all start before the window), and their ranks
+ * are those over the whole range: the answer is exact. Recent traces, the common
  * question, are then found in a minute's spans instead of a GROUP BY over every span of the range;
  * a search that matches little reads the range up to about twice (the windows, then the whole).
  */
