@@ -145,6 +145,24 @@ t.test('collectors sharing one ClickHouse', { skip: missingClickHouse() }, async
     t.equal(c.collector.pipeline.spansStored - before, 40, 'all 40 spans are counted (the count printed at shutdown)')
   })
 
+  t.test('a batch sent again while the first try is still being stored is stored and counted once', async (t) => {
+    const before = c.collector.pipeline.spansStored
+    const retriedTrace = hexId(16)
+    const start = Date.now() - 100
+    const request = jsonTraceRequest({
+      cart: Array.from({ length: 6 }, (_, i) => ({ traceId: retriedTrace, spanId: hexId(8), name: `GET /cart/${i}`, startMs: start, durationMs: 5 })),
+    })
+    const answers = await Promise.all([0, 1, 2].map(() => postJson(`${c.otlpUrl}/v1/traces`, request)))
+    t.same(
+      answers.map((answer) => answer.status),
+      [200, 200, 200],
+      'every try is acknowledged',
+    )
+    t.equal(c.collector.pipeline.spansStored - before, 6, 'six spans counted, not eighteen')
+    const rows = await clickhouse.sql(`SELECT count() FROM shared.spans WHERE trace_id = '${retriedTrace}'`)
+    t.equal(rows.trim(), '6', 'one row per span in ClickHouse, before any merge')
+  })
+
   t.test('ClickHouse down: 503 with Retry-After, the collector stays up and stores again once it is back', async (t) => {
     await clickhouse.kill()
     const lateTrace = hexId(16)

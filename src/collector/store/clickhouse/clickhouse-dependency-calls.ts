@@ -17,6 +17,7 @@
 import { msToNs } from '../../otlp/otlp-values.js'
 import type { IngestSpan } from '../../otlp/decode-traces.js'
 import { sqlString, sqlStringList, sqlUInt } from './clickhouse-sql.js'
+import { tsvString } from './clickhouse-tab-separated.js'
 
 /** A span as the call lookup reads it. */
 export interface CallSideRow {
@@ -124,6 +125,14 @@ export function callsOf(batch: ReadonlyMap<string, IngestSpan>, stored: readonly
     calls.push(callOf(child, parent.span.service, dayOf))
   }
   return calls
+}
+
+/** The insert's columns, in the order callLine writes them. */
+export const CALL_INSERT_COLUMNS = ['start_ns', 'trace_id', 'span_id', 'parent', 'child', 'err', 'start_date'] as const
+
+/** A call as a TabSeparated line (clickhouse-tab-separated.ts): ids are checked hex, numbers digits. */
+export function callLine(call: DependencyCallRow): string {
+  return `${call.start_ns}\t${call.trace_id}\t${call.span_id}\t${tsvString(call.parent)}\t${tsvString(call.child)}\t${call.err}\t${call.start_date}\n`
 }
 
 /** Calls by child start in [start, end], one per child span however often it was written. */

@@ -61,6 +61,17 @@ export class TabSeparatedBody {
     this.lines++
   }
 
+  /** Where the body ends now, to go back to with `truncate`. */
+  mark(): { length: number; lines: number } {
+    return { length: this.length, lines: this.lines }
+  }
+
+  /** Drops what was added since `mark` (the rows of a batch that could not be written whole). */
+  truncate(mark: { length: number; lines: number }): void {
+    this.length = mark.length
+    this.lines = mark.lines
+  }
+
   bytes(): Buffer {
     return this.buffer.subarray(0, this.length)
   }

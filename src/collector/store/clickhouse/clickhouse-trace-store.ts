@@ -3,14 +3,16 @@
  * official client's HTTP interface. Plays the span and log writer and reader
  * roles and the dependency reader.
  *
- * Writes: one INSERT per received batch (the materialized views fill the
- * search and by-trace tables in the same request), spans as TabSeparated
- * text written straight from the decoded batch (clickhouse-tab-separated.ts),
- * logs as JSONEachRow; the promise resolves only
- * when ClickHouse answered that INSERT, and the receiver acknowledges only
- * then. A span already stored is left out of the insert (one lookup by
- * trace id first), and when two collectors race with the same retried batch,
- * the ReplacingMergeTree keeps one row and every read takes one per span id.
+ * Writes: the span batches that arrive while a write is in flight go
+ * together (clickhouse-write-groups.ts) as one INSERT (the materialized
+ * views fill the search and by-trace tables in the same request), spans as
+ * TabSeparated text written straight from the decoded batches
+ * (clickhouse-tab-separated.ts); logs are one INSERT per batch, as
+ * JSONEachRow. A batch's promise resolves only when ClickHouse answered the
+ * INSERT that carried it, and the receiver acknowledges only then. A span
+ * already stored is left out of the insert (one lookup by trace id first),
+ * and when two collectors race with the same retried batch, the
+ * ReplacingMergeTree keeps one row and every read takes one per span id.
  *
  * Reads: ids are hex text, times integer nanoseconds, as in SQLite; values a
  * user gives are written into the SQL as escaped literals (clickhouse-sql.ts).
@@ -43,7 +45,9 @@ import { summarizeTrace } from '../trace-summary.js'
 import { unreachableOr } from '../store-unreachable.js'
 import { sqlString, sqlStringList, sqlUInt } from './clickhouse-sql.js'
 import { insertTabSeparated, TabSeparatedBody, tsvQuoted, tsvString } from './clickhouse-tab-separated.js'
-import { callSidesQuery, callsOf, dependenciesQuery } from './clickhouse-dependency-calls.js'
+import { CALL_INSERT_COLUMNS, callLine, callSidesQuery, callsOf, dependenciesQuery } from './clickhouse-dependency-calls.js'
+import { WriteGroups } from './clickhouse-write-groups.js'
+import type { GroupOutcome } from './clickhouse-write-groups.js'
 import type { CallSideRow } from './clickhouse-dependency-calls.js'
 
 const SPAN_COLUMNS = `trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, status_code, status_message, trace_state,
@@ -81,6 +85,9 @@ interface LogRow {
   resource: string
   attributes: string
 }
+
+/** A group's requests stay under a few MiB however many batches are queued (the lookups list every id). */
+const MAX_SPANS_PER_GROUP = 8192
 
 const HEX_TRACE_ID = /^[0-9a-f]{32}$/
 const HEX_SPAN_ID = /^[0-9a-f]{16}$/
@@ -248,6 +255,7 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
   /** The oldest span's start (Unix ms) when last asked, and when that was: bounds a search's windows. */
   private oldestSpan: { startUnixMs: number; askedAt: number } | undefined
   private oldestSpanAsked: Promise<void> | undefined
+  private readonly spanGroups = new WriteGroups<readonly IngestSpan[], WriteResult>((batches) => this.writeSpanGroup(batches), MAX_SPANS_PER_GROUP)
 
   constructor(private readonly client: ClickHouseClient) {}
 
@@ -263,32 +271,69 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
     }
   }
 
-  async writeSpans(spans: readonly IngestSpan[]): Promise<WriteResult> {
-    if (spans.length === 0) return { stored: 0 }
-    const batch = new Map<string, IngestSpan>()
+  writeSpans(spans: readonly IngestSpan[]): Promise<WriteResult> {
+    if (spans.length === 0) return Promise.resolve({ stored: 0 })
+    return this.spanGroups.submit(spans, spans.length)
+  }
+
+  /**
+   * The batches of one group (clickhouse-write-groups.ts) as one lookup of the
+   * spans already stored, one INSERT and the calls they take part in. A span
+   * sent twice in the group is written once, counted for the batch that sent
+   * it last.
+   */
+  private async writeSpanGroup(batches: readonly (readonly IngestSpan[])[]): Promise<GroupOutcome<WriteResult>[]> {
+    const group = new Map<string, IngestSpan>()
+    const owner = new Map<string, number>()
     const traceIds = new Set<string>()
-    for (const item of spans) {
-      batch.set(item.span.traceId + item.span.spanId, item)
-      traceIds.add(item.span.traceId)
+    const spanIds: string[] = []
+    for (let b = 0; b < batches.length; b++) {
+      for (const item of batches[b]!) {
+        const key = item.span.traceId + item.span.spanId
+        group.set(key, item)
+        owner.set(key, b)
+        traceIds.add(item.span.traceId)
+        spanIds.push(item.span.spanId)
+      }
     }
     const traceList = sqlStringList([...traceIds])
     const known = await this.rows<{ trace_id: string; span_id: string }>(
-      `SELECT trace_id, span_id FROM spans WHERE trace_id IN (${traceList}) AND span_id IN (${sqlStringList(spans.map((s) => s.span.spanId))})`,
+      `SELECT trace_id, span_id FROM spans WHERE trace_id IN (${traceList}) AND span_id IN (${sqlStringList(spanIds)})`,
     )
     const knownKeys = new Set(known.map((row) => row.trace_id + row.span_id))
     const body = new TabSeparatedBody()
-    for (const [key, item] of batch) if (!knownKeys.has(key)) body.add(this.spanLines.line(item))
+    const outcomes: GroupOutcome<WriteResult>[] = []
+    for (let b = 0; b < batches.length; b++) {
+      const mark = body.mark()
+      try {
+        for (const item of batches[b]!) {
+          const key = item.span.traceId + item.span.spanId
+          if (owner.get(key) !== b || knownKeys.has(key)) continue
+          // Written once, as last sent, even when the batch repeats it.
+          owner.delete(key)
+          body.add(this.spanLines.line(group.get(key)!))
+        }
+        outcomes.push({ ok: true, value: { stored: body.lines - mark.lines } })
+      } catch (error) {
+        body.truncate(mark)
+        for (const item of batches[b]!) group.delete(item.span.traceId + item.span.spanId)
+        outcomes.push({ ok: false, error })
+      }
+    }
     await insertTabSeparated(this.client, 'spans', SPAN_INSERT_COLUMNS, body)
     // Also for a retried batch whose spans were all stored: the try that stored them may have failed before its calls were.
-    await this.writeCalls(batch, traceList)
-    return { stored: body.lines }
+    if (group.size > 0) await this.writeCalls(group, traceList)
+    return outcomes
   }
 
-  /** The calls the batch's spans take part in (clickhouse-dependency-calls.ts), looked up once its spans are stored. */
-  private async writeCalls(batch: ReadonlyMap<string, IngestSpan>, traceList: string): Promise<void> {
-    const query = callSidesQuery(batch, traceList)
-    const calls = callsOf(batch, await this.rows<CallSideRow>(query), dayOf)
-    if (calls.length > 0) await this.client.insert({ table: 'dependency_calls', values: calls, format: 'JSONEachRow' })
+  /** The calls the group's spans take part in (clickhouse-dependency-calls.ts), looked up once its spans are stored. */
+  private async writeCalls(group: ReadonlyMap<string, IngestSpan>, traceList: string): Promise<void> {
+    const query = callSidesQuery(group, traceList)
+    const calls = callsOf(group, await this.rows<CallSideRow>(query), dayOf)
+    if (calls.length === 0) return
+    const body = new TabSeparatedBody()
+    for (const call of calls) body.add(callLine(call))
+    await insertTabSeparated(this.client, 'dependency_calls', CALL_INSERT_COLUMNS, body)
   }
 
   async writeLogs(logs: readonly IngestLog[]): Promise<WriteResult> {
