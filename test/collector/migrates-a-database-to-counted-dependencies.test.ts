@@ -2,7 +2,8 @@
  * A database written before calls between services were counted at ingest
  * (trace-store schema version 2) is migrated when the collector opens it:
  * the calls already stored are counted, and a child stored there before its
- * parent is counted when the parent arrives after the upgrade.
+ * parent is counted when the parent arrives after the upgrade. Version 4
+ * then drops the index on start alone.
  */
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -19,7 +20,8 @@ function downgradeToVersion2(path: string): void {
       DROP TABLE dependency_calls;
       DROP INDEX spans_awaiting_parent;
       ALTER TABLE spans DROP COLUMN parent_missing;
-      DELETE FROM schema_migrations WHERE module = 'trace-store' AND version = 3;
+      CREATE INDEX spans_by_start ON spans (start_ns);
+      DELETE FROM schema_migrations WHERE module = 'trace-store' AND version >= 3;
     `)
   } finally {
     db.close()
@@ -70,6 +72,11 @@ t.test(
     )
     const versions = new Database(join(dataDir, 'tracecar.db'), { readonly: true })
     t.teardown(() => versions.close())
-    t.equal(versions.prepare("SELECT MAX(version) FROM schema_migrations WHERE module = 'trace-store'").pluck().get(), 3, 'recorded as version 3')
+    t.equal(versions.prepare("SELECT MAX(version) FROM schema_migrations WHERE module = 'trace-store'").pluck().get(), 4, 'recorded as version 4')
+    t.same(
+      versions.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'spans' ORDER BY name").pluck().all(),
+      ['spans_awaiting_parent', 'spans_by_service_start', 'spans_by_trace', 'spans_with_links'],
+      'version 4 dropped the index on start alone',
+    )
   },
 )

@@ -9,10 +9,10 @@
  * table's last pages, the time indexes' newest pages, the B-trees' upper
  * levels) and SQLite's end-of-transaction work once for the group instead of
  * once per batch. That last one is not small: a page split parks a page at
- * the pending-byte page number (page 262,145 with 4 KiB pages) while it
- * reorders pages, and in a file under 1 GiB that leaves the page cache
- * believing it holds a page past the end, so every commit scans the cache's
- * whole hash table to drop it (`pcache1TruncateUnsafe`: 5-6 % of the
+ * the pending-byte page number (page 262,145 with 4 KiB pages, 131,073 with
+ * 8 KiB) while it reorders pages, and in a file under 1 GiB that leaves the
+ * page cache believing it holds a page past the end, so every commit scans
+ * the cache's whole hash table to drop it (`pcache1TruncateUnsafe`: 5-6 % of the
  * collector's CPU under perf with the 64 MiB cache, one scan per commit).
  *
  * What each batch keeps:

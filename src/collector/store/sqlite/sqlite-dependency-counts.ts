@@ -18,6 +18,7 @@
 import type Database from 'better-sqlite3'
 import type { DependencyEdge } from '../store-roles.js'
 import { DEPENDENCY_BUCKET_SECONDS, bucketOf, coverWindow } from './dependency-buckets.js'
+import { servicesWithSpans } from './spans-in-start-order.js'
 
 /** Calls counted in one transaction, by second, before they are written. */
 export class DependencyTally {
@@ -63,7 +64,7 @@ export class SqliteDependencyCounts {
   private readonly selectPairsOfDeleted: Database.Statement
   private readonly markParentMissing: Database.Statement
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     this.selectAwaiting = db
       .prepare('SELECT parent_span_id, service, start_ns, status_code FROM spans INDEXED BY spans_awaiting_parent WHERE trace_id = ? AND parent_missing = 1')
       .safeIntegers(true)
@@ -76,9 +77,9 @@ export class SqliteDependencyCounts {
     )
     this.selectFromSpans = db.prepare(
       `SELECT p.service AS parent, c.service AS child, COUNT(*) AS callCount, SUM(c.status_code = 2) AS errorCount
-      FROM spans c INDEXED BY spans_by_start
+      FROM spans c INDEXED BY spans_by_service_start
       JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
-      WHERE c.start_ns >= ? AND c.start_ns < ? AND c.parent_span_id IS NOT NULL AND p.service <> c.service
+      WHERE c.service = ? AND c.start_ns >= ? AND c.start_ns < ? AND c.parent_span_id IS NOT NULL AND p.service <> c.service
       GROUP BY p.service, c.service`,
     )
     // Every parent/child pair with a span among those about to be deleted (rowids as a JSON array):
@@ -159,7 +160,9 @@ export class SqliteDependencyCounts {
     }
     const cover = coverWindow(startNs, endNs + 1n)
     for (const b of cover.buckets) add(this.selectBuckets.all(b.resolutionS, b.fromS, b.toS) as Parameters<typeof add>[0])
-    for (const s of cover.spans) add(this.selectFromSpans.all(s.fromNs, s.toNs) as Parameters<typeof add>[0])
+    // The window's ends, shorter than a bucket, are counted from the spans: per service, by spans_by_service_start.
+    const services = cover.spans.length > 0 ? servicesWithSpans(this.db) : []
+    for (const s of cover.spans) for (const service of services) add(this.selectFromSpans.all(service, s.fromNs, s.toNs) as Parameters<typeof add>[0])
     return [...edges.values()].filter((e) => e.callCount > 0).sort((a, b) => byText(a.parent, b.parent) || byText(a.child, b.child))
   }
 }

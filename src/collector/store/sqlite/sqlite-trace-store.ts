@@ -47,6 +47,7 @@ import { DependencyTally, SqliteDependencyCounts } from './sqlite-dependency-cou
 import { TRACE_STORE_MIGRATIONS, TRACE_STORE_MODULE } from './trace-store-schema.js'
 import { prepareTraceColumns, readTraceColumns } from './trace-columns-read.js'
 import { SqlConditions } from './sql-conditions.js'
+import { oldestSpans, servicesWithSpans, walkNewestFirst } from './spans-in-start-order.js'
 
 export interface SqliteTraceStoreOptions {
   /** Path of the database file; its folder is created when missing. */
@@ -107,15 +108,15 @@ interface SummaryRow {
   status_code: bigint
 }
 
+/** WAL between automatic checkpoints: 40 MiB at most, in steady ingest. */
+const WAL_CHECKPOINT_BYTES = 40 * 1024 * 1024
 /**
- * Index entries per step of a trace search; the time budget is checked
- * between steps. Steps start small (a common search is answered from the
- * newest few hundred spans) and grow, so a long scan pays little for them.
+ * Page size of a new database file (one that exists keeps its own). Spans that arrive out of time
+ * order insert into the indexes at random places, so a commit touches a page per entry or so in each;
+ * SQLite writes each page touched to the WAL as a frame (two write calls) and copies it back at the
+ * checkpoint. Pages of 8 KiB hold twice the entries: fewer distinct pages per commit, fewer frames.
  */
-const FIRST_SCAN_STEP_ROWS = 1000
-const MAX_SCAN_STEP_ROWS = 16_000
-/** WAL pages (4 KiB each) between automatic checkpoints: 40 MiB of WAL at most, in steady ingest. */
-const WAL_CHECKPOINT_PAGES = 10_000
+const NEW_FILE_PAGE_SIZE = 8192
 /**
  * Records per shared commit at most: 16 of the 512-span batches OpenTelemetry's exporters send by default.
  * Beyond a few batches a bigger group saves little (see group-commit.ts) and holds the write lock longer.
@@ -177,15 +178,20 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
     this.db = db
     try {
       const fresh = (db.pragma('page_count', { simple: true }) as number) === 0
-      // Only settable before the first table exists; lets retention give space back.
-      if (fresh) db.pragma('auto_vacuum = INCREMENTAL')
+      // Both only settable before the first table exists: the page size, and auto_vacuum, which lets
+      // retention give space back.
+      if (fresh) {
+        db.pragma(`page_size = ${NEW_FILE_PAGE_SIZE}`)
+        db.pragma('auto_vacuum = INCREMENTAL')
+      }
       db.pragma('journal_mode = WAL')
       db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
       // A checkpoint copies each page changed since the last one back into the database file (and
       // fsyncs it). Every batch changes the same index pages again (the newest start times; with
-      // scattered arrival, pages all over the indexes), so copying once per WAL_CHECKPOINT_PAGES
+      // scattered arrival, pages all over the indexes), so copying once per WAL_CHECKPOINT_BYTES
       // rather than SQLite's 1000 copies each such page once for many batches.
-      db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
+      const pageSize = db.pragma('page_size', { simple: true }) as number
+      db.pragma(`wal_autocheckpoint = ${Math.round(WAL_CHECKPOINT_BYTES / pageSize)}`)
       // Another process holding the write lock briefly (a backup, sqlite3 CLI): wait a little, then 503.
       db.pragma('busy_timeout = 200')
       db.pragma(`cache_size = -${(options.cacheMiB ?? 64) * 1024}`)
@@ -486,7 +492,6 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
   async findTraces(query: TraceQuery): Promise<TraceSearchResult> {
     // Range conditions select the index range; the others filter rows in it.
     const rangeConditions = new SqlConditions()
-    rangeConditions.when(query.service, 'service = ?')
     rangeConditions.when(query.startUnixMs, 'start_ns >= ?', msToNs)
     rangeConditions.when(query.endUnixMs, 'start_ns <= ?', msToNs)
     const filterConditions = new SqlConditions()
@@ -498,70 +503,31 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
       const [sql, params] = this.spanTagCondition(tag.key, tag.value)
       filterConditions.add(sql, ...params)
     }
-    const { sql: range, params: rangeParams } = rangeConditions
-    const { sql: filters, params: filterParams } = filterConditions
-    const index = query.service !== undefined ? 'spans_by_service_start' : 'spans_by_start'
-    const order = 'ORDER BY start_ns DESC, rowid DESC'
-    const whereOf = (parts: string[]): string => (parts.length > 0 ? `WHERE ${parts.join(' AND ')}` : '')
-    // The scan goes newest first in steps of a growing number of index entries, so
-    // that the time budget is checked between chunks even when SQLite's own
-    // filtering yields no row for a long stretch (an operation that never occurs).
-    const below = '(start_ns, rowid) < (?, ?)'
-    const fromAtLeast = '(start_ns, rowid) >= (?, ?)'
-    const boundaryFirst = this.db
-      .prepare(`SELECT start_ns, rowid FROM spans INDEXED BY ${index} ${whereOf(range)} ${order} LIMIT 1 OFFSET ?`)
-      .raw()
-      .safeIntegers(true)
-    const boundaryNext = this.db
-      .prepare(`SELECT start_ns, rowid FROM spans INDEXED BY ${index} ${whereOf([...range, below])} ${order} LIMIT 1 OFFSET ?`)
-      .raw()
-      .safeIntegers(true)
-    let stepRows = FIRST_SCAN_STEP_ROWS
-    const chunkSql = (hasUpper: boolean, hasLower: boolean): Database.Statement =>
-      this.db
-        .prepare(
-          `SELECT trace_id FROM spans INDEXED BY ${index} ${whereOf([...range, ...(hasUpper ? [below] : []), ...(hasLower ? [fromAtLeast] : []), ...filters])} ${order}`,
-        )
-        .pluck()
-        .safeIntegers(true)
+    // A search without a service merges every service's walk of spans_by_service_start (spans-in-start-order.ts).
+    const services = query.service !== undefined ? [query.service] : servicesWithSpans(this.db)
     const checks = this.traceChecks(query)
     const found: string[] = []
     const seen = new Set<string>()
     const deadline = query.budgetMs === undefined ? Infinity : performance.now() + query.budgetMs
-    let incomplete = false
-    let upper: [bigint, bigint] | undefined
-    let rows = 0
-    scan: for (;;) {
-      const lower = (upper === undefined ? boundaryFirst.get(...rangeParams, stepRows - 1) : boundaryNext.get(...rangeParams, ...upper, stepRows - 1)) as
-        [bigint, bigint] | undefined
-      stepRows = Math.min(stepRows * 4, MAX_SCAN_STEP_ROWS)
-      const params = [...rangeParams, ...(upper ?? []), ...(lower ?? []), ...filterParams]
-      for (const traceIdBytes of chunkSql(upper !== undefined, lower !== undefined).iterate(...params) as IterableIterator<Buffer>) {
-        // Reading the clock every 64 rows keeps its cost out of the scan.
-        if ((++rows & 63) === 0 && performance.now() > deadline) {
-          incomplete = true
-          break scan
-        }
+    const incomplete = walkNewestFirst(
+      this.db,
+      services,
+      { range: rangeConditions.sql, rangeParams: rangeConditions.params, filters: filterConditions.sql, filterParams: filterConditions.params },
+      (traceIdBytes) => {
         const traceId = traceIdBytes.toString('hex')
-        if (seen.has(traceId)) continue
+        if (seen.has(traceId)) return true
         seen.add(traceId)
-        if (!checks.every((check) => check(traceIdBytes))) continue
-        found.push(traceId)
-        if (found.length >= query.limit) break scan
-      }
-      if (lower === undefined) break
-      upper = lower
-      if (performance.now() > deadline) {
-        incomplete = true
-        break
-      }
-    }
+        if (checks.every((check) => check(traceIdBytes))) found.push(traceId)
+        return found.length < query.limit
+      },
+      () => performance.now() > deadline,
+    )
     return { traces: this.summarize(found).sort((a, b) => b.startTimeUnixMs - a.startTimeUnixMs), incomplete }
   }
 
   /**
    * A Jaeger tag as a condition on one span row, checked while the scan walks
-   * the (service, start) or (start) index: the cheap column tests come first
+   * the (service, start) index: the cheap column tests come first
    * and SQLite stops at the first that holds, so events are only parsed for
    * spans that have them and matched nothing cheaper.
    */
@@ -663,12 +629,7 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
 
   async deleteOlderThan(cutoffUnixMs: number, maxRecords: number): Promise<RetentionStep> {
     const cutoff = msToNs(cutoffUnixMs)
-    const spans = this.deleteSpans(
-      this.db
-        .prepare('SELECT rowid FROM spans INDEXED BY spans_by_start WHERE start_ns < ? ORDER BY start_ns LIMIT ?')
-        .pluck()
-        .all(cutoff, maxRecords) as number[],
-    )
+    const spans = this.deleteSpans(oldestSpans(this.db, maxRecords, cutoff).map(([, rowid]) => Number(rowid)))
     const logs = this.db
       .prepare('DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE time_ns < ? ORDER BY time_ns LIMIT ?)')
       .run(cutoff, maxRecords).changes
@@ -676,16 +637,11 @@ export class SqliteTraceStore implements SpanWriter, SpanReader, LogWriter, LogR
   }
 
   async deleteOldest(maxRecords: number): Promise<RetentionStep> {
-    // Remove spans and logs up to the same moment, so neither outlives the other by much.
-    const oldestSpan = this.db
-      .prepare('SELECT start_ns FROM spans ORDER BY start_ns LIMIT 1 OFFSET ?')
-      .pluck()
-      .safeIntegers(true)
-      .get(maxRecords - 1) as bigint | undefined
-    const cutoff = oldestSpan ?? (this.db.prepare('SELECT MAX(start_ns) FROM spans').pluck().safeIntegers(true).get() as bigint | null) ?? 0n
-    const spans = this.deleteSpans(
-      this.db.prepare('SELECT rowid FROM spans INDEXED BY spans_by_start ORDER BY start_ns LIMIT ?').pluck().all(maxRecords) as number[],
-    )
+    const oldest = oldestSpans(this.db, maxRecords)
+    // Remove spans and logs up to the same moment, so neither outlives the other by much: the newest of
+    // the spans deleted (when fewer than maxRecords are left, that is every span, and the newest of all).
+    const cutoff = oldest.length > 0 ? oldest[oldest.length - 1]![0] : 0n
+    const spans = this.deleteSpans(oldest.map(([, rowid]) => Number(rowid)))
     let logs = this.db.prepare('DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE time_ns <= ? ORDER BY time_ns LIMIT ?)').run(cutoff, maxRecords).changes
     // Only logs left: they are what fills the database.
     if (spans === 0 && logs === 0) logs = this.db.prepare('DELETE FROM logs WHERE id IN (SELECT id FROM logs ORDER BY time_ns LIMIT ?)').run(maxRecords).changes
