@@ -216,17 +216,18 @@ class SpanLines {
 const MAX_CANDIDATES_PER_PAGE = 20_000
 
 /** The first window of a search, and how much each next one is longer. */
-const FIRST_SEARCH_WINDOW_MS = 60_000
+const FIRST_SEARCH_WINDOW_MS = 10_000
 const SEARCH_WINDOW_GROWTH = 8
 
 /**
  * The lower bounds (Unix ms; undefined: the search's own, or none) of the windows a search tries in
- * turn, each ending where the search ends: the last minute, 8 minutes, 64, ... until one would
- * reach back to `since` (the search's start, or the oldest stored span), then the whole range.
- * Traces are ranked by their newest matching span, so once a window finds `limit` traces, no trace
- * outside it can rank among them (its matching spans all start before the window), and their ranks
- * are those over the whole range: the answer is exact. Recent traces, the common
- * question, are then found in a minute's spans instead of a GROUP BY over every span of the range;
+ * turn, each ending where the search ends: 10 s before `anchor` (the search's end, or the newest
+ * stored span), 80 s, about 11 minutes, 85, ... until one would reach back to `since` (the search's
+ * start, or the oldest stored span), then the whole range. Traces are ranked by their newest
+ * matching span, so once a window finds `limit` traces, no trace outside it can rank among them
+ * (its matching spans all start before the window), and their ranks are those over the whole range:
+ * the answer is exact, whatever the bounds. Recent traces, the common
+ * question, are then found in seconds of spans instead of a GROUP BY over every span of the range;
  * a search that matches little reads the range up to about twice (the windows, then the whole).
  */
 function searchWindows(sinceUnixMs: number, anchorUnixMs: number): Array<number | undefined> {
@@ -243,6 +244,12 @@ function budgetSettings(budgetMs: number): ClickHouseSettings | undefined {
   return Number.isFinite(budgetMs) ? { max_execution_time: Math.max(1, Math.ceil(budgetMs / 1000)), timeout_overflow_mode: 'break' } : undefined
 }
 
+/** A condition on a span, with a cheaper one it implies (to filter rows before the exact check), if any. */
+interface SpanCondition {
+  condition: string
+  likely?: string
+}
+
 /** The condition "some key/value pair of these arrays is key=value". */
 function pairCondition(keys: string, values: string, key: string, value: string): string {
   return `arrayExists((k, v) -> k = ${sqlString(key)} AND v = ${sqlString(value)}, ${keys}, ${values})`
@@ -252,9 +259,9 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
   /** Parsed resources by their JSON text: a service's spans share one. */
   private readonly resources = new Map<string, AttributeMap>()
   private readonly spanLines = new SpanLines()
-  /** The oldest span's start (Unix ms) when last asked, and when that was: bounds a search's windows. */
-  private oldestSpan: { startUnixMs: number; askedAt: number } | undefined
-  private oldestSpanAsked: Promise<void> | undefined
+  /** The oldest and newest span starts (Unix ms) when last asked, and when that was: bound a search's windows. */
+  private storedSpans: { oldestUnixMs: number; newestUnixMs: number; askedAt: number } | undefined
+  private storedSpansAsked: Promise<void> | undefined
   private readonly spanGroups = new WriteGroups<readonly IngestSpan[], WriteResult>((batches) => this.writeSpanGroup(batches), MAX_SPANS_PER_GROUP)
 
   constructor(private readonly client: ClickHouseClient) {}
@@ -515,18 +522,25 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
     }
     // attr and tracestate hold on any span of the trace (in the search's range): checked in `spans`,
     // by trace id, on the candidates `where` ranks (traceConditionsHold).
-    const onAnySpan: string[] = []
-    for (const { key, value } of query.attributes ?? []) onAnySpan.push(pairCondition('attr_keys', 'attr_values', key, value))
+    const onAnySpan: SpanCondition[] = []
+    for (const { key, value } of query.attributes ?? []) {
+      // has() on each array is cheap and lets the pair check (a lambda, slow on 18.16) see few rows.
+      onAnySpan.push({
+        condition: pairCondition('attr_keys', 'attr_values', key, value),
+        likely: `has(attr_keys, ${sqlString(key)}) AND has(attr_values, ${sqlString(value)})`,
+      })
+    }
     for (const { key, value } of query.traceState ?? []) {
-      onAnySpan.push(`has(splitByChar(',', replaceAll(replaceAll(trace_state, ' ', ''), '\\t', '')), ${sqlString(`${key}=${value}`)})`)
+      onAnySpan.push({ condition: `has(splitByChar(',', replaceAll(replaceAll(trace_state, ' ', ''), '\\t', '')), ${sqlString(`${key}=${value}`)})` })
     }
     const budgetMs = query.budgetMs ?? Infinity
     const started = performance.now()
     const remainingMs = (): number => budgetMs - (performance.now() - started)
     // Searches on ClickHouse do not share the collector's thread; the budget still bounds the wait.
     let found: string[] = []
-    const since = Math.max(query.startUnixMs ?? 0, await this.searchReachesBackTo())
-    for (const lower of searchWindows(since, query.endUnixMs ?? Date.now())) {
+    const stored = await this.storedSpanTimes()
+    const since = Math.max(query.startUnixMs ?? 0, stored.oldestUnixMs)
+    for (const lower of searchWindows(since, Math.min(query.endUnixMs ?? Infinity, stored.newestUnixMs))) {
       if (remainingMs() <= 0) break
       const window = lower === undefined ? where : [...where, `start_ns >= ${sqlUInt(msToNs(lower))}`]
       const ranked = (limit: number, offset: number): Promise<Array<{ trace_id: string }>> =>
@@ -564,13 +578,14 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
   private async traceConditionsHold(
     candidates: readonly string[],
     range: readonly string[],
-    conditions: readonly string[],
+    conditions: readonly SpanCondition[],
     budgetMs: number,
   ): Promise<string[]> {
-    const inRange = (condition: string): string => (range.length === 0 ? condition : `${range.join(' AND ')} AND ${condition}`)
+    const anyOf = conditions.map(({ condition, likely }) => (likely === undefined ? condition : `${likely} AND ${condition}`))
     const rows = await this.rows<{ trace_id: string }>(
-      `SELECT trace_id FROM spans WHERE trace_id IN (${sqlStringList(candidates)})
-        GROUP BY trace_id HAVING ${conditions.map((c) => `max(${inRange(c)}) = 1`).join(' AND ')}`,
+      `SELECT trace_id FROM spans PREWHERE trace_id IN (${sqlStringList(candidates)})
+        WHERE ${[...range, `(${anyOf.join(' OR ')})`].join(' AND ')}
+        GROUP BY trace_id HAVING ${conditions.map(({ condition }) => `max(${condition}) = 1`).join(' AND ')}`,
       budgetSettings(budgetMs),
     )
     const kept = new Set(rows.map((r) => r.trace_id))
@@ -578,29 +593,31 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
   }
 
   /**
-   * How far back a search's windows need go: the start of the oldest stored span (Unix ms), or less.
-   * Only a search's cost depends on it, never its answer: too late (spans backfilled since) and the
-   * search reaches its last window, the whole range, sooner; too early and it tries a window or two
-   * more. The exact figure scans a column of every span (0.3-0.4 s at 10M), so it is asked in the
-   * background, at most once a minute, and a search uses the last answer; before the first, the
-   * oldest day that has a part, from ClickHouse's own bookkeeping.
+   * Where a search's windows start and how far back they need go: the newest and the oldest stored
+   * span's start (Unix ms). Only a search's cost depends on them, never its answer (any window is
+   * exact): stale figures only make a window hold more spans, or a window or two more be tried. The
+   * exact figures scan a column of every span (0.3-0.4 s at 10M), so they are asked in the
+   * background, at most once a minute, and a search uses the last answer; before the first, now and
+   * the oldest day that has a part, from ClickHouse's own bookkeeping.
    */
-  private async searchReachesBackTo(): Promise<number> {
+  private async storedSpanTimes(): Promise<{ oldestUnixMs: number; newestUnixMs: number }> {
     const now = Date.now()
-    if ((this.oldestSpan === undefined || now - this.oldestSpan.askedAt > 60_000) && this.oldestSpanAsked === undefined) {
-      this.oldestSpanAsked = this.rows<{ oldest: string }>('SELECT min(start_ns) AS oldest FROM span_index')
+    if ((this.storedSpans === undefined || now - this.storedSpans.askedAt > 60_000) && this.storedSpansAsked === undefined) {
+      this.storedSpansAsked = this.rows<{ oldest: string; newest: string }>('SELECT min(start_ns) AS oldest, max(start_ns) AS newest FROM span_index')
         .then(([row]) => {
-          this.oldestSpan = { startUnixMs: nanosToMs(BigInt(row?.oldest ?? 0)), askedAt: now }
+          const newest = nanosToMs(BigInt(row?.newest ?? 0))
+          // Empty: nothing to anchor on but the clock.
+          this.storedSpans = { oldestUnixMs: nanosToMs(BigInt(row?.oldest ?? 0)), newestUnixMs: newest > 0 ? newest : Infinity, askedAt: now }
         })
-        // Unanswered: the next search asks again; until then, the day bound below.
+        // Unanswered: the next search asks again; until then, the bounds below.
         .catch(() => undefined)
-        .finally(() => (this.oldestSpanAsked = undefined))
+        .finally(() => (this.storedSpansAsked = undefined))
     }
-    if (this.oldestSpan !== undefined) return this.oldestSpan.startUnixMs
+    if (this.storedSpans !== undefined) return { ...this.storedSpans, newestUnixMs: Math.min(this.storedSpans.newestUnixMs, now) }
     const [row] = await this.rows<{ day: string | number }>(
       "SELECT toUInt32(min(min_date)) AS day FROM system.parts WHERE database = currentDatabase() AND table = 'span_index' AND active",
     )
-    return Number(row?.day ?? 0) * 86_400_000
+    return { oldestUnixMs: Number(row?.day ?? 0) * 86_400_000, newestUnixMs: now }
   }
 
   async findLinksTo(traceId: string, options: { limit: number; budgetMs?: number }): Promise<IncomingLinksResult> {
