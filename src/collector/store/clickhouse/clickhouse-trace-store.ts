@@ -244,6 +244,9 @@ function budgetSettings(budgetMs: number): ClickHouseSettings | undefined {
   return Number.isFinite(budgetMs) ? { max_execution_time: Math.max(1, Math.ceil(budgetMs / 1000)), timeout_overflow_mode: 'break' } : undefined
 }
 
+/** A search's budget ran out while ClickHouse was answering. */
+class SearchBudgetSpent extends Error {}
+
 /** A condition on a span, with a cheaper one it implies (to filter rows before the exact check), if any. */
 interface SpanCondition {
   condition: string
@@ -260,26 +263,48 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
   private readonly resources = new Map<string, AttributeMap>()
   private readonly spanLines = new SpanLines()
   /** The oldest and newest span starts (Unix ms) when last asked, and when that was: bound a search's windows. */
-  private storedSpans: { oldestUnixMs: number; newestUnixMs: number; askedAt: number } | undefined
-  private storedSpansAsked: Promise<void> | undefined
+  private storedSpans: { oldestUnixMs: number; newestUnixMs: number } | undefined
+  private storedSpansAskedAt = -Infinity
   private readonly spanGroups = new WriteGroups<readonly IngestSpan[], WriteResult>((batches) => this.writeSpanGroup(batches), MAX_SPANS_PER_GROUP)
 
-  constructor(private readonly client: ClickHouseClient) {}
+  constructor(private readonly client: ClickHouseClient) {
+    // The tables exist by now (clickhouse-storage.ts migrates first): the first search after a
+    // restart then finds its bounds known.
+    this.askStoredSpanTimes()
+  }
 
-  private async rows<T>(query: string, settings?: ClickHouseSettings): Promise<T[]> {
+  private async rows<T>(query: string, settings?: ClickHouseSettings, signal?: AbortSignal): Promise<T[]> {
     // A big batch's lookups list its ids: more than the 256 KiB a query may have by default.
     const size = query.length > 64 * 1024 ? Buffer.byteLength(query) : 0
     const withSize = size > 200 * 1024 ? { ...settings, max_query_size: String(size + 1024) } : settings
     try {
-      const result = await this.client.query({ query, format: 'JSONEachRow', clickhouse_settings: withSize })
+      const result = await this.client.query({ query, format: 'JSONEachRow', clickhouse_settings: withSize, abort_signal: signal })
       return await result.json<T>()
     } catch (err) {
+      if (signal?.aborted === true) throw new SearchBudgetSpent()
       throw unreachableOr(err, 'ClickHouse')
+    }
+  }
+
+  /**
+   * A search's query with what is left of its budget, or undefined once that is spent. 18.16 counts
+   * `max_execution_time` in whole seconds, so the request is also given up when the budget ends.
+   */
+  private async rowsWithin<T>(query: string, remainingMs: number): Promise<T[] | undefined> {
+    if (remainingMs <= 0) return undefined
+    try {
+      const signal = Number.isFinite(remainingMs) ? AbortSignal.timeout(Math.ceil(remainingMs)) : undefined
+      return await this.rows<T>(query, budgetSettings(remainingMs), signal)
+    } catch (err) {
+      if (err instanceof SearchBudgetSpent) return undefined
+      throw err
     }
   }
 
   writeSpans(spans: readonly IngestSpan[]): Promise<WriteResult> {
     if (spans.length === 0) return Promise.resolve({ stored: 0 })
+    // Keeps a search's bounds fresh while spans arrive (storedSpanTimes).
+    this.askStoredSpanTimes()
     return this.spanGroups.submit(spans, spans.length)
   }
 
@@ -535,7 +560,10 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
     }
     const budgetMs = query.budgetMs ?? Infinity
     const started = performance.now()
-    const remainingMs = (): number => budgetMs - (performance.now() - started)
+    // As on SQLite, what a search finds before its first look at the clock counts: its first page of
+    // candidates runs whatever the budget (bounded by ClickHouse's own 1 s minimum).
+    let firstPage = true
+    const remainingMs = (): number => (firstPage ? Math.max(1000, budgetMs - (performance.now() - started)) : budgetMs - (performance.now() - started))
     // Searches on ClickHouse do not share the collector's thread; the budget still bounds the wait.
     let found: string[] = []
     const stored = await this.storedSpanTimes()
@@ -543,28 +571,36 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
     for (const lower of searchWindows(since, Math.min(query.endUnixMs ?? Infinity, stored.newestUnixMs))) {
       if (remainingMs() <= 0) break
       const window = lower === undefined ? where : [...where, `start_ns >= ${sqlUInt(msToNs(lower))}`]
-      const ranked = (limit: number, offset: number): Promise<Array<{ trace_id: string }>> =>
-        this.rows<{ trace_id: string }>(
-          `SELECT trace_id, max(start_ns) AS newest FROM span_index ${window.length > 0 ? `WHERE ${window.join(' AND ')}` : ''}
+      const ranked = async (limit: number, offset: number): Promise<string[] | undefined> =>
+        (
+          await this.rowsWithin<{ trace_id: string }>(
+            `SELECT trace_id, max(start_ns) AS newest FROM span_index ${window.length > 0 ? `WHERE ${window.join(' AND ')}` : ''}
             GROUP BY trace_id ORDER BY newest DESC, trace_id LIMIT ${sqlUInt(offset)}, ${sqlUInt(limit)}`,
-          budgetSettings(remainingMs()),
-        )
+            remainingMs(),
+          )
+        )?.map((r) => r.trace_id)
       if (onAnySpan.length === 0) {
-        found = (await ranked(query.limit, 0)).map((r) => r.trace_id)
+        found = (await ranked(query.limit, 0)) ?? found
+        firstPage = false
       } else {
         // Candidates in rank order, a page at a time (each page twice the last), keeping those whose spans
         // meet the conditions: the first `limit` kept are the answer once that many are kept.
-        found = []
+        const kept: string[] = []
         let page = Math.max(100, query.limit * 4)
-        for (let offset = 0; found.length < query.limit && remainingMs() > 0; offset += page, page = Math.min(page * 2, MAX_CANDIDATES_PER_PAGE)) {
-          const candidates = (await ranked(page, offset)).map((r) => r.trace_id)
-          if (candidates.length > 0) found.push(...(await this.traceConditionsHold(candidates, range, onAnySpan, remainingMs())))
-          if (candidates.length < page) break
+        for (let offset = 0; kept.length < query.limit; offset += page, page = Math.min(page * 2, MAX_CANDIDATES_PER_PAGE)) {
+          const candidates = await ranked(page, offset)
+          const holding = candidates === undefined || candidates.length === 0 ? [] : await this.traceConditionsHold(candidates, range, onAnySpan, remainingMs())
+          if (holding === undefined) break
+          kept.push(...holding)
+          firstPage = false
+          if (candidates === undefined || candidates.length < page) break
         }
-        found = found.slice(0, query.limit)
+        // Out of budget in a wider window: what the last one found still stands.
+        if (kept.length >= found.length) found = kept.slice(0, query.limit)
       }
       if (found.length >= query.limit) break
     }
+    firstPage = false
     const incomplete = found.length < query.limit && remainingMs() <= 0
     const traces = (await this.summarize(found)).sort((a, b) => b.startTimeUnixMs - a.startTimeUnixMs)
     return { traces, incomplete }
@@ -579,15 +615,16 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
     candidates: readonly string[],
     range: readonly string[],
     conditions: readonly SpanCondition[],
-    budgetMs: number,
-  ): Promise<string[]> {
+    remainingMs: number,
+  ): Promise<string[] | undefined> {
     const anyOf = conditions.map(({ condition, likely }) => (likely === undefined ? condition : `${likely} AND ${condition}`))
-    const rows = await this.rows<{ trace_id: string }>(
+    const rows = await this.rowsWithin<{ trace_id: string }>(
       `SELECT trace_id FROM spans PREWHERE trace_id IN (${sqlStringList(candidates)})
         WHERE ${[...range, `(${anyOf.join(' OR ')})`].join(' AND ')}
         GROUP BY trace_id HAVING ${conditions.map(({ condition }) => `max(${condition}) = 1`).join(' AND ')}`,
-      budgetSettings(budgetMs),
+      remainingMs,
     )
+    if (rows === undefined) return undefined
     const kept = new Set(rows.map((r) => r.trace_id))
     return candidates.filter((id) => kept.has(id))
   }
@@ -597,27 +634,33 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
    * span's start (Unix ms). Only a search's cost depends on them, never its answer (any window is
    * exact): stale figures only make a window hold more spans, or a window or two more be tried. The
    * exact figures scan a column of every span (0.3-0.4 s at 10M), so they are asked in the
-   * background, at most once a minute, and a search uses the last answer; before the first, now and
-   * the oldest day that has a part, from ClickHouse's own bookkeeping.
+   * background, at most once a minute, when spans are written or searched, and a search uses the
+   * last answer; before the first, now and the oldest day that has a part, from ClickHouse's own
+   * bookkeeping.
    */
   private async storedSpanTimes(): Promise<{ oldestUnixMs: number; newestUnixMs: number }> {
+    this.askStoredSpanTimes()
     const now = Date.now()
-    if ((this.storedSpans === undefined || now - this.storedSpans.askedAt > 60_000) && this.storedSpansAsked === undefined) {
-      this.storedSpansAsked = this.rows<{ oldest: string; newest: string }>('SELECT min(start_ns) AS oldest, max(start_ns) AS newest FROM span_index')
-        .then(([row]) => {
-          const newest = nanosToMs(BigInt(row?.newest ?? 0))
-          // Empty: nothing to anchor on but the clock.
-          this.storedSpans = { oldestUnixMs: nanosToMs(BigInt(row?.oldest ?? 0)), newestUnixMs: newest > 0 ? newest : Infinity, askedAt: now }
-        })
-        // Unanswered: the next search asks again; until then, the bounds below.
-        .catch(() => undefined)
-        .finally(() => (this.storedSpansAsked = undefined))
-    }
     if (this.storedSpans !== undefined) return { ...this.storedSpans, newestUnixMs: Math.min(this.storedSpans.newestUnixMs, now) }
     const [row] = await this.rows<{ day: string | number }>(
       "SELECT toUInt32(min(min_date)) AS day FROM system.parts WHERE database = currentDatabase() AND table = 'span_index' AND active",
     )
     return { oldestUnixMs: Number(row?.day ?? 0) * 86_400_000, newestUnixMs: now }
+  }
+
+  /** Asks for the stored spans' oldest and newest start in the background, unless asked in the last minute. */
+  private askStoredSpanTimes(): void {
+    const now = Date.now()
+    if (now - this.storedSpansAskedAt < 60_000) return
+    this.storedSpansAskedAt = now
+    this.rows<{ oldest: string; newest: string; spans: string }>('SELECT min(start_ns) AS oldest, max(start_ns) AS newest, count() AS spans FROM span_index')
+      .then(([row]) => {
+        // None stored yet: nothing to bound with.
+        if (row === undefined || row.spans === '0') return
+        this.storedSpans = { oldestUnixMs: nanosToMs(BigInt(row.oldest)), newestUnixMs: nanosToMs(BigInt(row.newest)) }
+      })
+      // Unanswered: asked again a minute later; until then, the last answer or the day bound.
+      .catch(() => undefined)
   }
 
   async findLinksTo(traceId: string, options: { limit: number; budgetMs?: number }): Promise<IncomingLinksResult> {
