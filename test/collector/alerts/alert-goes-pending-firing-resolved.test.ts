@@ -12,6 +12,7 @@ import { stepAlert, INITIAL_ALERT_STATE } from '../../../src/collector/alerts/al
 import { accumulateSpans } from '../../../src/collector/metrics/red-accumulator.js'
 import { SqliteRedRollups } from '../../../src/collector/store/sqlite/sqlite-red-rollups.js'
 import type { StoredSpan } from '../../../src/collector/model/stored-span.js'
+import { hexOf, storedSpan } from '../metrics/stored-spans.js'
 
 t.test('state machine: pending waits for `for`, a pending alert clears quietly, a firing one resolves', async (t) => {
   let s = stepAlert(INITIAL_ALERT_STATE, true, 1000, 5000)
@@ -28,26 +29,7 @@ t.test('state machine: pending waits for `for`, a pending alert clears quietly, 
 })
 
 function span(i: number, endMs: number, durationMs: number, error = false): StoredSpan {
-  return {
-    traceId: i.toString(16).padStart(32, 'a'),
-    spanId: i.toString(16).padStart(16, '0'),
-    parentSpanId: null,
-    name: 'POST /cart',
-    kind: 'SERVER',
-    service: 'checkout',
-    startTimeUnixMs: endMs - durationMs,
-    endTimeUnixMs: endMs,
-    durationMs,
-    startTimeUnixNano: '0',
-    endTimeUnixNano: '0',
-    traceState: '',
-    status: { code: error ? 'ERROR' : 'UNSET', message: '' },
-    attributes: {},
-    resource: {},
-    scope: { name: '', version: '' },
-    events: [],
-    links: [],
-  }
+  return storedSpan({ traceId: hexOf(i, 32, 'a'), spanId: hexOf(i, 16), service: 'checkout', name: 'POST /cart', endMs, durationMs, error })
 }
 
 t.test('engine on real rollups notifies a real webhook with trace and log links', async (t) => {

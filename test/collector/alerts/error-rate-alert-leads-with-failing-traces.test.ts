@@ -14,28 +14,10 @@ import { parseAlertRulesYaml } from '../../../src/collector/alerts/alert-rules-f
 import { accumulateSpans } from '../../../src/collector/metrics/red-accumulator.js'
 import { SqliteRedRollups } from '../../../src/collector/store/sqlite/sqlite-red-rollups.js'
 import type { StoredSpan } from '../../../src/collector/model/stored-span.js'
+import { storedSpan } from '../metrics/stored-spans.js'
 
 function span(traceId: string, service: string, endMs: number, durationMs: number, error: boolean): StoredSpan {
-  return {
-    traceId,
-    spanId: traceId.slice(0, 16),
-    parentSpanId: null,
-    name: 'POST /cart',
-    kind: 'SERVER',
-    service,
-    startTimeUnixMs: endMs - durationMs,
-    endTimeUnixMs: endMs,
-    durationMs,
-    startTimeUnixNano: '0',
-    endTimeUnixNano: '0',
-    traceState: '',
-    status: { code: error ? 'ERROR' : 'UNSET', message: '' },
-    attributes: {},
-    resource: {},
-    scope: { name: '', version: '' },
-    events: [],
-    links: [],
-  }
+  return storedSpan({ traceId, spanId: traceId.slice(0, 16), service, name: 'POST /cart', endMs, durationMs, error })
 }
 
 const id = (tag: string) => tag.padEnd(32, '0')

@@ -14,7 +14,7 @@ import { RedMetrics } from '../../../src/collector/metrics/red-metrics.js'
 import type { RedMetricsOptions } from '../../../src/collector/metrics/red-metrics.js'
 import { SqliteRedRollups } from '../../../src/collector/store/sqlite/sqlite-red-rollups.js'
 import type { StoredSpan } from '../../../src/collector/model/stored-span.js'
-import { cartSpan } from './cart-span.js'
+import { cartSpan } from './stored-spans.js'
 
 /** `count` spans a minute apart (two cells each: 10 s and 1 min), ending before `nowMs`. */
 function scattered(count: number, nowMs: number): StoredSpan[] {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import t from 'tap'
 import type { StoredSpan } from '../../../src/collector/model/stored-span.js'
+import { hexOf, storedSpan } from './stored-spans.js'
 import { DurationHistogram } from '../../../src/collector/metrics/duration-histogram.js'
 import { accumulateSpans } from '../../../src/collector/metrics/red-accumulator.js'
 import { mergeCell } from '../../../src/collector/metrics/red-rollup.js'
@@ -13,27 +14,8 @@ import { series, servicesTable, windowSummary } from '../../../src/collector/met
 const BUCKET_RATIO = 2 ** 0.25
 
 function span(i: number, service: string, name: string, endMs: number, durationMs: number, error: boolean, status?: number): StoredSpan {
-  const traceId = i.toString(16).padStart(32, '0')
-  return {
-    traceId,
-    spanId: i.toString(16).padStart(16, '0'),
-    parentSpanId: null,
-    name,
-    kind: 'SERVER',
-    service,
-    startTimeUnixMs: endMs - durationMs,
-    endTimeUnixMs: endMs,
-    durationMs,
-    startTimeUnixNano: '0',
-    endTimeUnixNano: '0',
-    traceState: '',
-    status: { code: error ? 'ERROR' : 'UNSET', message: '' },
-    attributes: status === undefined ? {} : { 'http.response.status_code': status },
-    resource: { 'service.name': service },
-    scope: { name: '', version: '' },
-    events: [],
-    links: [],
-  }
+  const attributes = status === undefined ? {} : { 'http.response.status_code': status }
+  return storedSpan({ traceId: hexOf(i, 32), spanId: hexOf(i, 16), service, name, endMs, durationMs, error, attributes, resource: { 'service.name': service } })
 }
 
 /** Nearest-rank quantile, the textbook definition. */

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import t from 'tap'
 import type { StoredSpan } from '../../../src/collector/model/stored-span.js'
+import { hexOf, storedSpan } from './stored-spans.js'
 import { DurationHistogram } from '../../../src/collector/metrics/duration-histogram.js'
 import { RedMetrics } from '../../../src/collector/metrics/red-metrics.js'
 import { SqliteRedRollups } from '../../../src/collector/store/sqlite/sqlite-red-rollups.js'
@@ -57,26 +58,19 @@ t.test('rollups of scattered batches, flushed at arbitrary points, equal a plain
       const endMs = now - Math.floor(rnd() * 600_000)
       const error = rnd() < 0.2
       const httpStatus = rnd() < 0.5 ? undefined : pick([200, 201, 404, 503])
-      const span: StoredSpan = {
+      const span = storedSpan({
         traceId,
-        spanId: n.toString(16).padStart(16, '0'),
-        parentSpanId: null,
+        spanId: hexOf(n, 16),
+        // In the order the random picks were always made: the same seed gives the same spans.
         name: pick(NAMES),
         kind: pick(KINDS),
         service: pick(SERVICES),
-        startTimeUnixMs: endMs - durationMs,
-        endTimeUnixMs: endMs,
+        endMs,
         durationMs,
-        startTimeUnixNano: '0',
-        endTimeUnixNano: '0',
-        traceState: '',
-        status: { code: error ? 'ERROR' : 'UNSET', message: '' },
+        error,
         attributes: httpStatus === undefined ? {} : { 'http.response.status_code': httpStatus },
         resource: { 'service.name': 'x' },
-        scope: { name: '', version: '' },
-        events: [],
-        links: [],
-      }
+      })
       spans.push(span)
       for (const resolutionMs of [10_000, 60_000]) {
         const bucketStartMs = Math.floor(endMs / resolutionMs) * resolutionMs

@@ -7,31 +7,22 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import t from 'tap'
 import type { StoredSpan } from '../../../src/collector/model/stored-span.js'
+import { hexOf, storedSpan } from './stored-spans.js'
 import { accumulateSpans } from '../../../src/collector/metrics/red-accumulator.js'
 import { SqliteRedRollups } from '../../../src/collector/store/sqlite/sqlite-red-rollups.js'
 import { series } from '../../../src/collector/metrics/red-queries.js'
 
 function span(i: number, endMs: number, error: boolean): StoredSpan {
-  return {
-    traceId: i.toString(16).padStart(32, '0'),
-    spanId: i.toString(16).padStart(16, '0'),
-    parentSpanId: null,
-    name: 'GET /a',
-    kind: 'SERVER',
+  return storedSpan({
+    traceId: hexOf(i, 32),
+    spanId: hexOf(i, 16),
     service: 'checkout',
-    startTimeUnixMs: endMs - 5,
-    endTimeUnixMs: endMs,
+    name: 'GET /a',
+    endMs,
     durationMs: 5,
-    startTimeUnixNano: '0',
-    endTimeUnixNano: '0',
-    traceState: '',
-    status: { code: error ? 'ERROR' : 'UNSET', message: '' },
-    attributes: {},
+    error,
     resource: { 'service.name': 'checkout' },
-    scope: { name: '', version: '' },
-    events: [],
-    links: [],
-  }
+  })
 }
 
 t.test('a series stops at now and marks the bucket still filling', async (t) => {

@@ -13,7 +13,7 @@ import { BUCKET_COUNT, DurationHistogram } from '../../../src/collector/metrics/
 import { accumulateSpans } from '../../../src/collector/metrics/red-accumulator.js'
 import { SqliteRedRollups } from '../../../src/collector/store/sqlite/sqlite-red-rollups.js'
 import type { StoredSpan } from '../../../src/collector/model/stored-span.js'
-import { cartSpan } from './cart-span.js'
+import { cartSpan } from './stored-spans.js'
 
 t.test('a cell merged 300 times reads back every bucket count, and its stored histogram stays bounded', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tracecar-red-append-'))
