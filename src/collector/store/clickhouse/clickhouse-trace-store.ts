@@ -590,9 +590,10 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
         for (let offset = 0; kept.length < query.limit; offset += page, page = Math.min(page * 2, MAX_CANDIDATES_PER_PAGE)) {
           const candidates = await ranked(page, offset)
           const holding = candidates === undefined || candidates.length === 0 ? [] : await this.traceConditionsHold(candidates, range, onAnySpan, remainingMs())
+          // Answered or cut short, the first page has had its time.
+          firstPage = false
           if (holding === undefined) break
           kept.push(...holding)
-          firstPage = false
           if (candidates === undefined || candidates.length < page) break
         }
         // Out of budget in a wider window: what the last one found still stands.
@@ -600,7 +601,6 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
       }
       if (found.length >= query.limit) break
     }
-    firstPage = false
     const incomplete = found.length < query.limit && remainingMs() <= 0
     const traces = (await this.summarize(found)).sort((a, b) => b.startTimeUnixMs - a.startTimeUnixMs)
     return { traces, incomplete }
