@@ -436,11 +436,7 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
   }
 
   async getTrace(traceId: string): Promise<StoredSpan[]> {
-    if (!HEX_TRACE_ID.test(traceId)) return []
-    const rows = await this.rows<SpanRow>(
-      `SELECT ${SPAN_COLUMNS} FROM spans WHERE trace_id = ${sqlString(traceId)} ORDER BY start_ns, span_id LIMIT 1 BY span_id`,
-    )
-    return rows.map((row) => this.spanFromRow(row))
+    return (await this.getTraces([traceId]))[0]!
   }
 
   async getTraces(traceIds: readonly string[]): Promise<StoredSpan[][]> {
