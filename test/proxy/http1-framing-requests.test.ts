@@ -122,7 +122,8 @@ for (const engine of HTTP_ENGINES) {
 
     t.test('a chunked body with trailers: the body is forwarded, the trailers are not (see Limits)', async (t) => {
       const r = await rig(t)
-      const body = '5\r\nhello\r\n0\r\nX-Checksum: abc\r\n\r\n'
+      // The trailer's value has letters no hex id has, so that the random ids the proxy adds cannot match it.
+      const body = '5\r\nhello\r\n0\r\nX-Checksum: xyz\r\n\r\n'
       const [res] = await send(r, post('Transfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n', body) + get(''), ['POST', 'GET'])
       t.equal(res?.status, 200)
       const requests = r.upstream.requests()
@@ -130,7 +131,7 @@ for (const engine of HTTP_ENGINES) {
       assertOneFraming(t, requests[0]!, 'hello')
       t.same(requests[0]!.trailers, [], 'no trailers forwarded')
       t.same(requests[0]!.header('trailer'), [], 'none announced either')
-      t.notMatch(requests[0]!.raw.toString('latin1'), /abc/)
+      t.notMatch(requests[0]!.raw.toString('latin1'), /x-checksum|xyz/i, 'the trailer is not in what the service received')
       t.equal((await r.spans(2)).length, 2)
     })
 
