@@ -129,3 +129,31 @@ t.test('dependencies', async (t) => {
   const { body } = await getJson(`${jaeger}/api/dependencies?endTs=${Date.now()}&lookback=3600000`)
   t.same(body.data, [{ parent: 'web', child: 'api', callCount: 1 }])
 })
+
+t.test('a search returns whole traces, newest first, up to the limit', async (t) => {
+  // Started in this order: the second is the oldest, the third the newest.
+  const ids = [hexId(16), hexId(16), hexId(16)]
+  const starts = [T0 + 2000, T0 + 1000, T0 + 3000]
+  const res = await postJson(
+    `${collector.otlpUrl}/v1/traces`,
+    jsonTraceRequest({
+      queue: ids.map((id, i) => ({ traceId: id, spanId: hexId(8), name: 'consume', kind: 5, startMs: starts[i]!, durationMs: 5 })),
+    }),
+  )
+  t.equal(res.status, 200)
+  const all = await getJson(`${jaeger}/api/traces?service=queue&lookback=1h`)
+  t.same(
+    all.body.data.map((tr: { traceID: string }) => tr.traceID),
+    [ids[2], ids[0], ids[1]],
+    'newest first',
+  )
+  const two = await getJson(`${jaeger}/api/traces?service=queue&lookback=1h&limit=2`)
+  t.same(
+    two.body.data.map((tr: { traceID: string; spans: unknown[] }) => [tr.traceID, tr.spans.length]),
+    [
+      [ids[2], 1],
+      [ids[0], 1],
+    ],
+    'the newest two, each whole',
+  )
+})

@@ -27,6 +27,8 @@ import {
 } from './query-params.js'
 import { orderTraceForDisplay } from './trace-order.js'
 import { SEARCH_BUDGET_MS } from './query-routes.js'
+import type { SpanReader, TraceQuery } from '../store/store-roles.js'
+import type { StoredSpan } from '../model/stored-span.js'
 
 const PREFIX = '/api/jaeger'
 /** What Jaeger's query service returns when no limit is given. */
@@ -155,7 +157,7 @@ export function jaegerRoutes(stores: Pick<QueryStores, 'spans' | 'dependencies'>
           return ms
         }
         const operation = optionalString(url, 'operation')
-        const result = await store.findTraces({
+        const found = await findWholeTraces(store, {
           service: optionalString(url, 'service'),
           operation: operation === 'all' ? undefined : operation,
           startUnixMs: startUs === undefined ? undefined : startUs / 1000,
@@ -167,11 +169,9 @@ export function jaegerRoutes(stores: Pick<QueryStores, 'spans' | 'dependencies'>
           limit: limitParam(url, 'limit', JAEGER_DEFAULT_LIMIT, 1500),
           budgetMs: SEARCH_BUDGET_MS,
         })
-        const ids = result.traces.map((summary) => summary.traceId)
-        const traces = store.getTraces !== undefined ? await store.getTraces(ids) : await Promise.all(ids.map((id) => store.getTrace(id)))
-        const data = result.traces.map((summary, i) => {
-          const ordered = orderTraceForDisplay(traces[i]!)
-          return toJaegerTrace(summary.traceId, ordered.spans, ordered.warnings)
+        const data = found.map(({ traceId, spans }) => {
+          const ordered = orderTraceForDisplay(spans)
+          return toJaegerTrace(traceId, ordered.spans, ordered.warnings)
         })
         sendJson(res, 200, envelope(data, data.length))
       },
@@ -207,4 +207,18 @@ export function jaegerRoutes(stores: Pick<QueryStores, 'spans' | 'dependencies'>
     },
   ]
   return routes.map(wrap)
+}
+
+/**
+ * The traces a search finds, read whole, newest first. Where the store can give the found ids
+ * alone, the traces are read once (rather than once to summarize them and again whole).
+ */
+async function findWholeTraces(store: SpanReader, query: TraceQuery): Promise<Array<{ traceId: string; spans: StoredSpan[] }>> {
+  const traceIds =
+    store.findTraceIds !== undefined ? (await store.findTraceIds(query)).traceIds : (await store.findTraces(query)).traces.map((summary) => summary.traceId)
+  const traces = store.getTraces !== undefined ? await store.getTraces(traceIds) : await Promise.all(traceIds.map((id) => store.getTrace(id)))
+  // A trace gone since (retention) is left out. Each trace's spans are in start order: its first span starts it.
+  const found = traceIds.map((traceId, i) => ({ traceId, spans: traces[i]! })).filter((trace) => trace.spans.length > 0)
+  const startOf = (trace: { spans: StoredSpan[] }): bigint => BigInt(trace.spans[0]!.startTimeUnixNano)
+  return found.sort((a, b) => (startOf(b) > startOf(a) ? 1 : startOf(b) < startOf(a) ? -1 : 0))
 }

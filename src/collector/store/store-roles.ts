@@ -65,6 +65,12 @@ export interface TraceSearchResult {
   incomplete: boolean
 }
 
+export interface TraceIdsResult {
+  traceIds: string[]
+  /** As in TraceSearchResult. */
+  incomplete: boolean
+}
+
 export interface IncomingLinksResult {
   /** newest linking span first */
   links: IncomingLink[]
@@ -108,6 +114,12 @@ export interface SpanReader {
   services(): Promise<string[]>
   operations(service: string): Promise<OperationInfo[]>
   findTraces(query: TraceQuery): Promise<TraceSearchResult>
+  /**
+   * Optional, for a store where each read is a round trip: what `findTraces` finds, as trace ids in
+   * its rank order, without reading the traces to summarize them; for a caller that reads them
+   * whole anyway (`getTraces`). Without it, the ids of `findTraces`' summaries.
+   */
+  findTraceIds?(query: TraceQuery): Promise<TraceIdsResult>
   /** Spans of one trace in start order, or [] when unknown. */
   getTrace(traceId: string): Promise<StoredSpan[]>
   /**

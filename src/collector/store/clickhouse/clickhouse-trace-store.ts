@@ -35,6 +35,7 @@ import type {
   OperationInfo,
   SpanReader,
   SpanWriter,
+  TraceIdsResult,
   TraceQuery,
   TraceSearchResult,
   TraceSummary,
@@ -526,6 +527,12 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
   }
 
   async findTraces(query: TraceQuery): Promise<TraceSearchResult> {
+    const { traceIds, incomplete } = await this.findTraceIds(query)
+    const traces = (await this.summarize(traceIds)).sort((a, b) => b.startTimeUnixMs - a.startTimeUnixMs)
+    return { traces, incomplete }
+  }
+
+  async findTraceIds(query: TraceQuery): Promise<TraceIdsResult> {
     const range = ClickHouseTraceStore.timeRange(query)
     const where = [...range]
     if (query.service !== undefined) where.push(`service = ${sqlString(query.service)}`)
@@ -597,9 +604,7 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
       }
       if (found.length >= query.limit) break
     }
-    const incomplete = found.length < query.limit && remainingMs() <= 0
-    const traces = (await this.summarize(found)).sort((a, b) => b.startTimeUnixMs - a.startTimeUnixMs)
-    return { traces, incomplete }
+    return { traceIds: found, incomplete: found.length < query.limit && remainingMs() <= 0 }
   }
 
   /**
