@@ -218,7 +218,9 @@ async function findWholeTraces(store: SpanReader, query: TraceQuery): Promise<Ar
     store.findTraceIds !== undefined ? (await store.findTraceIds(query)).traceIds : (await store.findTraces(query)).traces.map((summary) => summary.traceId)
   const traces = store.getTraces !== undefined ? await store.getTraces(traceIds) : await Promise.all(traceIds.map((id) => store.getTrace(id)))
   // A trace gone since (retention) is left out. Each trace's spans are in start order: its first span starts it.
-  const found = traceIds.map((traceId, i) => ({ traceId, spans: traces[i]! })).filter((trace) => trace.spans.length > 0)
-  const startOf = (trace: { spans: StoredSpan[] }): bigint => BigInt(trace.spans[0]!.startTimeUnixNano)
-  return found.sort((a, b) => (startOf(b) > startOf(a) ? 1 : startOf(b) < startOf(a) ? -1 : 0))
+  const found = traceIds
+    .map((traceId, i) => ({ traceId, spans: traces[i]! }))
+    .filter((trace) => trace.spans.length > 0)
+    .map((trace) => ({ ...trace, startNs: BigInt(trace.spans[0]!.startTimeUnixNano) }))
+  return found.sort((a, b) => (b.startNs > a.startNs ? 1 : b.startNs < a.startNs ? -1 : 0))
 }
