@@ -80,12 +80,9 @@ export class IngestPipeline {
     return this.storeTraces(decodeTraceRequestProtobuf(body), { body, encoding: 'protobuf' })
   }
 
-  private async storeTraces(batch: DecodedBatch<IngestSpan>, raw: RawRequest | undefined): Promise<IngestOutcome> {
-    // Added after the await: `x += await …` reads x before waiting, and batches stored meanwhile would be lost from the count.
-    const stored = await this.store(() => this.options.spanWriter.writeSpans(batch.items))
-    this.spansStored += stored
-    this.passOn('traces', raw, batch.items, spanOf, tellSpans)
-    return outcomeOf(batch, 'spans')
+  private storeTraces(batch: DecodedBatch<IngestSpan>, raw: RawRequest | undefined): Promise<IngestOutcome> {
+    const writing = startWrite(() => this.options.spanWriter.writeSpans(batch.items))
+    return this.finishStore(writing, this.afterStore('traces', raw, batch.items, spanOf, tellSpans), outcomeOf(batch, 'spans'))
   }
 
   /** A parsed OTLP/JSON request (or one that other ingest routes build). */
@@ -102,16 +99,31 @@ export class IngestPipeline {
     return { receivedNs: BigInt(Date.now()) * 1_000_000n, traceIdPatterns: this.options.traceIdPatterns }
   }
 
-  private async storeLogs(batch: DecodedBatch<IngestLog>, raw: RawRequest | undefined): Promise<IngestOutcome> {
-    const stored = await this.store(() => this.options.logWriter.writeLogs(batch.items))
-    this.logsStored += stored
-    this.passOn('logs', raw, batch.items, logOf, tellLogs)
-    return outcomeOf(batch, 'log records')
+  private storeLogs(batch: DecodedBatch<IngestLog>, raw: RawRequest | undefined): Promise<IngestOutcome> {
+    const writing = startWrite(() => this.options.logWriter.writeLogs(batch.items))
+    return this.finishStore(writing, this.afterStore('logs', raw, batch.items, logOf, tellLogs), outcomeOf(batch, 'log records'))
   }
 
-  private async store(write: () => Promise<WriteResult>): Promise<number> {
+  /**
+   * Waits for a write started by storeTraces or storeLogs, then passes the
+   * batch on. Those two are not async on purpose: an async function keeps its
+   * parameters alive across an await, and the decoded batch (its records, their
+   * ids as views of the request body) would then outlive the store's round
+   * trips, survive scavenges and be promoted: most of a ClickHouse-backed
+   * collector's garbage-collection time. Only what is passed on waits here.
+   */
+  private async finishStore(writing: Promise<WriteResult>, after: AfterStore, outcome: IngestOutcome): Promise<IngestOutcome> {
+    const stored = await this.store(writing)
+    // Added after the await: `x += await …` reads x before waiting, and batches stored meanwhile would be lost from the count.
+    if (after.signal === 'traces') this.spansStored += stored
+    else this.logsStored += stored
+    after.passOn()
+    return outcome
+  }
+
+  private async store(writing: Promise<WriteResult>): Promise<number> {
     try {
-      return (await write()).stored
+      return (await writing).stored
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
       // A value the decoders let through but the database refuses is this sender's
@@ -124,20 +136,30 @@ export class IngestPipeline {
     }
   }
 
-  /** After a stored batch: the forwarder gets the request as it came, each listener what was stored. */
-  private passOn<Item, Stored>(
+  /**
+   * What to do once a batch is stored: the forwarder gets the request as it
+   * came, each listener what was stored. Keeps only that (the body when
+   * forwarding, the records when listened to), not the decoded batch.
+   */
+  private afterStore<Item, Stored>(
     signal: 'traces' | 'logs',
     raw: RawRequest | undefined,
     items: readonly Item[],
     stored: (item: Item) => Stored,
     tell: (listener: IngestListener, stored: Stored[]) => void,
-  ): void {
-    if (items.length === 0) return
-    if (raw !== undefined) this.options.tee?.forward(signal, raw, items.length)
+  ): AfterStore {
+    const records = items.length
+    const tee = this.options.tee
+    const forward = records > 0 && raw !== undefined && tee !== undefined ? { tee, raw } : undefined
     const listeners = this.options.listeners ?? []
-    if (listeners.length === 0) return
-    const values = items.map(stored)
-    for (const listener of listeners) this.notify(() => tell(listener, values))
+    const values = records > 0 && listeners.length > 0 ? items.map(stored) : undefined
+    return {
+      signal,
+      passOn: () => {
+        if (forward !== undefined) forward.tee.forward(signal, forward.raw, records)
+        if (values !== undefined) for (const listener of listeners) this.notify(() => tell(listener, values))
+      },
+    }
   }
 
   private notify(call: () => void): void {
@@ -157,6 +179,20 @@ function refusesTheData(err: unknown): boolean {
   if (err instanceof RangeError) return true
   const code = (err as { code?: unknown }).code
   return typeof code === 'string' && /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG)/.test(code)
+}
+
+/** A batch's passing on, once it is stored (IngestPipeline.afterStore). */
+interface AfterStore {
+  signal: 'traces' | 'logs'
+  passOn(): void
+}
+
+/**
+ * Starts a store's write; a writer that throws at once gives a rejected write. Async without an
+ * await: it returns at once and keeps nothing (`write`'s batch included) while the write goes on.
+ */
+async function startWrite(write: () => Promise<WriteResult>): Promise<WriteResult> {
+  return write()
 }
 
 function outcomeOf<T>(batch: DecodedBatch<T>, noun: string): IngestOutcome {

@@ -44,32 +44,25 @@ export function tsvStringArray(values: readonly string[]): string {
  * one big string of pieces flattened at the end.
  */
 export class TabSeparatedBody {
-  private buffer = Buffer.allocUnsafe(256 * 1024)
-  private length = 0
-  lines = 0
+  private buffer: Buffer
+  /** Bytes written so far: where the next line starts. */
+  length = 0
+
+  /** @param expectedBytes room to start with (the buffer doubles when a line does not fit). */
+  constructor(expectedBytes: number) {
+    this.buffer = Buffer.allocUnsafe(expectedBytes)
+  }
 
   /** One row: its fields joined by tabs, ending in '\n'. */
   add(line: string): void {
     // A UTF-16 code unit is at most 3 bytes of UTF-8.
     const most = line.length * 3
-    if (this.length + most > this.buffer.length) {
+    if (this.length + most > this.buffer.length && this.length + Buffer.byteLength(line) > this.buffer.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + most))
       this.buffer.copy(grown, 0, 0, this.length)
       this.buffer = grown
     }
     this.length += this.buffer.write(line, this.length, 'utf8')
-    this.lines++
-  }
-
-  /** Where the body ends now, to go back to with `truncate`. */
-  mark(): { length: number; lines: number } {
-    return { length: this.length, lines: this.lines }
-  }
-
-  /** Drops what was added since `mark` (the rows of a batch that could not be written whole). */
-  truncate(mark: { length: number; lines: number }): void {
-    this.length = mark.length
-    this.lines = mark.lines
   }
 
   bytes(): Buffer {
@@ -77,13 +70,16 @@ export class TabSeparatedBody {
   }
 }
 
-/** Inserts the body's rows (fields in the order of `columns`); resolves once ClickHouse acknowledged them. */
-export async function insertTabSeparated(client: ClickHouseClient, table: string, columns: readonly string[], body: TabSeparatedBody): Promise<void> {
-  if (body.lines === 0) return
+/**
+ * Inserts rows given as pieces of bodies (each piece whole lines, fields in the order of `columns`),
+ * sent one after the other without copying them together; resolves once ClickHouse acknowledged them.
+ */
+export async function insertTabSeparated(client: ClickHouseClient, table: string, columns: readonly string[], chunks: readonly Buffer[]): Promise<void> {
+  if (chunks.length === 0) return
   await client.insert({
     table,
     columns: [...columns] as [string, ...string[]],
-    values: Readable.from([body.bytes()], { objectMode: false }),
+    values: Readable.from(chunks, { objectMode: false }),
     format: 'TabSeparated',
   })
 }

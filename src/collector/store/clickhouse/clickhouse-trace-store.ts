@@ -3,11 +3,12 @@
  * official client's HTTP interface. Plays the span and log writer and reader
  * roles and the dependency reader.
  *
- * Writes: the span batches that arrive while a write is in flight go
- * together (clickhouse-write-groups.ts) as one INSERT (the materialized
- * views fill the search and by-trace tables in the same request), spans as
- * TabSeparated text written straight from the decoded batches
- * (clickhouse-tab-separated.ts); logs are one INSERT per batch, as
+ * Writes: a span batch is written out as TabSeparated lines when it
+ * arrives (clickhouse-tab-separated.ts), and the batches that arrive while
+ * a write is in flight go together (clickhouse-write-groups.ts) as one
+ * INSERT (the materialized views fill the search and by-trace tables in the
+ * same request), then one INSERT … SELECT of the calls between services
+ * (clickhouse-dependency-calls.ts); logs are one INSERT per batch, as
  * JSONEachRow. A batch's promise resolves only when ClickHouse answered the
  * INSERT that carried it, and the receiver acknowledges only then. A span
  * already stored is left out of the insert (one lookup by trace id first),
@@ -46,10 +47,9 @@ import { summarizeTrace } from '../trace-summary.js'
 import { unreachableOr } from '../store-unreachable.js'
 import { sqlString, sqlStringList, sqlUInt } from './clickhouse-sql.js'
 import { insertTabSeparated, TabSeparatedBody, tsvQuoted, tsvString } from './clickhouse-tab-separated.js'
-import { CALL_INSERT_COLUMNS, callLine, callSidesQuery, callsOf, dependenciesQuery } from './clickhouse-dependency-calls.js'
+import { dependenciesQuery, insertCallsStatement } from './clickhouse-dependency-calls.js'
 import { WriteGroups } from './clickhouse-write-groups.js'
 import type { GroupOutcome } from './clickhouse-write-groups.js'
-import type { CallSideRow } from './clickhouse-dependency-calls.js'
 
 const SPAN_COLUMNS = `trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, status_code, status_message, trace_state,
   scope_name, scope_version, resource, attributes, events, links`
@@ -213,6 +213,21 @@ class SpanLines {
   }
 }
 
+/** Room for a span's line to start with (a batch's buffer doubles when its lines need more). */
+const EXPECTED_LINE_BYTES = 1024
+
+/** A batch of spans waiting for its group's write (ClickHouseTraceStore.prepare). */
+interface PreparedSpans {
+  /** The spans' lines for the `spans` table, one after the other. */
+  lines: Buffer
+  /** Where each span's line ends in `lines` (the next one starts there). */
+  ends: Uint32Array
+  /** Each span's trace id + span id. */
+  keys: string[]
+  traceIds: string[]
+  spanIds: string[]
+}
+
 /** Most trace ids a search checks for its any-span conditions in one read (they go into the SQL). */
 const MAX_CANDIDATES_PER_PAGE = 20_000
 
@@ -245,6 +260,13 @@ function budgetSettings(budgetMs: number): ClickHouseSettings | undefined {
   return Number.isFinite(budgetMs) ? { max_execution_time: Math.max(1, Math.ceil(budgetMs / 1000)), timeout_overflow_mode: 'break' } : undefined
 }
 
+/** The settings for a query, raised to let ClickHouse parse it whole when it is long. */
+function withQuerySize(query: string, settings?: ClickHouseSettings): ClickHouseSettings | undefined {
+  // A big group's statements list its ids: more than the 256 KiB a query may have by default.
+  const size = query.length > 64 * 1024 ? Buffer.byteLength(query) : 0
+  return size > 200 * 1024 ? { ...settings, max_query_size: String(size + 1024) } : settings
+}
+
 /** A search's budget ran out while ClickHouse was answering. */
 class SearchBudgetSpent extends Error {}
 
@@ -266,7 +288,7 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
   /** The oldest and newest span starts (Unix ms) when last asked, and when that was: bound a search's windows. */
   private storedSpans: { oldestUnixMs: number; newestUnixMs: number } | undefined
   private storedSpansAskedAt = -Infinity
-  private readonly spanGroups = new WriteGroups<readonly IngestSpan[], WriteResult>((batches) => this.writeSpanGroup(batches), MAX_SPANS_PER_GROUP)
+  private readonly spanGroups = new WriteGroups<PreparedSpans, WriteResult>((batches) => this.writeSpanGroup(batches), MAX_SPANS_PER_GROUP)
 
   constructor(private readonly client: ClickHouseClient) {
     // The tables exist by now (clickhouse-storage.ts migrates first): the first search after a
@@ -275,14 +297,20 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
   }
 
   private async rows<T>(query: string, settings?: ClickHouseSettings, signal?: AbortSignal): Promise<T[]> {
-    // A big batch's lookups list its ids: more than the 256 KiB a query may have by default.
-    const size = query.length > 64 * 1024 ? Buffer.byteLength(query) : 0
-    const withSize = size > 200 * 1024 ? { ...settings, max_query_size: String(size + 1024) } : settings
     try {
-      const result = await this.client.query({ query, format: 'JSONEachRow', clickhouse_settings: withSize, abort_signal: signal })
+      const result = await this.client.query({ query, format: 'JSONEachRow', clickhouse_settings: withQuerySize(query, settings), abort_signal: signal })
       return await result.json<T>()
     } catch (err) {
       if (signal?.aborted === true) throw new SearchBudgetSpent()
+      throw unreachableOr(err, 'ClickHouse')
+    }
+  }
+
+  /** A statement that answers no rows (an INSERT … SELECT). */
+  private async command(query: string): Promise<void> {
+    try {
+      await this.client.command({ query, clickhouse_settings: withQuerySize(query) })
+    } catch (err) {
       throw unreachableOr(err, 'ClickHouse')
     }
   }
@@ -302,71 +330,91 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
     }
   }
 
-  writeSpans(spans: readonly IngestSpan[]): Promise<WriteResult> {
-    if (spans.length === 0) return Promise.resolve({ stored: 0 })
+  /** Async without an await: a batch that cannot be written out throws as a rejection, and `spans` is not kept. */
+  async writeSpans(spans: readonly IngestSpan[]): Promise<WriteResult> {
+    if (spans.length === 0) return { stored: 0 }
     // Keeps a search's bounds fresh while spans arrive (storedSpanTimes).
     this.askStoredSpanTimes()
-    return this.spanGroups.submit(spans, spans.length)
+    return this.spanGroups.submit(this.prepare(spans), spans.length)
+  }
+
+  /**
+   * A batch as its group's write needs it: the spans' lines, written now, and
+   * their ids. The decoded spans are not kept while the group
+   * waits for ClickHouse (three round trips): objects that outlive a few
+   * scavenges are copied, then promoted and marked, and the decoded spans'
+   * object graph was most of the collector's garbage-collection time.
+   */
+  private prepare(spans: readonly IngestSpan[]): PreparedSpans {
+    const body = new TabSeparatedBody(spans.length * EXPECTED_LINE_BYTES)
+    const ends = new Uint32Array(spans.length)
+    const keys: string[] = []
+    const traceIds: string[] = []
+    const spanIds: string[] = []
+    for (let i = 0; i < spans.length; i++) {
+      const item = spans[i]!
+      const span = item.span
+      body.add(this.spanLines.line(item))
+      ends[i] = body.length
+      keys.push(span.traceId + span.spanId)
+      traceIds.push(span.traceId)
+      spanIds.push(span.spanId)
+    }
+    return { lines: body.bytes(), ends, keys, traceIds, spanIds }
   }
 
   /**
    * The batches of one group (clickhouse-write-groups.ts) as one lookup of the
    * spans already stored, one INSERT and the calls they take part in. A span
-   * sent twice in the group is written once, counted for the batch that sent
-   * it last.
+   * sent twice in the group is written once, as last sent, counted for the
+   * batch that sent it last.
    */
-  private async writeSpanGroup(batches: readonly (readonly IngestSpan[])[]): Promise<GroupOutcome<WriteResult>[]> {
-    const group = new Map<string, IngestSpan>()
-    const owner = new Map<string, number>()
+  private async writeSpanGroup(batches: readonly PreparedSpans[]): Promise<GroupOutcome<WriteResult>[]> {
+    // Spans are numbered across the group's batches in order; a key's last number is the copy written.
+    const last = new Map<string, number>()
     const traceIds = new Set<string>()
-    const spanIds: string[] = []
-    for (let b = 0; b < batches.length; b++) {
-      for (const item of batches[b]!) {
-        const key = item.span.traceId + item.span.spanId
-        group.set(key, item)
-        owner.set(key, b)
-        traceIds.add(item.span.traceId)
-        spanIds.push(item.span.spanId)
+    const spanIds = new Set<string>()
+    let n = 0
+    for (const batch of batches) {
+      for (let i = 0; i < batch.keys.length; i++) {
+        last.set(batch.keys[i]!, n++)
+        traceIds.add(batch.traceIds[i]!)
+        spanIds.add(batch.spanIds[i]!)
       }
     }
     const traceList = sqlStringList([...traceIds])
+    const spanIdList = sqlStringList([...spanIds])
     const known = await this.rows<{ trace_id: string; span_id: string }>(
-      `SELECT trace_id, span_id FROM spans WHERE trace_id IN (${traceList}) AND span_id IN (${sqlStringList(spanIds)})`,
+      `SELECT trace_id, span_id FROM spans WHERE trace_id IN (${traceList}) AND span_id IN (${spanIdList})`,
     )
     const knownKeys = new Set(known.map((row) => row.trace_id + row.span_id))
-    const body = new TabSeparatedBody()
+    // The lines to write, as runs of each batch's buffer (usually the whole buffer: no copy).
+    const chunks: Buffer[] = []
     const outcomes: GroupOutcome<WriteResult>[] = []
-    for (let b = 0; b < batches.length; b++) {
-      const mark = body.mark()
-      try {
-        for (const item of batches[b]!) {
-          const key = item.span.traceId + item.span.spanId
-          if (owner.get(key) !== b || knownKeys.has(key)) continue
-          // Written once, as last sent, even when the batch repeats it.
-          owner.delete(key)
-          body.add(this.spanLines.line(group.get(key)!))
+    n = 0
+    for (const batch of batches) {
+      let stored = 0
+      let runStart = -1
+      let lineStart = 0
+      for (let i = 0; i < batch.keys.length; i++, n++) {
+        const key = batch.keys[i]!
+        const write = last.get(key) === n && !knownKeys.has(key)
+        if (write) {
+          stored++
+          if (runStart < 0) runStart = lineStart
+        } else if (runStart >= 0) {
+          chunks.push(batch.lines.subarray(runStart, lineStart))
+          runStart = -1
         }
-        outcomes.push({ ok: true, value: { stored: body.lines - mark.lines } })
-      } catch (error) {
-        body.truncate(mark)
-        for (const item of batches[b]!) group.delete(item.span.traceId + item.span.spanId)
-        outcomes.push({ ok: false, error })
+        lineStart = batch.ends[i]!
       }
+      if (runStart >= 0) chunks.push(batch.lines.subarray(runStart, lineStart))
+      outcomes.push({ ok: true, value: { stored } })
     }
-    await insertTabSeparated(this.client, 'spans', SPAN_INSERT_COLUMNS, body)
+    await insertTabSeparated(this.client, 'spans', SPAN_INSERT_COLUMNS, chunks)
     // Also for a retried batch whose spans were all stored: the try that stored them may have failed before its calls were.
-    if (group.size > 0) await this.writeCalls(group, traceList)
+    await this.command(insertCallsStatement(traceList, spanIdList))
     return outcomes
-  }
-
-  /** The calls the group's spans take part in (clickhouse-dependency-calls.ts), looked up once its spans are stored. */
-  private async writeCalls(group: ReadonlyMap<string, IngestSpan>, traceList: string): Promise<void> {
-    const query = callSidesQuery(group, traceList)
-    const calls = callsOf(group, await this.rows<CallSideRow>(query), dayOf)
-    if (calls.length === 0) return
-    const body = new TabSeparatedBody()
-    for (const call of calls) body.add(callLine(call))
-    await insertTabSeparated(this.client, 'dependency_calls', CALL_INSERT_COLUMNS, body)
   }
 
   async writeLogs(logs: readonly IngestLog[]): Promise<WriteResult> {

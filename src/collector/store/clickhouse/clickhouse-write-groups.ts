@@ -1,8 +1,8 @@
 /**
  * Group writes for the ClickHouse store: the batches that arrive while a
  * write is in flight (and those of one turn of the event loop) go to
- * ClickHouse together, as one lookup, one INSERT and one calls lookup for
- * the whole group instead of those requests per batch.
+ * ClickHouse together, as one lookup, one INSERT and one INSERT of the
+ * calls for the whole group instead of those requests per batch.
  *
  * Why: each request through the client costs the collector more CPU than
  * the rows in it (HTTP, the request and response streams, parsing the
