@@ -94,8 +94,9 @@ const MAX_SPANS_PER_GROUP = 8192
  * Under load, a group waits this long after the previous group's write for more batches
  * (clickhouse-write-groups.ts): at most 50 inserts a second while busy, and each sender waits
  * this much longer for its acknowledgement then. Measured with bench/collector/run.js (4 senders
- * of 512-span batches): 20 ms gave the most spans per collector CPU-second and per wall second;
- * 5 and 10 ms did not separate from none, 50 and 100 ms gave fewer per wall second.
+ * of 512-span batches, one or two runs per setting): 20 ms gave the most spans per collector
+ * CPU-second and per wall second; 5 ms a little more than none, 10 ms no more; 50 and 100 ms
+ * fewer per wall second.
  */
 const GROUP_LINGER_MS = 20
 
@@ -231,8 +232,6 @@ interface PreparedSpans {
   lines: Buffer
   /** Where each span's line ends in `lines` (the next one starts there). */
   ends: Uint32Array
-  /** Each span's trace id + span id. */
-  keys: string[]
   traceIds: string[]
   spanIds: string[]
 }
@@ -357,7 +356,6 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
   private prepare(spans: readonly IngestSpan[]): PreparedSpans {
     const body = new TabSeparatedBody(spans.length * EXPECTED_LINE_BYTES)
     const ends = new Uint32Array(spans.length)
-    const keys: string[] = []
     const traceIds: string[] = []
     const spanIds: string[] = []
     for (let i = 0; i < spans.length; i++) {
@@ -365,11 +363,10 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
       const span = item.span
       body.add(this.spanLines.line(item))
       ends[i] = body.length
-      keys.push(span.traceId + span.spanId)
       traceIds.push(span.traceId)
       spanIds.push(span.spanId)
     }
-    return { lines: body.bytes(), ends, keys, traceIds, spanIds }
+    return { lines: body.bytes(), ends, traceIds, spanIds }
   }
 
   /**
@@ -379,14 +376,16 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
    * batch that sent it last.
    */
   private async writeSpanGroup(batches: readonly PreparedSpans[]): Promise<GroupOutcome<WriteResult>[]> {
-    // Spans are numbered across the group's batches in order; a key's last number is the copy written.
+    // Spans are numbered across the group's batches in order (keys[n]: trace id + span id); a key's last number is the copy written.
+    const keys: string[] = []
     const last = new Map<string, number>()
     const traceIds = new Set<string>()
     const spanIds = new Set<string>()
-    let n = 0
     for (const batch of batches) {
-      for (let i = 0; i < batch.keys.length; i++) {
-        last.set(batch.keys[i]!, n++)
+      for (let i = 0; i < batch.traceIds.length; i++) {
+        const key = batch.traceIds[i]! + batch.spanIds[i]!
+        last.set(key, keys.length)
+        keys.push(key)
         traceIds.add(batch.traceIds[i]!)
         spanIds.add(batch.spanIds[i]!)
       }
@@ -400,13 +399,13 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
     // The lines to write, as runs of each batch's buffer (usually the whole buffer: no copy).
     const chunks: Buffer[] = []
     const outcomes: GroupOutcome<WriteResult>[] = []
-    n = 0
+    let n = 0
     for (const batch of batches) {
       let stored = 0
       let runStart = -1
       let lineStart = 0
-      for (let i = 0; i < batch.keys.length; i++, n++) {
-        const key = batch.keys[i]!
+      for (let i = 0; i < batch.traceIds.length; i++, n++) {
+        const key = keys[n]!
         const write = last.get(key) === n && !knownKeys.has(key)
         if (write) {
           stored++

@@ -70,11 +70,7 @@ export class WriteGroups<T, R> {
       this.queue.push({ batch, records, resolve, reject })
       this.queuedRecords += records
       // A full group does not wait for more.
-      if (this.lingering !== undefined && this.queuedRecords >= this.maxRecordsPerGroup) {
-        clearTimeout(this.lingering)
-        this.lingering = undefined
-        this.start()
-      }
+      if (this.lingering !== undefined && this.queuedRecords >= this.maxRecordsPerGroup) this.stopLingering()
       this.next()
     })
   }
@@ -84,14 +80,18 @@ export class WriteGroups<T, R> {
     this.busy = true
     const waitMs = this.lastEndMs + this.lingerMs - performance.now()
     if (waitMs > 0 && this.queuedRecords < this.maxRecordsPerGroup) {
-      this.lingering = setTimeout(() => {
-        this.lingering = undefined
-        this.start()
-      }, waitMs)
+      this.lingering = setTimeout(() => this.stopLingering(), waitMs)
       return
     }
     // setImmediate runs after the I/O callbacks of this turn: the requests that arrived together are queued by then.
     setImmediate(() => this.start())
+  }
+
+  /** Starts the group that was waiting for more batches. */
+  private stopLingering(): void {
+    clearTimeout(this.lingering)
+    this.lingering = undefined
+    this.start()
   }
 
   private start(): void {
