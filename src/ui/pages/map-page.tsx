@@ -19,7 +19,10 @@ export function MapPage(props: { query: URLSearchParams }) {
   const deps = useApi(
     (signal) => {
       const end = win.custom?.end ?? Date.now()
-      return Promise.all([api.dependencies({ start: win.custom?.start ?? end - win.windowMs, end }, signal), api.services(signal)])
+      return Promise.all([api.dependencies({ start: win.custom?.start ?? end - win.windowMs, end }, signal), api.services(signal)]).then(
+        // The window the counts are for: while the next window's counts load, the last ones keep their own labels.
+        ([{ edges }, { services }]) => ({ edges, services, win }),
+      )
     },
     [win.key],
   )
@@ -28,7 +31,7 @@ export function MapPage(props: { query: URLSearchParams }) {
   if (deps.loading && !deps.data) body = <Loading what="dependencies" />
   else if (deps.error) body = <ErrorState title="Could not load the service map" error={deps.error} hint="Check that the collector is running and reload." />
   else {
-    const [{ edges }, { services }] = deps.data!
+    const { edges, services, win: counted } = deps.data!
     if (!edges.length && !services.length)
       body = <EmptyState title="No services yet">Send spans to the collector and the calls between services appear here.</EmptyState>
     else
@@ -37,7 +40,7 @@ export function MapPage(props: { query: URLSearchParams }) {
           {!edges.length && (
             <p class="notice">No calls between different services in this window: each service below only talked to itself, or to nothing traced.</p>
           )}
-          <ServiceGraph edges={edges} services={services} window={win} />
+          <ServiceGraph edges={edges} services={services} window={counted} />
         </>
       )
   }

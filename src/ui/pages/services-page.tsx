@@ -140,7 +140,8 @@ export function ServicesPage(props: { query: URLSearchParams }) {
   const metrics = useApi(
     (signal) => {
       const end = win.custom?.end ?? Date.now()
-      return api.serviceMetrics({ start: win.custom?.start ?? end - win.windowMs, end }, signal)
+      // The window the rows are for: while the next window's rows load, the last ones keep their own labels and links.
+      return api.serviceMetrics({ start: win.custom?.start ?? end - win.windowMs, end }, signal).then(({ rows }) => ({ rows, win }))
     },
     [win.key],
   )
@@ -165,7 +166,7 @@ export function ServicesPage(props: { query: URLSearchParams }) {
           <ServiceList />
         </>
       )
-    } else body = <MetricsTable rows={rows} window={win} />
+    } else body = <MetricsTable rows={rows} window={metrics.data?.win ?? win} />
   }
   return (
     <div class="page">
