@@ -100,12 +100,34 @@ export function nodeService(options: { serial: boolean; delayMs?: number }): Ser
         SERIAL: options.serial ? '1' : '0',
         DELAY_MS: String(options.delayMs ?? 5),
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     })
     let out = ''
+    let err = ''
     service.stdout!.on('data', (d: Buffer) => (out += d.toString()))
-    await waitForMatch(() => out, /"port":(\d+)/)
+    service.stderr!.on('data', (d: Buffer) => {
+      err += d.toString()
+      process.stderr.write(d)
+    })
+    const exited = new Promise<never>((_, reject) =>
+      service.once('exit', (code) => reject(new ServiceExited(`the service on port ${port} exited with ${code} before listening:\n${err}`, err))),
+    )
+    try {
+      await Promise.race([waitForMatch(() => out, /"port":(\d+)/), exited])
+    } finally {
+      exited.catch(() => {})
+    }
     return service
+  }
+}
+
+/** A service process that ended before it listened; `stderr` says why (e.g. its port was taken). */
+export class ServiceExited extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
+    super(message)
   }
 }
 
@@ -139,24 +161,36 @@ export async function startChain(
   try {
     for (let i = names.length - 1; i >= 0; i--) {
       // The sidecar must know the service's port and the service its sidecar's
-      // outbound port, so the service's port is chosen first.
-      const servicePort = await freePort()
-      const sidecar = await startProxyProcess([
-        '--upstream',
-        `http://127.0.0.1:${servicePort}`,
-        '--service',
-        names[i]!,
-        '--exporter',
-        'console',
-        '--access-log=false',
-        '--outbound-join',
-        options.join,
-        ...(options.sidecarFlags ?? []),
-      ])
-      sidecars.unshift(sidecar)
-      const outboundPort = await waitForMatch(sidecar.stderr, /outbound proxy on [^:]+:(\d+)/)
-      services.push(await launch({ port: servicePort, next: nextUrl, httpProxy: `http://127.0.0.1:${outboundPort}` }))
-      nextUrl = sidecar.url
+      // outbound port, so the service's port is chosen first. Between choosing
+      // it and the service listening, another process on a busy machine can
+      // take it: then the hop starts again on another port.
+      for (let attempt = 1; ; attempt++) {
+        const servicePort = await freePort()
+        const sidecar = await startProxyProcess([
+          '--upstream',
+          `http://127.0.0.1:${servicePort}`,
+          '--service',
+          names[i]!,
+          '--exporter',
+          'console',
+          '--access-log=false',
+          '--outbound-join',
+          options.join,
+          ...(options.sidecarFlags ?? []),
+        ])
+        sidecars.unshift(sidecar)
+        const outboundPort = await waitForMatch(sidecar.stderr, /outbound proxy on [^:]+:(\d+)/)
+        try {
+          services.push(await launch({ port: servicePort, next: nextUrl, httpProxy: `http://127.0.0.1:${outboundPort}` }))
+        } catch (err) {
+          if (!(err instanceof ServiceExited && err.stderr.includes('EADDRINUSE')) || attempt === 3) throw err
+          sidecars.shift()
+          await sidecar.stop()
+          continue
+        }
+        nextUrl = sidecar.url
+        break
+      }
     }
   } catch (err) {
     for (const s of services) s.kill('SIGTERM')

@@ -36,6 +36,13 @@ function runFile(name: string): Promise<{ code: number | null; signal: string | 
   })
 }
 
+/** The line of a failed run's stderr that says what went wrong: its first error, or else its last line. */
+function firstError(stderr: string): string {
+  const lines = stderr.split('\n').filter((line) => line.trim() !== '')
+  const line = lines.find((l) => /\b\w*Error\b|EADDRINUSE|ECONNREFUSED/.test(l)) ?? lines.at(-1) ?? 'nothing on stderr'
+  return line.trim().slice(0, 300)
+}
+
 // One file after the other, as long as they take: the file timeout is per file below.
 t.setTimeout(0)
 t.comment(`default engine ${defaultEngine}; running ${files.length} proxy test files on ${other}`)
@@ -43,7 +50,10 @@ for (const name of files) {
   t.test(`${name} on the ${other} engine`, { timeout: 600_000 }, async (t) => {
     const run = await runFile(name)
     const failures = run.stdout.split('\n').filter((line) => /^\s*not ok /.test(line) && !/# (SKIP|TODO)/.test(line))
-    t.equal(run.code, 0, `exits 0${run.signal === null ? '' : ` (killed by ${run.signal})`}`)
+    // The cause goes into the assertion's own message: a run's summary lists
+    // failed assertions by name, where the comment below may be cut.
+    const how = run.signal === null ? `exited ${run.code}` : `killed by ${run.signal}`
+    t.equal(run.code, 0, run.code === 0 ? 'exits 0' : `exits 0 (${how}: ${firstError(run.stderr)})`)
     t.same(failures, [], 'no failed assertion')
     if (run.code !== 0) t.comment(`${run.stdout.slice(-4000)}\n${run.stderr.slice(-2000)}`)
   })
