@@ -54,7 +54,16 @@ for (const name of files) {
     // failed assertions by name, where the comment below may be cut.
     const how = run.signal === null ? `exited ${run.code}` : `killed by ${run.signal}`
     t.equal(run.code, 0, run.code === 0 ? 'exits 0' : `exits 0 (${how}: ${firstError(run.stderr)})`)
-    t.same(failures, [], 'no failed assertion')
+    t.same(
+      failures,
+      [],
+      failures.length === 0
+        ? 'no failed assertion'
+        : `no failed assertion (failed: ${failures
+            .map((l) => l.trim())
+            .join('; ')
+            .slice(0, 600)})`,
+    )
     if (run.code !== 0) t.comment(`${run.stdout.slice(-4000)}\n${run.stderr.slice(-2000)}`)
   })
 }
