@@ -31,13 +31,6 @@ export function tsvQuoted(value: string): string {
   return `'${QUOTED_SPECIAL.test(value) ? value.replace(QUOTED_SPECIAL_ALL, escapeOf) : value}'`
 }
 
-/** An Array(String) field. */
-export function tsvStringArray(values: readonly string[]): string {
-  let out = '['
-  for (let i = 0; i < values.length; i++) out += i === 0 ? tsvQuoted(values[i]!) : `,${tsvQuoted(values[i]!)}`
-  return `${out}]`
-}
-
 /**
  * An insert body being written: each line goes into the buffer as it is
  * added, so the text pieces it was made of are garbage at once instead of
