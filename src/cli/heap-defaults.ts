@@ -34,13 +34,14 @@ export function heapGrowthSetByUser(execArgv: readonly string[], nodeOptions: st
  * The most the sidecar's young generation (V8's new space, both semi-spaces)
  * grows to: two 2 MiB semi-spaces, what the container image's
  * `--max-semi-space-size=2` sets. Node lets them grow to 16 MiB each, and under
- * load they do: 32 MiB of the sidecar's peak RSS. Measured side by side at 50
- * connections and at 1,000 req/s (bench/README.md), the capped sidecar spends
- * the same CPU per request.
+ * load they do: 32 MiB of the sidecar's peak RSS. Measured side by side
+ * (bench/README.md), the capped sidecar peaked at 91 MiB instead of 127, for
+ * the same CPU per request at 1,000 req/s and 3-7 % more at saturation (more
+ * scavenges); two 4 MiB semi-spaces cost no less.
  */
 export const PROXY_NEW_SPACE_CAP_BYTES = 4 * 1024 * 1024
 
-/** Options by which the user sizes the young generation (all accepted in NODE_OPTIONS but the growth factor). */
+/** Options by which the user sizes the young generation (of these NODE_OPTIONS accepts `--max-semi-space-size` only). */
 const YOUNG_GENERATION_OPTION = /(?:^|\s)--(?:max|min)[-_]semi[-_]space[-_]size\b|(?:^|\s)--semi[-_]space[-_]growth[-_]factor\b/
 
 /** Whether the node command line or NODE_OPTIONS already decides how large the young generation grows. */
