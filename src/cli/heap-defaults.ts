@@ -89,25 +89,11 @@ export function capYoungGeneration(capBytes: number = PROXY_NEW_SPACE_CAP_BYTES)
 }
 
 /**
- * With the young generation capped, the sidecar scavenges it on the main thread
- * alone: a 4 MiB new space is scavenged in well under a millisecond, and
- * handing parts of that to V8's helper threads cost more (waking them, waiting
- * for them) than it saved. Measured side by side with the cap alone
- * (bench/README.md): CPU per request 0.93x at saturation, 0.94x at 1,000 req/s.
- * Read at every scavenge, so it can be set from inside.
- */
-const SCAVENGE_ON_MAIN_THREAD = '--no-parallel-scavenge'
-
-/** Options by which the user decides how V8 scavenges (none of them accepted in NODE_OPTIONS). */
-const SCAVENGE_OPTION = /(?:^|\s)--(?:no[-_])?parallel[-_]scavenge\b|(?:^|\s)--single[-_]threaded(?:[-_]gc)?\b/
-
-/**
  * Sets the sidecar's heap growing factor and caps its young generation, before
  * the proxy's modules load, each unless the user decided (`node
  * --heap-growing-percent=N`, 0 for V8's own heuristics, or a
  * `--max-old-space-size` on the command line or in NODE_OPTIONS; a
- * `--max-semi-space-size` there, as the container image sets, which also leaves
- * scavenging as V8 has it). Returns what it set.
+ * `--max-semi-space-size` there, as the container image sets). Returns what it set.
  */
 export function applyProxyHeapDefaults(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): string[] {
   const applied: string[] = []
@@ -119,10 +105,6 @@ export function applyProxyHeapDefaults(execArgv: readonly string[] = process.exe
   if (!youngGenerationSetByUser(execArgv, env.NODE_OPTIONS)) {
     capYoungGeneration()
     applied.push(`young generation <= ${PROXY_NEW_SPACE_CAP_BYTES / 1024 / 1024} MiB`)
-    if (!execArgv.some((arg) => SCAVENGE_OPTION.test(arg))) {
-      v8.setFlagsFromString(SCAVENGE_ON_MAIN_THREAD)
-      applied.push(SCAVENGE_ON_MAIN_THREAD)
-    }
   }
   return applied
 }
