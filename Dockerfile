@@ -39,11 +39,6 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production
-# V8's young generation (two semi-spaces) grows to 2 x 16 MiB under load. tracecar proxy
-# keeps it at 2 x 2 MiB itself, by holding V8's growth factor (src/cli/heap-defaults.ts);
-# this node option caps it exactly, from the heap's creation, for every command in the
-# image. Set NODE_OPTIONS to override (--max-semi-space-size=16 is Node's default).
-ENV NODE_OPTIONS=--max-semi-space-size=2
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

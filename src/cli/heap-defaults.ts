@@ -9,8 +9,8 @@ import type { Worker } from 'node:worker_threads'
  * memory V8 allows up to 4x, and under load the proxy's old generation (request
  * state promoted while in flight, garbage soon after) grew to 45 MiB and more
  * between mark-compacts. Measured peak RSS, 30 s at 50 connections: 128 MiB
- * instead of 197 with the image's 2 MiB semi-spaces, 163 instead of 211 with
- * Node's default ones, for no measured CPU per request.
+ * instead of 197 with 2 MiB semi-spaces, 163 instead of 211 with Node's
+ * default ones, for no measured CPU per request.
  *
  * This flag is read at every full GC and can be set from inside, so `tracecar
  * proxy` gets it however it is started.
@@ -32,9 +32,9 @@ export function heapGrowthSetByUser(execArgv: readonly string[], nodeOptions: st
 
 /**
  * The most the sidecar's young generation (V8's new space, both semi-spaces)
- * grows to: two 2 MiB semi-spaces, what the container image's
- * `--max-semi-space-size=2` sets. Node lets them grow to 16 MiB each, and under
- * load they do: 32 MiB of the sidecar's peak RSS. Measured side by side
+ * grows to: two 2 MiB semi-spaces, what `--max-semi-space-size=2` would set.
+ * Node lets them grow to 16 MiB each, and under load they do: 32 MiB of the
+ * sidecar's peak RSS. Measured side by side
  * (bench/README.md), the capped sidecar peaked at 91 MiB instead of 127, for
  * the same CPU per request at 1,000 req/s and 3-7 % more at saturation (more
  * scavenges); two 4 MiB semi-spaces cost no less.
@@ -93,7 +93,7 @@ export function capYoungGeneration(capBytes: number = PROXY_NEW_SPACE_CAP_BYTES)
  * the proxy's modules load, each unless the user decided (`node
  * --heap-growing-percent=N`, 0 for V8's own heuristics, or a
  * `--max-old-space-size` on the command line or in NODE_OPTIONS; a
- * `--max-semi-space-size` there, as the container image sets). Returns what it set.
+ * `--max-semi-space-size` there). Returns what it set.
  */
 export function applyProxyHeapDefaults(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): string[] {
   const applied: string[] = []
