@@ -79,9 +79,19 @@ t.test('by default the young generation stays at two 2 MiB semi-spaces under loa
 t.test("a user's own --max-semi-space-size is left alone: the same load grows the young generation past the sidecar's cap", async (t) => {
   const proxy = await startSidecar({ NODE_OPTIONS: '--max-semi-space-size=8' })
   t.teardown(() => proxy.stop())
-  const { largest, answered } = await newSpaceUnderLoad(proxy)
-  t.equal(answered, 20_000, 'every request answered')
-  t.comment(`largest new space seen: ${MiB(largest)}`)
+  // V8 grows the young generation by its own heuristics (bytes that survived,
+  // the allocation rate): on a busy machine one run of load was not always
+  // enough (a full-suite run grew it one step in 20,000 requests, or none),
+  // so up to eight runs, until it has grown.
+  let largest = 0
+  let runs = 0
+  while (runs < 8 && largest <= PROXY_NEW_SPACE_CAP_BYTES) {
+    const run = await newSpaceUnderLoad(proxy)
+    t.equal(run.answered, 20_000, 'every request answered')
+    largest = Math.max(largest, run.largest)
+    runs++
+  }
+  t.comment(`largest new space seen: ${MiB(largest)} after ${runs} run(s) of load`)
   t.ok(largest > PROXY_NEW_SPACE_CAP_BYTES, `new space ${MiB(largest)} > ${MiB(PROXY_NEW_SPACE_CAP_BYTES)}`)
   t.ok(largest <= 2 * 8 * 1024 * 1024, "and within the user's two 8 MiB semi-spaces")
 })
