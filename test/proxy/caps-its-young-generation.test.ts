@@ -6,10 +6,14 @@ import type { ProxyProcess } from '../helpers/proxy-process.js'
 import { startHttpServer } from '../helpers/servers.js'
 
 // Under load V8 grows a Node process's young generation to two 16 MiB
-// semi-spaces; the sidecar keeps it at the container image's two 2 MiB ones
-// however it is started, and leaves it to the user who sized it. Read from the
-// proxy's own /metrics (prom-client's heap space gauges), while real traffic
-// runs through it and its export worker ships every span.
+// semi-spaces; the sidecar keeps it at two 2 MiB ones however it is started,
+// and leaves it to the user who sized it (which options count: the last test).
+// Read from the proxy's own /metrics (prom-client's heap space gauges), while
+// real traffic runs through it and its export worker ships every span. Without
+// the cap this load takes the new space to 32 MiB when the test runs alone; in
+// a full-suite run V8 may not grow it at all (a user-sized sidecar, tried as a
+// control, stayed at 4 MiB through 160,000 requests), so there this test
+// cannot tell a missing cap.
 
 const upstream = await startHttpServer((req, res) => {
   req.resume()
@@ -78,26 +82,6 @@ t.test('by default the young generation stays at two 2 MiB semi-spaces under loa
   // sidecar gets a turn to hold it (seen once, a full-suite run on the node
   // engine: 8 MiB). Without the cap this load takes it to 32 MiB.
   t.ok(largest <= 2 * PROXY_NEW_SPACE_CAP_BYTES, `new space ${MiB(largest)} <= ${MiB(2 * PROXY_NEW_SPACE_CAP_BYTES)}`)
-})
-
-t.test("a user's own --max-semi-space-size is left alone: the same load grows the young generation past the sidecar's cap", async (t) => {
-  const proxy = await startSidecar({ NODE_OPTIONS: '--max-semi-space-size=8' })
-  t.teardown(() => proxy.stop())
-  // V8 grows the young generation by its own heuristics (bytes that survived,
-  // the allocation rate): on a busy machine one run of load was not always
-  // enough (a full-suite run grew it one step in 20,000 requests, or none),
-  // so up to eight runs, until it has grown.
-  let largest = 0
-  let runs = 0
-  while (runs < 8 && largest <= PROXY_NEW_SPACE_CAP_BYTES) {
-    const run = await newSpaceUnderLoad(proxy)
-    t.equal(run.answered, 20_000, 'every request answered')
-    largest = Math.max(largest, run.largest)
-    runs++
-  }
-  t.comment(`largest new space seen: ${MiB(largest)} after ${runs} run(s) of load`)
-  t.ok(largest > PROXY_NEW_SPACE_CAP_BYTES, `new space ${MiB(largest)} > ${MiB(PROXY_NEW_SPACE_CAP_BYTES)}`)
-  t.ok(largest <= 2 * 8 * 1024 * 1024, "and within the user's two 8 MiB semi-spaces")
 })
 
 t.test('which options count as the user sizing the young generation', async (t) => {
