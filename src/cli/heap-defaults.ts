@@ -97,18 +97,9 @@ export function capYoungGeneration(capBytes: number = PROXY_NEW_SPACE_CAP_BYTES)
  * the proxy's modules load, each unless the user decided (`node
  * --heap-growing-percent=N`, 0 for V8's own heuristics, or a
  * `--max-old-space-size` on the command line or in NODE_OPTIONS; a
- * `--max-semi-space-size` there). Returns what it set.
+ * `--max-semi-space-size` there).
  */
-export function applyProxyHeapDefaults(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): string[] {
-  const applied: string[] = []
-  if (!heapGrowthSetByUser(execArgv, env.NODE_OPTIONS)) {
-    const flag = `--heap-growing-percent=${PROXY_HEAP_GROWING_PERCENT}`
-    v8.setFlagsFromString(flag)
-    applied.push(flag)
-  }
-  if (!youngGenerationSetByUser(execArgv, env.NODE_OPTIONS)) {
-    capYoungGeneration()
-    applied.push(`young generation <= ${PROXY_NEW_SPACE_CAP_BYTES / 1024 / 1024} MiB`)
-  }
-  return applied
+export function applyProxyHeapDefaults(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): void {
+  if (!heapGrowthSetByUser(execArgv, env.NODE_OPTIONS)) v8.setFlagsFromString(`--heap-growing-percent=${PROXY_HEAP_GROWING_PERCENT}`)
+  if (!youngGenerationSetByUser(execArgv, env.NODE_OPTIONS)) capYoungGeneration()
 }

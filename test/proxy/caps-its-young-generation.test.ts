@@ -63,9 +63,8 @@ async function newSpaceUnderLoad(proxy: ProxyProcess): Promise<{ largest: number
   return { largest, answered: result['2xx'] }
 }
 
-async function startSidecar(env: NodeJS.ProcessEnv = {}): Promise<ProxyProcess> {
-  const flags = ['--upstream', upstream.url, '--access-log=false', '--otlp-endpoint', `${sink.url}/v1/traces`, '--otlp-protocol', 'http/protobuf']
-  return startProxyProcess(flags, env)
+async function startSidecar(): Promise<ProxyProcess> {
+  return startProxyProcess(['--upstream', upstream.url, '--access-log=false', '--otlp-endpoint', `${sink.url}/v1/traces`, '--otlp-protocol', 'http/protobuf'])
 }
 
 const MiB = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
