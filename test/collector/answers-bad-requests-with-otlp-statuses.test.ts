@@ -78,6 +78,16 @@ t.test('a truncated protobuf body is a 400', async (t) => {
   await stillServes(t)
 })
 
+t.test('a protobuf body whose good spans come before its malformed part is a 400 and stores none of them', async (t) => {
+  // The stores may take spans as they are decoded: those read before the malformed part must not be kept.
+  const traceId = hexId(16)
+  const res = await post(Buffer.concat([validProtobufBody(traceId), Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01])]), PROTO)
+  t.equal(res.status, 400)
+  t.match(res.text, /runs past the end/)
+  await stillServes(t)
+  t.equal((await getJson(`${collector.apiUrl}/api/traces/${traceId}`)).status, 404, 'the good span before it was not stored')
+})
+
 t.test('malformed JSON and a JSON body of the wrong shape are 400s naming the problem', async (t) => {
   const broken = await post('{"resourceSpans": [', { 'content-type': 'application/json' })
   t.equal(broken.status, 400)

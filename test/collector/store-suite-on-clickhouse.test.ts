@@ -25,6 +25,7 @@ export const STORE_BEHAVIOUR_FILES = [
   'test/collector/sums-dependencies-over-long-windows.test.ts',
   'test/collector/counts-each-call-once-whatever-the-arrival-order.test.ts',
   'test/collector/receives-a-sidecars-spans.test.ts',
+  'test/collector/tells-ingest-listeners-what-was-stored.test.ts',
   'test/collector/keeps-acknowledged-spans-through-sigkill.test.ts',
   'test/collector/answers-bad-requests-with-otlp-statuses.test.ts',
   'test/collector/serves-the-trace-page-compact.test.ts',

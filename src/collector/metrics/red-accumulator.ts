@@ -9,7 +9,7 @@
  * counts are sparse (SparseDurationHistogram): with spans scattered over the
  * hour most cells hold a handful of spans when they are flushed.
  */
-import type { StoredSpan } from '../model/stored-span.js'
+import type { MeasuredSpan } from './measured-span.js'
 import { bucketIndex, SparseDurationHistogram } from './duration-histogram.js'
 import type { RedCell, RedCellUpdate } from './red-rollup.js'
 import { isErrorSpan, newCell, RESOLUTIONS_MS, statusClassOf } from './red-rollup.js'
@@ -42,7 +42,7 @@ export class RedAccumulator {
   }
 
   /** Counts one span, at every resolution, in the bucket of its end time. */
-  add(span: StoredSpan, statusClass: string, error: boolean): void {
+  add(span: MeasuredSpan, statusClass: string, error: boolean): void {
     const shape = this.shapeOf(span, statusClass)
     shape.active = true
     const durationMs = span.durationMs
@@ -95,7 +95,7 @@ export class RedAccumulator {
     return cells
   }
 
-  private shapeOf(span: StoredSpan, statusClass: string): RedShape {
+  private shapeOf(span: MeasuredSpan, statusClass: string): RedShape {
     let byOperation = this.byService.get(span.service)
     if (byOperation === undefined) this.byService.set(span.service, (byOperation = new Map<string, RedShape[]>()))
     let shapes = byOperation.get(span.name)
@@ -128,7 +128,7 @@ export function toRedCell(pending: PendingRedCell): RedCell {
 }
 
 /** Cells for one batch, at every resolution (a span in the bucket of its end time). */
-export function accumulateSpans(spans: readonly StoredSpan[], resolutions: readonly number[] = RESOLUTIONS_MS): RedCell[] {
+export function accumulateSpans(spans: readonly MeasuredSpan[], resolutions: readonly number[] = RESOLUTIONS_MS): RedCell[] {
   const accumulator = new RedAccumulator(resolutions)
   for (const span of spans) accumulator.add(span, statusClassOf(span), isErrorSpan(span))
   return accumulator.take().map(toRedCell)

@@ -19,7 +19,7 @@
  * or `maxFlushIntervalMs` while that many cells are pending.
  */
 import type { CollectorRoute } from '../http/route.js'
-import type { StoredSpan } from '../model/stored-span.js'
+import type { MeasuredSpan } from './measured-span.js'
 import type { IngestListener } from '../receivers/ingest-pipeline.js'
 import { RedAccumulator } from './red-accumulator.js'
 import { isErrorSpan, RESOLUTIONS_MS, statusClassOf } from './red-rollup.js'
@@ -75,7 +75,7 @@ export class RedMetrics implements IngestListener {
     this.routes = metricsRoutes(this.store, this.exporter, () => this.flush())
   }
 
-  onSpans(spans: StoredSpan[]): void {
+  onMeasuredSpans(spans: readonly MeasuredSpan[]): void {
     const nowMs = Date.now()
     const oldest = nowMs - this.longestRetentionMs
     for (const span of spans) {

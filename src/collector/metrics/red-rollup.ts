@@ -4,7 +4,8 @@
  * slowest span, a failing span) per cell. The ingest path counts spans into
  * cells (red-accumulator.ts); the store merges them into what is already kept.
  */
-import type { StoredSpan } from '../model/stored-span.js'
+import { HTTP_STATUS_KEYS } from './measured-span.js'
+import type { MeasuredSpan } from './measured-span.js'
 import { DurationHistogram } from './duration-histogram.js'
 import type { StorableHistogram } from './duration-histogram.js'
 
@@ -60,8 +61,8 @@ export function newCell(key: RedKey, resolutionMs: number, bucketStartMs: number
   }
 }
 
-function httpStatusOf(span: StoredSpan): number {
-  const v = span.attributes['http.response.status_code'] ?? span.attributes['http.status_code']
+function httpStatusOf(span: MeasuredSpan): number {
+  const v = span.attributes[HTTP_STATUS_KEYS[0]] ?? span.attributes[HTTP_STATUS_KEYS[1]]
   const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN
   return Number.isInteger(n) && n >= 100 && n < 600 ? n : 0
 }
@@ -69,13 +70,13 @@ function httpStatusOf(span: StoredSpan): number {
 /** The classes by the status code's first digit, made once rather than per span. */
 const HTTP_STATUS_CLASSES: readonly string[] = ['', '1xx', '2xx', '3xx', '4xx', '5xx']
 
-export function statusClassOf(span: StoredSpan): string {
+export function statusClassOf(span: MeasuredSpan): string {
   const status = httpStatusOf(span)
   if (status !== 0) return HTTP_STATUS_CLASSES[Math.floor(status / 100)]!
   return span.status.code === 'ERROR' ? 'error' : 'ok'
 }
 
-export function isErrorSpan(span: StoredSpan): boolean {
+export function isErrorSpan(span: MeasuredSpan): boolean {
   return span.status.code === 'ERROR'
 }
 

@@ -16,7 +16,7 @@
  * These are process-lifetime counters, as Prometheus expects; the stored
  * rollups (the store's RedRollupStore) are what survives a restart.
  */
-import type { StoredSpan } from '../model/stored-span.js'
+import type { MeasuredSpan } from './measured-span.js'
 import { isErrorSpan, statusClassOf } from './red-rollup.js'
 
 export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8'
@@ -129,13 +129,13 @@ export class SpanMetricsExporter {
     return s
   }
 
-  observe(spans: readonly StoredSpan[]): void {
+  observe(spans: readonly MeasuredSpan[]): void {
     const nowMs = Date.now()
     for (const span of spans) this.observeSpan(span, statusClassOf(span), isErrorSpan(span), nowMs)
   }
 
   /** One span whose status class and error flag the caller has (the RED listener computes them once for the rollups too). */
-  observeSpan(span: StoredSpan, statusClass: string, error: boolean, nowMs: number): void {
+  observeSpan(span: MeasuredSpan, statusClass: string, error: boolean, nowMs: number): void {
     const s = this.operationSeries(span.service, span.name, span.kind)
     let d = s.byStatus.get(statusClass)
     if (d === undefined) {

@@ -13,7 +13,7 @@
 import type { AttributeMap } from '../model/stored-span.js'
 import { ingestLogOf, LOGS_SHAPE, SEVERITY_NAMES } from './decode-logs.js'
 import type { DecodeLogsOptions, IngestLog } from './decode-logs.js'
-import type { DecodedBatch, OtlpRecordContext } from './otlp-request-walk.js'
+import type { DecodedBatch, OtlpRecordContext, RecordSink } from './otlp-request-walk.js'
 import { idHex, nanosOf, skipAnyValue } from './otlp-protobuf-values.js'
 import type { OtlpProtobufValues } from './otlp-protobuf-values.js'
 import { walkOtlpProtobufRequest } from './otlp-protobuf-walk.js'
@@ -26,7 +26,13 @@ export function decodeLogsRequestProtobuf(body: Buffer, options: DecodeLogsOptio
 }
 
 /** Pushes the log record, or returns why it was rejected (decodeLog in decode-logs.ts, in the same order). */
-function decodeLog(values: OtlpProtobufValues, end: number, context: OtlpRecordContext, options: DecodeLogsOptions, into: IngestLog[]): string | undefined {
+function decodeLog(
+  values: OtlpProtobufValues,
+  end: number,
+  context: OtlpRecordContext,
+  options: DecodeLogsOptions,
+  into: RecordSink<IngestLog>,
+): string | undefined {
   const r = values.r
   let timeLo = 0
   let timeHi = 0

@@ -15,10 +15,10 @@
 import type { AttributeMap, StoredSpanEvent, StoredSpanLink } from '../model/stored-span.js'
 import { ingestSpanOf, TRACE_SHAPE } from './decode-traces.js'
 import type { DecodedBatch, IngestSpan } from './decode-traces.js'
-import type { OtlpRecordContext } from './otlp-request-walk.js'
+import type { OtlpRecordContext, RecordSink, Rejections } from './otlp-request-walk.js'
 import { idHex, nanosOf } from './otlp-protobuf-values.js'
 import type { OtlpProtobufValues } from './otlp-protobuf-values.js'
-import { walkOtlpProtobufRequest } from './otlp-protobuf-walk.js'
+import { walkOtlpProtobufRequest, walkOtlpProtobufRequestInto } from './otlp-protobuf-walk.js'
 import { beyondStorableNanos, isAllZeroHex, MAX_UNIX_NANOS, nanosToMs } from './otlp-values.js'
 import { TRACE_TAG as TAG } from '../../otlp-wire/otlp-field-tags.js'
 
@@ -27,8 +27,17 @@ export function decodeTraceRequestProtobuf(body: Buffer): DecodedBatch<IngestSpa
   return walkOtlpProtobufRequest(body, TRACE_SHAPE, decodeSpan)
 }
 
+/**
+ * The same spans, each handed to `into` as soon as it is read, so that a writer can take it and let
+ * it go before the next: none of a big request's spans outlives its own turn. Throws as above; the
+ * spans `into` had by then are part of a request refused whole.
+ */
+export function decodeTraceRequestProtobufInto(body: Buffer, into: RecordSink<IngestSpan>): Rejections {
+  return walkOtlpProtobufRequestInto(body, TRACE_SHAPE, decodeSpan, into)
+}
+
 /** Pushes the span, or returns why it was rejected (decodeSpan in decode-traces.ts, in the same order). */
-function decodeSpan(values: OtlpProtobufValues, end: number, context: OtlpRecordContext, into: IngestSpan[]): string | undefined {
+function decodeSpan(values: OtlpProtobufValues, end: number, context: OtlpRecordContext, into: RecordSink<IngestSpan>): string | undefined {
   const r = values.r
   const buf = r.buf
   // Bytes fields as [start, end) of the body; -1 when absent. A field sent twice keeps its last value.

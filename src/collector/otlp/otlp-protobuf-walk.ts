@@ -14,7 +14,7 @@
  * or an accepted record nests values too deep, as the walk over decoded
  * messages does.
  */
-import type { DecodedBatch, OtlpRecordContext, OtlpSignalShape } from './otlp-request-walk.js'
+import type { DecodedBatch, OtlpRecordContext, OtlpSignalShape, RecordSink, Rejections } from './otlp-request-walk.js'
 import { addRejection, serviceOf } from './otlp-request-walk.js'
 import { OtlpProtobufValues, skipResource, skipScope } from './otlp-protobuf-values.js'
 import { tooDeepError } from './otlp-values.js'
@@ -36,12 +36,21 @@ const TAG = {
  * such as a dropped link's) fails the request, but only when the record is
  * accepted: the walk over decoded messages reads a record's values only then.
  */
-export type ProtobufRecordDecoder<T> = (values: OtlpProtobufValues, end: number, context: OtlpRecordContext, into: T[]) => string | undefined
+export type ProtobufRecordDecoder<T> = (values: OtlpProtobufValues, end: number, context: OtlpRecordContext, into: RecordSink<T>) => string | undefined
 
 export function walkOtlpProtobufRequest<T>(body: Buffer, shape: OtlpSignalShape, decodeRecord: ProtobufRecordDecoder<T>): DecodedBatch<T> {
+  const items: T[] = []
+  return { items, ...walkOtlpProtobufRequestInto(body, shape, decodeRecord, items) }
+}
+
+/**
+ * The walk, handing each record kept to `into` as soon as it is read. When it throws, what `into`
+ * was given so far is part of a request refused whole: the caller drops it.
+ */
+export function walkOtlpProtobufRequestInto<T>(body: Buffer, shape: OtlpSignalShape, decodeRecord: ProtobufRecordDecoder<T>, into: RecordSink<T>): Rejections {
   const r = new ProtoWireReader(body)
   const values = new OtlpProtobufValues(r)
-  const out: DecodedBatch<T> = { items: [], rejected: 0, rejectReasons: [] }
+  const out: RecordsOut<T> = { into, rejected: 0, rejectReasons: [] }
   const end = body.length
   let resourceIndex = 0
   while (r.pos < end) {
@@ -54,7 +63,12 @@ export function walkOtlpProtobufRequest<T>(body: Buffer, shape: OtlpSignalShape,
     walkResourceEntry(values, entryEnd, `${shape.resources[0]}[${resourceIndex++}]`, shape, decodeRecord, out)
     r.pos = entryEnd
   }
-  return out
+  return { rejected: out.rejected, rejectReasons: out.rejectReasons }
+}
+
+/** Where a walk's records and rejections go. */
+interface RecordsOut<T> extends Rejections {
+  into: RecordSink<T>
 }
 
 function walkResourceEntry<T>(
@@ -63,7 +77,7 @@ function walkResourceEntry<T>(
   where: string,
   shape: OtlpSignalShape,
   decodeRecord: ProtobufRecordDecoder<T>,
-  out: DecodedBatch<T>,
+  out: RecordsOut<T>,
 ): void {
   const r = values.r
   let resourceStart = -1
@@ -109,7 +123,7 @@ function walkScopeEntry<T>(
   context: OtlpRecordContext,
   shape: OtlpSignalShape,
   decodeRecord: ProtobufRecordDecoder<T>,
-  out: DecodedBatch<T>,
+  out: RecordsOut<T>,
 ): void {
   const r = values.r
   let scopeStart = -1
@@ -139,7 +153,7 @@ function walkScopeEntry<T>(
     r.pos = records[i]!
     context.where = `${recordsWhere}[${i / 2}]`
     values.tooDeep = false
-    const reason = decodeRecord(values, records[i + 1]!, context, out.items)
+    const reason = decodeRecord(values, records[i + 1]!, context, out.into)
     if (reason !== undefined) addRejection(out, reason)
     else if (values.tooDeep) throw tooDeepError()
   }

@@ -9,11 +9,20 @@ import { UNKNOWN_SERVICE } from '../model/stored-span.js'
 import type { AttributeMap } from '../model/stored-span.js'
 import { OtlpValueError, readAttributes } from './otlp-values.js'
 
-export interface DecodedBatch<T> {
-  items: T[]
+/** The records a request's walk refused one by one (OTLP partial success). */
+export interface Rejections {
   rejected: number
   /** The first few reasons, for the partial-success error_message. */
   rejectReasons: string[]
+}
+
+export interface DecodedBatch<T> extends Rejections {
+  items: T[]
+}
+
+/** Where a walk puts each record it keeps, as it reads it: an array, or a writer that takes records one at a time. */
+export interface RecordSink<T> {
+  push(item: T): unknown
 }
 
 /** What a record inherits from its resource and scope, and where it stands in the request. */
@@ -36,7 +45,7 @@ export interface OtlpSignalShape {
 const MAX_REASONS = 5
 
 /** Counts a rejected record and keeps its reason if it is among the first few. */
-export function addRejection(batch: DecodedBatch<unknown>, reason: string): void {
+export function addRejection(batch: Rejections, reason: string): void {
   batch.rejected++
   if (batch.rejectReasons.length < MAX_REASONS) batch.rejectReasons.push(reason)
 }

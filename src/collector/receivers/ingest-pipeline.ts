@@ -6,19 +6,28 @@
  * written; they answer only once the returned promise resolves.
  */
 import type { StoredLog, StoredSpan } from '../model/stored-span.js'
+import { measuredSpanOf } from '../metrics/measured-span.js'
+import type { MeasuredSpan } from '../metrics/measured-span.js'
 import { decodeLogsRequest } from '../otlp/decode-logs.js'
 import type { DecodeLogsOptions, IngestLog } from '../otlp/decode-logs.js'
 import { decodeLogsRequestProtobuf } from '../otlp/decode-logs-protobuf.js'
 import { decodeTraceRequest } from '../otlp/decode-traces.js'
-import { decodeTraceRequestProtobuf } from '../otlp/decode-traces-protobuf.js'
+import { decodeTraceRequestProtobuf, decodeTraceRequestProtobufInto } from '../otlp/decode-traces-protobuf.js'
 import type { DecodedBatch, IngestSpan } from '../otlp/decode-traces.js'
+import type { Rejections } from '../otlp/otlp-request-walk.js'
 import type { TraceIdPattern } from '../logs/trace-id-in-text.js'
 import { OtlpValueError } from '../otlp/otlp-values.js'
-import type { LogWriter, SpanWriter, WriteResult } from '../store/store-roles.js'
+import type { LogWriter, SpanBatchWriter, SpanWriter, WriteResult } from '../store/store-roles.js'
 
 /** Called after a batch is durably stored; must not throw (errors are logged and ignored). */
 export interface IngestListener {
   onSpans?(spans: StoredSpan[]): void
+  /**
+   * For a listener that reads only what RED reads of each span: while the store writes, the
+   * pipeline then keeps that much of each span instead of the whole span (unless another
+   * listener takes onSpans).
+   */
+  onMeasuredSpans?(spans: readonly MeasuredSpan[]): void
   onLogs?(logs: StoredLog[]): void
 }
 
@@ -51,9 +60,14 @@ export interface IngestPipelineOptions {
   log: (line: string) => void
 }
 
-const spanOf = (item: IngestSpan): StoredSpan => item.span
 const logOf = (item: IngestLog): StoredLog => item.log
-const tellSpans = (listener: IngestListener, spans: StoredSpan[]): void => listener.onSpans?.(spans)
+/** A span as the listeners get it: whole when one of them takes onSpans, else what RED reads (spansKept). */
+type KeptSpan = StoredSpan | MeasuredSpan
+const tellSpans = (listener: IngestListener, spans: KeptSpan[]): void => {
+  // Whole spans only go to listeners that take onSpans (spansKept).
+  if (listener.onSpans !== undefined) listener.onSpans(spans as StoredSpan[])
+  listener.onMeasuredSpans?.(spans)
+}
 const tellLogs = (listener: IngestListener, logs: StoredLog[]): void => listener.onLogs?.(logs)
 
 export class IngestPipeline {
@@ -77,12 +91,47 @@ export class IngestPipeline {
 
   /** An OTLP/protobuf body, read straight from its bytes. Throws ProtoWireError (not an ExportTraceServiceRequest) too. */
   async ingestTracesProtobuf(body: Buffer): Promise<IngestOutcome> {
-    return this.storeTraces(decodeTraceRequestProtobuf(body), { body, encoding: 'protobuf' })
+    const raw: RawRequest = { body, encoding: 'protobuf' }
+    if (this.options.spanWriter.spanBatch === undefined) return this.storeTraces(decodeTraceRequestProtobuf(body), raw)
+    return this.streamTraces(body, raw, this.options.spanWriter.spanBatch(body.length))
   }
 
   private storeTraces(batch: DecodedBatch<IngestSpan>, raw: RawRequest | undefined): Promise<IngestOutcome> {
     const writing = startWrite(() => this.options.spanWriter.writeSpans(batch.items))
-    return this.finishStore(writing, this.afterStore('traces', raw, batch.items, spanOf, tellSpans), outcomeOf(batch, 'spans'))
+    const kept = this.spansKept()
+    const spans: KeptSpan[] | undefined = kept === undefined ? undefined : batch.items.map(kept)
+    return this.finishStore(writing, this.afterStore('traces', raw, batch.items.length, spans, tellSpans), outcomeOf(batch, 'spans'))
+  }
+
+  /**
+   * Each span goes to the store's batch as soon as it is decoded, and only what the listeners read
+   * of it is kept: no span of the request outlives its own turn (see finishStore for why).
+   */
+  private streamTraces(body: Buffer, raw: RawRequest, writer: SpanBatchWriter): Promise<IngestOutcome> {
+    const kept = this.spansKept()
+    const spans: KeptSpan[] | undefined = kept === undefined ? undefined : []
+    let count = 0
+    const rejections = decodeTraceRequestProtobufInto(body, {
+      push(item: IngestSpan) {
+        writer.push(item)
+        if (kept !== undefined) spans!.push(kept(item))
+        count++
+      },
+    })
+    const writing = startWrite(() => writer.finish())
+    return this.finishStore(writing, this.afterStore('traces', raw, count, spans, tellSpans), outcomeOf(rejections, 'spans'))
+  }
+
+  /** What the listeners need kept of each span until it is stored: the whole span, what RED reads of it, or nothing. */
+  private spansKept(): ((item: IngestSpan) => KeptSpan) | undefined {
+    const listeners = this.options.listeners ?? []
+    if (listeners.some((l) => l.onSpans !== undefined)) return wholeSpan
+    if (listeners.some((l) => l.onMeasuredSpans !== undefined)) return measuredSpan
+    return undefined
+  }
+
+  private hasListeners(): boolean {
+    return (this.options.listeners?.length ?? 0) > 0
   }
 
   /** A parsed OTLP/JSON request (or one that other ingest routes build). */
@@ -101,7 +150,8 @@ export class IngestPipeline {
 
   private storeLogs(batch: DecodedBatch<IngestLog>, raw: RawRequest | undefined): Promise<IngestOutcome> {
     const writing = startWrite(() => this.options.logWriter.writeLogs(batch.items))
-    return this.finishStore(writing, this.afterStore('logs', raw, batch.items, logOf, tellLogs), outcomeOf(batch, 'log records'))
+    const logs = this.hasListeners() ? batch.items.map(logOf) : undefined
+    return this.finishStore(writing, this.afterStore('logs', raw, batch.items.length, logs, tellLogs), outcomeOf(batch, 'log records'))
   }
 
   /**
@@ -141,18 +191,17 @@ export class IngestPipeline {
    * came, each listener what was stored. Keeps only that (the body when
    * forwarding, the records when listened to), not the decoded batch.
    */
-  private afterStore<Item, Stored>(
+  private afterStore<Stored>(
     signal: 'traces' | 'logs',
     raw: RawRequest | undefined,
-    items: readonly Item[],
-    stored: (item: Item) => Stored,
+    records: number,
+    stored: Stored[] | undefined,
     tell: (listener: IngestListener, stored: Stored[]) => void,
   ): AfterStore {
-    const records = items.length
     const tee = this.options.tee
     const forward = records > 0 && raw !== undefined && tee !== undefined ? { tee, raw } : undefined
     const listeners = this.options.listeners ?? []
-    const values = records > 0 && listeners.length > 0 ? items.map(stored) : undefined
+    const values = records > 0 && stored !== undefined ? stored : undefined
     return {
       signal,
       passOn: () => {
@@ -195,7 +244,10 @@ async function startWrite(write: () => Promise<WriteResult>): Promise<WriteResul
   return write()
 }
 
-function outcomeOf<T>(batch: DecodedBatch<T>, noun: string): IngestOutcome {
+const wholeSpan = (item: IngestSpan): StoredSpan => item.span
+const measuredSpan = (item: IngestSpan): MeasuredSpan => measuredSpanOf(item.span)
+
+function outcomeOf(batch: Rejections, noun: string): IngestOutcome {
   if (batch.rejected === 0) return { rejected: 0, errorMessage: '' }
   return { rejected: batch.rejected, errorMessage: `${batch.rejected} ${noun} rejected: ${batch.rejectReasons.join('; ')}` }
 }

@@ -103,6 +103,21 @@ export interface RetentionStep {
  */
 export interface SpanWriter {
   writeSpans(spans: readonly IngestSpan[]): Promise<WriteResult>
+  /**
+   * A batch given one span at a time as it is decoded, for a store that can
+   * write each down at once and keep none of the decoded spans (optional;
+   * the same contract as writeSpans once `finish` is called). A batch whose
+   * request turns out malformed is dropped unfinished. `requestBytes`: the
+   * size of the protobuf request the spans come from (room to set aside).
+   */
+  spanBatch?(requestBytes: number): SpanBatchWriter
+}
+
+/** One batch of a SpanWriter's spanBatch. */
+export interface SpanBatchWriter {
+  push(span: IngestSpan): void
+  /** Stores the batch: writeSpans' result for its spans. Called at most once. */
+  finish(): Promise<WriteResult>
 }
 
 /** Stores received log records, with the same contract as SpanWriter. */

@@ -153,7 +153,7 @@ t.test('rollups have their own retention per resolution; long ranges read the 1 
   const red = new RedMetrics({ store: new SqliteRedRollups(db), log: () => {}, retentionMs: { 10_000: 3600_000, 60_000: 48 * 3600_000 } })
   const now = Date.now()
   const old = now - 5 * 3600_000
-  red.onSpans([span(1, 'cart', 'GET /a', old, 5, false), span(2, 'cart', 'GET /a', now - 1000, 5, false)])
+  red.onMeasuredSpans([span(1, 'cart', 'GET /a', old, 5, false), span(2, 'cart', 'GET /a', now - 1000, 5, false)])
   await red.flush()
   t.equal((await red.store.cells(10_000, 0, now + 1)).length, 2)
   const deleted = await red.applyRetention(now)

@@ -89,7 +89,7 @@ t.test('rollups of scattered batches, flushed at arbitrary points, equal a plain
         }
       }
     }
-    red.onSpans(spans)
+    red.onMeasuredSpans(spans)
     if (rnd() < 0.3) await red.flush()
   }
   await red.flush()

@@ -35,6 +35,7 @@ import type {
   LogWriter,
   OperationInfo,
   SpanReader,
+  SpanBatchWriter,
   SpanWriter,
   TraceIdsResult,
   TraceQuery,
@@ -46,7 +47,7 @@ import { storedSpanOf } from '../stored-span-of.js'
 import { summarizeTrace } from '../trace-summary.js'
 import { unreachableOr } from '../store-unreachable.js'
 import { sqlString, sqlStringList, sqlUInt } from './clickhouse-sql.js'
-import { insertTabSeparated, TabSeparatedBody, tsvQuoted, tsvString } from './clickhouse-tab-separated.js'
+import { insertTabSeparated, TabSeparatedBody } from './clickhouse-tab-separated.js'
 import { dependenciesQuery, insertCallsStatement } from './clickhouse-dependency-calls.js'
 import { WriteGroups } from './clickhouse-write-groups.js'
 import type { GroupOutcome } from './clickhouse-write-groups.js'
@@ -113,28 +114,7 @@ function dayOf(ns: bigint): string {
   return new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 10)
 }
 
-/** The quoted elements of an attribute map's keys and of its values, for the Array(String) columns (without brackets). */
-interface QuotedPairs {
-  keys: string
-  values: string
-}
-
-function quotedPairs(attributes: AttributeMap): QuotedPairs {
-  let keys = ''
-  let values = ''
-  for (const key in attributes) {
-    const sep = keys === '' ? '' : ','
-    keys += sep + tsvQuoted(key)
-    values += sep + tsvQuoted(attributeText(attributes[key]!))
-  }
-  return { keys, values }
-}
-
-function joinQuoted(a: string, b: string): string {
-  return a === '' ? b : b === '' ? a : `${a},${b}`
-}
-
-/** The insert's columns, in the order spanLine writes them. */
+/** The insert's columns, in the order SpanRows writes them. */
 const SPAN_INSERT_COLUMNS = [
   'service',
   'start_ns',
@@ -164,16 +144,43 @@ const SPAN_INSERT_COLUMNS = [
 
 const NS_PER_DAY = 86_400_000_000_000n
 
-/** What every span of one resource writes alike, worked out once per resource. */
-interface ResourceFields {
-  /** The resource's attributes as quoted array elements, appended to each span's own. */
-  pairs: QuotedPairs
-  /** The resource JSON as a TabSeparated field. */
-  json: string
+/** An attribute map's keys, or its values as a filter compares them, as quoted elements of an Array(String) field (without brackets). */
+function writeQuotedKeys(body: TabSeparatedBody, attributes: AttributeMap): void {
+  let first = true
+  for (const key in attributes) {
+    if (!first) body.comma()
+    first = false
+    body.quoted(key)
+  }
 }
 
-/** Spans as TabSeparated lines for the `spans` table (clickhouse-tab-separated.ts), with what repeats across spans worked out once. */
-class SpanLines {
+function writeQuotedValues(body: TabSeparatedBody, attributes: AttributeMap): void {
+  let first = true
+  for (const key in attributes) {
+    if (!first) body.comma()
+    first = false
+    body.quoted(attributeText(attributes[key]!))
+  }
+}
+
+/** Bytes that `write` puts into a body of their own. */
+function bytesOf(write: (body: TabSeparatedBody) => void): Buffer {
+  const body = new TabSeparatedBody(256)
+  write(body)
+  return Buffer.from(body.written())
+}
+
+/** What every span of one resource writes alike, written once per resource. */
+interface ResourceFields {
+  /** The resource's attribute keys and values as quoted array elements, appended to each span's own (empty: none). */
+  keys: Buffer
+  values: Buffer
+  /** The resource JSON as a TabSeparated column (with its tab). */
+  json: Buffer
+}
+
+/** Spans as TabSeparated rows for the `spans` table (clickhouse-tab-separated.ts), with what repeats across spans written once. */
+class SpanRows {
   private readonly resources = new Map<string, ResourceFields>()
   private dayStartNs = -1n
   private dayText = ''
@@ -190,50 +197,142 @@ class SpanLines {
   private resourceOf(item: IngestSpan): ResourceFields {
     let fields = this.resources.get(item.resourceJson)
     if (fields === undefined) {
-      fields = { pairs: quotedPairs(item.span.resource), json: tsvString(item.resourceJson) }
+      const resource = item.span.resource
+      fields = {
+        keys: bytesOf((body) => writeQuotedKeys(body, resource)),
+        values: bytesOf((body) => writeQuotedValues(body, resource)),
+        json: bytesOf((body) => body.field(item.resourceJson)),
+      }
       if (this.resources.size > 1000) this.resources.clear()
       this.resources.set(item.resourceJson, fields)
     }
     return fields
   }
 
-  line(item: IngestSpan): string {
+  /** The span's attribute map (keys or values) and then its resource's, as one Array(String) column. */
+  private writePairs(body: TabSeparatedBody, attributes: AttributeMap, resourcePart: Buffer, values: boolean): void {
+    body.startArray()
+    const before = body.length
+    if (values) writeQuotedValues(body, attributes)
+    else writeQuotedKeys(body, attributes)
+    if (resourcePart.length > 0) {
+      if (body.length > before) body.comma()
+      body.bytes(resourcePart)
+    }
+    body.endArray()
+  }
+
+  /** The events as two Array(String) columns: for each, 'event' and its name, then its attributes' keys and values. */
+  private writeEvents(body: TabSeparatedBody, events: StoredSpan['events']): void {
+    body.startArray()
+    for (let i = 0; i < events.length; i++) {
+      if (i > 0) body.comma()
+      body.quoted('event')
+      for (const key in events[i]!.attributes) {
+        body.comma()
+        body.quoted(key)
+      }
+    }
+    body.endArray()
+    body.startArray()
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!
+      if (i > 0) body.comma()
+      body.quoted(event.name)
+      for (const key in event.attributes) {
+        body.comma()
+        body.quoted(attributeText(event.attributes[key]!))
+      }
+    }
+    body.endArray()
+  }
+
+  /** The span's row, in the order of SPAN_INSERT_COLUMNS. Ids are checked hex and numbers digits: only the texts a sender chose are escaped. */
+  write(body: TabSeparatedBody, item: IngestSpan): void {
     const span = item.span
     const resource = this.resourceOf(item)
-    const own = quotedPairs(span.attributes)
-    let eventKeys = ''
-    let eventValues = ''
-    for (const event of span.events) {
-      const sep = eventKeys === '' ? '' : ','
-      eventKeys += `${sep}'event'`
-      eventValues += sep + tsvQuoted(event.name)
-      const pairs = quotedPairs(event.attributes)
-      eventKeys = joinQuoted(eventKeys, pairs.keys)
-      eventValues = joinQuoted(eventValues, pairs.values)
-    }
-    // Ids are checked hex and numbers digits: only the texts a sender chose need escaping.
-    return (
-      `${tsvString(span.service)}\t${span.startTimeUnixNano}\t${span.traceId}\t${span.spanId}\t${span.parentSpanId ?? ''}\t${tsvString(span.name)}` +
-      `\t${item.kind}\t${item.endNs > item.startNs ? item.endNs - item.startNs : 0n}\t${item.statusCode}\t${tsvString(span.status.message)}` +
-      `\t${tsvString(span.traceState)}\t${tsvString(span.scope.name)}\t${tsvString(span.scope.version)}` +
-      `\t[${joinQuoted(own.keys, resource.pairs.keys)}]\t[${joinQuoted(own.values, resource.pairs.values)}]\t[${eventKeys}]\t[${eventValues}]` +
-      `\t${this.dayOf(item.startNs)}\t${span.endTimeUnixNano}\t${item.flags}\t${resource.json}\t${tsvString(JSON.stringify(span.attributes))}` +
-      `\t${span.events.length === 0 ? '' : tsvString(JSON.stringify(span.events))}\t${span.links.length === 0 ? '' : tsvString(JSON.stringify(span.links))}\n`
-    )
+    body.field(span.service)
+    body.plain(span.startTimeUnixNano)
+    body.plain(span.traceId)
+    body.plain(span.spanId)
+    body.plain(span.parentSpanId ?? '')
+    body.field(span.name)
+    body.uint(item.kind)
+    body.plain(item.endNs > item.startNs ? (item.endNs - item.startNs).toString() : '0')
+    body.uint(item.statusCode)
+    body.field(span.status.message)
+    body.field(span.traceState)
+    body.field(span.scope.name)
+    body.field(span.scope.version)
+    this.writePairs(body, span.attributes, resource.keys, false)
+    this.writePairs(body, span.attributes, resource.values, true)
+    this.writeEvents(body, span.events)
+    body.plain(this.dayOf(item.startNs))
+    body.plain(span.endTimeUnixNano)
+    body.uint(item.flags)
+    body.bytes(resource.json)
+    body.field(JSON.stringify(span.attributes))
+    body.field(span.events.length > 0 ? JSON.stringify(span.events) : '')
+    body.field(span.links.length > 0 ? JSON.stringify(span.links) : '')
+    body.endRow()
   }
 }
 
-/** Room for a span's line to start with (a batch's buffer doubles when its lines need more). */
-const EXPECTED_LINE_BYTES = 1024
+/**
+ * Room a batch's rows start with, per byte of the protobuf request they come from, and per span
+ * when the spans come decoded (the buffer doubles when the rows need more). A row repeats its
+ * resource and writes its attributes three ways: about three times the span's protobuf bytes
+ * (bench/collector's spans: 209 bytes a span in protobuf, 648 a row).
+ */
+const ROW_BYTES_PER_REQUEST_BYTE = 4
+const ROW_BYTES_PER_SPAN = 1024
 
-/** A batch of spans waiting for its group's write (ClickHouseTraceStore.prepare). */
+/** A batch of spans waiting for its group's write (SpanRowsBatch). */
 interface PreparedSpans {
-  /** The spans' lines for the `spans` table, one after the other. */
+  /** The spans' rows for the `spans` table, one after the other. */
   lines: Buffer
-  /** Where each span's line ends in `lines` (the next one starts there). */
-  ends: Uint32Array
-  traceIds: string[]
-  spanIds: string[]
+  /** Where each span's row ends in `lines` (the next one starts there). */
+  ends: readonly number[]
+  traceIds: readonly string[]
+  spanIds: readonly string[]
+}
+
+/**
+ * A batch as its group's write needs it: each span's row written as the span
+ * arrives, and its ids. No decoded span is kept, neither while the batch is
+ * decoded nor while its group waits for ClickHouse (three round trips):
+ * objects that outlive a scavenge are copied, then promoted and marked, and
+ * the decoded spans' object graphs were most of the collector's
+ * garbage-collection time.
+ */
+class SpanRowsBatch implements SpanBatchWriter {
+  private readonly body: TabSeparatedBody
+  private readonly ends: number[] = []
+  private readonly traceIds: string[] = []
+  private readonly spanIds: string[] = []
+
+  constructor(
+    private readonly rows: SpanRows,
+    expectedBytes: number,
+    private readonly submit: (batch: PreparedSpans) => Promise<WriteResult>,
+  ) {
+    this.body = new TabSeparatedBody(expectedBytes)
+  }
+
+  push(item: IngestSpan): void {
+    this.rows.write(this.body, item)
+    this.ends.push(this.body.length)
+    this.traceIds.push(item.span.traceId)
+    this.spanIds.push(item.span.spanId)
+  }
+
+  finish(): Promise<WriteResult> {
+    if (this.ends.length === 0) return Promise.resolve({ stored: 0 })
+    const written = this.body.written()
+    // A small batch does not hold on to the room it did not use while its group waits.
+    const lines = written.length * 2 < this.body.capacity ? Buffer.from(written) : written
+    return this.submit({ lines, ends: this.ends, traceIds: this.traceIds, spanIds: this.spanIds })
+  }
 }
 
 /** Most trace ids a search checks for its any-span conditions in one read (they go into the SQL). */
@@ -292,7 +391,7 @@ function pairCondition(keys: string, values: string, key: string, value: string)
 export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, LogReader, DependencyReader {
   /** Parsed resources by their JSON text: a service's spans share one. */
   private readonly resources = new Map<string, AttributeMap>()
-  private readonly spanLines = new SpanLines()
+  private readonly spanRows = new SpanRows()
   /** The oldest and newest span starts (Unix ms) when last asked, and when that was: bound a search's windows. */
   private storedSpans: { oldestUnixMs: number; newestUnixMs: number } | undefined
   private storedSpansAskedAt = -Infinity
@@ -340,33 +439,21 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
 
   /** Async without an await: a batch that cannot be written out throws as a rejection, and `spans` is not kept. */
   async writeSpans(spans: readonly IngestSpan[]): Promise<WriteResult> {
-    if (spans.length === 0) return { stored: 0 }
-    // Keeps a search's bounds fresh while spans arrive (storedSpanTimes).
-    this.askStoredSpanTimes()
-    return this.spanGroups.submit(this.prepare(spans), spans.length)
+    const batch = this.newBatch(spans.length * ROW_BYTES_PER_SPAN)
+    for (const span of spans) batch.push(span)
+    return batch.finish()
   }
 
-  /**
-   * A batch as its group's write needs it: the spans' lines, written now, and
-   * their ids. The decoded spans are not kept while the group
-   * waits for ClickHouse (three round trips): objects that outlive a few
-   * scavenges are copied, then promoted and marked, and the decoded spans'
-   * object graph was most of the collector's garbage-collection time.
-   */
-  private prepare(spans: readonly IngestSpan[]): PreparedSpans {
-    const body = new TabSeparatedBody(spans.length * EXPECTED_LINE_BYTES)
-    const ends = new Uint32Array(spans.length)
-    const traceIds: string[] = []
-    const spanIds: string[] = []
-    for (let i = 0; i < spans.length; i++) {
-      const item = spans[i]!
-      const span = item.span
-      body.add(this.spanLines.line(item))
-      ends[i] = body.length
-      traceIds.push(span.traceId)
-      spanIds.push(span.spanId)
-    }
-    return { lines: body.bytes(), ends, traceIds, spanIds }
+  spanBatch(requestBytes: number): SpanBatchWriter {
+    return this.newBatch(requestBytes * ROW_BYTES_PER_REQUEST_BYTE)
+  }
+
+  private newBatch(expectedBytes: number): SpanRowsBatch {
+    return new SpanRowsBatch(this.spanRows, expectedBytes, (batch) => {
+      // Keeps a search's bounds fresh while spans arrive (storedSpanTimes).
+      this.askStoredSpanTimes()
+      return this.spanGroups.submit(batch, batch.ends.length)
+    })
   }
 
   /**
