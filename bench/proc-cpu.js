@@ -1,5 +1,6 @@
-// CPU time of processes as the kernel counts it, for the benchmarks' CPU per
-// request or per span: user + system time of every thread, from /proc/<pid>/stat.
+// CPU time and memory of processes as the kernel counts them, for the
+// benchmarks' CPU per request or per span (user + system time of every
+// thread, from /proc/<pid>/stat) and peak RSS (/proc/<pid>/status).
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 
@@ -16,4 +17,11 @@ export function cpuSeconds(pids) {
     ticks += Number(fields[11]) + Number(fields[12])
   }
   return ticks / CLK_TCK
+}
+
+/** Peak resident memory (VmHWM) in MiB of one process or the sum of several. */
+export function peakRssMiB(pids) {
+  let kb = 0
+  for (const pid of Array.isArray(pids) ? pids : [pids]) kb += Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1])
+  return kb / 1024
 }

@@ -38,7 +38,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
-import { cpuSeconds } from '../proc-cpu.js'
+import { cpuSeconds, peakRssMiB } from '../proc-cpu.js'
 import { BATCH, makeBatchSource, ROUTES, SERVICES } from './bench-spans.js'
 import { copySpansInClickHouse } from './clickhouse-copies.js'
 
@@ -168,6 +168,7 @@ try {
   await Promise.all(inflight)
   const wallS = (performance.now() - wallStart) / 1000
   const cpuS = cpuSeconds(child.pid) - cpuBefore
+  const peakRss = peakRssMiB(child.pid)
   await exporter.shutdown()
   const spansQueried = COPIES > 1 ? await copySpansInClickHouse(args.store, COPIES) : batches * BATCH
 
@@ -258,6 +259,7 @@ try {
     collectorCpuSeconds: +cpuS.toFixed(1),
     spansPerCollectorCpuSecond: Math.round((batches * BATCH) / cpuS),
     spansPerWallSecond: Math.round((batches * BATCH) / wallS),
+    collectorPeakRssMiB: Math.round(peakRss),
     spansQueried,
     // The SQLite file's size; a ClickHouse store's is on its server.
     databaseBytes: args.store === undefined ? dbBytes : null,

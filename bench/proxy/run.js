@@ -24,7 +24,7 @@ import { join, delimiter } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { CLK_TCK, cpuSeconds } from '../proc-cpu.js'
+import { CLK_TCK, cpuSeconds, peakRssMiB } from '../proc-cpu.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const { values: opts } = parseArgs({
@@ -176,12 +176,6 @@ function childPids(pid) {
   } catch {
     return []
   }
-}
-
-function peakRssMiB(pids) {
-  let kb = 0
-  for (const pid of pids) kb += Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1])
-  return kb / 1024
 }
 
 function cannon(url, options) {

@@ -1,4 +1,4 @@
-import { applyProxyHeapDefaults } from './heap-defaults.js'
+import { applyCollectorHeapDefaults, applyProxyHeapDefaults } from './heap-defaults.js'
 
 /**
  * `tracecar <command>`: dispatches to one module per command, loaded on demand
@@ -27,7 +27,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: str
   },
   collector: {
     summary: 'receive OTLP traces and logs, store them, serve the query API and UI',
-    load: async () => (await import('./collector-command.js')).runCollectorCommand,
+    load: async () => {
+      applyCollectorHeapDefaults()
+      return (await import('./collector-command.js')).runCollectorCommand
+    },
   },
   demo: {
     summary: 'start a collector, sample services behind sidecars and traffic (npm start)',
