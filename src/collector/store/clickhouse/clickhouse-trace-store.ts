@@ -3,13 +3,13 @@
  * official client's HTTP interface. Plays the span and log writer and reader
  * roles and the dependency reader.
  *
- * Writes: a span batch is written out as TabSeparated lines when it
- * arrives (clickhouse-tab-separated.ts), and the batches that arrive while
- * a write is in flight go together (clickhouse-write-groups.ts) as one
- * INSERT (the materialized views fill the search and by-trace tables in the
- * same request), then one INSERT … SELECT of the calls between services
- * (clickhouse-dependency-calls.ts); logs are one INSERT per batch, as
- * JSONEachRow. A batch's promise resolves only when ClickHouse answered the
+ * Writes: each span of a batch is written as a TabSeparated row as soon as
+ * it is decoded (clickhouse-tab-separated.ts), and the batches that arrive
+ * while a write is in flight go together (clickhouse-write-groups.ts) as
+ * one INSERT (the materialized views fill the search and by-trace tables in
+ * the same request), then one INSERT … SELECT of the calls between services
+ * (clickhouse-dependency-calls.ts); log batches are written as
+ * TabSeparated rows too and grouped the same way, one INSERT per group. A batch's promise resolves only when ClickHouse answered the
  * INSERT that carried it, and the receiver acknowledges only then. A span
  * already stored is left out of the insert (one lookup by trace id first),
  * and when two collectors race with the same retried batch, the
@@ -88,8 +88,8 @@ interface LogRow {
   attributes: string
 }
 
-/** A group's requests stay under a few MiB however many batches are queued (the lookups list every id). */
-const MAX_SPANS_PER_GROUP = 8192
+/** A group's requests stay under a few MiB however many batches are queued (the span lookups list every id). */
+const MAX_RECORDS_PER_GROUP = 8192
 
 /**
  * Under load, a group waits this long after the previous group's write for more batches
@@ -335,6 +335,35 @@ class SpanRowsBatch implements SpanBatchWriter {
   }
 }
 
+/** The logs insert's columns, in the order writeLogs writes them. */
+const LOG_INSERT_COLUMNS = [
+  'time_ns',
+  'observed_ns',
+  'seq',
+  'record_id',
+  'severity_number',
+  'severity_text',
+  'body',
+  'trace_id',
+  'span_id',
+  'service',
+  'resource',
+  'scope_name',
+  'scope_version',
+  'attributes',
+  'flags',
+  'time_date',
+] as const
+
+/** Room a batch of log records starts with, per record (the buffer doubles when the rows need more). */
+const ROW_BYTES_PER_LOG = 512
+
+/** A batch of log records waiting for its group's write: their TabSeparated rows. */
+interface PreparedLogs {
+  rows: Buffer
+  count: number
+}
+
 /** Most trace ids a search checks for its any-span conditions in one read (they go into the SQL). */
 const MAX_CANDIDATES_PER_PAGE = 20_000
 
@@ -395,7 +424,12 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
   /** The oldest and newest span starts (Unix ms) when last asked, and when that was: bound a search's windows. */
   private storedSpans: { oldestUnixMs: number; newestUnixMs: number } | undefined
   private storedSpansAskedAt = -Infinity
-  private readonly spanGroups = new WriteGroups<PreparedSpans, WriteResult>((batches) => this.writeSpanGroup(batches), MAX_SPANS_PER_GROUP, GROUP_LINGER_MS)
+  private readonly spanGroups = new WriteGroups<PreparedSpans, WriteResult>((batches) => this.writeSpanGroup(batches), MAX_RECORDS_PER_GROUP, GROUP_LINGER_MS)
+  /**
+   * Log batches are grouped the same way: many sidecars sending their access logs would otherwise
+   * make an insert each, and each insert is a part for ClickHouse to merge.
+   */
+  private readonly logGroups = new WriteGroups<PreparedLogs, WriteResult>((batches) => this.writeLogGroup(batches), MAX_RECORDS_PER_GROUP, GROUP_LINGER_MS)
 
   constructor(private readonly client: ClickHouseClient) {
     // The tables exist by now (clickhouse-storage.ts migrates first): the first search after a
@@ -517,8 +551,11 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
     // The record id is what a retried batch repeats (content and place in the batch), so the
     // ReplacingMergeTree keeps one copy; seq orders records of one moment as they arrived.
     const seqBase = BigInt(Date.now()) * 1_000_000n
-    const values = logs.map((item, i) => {
+    const body = new TabSeparatedBody(logs.length * ROW_BYTES_PER_LOG)
+    for (let i = 0; i < logs.length; i++) {
+      const item = logs[i]!
       const log = item.log
+      const attributes = JSON.stringify(log.attributes)
       const record = [
         item.timeNs,
         item.observedNs,
@@ -531,31 +568,43 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
         item.resourceJson,
         item.scope.name,
         item.scope.version,
-        JSON.stringify(log.attributes),
+        attributes,
         item.flags,
         i,
       ].join('\u0000')
-      return {
-        time_ns: item.timeNs.toString(),
-        observed_ns: item.observedNs.toString(),
-        seq: (seqBase + BigInt(i)).toString(),
-        record_id: createHash('sha1').update(record).digest('hex'),
-        severity_number: log.severityNumber,
-        severity_text: log.severityText,
-        body: log.body,
-        trace_id: log.traceId,
-        span_id: log.spanId,
-        service: log.service,
-        resource: item.resourceJson,
-        scope_name: item.scope.name,
-        scope_version: item.scope.version,
-        attributes: JSON.stringify(log.attributes),
-        flags: item.flags,
-        time_date: dayOf(item.timeNs),
-      }
-    })
-    await this.client.insert({ table: 'logs', values, format: 'JSONEachRow' })
-    return { stored: logs.length }
+      // In the order of LOG_INSERT_COLUMNS.
+      body.plain(item.timeNs.toString())
+      body.plain(item.observedNs.toString())
+      body.plain((seqBase + BigInt(i)).toString())
+      body.plain(createHash('sha1').update(record).digest('hex'))
+      body.uint(log.severityNumber)
+      body.field(log.severityText)
+      body.field(log.body)
+      body.field(log.traceId)
+      body.field(log.spanId)
+      body.field(log.service)
+      body.field(item.resourceJson)
+      body.field(item.scope.name)
+      body.field(item.scope.version)
+      body.field(attributes)
+      body.uint(item.flags)
+      body.plain(dayOf(item.timeNs))
+      body.endRow()
+    }
+    const rows = body.written()
+    // A small batch does not hold on to the room it did not use while its group waits.
+    return this.logGroups.submit({ rows: rows.length * 2 < body.capacity ? Buffer.from(rows) : rows, count: logs.length }, logs.length)
+  }
+
+  /** One insert for the log batches of a group (clickhouse-write-groups.ts), as spans are grouped. */
+  private async writeLogGroup(batches: readonly PreparedLogs[]): Promise<GroupOutcome<WriteResult>[]> {
+    await insertTabSeparated(
+      this.client,
+      'logs',
+      LOG_INSERT_COLUMNS,
+      batches.map((batch) => batch.rows),
+    )
+    return batches.map((batch) => ({ ok: true, value: { stored: batch.count } }))
   }
 
   async services(): Promise<string[]> {
