@@ -18,11 +18,12 @@ import type { Worker } from 'node:worker_threads'
 export const PROXY_HEAP_GROWING_PERCENT = 30
 
 /**
- * The collector's (set the same way, by `tracecar collector`): 3x. With V8's own factor its old generation (15-20 MiB live
- * while ingesting) was allowed about 2.5x, and V8 starts a full GC's marking as
- * soon as the room left under that limit is less than the young generation
- * could promote at once (up to 16 MiB semi-spaces): so every half second under
- * load, each time marking the whole old generation for little garbage.
+ * The collector's (set the same way, by `tracecar collector`): 3x. With V8's
+ * own factor its old generation (15-20 MiB live while ingesting) was allowed
+ * about 2.5x, and V8 starts a full GC's marking as soon as the room left under
+ * that limit is less than the young generation could promote at once (up to
+ * 16 MiB semi-spaces): so every half second under load, each time marking the
+ * whole old generation for little garbage.
  * Measured with bench/collector/run.js (300,000 spans into ClickHouse, two
  * runs each, alternating): 64,802 and 64,109 spans per collector CPU-second
  * against 60,982 and 55,665 with V8's factor, for a peak RSS of 140-142 MiB

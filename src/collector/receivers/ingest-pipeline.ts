@@ -61,14 +61,16 @@ export interface IngestPipelineOptions {
 }
 
 const logOf = (item: IngestLog): StoredLog => item.log
-/** A span as the listeners get it: whole when one of them takes onSpans, else what RED reads (spansKept). */
+/** A span as the listeners get it: whole when one of them takes onSpans, else what RED reads (keepSpan). */
 type KeptSpan = StoredSpan | MeasuredSpan
 const tellSpans = (listener: IngestListener, spans: KeptSpan[]): void => {
-  // Whole spans only go to listeners that take onSpans (spansKept).
+  // Whole spans only go to listeners that take onSpans (keepSpan).
   if (listener.onSpans !== undefined) listener.onSpans(spans as StoredSpan[])
   listener.onMeasuredSpans?.(spans)
 }
 const tellLogs = (listener: IngestListener, logs: StoredLog[]): void => listener.onLogs?.(logs)
+const wholeSpan = (item: IngestSpan): StoredSpan => item.span
+const measuredSpan = (item: IngestSpan): MeasuredSpan => measuredSpanOf(item.span)
 
 export class IngestPipeline {
   /** Unix ms until which the store is considered unavailable after a failed write. */
@@ -77,7 +79,14 @@ export class IngestPipeline {
   spansStored = 0
   logsStored = 0
 
-  constructor(private readonly options: IngestPipelineOptions) {}
+  /** What the listeners need kept of each span until it is stored: the whole span, what RED reads of it, or nothing. */
+  private readonly keepSpan: ((item: IngestSpan) => KeptSpan) | undefined
+
+  constructor(private readonly options: IngestPipelineOptions) {
+    const listeners = options.listeners ?? []
+    if (listeners.some((l) => l.onSpans !== undefined)) this.keepSpan = wholeSpan
+    else if (listeners.some((l) => l.onMeasuredSpans !== undefined)) this.keepSpan = measuredSpan
+  }
 
   /** True shortly after a failed write: receivers answer 503 without trying. */
   isStoreUnavailable(): boolean {
@@ -98,7 +107,7 @@ export class IngestPipeline {
 
   private storeTraces(batch: DecodedBatch<IngestSpan>, raw: RawRequest | undefined): Promise<IngestOutcome> {
     const writing = startWrite(() => this.options.spanWriter.writeSpans(batch.items))
-    const kept = this.spansKept()
+    const kept = this.keepSpan
     const spans: KeptSpan[] | undefined = kept === undefined ? undefined : batch.items.map(kept)
     return this.finishStore(writing, this.afterStore('traces', raw, batch.items.length, spans, tellSpans), outcomeOf(batch, 'spans'))
   }
@@ -108,7 +117,7 @@ export class IngestPipeline {
    * of it is kept: no span of the request outlives its own turn (see finishStore for why).
    */
   private streamTraces(body: Buffer, raw: RawRequest, writer: SpanBatchWriter): Promise<IngestOutcome> {
-    const kept = this.spansKept()
+    const kept = this.keepSpan
     const spans: KeptSpan[] | undefined = kept === undefined ? undefined : []
     let count = 0
     const rejections = decodeTraceRequestProtobufInto(body, {
@@ -120,14 +129,6 @@ export class IngestPipeline {
     })
     const writing = startWrite(() => writer.finish())
     return this.finishStore(writing, this.afterStore('traces', raw, count, spans, tellSpans), outcomeOf(rejections, 'spans'))
-  }
-
-  /** What the listeners need kept of each span until it is stored: the whole span, what RED reads of it, or nothing. */
-  private spansKept(): ((item: IngestSpan) => KeptSpan) | undefined {
-    const listeners = this.options.listeners ?? []
-    if (listeners.some((l) => l.onSpans !== undefined)) return wholeSpan
-    if (listeners.some((l) => l.onMeasuredSpans !== undefined)) return measuredSpan
-    return undefined
   }
 
   private hasListeners(): boolean {
@@ -243,9 +244,6 @@ interface AfterStore {
 async function startWrite(write: () => Promise<WriteResult>): Promise<WriteResult> {
   return write()
 }
-
-const wholeSpan = (item: IngestSpan): StoredSpan => item.span
-const measuredSpan = (item: IngestSpan): MeasuredSpan => measuredSpanOf(item.span)
 
 function outcomeOf(batch: Rejections, noun: string): IngestOutcome {
   if (batch.rejected === 0) return { rejected: 0, errorMessage: '' }

@@ -156,14 +156,18 @@ export class TabSeparatedBody {
     this.buffer[this.length - 1] = LF
   }
 
-  /** Bytes the buffer holds now, written or not. */
-  get capacity(): number {
-    return this.buffer.length
-  }
-
   /** What was written (a view of the buffer, not a copy). */
   written(): Buffer {
     return this.buffer.subarray(0, this.length)
+  }
+
+  /**
+   * What was written, to keep while it waits for its insert: copied out when it fills less than
+   * half the buffer, so that a small batch does not hold on to the room it did not use.
+   */
+  toKeep(): Buffer {
+    const written = this.written()
+    return written.length * 2 < this.buffer.length ? Buffer.from(written) : written
   }
 }
 

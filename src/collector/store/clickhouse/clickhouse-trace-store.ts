@@ -9,8 +9,9 @@
  * one INSERT (the materialized views fill the search and by-trace tables in
  * the same request), then one INSERT … SELECT of the calls between services
  * (clickhouse-dependency-calls.ts); log batches are written as
- * TabSeparated rows too and grouped the same way, one INSERT per group. A batch's promise resolves only when ClickHouse answered the
- * INSERT that carried it, and the receiver acknowledges only then. A span
+ * TabSeparated rows too and grouped the same way, one INSERT per group. A
+ * batch's promise resolves only when ClickHouse answered the INSERT that
+ * carried it, and the receiver acknowledges only then. A span
  * already stored is left out of the insert (one lookup by trace id first),
  * and when two collectors race with the same retried batch, the
  * ReplacingMergeTree keeps one row and every read takes one per span id.
@@ -145,21 +146,12 @@ const SPAN_INSERT_COLUMNS = [
 const NS_PER_DAY = 86_400_000_000_000n
 
 /** An attribute map's keys, or its values as a filter compares them, as quoted elements of an Array(String) field (without brackets). */
-function writeQuotedKeys(body: TabSeparatedBody, attributes: AttributeMap): void {
+function writeQuoted(body: TabSeparatedBody, attributes: AttributeMap, values: boolean): void {
   let first = true
   for (const key in attributes) {
     if (!first) body.comma()
     first = false
-    body.quoted(key)
-  }
-}
-
-function writeQuotedValues(body: TabSeparatedBody, attributes: AttributeMap): void {
-  let first = true
-  for (const key in attributes) {
-    if (!first) body.comma()
-    first = false
-    body.quoted(attributeText(attributes[key]!))
+    body.quoted(values ? attributeText(attributes[key]!) : key)
   }
 }
 
@@ -199,8 +191,8 @@ class SpanRows {
     if (fields === undefined) {
       const resource = item.span.resource
       fields = {
-        keys: bytesOf((body) => writeQuotedKeys(body, resource)),
-        values: bytesOf((body) => writeQuotedValues(body, resource)),
+        keys: bytesOf((body) => writeQuoted(body, resource, false)),
+        values: bytesOf((body) => writeQuoted(body, resource, true)),
         json: bytesOf((body) => body.field(item.resourceJson)),
       }
       if (this.resources.size > 1000) this.resources.clear()
@@ -213,8 +205,7 @@ class SpanRows {
   private writePairs(body: TabSeparatedBody, attributes: AttributeMap, resourcePart: Buffer, values: boolean): void {
     body.startArray()
     const before = body.length
-    if (values) writeQuotedValues(body, attributes)
-    else writeQuotedKeys(body, attributes)
+    writeQuoted(body, attributes, values)
     if (resourcePart.length > 0) {
       if (body.length > before) body.comma()
       body.bytes(resourcePart)
@@ -328,10 +319,7 @@ class SpanRowsBatch implements SpanBatchWriter {
 
   finish(): Promise<WriteResult> {
     if (this.ends.length === 0) return Promise.resolve({ stored: 0 })
-    const written = this.body.written()
-    // A small batch does not hold on to the room it did not use while its group waits.
-    const lines = written.length * 2 < this.body.capacity ? Buffer.from(written) : written
-    return this.submit({ lines, ends: this.ends, traceIds: this.traceIds, spanIds: this.spanIds })
+    return this.submit({ lines: this.body.toKeep(), ends: this.ends, traceIds: this.traceIds, spanIds: this.spanIds })
   }
 }
 
@@ -591,9 +579,7 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
       body.plain(dayOf(item.timeNs))
       body.endRow()
     }
-    const rows = body.written()
-    // A small batch does not hold on to the room it did not use while its group waits.
-    return this.logGroups.submit({ rows: rows.length * 2 < body.capacity ? Buffer.from(rows) : rows, count: logs.length }, logs.length)
+    return this.logGroups.submit({ rows: body.toKeep(), count: logs.length }, logs.length)
   }
 
   /** One insert for the log batches of a group (clickhouse-write-groups.ts), as spans are grouped. */
