@@ -163,6 +163,24 @@ t.test('collectors sharing one ClickHouse', { skip: missingClickHouse() }, async
     t.equal(rows.trim(), '6', 'one row per span in ClickHouse, before any merge')
   })
 
+  t.test('a span sent twice in one request is stored once, as last sent', async (t) => {
+    const before = c.collector.pipeline.spansStored
+    const traceId = hexId(16)
+    const twice = hexId(8)
+    const start = Date.now() - 100
+    const request = jsonTraceRequest({
+      cart: [
+        { traceId, spanId: twice, name: 'GET /cart first try', startMs: start, durationMs: 5 },
+        { traceId, spanId: hexId(8), name: 'GET /cart/items', startMs: start, durationMs: 2 },
+        { traceId, spanId: twice, name: 'GET /cart', startMs: start, durationMs: 5 },
+      ],
+    })
+    t.equal((await postJson(`${c.otlpUrl}/v1/traces`, request)).status, 200)
+    t.equal(c.collector.pipeline.spansStored - before, 2, 'two spans counted, not three')
+    const rows = await clickhouse.sql(`SELECT name FROM shared.spans WHERE trace_id = '${traceId}' ORDER BY name FORMAT TabSeparated`)
+    t.same(rows.trim().split('\n'), ['GET /cart', 'GET /cart/items'], 'one row per span before any merge, the repeated one as last sent')
+  })
+
   t.test('ClickHouse down: 503 with Retry-After, the collector stays up and stores again once it is back', async (t) => {
     await clickhouse.kill()
     const lateTrace = hexId(16)

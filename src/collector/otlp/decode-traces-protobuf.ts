@@ -82,7 +82,7 @@ function decodeSpan(values: OtlpProtobufValues, end: number, context: OtlpRecord
         traceState = r.string(end)
         break
       case TAG.spanName:
-        name = r.string(end)
+        name = values.name(end)
         break
       case TAG.spanKind:
         kind = r.uint32(end) | 0
@@ -178,7 +178,7 @@ function readEvent(values: OtlpProtobufValues, end: number): StoredSpanEvent {
       r.fixed64(end)
       timeLo = r.lo
       timeHi = r.hi
-    } else if (tag === TAG.eventName) name = r.string(end)
+    } else if (tag === TAG.eventName) name = values.name(end)
     else if (tag === TAG.eventAttribute) values.keyValueInto(attributes, r.lengthEnd(end), 0)
     else r.skip(tag, end)
   }

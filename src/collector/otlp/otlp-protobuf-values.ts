@@ -53,9 +53,21 @@ export function idHex(r: ProtoWireReader, start: number, end: number, length: nu
 export class OtlpProtobufValues {
   tooDeep = false
   private readonly keys: KeyTextCache
+  /** Span and event names: a request repeats a few operation names, as it repeats attribute keys. */
+  private readonly names: KeyTextCache
 
   constructor(readonly r: ProtoWireReader) {
     this.keys = new KeyTextCache(r)
+    this.names = new KeyTextCache(r)
+  }
+
+  /** A name field (string) ending by `end`, as ProtoWireReader.string reads it, the same string for the same bytes. */
+  name(end: number): string {
+    const r = this.r
+    const contentEnd = r.lengthEnd(end)
+    const text = this.names.text(r.pos, contentEnd)
+    r.pos = contentEnd
+    return text
   }
 
   /** One KeyValue whose content ends at `end` into `out` (later duplicate keys win); the reader ends at `end`. */

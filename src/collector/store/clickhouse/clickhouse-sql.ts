@@ -19,3 +19,11 @@ export function sqlUInt(value: bigint | number): string {
 export function sqlStringList(values: readonly string[]): string {
   return values.map(sqlString).join(', ')
 }
+
+/**
+ * Ids as string literals, without escaping: only for ids the decoders made hex (the ingest path's
+ * trace and span ids), where the escaping of sqlStringList was a regular expression per id.
+ */
+export function sqlHexList(ids: Iterable<string>): string {
+  return `'${[...ids].join("', '")}'`
+}

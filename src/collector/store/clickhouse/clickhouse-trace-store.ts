@@ -47,7 +47,7 @@ import type {
 import { storedSpanOf } from '../stored-span-of.js'
 import { summarizeTrace } from '../trace-summary.js'
 import { unreachableOr } from '../store-unreachable.js'
-import { sqlString, sqlStringList, sqlUInt } from './clickhouse-sql.js'
+import { sqlHexList, sqlString, sqlStringList, sqlUInt } from './clickhouse-sql.js'
 import { insertTabSeparated, TabSeparatedBody } from './clickhouse-tab-separated.js'
 import { dependenciesQuery, insertCallsStatement } from './clickhouse-dependency-calls.js'
 import { WriteGroups } from './clickhouse-write-groups.js'
@@ -323,6 +323,27 @@ class SpanRowsBatch implements SpanBatchWriter {
   }
 }
 
+/**
+ * Which of a group's spans (numbered across its batches in order) to write: 1 for a span not stored
+ * yet and not sent again later in the group (the last copy sent is the one written, counted for the
+ * batch that sent it), 0 for the others.
+ */
+function spansToWrite(batches: readonly PreparedSpans[], known: ReadonlyArray<{ trace_id: string; span_id: string }>): Uint8Array {
+  const keys: string[] = []
+  const last = new Map<string, number>()
+  for (const batch of batches) {
+    for (let i = 0; i < batch.traceIds.length; i++) {
+      const key = batch.traceIds[i]! + batch.spanIds[i]!
+      last.set(key, keys.length)
+      keys.push(key)
+    }
+  }
+  const knownKeys = new Set(known.map((row) => row.trace_id + row.span_id))
+  const written = new Uint8Array(keys.length)
+  for (let n = 0; n < keys.length; n++) if (last.get(keys[n]!) === n && !knownKeys.has(keys[n]!)) written[n] = 1
+  return written
+}
+
 /** The logs insert's columns, in the order writeLogs writes them. */
 const LOG_INSERT_COLUMNS = [
   'time_ns',
@@ -485,38 +506,41 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
    * batch that sent it last.
    */
   private async writeSpanGroup(batches: readonly PreparedSpans[]): Promise<GroupOutcome<WriteResult>[]> {
-    // Spans are numbered across the group's batches in order (keys[n]: trace id + span id); a key's last number is the copy written.
-    const keys: string[] = []
-    const last = new Map<string, number>()
     const traceIds = new Set<string>()
     const spanIds = new Set<string>()
+    let spans = 0
     for (const batch of batches) {
+      let previousTraceId = ''
       for (let i = 0; i < batch.traceIds.length; i++) {
-        const key = batch.traceIds[i]! + batch.spanIds[i]!
-        last.set(key, keys.length)
-        keys.push(key)
-        traceIds.add(batch.traceIds[i]!)
+        // A trace's spans mostly come one after the other: the set hashes each trace id once.
+        const traceId = batch.traceIds[i]!
+        if (traceId !== previousTraceId) traceIds.add((previousTraceId = traceId))
         spanIds.add(batch.spanIds[i]!)
       }
+      spans += batch.traceIds.length
     }
-    const traceList = sqlStringList([...traceIds])
-    const spanIdList = sqlStringList([...spanIds])
+    const traceList = sqlHexList(traceIds)
+    const spanIdList = sqlHexList(spanIds)
     const known = await this.rows<{ trace_id: string; span_id: string }>(
       `SELECT trace_id, span_id FROM spans WHERE trace_id IN (${traceList}) AND span_id IN (${spanIdList})`,
     )
-    const knownKeys = new Set(known.map((row) => row.trace_id + row.span_id))
-    // The lines to write, as runs of each batch's buffer (usually the whole buffer: no copy).
+    // Usually every span id of the group is new and none is stored yet: then every row is written as is.
+    const written = spanIds.size === spans && known.length === 0 ? undefined : spansToWrite(batches, known)
+    // The rows to write, as runs of each batch's buffer (usually the whole buffer: no copy).
     const chunks: Buffer[] = []
     const outcomes: GroupOutcome<WriteResult>[] = []
     let n = 0
     for (const batch of batches) {
+      if (written === undefined) {
+        chunks.push(batch.lines)
+        outcomes.push({ ok: true, value: { stored: batch.traceIds.length } })
+        continue
+      }
       let stored = 0
       let runStart = -1
       let lineStart = 0
       for (let i = 0; i < batch.traceIds.length; i++, n++) {
-        const key = keys[n]!
-        const write = last.get(key) === n && !knownKeys.has(key)
-        if (write) {
+        if (written[n] === 1) {
           stored++
           if (runStart < 0) runStart = lineStart
         } else if (runStart >= 0) {
