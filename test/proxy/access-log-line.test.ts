@@ -115,6 +115,20 @@ t.test('the time is the ISO time of the millisecond the line was written in', as
   t.equal(JSON.parse(formatAccessLine(ex, 'shop', NOW)).time, '2025-05-06T07:08:09.123Z')
   t.equal(JSON.parse(formatAccessLine(ex, 'shop', NOW + 1)).time, '2025-05-06T07:08:09.124Z', 'a new millisecond, a new time')
   t.equal(JSON.parse(formatAccessLine(ex, 'other', NOW + 1)).service, 'other', 'the cached head follows the service name')
+  // Milliseconds with one, two and three digits, and the turn of a second, a minute, a day, a year, and back in time.
+  const times = [
+    Date.UTC(2025, 4, 6, 7, 8, 9, 0),
+    Date.UTC(2025, 4, 6, 7, 8, 9, 7),
+    Date.UTC(2025, 4, 6, 7, 8, 9, 42),
+    Date.UTC(2025, 4, 6, 7, 8, 9, 999),
+    Date.UTC(2025, 4, 6, 7, 8, 10, 0),
+    Date.UTC(2025, 4, 6, 7, 59, 59, 999),
+    Date.UTC(2025, 4, 6, 8, 0, 0, 1),
+    Date.UTC(2025, 11, 31, 23, 59, 59, 999),
+    Date.UTC(2026, 0, 1, 0, 0, 0, 5),
+    Date.UTC(2025, 4, 6, 7, 8, 9, 500),
+  ]
+  for (const ms of times) t.equal(JSON.parse(formatAccessLine(ex, 'shop', ms)).time, new Date(ms).toISOString(), new Date(ms).toISOString())
 })
 
 t.test('hostile paths and user agents round-trip through JSON.parse without a raw line break', async (t) => {
