@@ -69,18 +69,21 @@ async function startSidecar(): Promise<ProxyProcess> {
 
 const MiB = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 
-t.test('by default the young generation stays at two 2 MiB semi-spaces under load (one step more at worst), export worker running', async (t) => {
+t.test('by default the young generation stays at two 2 MiB semi-spaces under load (two steps more at worst), export worker running', async (t) => {
   const proxy = await startSidecar()
   t.teardown(() => proxy.stop())
   const { largest, answered } = await newSpaceUnderLoad(proxy)
   t.equal(answered, 20_000, 'every request answered')
   t.ok(spansPosted > 0, 'spans went out through the export worker')
   t.comment(`largest new space seen: ${MiB(largest)}`)
-  // The cap, or one step past it: V8 may grow the new space twice in one
-  // stretch of synchronous code (a module loaded on first use), before the
-  // sidecar gets a turn to hold it (seen once, a full-suite run on the node
-  // engine: 8 MiB). Without the cap this load takes it to 32 MiB.
-  t.ok(largest <= 2 * PROXY_NEW_SPACE_CAP_BYTES, `new space ${MiB(largest)} <= ${MiB(2 * PROXY_NEW_SPACE_CAP_BYTES)}`)
+  // The cap, or a step or two past it: V8 may grow the new space more than
+  // once in one stretch of synchronous code (a module loaded on first use),
+  // or while the export worker's heap is being created (which sets V8's
+  // growth factor back to 2), before the sidecar gets a turn to hold it. Seen
+  // in full-suite runs on the node engine, with the machine's two CPUs busy
+  // with other test files: 8 MiB once, 16 MiB once (heap-defaults.ts).
+  // Without the cap this load takes it to 32 MiB.
+  t.ok(largest <= 4 * PROXY_NEW_SPACE_CAP_BYTES, `new space ${MiB(largest)} <= ${MiB(4 * PROXY_NEW_SPACE_CAP_BYTES)}`)
 })
 
 t.test('which options count as the user sizing the young generation', async (t) => {
