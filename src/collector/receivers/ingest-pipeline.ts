@@ -81,11 +81,14 @@ export class IngestPipeline {
 
   /** What the listeners need kept of each span until it is stored: the whole span, what RED reads of it, or nothing. */
   private readonly keepSpan: ((item: IngestSpan) => KeptSpan) | undefined
+  /** Whether a listener takes the stored log records (else none is kept until the store answers). */
+  private readonly keepLogs: boolean
 
   constructor(private readonly options: IngestPipelineOptions) {
     const listeners = options.listeners ?? []
     if (listeners.some((l) => l.onSpans !== undefined)) this.keepSpan = wholeSpan
     else if (listeners.some((l) => l.onMeasuredSpans !== undefined)) this.keepSpan = measuredSpan
+    this.keepLogs = listeners.some((l) => l.onLogs !== undefined)
   }
 
   /** True shortly after a failed write: receivers answer 503 without trying. */
@@ -131,10 +134,6 @@ export class IngestPipeline {
     return this.finishStore(writing, this.afterStore('traces', raw, count, spans, tellSpans), outcomeOf(rejections, 'spans'))
   }
 
-  private hasListeners(): boolean {
-    return (this.options.listeners?.length ?? 0) > 0
-  }
-
   /** A parsed OTLP/JSON request (or one that other ingest routes build). */
   async ingestLogs(request: unknown, raw?: RawRequest): Promise<IngestOutcome> {
     return this.storeLogs(decodeLogsRequest(request, this.logsOptions()), raw)
@@ -151,7 +150,7 @@ export class IngestPipeline {
 
   private storeLogs(batch: DecodedBatch<IngestLog>, raw: RawRequest | undefined): Promise<IngestOutcome> {
     const writing = startWrite(() => this.options.logWriter.writeLogs(batch.items))
-    const logs = this.hasListeners() ? batch.items.map(logOf) : undefined
+    const logs = this.keepLogs ? batch.items.map(logOf) : undefined
     return this.finishStore(writing, this.afterStore('logs', raw, batch.items.length, logs, tellLogs), outcomeOf(batch, 'log records'))
   }
 
