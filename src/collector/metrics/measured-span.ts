@@ -16,7 +16,8 @@ export type MeasuredSpan = Pick<StoredSpan, 'traceId' | 'spanId' | 'service' | '
   attributes: AttributeMap
 }
 
-const NO_ATTRIBUTES: AttributeMap = Object.freeze({})
+/** The attributes of a span without HTTP status ones (shared). */
+export const NO_ATTRIBUTES: AttributeMap = Object.freeze({})
 /** One status object per code, shared (a span's own also holds its message). */
 const STATUS_OF: Record<StatusCodeName, MeasuredSpan['status']> = {
   UNSET: Object.freeze({ code: 'UNSET' }),
@@ -45,4 +46,9 @@ export function measuredSpanOf(span: StoredSpan): MeasuredSpan {
     status: STATUS_OF[span.status.code] ?? span.status,
     attributes,
   }
+}
+
+/** The status a MeasuredSpan holds for `code`: one shared object per code. */
+export function measuredStatus(code: StatusCodeName): MeasuredSpan['status'] {
+  return STATUS_OF[code]
 }

@@ -19,12 +19,14 @@ import type { OtlpRecordContext, RecordSink, Rejections } from './otlp-request-w
 import { idHex, nanosOf } from './otlp-protobuf-values.js'
 import type { OtlpProtobufValues } from './otlp-protobuf-values.js'
 import { walkOtlpProtobufRequest, walkOtlpProtobufRequestInto } from './otlp-protobuf-walk.js'
+import { SpanWireFields } from './span-wire-fields.js'
+import type { SpanWireParts } from './span-wire-fields.js'
 import { beyondStorableNanos, isAllZeroHex, MAX_UNIX_NANOS, nanosToMs } from './otlp-values.js'
 import { TRACE_TAG as TAG } from '../../otlp-wire/otlp-field-tags.js'
 
 /** Throws ProtoWireError (not an ExportTraceServiceRequest) or OtlpValueError (values nested too deep). */
 export function decodeTraceRequestProtobuf(body: Buffer): DecodedBatch<IngestSpan> {
-  return walkOtlpProtobufRequest(body, TRACE_SHAPE, decodeSpan)
+  return walkOtlpProtobufRequest(body, TRACE_SHAPE, decodeSpanProtobuf)
 }
 
 /**
@@ -33,101 +35,45 @@ export function decodeTraceRequestProtobuf(body: Buffer): DecodedBatch<IngestSpa
  * spans `into` had by then are part of a request refused whole.
  */
 export function decodeTraceRequestProtobufInto(body: Buffer, into: RecordSink<IngestSpan>): Rejections {
-  return walkOtlpProtobufRequestInto(body, TRACE_SHAPE, decodeSpan, into)
+  return walkOtlpProtobufRequestInto(body, TRACE_SHAPE, decodeSpanProtobuf, into)
 }
 
+/** The span being decoded (decodeSpanProtobuf does not nest, so one of each serves every request). */
+const fields = new SpanWireFields()
+class DecodedSpanParts implements SpanWireParts {
+  values!: OtlpProtobufValues
+  attributes: AttributeMap = {}
+  events: StoredSpanEvent[] = []
+  links: StoredSpanLink[] = []
+
+  attribute(end: number): boolean {
+    this.values.keyValueInto(this.attributes, end, 0)
+    return true
+  }
+
+  event(end: number): boolean {
+    this.events.push(readEvent(this.values, end))
+    return true
+  }
+
+  link(end: number): boolean {
+    const link = readLink(this.values, end)
+    if (link !== undefined) this.links.push(link)
+    return true
+  }
+}
+const parts = new DecodedSpanParts()
+
 /** Pushes the span, or returns why it was rejected (decodeSpan in decode-traces.ts, in the same order). */
-function decodeSpan(values: OtlpProtobufValues, end: number, context: OtlpRecordContext, into: RecordSink<IngestSpan>): string | undefined {
+export function decodeSpanProtobuf(values: OtlpProtobufValues, end: number, context: OtlpRecordContext, into: RecordSink<IngestSpan>): string | undefined {
   const r = values.r
   const buf = r.buf
-  // Bytes fields as [start, end) of the body; -1 when absent. A field sent twice keeps its last value.
-  let traceIdStart = -1
-  let traceIdEnd = 0
-  let spanIdStart = -1
-  let spanIdEnd = 0
-  let parentStart = -1
-  let parentEnd = 0
-  let traceState = ''
-  let name = ''
-  let kind = 0
-  let startLo = 0
-  let startHi = 0
-  let endLo = 0
-  let endHi = 0
-  let flags = 0
-  let statusCode = 0
-  let statusMessage = ''
-  const attributes: AttributeMap = {}
-  const events: StoredSpanEvent[] = []
-  const links: StoredSpanLink[] = []
-  while (r.pos < end) {
-    const tag = r.uint32(end)
-    switch (tag) {
-      case TAG.spanTraceId:
-        traceIdEnd = r.lengthEnd(end)
-        traceIdStart = r.pos
-        r.pos = traceIdEnd
-        break
-      case TAG.spanSpanId:
-        spanIdEnd = r.lengthEnd(end)
-        spanIdStart = r.pos
-        r.pos = spanIdEnd
-        break
-      case TAG.spanParentSpanId:
-        parentEnd = r.lengthEnd(end)
-        parentStart = r.pos
-        r.pos = parentEnd
-        break
-      case TAG.spanTraceState:
-        traceState = r.string(end)
-        break
-      case TAG.spanName:
-        name = values.name(end)
-        break
-      case TAG.spanKind:
-        kind = r.uint32(end) | 0
-        break
-      case TAG.spanStart:
-        r.fixed64(end)
-        startLo = r.lo
-        startHi = r.hi
-        break
-      case TAG.spanEnd:
-        r.fixed64(end)
-        endLo = r.lo
-        endHi = r.hi
-        break
-      case TAG.spanAttribute:
-        values.keyValueInto(attributes, r.lengthEnd(end), 0)
-        break
-      case TAG.spanEvent:
-        events.push(readEvent(values, r.lengthEnd(end)))
-        break
-      case TAG.spanLink: {
-        const link = readLink(values, r.lengthEnd(end))
-        if (link !== undefined) links.push(link)
-        break
-      }
-      case TAG.spanStatus: {
-        // A later status replaces an earlier one whole, as protobufjs does.
-        const statusEnd = r.lengthEnd(end)
-        statusCode = 0
-        statusMessage = ''
-        while (r.pos < statusEnd) {
-          const statusTag = r.uint32(statusEnd)
-          if (statusTag === TAG.statusMessage) statusMessage = r.string(statusEnd)
-          else if (statusTag === TAG.statusCode) statusCode = r.uint32(statusEnd) | 0
-          else r.skip(statusTag, statusEnd)
-        }
-        break
-      }
-      case TAG.spanFlags:
-        flags = r.fixed32(end)
-        break
-      default:
-        r.skip(tag, end)
-    }
-  }
+  parts.values = values
+  const attributes: AttributeMap = (parts.attributes = {})
+  const events: StoredSpanEvent[] = (parts.events = [])
+  const links: StoredSpanLink[] = (parts.links = [])
+  fields.read(r, end, parts)
+  const { traceIdStart, traceIdEnd, spanIdStart, spanIdEnd, parentStart, parentEnd } = fields
   const { where } = context
   const traceId = idHex(r, traceIdStart, traceIdEnd, 16)
   if (traceId === undefined || traceId === '' || isAllZeroHex(traceId)) return `${where}: traceId must be 16 bytes (32 hex characters), not all zero`
@@ -135,9 +81,9 @@ function decodeSpan(values: OtlpProtobufValues, end: number, context: OtlpRecord
   if (spanId === undefined || spanId === '' || isAllZeroHex(spanId)) return `${where}: spanId must be 8 bytes (16 hex characters), not all zero`
   const parent = idHex(r, parentStart, parentEnd, 8)
   if (parent === undefined) return `${where}: parentSpanId must be 8 bytes (16 hex characters) or empty`
-  const startNs = nanosOf(startLo, startHi)
+  const startNs = nanosOf(fields.startLo, fields.startHi)
   if (startNs > MAX_UNIX_NANOS) return beyondStorableNanos(`${where}.startTimeUnixNano`, startNs)
-  const endNs = nanosOf(endLo, endHi)
+  const endNs = nanosOf(fields.endLo, fields.endHi)
   if (endNs > MAX_UNIX_NANOS) return beyondStorableNanos(`${where}.endTimeUnixNano`, endNs)
   into.push(
     ingestSpanOf(
@@ -148,14 +94,14 @@ function decodeSpan(values: OtlpProtobufValues, end: number, context: OtlpRecord
         traceIdBytes: buf.subarray(traceIdStart, traceIdEnd),
         spanIdBytes: buf.subarray(spanIdStart, spanIdEnd),
         parentSpanIdBytes: parent === '' ? null : buf.subarray(parentStart, parentEnd),
-        name,
-        traceState,
-        kind,
-        statusCode,
-        statusMessage,
+        name: fields.nameStart < 0 ? '' : values.nameText(fields.nameStart, fields.nameEnd),
+        traceState: fields.traceState,
+        kind: fields.kind,
+        statusCode: fields.statusCode,
+        statusMessage: fields.statusMessage,
         startNs,
         endNs,
-        flags,
+        flags: fields.flags,
         attributes,
         events,
         links,

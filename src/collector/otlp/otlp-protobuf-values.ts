@@ -70,6 +70,16 @@ export class OtlpProtobufValues {
     return text
   }
 
+  /** Bytes `start` to `end` as a name's text, the same string for the same bytes (as `name`). */
+  nameText(start: number, end: number): string {
+    return this.names.text(start, end)
+  }
+
+  /** Bytes `start` to `end` as an attribute key's text, the same string for the same bytes (as keyValueInto's keys). */
+  keyText(start: number, end: number): string {
+    return this.keys.text(start, end)
+  }
+
   /** One KeyValue whose content ends at `end` into `out` (later duplicate keys win); the reader ends at `end`. */
   keyValueInto(out: AttributeMap, end: number, depth: number): void {
     const r = this.r

@@ -121,6 +121,13 @@ export class IngestPipeline {
    */
   private streamTraces(body: Buffer, raw: RawRequest, writer: SpanBatchWriter): Promise<IngestOutcome> {
     const kept = this.keepSpan
+    if (writer.takeProtobuf !== undefined && kept !== wholeSpan) {
+      // The store reads the spans from the bytes itself, and gives what RED reads of each.
+      const measured: MeasuredSpan[] | undefined = kept === undefined ? undefined : []
+      const taken = writer.takeProtobuf(body, measured)
+      const writing = startWrite(() => writer.finish())
+      return this.finishStore(writing, this.afterStore('traces', raw, taken.taken, measured, tellSpans), outcomeOf(taken, 'spans'))
+    }
     const spans: KeptSpan[] | undefined = kept === undefined ? undefined : []
     let count = 0
     const rejections = decodeTraceRequestProtobufInto(body, {

@@ -11,6 +11,8 @@
  */
 import type { IngestLog } from '../otlp/decode-logs.js'
 import type { IngestSpan } from '../otlp/decode-traces.js'
+import type { RecordSink, Rejections } from '../otlp/otlp-request-walk.js'
+import type { MeasuredSpan } from '../metrics/measured-span.js'
 import type { StoredLog, StoredSpan } from '../model/stored-span.js'
 import type { RedCell, RedCellUpdate } from '../metrics/red-rollup.js'
 import type { DependencyEdge, IncomingLink, Operation, TraceSummary } from '../../query-api/query-api-types.js'
@@ -116,6 +118,14 @@ export interface SpanWriter {
 /** One batch of a SpanWriter's spanBatch. */
 export interface SpanBatchWriter {
   push(span: IngestSpan): void
+  /**
+   * Optional, for a store that writes what it needs of a span straight from
+   * its protobuf bytes: takes a whole OTLP/protobuf request instead of its
+   * decoded spans (the same spans kept, rejections and reasons as
+   * decodeTraceRequestProtobufInto, which it throws as), and gives `measured`
+   * what RED reads of each span taken. `taken`: the spans taken.
+   */
+  takeProtobuf?(body: Buffer, measured: RecordSink<MeasuredSpan> | undefined): Rejections & { taken: number }
   /** Stores the batch: writeSpans' result for its spans. Called at most once. */
   finish(): Promise<WriteResult>
 }

@@ -41,6 +41,7 @@ FIELD_ESCAPE[LF] = 0x6e // n
 FIELD_ESCAPE[CR] = 0x72 // r
 const QUOTED_ESCAPE = FIELD_ESCAPE.slice()
 QUOTED_ESCAPE[QUOTE] = QUOTE
+const HEX_DIGITS = Buffer.from('0123456789abcdef')
 
 /** An insert body being written, one row after the other, into one buffer that doubles when a row needs more room. */
 export class TabSeparatedBody {
@@ -96,7 +97,46 @@ export class TabSeparatedBody {
 
   /** A String column. */
   field(text: string): void {
+    this.fieldText(text)
+    this.byte(TAB)
+  }
+
+  /** Part of a String column (the column's tab is written by `tab`). */
+  fieldText(text: string): void {
     if (!this.ascii(text, FIELD_ESCAPE)) this.utf8(text.replace(FIELD_SPECIAL_ALL, escapeOf))
+  }
+
+  /**
+   * Bytes `start` to `end` of `source` as they are: text that needs no escaping in any column,
+   * quoted or not (printable ASCII without a backslash or quote, see clickhouse-plain-span.ts).
+   */
+  raw(source: Uint8Array, start: number, end: number): void {
+    const n = end - start
+    this.room(n)
+    if (n > 32) this.buffer.set(source.subarray(start, end), this.length)
+    else {
+      const buffer = this.buffer
+      let at = this.length
+      for (let i = start; i < end; i++) buffer[at++] = source[i]!
+    }
+    this.length += n
+  }
+
+  /** Bytes `start` to `end` of `source` as lowercase hex digits (an id), and the column's tab. */
+  hex(source: Uint8Array, start: number, end: number): void {
+    this.room(2 * (end - start) + 1)
+    const buffer = this.buffer
+    let at = this.length
+    for (let i = start; i < end; i++) {
+      const b = source[i]!
+      buffer[at++] = HEX_DIGITS[b >> 4]!
+      buffer[at++] = HEX_DIGITS[b & 15]!
+    }
+    buffer[at++] = TAB
+    this.length = at
+  }
+
+  tab(): void {
     this.byte(TAB)
   }
 

@@ -4,7 +4,8 @@
  * roles and the dependency reader.
  *
  * Writes: each span of a batch is written as a TabSeparated row as soon as
- * it is decoded (clickhouse-tab-separated.ts), and the batches that arrive
+ * it is read (clickhouse-span-rows.ts; a plain span straight from its
+ * protobuf bytes, clickhouse-plain-span.ts), and the batches that arrive
  * while a write is in flight go together (clickhouse-write-groups.ts) as
  * one INSERT (the materialized views fill the search and by-trace tables in
  * the same request), then one INSERT … SELECT of the calls between services
@@ -22,7 +23,7 @@
 import { createHash } from 'node:crypto'
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import { SPAN_KIND_NAMES } from '../../model/stored-span.js'
-import type { AttributeJson, AttributeMap, SpanKindName, StoredLog, StoredSpan } from '../../model/stored-span.js'
+import type { AttributeMap, SpanKindName, StoredLog, StoredSpan } from '../../model/stored-span.js'
 import type { IngestLog } from '../../otlp/decode-logs.js'
 import type { IngestSpan } from '../../otlp/decode-traces.js'
 import { msToNs, nanosToMs } from '../../otlp/otlp-values.js'
@@ -49,6 +50,8 @@ import { summarizeTrace } from '../trace-summary.js'
 import { unreachableOr } from '../store-unreachable.js'
 import { sqlHexList, sqlString, sqlStringList, sqlUInt } from './clickhouse-sql.js'
 import { insertTabSeparated, TabSeparatedBody } from './clickhouse-tab-separated.js'
+import { dayOf, ROW_BYTES_PER_REQUEST_BYTE, ROW_BYTES_PER_SPAN, SPAN_INSERT_COLUMNS, SpanRows, SpanRowsBatch } from './clickhouse-span-rows.js'
+import type { PreparedSpans } from './clickhouse-span-rows.js'
 import { dependenciesQuery, insertCallsStatement } from './clickhouse-dependency-calls.js'
 import { WriteGroups } from './clickhouse-write-groups.js'
 import type { GroupOutcome } from './clickhouse-write-groups.js'
@@ -104,224 +107,6 @@ const GROUP_LINGER_MS = 20
 
 const HEX_TRACE_ID = /^[0-9a-f]{32}$/
 const HEX_SPAN_ID = /^[0-9a-f]{16}$/
-
-/** An attribute value as the text a `key=value` filter compares with. */
-function attributeText(value: AttributeJson): string {
-  return typeof value === 'string' ? value : JSON.stringify(value)
-}
-
-/** Unix ns to the day a row is partitioned under (UTC, as ClickHouse's toDate of a Unix time). */
-function dayOf(ns: bigint): string {
-  return new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 10)
-}
-
-/** The insert's columns, in the order SpanRows writes them. */
-const SPAN_INSERT_COLUMNS = [
-  'service',
-  'start_ns',
-  'trace_id',
-  'span_id',
-  'parent_span_id',
-  'name',
-  'kind',
-  'duration_ns',
-  'status_code',
-  'status_message',
-  'trace_state',
-  'scope_name',
-  'scope_version',
-  'attr_keys',
-  'attr_values',
-  'event_keys',
-  'event_values',
-  'start_date',
-  'end_ns',
-  'flags',
-  'resource',
-  'attributes',
-  'events',
-  'links',
-] as const
-
-const NS_PER_DAY = 86_400_000_000_000n
-
-/** An attribute map's keys, or its values as a filter compares them, as quoted elements of an Array(String) field (without brackets). */
-function writeQuoted(body: TabSeparatedBody, attributes: AttributeMap, values: boolean): void {
-  let first = true
-  for (const key in attributes) {
-    if (!first) body.comma()
-    first = false
-    body.quoted(values ? attributeText(attributes[key]!) : key)
-  }
-}
-
-/** Bytes that `write` puts into a body of their own. */
-function bytesOf(write: (body: TabSeparatedBody) => void): Buffer {
-  const body = new TabSeparatedBody(256)
-  write(body)
-  return Buffer.from(body.written())
-}
-
-/** What every span of one resource writes alike, written once per resource. */
-interface ResourceFields {
-  /** The resource's attribute keys and values as quoted array elements, appended to each span's own (empty: none). */
-  keys: Buffer
-  values: Buffer
-  /** The resource JSON as a TabSeparated column (with its tab). */
-  json: Buffer
-}
-
-/** Spans as TabSeparated rows for the `spans` table (clickhouse-tab-separated.ts), with what repeats across spans written once. */
-class SpanRows {
-  private readonly resources = new Map<string, ResourceFields>()
-  private dayStartNs = -1n
-  private dayText = ''
-
-  /** The partition day of a start time (UTC), remembered for the spans of the same day. */
-  private dayOf(ns: bigint): string {
-    if (ns < this.dayStartNs || ns >= this.dayStartNs + NS_PER_DAY) {
-      this.dayStartNs = (ns / NS_PER_DAY) * NS_PER_DAY
-      this.dayText = dayOf(this.dayStartNs)
-    }
-    return this.dayText
-  }
-
-  private resourceOf(item: IngestSpan): ResourceFields {
-    let fields = this.resources.get(item.resourceJson)
-    if (fields === undefined) {
-      const resource = item.span.resource
-      fields = {
-        keys: bytesOf((body) => writeQuoted(body, resource, false)),
-        values: bytesOf((body) => writeQuoted(body, resource, true)),
-        json: bytesOf((body) => body.field(item.resourceJson)),
-      }
-      if (this.resources.size > 1000) this.resources.clear()
-      this.resources.set(item.resourceJson, fields)
-    }
-    return fields
-  }
-
-  /** The span's attribute map (keys or values) and then its resource's, as one Array(String) column. */
-  private writePairs(body: TabSeparatedBody, attributes: AttributeMap, resourcePart: Buffer, values: boolean): void {
-    body.startArray()
-    const before = body.length
-    writeQuoted(body, attributes, values)
-    if (resourcePart.length > 0) {
-      if (body.length > before) body.comma()
-      body.bytes(resourcePart)
-    }
-    body.endArray()
-  }
-
-  /** The events as two Array(String) columns: for each, 'event' and its name, then its attributes' keys and values. */
-  private writeEvents(body: TabSeparatedBody, events: StoredSpan['events']): void {
-    body.startArray()
-    for (let i = 0; i < events.length; i++) {
-      if (i > 0) body.comma()
-      body.quoted('event')
-      for (const key in events[i]!.attributes) {
-        body.comma()
-        body.quoted(key)
-      }
-    }
-    body.endArray()
-    body.startArray()
-    for (let i = 0; i < events.length; i++) {
-      const event = events[i]!
-      if (i > 0) body.comma()
-      body.quoted(event.name)
-      for (const key in event.attributes) {
-        body.comma()
-        body.quoted(attributeText(event.attributes[key]!))
-      }
-    }
-    body.endArray()
-  }
-
-  /** The span's row, in the order of SPAN_INSERT_COLUMNS. Ids are checked hex and numbers digits: only the texts a sender chose are escaped. */
-  write(body: TabSeparatedBody, item: IngestSpan): void {
-    const span = item.span
-    const resource = this.resourceOf(item)
-    body.field(span.service)
-    body.plain(span.startTimeUnixNano)
-    body.plain(span.traceId)
-    body.plain(span.spanId)
-    body.plain(span.parentSpanId ?? '')
-    body.field(span.name)
-    body.uint(item.kind)
-    body.plain(item.endNs > item.startNs ? (item.endNs - item.startNs).toString() : '0')
-    body.uint(item.statusCode)
-    body.field(span.status.message)
-    body.field(span.traceState)
-    body.field(span.scope.name)
-    body.field(span.scope.version)
-    this.writePairs(body, span.attributes, resource.keys, false)
-    this.writePairs(body, span.attributes, resource.values, true)
-    this.writeEvents(body, span.events)
-    body.plain(this.dayOf(item.startNs))
-    body.plain(span.endTimeUnixNano)
-    body.uint(item.flags)
-    body.bytes(resource.json)
-    body.field(JSON.stringify(span.attributes))
-    body.field(span.events.length > 0 ? JSON.stringify(span.events) : '')
-    body.field(span.links.length > 0 ? JSON.stringify(span.links) : '')
-    body.endRow()
-  }
-}
-
-/**
- * Room a batch's rows start with, per byte of the protobuf request they come from, and per span
- * when the spans come decoded (the buffer doubles when the rows need more). A row repeats its
- * resource and writes its attributes three ways: about three times the span's protobuf bytes
- * (bench/collector's spans: 209 bytes a span in protobuf, 648 a row).
- */
-const ROW_BYTES_PER_REQUEST_BYTE = 4
-const ROW_BYTES_PER_SPAN = 1024
-
-/** A batch of spans waiting for its group's write (SpanRowsBatch). */
-interface PreparedSpans {
-  /** The spans' rows for the `spans` table, one after the other. */
-  lines: Buffer
-  /** Where each span's row ends in `lines` (the next one starts there). */
-  ends: readonly number[]
-  traceIds: readonly string[]
-  spanIds: readonly string[]
-}
-
-/**
- * A batch as its group's write needs it: each span's row written as the span
- * arrives, and its ids. No decoded span is kept, neither while the batch is
- * decoded nor while its group waits for ClickHouse (three round trips):
- * objects that outlive a scavenge are copied, then promoted and marked, and
- * the decoded spans' object graphs were most of the collector's
- * garbage-collection time.
- */
-class SpanRowsBatch implements SpanBatchWriter {
-  private readonly body: TabSeparatedBody
-  private readonly ends: number[] = []
-  private readonly traceIds: string[] = []
-  private readonly spanIds: string[] = []
-
-  constructor(
-    private readonly rows: SpanRows,
-    expectedBytes: number,
-    private readonly submit: (batch: PreparedSpans) => Promise<WriteResult>,
-  ) {
-    this.body = new TabSeparatedBody(expectedBytes)
-  }
-
-  push(item: IngestSpan): void {
-    this.rows.write(this.body, item)
-    this.ends.push(this.body.length)
-    this.traceIds.push(item.span.traceId)
-    this.spanIds.push(item.span.spanId)
-  }
-
-  finish(): Promise<WriteResult> {
-    if (this.ends.length === 0) return Promise.resolve({ stored: 0 })
-    return this.submit({ lines: this.body.toKeep(), ends: this.ends, traceIds: this.traceIds, spanIds: this.spanIds })
-  }
-}
 
 /**
  * Which of a group's spans (numbered across its batches in order) to write: 1 for a span not stored

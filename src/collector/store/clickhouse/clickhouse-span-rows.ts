@@ -1,0 +1,390 @@
+/**
+ * Spans as TabSeparated rows of the ClickHouse `spans` table
+ * (clickhouse-tab-separated.ts), and a batch of them waiting for its group's
+ * write. A span's row is written from the decoded span (SpanRows.write), or
+ * straight from its protobuf bytes when the span is plain
+ * (clickhouse-plain-span.ts, SpanRows.writePlain): the same bytes either way.
+ */
+import type { AttributeJson, AttributeMap, StoredSpan } from '../../model/stored-span.js'
+import { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from '../../model/stored-span.js'
+import { HTTP_STATUS_KEYS, measuredSpanOf, measuredStatus, NO_ATTRIBUTES } from '../../metrics/measured-span.js'
+import type { MeasuredSpan } from '../../metrics/measured-span.js'
+import type { IngestSpan } from '../../otlp/decode-traces.js'
+import { decodeSpanProtobuf } from '../../otlp/decode-traces-protobuf.js'
+import { TRACE_SHAPE } from '../../otlp/decode-traces.js'
+import type { OtlpRecordContext, RecordSink, Rejections } from '../../otlp/otlp-request-walk.js'
+import type { OtlpProtobufValues } from '../../otlp/otlp-protobuf-values.js'
+import { walkOtlpProtobufRequestInto } from '../../otlp/otlp-protobuf-walk.js'
+import { nanosToMs } from '../../otlp/otlp-values.js'
+import type { SpanBatchWriter, WriteResult } from '../store-roles.js'
+import { PlainSpanReader, VALUE_BOOL, VALUE_STRING } from './clickhouse-plain-span.js'
+import { TabSeparatedBody } from './clickhouse-tab-separated.js'
+
+/** An attribute value as the text a `key=value` filter compares with. */
+function attributeText(value: AttributeJson): string {
+  return typeof value === 'string' ? value : JSON.stringify(value)
+}
+
+/** Unix ns to the day a row is partitioned under (UTC, as ClickHouse's toDate of a Unix time). */
+export function dayOf(ns: bigint): string {
+  return new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 10)
+}
+
+/** The insert's columns, in the order SpanRows writes them. */
+export const SPAN_INSERT_COLUMNS = [
+  'service',
+  'start_ns',
+  'trace_id',
+  'span_id',
+  'parent_span_id',
+  'name',
+  'kind',
+  'duration_ns',
+  'status_code',
+  'status_message',
+  'trace_state',
+  'scope_name',
+  'scope_version',
+  'attr_keys',
+  'attr_values',
+  'event_keys',
+  'event_values',
+  'start_date',
+  'end_ns',
+  'flags',
+  'resource',
+  'attributes',
+  'events',
+  'links',
+] as const
+
+const NS_PER_DAY = 86_400_000_000_000n
+
+/** An attribute map's keys, or its values as a filter compares them, as quoted elements of an Array(String) field (without brackets). */
+function writeQuoted(body: TabSeparatedBody, attributes: AttributeMap, values: boolean): void {
+  let first = true
+  for (const key in attributes) {
+    if (!first) body.comma()
+    first = false
+    body.quoted(values ? attributeText(attributes[key]!) : key)
+  }
+}
+
+/** Bytes that `write` puts into a body of their own. */
+function bytesOf(write: (body: TabSeparatedBody) => void): Buffer {
+  const body = new TabSeparatedBody(256)
+  write(body)
+  return Buffer.from(body.written())
+}
+
+/** What every span of one resource writes alike, written once per resource. */
+interface ResourceFields {
+  /** The resource's attribute keys and values as quoted array elements, appended to each span's own (empty: none). */
+  keys: Buffer
+  values: Buffer
+  /** The resource JSON as a TabSeparated column (with its tab). */
+  json: Buffer
+}
+
+/** Spans as TabSeparated rows for the `spans` table (clickhouse-tab-separated.ts), with what repeats across spans written once. */
+export class SpanRows {
+  private readonly resources = new Map<string, ResourceFields>()
+  private dayStartNs = -1n
+  private dayText = ''
+
+  /** The partition day of a start time (UTC), remembered for the spans of the same day. */
+  private dayOf(ns: bigint): string {
+    if (ns < this.dayStartNs || ns >= this.dayStartNs + NS_PER_DAY) {
+      this.dayStartNs = (ns / NS_PER_DAY) * NS_PER_DAY
+      this.dayText = dayOf(this.dayStartNs)
+    }
+    return this.dayText
+  }
+
+  private resourceOf(resourceJson: string, resource: AttributeMap): ResourceFields {
+    let fields = this.resources.get(resourceJson)
+    if (fields === undefined) {
+      fields = {
+        keys: bytesOf((body) => writeQuoted(body, resource, false)),
+        values: bytesOf((body) => writeQuoted(body, resource, true)),
+        json: bytesOf((body) => body.field(resourceJson)),
+      }
+      if (this.resources.size > 1000) this.resources.clear()
+      this.resources.set(resourceJson, fields)
+    }
+    return fields
+  }
+
+  /** The span's attribute map (keys or values) and then its resource's, as one Array(String) column. */
+  private writePairs(body: TabSeparatedBody, attributes: AttributeMap, resourcePart: Buffer, values: boolean): void {
+    body.startArray()
+    const before = body.length
+    writeQuoted(body, attributes, values)
+    if (resourcePart.length > 0) {
+      if (body.length > before) body.comma()
+      body.bytes(resourcePart)
+    }
+    body.endArray()
+  }
+
+  /** The events as two Array(String) columns: for each, 'event' and its name, then its attributes' keys and values. */
+  private writeEvents(body: TabSeparatedBody, events: StoredSpan['events']): void {
+    body.startArray()
+    for (let i = 0; i < events.length; i++) {
+      if (i > 0) body.comma()
+      body.quoted('event')
+      for (const key in events[i]!.attributes) {
+        body.comma()
+        body.quoted(key)
+      }
+    }
+    body.endArray()
+    body.startArray()
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!
+      if (i > 0) body.comma()
+      body.quoted(event.name)
+      for (const key in event.attributes) {
+        body.comma()
+        body.quoted(attributeText(event.attributes[key]!))
+      }
+    }
+    body.endArray()
+  }
+
+  /** The span's row, in the order of SPAN_INSERT_COLUMNS. Ids are checked hex and numbers digits: only the texts a sender chose are escaped. */
+  write(body: TabSeparatedBody, item: IngestSpan): void {
+    const span = item.span
+    const resource = this.resourceOf(item.resourceJson, span.resource)
+    body.field(span.service)
+    body.plain(span.startTimeUnixNano)
+    body.plain(span.traceId)
+    body.plain(span.spanId)
+    body.plain(span.parentSpanId ?? '')
+    body.field(span.name)
+    body.uint(item.kind)
+    body.plain(item.endNs > item.startNs ? (item.endNs - item.startNs).toString() : '0')
+    body.uint(item.statusCode)
+    body.field(span.status.message)
+    body.field(span.traceState)
+    body.field(span.scope.name)
+    body.field(span.scope.version)
+    this.writePairs(body, span.attributes, resource.keys, false)
+    this.writePairs(body, span.attributes, resource.values, true)
+    this.writeEvents(body, span.events)
+    body.plain(this.dayOf(item.startNs))
+    body.plain(span.endTimeUnixNano)
+    body.uint(item.flags)
+    body.bytes(resource.json)
+    body.field(JSON.stringify(span.attributes))
+    body.field(span.events.length > 0 ? JSON.stringify(span.events) : '')
+    body.field(span.links.length > 0 ? JSON.stringify(span.links) : '')
+    body.endRow()
+  }
+
+  /**
+   * The row `write` makes of the same span once decoded, for a plain span read from the bytes of
+   * `buf` (clickhouse-plain-span.ts). Text that is not PLAIN is decoded and escaped as `write` does.
+   */
+  writePlain(body: TabSeparatedBody, span: PlainSpanReader, buf: Buffer, context: OtlpRecordContext): void {
+    const resource = this.resourceOf(context.resourceJson, context.resource)
+    const n = span.attributeCount
+    body.field(context.service)
+    const start = span.startNs.toString()
+    body.plain(start)
+    body.plain(span.traceId)
+    body.plain(span.spanId)
+    if (span.parentStart >= 0) body.hex(buf, span.parentStart, span.parentStart + 8)
+    else body.tab()
+    body.field(span.name)
+    body.uint(span.kind)
+    body.plain(span.endNs > span.startNs ? (span.endNs - span.startNs).toString() : '0')
+    body.uint(span.statusCode)
+    body.field(span.statusMessage)
+    body.field(span.traceState)
+    body.field(context.scope.name)
+    body.field(context.scope.version)
+    // attr_keys, then attr_values: the span's own, then its resource's.
+    body.startArray()
+    for (let i = 0; i < n; i++) {
+      if (i > 0) body.comma()
+      if (span.keysPlain[i]!) {
+        body.byte(QUOTE)
+        body.raw(buf, span.keyStarts[i]!, span.keyEnds[i]!)
+        body.byte(QUOTE)
+      } else body.quoted(span.keys[i]!)
+    }
+    this.endPairs(body, n, resource.keys)
+    body.startArray()
+    for (let i = 0; i < n; i++) {
+      if (i > 0) body.comma()
+      if (span.valueTypes[i] === VALUE_STRING && span.valuesPlain[i]!) {
+        body.byte(QUOTE)
+        body.raw(buf, span.valueStarts[i]!, span.valueEnds[i]!)
+        body.byte(QUOTE)
+      } else body.quoted(attributeText(plainValue(span, buf, i)))
+    }
+    this.endPairs(body, n, resource.values)
+    // No events: two empty arrays.
+    body.startArray()
+    body.endArray()
+    body.startArray()
+    body.endArray()
+    body.plain(this.dayOf(span.startNs))
+    body.plain(span.endNs.toString())
+    body.uint(span.flags)
+    body.bytes(resource.json)
+    // The attributes as JSON.stringify writes the decoded map.
+    body.byte(OPEN_BRACE)
+    for (let i = 0; i < n; i++) {
+      if (i > 0) body.comma()
+      if (span.keysPlain[i]!) {
+        body.byte(DOUBLE_QUOTE)
+        body.raw(buf, span.keyStarts[i]!, span.keyEnds[i]!)
+        body.byte(DOUBLE_QUOTE)
+      } else body.fieldText(JSON.stringify(span.keys[i]!))
+      body.byte(COLON)
+      if (span.valueTypes[i] === VALUE_STRING && span.valuesPlain[i]!) {
+        body.byte(DOUBLE_QUOTE)
+        body.raw(buf, span.valueStarts[i]!, span.valueEnds[i]!)
+        body.byte(DOUBLE_QUOTE)
+      } else body.fieldText(JSON.stringify(plainValue(span, buf, i)))
+    }
+    body.byte(CLOSE_BRACE)
+    body.tab()
+    // No events, no links.
+    body.tab()
+    body.tab()
+    body.endRow()
+  }
+
+  /** Ends an Array(String) column of the span's `count` elements with its resource's part. */
+  private endPairs(body: TabSeparatedBody, count: number, resourcePart: Buffer): void {
+    if (resourcePart.length > 0) {
+      if (count > 0) body.comma()
+      body.bytes(resourcePart)
+    }
+    body.endArray()
+  }
+}
+
+const QUOTE = 0x27
+const DOUBLE_QUOTE = 0x22
+const COLON = 0x3a
+const OPEN_BRACE = 0x7b
+const CLOSE_BRACE = 0x7d
+
+/** Attribute `i` of a plain span as the decoded map holds it. */
+function plainValue(span: PlainSpanReader, buf: Buffer, i: number): AttributeJson {
+  const type = span.valueTypes[i]!
+  if (type === VALUE_STRING) return buf.toString('utf8', span.valueStarts[i]!, span.valueEnds[i]!)
+  const number = span.valueNumbers[i]!
+  return type === VALUE_BOOL ? number === 1 : number
+}
+
+/**
+ * Room a batch's rows start with, per byte of the protobuf request they come from, and per span
+ * when the spans come decoded (the buffer doubles when the rows need more). A row repeats its
+ * resource and writes its attributes three ways: about three times the span's protobuf bytes
+ * (bench/collector's spans: 209 bytes a span in protobuf, 648 a row).
+ */
+export const ROW_BYTES_PER_REQUEST_BYTE = 4
+export const ROW_BYTES_PER_SPAN = 1024
+
+/** A batch of spans waiting for its group's write (SpanRowsBatch). */
+export interface PreparedSpans {
+  /** The spans' rows for the `spans` table, one after the other. */
+  lines: Buffer
+  /** Where each span's row ends in `lines` (the next one starts there). */
+  ends: readonly number[]
+  traceIds: readonly string[]
+  spanIds: readonly string[]
+}
+
+/**
+ * A batch as its group's write needs it: each span's row written as the span
+ * arrives, and its ids. No decoded span is kept, neither while the batch is
+ * decoded nor while its group waits for ClickHouse (three round trips):
+ * objects that outlive a scavenge are copied, then promoted and marked, and
+ * the decoded spans' object graphs were most of the collector's
+ * garbage-collection time.
+ */
+export class SpanRowsBatch implements SpanBatchWriter {
+  private readonly body: TabSeparatedBody
+  private readonly ends: number[] = []
+  private readonly traceIds: string[] = []
+  private readonly spanIds: string[] = []
+  /** Spans whose rows takeProtobuf wrote straight from their bytes. */
+  takenPlain = 0
+
+  constructor(
+    private readonly rows: SpanRows,
+    expectedBytes: number,
+    private readonly submit: (batch: PreparedSpans) => Promise<WriteResult>,
+  ) {
+    this.body = new TabSeparatedBody(expectedBytes)
+  }
+
+  push(item: IngestSpan): void {
+    this.rows.write(this.body, item)
+    this.ends.push(this.body.length)
+    this.traceIds.push(item.span.traceId)
+    this.spanIds.push(item.span.spanId)
+  }
+
+  /**
+   * A whole OTLP/protobuf request, each plain span's row written straight from its bytes and every
+   * other span decoded and pushed. `measured` gets what RED reads of each span taken, in order.
+   * Throws as decodeTraceRequestProtobufInto; the batch is then dropped unfinished.
+   */
+  takeProtobuf(body: Buffer, measured: RecordSink<MeasuredSpan> | undefined): Rejections & { taken: number } {
+    let taken = 0
+    let reader: PlainSpanReader | undefined
+    const decoded: RecordSink<IngestSpan> = {
+      push: (item: IngestSpan) => {
+        this.push(item)
+        measured?.push(measuredSpanOf(item.span))
+        taken++
+      },
+    }
+    const take = (values: OtlpProtobufValues, end: number, context: OtlpRecordContext, into: RecordSink<IngestSpan>): string | undefined => {
+      // One reader per request: its values reader is the request's.
+      if (reader === undefined || reader.values !== values) reader = new PlainSpanReader(values)
+      if (!reader.read(end)) return decodeSpanProtobuf(values, end, context, into)
+      this.rows.writePlain(this.body, reader, values.r.buf, context)
+      this.ends.push(this.body.length)
+      this.traceIds.push(reader.traceId)
+      this.spanIds.push(reader.spanId)
+      this.takenPlain++
+      measured?.push(measuredPlainSpan(reader, values.r.buf, context))
+      taken++
+      return undefined
+    }
+    const rejections = walkOtlpProtobufRequestInto(body, TRACE_SHAPE, take, decoded)
+    return { ...rejections, taken }
+  }
+
+  finish(): Promise<WriteResult> {
+    if (this.ends.length === 0) return Promise.resolve({ stored: 0 })
+    return this.submit({ lines: this.body.toKeep(), ends: this.ends, traceIds: this.traceIds, spanIds: this.spanIds })
+  }
+}
+
+/** What RED reads of a plain span (measuredSpanOf of the same span decoded). */
+function measuredPlainSpan(span: PlainSpanReader, buf: Buffer, context: OtlpRecordContext): MeasuredSpan {
+  let attributes: AttributeMap | undefined
+  for (const key of HTTP_STATUS_KEYS) {
+    for (let i = 0; i < span.attributeCount; i++) if (span.keys[i] === key) (attributes ??= {})[key] = plainValue(span, buf, i)
+  }
+  return {
+    traceId: span.traceId,
+    spanId: span.spanId,
+    service: context.service,
+    name: span.name,
+    kind: SPAN_KIND_NAMES[span.kind]!,
+    durationMs: nanosToMs(span.endNs - span.startNs),
+    endTimeUnixMs: nanosToMs(span.endNs),
+    status: measuredStatus(STATUS_CODE_NAMES[span.statusCode]!),
+    attributes: attributes ?? NO_ATTRIBUTES,
+  }
+}
