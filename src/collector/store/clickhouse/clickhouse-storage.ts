@@ -19,6 +19,7 @@ import { ClickHouseRedRollups } from './clickhouse-red-rollups.js'
 import { ClickHouseRetention } from './clickhouse-retention.js'
 import { DATED_TABLES, migrateClickHouse } from './clickhouse-schema.js'
 import { sqlUInt } from './clickhouse-sql.js'
+import { ClickHouseIngestHttp } from './clickhouse-ingest-http.js'
 import { ClickHouseTraceStore } from './clickhouse-trace-store.js'
 import { parseClickHouseUrl } from './clickhouse-url.js'
 import type { ClickHouseLocation } from './clickhouse-url.js'
@@ -84,7 +85,8 @@ export async function openClickHouseStorage(options: ClickHouseStorageOptions): 
         retention = new ClickHouseRetention(client)
       }
     }
-    const store = new ClickHouseTraceStore(client)
+    const ingest = new ClickHouseIngestHttp(location, timeoutMs)
+    const store = new ClickHouseTraceStore(client, ingest)
     return {
       description: `ClickHouse ${versionText} at ${where}${options.maxAgeMs === undefined ? '' : retention === undefined ? ' (retention by table TTL)' : ' (retention by deletes: no TTL before 19.6)'}`,
       spanWriter: store,
@@ -94,7 +96,10 @@ export async function openClickHouseStorage(options: ClickHouseStorageOptions): 
       dependencyReader: store,
       redRollups: new ClickHouseRedRollups(client),
       retention,
-      close: () => client.close(),
+      close: () => {
+        ingest.close()
+        return client.close()
+      },
     }
   } catch (err) {
     await client.close()

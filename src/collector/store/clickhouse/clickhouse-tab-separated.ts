@@ -16,8 +16,6 @@
  * garbage-collection time. Text with a non-ASCII character is escaped as a
  * string and encoded by Buffer.write (lone surrogates become U+FFFD there).
  */
-import { Readable } from 'node:stream'
-import type { ClickHouseClient } from '@clickhouse/client'
 
 const FIELD_SPECIAL_ALL = /[\\\t\n\r]/g
 const QUOTED_SPECIAL_ALL = /[\\'\t\n\r]/g
@@ -209,18 +207,4 @@ export class TabSeparatedBody {
     const written = this.written()
     return written.length * 2 < this.buffer.length ? Buffer.from(written) : written
   }
-}
-
-/**
- * Inserts rows given as pieces of bodies (each piece whole lines, fields in the order of `columns`),
- * sent one after the other without copying them together; resolves once ClickHouse acknowledged them.
- */
-export async function insertTabSeparated(client: ClickHouseClient, table: string, columns: readonly string[], chunks: readonly Buffer[]): Promise<void> {
-  if (chunks.length === 0) return
-  await client.insert({
-    table,
-    columns: [...columns] as [string, ...string[]],
-    values: Readable.from(chunks, { objectMode: false }),
-    format: 'TabSeparated',
-  })
 }

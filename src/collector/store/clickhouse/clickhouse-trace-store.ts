@@ -1,6 +1,7 @@
 /**
  * Spans and logs in ClickHouse (tables in clickhouse-schema.ts), through the
- * official client's HTTP interface. Plays the span and log writer and reader
+ * official client's HTTP interface, and the requests of every write group as
+ * plain POSTs (clickhouse-ingest-http.ts). Plays the span and log writer and reader
  * roles and the dependency reader.
  *
  * Writes: each span of a batch is written as a TabSeparated row as soon as
@@ -49,7 +50,8 @@ import { storedSpanOf } from '../stored-span-of.js'
 import { summarizeTrace } from '../trace-summary.js'
 import { unreachableOr } from '../store-unreachable.js'
 import { sqlHexList, sqlString, sqlStringList, sqlUInt } from './clickhouse-sql.js'
-import { insertTabSeparated, TabSeparatedBody } from './clickhouse-tab-separated.js'
+import { TabSeparatedBody } from './clickhouse-tab-separated.js'
+import type { ClickHouseIngestHttp } from './clickhouse-ingest-http.js'
 import { dayOf, ROW_BYTES_PER_REQUEST_BYTE, ROW_BYTES_PER_SPAN, SPAN_INSERT_COLUMNS, SpanRows, SpanRowsBatch } from './clickhouse-span-rows.js'
 import type { PreparedSpans } from './clickhouse-span-rows.js'
 import { dependenciesQuery, insertCallsStatement } from './clickhouse-dependency-calls.js'
@@ -190,11 +192,17 @@ function budgetSettings(budgetMs: number): ClickHouseSettings | undefined {
   return Number.isFinite(budgetMs) ? { max_execution_time: Math.max(1, Math.ceil(budgetMs / 1000)), timeout_overflow_mode: 'break' } : undefined
 }
 
-/** The settings for a query, raised to let ClickHouse parse it whole when it is long. */
-function withQuerySize(query: string, settings?: ClickHouseSettings): ClickHouseSettings | undefined {
+/** The setting that lets ClickHouse parse a long query whole, when `query` needs it. */
+function querySize(query: string): { max_query_size: string } | undefined {
   // A big group's statements list its ids: more than the 256 KiB a query may have by default.
   const size = query.length > 64 * 1024 ? Buffer.byteLength(query) : 0
-  return size > 200 * 1024 ? { ...settings, max_query_size: String(size + 1024) } : settings
+  return size > 200 * 1024 ? { max_query_size: String(size + 1024) } : undefined
+}
+
+/** The settings for a query, raised to let ClickHouse parse it whole when it is long. */
+function withQuerySize(query: string, settings?: ClickHouseSettings): ClickHouseSettings | undefined {
+  const size = querySize(query)
+  return size === undefined ? settings : { ...settings, ...size }
 }
 
 /** A search's budget ran out while ClickHouse was answering. */
@@ -225,7 +233,11 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
    */
   private readonly logGroups = new WriteGroups<PreparedLogs, WriteResult>((batches) => this.writeLogGroup(batches), MAX_RECORDS_PER_GROUP, GROUP_LINGER_MS)
 
-  constructor(private readonly client: ClickHouseClient) {
+  constructor(
+    private readonly client: ClickHouseClient,
+    /** The requests of every write group (clickhouse-ingest-http.ts). */
+    private readonly ingest: ClickHouseIngestHttp,
+  ) {
     // The tables exist by now (clickhouse-storage.ts migrates first): the first search after a
     // restart then finds its bounds known.
     this.askStoredSpanTimes()
@@ -241,10 +253,10 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
     }
   }
 
-  /** A statement that answers no rows (an INSERT … SELECT). */
-  private async command(query: string): Promise<void> {
+  /** One of a write group's requests (clickhouse-ingest-http.ts), its failure as rows() gives its. */
+  private async ingestRequest<T>(request: () => Promise<T>): Promise<T> {
     try {
-      await this.client.command({ query, clickhouse_settings: withQuerySize(query) })
+      return await request()
     } catch (err) {
       throw unreachableOr(err, 'ClickHouse')
     }
@@ -306,9 +318,8 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
     }
     const traceList = sqlHexList(traceIds)
     const spanIdList = sqlHexList(spanIds)
-    const known = await this.rows<{ trace_id: string; span_id: string }>(
-      `SELECT trace_id, span_id FROM spans WHERE trace_id IN (${traceList}) AND span_id IN (${spanIdList})`,
-    )
+    const lookup = `SELECT trace_id, span_id FROM spans WHERE trace_id IN (${traceList}) AND span_id IN (${spanIdList})`
+    const known = await this.ingestRequest(() => this.ingest.rows<{ trace_id: string; span_id: string }>(lookup, querySize(lookup)))
     // Usually every span id of the group is new and none is stored yet: then every row is written as is.
     const written = spanIds.size === spans && known.length === 0 ? undefined : spansToWrite(batches, known)
     // The rows to write, as runs of each batch's buffer (usually the whole buffer: no copy).
@@ -337,9 +348,10 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
       if (runStart >= 0) chunks.push(batch.lines.subarray(runStart, lineStart))
       outcomes.push({ ok: true, value: { stored } })
     }
-    await insertTabSeparated(this.client, 'spans', SPAN_INSERT_COLUMNS, chunks)
+    await this.ingestRequest(() => this.ingest.insert('spans', SPAN_INSERT_COLUMNS, chunks))
     // Also for a retried batch whose spans were all stored: the try that stored them may have failed before its calls were.
-    await this.command(insertCallsStatement(traceList, spanIdList))
+    const calls = insertCallsStatement(traceList, spanIdList)
+    await this.ingestRequest(() => this.ingest.command(calls, querySize(calls)))
     return outcomes
   }
 
@@ -393,11 +405,12 @@ export class ClickHouseTraceStore implements SpanWriter, SpanReader, LogWriter, 
 
   /** One insert for the log batches of a group (clickhouse-write-groups.ts), as spans are grouped. */
   private async writeLogGroup(batches: readonly PreparedLogs[]): Promise<GroupOutcome<WriteResult>[]> {
-    await insertTabSeparated(
-      this.client,
-      'logs',
-      LOG_INSERT_COLUMNS,
-      batches.map((batch) => batch.rows),
+    await this.ingestRequest(() =>
+      this.ingest.insert(
+        'logs',
+        LOG_INSERT_COLUMNS,
+        batches.map((batch) => batch.rows),
+      ),
     )
     return batches.map((batch) => ({ ok: true, value: { stored: batch.count } }))
   }
