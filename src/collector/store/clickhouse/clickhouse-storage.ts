@@ -7,8 +7,9 @@
  * either as table TTL (servers from 19.6) or as ClickHouseRetention.
  *
  * Runs against the ClickHouse Debian ships (18.16) through the official
- * client: its HTTP calls (ping, query, command, JSONEachRow and TabSeparated
- * inserts) all work there; what 18.16 lacks (query parameters, insert_deduplication_token, TTL,
+ * client, and plain POSTs for the writes (clickhouse-ingest-http.ts): their
+ * HTTP calls (ping, query, command, JSONEachRow and TabSeparated inserts)
+ * all work there; what 18.16 lacks (query parameters, insert_deduplication_token, TTL,
  * LowCardinality, DateTime64) is not used, or only once the server's version
  * says it is there.
  */
