@@ -38,14 +38,14 @@ PLAIN[0x27] = 0
 PLAIN[0x5c] = 0
 
 /** Whether bytes `start` to `end` of `buf` are all PLAIN. */
-export function isPlain(buf: Uint8Array, start: number, end: number): boolean {
+function isPlain(buf: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (PLAIN[buf[i]!] === 0) return false
   return true
 }
 
 export const VALUE_STRING = 0
-export const VALUE_INT = 1
-export const VALUE_DOUBLE = 2
+const VALUE_INT = 1
+const VALUE_DOUBLE = 2
 export const VALUE_BOOL = 3
 
 /** Past this many attributes a span is decoded (the duplicate check compares every pair). */

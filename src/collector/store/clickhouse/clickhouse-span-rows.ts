@@ -120,11 +120,7 @@ export class SpanRows {
     body.startArray()
     const before = body.length
     writeQuoted(body, attributes, values)
-    if (resourcePart.length > 0) {
-      if (body.length > before) body.comma()
-      body.bytes(resourcePart)
-    }
-    body.endArray()
+    this.endPairs(body, body.length > before, resourcePart)
   }
 
   /** The events as two Array(String) columns: for each, 'event' and its name, then its attributes' keys and values. */
@@ -190,8 +186,7 @@ export class SpanRows {
     const resource = this.resourceOf(context.resourceJson, context.resource)
     const n = span.attributeCount
     body.field(context.service)
-    const start = span.startNs.toString()
-    body.plain(start)
+    body.plain(span.startNs.toString())
     body.plain(span.traceId)
     body.plain(span.spanId)
     if (span.parentStart >= 0) body.hex(buf, span.parentStart, span.parentStart + 8)
@@ -214,7 +209,7 @@ export class SpanRows {
         body.byte(QUOTE)
       } else body.quoted(span.keys[i]!)
     }
-    this.endPairs(body, n, resource.keys)
+    this.endPairs(body, n > 0, resource.keys)
     body.startArray()
     for (let i = 0; i < n; i++) {
       if (i > 0) body.comma()
@@ -224,7 +219,7 @@ export class SpanRows {
         body.byte(QUOTE)
       } else body.quoted(attributeText(plainValue(span, buf, i)))
     }
-    this.endPairs(body, n, resource.values)
+    this.endPairs(body, n > 0, resource.values)
     // No events: two empty arrays.
     body.startArray()
     body.endArray()
@@ -258,10 +253,10 @@ export class SpanRows {
     body.endRow()
   }
 
-  /** Ends an Array(String) column of the span's `count` elements with its resource's part. */
-  private endPairs(body: TabSeparatedBody, count: number, resourcePart: Buffer): void {
+  /** Ends an Array(String) column of the span's own elements (`hasOwn`: at least one) with its resource's part. */
+  private endPairs(body: TabSeparatedBody, hasOwn: boolean, resourcePart: Buffer): void {
     if (resourcePart.length > 0) {
-      if (count > 0) body.comma()
+      if (hasOwn) body.comma()
       body.bytes(resourcePart)
     }
     body.endArray()
