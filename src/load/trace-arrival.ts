@@ -43,7 +43,9 @@ export interface AwaitTracesOptions {
 export async function awaitTraces(query: CollectorQuery, traceIds: readonly string[], options: AwaitTracesOptions): Promise<TraceArrival> {
   const pollMs = options.pollMs ?? 500
   const settleMs = options.settleMs ?? 1500
-  const started = Date.now()
+  // Elapsed time only (nothing here is compared with span times): a monotonic clock, so that a
+  // step of the wall clock (NTP) neither ends the wait early nor settles a trace before its time.
+  const started = performance.now()
   const traces = new Map<string, TraceResponse>()
   const lastChange = new Map<string, number>()
   const tracedPeers = new Set<string>()
@@ -57,7 +59,7 @@ export async function awaitTraces(query: CollectorQuery, traceIds: readonly stri
   }
 
   for (;;) {
-    const now = Date.now()
+    const now = performance.now()
     for (const id of traceIds) {
       if (settled(id, now)) continue
       const trace = await query.trace(id)
@@ -68,10 +70,10 @@ export async function awaitTraces(query: CollectorQuery, traceIds: readonly stri
       learnTracedPeers(trace, tracedPeers)
     }
     const pending = traceIds.filter((id) => !settled(id, now))
-    if (pending.length === 0 || Date.now() - started >= options.deadlineMs) {
-      return { traces, unsettled: traceIds.filter((id) => !settled(id, Date.now())), waitedMs: Date.now() - started }
+    if (pending.length === 0 || performance.now() - started >= options.deadlineMs) {
+      return { traces, unsettled: traceIds.filter((id) => !settled(id, performance.now())), waitedMs: performance.now() - started }
     }
-    await sleep(Math.min(pollMs, Math.max(0, options.deadlineMs - (Date.now() - started))))
+    await sleep(Math.min(pollMs, Math.max(0, options.deadlineMs - (performance.now() - started))))
   }
 }
 

@@ -67,7 +67,7 @@ t.test('a CLIENT span to a traced peer whose child never arrives keeps its trace
   const cut = shopTrace(800)
   await send('checkout', [...whole.checkout, ...cut.checkout])
   await send('inventory', whole.inventory)
-  const started = Date.now()
+  const started = performance.now()
   const arrival = await awaitTraces(query, [whole.traceId, cut.traceId], {
     deadlineMs: 2000,
     pollMs: 100,
@@ -79,7 +79,7 @@ t.test('a CLIENT span to a traced peer whose child never arrives keeps its trace
     ]),
   })
   t.same(arrival.unsettled, [cut.traceId], 'inventory is traced (the other trace shows it), so its missing span is a hop on its way')
-  t.ok(Date.now() - started >= 2000, 'waited until the deadline')
+  t.ok(performance.now() - started >= 2000, 'waited until the deadline')
 })
 
 t.test('a call to an untraced peer settles after one export delay, without waiting for the deadline', async (t) => {
@@ -99,7 +99,7 @@ t.test('a call to an untraced peer settles after one export delay, without waiti
       attributes: { 'server.address': 'api.payments.example', 'server.port': 443 },
     },
   ])
-  const started = Date.now()
+  const started = performance.now()
   const arrival = await awaitTraces(query, [traceId], {
     deadlineMs: 10_000,
     pollMs: 100,
@@ -108,7 +108,8 @@ t.test('a call to an untraced peer settles after one export delay, without waiti
     loadSpanIds: new Map([[traceId, loadSpanId]]),
   })
   t.same(arrival.unsettled, [])
-  t.ok(Date.now() - started < 5000, `settled after ${Date.now() - started} ms`)
+  const settledMs = performance.now() - started
+  t.ok(settledMs < 5000, `settled after ${Math.round(settledMs)} ms`)
 })
 
 t.test('the report marks a trace missing a hop incomplete and leaves it out of where the time went', async (t) => {
