@@ -30,7 +30,18 @@ export const INT64S = [
   '1700000000000000000',
 ]
 export const DOUBLES = [0, -0, 1.5, -2.25, Number.NaN, Infinity, -Infinity, 1e308, 5e-324, 0.1]
-export const TIMES = ['1700000000000000000', '1700000000000123456', '0', '1', '9223372036854775807', '9223372036854775808', '18446744073709551615']
+// 1700006400 s is a day's start (UTC): the nanosecond before it and it fall on two days.
+export const TIMES = [
+  '1700000000000000000',
+  '1700000000000123456',
+  '1700006399999999999',
+  '1700006400000000000',
+  '0',
+  '1',
+  '9223372036854775807',
+  '9223372036854775808',
+  '18446744073709551615',
+]
 
 export function randomAnyValue(p: SeededPrng, depth: number): Record<string, unknown> {
   const nested = depth < 4

@@ -24,11 +24,10 @@
  * holds the rows of the two paths to each other, byte for byte.
  */
 import { COMMON_TAG } from '../../../otlp-wire/otlp-field-tags.js'
-import { nanosOf } from '../../otlp/otlp-protobuf-values.js'
 import type { OtlpProtobufValues } from '../../otlp/otlp-protobuf-values.js'
-import { MAX_UNIX_NANOS } from '../../otlp/otlp-values.js'
 import { SpanWireFields } from '../../otlp/span-wire-fields.js'
 import type { SpanWireParts } from '../../otlp/span-wire-fields.js'
+import { isBelow } from '../../otlp/uint64-halves.js'
 
 /** 1 for a byte that needs no escaping anywhere: printable ASCII but " ' \. */
 const PLAIN = new Uint8Array(256)
@@ -56,6 +55,9 @@ export class PlainSpanReader implements SpanWireParts {
   private readonly fields = new SpanWireFields()
   traceId = ''
   spanId = ''
+  /** Where the trace id's 16 bytes and the span id's 8 start in the body. */
+  traceIdStart = 0
+  spanIdStart = 0
   /** Start of the parent id's 8 bytes in the body; -1: none. */
   parentStart = -1
   name = ''
@@ -64,9 +66,14 @@ export class PlainSpanReader implements SpanWireParts {
   statusMessage = ''
   traceState = ''
   flags = 0
-  startNs = 0n
-  /** Not before startNs (an end before the start is stored as the start). */
-  endNs = 0n
+  /** Times in Unix ns as 32-bit halves (uint64-halves.ts); the end is not before the start (an end before it is stored as the start). */
+  startLo = 0
+  startHi = 0
+  endLo = 0
+  endHi = 0
+  /** endNs - startNs, as halves. */
+  durationLo = 0
+  durationHi = 0
   /** Attributes read: `attributeCount` entries of the arrays below, in the order sent. */
   attributeCount = 0
   readonly keys: string[] = []
@@ -110,12 +117,15 @@ export class PlainSpanReader implements SpanWireParts {
       if (parentEnd - parentStart !== 8) return false
       if (isAllZero(buf, parentStart, parentEnd)) parentStart = -1
     } else parentStart = -1
-    const startNs = nanosOf(fields.startLo, fields.startHi)
-    const endNs = nanosOf(fields.endLo, fields.endHi)
-    if (startNs > MAX_UNIX_NANOS || endNs > MAX_UNIX_NANOS) return false
+    const { startLo, startHi } = fields
+    let { endLo, endHi } = fields
+    // 2^63 and above is beyond what the store holds (MAX_UNIX_NANOS).
+    if (startHi > 0x7fffffff || endHi > 0x7fffffff) return false
     // Clamped as ingestSpanOf clamps them.
     this.traceId = r.hex(traceIdStart, traceIdEnd)
     this.spanId = r.hex(spanIdStart, spanIdEnd)
+    this.traceIdStart = traceIdStart
+    this.spanIdStart = spanIdStart
     this.parentStart = parentStart
     this.name = fields.nameStart < 0 ? '' : values.nameText(fields.nameStart, fields.nameEnd)
     this.kind = Math.min(Math.max(fields.kind, 0), 5)
@@ -123,8 +133,16 @@ export class PlainSpanReader implements SpanWireParts {
     this.statusMessage = fields.statusMessage
     this.traceState = fields.traceState
     this.flags = fields.flags
-    this.startNs = startNs
-    this.endNs = endNs < startNs ? startNs : endNs
+    if (isBelow(endLo, endHi, startLo, startHi)) {
+      endLo = startLo
+      endHi = startHi
+    }
+    this.startLo = startLo
+    this.startHi = startHi
+    this.endLo = endLo
+    this.endHi = endHi
+    this.durationLo = (endLo - startLo) >>> 0
+    this.durationHi = (endHi - startHi - (endLo < startLo ? 1 : 0)) >>> 0
     return true
   }
 

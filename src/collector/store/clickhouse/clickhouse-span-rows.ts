@@ -15,10 +15,11 @@ import { TRACE_SHAPE } from '../../otlp/decode-traces.js'
 import type { OtlpRecordContext, RecordSink, Rejections } from '../../otlp/otlp-request-walk.js'
 import type { OtlpProtobufValues } from '../../otlp/otlp-protobuf-values.js'
 import { walkOtlpProtobufRequestInto } from '../../otlp/otlp-protobuf-walk.js'
-import { nanosToMs } from '../../otlp/otlp-values.js'
+import { halvesToMs, Uint64Division } from '../../otlp/uint64-halves.js'
 import type { SpanBatchWriter, WriteResult } from '../store-roles.js'
 import { PlainSpanReader, VALUE_BOOL, VALUE_STRING } from './clickhouse-plain-span.js'
 import { TabSeparatedBody } from './clickhouse-tab-separated.js'
+import { BodyBuffers } from './body-buffers.js'
 
 /** An attribute value as the text a `key=value` filter compares with. */
 function attributeText(value: AttributeJson): string {
@@ -84,30 +85,54 @@ interface ResourceFields {
   values: Buffer
   /** The resource JSON as a TabSeparated column (with its tab). */
   json: Buffer
+  /** The service's column (with its tab): the service is the resource's. */
+  service: Buffer
 }
 
 /** Spans as TabSeparated rows for the `spans` table (clickhouse-tab-separated.ts), with what repeats across spans written once. */
 export class SpanRows {
+  /** The buffers of the batches' rows, reused from batch to batch (SpanRowsBatch). */
+  readonly buffers = new BodyBuffers()
   private readonly resources = new Map<string, ResourceFields>()
-  private dayStartNs = -1n
+  private readonly division = new Uint64Division()
+  private dayNumber = NaN
   private dayText = ''
+  /** The last scope's name and version columns, and the scope they are of. */
+  private scopeName = ''
+  private scopeVersion = ''
+  private scopeFields: Buffer | undefined
 
-  /** The partition day of a start time (UTC), remembered for the spans of the same day. */
-  private dayOf(ns: bigint): string {
-    if (ns < this.dayStartNs || ns >= this.dayStartNs + NS_PER_DAY) {
-      this.dayStartNs = (ns / NS_PER_DAY) * NS_PER_DAY
-      this.dayText = dayOf(this.dayStartNs)
+  /** The partition day (UTC) of a start time in whole Unix seconds, remembered for the spans of the same day. */
+  private dayOfSeconds(seconds: number): string {
+    const day = Math.floor(seconds / 86_400)
+    if (day !== this.dayNumber) {
+      this.dayNumber = day
+      this.dayText = dayOf(BigInt(day) * NS_PER_DAY)
     }
     return this.dayText
   }
 
-  private resourceOf(resourceJson: string, resource: AttributeMap): ResourceFields {
+  /** The scope's name and version columns (the spans of a scope come one after the other). */
+  private scopeOf(scope: OtlpRecordContext['scope']): Buffer {
+    if (this.scopeFields === undefined || scope.name !== this.scopeName || scope.version !== this.scopeVersion) {
+      this.scopeName = scope.name
+      this.scopeVersion = scope.version
+      this.scopeFields = bytesOf((body) => {
+        body.field(scope.name)
+        body.field(scope.version)
+      })
+    }
+    return this.scopeFields
+  }
+
+  private resourceOf(resourceJson: string, resource: AttributeMap, service: string): ResourceFields {
     let fields = this.resources.get(resourceJson)
     if (fields === undefined) {
       fields = {
         keys: bytesOf((body) => writeQuoted(body, resource, false)),
         values: bytesOf((body) => writeQuoted(body, resource, true)),
         json: bytesOf((body) => body.field(resourceJson)),
+        service: bytesOf((body) => body.field(service)),
       }
       if (this.resources.size > 1000) this.resources.clear()
       this.resources.set(resourceJson, fields)
@@ -151,7 +176,7 @@ export class SpanRows {
   /** The span's row, in the order of SPAN_INSERT_COLUMNS. Ids are checked hex and numbers digits: only the texts a sender chose are escaped. */
   write(body: TabSeparatedBody, item: IngestSpan): void {
     const span = item.span
-    const resource = this.resourceOf(item.resourceJson, span.resource)
+    const resource = this.resourceOf(item.resourceJson, span.resource, span.service)
     body.field(span.service)
     body.plain(span.startTimeUnixNano)
     body.plain(span.traceId)
@@ -168,7 +193,7 @@ export class SpanRows {
     this.writePairs(body, span.attributes, resource.keys, false)
     this.writePairs(body, span.attributes, resource.values, true)
     this.writeEvents(body, span.events)
-    body.plain(this.dayOf(item.startNs))
+    body.plain(this.dayOfSeconds(Number(item.startNs / 1_000_000_000n)))
     body.plain(span.endTimeUnixNano)
     body.uint(item.flags)
     body.bytes(resource.json)
@@ -183,41 +208,40 @@ export class SpanRows {
    * `buf` (clickhouse-plain-span.ts). Text that is not PLAIN is decoded and escaped as `write` does.
    */
   writePlain(body: TabSeparatedBody, span: PlainSpanReader, buf: Buffer, context: OtlpRecordContext): void {
-    const resource = this.resourceOf(context.resourceJson, context.resource)
+    const resource = this.resourceOf(context.resourceJson, context.resource, context.service)
     const n = span.attributeCount
-    body.field(context.service)
-    body.plain(span.startNs.toString())
-    body.plain(span.traceId)
-    body.plain(span.spanId)
+    body.bytes(resource.service)
+    body.uint64(span.startLo, span.startHi)
+    body.hex(buf, span.traceIdStart, span.traceIdStart + 16)
+    body.hex(buf, span.spanIdStart, span.spanIdStart + 8)
     if (span.parentStart >= 0) body.hex(buf, span.parentStart, span.parentStart + 8)
     else body.tab()
     body.field(span.name)
     body.uint(span.kind)
-    body.plain(span.endNs > span.startNs ? (span.endNs - span.startNs).toString() : '0')
+    body.uint64(span.durationLo, span.durationHi)
     body.uint(span.statusCode)
     body.field(span.statusMessage)
     body.field(span.traceState)
-    body.field(context.scope.name)
-    body.field(context.scope.version)
+    body.bytes(this.scopeOf(context.scope))
     // attr_keys, then attr_values: the span's own, then its resource's.
     body.startArray()
     for (let i = 0; i < n; i++) {
-      if (i > 0) body.comma()
-      if (span.keysPlain[i]!) {
-        body.byte(QUOTE)
-        body.raw(buf, span.keyStarts[i]!, span.keyEnds[i]!)
-        body.byte(QUOTE)
-      } else body.quoted(span.keys[i]!)
+      const lead = i > 0 ? COMMA : 0
+      if (span.keysPlain[i]!) body.rawQuoted(lead, buf, span.keyStarts[i]!, span.keyEnds[i]!, QUOTE)
+      else {
+        if (lead !== 0) body.comma()
+        body.quoted(span.keys[i]!)
+      }
     }
     this.endPairs(body, n > 0, resource.keys)
     body.startArray()
     for (let i = 0; i < n; i++) {
-      if (i > 0) body.comma()
-      if (span.valueTypes[i] === VALUE_STRING && span.valuesPlain[i]!) {
-        body.byte(QUOTE)
-        body.raw(buf, span.valueStarts[i]!, span.valueEnds[i]!)
-        body.byte(QUOTE)
-      } else body.quoted(attributeText(plainValue(span, buf, i)))
+      const lead = i > 0 ? COMMA : 0
+      if (span.valueTypes[i] === VALUE_STRING && span.valuesPlain[i]!) body.rawQuoted(lead, buf, span.valueStarts[i]!, span.valueEnds[i]!, QUOTE)
+      else {
+        if (lead !== 0) body.comma()
+        body.quoted(attributeText(plainValue(span, buf, i)))
+      }
     }
     this.endPairs(body, n > 0, resource.values)
     // No events: two empty arrays.
@@ -225,25 +249,24 @@ export class SpanRows {
     body.endArray()
     body.startArray()
     body.endArray()
-    body.plain(this.dayOf(span.startNs))
-    body.plain(span.endNs.toString())
+    body.plain(this.dayOfSeconds(this.division.divide(span.startLo, span.startHi, 1e9).quotient))
+    body.uint64(span.endLo, span.endHi)
     body.uint(span.flags)
     body.bytes(resource.json)
     // The attributes as JSON.stringify writes the decoded map.
     body.byte(OPEN_BRACE)
     for (let i = 0; i < n; i++) {
-      if (i > 0) body.comma()
-      if (span.keysPlain[i]!) {
-        body.byte(DOUBLE_QUOTE)
-        body.raw(buf, span.keyStarts[i]!, span.keyEnds[i]!)
-        body.byte(DOUBLE_QUOTE)
-      } else body.fieldText(JSON.stringify(span.keys[i]!))
-      body.byte(COLON)
-      if (span.valueTypes[i] === VALUE_STRING && span.valuesPlain[i]!) {
-        body.byte(DOUBLE_QUOTE)
-        body.raw(buf, span.valueStarts[i]!, span.valueEnds[i]!)
-        body.byte(DOUBLE_QUOTE)
-      } else body.fieldText(JSON.stringify(plainValue(span, buf, i)))
+      const lead = i > 0 ? COMMA : 0
+      if (span.keysPlain[i]!) body.rawQuoted(lead, buf, span.keyStarts[i]!, span.keyEnds[i]!, DOUBLE_QUOTE)
+      else {
+        if (lead !== 0) body.comma()
+        body.fieldText(JSON.stringify(span.keys[i]!))
+      }
+      if (span.valueTypes[i] === VALUE_STRING && span.valuesPlain[i]!) body.rawQuoted(COLON, buf, span.valueStarts[i]!, span.valueEnds[i]!, DOUBLE_QUOTE)
+      else {
+        body.byte(COLON)
+        body.fieldText(JSON.stringify(plainValue(span, buf, i)))
+      }
     }
     body.byte(CLOSE_BRACE)
     body.tab()
@@ -264,6 +287,7 @@ export class SpanRows {
 }
 
 const QUOTE = 0x27
+const COMMA = 0x2c
 const DOUBLE_QUOTE = 0x22
 const COLON = 0x3a
 const OPEN_BRACE = 0x7b
@@ -317,7 +341,7 @@ export class SpanRowsBatch implements SpanBatchWriter {
     expectedBytes: number,
     private readonly submit: (batch: PreparedSpans) => Promise<WriteResult>,
   ) {
-    this.body = new TabSeparatedBody(expectedBytes)
+    this.body = new TabSeparatedBody(expectedBytes, rows.buffers)
   }
 
   push(item: IngestSpan): void {
@@ -359,9 +383,19 @@ export class SpanRowsBatch implements SpanBatchWriter {
     return { ...rejections, taken }
   }
 
+  /**
+   * Submits the rows; their buffer is reused once the submission settled. By then ClickHouse
+   * acknowledged the rows (every byte was sent), or each try failed: a request that timed out was
+   * destroyed with its socket, and what is still queued of a request ClickHouse already refused
+   * goes to a server that discards it.
+   */
   finish(): Promise<WriteResult> {
-    if (this.ends.length === 0) return Promise.resolve({ stored: 0 })
-    return this.submit({ lines: this.body.toKeep(), ends: this.ends, traceIds: this.traceIds, spanIds: this.spanIds })
+    if (this.ends.length === 0) {
+      this.body.release()
+      return Promise.resolve({ stored: 0 })
+    }
+    const body = this.body
+    return this.submit({ lines: body.toKeep(), ends: this.ends, traceIds: this.traceIds, spanIds: this.spanIds }).finally(() => body.release())
   }
 }
 
@@ -377,8 +411,8 @@ function measuredPlainSpan(span: PlainSpanReader, buf: Buffer, context: OtlpReco
     service: context.service,
     name: span.name,
     kind: SPAN_KIND_NAMES[span.kind]!,
-    durationMs: nanosToMs(span.endNs - span.startNs),
-    endTimeUnixMs: nanosToMs(span.endNs),
+    durationMs: halvesToMs(span.durationLo, span.durationHi),
+    endTimeUnixMs: halvesToMs(span.endLo, span.endHi),
     status: measuredStatus(STATUS_CODE_NAMES[span.statusCode]!),
     attributes: attributes ?? NO_ATTRIBUTES,
   }

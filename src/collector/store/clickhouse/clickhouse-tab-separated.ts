@@ -15,7 +15,10 @@
  * 650-byte row, and that garbage was much of a busy collector's
  * garbage-collection time. Text with a non-ASCII character is escaped as a
  * string and encoded by Buffer.write (lone surrogates become U+FFFD there).
+ * Numbers are written as digits, without a string.
  */
+import { Uint64Division } from '../../otlp/uint64-halves.js'
+import type { BodyBuffers } from './body-buffers.js'
 
 const FIELD_SPECIAL_ALL = /[\\\t\n\r]/g
 const QUOTED_SPECIAL_ALL = /[\\'\t\n\r]/g
@@ -40,23 +43,35 @@ FIELD_ESCAPE[CR] = 0x72 // r
 const QUOTED_ESCAPE = FIELD_ESCAPE.slice()
 QUOTED_ESCAPE[QUOTE] = QUOTE
 const HEX_DIGITS = Buffer.from('0123456789abcdef')
+/** "00" to "99": the two digits of each number below 100. */
+const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''))
 
 /** An insert body being written, one row after the other, into one buffer that doubles when a row needs more room. */
 export class TabSeparatedBody {
   private buffer: Buffer
+  private readonly division = new Uint64Division()
   /** Bytes written so far: where the next byte goes. */
   length = 0
 
-  /** @param expectedBytes room to start with. */
-  constructor(expectedBytes: number) {
-    this.buffer = Buffer.allocUnsafe(Math.max(64, expectedBytes))
+  /**
+   * @param expectedBytes room to start with.
+   * @param buffers where the buffer comes from and goes back to (`release`); without, new buffers.
+   */
+  constructor(
+    expectedBytes: number,
+    private readonly buffers?: BodyBuffers,
+  ) {
+    const bytes = Math.max(64, expectedBytes)
+    this.buffer = buffers === undefined ? Buffer.allocUnsafe(bytes) : buffers.take(bytes)
   }
 
   /** Makes room for `bytes` more. */
   private room(bytes: number): void {
     if (this.length + bytes <= this.buffer.length) return
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes))
+    const size = Math.max(this.buffer.length * 2, this.length + bytes)
+    const grown = this.buffers === undefined ? Buffer.allocUnsafe(size) : this.buffers.take(size)
     this.buffer.copy(grown, 0, 0, this.length)
+    this.buffers?.give(this.buffer)
     this.buffer = grown
   }
 
@@ -104,22 +119,6 @@ export class TabSeparatedBody {
     if (!this.ascii(text, FIELD_ESCAPE)) this.utf8(text.replace(FIELD_SPECIAL_ALL, escapeOf))
   }
 
-  /**
-   * Bytes `start` to `end` of `source` as they are: text that needs no escaping in any column,
-   * quoted or not (printable ASCII without a backslash or quote, see clickhouse-plain-span.ts).
-   */
-  raw(source: Uint8Array, start: number, end: number): void {
-    const n = end - start
-    this.room(n)
-    if (n > 32) this.buffer.set(source.subarray(start, end), this.length)
-    else {
-      const buffer = this.buffer
-      let at = this.length
-      for (let i = start; i < end; i++) buffer[at++] = source[i]!
-    }
-    this.length += n
-  }
-
   /** Bytes `start` to `end` of `source` as lowercase hex digits (an id), and the column's tab. */
   hex(source: Uint8Array, start: number, end: number): void {
     this.room(2 * (end - start) + 1)
@@ -158,10 +157,73 @@ export class TabSeparatedBody {
 
   /** A column of a whole number at least 0, as decimal digits. */
   uint(value: number): void {
-    if (value < 10) {
-      this.byte(0x30 + value)
-      this.byte(TAB)
-    } else this.plain(String(value))
+    this.digits(value, 1)
+    this.byte(TAB)
+  }
+
+  /** A column of an unsigned 64-bit whole number given as its 32-bit halves, as decimal digits. */
+  uint64(lo: number, hi: number): void {
+    // Below 2^53 the value is exact in a double.
+    if (hi < 0x200000) this.digits(hi * 4294967296 + lo, 1)
+    else {
+      const { quotient, remainder } = this.division.divide(lo, hi, 1e9)
+      this.digits(quotient, 1)
+      this.digits31(remainder, 9)
+    }
+    this.byte(TAB)
+  }
+
+  /** The decimal digits of a safe whole number at least 0, with leading zeros up to `minDigits`. */
+  private digits(value: number, minDigits: number): void {
+    if (value < 0x80000000) this.digits31(value, minDigits)
+    else {
+      const high = Math.floor(value / 1e9)
+      this.digits31(high, minDigits - 9)
+      this.digits31(value - high * 1e9, 9)
+    }
+  }
+
+  /** The same for a whole number below 2^31, in integer arithmetic two digits at a time. */
+  private digits31(value: number, minDigits: number): void {
+    let n = 1
+    for (let power = 10; power <= value && n < 10; power *= 10) n++
+    if (n < minDigits) n = minDigits
+    this.room(n)
+    const buffer = this.buffer
+    const start = this.length
+    let at = start + n
+    while (value >= 100) {
+      const rest = (value / 100) | 0
+      const pair = (value - rest * 100) << 1
+      buffer[--at] = DIGIT_PAIRS[pair + 1]!
+      buffer[--at] = DIGIT_PAIRS[pair]!
+      value = rest
+    }
+    if (value >= 10) {
+      buffer[--at] = DIGIT_PAIRS[(value << 1) + 1]!
+      buffer[--at] = DIGIT_PAIRS[value << 1]!
+    } else buffer[--at] = 0x30 + value
+    while (at > start) buffer[--at] = 0x30
+    this.length = start + n
+  }
+
+  /**
+   * `lead` (a comma or colon; 0: none), then bytes `start` to `end` of `source` as they are between two `quote`s:
+   * a quoted array element or a JSON string of text that needs no escaping in any column (printable
+   * ASCII without a backslash or quote, see clickhouse-plain-span.ts).
+   */
+  rawQuoted(lead: number, source: Uint8Array, start: number, end: number, quote: number): void {
+    this.room(end - start + 3)
+    const buffer = this.buffer
+    let at = this.length
+    if (lead !== 0) buffer[at++] = lead
+    buffer[at++] = quote
+    if (end - start > 32) {
+      buffer.set(source.subarray(start, end), at)
+      at += end - start
+    } else for (let i = start; i < end; i++) buffer[at++] = source[i]!
+    buffer[at++] = quote
+    this.length = at
   }
 
   startArray(): void {
@@ -200,11 +262,17 @@ export class TabSeparatedBody {
   }
 
   /**
-   * What was written, to keep while it waits for its insert: copied out when it fills less than
-   * half the buffer, so that a small batch does not hold on to the room it did not use.
+   * What was written, to keep while it waits for its insert. Without `buffers` it is copied out
+   * when it fills less than half the buffer, so that a small batch does not hold on to the room
+   * it did not use; with them, the buffer is given back by `release` once the insert settled.
    */
   toKeep(): Buffer {
     const written = this.written()
-    return written.length * 2 < this.buffer.length ? Buffer.from(written) : written
+    return this.buffers === undefined && written.length * 2 < this.buffer.length ? Buffer.from(written) : written
+  }
+
+  /** Gives the buffer back to `buffers` for another body: nothing may read what was written after this. */
+  release(): void {
+    this.buffers?.give(this.buffer)
   }
 }
