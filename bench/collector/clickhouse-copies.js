@@ -12,26 +12,7 @@
  * Copying needs only what the collector wrote, whatever columns its schema
  * has: the column lists come from system.columns.
  */
-
-/** The HTTP interface and database of a `--store clickhouse://user:password@host:port/database` URL. */
-function locationOf(store) {
-  const url = new URL(store)
-  const secure = url.protocol === 'clickhouses:'
-  return {
-    base: `${secure ? 'https' : 'http'}://${url.hostname}:${url.port || (secure ? '8443' : '8123')}`,
-    user: decodeURIComponent(url.username) || 'default',
-    password: decodeURIComponent(url.password),
-    database: decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, '')) || 'tracecar',
-  }
-}
-
-async function sql(location, statement) {
-  const params = new URLSearchParams({ database: location.database, user: location.user, password: location.password })
-  const res = await fetch(`${location.base}/?${params}`, { method: 'POST', body: statement })
-  const text = await res.text()
-  if (!res.ok) throw new Error(`ClickHouse answered ${res.status} to ${statement.slice(0, 120)}…: ${text.slice(0, 300)}`)
-  return text
-}
+import { locationOf, sql } from './clickhouse-http.js'
 
 async function columnsOf(location, table) {
   // Only the columns an INSERT takes: not MATERIALIZED or ALIAS ones.

@@ -19,8 +19,10 @@
  * build's dist/cli/tracecar.js) instead of the source, to compare builds.
  * --store: the collector's --store (default: the embedded SQLite store in the
  * temp data dir); a ClickHouse URL puts the spans there (use a database of its
- * own: the run does not empty it). The CPU reported is the collector's alone,
- * not the ClickHouse server's. --copies N (ClickHouse only): after the ingest,
+ * own: the run does not empty it, and drops it at the end unless --keep). The
+ * ingest starts once the server has had no merge running for 2 s (at most
+ * 2 min; clickhouse-http.js says why). The CPU reported is the collector's
+ * alone, not the ClickHouse server's. --copies N (ClickHouse only): after the ingest,
  * copy the stored spans N - 1 more times inside ClickHouse under new trace ids
  * (clickhouse-copies.js), so the queries run over N times the spans (e.g.
  * 10M for 1M ingested) without timing 10M through the collector.
@@ -41,6 +43,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { cpuSeconds, peakRssMiB } from '../proc-cpu.js'
 import { BATCH, makeBatchSource, ROUTES, SERVICES } from './bench-spans.js'
 import { copySpansInClickHouse } from './clickhouse-copies.js'
+import { awaitNoMerges, dropDatabase } from './clickhouse-http.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -147,6 +150,11 @@ try {
   const exporter = new OTLPTraceExporter({ url: `${otlp}/v1/traces`, concurrencyLimit: CONCURRENCY * 2, timeoutMillis: 60_000 })
   const source = makeBatchSource({ calls: args.calls, scattered: args.scattered })
   const batches = Math.ceil(TOTAL_SPANS / BATCH)
+  const clickHouseWait = args.store === undefined ? undefined : await awaitNoMerges(args.store)
+  if (clickHouseWait !== undefined) {
+    const { waitedSeconds, quiet } = clickHouseWait
+    process.stderr.write(`  ClickHouse ${quiet ? 'quiet' : 'still merging'} after ${waitedSeconds.toFixed(1)} s\n`)
+  }
   // Encode-side work (span creation) is done ahead per request, so the collector is kept busy.
   const cpuBefore = cpuSeconds(child.pid)
   const wallStart = performance.now()
@@ -255,6 +263,7 @@ try {
     store: args.store === undefined ? 'sqlite' : args.store.replace(/\/\/[^@/]*@/, '//'),
     arrival: args.scattered ? 'scattered over the hour' : 'in time order',
     concurrency: CONCURRENCY,
+    clickHouseQuietBeforeIngest: clickHouseWait === undefined ? null : clickHouseWait.quiet,
     ingestWallSeconds: +wallS.toFixed(1),
     collectorCpuSeconds: +cpuS.toFixed(1),
     spansPerCollectorCpuSecond: Math.round((batches * BATCH) / cpuS),
@@ -270,6 +279,8 @@ try {
 } finally {
   child.kill('SIGTERM')
   await new Promise((resolve) => child.once('exit', resolve))
-  if (!args.keep) rmSync(dataDir, { recursive: true, force: true })
-  else process.stderr.write(`data kept in ${dataDir}\n`)
+  if (!args.keep) {
+    rmSync(dataDir, { recursive: true, force: true })
+    if (args.store !== undefined) await dropDatabase(args.store)
+  } else process.stderr.write(`data kept in ${dataDir}${args.store === undefined ? '' : ' and the ClickHouse database'}\n`)
 }
