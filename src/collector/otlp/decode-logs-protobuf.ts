@@ -103,15 +103,14 @@ function decodeLog(
     body = bodyText(values.anyValue(bodyEnd, 0))
     r.pos = end
   }
-  const { where } = context
   const timeNs = nanosOf(timeLo, timeHi)
-  if (timeNs > MAX_UNIX_NANOS) return beyondStorableNanos(`${where}.timeUnixNano`, timeNs)
+  if (timeNs > MAX_UNIX_NANOS) return beyondStorableNanos(`${context.where}.timeUnixNano`, timeNs)
   const observedNs = nanosOf(observedLo, observedHi)
-  if (observedNs > MAX_UNIX_NANOS) return beyondStorableNanos(`${where}.observedTimeUnixNano`, observedNs)
+  if (observedNs > MAX_UNIX_NANOS) return beyondStorableNanos(`${context.where}.observedTimeUnixNano`, observedNs)
   const traceId = idHex(r, traceIdStart, traceIdEnd, 16)
-  if (traceId === undefined) return `${where}: traceId must be 16 bytes (32 hex characters) or empty`
+  if (traceId === undefined) return `${context.where}: traceId must be 16 bytes (32 hex characters) or empty`
   const spanId = idHex(r, spanIdStart, spanIdEnd, 8)
-  if (spanId === undefined) return `${where}: spanId must be 8 bytes (16 hex characters) or empty`
+  if (spanId === undefined) return `${context.where}: spanId must be 8 bytes (16 hex characters) or empty`
   into.push(
     ingestLogOf(
       { timeNs, observedNs, flags, traceId, spanId, body, severityText, severityNumber: readEnum(severityNumber, SEVERITY_NAMES), attributes },

@@ -74,17 +74,16 @@ export function decodeSpanProtobuf(values: OtlpProtobufValues, end: number, cont
   const links: StoredSpanLink[] = (parts.links = [])
   fields.read(r, end, parts)
   const { traceIdStart, traceIdEnd, spanIdStart, spanIdEnd, parentStart, parentEnd } = fields
-  const { where } = context
   const traceId = idHex(r, traceIdStart, traceIdEnd, 16)
-  if (traceId === undefined || traceId === '' || isAllZeroHex(traceId)) return `${where}: traceId must be 16 bytes (32 hex characters), not all zero`
+  if (traceId === undefined || traceId === '' || isAllZeroHex(traceId)) return `${context.where}: traceId must be 16 bytes (32 hex characters), not all zero`
   const spanId = idHex(r, spanIdStart, spanIdEnd, 8)
-  if (spanId === undefined || spanId === '' || isAllZeroHex(spanId)) return `${where}: spanId must be 8 bytes (16 hex characters), not all zero`
+  if (spanId === undefined || spanId === '' || isAllZeroHex(spanId)) return `${context.where}: spanId must be 8 bytes (16 hex characters), not all zero`
   const parent = idHex(r, parentStart, parentEnd, 8)
-  if (parent === undefined) return `${where}: parentSpanId must be 8 bytes (16 hex characters) or empty`
+  if (parent === undefined) return `${context.where}: parentSpanId must be 8 bytes (16 hex characters) or empty`
   const startNs = nanosOf(fields.startLo, fields.startHi)
-  if (startNs > MAX_UNIX_NANOS) return beyondStorableNanos(`${where}.startTimeUnixNano`, startNs)
+  if (startNs > MAX_UNIX_NANOS) return beyondStorableNanos(`${context.where}.startTimeUnixNano`, startNs)
   const endNs = nanosOf(fields.endLo, fields.endHi)
-  if (endNs > MAX_UNIX_NANOS) return beyondStorableNanos(`${where}.endTimeUnixNano`, endNs)
+  if (endNs > MAX_UNIX_NANOS) return beyondStorableNanos(`${context.where}.endTimeUnixNano`, endNs)
   into.push(
     ingestSpanOf(
       {

@@ -15,6 +15,7 @@
  * messages does.
  */
 import type { DecodedBatch, OtlpRecordContext, OtlpSignalShape, RecordSink, Rejections } from './otlp-request-walk.js'
+import type { AttributeMap } from '../model/stored-span.js'
 import { addRejection, serviceOf } from './otlp-request-walk.js'
 import { OtlpProtobufValues, skipResource, skipScope } from './otlp-protobuf-values.js'
 import { tooDeepError } from './otlp-values.js'
@@ -111,8 +112,26 @@ function walkResourceEntry<T>(
   for (let s = 0; s < scopeEntries.length; s += 2) {
     r.pos = scopeEntries[s]!
     const scopeWhere = `${where}.${shape.scopes[0]}[${s / 2}]`
-    const context: OtlpRecordContext = { where: '', resource, resourceJson, service, scope: { name: '', version: '' } }
+    const context = new WalkedRecordContext(resource, resourceJson, service)
     walkScopeEntry(values, scopeEntries[s + 1]!, scopeWhere, context, shape, decodeRecord, out)
+  }
+}
+
+/** A record's context in the walk: its place as text is made only when a rejection's reason reads it. */
+class WalkedRecordContext implements OtlpRecordContext {
+  scope = { name: '', version: '' }
+  /** Where the scope's records are, and the record's index among them. */
+  recordsWhere = ''
+  index = 0
+
+  constructor(
+    readonly resource: AttributeMap,
+    readonly resourceJson: string,
+    readonly service: string,
+  ) {}
+
+  get where(): string {
+    return `${this.recordsWhere}[${this.index}]`
   }
 }
 
@@ -120,7 +139,7 @@ function walkScopeEntry<T>(
   values: OtlpProtobufValues,
   end: number,
   where: string,
-  context: OtlpRecordContext,
+  context: WalkedRecordContext,
   shape: OtlpSignalShape,
   decodeRecord: ProtobufRecordDecoder<T>,
   out: RecordsOut<T>,
@@ -148,10 +167,10 @@ function walkScopeEntry<T>(
     r.pos = scopeStart
     context.scope = values.scope(scopeEnd)
   }
-  const recordsWhere = `${where}.${shape.records[0]}`
+  context.recordsWhere = `${where}.${shape.records[0]}`
   for (let i = 0; i < records.length; i += 2) {
     r.pos = records[i]!
-    context.where = `${recordsWhere}[${i / 2}]`
+    context.index = i / 2
     values.tooDeep = false
     const reason = decodeRecord(values, records[i + 1]!, context, out.into)
     if (reason !== undefined) addRejection(out, reason)

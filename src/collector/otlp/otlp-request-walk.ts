@@ -27,7 +27,8 @@ export interface RecordSink<T> {
 
 /** What a record inherits from its resource and scope, and where it stands in the request. */
 export interface OtlpRecordContext {
-  where: string
+  /** The record's place in the request, for a rejection's reason (the protobuf walk makes the text only when it is read). */
+  readonly where: string
   resource: AttributeMap
   /** JSON of the resource, the key under which the store dedupes resources. */
   resourceJson: string
