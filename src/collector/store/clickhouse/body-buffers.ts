@@ -37,9 +37,4 @@ export class BodyBuffers {
     if (this.free.length === this.maxKept) this.free.shift()
     this.free.push(buffer)
   }
-
-  /** Free buffers held (for tests). */
-  get kept(): number {
-    return this.free.length
-  }
 }

@@ -96,6 +96,8 @@ export class SpanRows {
   private readonly resources = new Map<string, ResourceFields>()
   private readonly division = new Uint64Division()
   private dayNumber = NaN
+  /** The first ns of that day (the decoded path's spans compare their start with it). */
+  private dayStartNs = 0n
   private dayText = ''
   /** The last scope's name and version columns, and the scope they are of. */
   private scopeName = ''
@@ -107,9 +109,16 @@ export class SpanRows {
     const day = Math.floor(seconds / 86_400)
     if (day !== this.dayNumber) {
       this.dayNumber = day
-      this.dayText = dayOf(BigInt(day) * NS_PER_DAY)
+      this.dayStartNs = BigInt(day) * NS_PER_DAY
+      this.dayText = dayOf(this.dayStartNs)
     }
     return this.dayText
+  }
+
+  /** The same for a start time in Unix ns as a BigInt: no division while the spans stay in the day. */
+  private dayOfNs(ns: bigint): string {
+    if (this.dayText !== '' && ns >= this.dayStartNs && ns - this.dayStartNs < NS_PER_DAY) return this.dayText
+    return this.dayOfSeconds(Number(ns / 1_000_000_000n))
   }
 
   /** The scope's name and version columns (the spans of a scope come one after the other). */
@@ -177,7 +186,7 @@ export class SpanRows {
   write(body: TabSeparatedBody, item: IngestSpan): void {
     const span = item.span
     const resource = this.resourceOf(item.resourceJson, span.resource, span.service)
-    body.field(span.service)
+    body.bytes(resource.service)
     body.plain(span.startTimeUnixNano)
     body.plain(span.traceId)
     body.plain(span.spanId)
@@ -188,12 +197,11 @@ export class SpanRows {
     body.uint(item.statusCode)
     body.field(span.status.message)
     body.field(span.traceState)
-    body.field(span.scope.name)
-    body.field(span.scope.version)
+    body.bytes(this.scopeOf(span.scope))
     this.writePairs(body, span.attributes, resource.keys, false)
     this.writePairs(body, span.attributes, resource.values, true)
     this.writeEvents(body, span.events)
-    body.plain(this.dayOfSeconds(Number(item.startNs / 1_000_000_000n)))
+    body.plain(this.dayOfNs(item.startNs))
     body.plain(span.endTimeUnixNano)
     body.uint(item.flags)
     body.bytes(resource.json)
