@@ -4,7 +4,6 @@
  * gives the pod `tracecar inject` writes; malformed reviews get a well-formed answer that
  * allows the pod; rotated certificate files are served without a restart.
  */
-import { execFileSync } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import https from 'node:https'
@@ -15,6 +14,7 @@ import jsonpatch from 'fast-json-patch'
 import t from 'tap'
 import { parseAllDocuments } from 'yaml'
 import { spawnTracecar } from '../helpers/proxy-process.js'
+import { hasOpenssl, makeSelfSignedCert } from '../helpers/self-signed-cert.js'
 import { fixturePath, runTracecar } from './run-tracecar.js'
 
 type Obj = Record<string, any>
@@ -22,15 +22,6 @@ type Obj = Record<string, any>
 async function eventually(condition: () => boolean): Promise<boolean> {
   for (let i = 0; i < 100 && !condition(); i++) await new Promise((r) => setTimeout(r, 100))
   return condition()
-}
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
 }
 
 if (!hasOpenssl()) {
@@ -45,27 +36,13 @@ if (!hasOpenssl()) {
 
   /** A self-signed certificate for 127.0.0.1, written as the Secret volume would: a new file renamed over the old. */
   const makeCert = (commonName: string): void => {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-keyout',
-        join(dir, 'new.key'),
-        '-out',
-        join(dir, 'new.crt'),
-        '-subj',
-        `/CN=${commonName}`,
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:tracecar-webhook.tracecar.svc',
-      ],
-      { stdio: 'ignore' },
-    )
+    makeSelfSignedCert({
+      keyPath: join(dir, 'new.key'),
+      certPath: join(dir, 'new.crt'),
+      commonName,
+      subjectAltName: 'IP:127.0.0.1,DNS:tracecar-webhook.tracecar.svc',
+      rsa: true,
+    })
     renameSync(join(dir, 'new.key'), join(dir, 'tls.key'))
     renameSync(join(dir, 'new.crt'), join(dir, 'tls.crt'))
   }

@@ -1,5 +1,4 @@
 import t from 'tap'
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import https from 'node:https'
 import net from 'node:net'
@@ -8,42 +7,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ProxyAgent, request as undiciRequest } from 'undici'
 import { startProxyProcess } from '../helpers/proxy-process.js'
+import { hasOpenssl, makeSelfSignedCert } from '../helpers/self-signed-cert.js'
 import { freePort, request } from '../helpers/servers.js'
 import { startTestSidecar } from '../helpers/sidecar.js'
 
-let openssl = true
-try {
-  execFileSync('openssl', ['version'], { stdio: 'ignore' })
-} catch {
-  openssl = false
-}
-if (!openssl) {
+if (!hasOpenssl()) {
   t.skip('openssl is not installed: it makes the self-signed certificate of the local TLS server')
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'tracecar-connect-'))
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  )
+  makeSelfSignedCert({ keyPath: join(dir, 'key.pem'), certPath: join(dir, 'cert.pem'), commonName: '127.0.0.1', subjectAltName: 'IP:127.0.0.1' })
   const cert = readFileSync(join(dir, 'cert.pem'))
 
   // Raw TCP byte counts as the TLS server saw them: what the tunnel must report.

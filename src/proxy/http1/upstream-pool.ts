@@ -43,6 +43,16 @@ export interface UpstreamPoolOptions {
   maxHeaderBytes: number
 }
 
+/**
+ * Where every upstream socket reads into (`onread`). A read is parsed before
+ * the next one, on this thread, and the parser copies what it hands on (the
+ * head's strings, each body piece into a Buffer of its own), so one buffer
+ * serves every connection. Through the stream's 'data' events each read was
+ * a fresh 64 KiB allocation trimmed to its size, a Buffer around it and a
+ * deferred check for more, per response.
+ */
+const UPSTREAM_READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
+
 function upstreamError(code: string, message: string): Error & { code: string } {
   return Object.assign(new Error(message), { code })
 }
@@ -164,12 +174,14 @@ export class UpstreamConnection {
     const port = Number(origin.port) || (origin.protocol === 'https:' ? 443 : 80)
     const host = origin.hostname.startsWith('[') ? origin.hostname.slice(1, -1) : origin.hostname
     this.request = request
-    this.socket = origin.protocol === 'https:' ? tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : undefined }) : net.connect({ host, port })
+    const onread = { buffer: UPSTREAM_READ_BUFFER, callback: this.onRead }
+    // tls.connect takes `onread` as net.connect does (Node's documentation); @types/node leaves it out of its options.
+    const tlsOptions: tls.ConnectionOptions & { onread: typeof onread } = { host, port, servername: net.isIP(host) === 0 ? host : undefined, onread }
+    this.socket = origin.protocol === 'https:' ? tls.connect(tlsOptions) : net.connect({ host, port, onread })
     this.socket.setNoDelay(true)
     this.quiet = new QuietWatch(pool.clock)
     this.quiet.arm(connectTimeoutMs)
     this.socket.once(origin.protocol === 'https:' ? 'secureConnect' : 'connect', this.onConnect)
-    this.socket.on('data', this.onData)
     this.socket.on('end', this.onEnd)
     this.socket.on('error', this.onError)
     this.socket.on('close', this.onClose)
@@ -314,17 +326,19 @@ export class UpstreamConnection {
     request.onConnection(this)
   }
 
-  private readonly onData = (data: Buffer): void => {
+  /** Always true: a pause comes from `pauseResponse`, not from here. */
+  private readonly onRead = (bytes: number, into: Uint8Array): boolean => {
     if (this.awaitingFirstByte && this.request !== undefined) {
       this.awaitingFirstByte = false
       this.request.onResponseStarted()
     }
     const request = this.request
-    const result = this.parser.execute(data)
+    const result = this.parser.execute((into as Buffer).subarray(0, bytes))
     request?.onReadDone()
     if (isParseError(result)) {
       this.fail(upstreamError(result.code, `the upstream's response could not be parsed: ${result.reason ?? result.message}`))
     }
+    return true
   }
 
   private readonly onEnd = (): void => {
