@@ -4,6 +4,7 @@ import type { ClientFailure } from '../client-errors.js'
 import { rejectedRequestAnswer } from '../rejected-request.js'
 import { createParser, isParseError, METHODS, PAUSE_AFTER_HEAD, STOP_AFTER_HEAD } from './llhttp.js'
 import type { Llhttp } from './llhttp.js'
+import { ReadWrites } from './read-writes.js'
 import { QuietWatch } from './quiet-watch.js'
 import { originForm, RequestHead } from './request-head.js'
 import { RawExchange } from './raw-exchange.js'
@@ -52,6 +53,8 @@ export class ClientConnection {
   private afterCurrent: 'close' | ClientFailure | undefined
   /** Between requests: the keep-alive timeout is on the socket instead of the idle timeout. */
   private betweenRequests = false
+  /** The response bytes one upstream read gives this client, written at the end of that read. */
+  readonly responseWrites = new ReadWrites()
 
   constructor(
     readonly socket: Socket,

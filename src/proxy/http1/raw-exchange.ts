@@ -8,7 +8,6 @@ import type { Exchange } from '../exchange.js'
 import { hasRepeatedHost } from '../request-headers.js'
 import { copyResponseHeaders } from '../response-headers.js'
 import { classifyUpstreamError } from '../upstream-errors.js'
-import { writeChunk } from './chunked.js'
 import type { ClientConnection } from './client-connection.js'
 import type { SweepClock } from './quiet-watch.js'
 import type { RequestHead } from './request-head.js'
@@ -91,8 +90,6 @@ export class RawExchange implements UpstreamRequest {
   private chunkedResponse = false
   private keepAlive = false
   private waitingForClient = false
-  /** The client socket is corked by the response head, until the end of the upstream read that carried it. */
-  private clientCorked = false
   private waitingForUpstream = false
   private ended = false
   /** Close the client connection after this exchange whatever its headers say. */
@@ -321,25 +318,15 @@ export class RawExchange implements UpstreamRequest {
     text += this.keepAlive ? `connection: keep-alive\r\nkeep-alive: timeout=${Math.floor(host.keepAliveTimeoutMs / 1000)}\r\n\r\n` : 'connection: close\r\n\r\n'
     this.responseHeadSent = true
     // Held until this read of the upstream is done: head and body leave in one write.
-    this.connection.socket.cork()
-    this.clientCorked = true
-    this.connection.socket.write(text, 'latin1')
+    this.connection.responseWrites.add(text)
     return head.method === 'HEAD'
   }
 
-  /** The pool finished handing over what one read of the upstream socket held. */
+  /** The pool finished handing over what one read of the upstream socket held: it goes to the client in one write. */
   onReadDone(): void {
-    if (this.clientCorked) {
-      this.clientCorked = false
-      this.connection.socket.uncork()
-    }
-  }
-
-  onResponseBody(chunk: Buffer): void {
-    if (this.abandoned) return
-    this.exchange.responseBodyBytes += chunk.length
     const socket = this.connection.socket
-    const flowing = this.chunkedResponse ? writeChunk(socket, chunk) : socket.write(chunk)
+    const flowing = this.connection.responseWrites.flush(socket)
+    // Once the response ended there is nothing of it left to pause.
     if (!flowing && !this.waitingForClient && this.upstream !== undefined) {
       this.waitingForClient = true
       const upstream = this.upstream
@@ -350,6 +337,17 @@ export class RawExchange implements UpstreamRequest {
         if (this.upstream === upstream) upstream.resumeResponse()
       })
     }
+  }
+
+  onResponseBody(chunk: Buffer): void {
+    if (this.abandoned) return
+    this.exchange.responseBodyBytes += chunk.length
+    const writes = this.connection.responseWrites
+    if (this.chunkedResponse) {
+      writes.add(`${chunk.length.toString(16)}\r\n`)
+      writes.add(chunk)
+      writes.add('\r\n')
+    } else writes.add(chunk)
   }
 
   onResponseEnd(rawTrailers: string[]): void {
@@ -421,8 +419,7 @@ export class RawExchange implements UpstreamRequest {
   private respondDone(last: string): void {
     // A response that ended before its request did leaves the client's body unread: close after it.
     if (!this.requestComplete) this.keepAlive = false
-    const socket = this.connection.socket
-    if (!socket.destroyed && last !== '') socket.write(last, 'latin1')
+    if (last !== '') this.connection.responseWrites.add(last)
     this.onReadDone()
     this.end()
     this.connection.exchangeDone(this, this.keepAlive)
