@@ -71,6 +71,8 @@ export class Exchange {
   responseBodyBytes = 0
   upgraded = false
   finished = false
+  /** Where `InflightExchanges` holds it while in flight; -1 when it does not. */
+  inflightSlot = -1
 
   constructor(startUnixMs: number) {
     this.startUnixMs = startUnixMs

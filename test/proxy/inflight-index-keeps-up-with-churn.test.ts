@@ -1,0 +1,80 @@
+import t from 'tap'
+import { Exchange } from '../../src/proxy/exchange.js'
+import { InflightExchanges } from '../../src/proxy/inflight-exchanges.js'
+
+// The in-flight index under the churn of a busy sidecar: requests begin and
+// end in any order, their places are reused, and an outbound call still finds
+// exactly the requests in flight (by correlation header, or the only one).
+
+function request(i: number): Exchange {
+  const exchange = new Exchange(Date.now())
+  exchange.traceId = `${i}`.padStart(32, '0')
+  exchange.spanId = `${i}`.padStart(16, '0')
+  exchange.requestId = `req-${i}`
+  return exchange
+}
+
+const injected = { traceId: 'x-trace-id', spanId: 'x-span-id', requestId: 'x-request-id' }
+
+t.test('after thousands of requests began and ended out of order, only those in flight are found', async (t) => {
+  const inflight = new InflightExchanges(['x-request-id', 'x-tenant'], injected)
+  const live = new Map<number, Exchange>()
+  let next = 0
+  // Start 40, then end one at random and start one, 5,000 times.
+  for (; next < 40; next++) {
+    live.set(next, request(next))
+    inflight.add(live.get(next)!, { 'x-tenant': `tenant-${next}` })
+  }
+  let seed = 7
+  for (let round = 0; round < 5000; round++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    const keys = [...live.keys()]
+    const gone = keys[seed % keys.length]!
+    inflight.delete(live.get(gone)!, { 'x-tenant': `tenant-${gone}` })
+    live.delete(gone)
+    live.set(next, request(next))
+    inflight.add(live.get(next)!, { 'x-tenant': `tenant-${next}` })
+    next++
+    // The first lookup builds the header indexes from what is in flight; later ones keep them.
+    if (round === 2500) t.equal(inflight.find('x-request-id', `req-${next - 1}`), live.get(next - 1), 'found mid-churn')
+  }
+  t.equal(inflight.size, 40)
+  let wrong = 0
+  for (const [i, exchange] of live) {
+    if (inflight.find('x-request-id', `req-${i}`) !== exchange) wrong++
+    if (inflight.find('x-tenant', `tenant-${i}`) !== exchange) wrong++
+  }
+  t.equal(wrong, 0, 'every request in flight is found by both headers')
+  let ghosts = 0
+  for (let i = 0; i < next; i++) if (!live.has(i) && inflight.find('x-request-id', `req-${i}`) !== undefined) ghosts++
+  t.equal(ghosts, 0, 'no ended request is found')
+})
+
+t.test('the only request in flight, once the others ended, is the sole one; an ended one is not', async (t) => {
+  const inflight = new InflightExchanges([], injected, { holdAbandoned: true, trackSockets: false })
+  const exchanges = Array.from({ length: 10 }, (_, i) => request(i))
+  for (const exchange of exchanges) inflight.add(exchange, {})
+  t.equal(inflight.sole(), undefined, 'several: none is the sole one')
+  for (const exchange of exchanges.slice(1)) inflight.delete(exchange, {})
+  t.equal(inflight.sole(), exchanges[0])
+  inflight.abandon(exchanges[0]!)
+  t.ok(inflight.isAbandoned(exchanges[0]!))
+  inflight.delete(exchanges[0]!, {})
+  t.equal(inflight.size, 0)
+  t.equal(inflight.sole(), undefined)
+  t.notOk(inflight.isAbandoned(exchanges[0]!), 'ending it clears the mark')
+  inflight.delete(exchanges[0]!, {})
+  t.equal(inflight.size, 0, 'ending it twice counts once')
+  inflight.abandon(exchanges[3]!)
+  t.notOk(inflight.isAbandoned(exchanges[3]!), 'a request no longer in flight cannot be marked')
+})
+
+t.test('requests that ended before the first outbound call are not indexed by it', async (t) => {
+  const inflight = new InflightExchanges(['x-request-id'], injected)
+  const exchanges = Array.from({ length: 20 }, (_, i) => request(i))
+  for (const exchange of exchanges) inflight.add(exchange, {})
+  for (const exchange of exchanges.slice(5)) inflight.delete(exchange, {})
+  t.equal(inflight.find('x-request-id', 'req-2'), exchanges[2], 'the first lookup indexes those in flight')
+  const ghosts = exchanges.slice(5).filter((_, i) => inflight.find('x-request-id', `req-${i + 5}`) !== undefined)
+  t.equal(ghosts.length, 0, 'and none that ended')
+})
