@@ -181,11 +181,11 @@ export class InflightExchanges {
  * arrays whose index the exchange keeps (`Exchange.inflightSlot`); a slot is
  * cleared when its request ends and reused by the next.
  *
- * Not a Map keyed by exchange: with requests added and deleted all the time,
- * V8 rebuilds a Map's table every few dozen of them, and a replaced table,
- * promoted to the old generation by then, keeps pointing at the exchanges it
- * held until the next mark-compact. Those exchanges, and everything they
- * reach, then survived every scavenge and were promoted too: under 50
+ * Not a Map keyed by exchange: with one, the exchanges it had held, and
+ * everything they reach, survived the scavenges after their requests ended and
+ * were promoted (most likely through the tables V8 replaces as entries come
+ * and go, which keep pointing at their old entries until a mark-compact, once
+ * they are in the old generation themselves): under 50
  * concurrent connections, ~100 KB a scavenge and a mark-compact every
  * ~650 ms, against ~12 KB and a fifth as many with no index at all
  * (bench/README.md). Cleared array slots leave nothing behind.
