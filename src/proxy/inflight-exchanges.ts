@@ -26,12 +26,13 @@ export interface InflightOptions {
  * header onto its outbound call thereby names its inbound request.
  *
  * Cost on the request path: the exchange and its request headers put in a
- * free slot of two arrays, cleared when the response ends (`InflightSlots`). The per-header indexes are built
- * only when the first outbound call looks a value up (`find`), from the
- * requests then in flight, and kept from then on: a sidecar whose service
- * makes no outbound calls never hashes a trace id, span id or request id
- * into them (0.3-2.8 µs per request measured with perf). With the
- * `worker-process` rule on, one more Map entry: the request's upstream socket.
+ * free slot (`InflightSlots`), cleared when the response ends. The
+ * per-header indexes are built only when the first outbound call looks a
+ * value up (`find`), from the requests then in flight, and kept from then
+ * on: a sidecar whose service makes no outbound calls never hashes a trace
+ * id, span id or request id into them (0.3-2.8 µs per request measured with
+ * perf). With the `worker-process` rule on, the request's upstream socket
+ * goes in its slot too.
  */
 export class InflightExchanges {
   /** Every inbound exchange in flight, with the headers it came with (the indexes are read from them). */
@@ -47,8 +48,6 @@ export class InflightExchanges {
   private readonly indexes: Array<{ name: string; index: Map<string, Exchange | Exchange[]>; read: ValueReader }>
   /** Requests whose client left while the service still works on them (holdAbandoned). */
   private readonly abandoned = new Set<Exchange>()
-  /** The connection each request went to the service over (trackSockets). */
-  private readonly sockets = new Map<Exchange, Socket>()
   readonly holdAbandoned: boolean
   readonly trackSockets: boolean
 
@@ -110,7 +109,6 @@ export class InflightExchanges {
   /** The inbound request ended. Needs the same headers as `add` to find its index entries. */
   delete(exchange: Exchange, requestHeaders: IncomingHttpHeaders): void {
     if (!this.all.delete(exchange)) return
-    if (this.trackSockets) this.sockets.delete(exchange)
     if (this.abandoned.size !== 0) this.abandoned.delete(exchange)
     if (!this.indexing) return
     for (let i = 0; i < this.indexes.length; i++) {
@@ -150,7 +148,7 @@ export class InflightExchanges {
 
   /** The request went to the service over `socket` (kept only for the worker-process rule). */
   connected(exchange: Exchange, socket: Socket): void {
-    if (this.trackSockets && this.all.has(exchange)) this.sockets.set(exchange, socket)
+    if (this.trackSockets) this.all.setSocket(exchange, socket)
   }
 
   /** The request's client left; the service still has it: it stays in flight, marked, until `delete`. */
@@ -164,7 +162,7 @@ export class InflightExchanges {
 
   /** The requests in flight that have reached the service, each with the connection it went over. */
   upstreamSockets(): Array<[Exchange, Socket]> {
-    return [...this.sockets]
+    return this.all.withSockets()
   }
 
   /** The only inbound request in flight, or undefined when there are none or several. */
@@ -177,22 +175,24 @@ export class InflightExchanges {
 }
 
 /**
- * The exchanges in flight and their request headers, each in a slot of two
- * arrays whose index the exchange keeps (`Exchange.inflightSlot`); a slot is
- * cleared when its request ends and reused by the next.
+ * The exchanges in flight, their request headers and (for the worker-process
+ * rule) their upstream sockets, each in a slot of parallel arrays whose index
+ * the exchange keeps (`Exchange.inflightSlot`); a slot is cleared when its
+ * request ends and reused by the next.
  *
- * Not a Map keyed by exchange: with one, the exchanges it had held, and
- * everything they reach, survived the scavenges after their requests ended and
- * were promoted (most likely through the tables V8 replaces as entries come
- * and go, which keep pointing at their old entries until a mark-compact, once
- * they are in the old generation themselves): under 50
- * concurrent connections, ~100 KB a scavenge and a mark-compact every
- * ~650 ms, against ~12 KB and a fifth as many with no index at all
- * (bench/README.md). Cleared array slots leave nothing behind.
+ * Not Maps keyed by exchange: with one, the exchanges it had held, and
+ * everything they reach, survived the scavenges after their requests ended
+ * and were promoted (most likely through the tables V8 replaces as entries
+ * come and go, which keep pointing at their old entries until a mark-compact,
+ * once they are in the old generation themselves): under 50 concurrent
+ * connections, ~100 KB a scavenge and a mark-compact every ~650 ms, against
+ * ~12 KB and a fifth as many with no index at all (bench/README.md). Cleared
+ * array slots leave nothing behind.
  */
 class InflightSlots {
   private readonly exchanges: Array<Exchange | undefined> = []
   private readonly headers: Array<IncomingHttpHeaders | undefined> = []
+  private readonly sockets: Array<Socket | undefined> = []
   private readonly free: number[] = []
   private count = 0
 
@@ -223,10 +223,26 @@ class InflightSlots {
     const slot = exchange.inflightSlot
     this.exchanges[slot] = undefined
     this.headers[slot] = undefined
+    this.sockets[slot] = undefined
     exchange.inflightSlot = -1
     this.free.push(slot)
     this.count--
     return true
+  }
+
+  /** The connection `exchange`'s request went to the service over (nothing when it is not held). */
+  setSocket(exchange: Exchange, socket: Socket): void {
+    if (this.has(exchange)) this.sockets[exchange.inflightSlot] = socket
+  }
+
+  /** The exchanges held whose request has reached the service, each with its connection. */
+  withSockets(): Array<[Exchange, Socket]> {
+    const out: Array<[Exchange, Socket]> = []
+    for (let slot = 0; slot < this.exchanges.length; slot++) {
+      const socket = this.sockets[slot]
+      if (socket !== undefined) out.push([this.exchanges[slot]!, socket])
+    }
+    return out
   }
 
   forEach(visit: (exchange: Exchange, requestHeaders: IncomingHttpHeaders) => void): void {

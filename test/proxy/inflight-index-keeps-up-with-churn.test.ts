@@ -1,4 +1,5 @@
 import t from 'tap'
+import { Socket } from 'node:net'
 import { Exchange } from '../../src/proxy/exchange.js'
 import { InflightExchanges } from '../../src/proxy/inflight-exchanges.js'
 
@@ -77,4 +78,26 @@ t.test('requests that ended before the first outbound call are not indexed by it
   t.equal(inflight.find('x-request-id', 'req-2'), exchanges[2], 'the first lookup indexes those in flight')
   const ghosts = exchanges.slice(5).filter((_, i) => inflight.find('x-request-id', `req-${i + 5}`) !== undefined)
   t.equal(ghosts.length, 0, 'and none that ended')
+})
+
+t.test('with the worker-process rule, the connections listed are those of the requests in flight that reached the service', async (t) => {
+  const inflight = new InflightExchanges([], injected, { holdAbandoned: true, trackSockets: true })
+  const exchanges = Array.from({ length: 30 }, (_, i) => request(i))
+  // Stand-ins for the upstream sockets: only their identity matters here.
+  const sockets = exchanges.map(() => new Socket())
+  for (const exchange of exchanges) inflight.add(exchange, {})
+  for (let i = 0; i < 20; i++) inflight.connected(exchanges[i]!, sockets[i]!)
+  for (let i = 0; i < 10; i++) inflight.delete(exchanges[i]!, {})
+  // New requests take the freed places; one of them reaches the service.
+  const later = [request(100), request(101)]
+  for (const exchange of later) inflight.add(exchange, {})
+  const laterSocket = new Socket()
+  inflight.connected(later[1]!, laterSocket)
+  inflight.connected(exchanges[3]!, new Socket()) // ended: not recorded
+  const listed = new Map(inflight.upstreamSockets())
+  t.equal(listed.size, 11)
+  for (let i = 10; i < 20; i++) t.equal(listed.get(exchanges[i]!), sockets[i], `request ${i}`)
+  t.equal(listed.get(later[1]!), laterSocket)
+  t.notOk(listed.has(later[0]!), 'a request that has not reached the service has no connection')
+  for (const socket of [...sockets, laterSocket]) socket.destroy()
 })
