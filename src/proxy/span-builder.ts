@@ -14,7 +14,7 @@ import {
   ATTR_URL_PATH,
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
-} from '@opentelemetry/semantic-conventions'
+} from '../span/stable-attributes.js'
 import { ATTR_HTTP_REQUEST_BODY_SIZE, ATTR_HTTP_RESPONSE_BODY_SIZE } from '../span/incubating-attributes.js'
 import type { SpanRecord } from '../span/span-record.js'
 import { SpanKind, StatusCode } from '../span/span-record.js'

@@ -22,7 +22,7 @@ import {
   ATTR_TELEMETRY_SDK_LANGUAGE,
   ATTR_TELEMETRY_SDK_NAME,
   ATTR_TELEMETRY_SDK_VERSION,
-} from '@opentelemetry/semantic-conventions'
+} from '../span/stable-attributes.js'
 import { ATTR_HOST_NAME, ATTR_PROCESS_PID, ATTR_PROCESS_RUNTIME_NAME, ATTR_PROCESS_RUNTIME_VERSION } from '../span/incubating-attributes.js'
 import { ConfigError } from '../config/config-error.js'
 import { KeyValueListError, parseKeyValueList } from '../config/key-value-list.js'

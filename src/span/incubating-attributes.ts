@@ -7,7 +7,7 @@
  * Why not import them: the `/incubating` entry is every experimental
  * attribute and value of every domain, and loading it costs the sidecar
  * ~3.5 MiB of heap and ~5.5 MiB of RSS at start-up (bench/startup-memory.js)
- * for these six strings. test/span/incubating-attributes.test.ts checks
+ * for these six strings. test/span/copied-attributes.test.ts checks
  * each one against the package, so a rename upstream fails the tests.
  */
 export const ATTR_HTTP_REQUEST_BODY_SIZE = 'http.request.body.size' as const
