@@ -4,8 +4,8 @@
  *
  * Why not import them: the package's main entry is every stable attribute and
  * metric name, and also every deprecated constant of the old naming; loading it
- * costs the sidecar ~0.85 MiB of heap and 1.5 MiB (Node 20) to 2.2 MiB (Node 22)
- * of RSS at start-up, for these 25 strings (bench/startup-memory.js).
+ * cost the sidecar 0.6-0.9 MiB of heap and about 1 MiB of RSS before its first
+ * request, for these 25 strings (bench/startup-memory.js; bench/README.md).
  *
  * The package stays the authority: each constant is typed as the package's own
  * (a type-only import, gone at run time), so a copy that differs from it does not
