@@ -9,11 +9,10 @@ import { QuietWatch } from './quiet-watch.js'
 import { originForm, RequestHead } from './request-head.js'
 import { RawExchange } from './raw-exchange.js'
 import type { RawEngineHost } from './raw-exchange.js'
+import { readIntoSharedBuffer, readIntoStream } from './shared-read-buffer.js'
 
 /** How long a closing connection keeps reading (and dropping) what the client still sends. */
 const LINGER_MS = 2_000
-
-function dropBytes(): void {}
 
 /** Buffered request body past which the client is paused while the upstream connection is made. */
 const MAX_EARLY_BODY_BYTES = 256 * 1024
@@ -70,7 +69,7 @@ export class ClientConnection {
     socket.setNoDelay(true)
     this.quiet = new QuietWatch(host.clock)
     this.quiet.arm(host.config.timeouts.idleMs)
-    socket.on('data', this.onData)
+    if (!readIntoSharedBuffer(socket, this.onRead)) socket.on('data', this.onData)
     socket.on('error', this.onSocketError)
     socket.on('close', this.onClose)
     socket.on('end', this.onEnd)
@@ -141,8 +140,6 @@ export class ClientConnection {
     // the client drop the answer it has not read yet. So what still comes is
     // read and dropped until the client closes too, or the sweep ends the wait.
     this.lingerUntilMs = this.host.clock.nowMs + LINGER_MS
-    socket.removeListener('data', this.onData)
-    socket.on('data', dropBytes)
     socket.resume()
   }
 
@@ -164,7 +161,15 @@ export class ClientConnection {
     this.answerUnparsed(408, 'request_timeout', 'the request headers did not arrive in time')
   }
 
+  /** A read into the shared buffer (see shared-read-buffer.ts): the bytes are only valid until this returns. */
+  private readonly onRead = (bytes: number, into: Uint8Array): boolean => {
+    this.onData((into as Buffer).subarray(0, bytes))
+    return true
+  }
+
   private readonly onData = (data: Buffer): void => {
+    // Closing: what the client still sends is read and dropped (the lingering close of closeAfterWrites).
+    if (this.closed) return
     if (this.held !== undefined) {
       // Data already on its way when the socket was paused for a pipelined request.
       this.held.rest = Buffer.concat([this.held.rest, data])
@@ -206,7 +211,8 @@ export class ClientConnection {
     }
     const head = this.pendingHead!
     this.pendingHead = undefined
-    this.held = { head, rest: data.subarray(result.bytesParsed) }
+    // A copy: `data` may be the shared read buffer, which the next read overwrites.
+    this.held = { head, rest: Buffer.from(data.subarray(result.bytesParsed)) }
     this.socket.pause()
   }
 
@@ -216,6 +222,7 @@ export class ClientConnection {
     this.closed = true
     const { socket } = this
     socket.removeListener('data', this.onData)
+    readIntoStream(socket)
     socket.removeListener('error', this.onSocketError)
     socket.removeListener('close', this.onClose)
     socket.removeListener('end', this.onEnd)

@@ -5,6 +5,7 @@ import { createParser, isParseError, SKIP_BODY } from './llhttp.js'
 import type { Llhttp } from './llhttp.js'
 import { QuietWatch } from './quiet-watch.js'
 import type { SweepClock } from './quiet-watch.js'
+import { READ_BUFFER } from './shared-read-buffer.js'
 
 /**
  * What one request does with the upstream connection it was given. The pool
@@ -42,16 +43,6 @@ export interface UpstreamPoolOptions {
   /** Limit for the upstream's response head. */
   maxHeaderBytes: number
 }
-
-/**
- * Where every upstream socket reads into (`onread`). A read is parsed before
- * the next one, on this thread, and the parser copies what it hands on (the
- * head's strings, each body piece into a Buffer of its own), so one buffer
- * serves every connection. Through the stream's 'data' events each read was
- * a fresh 64 KiB allocation trimmed to its size, a Buffer around it and a
- * deferred check for more, per response.
- */
-const UPSTREAM_READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
 
 function upstreamError(code: string, message: string): Error & { code: string } {
   return Object.assign(new Error(message), { code })
@@ -174,7 +165,8 @@ export class UpstreamConnection {
     const port = Number(origin.port) || (origin.protocol === 'https:' ? 443 : 80)
     const host = origin.hostname.startsWith('[') ? origin.hostname.slice(1, -1) : origin.hostname
     this.request = request
-    const onread = { buffer: UPSTREAM_READ_BUFFER, callback: this.onRead }
+    // Node's documented `onread`: reads go into the buffer every socket of the engine shares.
+    const onread = { buffer: READ_BUFFER, callback: this.onRead }
     // tls.connect takes `onread` as net.connect does (Node's documentation); @types/node leaves it out of its options.
     const tlsOptions: tls.ConnectionOptions & { onread: typeof onread } = { host, port, servername: net.isIP(host) === 0 ? host : undefined, onread }
     this.socket = origin.protocol === 'https:' ? tls.connect(tlsOptions) : net.connect({ host, port, onread })
