@@ -81,7 +81,12 @@ export type OnHeadersComplete = (
 
 // Each callback is called by the parser with the parser as `this`, so none may rely on its own `this`.
 export interface ParserCallbacks {
-  onMessageBegin(this: void): void
+  /**
+   * Left out when nothing is to be done there: llhttp then does not call into
+   * JavaScript at the start of each message (a call from C++ into JavaScript
+   * is among the dearest steps of a small message).
+   */
+  onMessageBegin?(this: void): void
   /** Headers (and the URL) that came in pieces or past 32 pairs, before `onHeadersComplete`; trailers too. */
   onHeaders(this: void, headers: string[], url: string): void
   onHeadersComplete: OnHeadersComplete
@@ -92,7 +97,7 @@ export interface ParserCallbacks {
 export function createParser(type: 'request' | 'response', maxHeaderBytes: number, callbacks: ParserCallbacks): Llhttp {
   const parser = new HTTPParser()
   parser.initialize(type === 'request' ? HTTPParser.REQUEST : HTTPParser.RESPONSE, {}, maxHeaderBytes, HTTPParser.kLenientNone)
-  parser[HTTPParser.kOnMessageBegin] = callbacks.onMessageBegin
+  if (callbacks.onMessageBegin !== undefined) parser[HTTPParser.kOnMessageBegin] = callbacks.onMessageBegin
   parser[HTTPParser.kOnHeaders] = callbacks.onHeaders
   parser[HTTPParser.kOnHeadersComplete] = callbacks.onHeadersComplete
   parser[HTTPParser.kOnBody] = callbacks.onBody
@@ -112,7 +117,6 @@ export function checkParserShape(): void {
   const seen: string[] = []
   let heads = 0
   const parser = createParser('request', 16384, {
-    onMessageBegin() {},
     onHeaders() {},
     onHeadersComplete(_maj, _min, _headers, method, url) {
       seen.push(`${METHODS[method ?? -1]} ${url}`)

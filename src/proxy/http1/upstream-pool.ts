@@ -178,7 +178,6 @@ export class UpstreamConnection {
     this.socket.on('error', this.onError)
     this.socket.on('close', this.onClose)
     this.parser = createParser('response', maxHeaderBytes, {
-      onMessageBegin() {},
       onHeaders: (headers) => {
         for (let i = 0; i < headers.length; i++) this.headerPairs.push(headers[i]!)
       },
