@@ -167,10 +167,7 @@ export class InflightExchanges {
 
   /** The only inbound request in flight, or undefined when there are none or several. */
   sole(): Exchange | undefined {
-    if (this.all.size !== 1) return undefined
-    let only: Exchange | undefined
-    this.all.forEach((exchange) => (only = exchange))
-    return only
+    return this.all.only()
   }
 }
 
@@ -195,6 +192,13 @@ class InflightSlots {
   private readonly sockets: Array<Socket | undefined> = []
   private readonly free: number[] = []
   private count = 0
+  /**
+   * The sum of the occupied slots' indexes: with one slot occupied, its
+   * index. The sole-inbound rule asks for the only request in flight on every
+   * outbound call, and a scan would walk every slot up to the most requests
+   * ever in flight at once.
+   */
+  private slotSum = 0
 
   get size(): number {
     return this.count
@@ -212,6 +216,7 @@ class InflightSlots {
       slot = this.free.pop() ?? this.exchanges.length
       exchange.inflightSlot = slot
       this.count++
+      this.slotSum += slot
     }
     this.exchanges[slot] = exchange
     this.headers[slot] = requestHeaders
@@ -227,7 +232,13 @@ class InflightSlots {
     exchange.inflightSlot = -1
     this.free.push(slot)
     this.count--
+    this.slotSum -= slot
     return true
+  }
+
+  /** The one exchange held, or undefined when there are none or several. */
+  only(): Exchange | undefined {
+    return this.count === 1 ? this.exchanges[this.slotSum] : undefined
   }
 
   /** The connection `exchange`'s request went to the service over (nothing when it is not held). */

@@ -68,6 +68,16 @@ t.test('the only request in flight, once the others ended, is the sole one; an e
   t.equal(inflight.size, 0, 'ending it twice counts once')
   inflight.abandon(exchanges[3]!)
   t.notOk(inflight.isAbandoned(exchanges[3]!), 'a request no longer in flight cannot be marked')
+  // After a burst the one left can be in any place, and places are reused.
+  for (const exchange of exchanges) inflight.add(exchange, {})
+  for (const [i, exchange] of exchanges.entries()) if (i !== 6) inflight.delete(exchange, {})
+  t.equal(inflight.sole(), exchanges[6], 'the one left after a burst, wherever it was held')
+  const later = [request(10), request(11)]
+  for (const exchange of later) inflight.add(exchange, {})
+  t.equal(inflight.sole(), undefined)
+  inflight.delete(exchanges[6]!, {})
+  inflight.delete(later[0]!, {})
+  t.equal(inflight.sole(), later[1], 'held in a reused place')
 })
 
 t.test('requests that ended before the first outbound call are not indexed by it', async (t) => {
