@@ -1,6 +1,7 @@
 import t from 'tap'
 import { WebSocket, WebSocketServer } from 'ws'
 import type { IncomingHttpHeaders } from 'node:http'
+import net from 'node:net'
 import { freePort, request, startHttpServer } from '../helpers/servers.js'
 import { startTestSidecar } from '../helpers/sidecar.js'
 
@@ -80,4 +81,32 @@ t.test('a failed upgrade gets the error.type a plain request gets for the same c
   t.equal(upgradeSpan!.attributes['error.type'], 'dns_error', 'not connection_refused')
   t.equal(status, plain.status, 'the same status (502)')
   t.equal(upgradeSpan!.statusCode, 2)
+})
+
+t.test('an upgrade pipelined behind a plain request is relayed once that request is answered', async (t) => {
+  const { port } = new URL(proxy.url)
+  const socket = net.connect(Number(port), '127.0.0.1')
+  t.teardown(() => socket.destroy())
+  let received = ''
+  socket.setEncoding('latin1')
+  socket.on('data', (chunk: string) => (received += chunk))
+  const upgraded = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no 101 after 5 s; received:\n${received}`)), 5000)
+    socket.on('data', () => {
+      if (/HTTP\/1\.1 101 /.test(received)) {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+  })
+  socket.write(
+    'GET /plain HTTP/1.1\r\nHost: example\r\n\r\n' +
+      'GET /socket HTTP/1.1\r\nHost: example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+  )
+  await upgraded
+  const plainAt = received.indexOf('HTTP/1.1 200 ')
+  t.ok(plainAt !== -1 && plainAt < received.indexOf('HTTP/1.1 101 '), 'the plain request answered first')
+  t.match(received, /not a websocket/)
+  t.match(received, /sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=/i, 'the upstream accepted the handshake')
 })

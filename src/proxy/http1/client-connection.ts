@@ -207,12 +207,20 @@ export class ClientConnection {
     if (!isParseError(result)) {
       if (this.handingOver !== undefined) this.handOver(data.subarray(result))
       else if (this.pendingError !== undefined) this.answerUnparsed(this.pendingError.status, this.pendingError.errorType, this.pendingError.message)
+      // An upgrade pipelined behind the request under way: llhttp stops
+      // after an upgrade's head without reporting the pause, so it is held here too.
+      else if (this.pendingHead !== undefined) this.hold(data, result)
       return
     }
+    this.hold(data, result.bytesParsed)
+  }
+
+  /** Holds the pipelined head llhttp stopped after (ending at `at`) until the request under way is answered. */
+  private hold(data: Buffer, at: number): void {
     const head = this.pendingHead!
     this.pendingHead = undefined
     // A copy: `data` may be the shared read buffer, which the next read overwrites.
-    this.held = { head, rest: Buffer.from(data.subarray(result.bytesParsed)) }
+    this.held = { head, rest: Buffer.from(data.subarray(at)) }
     this.socket.pause()
   }
 
@@ -229,6 +237,10 @@ export class ClientConnection {
     this.quiet.arm(0)
     this.parser.close()
     this.host.handOver(socket, Buffer.concat([head.serialize(), rest]))
+    // An upgrade pipelined behind another request was held with the socket
+    // paused, and a 'data' listener does not resume a stream paused on
+    // purpose: Node's server would never see the head put back for it.
+    socket.resume()
   }
 
   private readonly onMessageBegin = (): void => {
