@@ -121,6 +121,9 @@ export class ClientConnection {
     }
     this.betweenRequests = true
     this.quiet.arm(this.host.keepAliveTimeoutMs)
+    // Reading may have stopped for this exchange (its body held or the upstream
+    // slow) with the whole request read; its failure brings no drain to resume it.
+    if (this.socket.isPaused()) this.socket.resume()
   }
 
   /**
