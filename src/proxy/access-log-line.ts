@@ -25,9 +25,9 @@ export function formatAccessLine(ex: Exchange, service: string, nowMs: number): 
   line += ex.kind === SpanKind.CLIENT ? ',"kind":"outbound"' : ',"kind":"inbound"'
   line += ',"method":' + jsonString(ex.method) + ',"path":' + jsonString(ex.path)
   if (ex.route !== '') line += ',"route":' + jsonString(ex.route)
-  line += ',"status":' + jsonNumber(ex.statusCode) + ',"duration_ms":' + jsonNumber(round3(ex.endUnixMs - start))
-  if (ex.upstreamConnectedUnixMs !== 0) line += ',"upstream_connect_ms":' + jsonNumber(round3(ex.upstreamConnectedUnixMs - start))
-  if (ex.firstByteUnixMs !== 0) line += ',"upstream_first_byte_ms":' + jsonNumber(round3(ex.firstByteUnixMs - start))
+  line += ',"status":' + jsonNumber(ex.statusCode) + ',"duration_ms":' + millisText(ex.endUnixMs - start)
+  if (ex.upstreamConnectedUnixMs !== 0) line += ',"upstream_connect_ms":' + millisText(ex.upstreamConnectedUnixMs - start)
+  if (ex.firstByteUnixMs !== 0) line += ',"upstream_first_byte_ms":' + millisText(ex.firstByteUnixMs - start)
   line += ',"bytes_in":' + jsonNumber(ex.requestBodyBytes) + ',"bytes_out":' + jsonNumber(ex.responseBodyBytes)
   line += ',"client":' + jsonString(ex.clientAddress)
   if (ex.userAgent !== '') line += ',"user_agent":' + jsonString(ex.userAgent)
@@ -101,4 +101,24 @@ function jsonNumber(n: number): string {
 
 function round3(ms: number): number {
   return Math.round(ms * 1000) / 1000
+}
+
+/**
+ * A duration in milliseconds to the microsecond, as JSON: the text of
+ * `round3(ms)`, made from whole thousandths. Turning a fractional double into
+ * its shortest text was the largest part of the line (three per line); below
+ * 2^31 thousandths that text is exactly the thousandths' digits with the
+ * point put back and trailing zeros dropped (a double's spacing there is far
+ * finer than 0.001, so no shorter text stands for the same number).
+ */
+export function millisText(ms: number): string {
+  const thousandths = Math.round(ms * 1000)
+  // Negative, huge or not a number: the general path.
+  if (!(thousandths >= 0 && thousandths < 0x80000000)) return jsonNumber(round3(ms))
+  const whole = (thousandths / 1000) | 0
+  const fraction = thousandths - whole * 1000
+  if (fraction === 0) return '' + whole
+  if (fraction % 100 === 0) return whole + '.' + fraction / 100
+  if (fraction % 10 === 0) return whole + (fraction < 100 ? '.0' : '.') + fraction / 10
+  return whole + (fraction < 10 ? '.00' : fraction < 100 ? '.0' : '.') + fraction
 }

@@ -7,9 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { join } from 'node:path'
 import pino from 'pino'
 import { AccessLog } from '../../src/proxy/access-log.js'
-import { formatAccessLine } from '../../src/proxy/access-log-line.js'
+import { formatAccessLine, millisText } from '../../src/proxy/access-log-line.js'
 import { Exchange } from '../../src/proxy/exchange.js'
 import { SpanKind } from '../../src/span/span-record.js'
+import { SeededPrng } from '../helpers/seeded-prng.js'
 
 const NOW = Date.UTC(2025, 4, 6, 7, 8, 9, 123)
 const START = NOW - 42.123456
@@ -108,6 +109,23 @@ t.test('the line is the one pino wrote, field for field and in the same order', 
   for (const [name, ex] of cases) t.equal(formatAccessLine(ex, 'shop', NOW), pinoLine(ex, 'shop', NOW), name)
   const service = 'shop "eu"\\1'
   t.equal(formatAccessLine(exchange(), service, NOW), pinoLine(exchange(), service, NOW), 'a service name needing escapes')
+})
+
+t.test('durations are written as pino wrote them, whatever their size', async (t) => {
+  const prng = new SeededPrng(20261204)
+  const values = [0, 0.0004999, 0.0005, 0.001, 0.01, 0.1, 0.999, 0.9995, 1, 1.5, 12.05, 2147483.647, 2147483.6475, 2147484, 1e12, -0.0004, -0.0005, -1.5]
+  for (let i = 0; i < 20_000; i++) {
+    const scale = 10 ** prng.int(-4, 7)
+    values.push(prng.next() * scale, prng.int(0, 1_000_000) / 1000, (prng.int(0, 1000) + 0.5) / 1000)
+  }
+  let differing = values.filter((ms) => millisText(ms) !== JSON.stringify(round3(ms)))
+  t.same(differing.slice(0, 5), [], `each of ${values.length} durations as JSON.stringify wrote it`)
+  differing = [NaN, Infinity, -Infinity].filter((ms) => millisText(ms) !== 'null')
+  t.same(differing, [], 'what is not a number is null')
+  for (const ms of [0, 0.0005, 1e12, -3.25]) {
+    const ex = exchange({ endUnixMs: START + ms, firstByteUnixMs: START + ms / 2 })
+    t.equal(formatAccessLine(ex, 'shop', NOW), pinoLine(ex, 'shop', NOW), `the line of a request that took ${ms} ms`)
+  }
 })
 
 t.test('the time is the ISO time of the millisecond the line was written in', async (t) => {

@@ -23,7 +23,8 @@ export class RequestHead {
     /** An `Upgrade` request (or CONNECT): relayed by the node engine. */
     readonly upgrade: boolean,
   ) {
-    this.httpVersion = `${httpVersionMajor}.${httpVersionMinor}`
+    // Nearly every request is HTTP/1.1: its text is not made anew each time.
+    this.httpVersion = httpVersionMajor === 1 && httpVersionMinor === 1 ? '1.1' : `${httpVersionMajor}.${httpVersionMinor}`
     this.headers = headersObject(rawHeaders)
   }
 
